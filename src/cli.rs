@@ -1,0 +1,228 @@
+//! The command line: argument parsing, exit codes, and wiring the pipeline to a renderer.
+//!
+//! Exit codes: 0 nothing at or above the fail level; 1 findings at or above it; 2 a usage error,
+//! a path that does not exist, or an internal error.
+
+use crate::diagnostics::Severity;
+use crate::output::{self, Format};
+use crate::{Input, KubeVersion, Options, rules};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubevet",
+    version,
+    about = "Lint and policy-check the Kubernetes manifests of GitOps repositories: fast, exact, offline.",
+    after_help = "Exit codes: 0 = no findings at or above --fail-on, 1 = findings at or above it, 2 = usage error, missing path or internal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check manifests (files, directories, or `-` for stdin).
+    Check(CheckArgs),
+    /// List every rule with its id, default severity and summary.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// The rule id, as shown in brackets in findings (e.g. duplicate-key).
+        rule: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files and directories to check; `-` reads one stream from stdin.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// The name to show for stdin in findings.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// The Kubernetes release to check against (MAJOR.MINOR).
+    #[arg(long, value_name = "X.Y", value_parser = KubeVersion::parse, default_value_t = KubeVersion::NEWEST)]
+    pub kubernetes_version: KubeVersion,
+
+    /// Unknown fields are errors, as with `kubectl --validate=strict`; `--strict=false` makes
+    /// them warnings.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub strict: bool,
+
+    /// When to use colour: auto means only on a terminal, and never when NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// The lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    /// Do not print the summary line.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+impl FailOn {
+    fn threshold(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+        }
+    }
+}
+
+/// Runs kubevet and returns the process exit code. Never panics outward.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are not errors; clap knows which is which.
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    match std::panic::catch_unwind(|| run(cli)) {
+        Ok(code) => code,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            eprintln!(
+                "kubevet: internal error: {message}; please report this with the input that caused it"
+            );
+            EXIT_USAGE
+        }
+    }
+}
+
+fn run(cli: Cli) -> i32 {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = match cli.command {
+        Command::Check(args) => check(args, &mut out),
+        Command::Rules => list_rules(&mut out).map(|_| EXIT_OK),
+        Command::Explain { rule } => explain(&rule, &mut out),
+    };
+    match result.and_then(|code| out.flush().map(|_| code)) {
+        Ok(code) => code,
+        // `kubevet check | head`: the reader left; that is not our failure.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("kubevet: cannot write output: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn usage_error(message: impl std::fmt::Display) -> io::Result<i32> {
+    eprintln!("kubevet: {message}");
+    Ok(EXIT_USAGE)
+}
+
+fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
+    let options = Options {
+        kubernetes_version: args.kubernetes_version,
+        strict: args.strict,
+        ..Options::default()
+    };
+    let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let input = if reads_stdin {
+        if args.paths.len() > 1 {
+            return usage_error("`-` (stdin) cannot be combined with other paths");
+        }
+        let mut bytes = Vec::new();
+        if let Err(e) = io::stdin().lock().read_to_end(&mut bytes) {
+            return usage_error(format!("cannot read stdin: {e}"));
+        }
+        Input::Stream {
+            name: args.stdin_filename.unwrap_or_else(|| "<stdin>".to_owned()),
+            bytes,
+        }
+    } else {
+        if args.stdin_filename.is_some() {
+            return usage_error("--stdin-filename only applies when reading `-` (stdin)");
+        }
+        Input::Paths(args.paths)
+    };
+    let report = match crate::check(input, &options) {
+        Ok(report) => report,
+        Err(e) => return usage_error(e),
+    };
+    let style = output::Style {
+        color: use_color(args.color),
+        summary: !args.quiet,
+    };
+    output::render(&report, args.format, style, out)?;
+    let failed = report
+        .worst()
+        .is_some_and(|w| w >= args.fail_on.threshold());
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    }
+}
+
+fn list_rules(out: &mut dyn Write) -> io::Result<()> {
+    let width = rules::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    for rule in rules::ALL {
+        writeln!(
+            out,
+            "{:width$}  {:7}  {}",
+            rule.id,
+            rule.severity.as_str(),
+            rule.summary
+        )?;
+    }
+    Ok(())
+}
+
+fn explain(id: &str, out: &mut dyn Write) -> io::Result<i32> {
+    match rules::find(id) {
+        Some(rule) => {
+            out.write_all(rule.doc.as_bytes())?;
+            Ok(EXIT_OK)
+        }
+        None => {
+            let suggestion = crate::validate::did_you_mean(id, rules::ALL.iter().map(|r| r.id))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            usage_error(format!(
+                "unknown rule `{id}`{suggestion} (`kubevet rules` lists them)"
+            ))
+        }
+    }
+}

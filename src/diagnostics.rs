@@ -1,0 +1,179 @@
+//! One model for every finding, whatever stage produced it and whatever format renders it.
+
+use crate::tree::Span;
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a rule is: its stable id, default severity, one-line summary and doc page.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    /// The rule's page under `rules/`, compiled in for `kubevet explain`.
+    pub doc: &'static str,
+}
+
+/// Rules are statics: two references are the same rule when their ids are.
+impl PartialEq for Rule {
+    fn eq(&self, other: &Rule) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Rule {}
+
+impl Rule {
+    pub fn doc_url(&self) -> String {
+        format!("{}/{}.md", crate::RULE_DOCS_BASE_URL, self.id)
+    }
+}
+
+/// Index of a file in the report's file table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// 1-based line and column; the column counts characters, not bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A span together with its file and resolved positions, so it can be rendered after the file's
+/// text is gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Span,
+    pub start: Position,
+    pub end: Position,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub location: Location,
+    pub message: String,
+}
+
+/// The object a finding is about, as the JSON output names it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ObjectRef {
+    #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    pub message: String,
+    /// Where the problem is; its message (may be empty) labels the caret.
+    pub primary: Label,
+    /// Related places: "first defined here", "template labels".
+    pub secondary: Vec<Label>,
+    pub help: Option<String>,
+    /// 0-based index of the document in its file.
+    pub document: Option<u32>,
+    pub object: Option<ObjectRef>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: &'static Rule, location: Location, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            rule,
+            severity: rule.severity,
+            message: message.into(),
+            primary: Label {
+                location,
+                message: String::new(),
+            },
+            secondary: Vec::new(),
+            help: None,
+            document: None,
+            object: None,
+        }
+    }
+
+    pub fn with_label(mut self, message: impl Into<String>) -> Diagnostic {
+        self.primary.message = message.into();
+        self
+    }
+
+    pub fn with_secondary(mut self, location: Location, message: impl Into<String>) -> Diagnostic {
+        self.secondary.push(Label {
+            location,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn file(&self) -> FileId {
+        self.primary.location.file
+    }
+
+    /// The order findings are printed in: by file, then position, then rule.
+    pub fn sort_key(&self) -> (FileId, Position, &'static str, &str) {
+        (
+            self.file(),
+            self.primary.location.start,
+            self.rule.id,
+            &self.message,
+        )
+    }
+}
+
+/// Counts for the summary line and the JSON `summary` object.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub documents: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Summary {
+    pub fn count(&mut self, severity: Severity) {
+        match severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Info => self.infos += 1,
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! Finds the files to check: a parallel walk (the `ignore` crate, as ripgrep uses it) that honours
+//! `.gitignore` and `.ignore`, takes `*.yaml`, `*.yml` and `*.json` in directories and every file
+//! named explicitly, and skips Helm chart templates. The result is sorted, so output order never
+//! depends on the walk's parallelism.
+
+use ignore::{WalkBuilder, WalkState};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Found {
+    /// A file to check.
+    File(PathBuf),
+    /// A Helm chart's `templates/` directory, skipped as a whole.
+    HelmTemplates(PathBuf),
+    /// A path the walk could not enter or follow (a symlink loop, a permission error).
+    Problem { path: PathBuf, message: String },
+}
+
+impl Found {
+    pub fn path(&self) -> &Path {
+        match self {
+            Found::File(p) | Found::HelmTemplates(p) | Found::Problem { path: p, .. } => p,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct MissingPath(pub PathBuf);
+
+const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+
+/// Walks `roots` and returns what it found, sorted by path. A root that does not exist is an error.
+pub fn discover(roots: &[PathBuf]) -> Result<Vec<Found>, MissingPath> {
+    if let Some(missing) = roots.iter().find(|r| std::fs::symlink_metadata(r).is_err()) {
+        return Err(MissingPath(missing.clone()));
+    }
+    let Some((first, rest)) = roots.split_first() else {
+        return Ok(Vec::new());
+    };
+    let mut builder = WalkBuilder::new(first);
+    for root in rest {
+        builder.add(root);
+    }
+    builder
+        .follow_links(true)
+        .hidden(true)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .ignore(true)
+        .parents(true)
+        .threads(rayon::current_num_threads().min(4));
+    let found = Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        let found = &found;
+        Box::new(move |entry| {
+            let item = match entry {
+                Err(error) => problem(&error),
+                Ok(entry) => {
+                    let path = entry.path();
+                    let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                    if is_dir {
+                        if is_helm_templates_dir(path) {
+                            found
+                                .lock()
+                                .unwrap()
+                                .push(Found::HelmTemplates(path.to_path_buf()));
+                            return WalkState::Skip;
+                        }
+                        return WalkState::Continue;
+                    }
+                    // Depth 0 is a path the user named: always checked, whatever its extension.
+                    let named = entry.depth() == 0;
+                    let wanted = named
+                        || path
+                            .extension()
+                            .and_then(|e| e.to_str())
+                            .is_some_and(|e| EXTENSIONS.contains(&e));
+                    if !wanted {
+                        return WalkState::Continue;
+                    }
+                    if in_helm_templates(path) {
+                        Some(Found::HelmTemplates(path.to_path_buf()))
+                    } else {
+                        Some(Found::File(path.to_path_buf()))
+                    }
+                }
+            };
+            if let Some(item) = item {
+                found.lock().unwrap().push(item);
+            }
+            WalkState::Continue
+        })
+    });
+    let mut found = found.into_inner().unwrap();
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+fn problem(error: &ignore::Error) -> Option<Found> {
+    let path = error_path(error)?;
+    let message = match error.io_error() {
+        Some(io) => io.to_string(),
+        None => error.to_string(),
+    };
+    Some(Found::Problem { path, message })
+}
+
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
+
+/// `templates/` beside a `Chart.yaml`.
+fn is_helm_templates_dir(dir: &Path) -> bool {
+    dir.file_name().is_some_and(|n| n == "templates")
+        && dir
+            .parent()
+            .is_some_and(|chart| chart.join("Chart.yaml").is_file())
+}
+
+/// A file inside a chart's templates (when the user named it, or the templates directory, directly).
+fn in_helm_templates(path: &Path) -> bool {
+    path.ancestors().skip(1).any(is_helm_templates_dir)
+}

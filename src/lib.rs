@@ -1,0 +1,314 @@
+//! kubevet: a fast, exact, offline linter for the Kubernetes manifests in GitOps repositories.
+//!
+//! The pipeline, one module a stage:
+//! [`discover`] → [`load`] (into the [`tree`], decoded by [`resolve`]) → [`object`] →
+//! per-object [`checks`] and [`rules`] (in parallel) → [`diagnostics`] → [`output`].
+
+pub mod checks;
+pub mod cli;
+pub mod diagnostics;
+pub mod discover;
+pub mod load;
+pub mod object;
+pub mod output;
+pub mod resolve;
+pub mod rules;
+pub mod source;
+pub mod tree;
+pub mod validate;
+
+use diagnostics::{Diagnostic, FileId, Severity, Summary};
+use discover::Found;
+use rayon::prelude::*;
+use source::SourceFile;
+use std::fmt;
+use std::path::PathBuf;
+use tree::Span;
+
+/// Where `kubevet explain` and the output formats point for a rule's documentation.
+pub const RULE_DOCS_BASE_URL: &str = "https://github.com/kubevet/kubevet/blob/main/rules";
+
+/// A Kubernetes minor release, the target the schemas and version-dependent rules use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct KubeVersion {
+    pub minor: u32,
+}
+
+impl KubeVersion {
+    pub const OLDEST: KubeVersion = KubeVersion { minor: 25 };
+    pub const NEWEST: KubeVersion = KubeVersion { minor: 37 };
+
+    pub const fn new(minor: u32) -> KubeVersion {
+        KubeVersion { minor }
+    }
+
+    /// Parses `1.30`, `v1.30` or `1.30.2` and checks that kubevet supports it.
+    pub fn parse(text: &str) -> Result<KubeVersion, String> {
+        let range = format!("supported versions are {}-{}", Self::OLDEST, Self::NEWEST);
+        let bad = || {
+            format!(
+                "invalid Kubernetes version {text:?}: expected MAJOR.MINOR such as {}; {range}",
+                Self::NEWEST
+            )
+        };
+        let trimmed = text.trim().trim_start_matches('v');
+        let mut parts = trimmed.split('.');
+        let (Some(major), Some(minor)) = (parts.next(), parts.next()) else {
+            return Err(bad());
+        };
+        let patch_ok =
+            parts.next().is_none_or(|p| p.parse::<u32>().is_ok()) && parts.next().is_none();
+        let (Ok(major), Ok(minor)) = (major.parse::<u32>(), minor.parse::<u32>()) else {
+            return Err(bad());
+        };
+        if !patch_ok {
+            return Err(bad());
+        }
+        let version = KubeVersion { minor };
+        if major != 1 || version < Self::OLDEST || version > Self::NEWEST {
+            return Err(format!(
+                "Kubernetes version {text} is not supported: {range}"
+            ));
+        }
+        Ok(version)
+    }
+}
+
+impl fmt::Display for KubeVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "1.{}", self.minor)
+    }
+}
+
+/// How a run checks.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub kubernetes_version: KubeVersion,
+    /// Unknown fields are errors (kubectl's `--validate=strict`) rather than warnings.
+    pub strict: bool,
+    pub limits: load::Limits,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            kubernetes_version: KubeVersion::NEWEST,
+            strict: true,
+            limits: load::Limits::default(),
+        }
+    }
+}
+
+/// What to check.
+pub enum Input {
+    /// Files and directories.
+    Paths(Vec<PathBuf>),
+    /// One stream (from stdin), with the name to show for it.
+    Stream { name: String, bytes: Vec<u8> },
+}
+
+/// A file as the report knows it: its name for output, and its text while a renderer may need
+/// it for snippets.
+pub struct FileEntry {
+    pub name: String,
+    pub text: Option<String>,
+}
+
+/// Everything a run found, ready for any output format.
+pub struct Report {
+    pub files: Vec<FileEntry>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+}
+
+impl Report {
+    pub fn file_name(&self, id: FileId) -> &str {
+        &self.files[id.0 as usize].name
+    }
+
+    /// The most severe finding, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.diagnostics.iter().map(|d| d.severity).max()
+    }
+}
+
+#[derive(Debug)]
+pub enum CheckError {
+    MissingPath(PathBuf),
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckError::MissingPath(p) => write!(f, "{}: no such file or directory", p.display()),
+        }
+    }
+}
+
+/// Runs the whole pipeline.
+pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
+    let found = match input {
+        Input::Paths(paths) => {
+            discover::discover(&paths).map_err(|m| CheckError::MissingPath(m.0))?
+        }
+        Input::Stream { name, bytes } => {
+            let outcome = check_bytes(FileId(0), name.clone(), bytes, options);
+            return Ok(finish(vec![outcome]));
+        }
+    };
+    let outcomes: Vec<FileResult> = found
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, found)| check_found(FileId(i as u32), found, options))
+        .collect();
+    Ok(finish(outcomes))
+}
+
+/// One file's contribution to the report.
+struct FileResult {
+    entry: FileEntry,
+    checked: bool,
+    documents: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn check_found(id: FileId, found: Found, options: &Options) -> FileResult {
+    let name = found.path().display().to_string();
+    match found {
+        Found::File(path) => match read_file(&path, options) {
+            Ok(bytes) => check_bytes(id, name, bytes, options),
+            Err((rule, message)) => problem(id, name, rule, message, None),
+        },
+        Found::HelmTemplates(_) => problem(
+            id,
+            name,
+            &rules::helm_template_skipped::RULE,
+            "Helm chart templates are not checked: they are not YAML until rendered".into(),
+            Some("render the chart and check the result: helm template CHART | kubevet check -"),
+        ),
+        Found::Problem { message, .. } => {
+            problem(id, name, &rules::unreadable_file::RULE, message, None)
+        }
+    }
+}
+
+fn read_file(
+    path: &std::path::Path,
+    options: &Options,
+) -> Result<Vec<u8>, (&'static diagnostics::Rule, String)> {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| {
+        (
+            &rules::unreadable_file::RULE,
+            format!("cannot read file: {e}"),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let metadata = file.metadata().map_err(unreadable)?;
+    if metadata.is_dir() {
+        return Err((&rules::unreadable_file::RULE, "is a directory".into()));
+    }
+    let limit = options.limits.max_file_bytes;
+    if metadata.len() > limit {
+        return Err((
+            &rules::input_limit_exceeded::RULE,
+            format!(
+                "file is {} bytes, more than the limit of {limit} bytes; not checked",
+                metadata.len()
+            ),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    // `take` guards against files that grow while we read them.
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > limit {
+        return Err((
+            &rules::input_limit_exceeded::RULE,
+            format!("file is more than the limit of {limit} bytes; not checked"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// A file that could not be checked: one finding at its start.
+fn problem(
+    id: FileId,
+    name: String,
+    rule: &'static diagnostics::Rule,
+    message: String,
+    help: Option<&str>,
+) -> FileResult {
+    let file = SourceFile::new(id, name.clone(), String::new());
+    let mut diagnostic = Diagnostic::new(rule, file.location(Span::default()), message);
+    diagnostic.help = help.map(str::to_owned);
+    FileResult {
+        entry: FileEntry { name, text: None },
+        checked: false,
+        documents: 0,
+        diagnostics: vec![diagnostic],
+    }
+}
+
+fn check_bytes(id: FileId, name: String, bytes: Vec<u8>, options: &Options) -> FileResult {
+    let (text, utf8_error) = match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+        }
+    };
+    let file = SourceFile::new(id, name.clone(), text);
+    if let Some(at) = utf8_error {
+        let diagnostic = Diagnostic::new(
+            &rules::invalid_utf8::RULE,
+            file.location(Span::new(at, at)),
+            format!(
+                "file is not valid UTF-8 (first invalid byte at offset {at}); it was not checked"
+            ),
+        )
+        .with_help(
+            "Kubernetes manifests must be UTF-8; convert the file, e.g. `iconv -f latin1 -t utf-8`",
+        );
+        return FileResult {
+            entry: FileEntry {
+                name,
+                text: Some(file.text),
+            },
+            checked: false,
+            documents: 0,
+            diagnostics: vec![diagnostic],
+        };
+    }
+    let outcome = checks::check_file(&file, options);
+    // Keep the text only where a renderer will show a snippet of it.
+    let text = (!outcome.diagnostics.is_empty()).then_some(file.text);
+    FileResult {
+        entry: FileEntry { name, text },
+        checked: true,
+        documents: outcome.documents,
+        diagnostics: outcome.diagnostics,
+    }
+}
+
+fn finish(outcomes: Vec<FileResult>) -> Report {
+    let mut summary = Summary::default();
+    let mut files = Vec::with_capacity(outcomes.len());
+    let mut diagnostics = Vec::new();
+    for outcome in outcomes {
+        summary.files += usize::from(outcome.checked);
+        summary.documents += outcome.documents;
+        files.push(outcome.entry);
+        diagnostics.extend(outcome.diagnostics);
+    }
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    for d in &diagnostics {
+        summary.count(d.severity);
+    }
+    Report {
+        files,
+        diagnostics,
+        summary,
+    }
+}

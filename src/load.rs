@@ -1,0 +1,662 @@
+//! YAML (and JSON) text → documents of our span-carrying tree, decoded as kubectl decodes them.
+//!
+//! The stream is first split into documents on `---` lines, as apimachinery's YAMLReader does, and
+//! each document is parsed on its own: a syntax error loses only its own document, and the other
+//! documents of the file are still checked. Within a document, saphyr-parser events are folded
+//! into [`Node`]s with an explicit stack (no recursion on hostile nesting), anchors and aliases are
+//! expanded within a budget, `<<` merge keys are applied as go-yaml v2 applies them, and duplicate
+//! keys are collapsed to the last one (kubectl's behaviour) and reported.
+
+use crate::diagnostics::Diagnostic;
+use crate::resolve::resolve_plain;
+use crate::rules;
+use crate::source::SourceFile;
+use crate::tree::{Entry, Node, Span, Style, Value};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+use std::collections::HashMap;
+
+/// Bounds that keep hostile input from exhausting time or memory.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_file_bytes: u64,
+    pub max_documents: usize,
+    pub max_depth: usize,
+    /// Nodes that alias expansion may add to one document (an alias bomb hits this at once).
+    pub max_alias_nodes: usize,
+    pub max_nodes_per_document: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_file_bytes: 32 * 1024 * 1024,
+            max_documents: 100_000,
+            max_depth: 256,
+            max_alias_nodes: 100_000,
+            max_nodes_per_document: 5_000_000,
+        }
+    }
+}
+
+pub struct Document {
+    /// 0-based index among the file's non-empty documents (the numbering kubectl's reader uses).
+    pub index: u32,
+    pub root: Node,
+}
+
+#[derive(Default)]
+pub struct Loaded {
+    pub documents: Vec<Document>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads every document of a file. Never panics; problems become diagnostics.
+pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
+    let mut loaded = Loaded::default();
+    let text = file.text.as_str();
+    let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut next_index = 0u32;
+    for chunk in split_documents(text, body_start) {
+        if loaded.documents.len() >= limits.max_documents {
+            let span = Span::new(chunk.start, chunk.start);
+            loaded.diagnostics.push(
+                Diagnostic::new(
+                    &rules::input_limit_exceeded::RULE,
+                    file.location(span),
+                    format!(
+                        "file has more than {} documents; the rest of it was not checked",
+                        limits.max_documents
+                    ),
+                )
+                .with_help("raise the documents-per-file limit if this file is legitimate"),
+            );
+            break;
+        }
+        let source = &text[chunk.clone()];
+        if is_blank_or_comment(source) {
+            continue;
+        }
+        let mut builder = Builder::new(file, chunk.start, source, limits);
+        builder.run();
+        for root in builder.roots {
+            if root.is_null() {
+                continue;
+            }
+            loaded.documents.push(Document {
+                index: next_index,
+                root,
+            });
+            next_index += 1;
+        }
+        loaded.diagnostics.append(&mut builder.diagnostics);
+    }
+    loaded
+}
+
+/// Splits on lines that are a `---` document marker, as the Kubernetes YAMLReader does.
+/// The marker line stays in the following chunk, so the parser sees `--- |` and the like whole.
+fn split_documents(text: &str, start: usize) -> Vec<std::ops::Range<usize>> {
+    let mut chunks = Vec::new();
+    let mut chunk_start = start;
+    let mut line_start = start;
+    while line_start < text.len() {
+        let line_end = text[line_start..]
+            .find('\n')
+            .map_or(text.len(), |i| line_start + i + 1);
+        let line = &text[line_start..line_end];
+        if line_start > chunk_start && is_document_marker(line) {
+            chunks.push(chunk_start..line_start);
+            chunk_start = line_start;
+        }
+        line_start = line_end;
+    }
+    chunks.push(chunk_start..text.len());
+    chunks
+}
+
+fn is_document_marker(line: &str) -> bool {
+    line.strip_prefix("---")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+}
+
+fn is_blank_or_comment(chunk: &str) -> bool {
+    chunk.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with('#') || line == "---" || line == "..."
+    })
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        start: usize,
+        anchor: usize,
+        flow: bool,
+    },
+    Map {
+        entries: EntryList,
+        key: Option<Node>,
+        start: usize,
+        anchor: usize,
+        flow: bool,
+    },
+}
+
+/// A mapping's entries under construction, with a key index once it grows large, so that a
+/// mapping with 100,000 keys is not quadratic to build.
+#[derive(Default)]
+struct EntryList {
+    entries: Vec<Entry>,
+    index: Option<HashMap<String, usize>>,
+}
+
+impl EntryList {
+    const INDEX_FROM: usize = 16;
+
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self
+                .entries
+                .iter()
+                .position(|e| e.key.key_string().as_deref() == Some(key)),
+        }
+    }
+
+    /// Inserts or replaces; returns the replaced entry's key span.
+    fn upsert(&mut self, key: &str, entry: Entry) -> Option<Span> {
+        if let Some(i) = self.position(key) {
+            let old = std::mem::replace(&mut self.entries[i], entry);
+            return Some(old.key.span);
+        }
+        self.entries.push(entry);
+        if let Some(index) = &mut self.index {
+            index.insert(key.to_owned(), self.entries.len() - 1);
+        } else if self.entries.len() >= Self::INDEX_FROM {
+            self.index = Some(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, e)| e.key.key_string().map(|k| (k.into_owned(), i)))
+                    .collect(),
+            );
+        }
+        None
+    }
+}
+
+struct Builder<'a> {
+    file: &'a SourceFile,
+    /// Byte offset of this chunk in the file.
+    offset: usize,
+    source: &'a str,
+    /// Byte offset of each character of `source`, when it is not ASCII (saphyr counts characters).
+    char_offsets: Option<Vec<u32>>,
+    limits: &'a Limits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    alias_nodes: usize,
+    nodes: usize,
+    roots: Vec<Node>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Why building a document stopped early.
+struct Abort;
+
+impl<'a> Builder<'a> {
+    fn new(file: &'a SourceFile, offset: usize, source: &'a str, limits: &'a Limits) -> Self {
+        let char_offsets = (!source.is_ascii()).then(|| {
+            source
+                .char_indices()
+                .map(|(i, _)| i as u32)
+                .chain(std::iter::once(source.len() as u32))
+                .collect()
+        });
+        Builder {
+            file,
+            offset,
+            source,
+            char_offsets,
+            limits,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            nodes: 0,
+            roots: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// File byte offset of a saphyr character index.
+    fn byte(&self, char_index: usize) -> usize {
+        let local = match &self.char_offsets {
+            Some(offsets) => offsets
+                .get(char_index)
+                .map_or(self.source.len(), |&b| b as usize),
+            None => char_index.min(self.source.len()),
+        };
+        self.offset + local
+    }
+
+    fn span(&self, span: saphyr_parser::Span) -> Span {
+        Span::new(self.byte(span.start.index()), self.byte(span.end.index()))
+    }
+
+    fn run(&mut self) {
+        let mut parser = Parser::new_from_str(self.source);
+        loop {
+            match parser.next_event() {
+                None => return,
+                Some(Err(error)) => {
+                    self.syntax_error(&error);
+                    return;
+                }
+                Some(Ok((event, span))) => {
+                    if self.event(event, span).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn syntax_error(&mut self, error: &ScanError) {
+        let at = self.byte(error.marker().index());
+        let span = Span::new(at, at);
+        self.stack.clear();
+        self.diagnostics.push(
+            Diagnostic::new(
+                &rules::invalid_yaml::RULE,
+                self.file.location(span),
+                format!("YAML syntax error: {}", error.info()),
+            )
+            .with_help(
+                "kubectl cannot parse this document; the other documents were still checked",
+            ),
+        );
+    }
+
+    fn limit_exceeded(&mut self, span: Span, message: String, help: &str) -> Abort {
+        self.stack.clear();
+        self.diagnostics.push(
+            Diagnostic::new(
+                &rules::input_limit_exceeded::RULE,
+                self.file.location(span),
+                message,
+            )
+            .with_help(help),
+        );
+        Abort
+    }
+
+    fn event(&mut self, event: Event<'_>, span: saphyr_parser::Span) -> Result<(), Abort> {
+        let span = self.span(span);
+        match event {
+            Event::DocumentStart(_) => {
+                self.stack.clear();
+                self.anchors.clear();
+                self.alias_nodes = 0;
+                self.nodes = 0;
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let node = self.scalar(&text, style, tag.as_deref(), span);
+                self.count_node(span)?;
+                self.finish_node(node, anchor)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.open(span)?;
+                let (flow, start) = self.collection_start(span, b'[');
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    start,
+                    anchor,
+                    flow,
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                self.open(span)?;
+                let (flow, start) = self.collection_start(span, b'{');
+                self.stack.push(Frame::Map {
+                    entries: EntryList::default(),
+                    key: None,
+                    start,
+                    anchor,
+                    flow,
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq {
+                    items,
+                    start,
+                    anchor,
+                    flow,
+                }) = self.stack.pop()
+                {
+                    let end = Self::collection_end(flow, span, items.last().map(|n| n.span));
+                    let style = if flow { Style::Flow } else { Style::Block };
+                    let node = Node::new(Value::Seq(items), Span::new(start, end), style);
+                    self.finish_node(node, anchor)?;
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map {
+                    entries,
+                    start,
+                    anchor,
+                    flow,
+                    ..
+                }) = self.stack.pop()
+                {
+                    let entries = entries.entries;
+                    let end =
+                        Self::collection_end(flow, span, entries.last().map(|e| e.value.span));
+                    let style = if flow { Style::Flow } else { Style::Block };
+                    let node = Node::new(Value::Map(entries), Span::new(start, end), style);
+                    self.finish_node(node, anchor)?;
+                }
+            }
+            Event::Alias(id) => {
+                let Some(target) = self.anchors.get(&id) else {
+                    // saphyr reports unknown anchors itself; nothing to expand.
+                    return Ok(());
+                };
+                let size = target.count_nodes();
+                self.alias_nodes += size;
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    return Err(self.limit_exceeded(
+                        span,
+                        format!(
+                            "aliases in this document expand to more than {} nodes (an alias bomb?)",
+                            self.limits.max_alias_nodes
+                        ),
+                        "this document was not checked; expand the anchors by hand if it is legitimate",
+                    ));
+                }
+                let mut node = target.clone();
+                node.span = span;
+                self.finish_node(node, 0)?;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    /// Whether a collection is flow style, and where it starts. saphyr's start event of a flow
+    /// collection covers its anchor and tag and ends just after the bracket; a block
+    /// collection's is empty, at its first key or item.
+    fn collection_start(&self, span: Span, bracket: u8) -> (bool, usize) {
+        let end = span.end as usize;
+        let flow =
+            end > span.start as usize && self.file.text.as_bytes().get(end - 1) == Some(&bracket);
+        (flow, if flow { end - 1 } else { span.start as usize })
+    }
+
+    /// Flow collections end at their closing bracket; block collections at their last child
+    /// (saphyr puts a block collection's end event at the next token, often on a later line).
+    fn collection_end(flow: bool, end_event: Span, last_child: Option<Span>) -> usize {
+        match (flow, last_child) {
+            (false, Some(child)) => child.end as usize,
+            _ => end_event.end as usize,
+        }
+    }
+
+    fn open(&mut self, span: Span) -> Result<(), Abort> {
+        self.count_node(span)?;
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(self.limit_exceeded(
+                span,
+                format!("nesting deeper than {} levels", self.limits.max_depth),
+                "this document was not checked; Kubernetes objects are never nested this deeply",
+            ));
+        }
+        Ok(())
+    }
+
+    fn count_node(&mut self, span: Span) -> Result<(), Abort> {
+        self.nodes += 1;
+        if self.nodes > self.limits.max_nodes_per_document {
+            return Err(self.limit_exceeded(
+                span,
+                format!(
+                    "document has more than {} nodes",
+                    self.limits.max_nodes_per_document
+                ),
+                "this document was not checked",
+            ));
+        }
+        Ok(())
+    }
+
+    fn scalar(
+        &self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&saphyr_parser::Tag>,
+        span: Span,
+    ) -> Node {
+        let style = match style {
+            ScalarStyle::Plain => Style::Plain,
+            ScalarStyle::SingleQuoted => Style::SingleQuoted,
+            ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+            ScalarStyle::Literal => Style::Literal,
+            ScalarStyle::Folded => Style::Folded,
+        };
+        let core_tag = tag
+            .filter(|t| t.is_yaml_core_schema())
+            .map(|t| t.suffix.as_str());
+        let value = match (style, core_tag) {
+            (_, Some("str")) => Value::Str(text.to_owned()),
+            (Style::Plain, _) | (_, Some("int" | "float" | "bool" | "null")) => resolve_plain(text),
+            _ => Value::Str(text.to_owned()),
+        };
+        Node::new(value, span, style)
+    }
+
+    /// Attaches a completed node to its parent (or makes it the document root).
+    fn finish_node(&mut self, node: Node, anchor: usize) -> Result<(), Abort> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.roots.push(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                key: key @ None, ..
+            }) => *key = Some(node),
+            Some(Frame::Map {
+                key: key @ Some(_), ..
+            }) => {
+                let key = key.take().expect("checked Some");
+                self.insert_entry(key, node);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds an entry to the innermost mapping with go-yaml v2's semantics: a `<<` key merges
+    /// (keys already present keep their value only if they come later), a repeated key replaces
+    /// the earlier one and is reported.
+    fn insert_entry(&mut self, key: Node, value: Node) {
+        if key.style == Style::Plain && self.file.slice(key.span) == "<<" {
+            self.merge(value);
+            return;
+        }
+        let key_string = key.key_string().map(|k| k.into_owned());
+        let Some(key_string) = key_string else {
+            let kind = key.type_name();
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &rules::invalid_yaml::RULE,
+                    self.file.location(key.span),
+                    format!(
+                        "a {kind} cannot be a mapping key: kubectl rejects it (unsupported map key)"
+                    ),
+                )
+                .with_help("use a string key"),
+            );
+            return;
+        };
+        let Some(Frame::Map { entries, .. }) = self.stack.last_mut() else {
+            return;
+        };
+        let second = key.span;
+        if let Some(first) = entries.upsert(&key_string, Entry { key, value }) {
+            // A key that came in through `<<` (its span lies outside this mapping) is not a
+            // duplicate: overriding merged keys is the point of merging.
+            if self.is_in_current_mapping(first) {
+                self.duplicate_key(&key_string, first, second);
+            }
+        }
+    }
+
+    fn is_in_current_mapping(&self, span: Span) -> bool {
+        match self.stack.last() {
+            Some(Frame::Map { start, .. }) => span.start as usize >= *start,
+            _ => false,
+        }
+    }
+
+    fn duplicate_key(&mut self, key: &str, first: Span, second: Span) {
+        self.diagnostics.push(
+            Diagnostic::new(
+                &rules::duplicate_key::RULE,
+                self.file.location(second),
+                format!("duplicate key `{key}`: kubectl silently keeps only this one"),
+            )
+            .with_label("duplicate key")
+            .with_secondary(self.file.location(first), "first defined here (ignored)")
+            .with_help(format!(
+                "remove one of the two `{key}` entries, or merge their contents"
+            )),
+        );
+    }
+
+    fn merge(&mut self, value: Node) {
+        let sources: Vec<Node> = match value.value {
+            Value::Map(_) => vec![value],
+            // Earlier mappings in a merge list take precedence.
+            Value::Seq(items) => items.into_iter().rev().collect(),
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &rules::invalid_yaml::RULE,
+                        self.file.location(value.span),
+                        "a `<<` merge key needs a mapping or a list of mappings",
+                    )
+                    .with_help("point `<<` at an anchored mapping, e.g. `<<: *defaults`"),
+                );
+                return;
+            }
+        };
+        let Some(Frame::Map { entries, .. }) = self.stack.last_mut() else {
+            return;
+        };
+        for source in sources {
+            let Value::Map(merged) = source.value else {
+                continue;
+            };
+            for entry in merged {
+                if let Some(key) = entry.key.key_string().map(|k| k.into_owned()) {
+                    entries.upsert(&key, entry);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::FileId;
+
+    fn load_str(text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
+        let file = SourceFile::new(FileId(0), "t.yaml".into(), text.into());
+        let loaded = load(&file, &Limits::default());
+        (loaded.documents, loaded.diagnostics)
+    }
+
+    #[test]
+    fn splits_documents_and_skips_empty_ones() {
+        let (docs, diags) = load_str("a: 1\n---\n# only a comment\n---\n\n---\nb: yes\n...\n");
+        assert!(diags.is_empty());
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].index, 1);
+        assert_eq!(docs[1].root.get("b").unwrap().value, Value::Bool(true));
+    }
+
+    #[test]
+    fn spans_are_byte_ranges_of_the_file() {
+        let text = "x: 1\n---\nname: \"çé\"\nport: 0755\n";
+        let file = SourceFile::new(FileId(0), "t".into(), text.into());
+        let loaded = load(&file, &Limits::default());
+        let root = &loaded.documents[1].root;
+        let name = root.get("name").unwrap();
+        assert_eq!(file.slice(name.span), "\"çé\"");
+        let port = root.get("port").unwrap();
+        assert_eq!(file.slice(port.span), "0755");
+        assert_eq!(port.value, Value::Int(493));
+        assert_eq!(file.position(port.span.start).column, 7);
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last_and_are_reported() {
+        let (docs, diags) = load_str("a: 1\nb: 2\na: 3\n");
+        assert_eq!(docs[0].root.get("a").unwrap().value, Value::Int(3));
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].rule.id, "duplicate-key");
+        assert_eq!(diags[0].primary.location.start.line, 3);
+        assert_eq!(diags[0].secondary[0].location.start.line, 1);
+    }
+
+    #[test]
+    fn merge_keys_follow_go_yaml_v2() {
+        let (docs, diags) = load_str("base: &b {a: 1, b: 2}\nobj:\n  <<: *b\n  b: 3\n  y: 4\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        let obj = docs[0].root.get("obj").unwrap();
+        assert_eq!(obj.get("a").unwrap().value, Value::Int(1));
+        assert_eq!(obj.get("b").unwrap().value, Value::Int(3));
+        // YAML 1.1: the key `y` is the boolean true, so JSON sees the key "true".
+        assert_eq!(obj.get("true").unwrap().value, Value::Int(4));
+    }
+
+    #[test]
+    fn alias_bomb_is_stopped() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let started = std::time::Instant::now();
+        let (docs, diags) = load_str(&text);
+        assert!(started.elapsed().as_secs() < 2);
+        assert!(docs.is_empty());
+        assert_eq!(diags[0].rule.id, "input-limit-exceeded");
+    }
+
+    #[test]
+    fn deep_nesting_is_stopped() {
+        let text = "[".repeat(100_000);
+        let (docs, diags) = load_str(&text);
+        assert!(docs.is_empty());
+        assert!(!diags.is_empty());
+    }
+
+    #[test]
+    fn a_syntax_error_loses_only_its_document() {
+        let (docs, diags) = load_str("a: 1\n---\nb: [1, 2\n---\nc: 3\n");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].rule.id, "invalid-yaml");
+        assert_eq!(diags[0].primary.location.start.line, 4);
+    }
+
+    #[test]
+    fn bom_and_crlf_are_accepted() {
+        let (docs, diags) = load_str("\u{feff}a: 1\r\n---\r\nb: 2\r\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(docs.len(), 2);
+    }
+}

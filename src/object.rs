@@ -1,0 +1,197 @@
+//! The apiVersion/kind/metadata view of a document.
+
+use crate::diagnostics::ObjectRef;
+use crate::tree::Node;
+
+/// A Kubernetes object: a document (or an item of a `kind: List`) that has an `apiVersion` or a
+/// `kind`. YAML that has neither (Helm values, CI configs) is not an object and is not checked.
+#[derive(Clone, Copy)]
+pub struct Object<'a> {
+    pub root: &'a Node,
+    /// 0-based document index in the file (a List's items share the List's index).
+    pub document: u32,
+    pub api_version: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub metadata: Option<&'a Node>,
+    pub name: Option<&'a str>,
+    pub namespace: Option<&'a str>,
+}
+
+impl<'a> Object<'a> {
+    pub fn from_node(root: &'a Node, document: u32) -> Option<Object<'a>> {
+        if root.get("apiVersion").is_none() && root.get("kind").is_none() {
+            return None;
+        }
+        Object::view(root, document)
+    }
+
+    /// Views any mapping as an object (list items must be objects even when they lack a kind).
+    fn view(root: &'a Node, document: u32) -> Option<Object<'a>> {
+        if !root.is_map() {
+            return None;
+        }
+        let metadata = root.get("metadata").filter(|m| m.is_map());
+        let meta_str = |key| metadata.and_then(|m| m.get(key)).and_then(Node::as_str);
+        Some(Object {
+            root,
+            document,
+            api_version: root.get("apiVersion").and_then(Node::as_str),
+            kind: root.get("kind").and_then(Node::as_str),
+            metadata,
+            name: meta_str("name"),
+            namespace: meta_str("namespace"),
+        })
+    }
+
+    /// The API group: "" for the core group (`v1`), `apps` for `apps/v1`.
+    pub fn group(&self) -> &'a str {
+        match self.api_version {
+            Some(v) => v.rsplit_once('/').map_or("", |(group, _)| group),
+            None => "",
+        }
+    }
+
+    pub fn version(&self) -> &'a str {
+        match self.api_version {
+            Some(v) => v.rsplit_once('/').map_or(v, |(_, version)| version),
+            None => "",
+        }
+    }
+
+    /// Whether this is `kind` in the given group (any version).
+    pub fn is(&self, group: &str, kind: &str) -> bool {
+        self.kind == Some(kind) && self.api_version.is_some() && self.group() == group
+    }
+
+    pub fn get(&self, path: &[&str]) -> Option<&'a Node> {
+        self.root.get_path(path)
+    }
+
+    /// Whether the object belongs to a built-in API group whose field semantics kubevet knows
+    /// (custom resources may use the same field names for other things).
+    pub fn is_builtin(&self) -> bool {
+        matches!(
+            self.group(),
+            "" | "apps" | "batch" | "policy" | "networking.k8s.io" | "autoscaling"
+        )
+    }
+
+    /// Every map of labels or label-shaped keys/values in the object, with its field path:
+    /// object and template labels, selectors and node selectors (reference §1.3 LBL-WHERE).
+    pub fn label_maps(&self) -> Vec<(&'static str, &'a Node)> {
+        const EVERY_OBJECT: &[(&str, &[&str])] = &[("metadata.labels", &["metadata", "labels"])];
+        const BUILTIN: &[(&str, &[&str])] = &[
+            (
+                "spec.template.metadata.labels",
+                &["spec", "template", "metadata", "labels"],
+            ),
+            (
+                "spec.jobTemplate.metadata.labels",
+                &["spec", "jobTemplate", "metadata", "labels"],
+            ),
+            (
+                "spec.jobTemplate.spec.template.metadata.labels",
+                &[
+                    "spec",
+                    "jobTemplate",
+                    "spec",
+                    "template",
+                    "metadata",
+                    "labels",
+                ],
+            ),
+            (
+                "spec.selector.matchLabels",
+                &["spec", "selector", "matchLabels"],
+            ),
+            (
+                "spec.podSelector.matchLabels",
+                &["spec", "podSelector", "matchLabels"],
+            ),
+            ("spec.nodeSelector", &["spec", "nodeSelector"]),
+            (
+                "spec.template.spec.nodeSelector",
+                &["spec", "template", "spec", "nodeSelector"],
+            ),
+            (
+                "spec.jobTemplate.spec.template.spec.nodeSelector",
+                &[
+                    "spec",
+                    "jobTemplate",
+                    "spec",
+                    "template",
+                    "spec",
+                    "nodeSelector",
+                ],
+            ),
+        ];
+        let mut paths: Vec<(&'static str, &[&str])> = EVERY_OBJECT.to_vec();
+        if self.is_builtin() {
+            paths.extend_from_slice(BUILTIN);
+            // A Service's and a ReplicationController's selector is a plain label map.
+            if self.group().is_empty()
+                && matches!(self.kind, Some("Service" | "ReplicationController"))
+            {
+                paths.push(("spec.selector", &["spec", "selector"]));
+            }
+        }
+        paths
+            .into_iter()
+            .filter_map(|(name, path)| Some((name, self.get(path).filter(|n| n.is_map())?)))
+            .collect()
+    }
+
+    /// Configuration files of tools that borrow the Kubernetes shape but are never sent to an
+    /// API server: kustomize, skaffold, kpt, kind and k3d cluster configs, and component
+    /// configs (`kubelet.config.k8s.io`, `kubeadm.k8s.io`, audit policies, ...).
+    pub fn is_tool_config(&self) -> bool {
+        const TOOL_GROUPS: &[&str] = &[
+            "kustomize.config.k8s.io",
+            "config.kubernetes.io",
+            "kpt.dev",
+            "fn.kpt.dev",
+            "skaffold",
+            "kind.x-k8s.io",
+            "k3d.io",
+            "kubeadm.k8s.io",
+            "audit.k8s.io",
+            "ctlptl.dev",
+        ];
+        let group = self.group();
+        TOOL_GROUPS.contains(&group)
+            || group.ends_with(".config.k8s.io")
+            || self.api_version.is_some_and(|v| v.starts_with("skaffold/"))
+    }
+
+    pub fn object_ref(&self) -> ObjectRef {
+        ObjectRef {
+            api_version: self.api_version.map(str::to_owned),
+            kind: self.kind.map(str::to_owned),
+            namespace: self.namespace.map(str::to_owned),
+            name: self
+                .name
+                .or_else(|| {
+                    self.metadata
+                        .and_then(|m| m.get("generateName"))
+                        .and_then(Node::as_str)
+                })
+                .map(str::to_owned),
+        }
+    }
+}
+
+/// The objects of a document: the document itself, or each item of a `kind: List`
+/// (and of typed lists such as `ConfigMapList`), as kubectl flattens them.
+pub fn objects_of(root: &Node, document: u32) -> Vec<Object<'_>> {
+    let Some(object) = Object::from_node(root, document) else {
+        return Vec::new();
+    };
+    let is_list = object.kind.is_some_and(|k| k.ends_with("List"));
+    match root.get("items").and_then(Node::as_seq) {
+        Some(items) if is_list => items
+            .iter()
+            .filter_map(|item| Object::view(item, document))
+            .collect(),
+        _ => vec![object],
+    }
+}

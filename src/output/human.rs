@@ -1,0 +1,113 @@
+//! rustc-style output through codespan-reporting: a header, the snippet with a primary caret and
+//! secondary labels, `help:` and the rule's doc link, then a summary line.
+
+use super::{Style, escape_controls, summary_line};
+use crate::Report;
+use crate::diagnostics::{Diagnostic, Severity};
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, Config, termcolor};
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    // Only files with findings carry text; their snippets are made terminal-safe once here.
+    let mut files = SimpleFiles::new();
+    let mut ids = HashMap::new();
+    for d in &report.diagnostics {
+        for location in
+            std::iter::once(&d.primary.location).chain(d.secondary.iter().map(|l| &l.location))
+        {
+            let entry = &report.files[location.file.0 as usize];
+            if let (Some(text), false) = (&entry.text, ids.contains_key(&location.file)) {
+                let id = files.add(
+                    escape_controls(&entry.name, false).into_owned(),
+                    sanitize_source(text),
+                );
+                ids.insert(location.file, id);
+            }
+        }
+    }
+    let config = Config::default();
+    let mut buffer = if style.color {
+        termcolor::Buffer::ansi()
+    } else {
+        termcolor::Buffer::no_color()
+    };
+    for d in &report.diagnostics {
+        let rendered = to_codespan(report, d, &ids);
+        term::emit_to_write_style(&mut buffer, &config, &files, &rendered)
+            .map_err(io::Error::other)?;
+        out.write_all(buffer.as_slice())?;
+        buffer.clear();
+    }
+    if style.summary {
+        writeln!(out, "{}", summary_line(report))?;
+    }
+    Ok(())
+}
+
+fn to_codespan(
+    report: &Report,
+    d: &Diagnostic,
+    ids: &HashMap<crate::diagnostics::FileId, usize>,
+) -> CsDiagnostic<usize> {
+    let severity = match d.severity {
+        Severity::Error => CsSeverity::Error,
+        Severity::Warning => CsSeverity::Warning,
+        Severity::Info => CsSeverity::Note,
+    };
+    let mut notes = Vec::new();
+    let mut labels = Vec::new();
+    match ids.get(&d.file()) {
+        Some(&id) => labels.push(
+            Label::primary(id, d.primary.location.span.range())
+                .with_message(escape_controls(&d.primary.message, false)),
+        ),
+        // No text to show (an unreadable file): name the path instead of a snippet.
+        None => notes.push(format!(
+            "in {}",
+            escape_controls(report.file_name(d.file()), false)
+        )),
+    }
+    for label in &d.secondary {
+        match ids.get(&label.location.file) {
+            Some(&id) => labels.push(
+                Label::secondary(id, label.location.span.range())
+                    .with_message(escape_controls(&label.message, false)),
+            ),
+            None => notes.push(format!(
+                "{}: {}",
+                escape_controls(report.file_name(label.location.file), false),
+                escape_controls(&label.message, false)
+            )),
+        }
+    }
+    if let Some(help) = &d.help {
+        notes.push(format!("help: {}", escape_controls(help, true)));
+    }
+    notes.push(format!("see: kubevet explain {}", d.rule.id));
+    CsDiagnostic::new(severity)
+        .with_code(d.rule.id)
+        .with_message(escape_controls(&d.message, false))
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+/// Replaces control characters in the source (other than tab and line breaks) with `?`,
+/// byte for byte for C0 and DEL (so spans stay valid) and two `?` for two-byte C1 characters.
+fn sanitize_source(text: &str) -> String {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c.to_string(),
+            c if c.is_control() => "?".repeat(c.len_utf8()),
+            c => c.to_string(),
+        })
+        .collect()
+}

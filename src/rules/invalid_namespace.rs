@@ -1,0 +1,56 @@
+//! `invalid-namespace`: `metadata.namespace` is not a DNS-1123 label (reference §1.2 META-NS-VALUE).
+
+use crate::checks::Context;
+use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::object::Object;
+use crate::validate;
+
+pub static RULE: Rule = Rule {
+    id: "invalid-namespace",
+    severity: Severity::Error,
+    summary: "`metadata.namespace` must be a DNS-1123 label.",
+    doc: include_str!("../../rules/invalid-namespace.md"),
+};
+
+pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
+    let Some(node) = object.metadata.and_then(|m| m.get("namespace")) else {
+        return;
+    };
+    if node.is_null() {
+        return;
+    }
+    let Some(namespace) = node.as_str() else {
+        let text = cx.text(node.span).to_owned();
+        cx.report(
+            Diagnostic::new(
+                &RULE,
+                cx.loc(node.span),
+                format!(
+                    "metadata.namespace must be a string, but `{text}` is read as a {}",
+                    node.type_name()
+                ),
+            )
+            .with_help(format!("quote it: namespace: \"{text}\"")),
+        );
+        return;
+    };
+    if namespace.is_empty() {
+        return; // Same as unset: kubectl uses the context's namespace.
+    }
+    let errors = validate::dns1123_label(namespace);
+    if errors.is_empty() {
+        return;
+    }
+    cx.report(
+        Diagnostic::new(
+            &RULE,
+            cx.loc(node.span),
+            format!(
+                "metadata.namespace: Invalid value: {namespace:?}: {}",
+                errors.join(", ")
+            ),
+        )
+        .with_label("not a valid namespace name")
+        .with_help("namespace names are DNS-1123 labels: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters"),
+    );
+}

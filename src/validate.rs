@@ -1,0 +1,214 @@
+//! apimachinery's format checks (`util/validation`), with Kubernetes' own message texts.
+//! Each returns the list of problems; empty means valid. Reference §1.
+
+pub const DNS1123_LABEL_MAX: usize = 63;
+pub const DNS1123_SUBDOMAIN_MAX: usize = 253;
+pub const LABEL_VALUE_MAX: usize = 63;
+pub const QUALIFIED_NAME_MAX: usize = 63;
+pub const TOTAL_ANNOTATION_SIZE_MAX: usize = 256 * 1024;
+
+const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const DNS1035_LABEL_MSG: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+const QUALIFIED_NAME_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+
+pub fn max_len_error(max: usize) -> String {
+    format!("must be no more than {max} characters")
+}
+
+fn is_lower_alnum(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit()
+}
+
+/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`
+fn matches_dns1123_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && is_lower_alnum(b[0])
+        && is_lower_alnum(b[b.len() - 1])
+        && b.iter().all(|&c| is_lower_alnum(c) || c == b'-')
+}
+
+pub fn dns1123_label(s: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if s.len() > DNS1123_LABEL_MAX {
+        errs.push(max_len_error(DNS1123_LABEL_MAX));
+    }
+    if !matches_dns1123_label(s) {
+        errs.push(DNS1123_LABEL_MSG.to_owned());
+    }
+    errs
+}
+
+pub fn dns1123_subdomain(s: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if s.len() > DNS1123_SUBDOMAIN_MAX {
+        errs.push(max_len_error(DNS1123_SUBDOMAIN_MAX));
+    }
+    if !s.split('.').all(matches_dns1123_label) {
+        errs.push(DNS1123_SUBDOMAIN_MSG.to_owned());
+    }
+    errs
+}
+
+pub fn dns1035_label(s: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if s.len() > DNS1123_LABEL_MAX {
+        errs.push(max_len_error(DNS1123_LABEL_MAX));
+    }
+    let b = s.as_bytes();
+    let ok = !b.is_empty()
+        && b[0].is_ascii_lowercase()
+        && is_lower_alnum(b[b.len() - 1])
+        && b.iter().all(|&c| is_lower_alnum(c) || c == b'-');
+    if !ok {
+        errs.push(DNS1035_LABEL_MSG.to_owned());
+    }
+    errs
+}
+
+/// apimachinery `IsValidPathSegmentName`, used for RBAC object names (`system:controller:x`).
+pub fn path_segment_name(s: &str) -> Vec<String> {
+    if s == "." || s == ".." {
+        return vec![format!("may not be '{s}'")];
+    }
+    ["/", "%"]
+        .iter()
+        .filter(|bad| s.contains(**bad))
+        .map(|bad| format!("may not contain '{bad}'"))
+        .collect()
+}
+
+/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`
+fn matches_qualified_name_part(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// `IsQualifiedName`: an optional DNS-subdomain prefix and `/`, then a name part.
+pub fn qualified_name(s: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    let parts: Vec<&str> = s.split('/').collect();
+    let name = match parts.as_slice() {
+        [name] => *name,
+        [prefix, name] => {
+            if prefix.is_empty() {
+                errs.push("prefix part must be non-empty".to_owned());
+            } else {
+                errs.extend(
+                    dns1123_subdomain(prefix)
+                        .into_iter()
+                        .map(|e| format!("prefix part {e}")),
+                );
+            }
+            *name
+        }
+        _ => {
+            errs.push(format!("{QUALIFIED_NAME_MSG} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"));
+            return errs;
+        }
+    };
+    if name.is_empty() {
+        errs.push("name part must be non-empty".to_owned());
+    } else if name.len() > QUALIFIED_NAME_MAX {
+        errs.push(format!("name part {}", max_len_error(QUALIFIED_NAME_MAX)));
+    }
+    if !name.is_empty() && !matches_qualified_name_part(name) {
+        errs.push(QUALIFIED_NAME_MSG.to_owned());
+    }
+    errs
+}
+
+pub fn label_value(s: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if s.len() > LABEL_VALUE_MAX {
+        errs.push(max_len_error(LABEL_VALUE_MAX));
+    }
+    if !s.is_empty() && !matches_qualified_name_part(s) {
+        errs.push(LABEL_VALUE_MSG.to_owned());
+    }
+    errs
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The closest candidate within a distance that scales with the word's length.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let lower = word.to_ascii_lowercase();
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), c))
+        .filter(|&(d, c)| d <= limit && c != word)
+        .min_by_key(|&(d, c)| (d, c))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_names() {
+        assert!(dns1123_label("my-name").is_empty());
+        assert!(dns1123_label("123-abc").is_empty());
+        assert_eq!(dns1123_label("My-name").len(), 1);
+        assert_eq!(dns1123_label("a.b").len(), 1);
+        assert_eq!(dns1123_label(&"a".repeat(64)).len(), 1);
+        assert!(dns1123_subdomain("example.com").is_empty());
+        assert_eq!(dns1123_subdomain("example..com").len(), 1);
+        assert_eq!(dns1123_subdomain("-a").len(), 1);
+        assert!(dns1035_label("abc-123").is_empty());
+        assert_eq!(dns1035_label("1-api").len(), 1);
+        assert!(path_segment_name("system:controller:x").is_empty());
+        assert_eq!(path_segment_name("a/b"), vec!["may not contain '/'"]);
+    }
+
+    #[test]
+    fn labels() {
+        assert!(qualified_name("app.kubernetes.io/name").is_empty());
+        assert!(qualified_name("MyName").is_empty());
+        assert_eq!(
+            qualified_name("/foo"),
+            vec!["prefix part must be non-empty"]
+        );
+        assert_eq!(qualified_name("a/b/c").len(), 1);
+        assert_eq!(qualified_name("-x").len(), 1);
+        assert!(label_value("").is_empty());
+        assert!(label_value("my_value").is_empty());
+        assert_eq!(label_value("has space").len(), 1);
+        assert_eq!(label_value(&"v".repeat(64)).len(), 1);
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(
+            did_you_mean("contAIN3rz", ["containers", "volumes"]),
+            Some("containers")
+        );
+        assert_eq!(did_you_mean("qaa", ["qa", "prod"]), Some("qa"));
+        assert_eq!(did_you_mean("zzzzzz", ["qa"]), None);
+    }
+}
