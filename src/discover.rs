@@ -101,11 +101,29 @@ pub fn discover(roots: &[PathBuf]) -> Result<Vec<Found>, MissingPath> {
 
 fn problem(error: &ignore::Error) -> Option<Found> {
     let path = error_path(error)?;
-    let message = match error.io_error() {
-        Some(io) => io.to_string(),
-        None => error.to_string(),
+    let broken_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink())
+        && std::fs::metadata(&path).is_err();
+    let message = if matches!(error, ignore::Error::Loop { .. }) || loop_inside(error) {
+        format!("symbolic link loop: {error}; not followed")
+    } else if broken_link {
+        "broken symbolic link: its target does not exist".to_owned()
+    } else {
+        match error.io_error() {
+            Some(io) => format!("cannot read: {io}"),
+            None => error.to_string(),
+        }
     };
     Some(Found::Problem { path, message })
+}
+
+fn loop_inside(error: &ignore::Error) -> bool {
+    match error {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => loop_inside(err),
+        _ => false,
+    }
 }
 
 fn error_path(error: &ignore::Error) -> Option<PathBuf> {

@@ -31,7 +31,8 @@ impl Default for Limits {
         Limits {
             max_file_bytes: 32 * 1024 * 1024,
             max_documents: 100_000,
-            max_depth: 256,
+            // saphyr-parser stops at about 256 levels itself; ours comes first, with a clearer message.
+            max_depth: 200,
             max_alias_nodes: 100_000,
             max_nodes_per_document: 5_000_000,
         }
@@ -201,6 +202,9 @@ struct Builder<'a> {
     diagnostics: Vec<Diagnostic>,
 }
 
+const NESTING_HELP: &str =
+    "this document was not checked; Kubernetes objects are never nested this deeply";
+
 /// Why building a document stopped early.
 struct Abort;
 
@@ -264,6 +268,11 @@ impl<'a> Builder<'a> {
     fn syntax_error(&mut self, error: &ScanError) {
         let at = self.byte(error.marker().index());
         let span = Span::new(at, at);
+        if error.info().contains("recursion limit exceeded") {
+            // The scanner's own nesting guard, which can fire before our depth check sees events.
+            let _ = self.limit_exceeded(span, "nesting too deep to parse".into(), NESTING_HELP);
+            return;
+        }
         self.stack.clear();
         self.diagnostics.push(
             Diagnostic::new(
@@ -407,7 +416,7 @@ impl<'a> Builder<'a> {
             return Err(self.limit_exceeded(
                 span,
                 format!("nesting deeper than {} levels", self.limits.max_depth),
-                "this document was not checked; Kubernetes objects are never nested this deeply",
+                NESTING_HELP,
             ));
         }
         Ok(())

@@ -3,8 +3,8 @@
 use crate::diagnostics::ObjectRef;
 use crate::tree::Node;
 
-/// A Kubernetes object: a document (or an item of a `kind: List`) that has an `apiVersion` or a
-/// `kind`. YAML that has neither (Helm values, CI configs) is not an object and is not checked.
+/// A Kubernetes object: a document (or an item of a `kind: List`) that looks like one.
+/// YAML that does not (Helm values and charts, CI configs) is not checked.
 #[derive(Clone, Copy)]
 pub struct Object<'a> {
     pub root: &'a Node,
@@ -18,8 +18,11 @@ pub struct Object<'a> {
 }
 
 impl<'a> Object<'a> {
+    /// A document is an object if it has a `kind`, or an `apiVersion` and `metadata`: Helm's
+    /// `Chart.yaml` has an `apiVersion` and is not one.
     pub fn from_node(root: &'a Node, document: u32) -> Option<Object<'a>> {
-        if root.get("apiVersion").is_none() && root.get("kind").is_none() {
+        let has = |key| root.get(key).is_some();
+        if !(has("kind") || (has("apiVersion") && has("metadata"))) {
             return None;
         }
         Object::view(root, document)

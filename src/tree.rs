@@ -169,6 +169,17 @@ impl Node {
         }
     }
 
+    /// The type name with its article: "an integer", "a string".
+    pub fn a_type_name(&self) -> String {
+        let name = self.type_name();
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {name}")
+    }
+
     /// Number of nodes in this subtree (used for alias-expansion budgets).
     pub fn count_nodes(&self) -> usize {
         1 + match &self.value {

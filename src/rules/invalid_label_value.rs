@@ -40,7 +40,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                     let read_as = match other {
                         Value::Bool(b) => format!("the boolean {b}"),
                         Value::Int(_) | Value::Float(_) => format!("a number ({})", node.to_json()),
-                        _ => format!("a {}", node.type_name()),
+                        _ => node.a_type_name(),
                     };
                     let label = format!("read as {read_as}");
                     Diagnostic::new(

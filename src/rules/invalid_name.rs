@@ -146,8 +146,8 @@ fn report_not_string(cx: &mut Context<'_>, field: &str, node: &Node) {
             &RULE,
             cx.loc(node.span),
             format!(
-                "metadata.{field} must be a string, but `{text}` is read as a {}",
-                node.type_name()
+                "metadata.{field} must be a string, but `{text}` is read as {}",
+                node.a_type_name()
             ),
         )
         .with_help(format!("quote it: {field}: \"{text}\"")),

@@ -26,8 +26,8 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 &RULE,
                 cx.loc(node.span),
                 format!(
-                    "metadata.namespace must be a string, but `{text}` is read as a {}",
-                    node.type_name()
+                    "metadata.namespace must be a string, but `{text}` is read as {}",
+                    node.a_type_name()
                 ),
             )
             .with_help(format!("quote it: namespace: \"{text}\"")),
