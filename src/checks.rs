@@ -2,6 +2,8 @@
 
 use crate::Options;
 use crate::diagnostics::{Diagnostic, Location, ObjectRef};
+use crate::index::summary::{ObjectSummary, summarize};
+use crate::kustomize::{self, Kustomization};
 use crate::load::{self, Document};
 use crate::object::{Object, objects_of};
 use crate::rules;
@@ -57,6 +59,9 @@ impl<'a> Context<'a> {
 pub struct FileOutcome {
     pub documents: usize,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the whole-repo checks need of its objects.
+    pub objects: Vec<ObjectSummary>,
+    pub kustomization: Option<Kustomization>,
 }
 
 /// Loads a file's documents and runs every per-object rule on them.
@@ -66,18 +71,39 @@ pub fn check_file(file: &SourceFile, options: &Options) -> FileOutcome {
     for diagnostic in loaded.diagnostics {
         cx.report(diagnostic);
     }
+    let mut objects = Vec::new();
+    let mut kustomization = None;
     for Document { index, root } in &loaded.documents {
         cx.document = Some(*index);
+        if kustomization.is_none() && is_kustomization(file, root) {
+            kustomization = Some(kustomize::read(root, &mut cx));
+            continue;
+        }
         for object in objects_of(root, *index) {
             cx.object = Some(object.object_ref());
             check_object(&object, &mut cx);
+            if !object.is_tool_config() {
+                objects.extend(summarize(&object, &cx));
+            }
         }
         cx.object = None;
     }
     FileOutcome {
         documents: loaded.documents.len(),
         diagnostics: cx.into_diagnostics(),
+        objects,
+        kustomization,
     }
+}
+
+/// A kustomization file: named as kustomize looks for it, and not some other object that
+/// happens to have that name (a Flux `Kustomization` custom resource, say).
+fn is_kustomization(file: &SourceFile, root: &crate::tree::Node) -> bool {
+    kustomize::is_kustomization_file(std::path::Path::new(&file.name))
+        && root
+            .get("apiVersion")
+            .and_then(|v| v.as_str())
+            .is_none_or(|v| v.starts_with("kustomize.config.k8s.io/"))
 }
 
 fn check_object(object: &Object<'_>, cx: &mut Context<'_>) {

@@ -8,6 +8,8 @@ pub mod checks;
 pub mod cli;
 pub mod diagnostics;
 pub mod discover;
+pub mod index;
+pub mod kustomize;
 pub mod load;
 pub mod object;
 pub mod output;
@@ -107,11 +109,27 @@ pub enum Input {
     Stream { name: String, bytes: Vec<u8> },
 }
 
-/// A file as the report knows it: its name for output, and its text while a renderer may need
-/// it for snippets.
+/// A file as the report knows it: its name for output, and its text where a renderer will need
+/// it for snippets. Texts of files without per-file findings are dropped after their checks (so
+/// memory does not grow with the repository); a renderer re-reads them from `path` if a
+/// whole-repo finding points there.
 pub struct FileEntry {
     pub name: String,
     pub text: Option<String>,
+    /// Where to read the text again; `None` for stdin and for paths that could not be read.
+    pub path: Option<PathBuf>,
+}
+
+impl FileEntry {
+    pub fn source(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match (&self.text, &self.path) {
+            (Some(text), _) => Some(std::borrow::Cow::Borrowed(text)),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .ok()
+                .map(std::borrow::Cow::Owned),
+            (None, None) => None,
+        }
+    }
 }
 
 /// Everything a run found, ready for any output format.
@@ -152,7 +170,8 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
             discover::discover(&paths).map_err(|m| CheckError::MissingPath(m.0))?
         }
         Input::Stream { name, bytes } => {
-            let outcome = check_bytes(FileId(0), name.clone(), bytes, options);
+            // Stdin cannot be read again, so its text is kept for whole-repo findings.
+            let outcome = check_bytes(FileId(0), name.clone(), bytes, options, true);
             return Ok(finish(vec![outcome]));
         }
     };
@@ -170,13 +189,19 @@ struct FileResult {
     checked: bool,
     documents: usize,
     diagnostics: Vec<Diagnostic>,
+    objects: Vec<index::summary::ObjectSummary>,
+    kustomization: Option<kustomize::Kustomization>,
 }
 
 fn check_found(id: FileId, found: Found, options: &Options) -> FileResult {
     let name = found.path().display().to_string();
     match found {
         Found::File(path) => match read_file(&path, options) {
-            Ok(bytes) => check_bytes(id, name, bytes, options),
+            Ok(bytes) => {
+                let mut result = check_bytes(id, name, bytes, options, false);
+                result.entry.path = Some(path);
+                result
+            }
             Err((rule, message)) => problem(id, name, rule, message, None),
         },
         Found::HelmTemplates(_) => problem(
@@ -244,14 +269,26 @@ fn problem(
     let mut diagnostic = Diagnostic::new(rule, file.location(Span::default()), message);
     diagnostic.help = help.map(str::to_owned);
     FileResult {
-        entry: FileEntry { name, text: None },
+        entry: FileEntry {
+            name,
+            text: None,
+            path: None,
+        },
         checked: false,
         documents: 0,
         diagnostics: vec![diagnostic],
+        objects: Vec::new(),
+        kustomization: None,
     }
 }
 
-fn check_bytes(id: FileId, name: String, bytes: Vec<u8>, options: &Options) -> FileResult {
+fn check_bytes(
+    id: FileId,
+    name: String,
+    bytes: Vec<u8>,
+    options: &Options,
+    keep_text: bool,
+) -> FileResult {
     let (text, utf8_error) = match String::from_utf8(bytes) {
         Ok(text) => (text, None),
         Err(e) => {
@@ -275,34 +312,56 @@ fn check_bytes(id: FileId, name: String, bytes: Vec<u8>, options: &Options) -> F
             entry: FileEntry {
                 name,
                 text: Some(file.text),
+                path: None,
             },
             checked: false,
             documents: 0,
             diagnostics: vec![diagnostic],
+            objects: Vec::new(),
+            kustomization: None,
         };
     }
     let outcome = checks::check_file(&file, options);
     // Keep the text only where a renderer will show a snippet of it.
-    let text = (!outcome.diagnostics.is_empty()).then_some(file.text);
+    let text = (keep_text || !outcome.diagnostics.is_empty()).then_some(file.text);
     FileResult {
-        entry: FileEntry { name, text },
+        entry: FileEntry {
+            name,
+            text,
+            path: None,
+        },
         checked: true,
         documents: outcome.documents,
         diagnostics: outcome.diagnostics,
+        objects: outcome.objects,
+        kustomization: outcome.kustomization,
     }
 }
 
+/// The whole-repo stage and the report: index every object, run the cross-object rules, sort.
 fn finish(outcomes: Vec<FileResult>) -> Report {
     let mut summary = Summary::default();
     let mut files = Vec::with_capacity(outcomes.len());
     let mut diagnostics = Vec::new();
-    for outcome in outcomes {
+    let mut indexed = Vec::with_capacity(outcomes.len());
+    for (i, outcome) in outcomes.into_iter().enumerate() {
         summary.files += usize::from(outcome.checked);
         summary.documents += outcome.documents;
+        indexed.push(index::FileObjects {
+            file: FileId(i as u32),
+            path: PathBuf::from(&outcome.entry.name),
+            objects: outcome.objects,
+            kustomization: outcome.kustomization,
+        });
         files.push(outcome.entry);
         diagnostics.extend(outcome.diagnostics);
     }
+    let index = index::build(indexed);
+    rules::check_repo(&index, &mut diagnostics);
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // A base included by several overlays is checked once per overlay; say each thing once.
+    diagnostics
+        .dedup_by(|b, a| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
     for d in &diagnostics {
         summary.count(d.severity);
     }
