@@ -148,6 +148,11 @@ pub struct Index {
     by_kind: HashMap<(Option<String>, String, String), Vec<usize>>,
     /// Instance indices of objects that run pods, by namespace.
     workloads: HashMap<String, Vec<usize>>,
+    /// Workload instance indices by one of their pod labels, so a selector is matched by
+    /// looking up its pairs, not by scanning every workload.
+    workloads_by_label: HashMap<(String, String), Vec<usize>>,
+    /// Namespaces holding custom resources (an operator may create pods there).
+    with_custom_resources: HashSet<String>,
 }
 
 impl Index {
@@ -190,10 +195,27 @@ impl Index {
     }
 
     /// Every workload, in a stable order.
-    pub fn all_workloads(&self) -> impl Iterator<Item = &Instance> {
-        let mut all: Vec<usize> = self.workloads.values().flatten().copied().collect();
-        all.sort_unstable();
-        all.into_iter().map(|i| &self.instances[i])
+    /// Every workload (in any namespace) whose pod labels a Service-style selector selects,
+    /// in index order.
+    pub fn workloads_selected_by(&self, selector: &Labels) -> Vec<&Instance> {
+        let postings = selector.iter().map(|pair| {
+            self.workloads_by_label
+                .get(pair)
+                .map_or(&[][..], Vec::as_slice)
+        });
+        let Some(shortest) = postings.min_by_key(|p| p.len()) else {
+            return Vec::new();
+        };
+        shortest
+            .iter()
+            .map(|&i| &self.instances[i])
+            .filter(|w| {
+                w.object
+                    .pods
+                    .as_ref()
+                    .is_some_and(|p| selects(selector, &p.labels))
+            })
+            .collect()
     }
 
     /// Namespaces the paths declare or use.
@@ -208,9 +230,7 @@ impl Index {
     /// Whether any object in the namespace is a custom resource (an operator may create pods
     /// or services for it that the repository does not show).
     pub fn has_custom_resources(&self, namespace: &str) -> bool {
-        self.instances.iter().any(|i| {
-            i.namespace.as_deref() == Some(namespace) && !is_builtin_group(&i.object.group)
-        })
+        self.with_custom_resources.contains(namespace)
     }
 }
 
@@ -429,14 +449,22 @@ pub fn build(files: Vec<FileObjects>) -> Index {
     let mut by_kind: HashMap<_, Vec<usize>> = HashMap::new();
     let mut workloads: HashMap<String, Vec<usize>> = HashMap::new();
     let mut declared_namespaces = HashSet::new();
+    let mut workloads_by_label: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    let mut with_custom_resources = HashSet::new();
     for (i, instance) in instances.iter().enumerate() {
         let o = &instance.object;
         by_kind
             .entry((instance.namespace.clone(), o.group.clone(), o.kind.clone()))
             .or_default()
             .push(i);
-        if let (Some(ns), Some(_)) = (&instance.namespace, &o.pods) {
+        if let (Some(ns), Some(pods)) = (&instance.namespace, &o.pods) {
             workloads.entry(ns.clone()).or_default().push(i);
+            for pair in &pods.labels {
+                workloads_by_label.entry(pair.clone()).or_default().push(i);
+            }
+        }
+        if let (Some(ns), false) = (&instance.namespace, is_builtin_group(&o.group)) {
+            with_custom_resources.insert(ns.clone());
         }
         if instance.is("", "Namespace") {
             declared_namespaces.insert(o.name.clone());
@@ -448,5 +476,7 @@ pub fn build(files: Vec<FileObjects>) -> Index {
         declared_namespaces,
         by_kind,
         workloads,
+        workloads_by_label,
+        with_custom_resources,
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::index::summary::Labels;
-use crate::index::{Index, Instance, selects};
+use crate::index::{Index, Instance};
 use crate::validate::edit_distance;
 
 pub static RULE: Rule = Rule {
@@ -57,13 +57,10 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         let Some(ns) = service.namespace.as_deref() else {
             continue;
         };
-        if index.workloads_in(ns).any(|w| selects(selector, pods(w))) {
+        let elsewhere = index.workloads_selected_by(selector);
+        if elsewhere.iter().any(|w| w.namespace.as_deref() == Some(ns)) {
             continue;
         }
-        let elsewhere: Vec<&Instance> = index
-            .all_workloads()
-            .filter(|w| selects(selector, pods(w)))
-            .collect();
         let near_miss = index
             .workloads_in(ns)
             .filter_map(|w| Some((distance(selector, pods(w))?, w)))

@@ -3,8 +3,8 @@
 //! containers do declare their ports.
 
 use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::index::Index;
 use crate::index::summary::{ContainerPort, PortRef};
-use crate::index::{Index, selects};
 
 pub static RULE: Rule = Rule {
     id: "service-target-port",
@@ -22,13 +22,9 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let selected: Vec<_> = index
-            .workloads_in(ns)
-            .filter(|w| {
-                w.object
-                    .pods
-                    .as_ref()
-                    .is_some_and(|p| selects(selector, &p.labels))
-            })
+            .workloads_selected_by(selector)
+            .into_iter()
+            .filter(|w| w.namespace.as_deref() == Some(ns))
             .collect();
         if selected.is_empty() {
             continue; // service-selects-nothing says so
