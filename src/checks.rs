@@ -62,6 +62,8 @@ pub struct FileOutcome {
     /// What the whole-repo checks need of its objects.
     pub objects: Vec<ObjectSummary>,
     pub kustomization: Option<Kustomization>,
+    /// The `kubevet-ignore` comments and annotations in the file.
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 /// Loads a file's documents and runs every per-object rule on them.
@@ -93,6 +95,35 @@ pub fn check_file(file: &SourceFile, options: &Options) -> FileOutcome {
         diagnostics: cx.into_diagnostics(),
         objects,
         kustomization,
+        suppressions: crate::suppress::scan(file, &loaded.documents),
+    }
+}
+
+/// Loads a file only for the whole-repo index (a context file): its objects and kustomization,
+/// without running the per-object rules.
+pub fn index_file(file: &SourceFile, options: &Options) -> FileOutcome {
+    let loaded = load::load(file, &options.limits);
+    let mut cx = Context::new(file, options);
+    let mut objects = Vec::new();
+    let mut kustomization = None;
+    for Document { index, root } in &loaded.documents {
+        cx.document = Some(*index);
+        if kustomization.is_none() && is_kustomization(file, root) {
+            kustomization = Some(kustomize::read(root, &mut cx));
+            continue;
+        }
+        for object in objects_of(root, *index) {
+            if !object.is_tool_config() {
+                objects.extend(summarize(&object, &cx));
+            }
+        }
+    }
+    FileOutcome {
+        documents: loaded.documents.len(),
+        diagnostics: Vec::new(),
+        objects,
+        kustomization,
+        suppressions: Vec::new(),
     }
 }
 

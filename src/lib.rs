@@ -2,10 +2,12 @@
 //!
 //! The pipeline, one module a stage:
 //! [`discover`] → [`load`] (into the [`tree`], decoded by [`resolve`]) → [`object`] →
-//! per-object [`checks`] and [`rules`] (in parallel) → [`diagnostics`] → [`output`].
+//! per-object [`checks`] and [`rules`] (in parallel) → the whole-repo [`index`] and its rules →
+//! [`config`] and [`suppress`]ions applied to every finding → [`diagnostics`] → [`output`].
 
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod diagnostics;
 pub mod discover;
 pub mod index;
@@ -16,15 +18,17 @@ pub mod output;
 pub mod resolve;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod tree;
 pub mod validate;
+pub mod workspace;
 
 use diagnostics::{Diagnostic, FileId, Severity, Summary};
 use discover::Found;
 use rayon::prelude::*;
 use source::SourceFile;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tree::Span;
 
 /// Where `kubevet explain` and the output formats point for a rule's documentation.
@@ -89,6 +93,14 @@ pub struct Options {
     /// Unknown fields are errors (kubectl's `--validate=strict`) rather than warnings.
     pub strict: bool,
     pub limits: load::Limits,
+    /// Which files are checked and how severe each rule is where (from `.kubevet.yaml`).
+    pub policy: config::Policy,
+    /// Files and directories indexed for the whole-repo checks but not reported on (the
+    /// repository around the files a pre-commit hook passes). Their findings are dropped.
+    pub context: Vec<PathBuf>,
+    /// CustomResourceDefinition files and directories: indexed like `context`, so custom
+    /// resources get their CRD's scope.
+    pub crd_paths: Vec<PathBuf>,
 }
 
 impl Default for Options {
@@ -97,6 +109,9 @@ impl Default for Options {
             kubernetes_version: KubeVersion::NEWEST,
             strict: true,
             limits: load::Limits::default(),
+            policy: config::Policy::default(),
+            context: Vec::new(),
+            crd_paths: Vec::new(),
         }
     }
 }
@@ -113,11 +128,23 @@ pub enum Input {
 /// it for snippets. Texts of files without per-file findings are dropped after their checks (so
 /// memory does not grow with the repository); a renderer re-reads them from `path` if a
 /// whole-repo finding points there.
+#[derive(Default)]
 pub struct FileEntry {
     pub name: String,
     pub text: Option<String>,
     /// Where to read the text again; `None` for stdin and for paths that could not be read.
     pub path: Option<PathBuf>,
+    /// The objects in the file, in order (for formats that list them, such as JUnit).
+    pub objects: Vec<ObjectEntry>,
+    /// Read only as context for the whole-repo checks; nothing is reported about it.
+    pub context: bool,
+}
+
+/// An object of a checked file, as the report lists it.
+#[derive(Clone, Debug, Default)]
+pub struct ObjectEntry {
+    pub document: u32,
+    pub object: diagnostics::ObjectRef,
 }
 
 impl FileEntry {
@@ -133,10 +160,13 @@ impl FileEntry {
 }
 
 /// Everything a run found, ready for any output format.
+#[derive(Default)]
 pub struct Report {
     pub files: Vec<FileEntry>,
     pub diagnostics: Vec<Diagnostic>,
     pub summary: Summary,
+    /// Findings a suppression comment or annotation covered (counted in the summary).
+    pub suppressed: Vec<suppress::Suppressed>,
 }
 
 impl Report {
@@ -163,24 +193,114 @@ impl fmt::Display for CheckError {
     }
 }
 
+/// What the per-file stage works on.
+enum Job {
+    Found(Found),
+    Stream {
+        name: String,
+        bytes: Vec<u8>,
+    },
+    /// A file read only for the whole-repo index.
+    Context(PathBuf),
+}
+
 /// Runs the whole pipeline.
 pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
-    let found = match input {
-        Input::Paths(paths) => {
-            discover::discover(&paths).map_err(|m| CheckError::MissingPath(m.0))?
+    let cwd = workspace::current_dir();
+    let policy = &options.policy;
+    let context_roots: Vec<PathBuf> = options
+        .context
+        .iter()
+        .chain(&options.crd_paths)
+        .cloned()
+        .collect();
+    // With context, every file gets one name however it was reached, so that paths written in
+    // kustomizations resolve to it: relative to the current directory if every context root is
+    // inside it (the usual case: a hook runs at the repository's root), else absolute.
+    let naming = if context_roots.is_empty() {
+        None
+    } else if context_roots
+        .iter()
+        .all(|r| workspace::absolute_from(&cwd, r).starts_with(&cwd))
+    {
+        Some(Naming::Relative)
+    } else {
+        Some(Naming::Absolute)
+    };
+    let rename = |path: &Path| match naming {
+        None => path.to_path_buf(),
+        Some(naming) => naming.name(&cwd, path),
+    };
+    let selects = |path: &Path, is_dir: bool, depth: usize| {
+        if !policy.filters_files() {
+            return true;
         }
-        Input::Stream { name, bytes } => {
-            // Stdin cannot be read again, so its text is kept for whole-repo findings.
-            let outcome = check_bytes(FileId(0), name.clone(), bytes, options, true);
-            return Ok(finish(vec![outcome]));
+        let absolute = workspace::absolute_from(&cwd, path);
+        if is_dir {
+            depth == 0 || !policy.excludes_dir(&absolute)
+        } else {
+            policy.selects(&absolute)
         }
     };
-    let outcomes: Vec<FileResult> = found
+    let mut jobs: Vec<Job> = match input {
+        Input::Paths(paths) => discover::discover_filtered(&paths, &selects)
+            .map_err(|m| CheckError::MissingPath(m.0))?
+            .into_iter()
+            .map(|found| Job::Found(found.renamed(&rename)))
+            .collect(),
+        Input::Stream { name, bytes } => vec![Job::Stream { name, bytes }],
+    };
+    if !context_roots.is_empty() {
+        let targets: std::collections::HashSet<PathBuf> = jobs
+            .iter()
+            .filter_map(|job| match job {
+                Job::Found(found) => Some(workspace::absolute_from(&cwd, found.path())),
+                _ => None,
+            })
+            .collect();
+        let context = discover::discover_filtered(&context_roots, &selects)
+            .map_err(|m| CheckError::MissingPath(m.0))?;
+        jobs.extend(context.into_iter().filter_map(|found| match found {
+            Found::File(path) if !targets.contains(&workspace::absolute_from(&cwd, &path)) => {
+                Some(Job::Context(rename(&path)))
+            }
+            _ => None,
+        }));
+    }
+    let outcomes: Vec<FileResult> = jobs
         .into_par_iter()
         .enumerate()
-        .map(|(i, found)| check_found(FileId(i as u32), found, options))
+        .map(|(i, job)| {
+            let id = FileId(i as u32);
+            match job {
+                Job::Found(found) => check_found(id, found, options),
+                // Stdin cannot be read again, so its text is kept for whole-repo findings.
+                Job::Stream { name, bytes } => check_bytes(id, name, bytes, options, true),
+                Job::Context(path) => index_context(id, path, options),
+            }
+        })
         .collect();
-    Ok(finish(outcomes))
+    Ok(finish(outcomes, options))
+}
+
+/// How files are named in a run with context.
+#[derive(Clone, Copy)]
+enum Naming {
+    Relative,
+    Absolute,
+}
+
+impl Naming {
+    fn name(self, cwd: &Path, path: &Path) -> PathBuf {
+        let absolute = workspace::absolute_from(cwd, path);
+        match self {
+            Naming::Relative => match absolute.strip_prefix(cwd) {
+                Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+                _ => absolute,
+            },
+            Naming::Absolute => absolute,
+        }
+    }
 }
 
 /// One file's contribution to the report.
@@ -191,6 +311,7 @@ struct FileResult {
     diagnostics: Vec<Diagnostic>,
     objects: Vec<index::summary::ObjectSummary>,
     kustomization: Option<kustomize::Kustomization>,
+    suppressions: Vec<suppress::Suppression>,
 }
 
 fn check_found(id: FileId, found: Found, options: &Options) -> FileResult {
@@ -214,6 +335,34 @@ fn check_found(id: FileId, found: Found, options: &Options) -> FileResult {
         Found::Problem { message, .. } => {
             problem(id, name, &rules::unreadable_file::RULE, message, None)
         }
+    }
+}
+
+/// A context file: loaded and indexed, not checked (its findings would be dropped anyway).
+fn index_context(id: FileId, path: PathBuf, options: &Options) -> FileResult {
+    let name = path.display().to_string();
+    let bytes = read_file(&path, options)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
+    let outcome = bytes.map(|text| {
+        let file = SourceFile::new(id, name.clone(), text);
+        checks::index_file(&file, options)
+    });
+    FileResult {
+        entry: FileEntry {
+            name,
+            path: Some(path),
+            context: true,
+            ..FileEntry::default()
+        },
+        checked: outcome.is_some(),
+        documents: outcome.as_ref().map_or(0, |o| o.documents),
+        diagnostics: Vec::new(),
+        objects: outcome
+            .as_ref()
+            .map_or_else(Vec::new, |o| o.objects.clone()),
+        kustomization: outcome.and_then(|o| o.kustomization),
+        suppressions: Vec::new(),
     }
 }
 
@@ -271,14 +420,14 @@ fn problem(
     FileResult {
         entry: FileEntry {
             name,
-            text: None,
-            path: None,
+            ..FileEntry::default()
         },
         checked: false,
         documents: 0,
         diagnostics: vec![diagnostic],
         objects: Vec::new(),
         kustomization: None,
+        suppressions: Vec::new(),
     }
 }
 
@@ -312,62 +461,104 @@ fn check_bytes(
             entry: FileEntry {
                 name,
                 text: Some(file.text),
-                path: None,
+                ..FileEntry::default()
             },
             checked: false,
             documents: 0,
             diagnostics: vec![diagnostic],
             objects: Vec::new(),
             kustomization: None,
+            suppressions: Vec::new(),
         };
     }
     let outcome = checks::check_file(&file, options);
     // Keep the text only where a renderer will show a snippet of it.
-    let text = (keep_text || !outcome.diagnostics.is_empty()).then_some(file.text);
+    let keep_text =
+        keep_text || !outcome.diagnostics.is_empty() || !outcome.suppressions.is_empty();
+    let text = keep_text.then_some(file.text);
+    let objects = outcome
+        .objects
+        .iter()
+        .map(|o| ObjectEntry {
+            document: o.document,
+            object: diagnostics::ObjectRef {
+                api_version: Some(o.api_version.clone()),
+                kind: Some(o.kind.clone()),
+                namespace: o.namespace.clone(),
+                name: Some(o.name.clone()),
+            },
+        })
+        .collect();
     FileResult {
         entry: FileEntry {
             name,
             text,
-            path: None,
+            objects,
+            ..FileEntry::default()
         },
         checked: true,
         documents: outcome.documents,
         diagnostics: outcome.diagnostics,
         objects: outcome.objects,
         kustomization: outcome.kustomization,
+        suppressions: outcome.suppressions,
     }
 }
 
-/// The whole-repo stage and the report: index every object, run the cross-object rules, sort.
-fn finish(outcomes: Vec<FileResult>) -> Report {
+/// The whole-repo stage and the report: index every object, run the cross-object rules, apply
+/// the configuration and suppressions to every finding, sort.
+fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
     let mut summary = Summary::default();
     let mut files = Vec::with_capacity(outcomes.len());
     let mut diagnostics = Vec::new();
     let mut indexed = Vec::with_capacity(outcomes.len());
+    let mut suppressions = Vec::new();
     for (i, outcome) in outcomes.into_iter().enumerate() {
-        summary.files += usize::from(outcome.checked);
-        summary.documents += outcome.documents;
+        let id = FileId(i as u32);
+        if outcome.entry.context {
+            summary.context_files += usize::from(outcome.checked);
+        } else {
+            summary.files += usize::from(outcome.checked);
+            summary.documents += outcome.documents;
+        }
         indexed.push(index::FileObjects {
-            file: FileId(i as u32),
+            file: id,
             path: PathBuf::from(&outcome.entry.name),
             objects: outcome.objects,
             kustomization: outcome.kustomization,
         });
+        if !outcome.suppressions.is_empty() {
+            suppressions.push((id, outcome.suppressions));
+        }
         files.push(outcome.entry);
         diagnostics.extend(outcome.diagnostics);
     }
     let index = index::build(indexed);
     rules::check_repo(&index, &mut diagnostics);
+    // Context files are there for the index; only the files asked about are reported on.
+    diagnostics.retain(|d| !files[d.file().0 as usize].context);
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // A base included by several overlays is checked once per overlay; say each thing once.
     diagnostics
         .dedup_by(|b, a| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
+    let cwd = workspace::current_dir();
+    let path_of = |f: FileId| {
+        Some(workspace::absolute_from(
+            &cwd,
+            Path::new(&files[f.0 as usize].name),
+        ))
+    };
+    let applied = suppress::apply(diagnostics, &suppressions, &options.policy, &path_of);
+    let mut diagnostics = applied.diagnostics;
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     for d in &diagnostics {
         summary.count(d.severity);
     }
+    summary.suppressed = applied.suppressed.len();
     Report {
         files,
         diagnostics,
         summary,
+        suppressed: applied.suppressed,
     }
 }

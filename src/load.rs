@@ -96,7 +96,7 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
 
 /// Splits on lines that are a `---` document marker, as the Kubernetes YAMLReader does.
 /// The marker line stays in the following chunk, so the parser sees `--- |` and the like whole.
-fn split_documents(text: &str, start: usize) -> Vec<std::ops::Range<usize>> {
+pub fn split_documents(text: &str, start: usize) -> Vec<std::ops::Range<usize>> {
     let mut chunks = Vec::new();
     let mut chunk_start = start;
     let mut line_start = start;

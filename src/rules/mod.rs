@@ -30,6 +30,7 @@ pub mod service_target_port;
 pub mod undeclared_namespace;
 pub mod unknown_service_host;
 pub mod unreadable_file;
+pub mod unused_suppression;
 
 /// All rules, in the order `kubevet rules` lists them.
 pub static ALL: &[&Rule] = &[
@@ -60,6 +61,8 @@ pub static ALL: &[&Rule] = &[
     &selector_matches_nothing::RULE,
     &missing_reference::RULE,
     &unknown_service_host::RULE,
+    // Suppressions.
+    &unused_suppression::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
