@@ -268,7 +268,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
                 write_outputs(&report, &args, style, out)?;
                 eprintln!(
                     "kubevet: {} is not a valid configuration (see the findings above)",
-                    path.display()
+                    workspace::display_name(&workspace::absolute(&path), &workspace::current_dir())
                 );
                 return Ok(EXIT_USAGE);
             }

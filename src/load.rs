@@ -459,7 +459,36 @@ impl<'a> Builder<'a> {
             (Style::Plain, _) | (_, Some("int" | "float" | "bool" | "null")) => resolve_plain(text),
             _ => Value::Str(text.to_owned()),
         };
+        let span = match style {
+            Style::SingleQuoted | Style::DoubleQuoted => self.quoted_span(span, style),
+            _ => span,
+        };
         Node::new(value, span, style)
+    }
+
+    /// The span of a quoted scalar, up to its closing quote: saphyr's event for the last
+    /// scalar of a mapping can run on over a trailing comment (`name: "x"  # note`).
+    fn quoted_span(&self, span: Span, style: Style) -> Span {
+        let quote = if style == Style::DoubleQuoted {
+            b'"'
+        } else {
+            b'\''
+        };
+        let bytes = self.file.text.as_bytes();
+        let (start, end) = (span.start as usize, (span.end as usize).min(bytes.len()));
+        let Some(open) = bytes[start..end].iter().position(|&b| b == quote) else {
+            return span;
+        };
+        let mut i = start + open + 1;
+        while i < end {
+            match bytes[i] {
+                b'\\' if quote == b'"' => i += 2,
+                b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+                b if b == quote => return Span::new(start, i + 1),
+                _ => i += 1,
+            }
+        }
+        span
     }
 
     /// Attaches a completed node to its parent (or makes it the document root).
@@ -660,6 +689,16 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].rule.id, "invalid-yaml");
         assert_eq!(diags[0].primary.location.start.line, 4);
+    }
+
+    #[test]
+    fn quoted_scalars_end_at_their_closing_quote() {
+        let text = "a:\n  x: \"q\\\"t\"  # note\n  s: 'it''s'  # note\n";
+        let file = SourceFile::new(FileId(0), "t".into(), text.into());
+        let loaded = load(&file, &Limits::default());
+        let a = loaded.documents[0].root.get("a").unwrap();
+        assert_eq!(file.slice(a.get("x").unwrap().span), "\"q\\\"t\"");
+        assert_eq!(file.slice(a.get("s").unwrap().span), "'it''s'");
     }
 
     #[test]
