@@ -255,7 +255,9 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
             .iter()
             .filter_map(|job| match job {
                 Job::Found(found) => Some(workspace::absolute_from(&cwd, found.path())),
-                _ => None,
+                // Stdin named after a file (an editor's unsaved buffer) stands in for it.
+                Job::Stream { name, .. } => Some(workspace::absolute_from(&cwd, Path::new(name))),
+                Job::Context(_) => None,
             })
             .collect();
         let context = discover::discover_filtered(&context_roots, &selects)
@@ -266,6 +268,11 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
             }
             _ => None,
         }));
+    }
+    if !context_roots.is_empty() {
+        // File ids in path order, as a run over the whole repository numbers them: rules that
+        // order findings by location then pick the same object as "the later one".
+        jobs.sort_by(|a, b| a.order().cmp(&b.order()));
     }
     let outcomes: Vec<FileResult> = jobs
         .into_par_iter()
@@ -281,6 +288,17 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
         })
         .collect();
     Ok(finish(outcomes, options))
+}
+
+impl Job {
+    fn order(&self) -> (u8, &Path) {
+        match self {
+            Job::Found(Found::File(p)) | Job::Context(p) => (0, p),
+            Job::Stream { name, .. } => (0, Path::new(name)),
+            Job::Found(Found::HelmTemplates(p)) => (1, p),
+            Job::Found(Found::Problem { path, .. }) => (2, path),
+        }
+    }
 }
 
 /// How files are named in a run with context.

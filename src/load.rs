@@ -79,6 +79,7 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
         }
         let mut builder = Builder::new(file, chunk.start, source, limits);
         builder.run();
+        let first_index = next_index;
         for root in builder.roots {
             if root.is_null() {
                 continue;
@@ -88,6 +89,12 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
                 root,
             });
             next_index += 1;
+        }
+        // A problem in a document that was built (a duplicate key) belongs to that document.
+        if next_index == first_index + 1 {
+            for d in &mut builder.diagnostics {
+                d.document.get_or_insert(first_index);
+            }
         }
         loaded.diagnostics.append(&mut builder.diagnostics);
     }
@@ -644,6 +651,7 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].rule.id, "duplicate-key");
         assert_eq!(diags[0].primary.location.start.line, 3);
+        assert_eq!(diags[0].document, Some(0));
         assert_eq!(diags[0].secondary[0].location.start.line, 1);
     }
 
