@@ -123,7 +123,9 @@ pub fn index_file(file: &SourceFile, options: &Options) -> FileOutcome {
         diagnostics: Vec::new(),
         objects,
         kustomization,
-        suppressions: Vec::new(),
+        // A whole-repo finding in this file may be reported (it points into a given file), and
+        // then its suppressions apply as in a run over the whole repository.
+        suppressions: crate::suppress::scan(file, &loaded.documents),
     }
 }
 

@@ -164,10 +164,13 @@ pub enum ColorChoice {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
+    /// Errors fail the run.
     Error,
+    /// Warnings and errors.
     Warning,
+    /// Any finding.
     Info,
-    /// Never: report, and exit 0 whatever was found.
+    /// Nothing: report, and exit 0 whatever was found.
     None,
 }
 

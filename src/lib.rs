@@ -260,10 +260,15 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
                 Job::Context(_) => None,
             })
             .collect();
-        let context = discover::discover_filtered(&context_roots, &selects)
+        // The repository honours include/exclude; CRDs are named explicitly and always read.
+        let mut context = discover::discover_filtered(&options.context, &selects)
             .map_err(|m| CheckError::MissingPath(m.0))?;
+        context.extend(
+            discover::discover(&options.crd_paths).map_err(|m| CheckError::MissingPath(m.0))?,
+        );
+        let mut seen = targets;
         jobs.extend(context.into_iter().filter_map(|found| match found {
-            Found::File(path) if !targets.contains(&workspace::absolute_from(&cwd, &path)) => {
+            Found::File(path) if seen.insert(workspace::absolute_from(&cwd, &path)) => {
                 Some(Job::Context(rename(&path)))
             }
             _ => None,
@@ -366,6 +371,14 @@ fn index_context(id: FileId, path: PathBuf, options: &Options) -> FileResult {
         let file = SourceFile::new(id, name.clone(), text);
         checks::index_file(&file, options)
     });
+    let checked = outcome.is_some();
+    let outcome = outcome.unwrap_or(checks::FileOutcome {
+        documents: 0,
+        diagnostics: Vec::new(),
+        objects: Vec::new(),
+        kustomization: None,
+        suppressions: Vec::new(),
+    });
     FileResult {
         entry: FileEntry {
             name,
@@ -373,14 +386,12 @@ fn index_context(id: FileId, path: PathBuf, options: &Options) -> FileResult {
             context: true,
             ..FileEntry::default()
         },
-        checked: outcome.is_some(),
-        documents: outcome.as_ref().map_or(0, |o| o.documents),
+        checked,
+        documents: outcome.documents,
         diagnostics: Vec::new(),
-        objects: outcome
-            .as_ref()
-            .map_or_else(Vec::new, |o| o.objects.clone()),
-        kustomization: outcome.and_then(|o| o.kustomization),
-        suppressions: Vec::new(),
+        objects: outcome.objects,
+        kustomization: outcome.kustomization,
+        suppressions: outcome.suppressions,
     }
 }
 
@@ -553,8 +564,6 @@ fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
     }
     let index = index::build(indexed);
     rules::check_repo(&index, &mut diagnostics);
-    // Context files are there for the index; only the files asked about are reported on.
-    diagnostics.retain(|d| !files[d.file().0 as usize].context);
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // A base included by several overlays is checked once per overlay; say each thing once.
     diagnostics
@@ -566,7 +575,15 @@ fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
             Path::new(&files[f.0 as usize].name),
         ))
     };
-    let applied = suppress::apply(diagnostics, &suppressions, &options.policy, &path_of);
+    let mut applied = suppress::apply(diagnostics, &suppressions, &options.policy, &path_of);
+    // Context files are there for the index: only findings that involve the files asked about
+    // are reported, those in them and those that point into them (the earlier copy of an
+    // object the given file duplicates).
+    let given = |f: FileId| !files[f.0 as usize].context;
+    let involves_given =
+        |d: &Diagnostic| given(d.file()) || d.secondary.iter().any(|l| given(l.location.file));
+    applied.diagnostics.retain(involves_given);
+    applied.suppressed.retain(|s| involves_given(&s.diagnostic));
     let mut diagnostics = applied.diagnostics;
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     for d in &diagnostics {

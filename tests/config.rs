@@ -80,6 +80,8 @@ const CASES: &[(&str, &[&str])] = &[
         "crds-no-config",
         &["--no-config", "fixtures/config/crds/manifests"],
     ),
+    // The CRDs are excluded from checking, and still read for their definitions.
+    ("crds-excluded", &["fixtures/config/crds"]),
     ("suppressions", &["fixtures/config/suppressions"]),
     ("invalid", &["fixtures/config/invalid"]),
     ("not-yaml", &["fixtures/config/not-yaml"]),

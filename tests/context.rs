@@ -6,22 +6,35 @@ use kubevet::{Input, Options, check};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn concise(report: &kubevet::Report) -> Vec<String> {
+/// Each finding as `file:line:col: severity[rule]: message`, with the files its related
+/// locations are in.
+fn findings(report: &kubevet::Report) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     let style = Style {
         summary: false,
         ..Style::default()
     };
-    render(report, Format::Concise, style, &mut out).unwrap();
-    String::from_utf8(out)
+    let mut text = Vec::new();
+    render(report, Format::Concise, style, &mut text).unwrap();
+    let lines: Vec<String> = String::from_utf8(text)
         .unwrap()
         .lines()
         .map(str::to_owned)
-        .collect()
+        .collect();
+    assert_eq!(lines.len(), report.diagnostics.len());
+    for (line, d) in lines.into_iter().zip(&report.diagnostics) {
+        let related = d
+            .secondary
+            .iter()
+            .map(|l| report.file_name(l.location.file).to_owned())
+            .collect();
+        out.push((line, related));
+    }
+    out
 }
 
 /// For every file of `root`: the findings of checking it alone with `root` as context equal the
-/// findings of checking all of `root` that are about it.
+/// findings of checking all of `root` that involve it (are in it, or point into it).
 fn assert_context_equivalence(root: &Path) {
     let full = check(Input::Paths(vec![root.to_path_buf()]), &Options::default()).unwrap();
     // Every file the whole run read (not a chart's templates directory, reported as one).
@@ -31,20 +44,23 @@ fn assert_context_equivalence(root: &Path) {
         .map(|f| PathBuf::from(&f.name))
         .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
         .collect();
-    let full = concise(&full);
+    let full = findings(&full);
     assert!(!files.is_empty());
     for file in files {
         let name = file.display().to_string();
         let expected: Vec<&String> = full
             .iter()
-            .filter(|l| l.starts_with(&format!("{name}:")))
+            .filter(|(line, related)| {
+                line.starts_with(&format!("{name}:")) || related.contains(&name)
+            })
+            .map(|(line, _)| line)
             .collect();
         let options = Options {
             context: vec![root.to_path_buf()],
             ..Options::default()
         };
         let report = check(Input::Paths(vec![file.clone()]), &options).unwrap();
-        let actual = concise(&report);
+        let actual: Vec<String> = findings(&report).into_iter().map(|(l, _)| l).collect();
         assert_eq!(
             expected,
             actual.iter().collect::<Vec<_>>(),
@@ -136,15 +152,28 @@ fn file_arguments_in_a_git_repository_get_the_repository_as_context() {
         out.contains("checked 1 file (1 document; 1 more file as context)"),
         "{out}"
     );
-    // Only the given files are reported on: the finding is about b.yaml, not a.yaml.
+    // A finding that points into the given file is reported too: a.yaml is the earlier copy
+    // b.yaml duplicates (as when a hook passes a new file that an older one duplicates).
     let (code, out) = check_args(&repo, &["deploy/a.yaml"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.starts_with("deploy/b.yaml:4:9: error[duplicate-object]"),
+        "{out}"
+    );
+    // Findings that do not involve the given files are not reported.
+    std::fs::write(
+        repo.join("deploy/c.yaml"),
+        CONFIG_MAP.replace("settings", "other"),
+    )
+    .unwrap();
+    let (code, out) = check_args(&repo, &["deploy/c.yaml"]);
     assert_eq!(code, Some(0), "{out}");
     // --no-context: the file on its own.
     let (code, out) = check_args(&repo, &["--no-context", "deploy/b.yaml"]);
     assert_eq!(code, Some(0), "{out}");
     // Directories are checked as they are, without context.
     let (_, out) = check_args(&repo, &["deploy"]);
-    assert!(out.contains("checked 2 files (2 documents):"), "{out}");
+    assert!(out.contains("checked 3 files (3 documents):"), "{out}");
     // From a subdirectory the same finding is found (files are then named by absolute paths,
     // so that kustomizations anywhere in the repository resolve to them).
     let (code, out) = check_args(&repo.join("deploy"), &["b.yaml"]);
