@@ -71,7 +71,7 @@ pub struct CheckArgs {
 
     /// Unknown fields are errors, as with `kubectl --validate=strict`; `--strict=false` makes
     /// them warnings [default: true].
-    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub strict: Option<bool>,
 
     /// When to use colour: auto means only on a terminal, and never when NO_COLOR is set.

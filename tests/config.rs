@@ -224,3 +224,22 @@ fn library_reads_versions_written_as_numbers_and_off_as_written() {
         assert_eq!(config.policy.level(rule, None), kubevet::config::Level::Off);
     }
 }
+
+#[test]
+fn boolean_flags_take_their_value_after_an_equals_sign() {
+    // `--strict PATH` is the flag and a path, not `--strict` with the value PATH.
+    for args in [
+        &["check", "--strict", "fixtures/valid"][..],
+        &["check", "--strict=false", "fixtures/valid"],
+        &["check", "--strict=true", "fixtures/valid"],
+    ] {
+        let o = kubevet(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", transcript(&o));
+    }
+    assert_eq!(
+        kubevet(&["check", "--strict=maybe", "fixtures/valid"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
