@@ -279,20 +279,45 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
         // order findings by location then pick the same object as "the later one".
         jobs.sort_by(|a, b| a.order().cmp(&b.order()));
     }
-    let outcomes: Vec<FileResult> = jobs
-        .into_par_iter()
+    // The files asked about first; the context only if one of them has an object or a
+    // kustomization a whole-repo finding could involve (a hook is often passed only CI
+    // configs and Helm values).
+    let (context, given): (Vec<_>, Vec<_>) = jobs
+        .into_iter()
         .enumerate()
-        .map(|(i, job)| {
-            let id = FileId(i as u32);
-            match job {
+        .map(|(i, job)| (FileId(i as u32), job))
+        .partition(|(_, job)| matches!(job, Job::Context(_)));
+    let mut outcomes: Vec<(FileId, FileResult)> = given
+        .into_par_iter()
+        .map(|(id, job)| {
+            let outcome = match job {
                 Job::Found(found) => check_found(id, found, options),
                 // Stdin cannot be read again, so its text is kept for whole-repo findings.
                 Job::Stream { name, bytes } => check_bytes(id, name, bytes, options, true),
                 Job::Context(path) => index_context(id, path, options),
-            }
+            };
+            (id, outcome)
         })
         .collect();
-    Ok(finish(outcomes, options))
+    let needs_context = outcomes
+        .iter()
+        .any(|(_, o)| !o.objects.is_empty() || o.kustomization.is_some());
+    outcomes.par_extend(context.into_par_iter().map(|(id, job)| {
+        let Job::Context(path) = job else {
+            unreachable!("partitioned");
+        };
+        let outcome = if needs_context {
+            index_context(id, path, options)
+        } else {
+            unread_context(path)
+        };
+        (id, outcome)
+    }));
+    outcomes.sort_by_key(|(id, _)| *id);
+    Ok(finish(
+        outcomes.into_iter().map(|(_, o)| o).collect(),
+        options,
+    ))
 }
 
 impl Job {
@@ -392,6 +417,24 @@ fn index_context(id: FileId, path: PathBuf, options: &Options) -> FileResult {
         objects: outcome.objects,
         kustomization: outcome.kustomization,
         suppressions: outcome.suppressions,
+    }
+}
+
+/// A context file that was not needed.
+fn unread_context(path: PathBuf) -> FileResult {
+    FileResult {
+        entry: FileEntry {
+            name: path.display().to_string(),
+            path: Some(path),
+            context: true,
+            ..FileEntry::default()
+        },
+        checked: false,
+        documents: 0,
+        diagnostics: Vec::new(),
+        objects: Vec::new(),
+        kustomization: None,
+        suppressions: Vec::new(),
     }
 }
 
