@@ -414,3 +414,48 @@ fn the_install_steps_with_a_stand_in_cargo() {
         "{out}"
     );
 }
+
+#[test]
+fn the_readme_workflow_uses_the_action_as_defined() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let start = readme
+        .find("```yaml\n# .github/workflows/kubevet.yml\n")
+        .expect("a workflow example");
+    let body = &readme[start + "```yaml\n".len()..];
+    let body = &body[..body.find("```").unwrap()];
+    let file = SourceFile::new(FileId(0), "workflow.yml".into(), body.into());
+    let loaded = kubevet::load::load(&file, &Default::default());
+    assert!(loaded.diagnostics.is_empty(), "the workflow is clean YAML");
+    let workflow = &loaded.documents[0].root;
+    let steps = workflow
+        .get_path(&["jobs", "kubevet", "steps"])
+        .unwrap()
+        .as_seq()
+        .unwrap();
+    let uses = |s: &Node| {
+        s.get("uses")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let action = steps
+        .iter()
+        .find(|s| uses(s).starts_with("kubevet/kubevet@"))
+        .unwrap();
+    for entry in action.get("with").unwrap().entries() {
+        let key = entry.key.as_str().unwrap();
+        assert!(INPUTS.contains(&key), "the action has no input {key}");
+    }
+    let upload = steps
+        .iter()
+        .find(|s| uses(s).starts_with("github/codeql-action/upload-sarif@"))
+        .unwrap();
+    assert_eq!(
+        str_at(upload, &["with", "sarif_file"]),
+        str_at(action, &["with", "sarif-file"])
+    );
+    assert_eq!(
+        str_at(workflow, &["permissions", "security-events"]),
+        "write"
+    );
+}

@@ -111,3 +111,50 @@ fn the_pre_commit_example_names_this_repositorys_hook() {
         assert!(hooks.contains(key), "{key}");
     }
 }
+
+#[test]
+fn the_suppression_example_suppresses_what_it_says() {
+    let example = blocks()
+        .into_iter()
+        .find(|(info, body)| {
+            info == "yaml" && body.starts_with("metadata:") && body.contains("kubevet-ignore")
+        })
+        .expect("a suppression example")
+        .1;
+    let manifest = format!("apiVersion: v1\nkind: ConfigMap\n{example}");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("readme-suppressions");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("cm.yaml");
+    std::fs::write(&file, &manifest).unwrap();
+    let run = |path: &std::path::Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+            .args([
+                "check",
+                "--format",
+                "concise",
+                "--no-context",
+                "--no-config",
+            ])
+            .arg(path)
+            .output()
+            .unwrap();
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let out = run(&file);
+    assert!(
+        out.ends_with("0 errors, 0 warnings, 0 infos, 2 suppressed\n"),
+        "{manifest}\n{out}"
+    );
+    // Without the comments, the two findings are there.
+    let bare: String = manifest
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .map(|l| l.split("  #").next().unwrap().to_owned() + "\n")
+        .collect();
+    std::fs::write(&file, bare).unwrap();
+    let out = run(&file);
+    assert!(
+        out.contains("error[invalid-name]") && out.contains("error[invalid-label-value]"),
+        "{out}"
+    );
+}
