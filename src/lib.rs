@@ -183,10 +183,18 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
     Ok(finish(outcomes))
 }
 
+/// What happened to a file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileStatus {
+    Checked,
+    Skipped,
+    Failed,
+}
+
 /// One file's contribution to the report.
 struct FileResult {
     entry: FileEntry,
-    checked: bool,
+    status: FileStatus,
     documents: usize,
     diagnostics: Vec<Diagnostic>,
     objects: Vec<index::summary::ObjectSummary>,
@@ -202,18 +210,24 @@ fn check_found(id: FileId, found: Found, options: &Options) -> FileResult {
                 result.entry.path = Some(path);
                 result
             }
-            Err((rule, message)) => problem(id, name, rule, message, None),
+            Err((rule, message)) => problem(id, name, FileStatus::Failed, rule, message, None),
         },
         Found::HelmTemplates(_) => problem(
             id,
             name,
+            FileStatus::Skipped,
             &rules::helm_template_skipped::RULE,
             "Helm chart templates are not checked: they are not YAML until rendered".into(),
             Some("render the chart and check the result: helm template CHART | kubevet check -"),
         ),
-        Found::Problem { message, .. } => {
-            problem(id, name, &rules::unreadable_file::RULE, message, None)
-        }
+        Found::Problem { message, .. } => problem(
+            id,
+            name,
+            FileStatus::Failed,
+            &rules::unreadable_file::RULE,
+            message,
+            None,
+        ),
     }
 }
 
@@ -261,6 +275,7 @@ fn read_file(
 fn problem(
     id: FileId,
     name: String,
+    status: FileStatus,
     rule: &'static diagnostics::Rule,
     message: String,
     help: Option<&str>,
@@ -274,7 +289,7 @@ fn problem(
             text: None,
             path: None,
         },
-        checked: false,
+        status,
         documents: 0,
         diagnostics: vec![diagnostic],
         objects: Vec::new(),
@@ -314,7 +329,7 @@ fn check_bytes(
                 text: Some(file.text),
                 path: None,
             },
-            checked: false,
+            status: FileStatus::Failed,
             documents: 0,
             diagnostics: vec![diagnostic],
             objects: Vec::new(),
@@ -330,7 +345,7 @@ fn check_bytes(
             text,
             path: None,
         },
-        checked: true,
+        status: FileStatus::Checked,
         documents: outcome.documents,
         diagnostics: outcome.diagnostics,
         objects: outcome.objects,
@@ -345,7 +360,11 @@ fn finish(outcomes: Vec<FileResult>) -> Report {
     let mut diagnostics = Vec::new();
     let mut indexed = Vec::with_capacity(outcomes.len());
     for (i, outcome) in outcomes.into_iter().enumerate() {
-        summary.files += usize::from(outcome.checked);
+        match outcome.status {
+            FileStatus::Checked => summary.files += 1,
+            FileStatus::Skipped => summary.skipped += 1,
+            FileStatus::Failed => summary.failed += 1,
+        }
         summary.documents += outcome.documents;
         indexed.push(index::FileObjects {
             file: FileId(i as u32),
