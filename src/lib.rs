@@ -6,6 +6,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod cron;
 pub mod diagnostics;
 pub mod discover;
 pub mod load;
