@@ -267,6 +267,20 @@ pub fn is_valid_time_zone(name: &str) -> bool {
     lookup_time_zone(name).is_some()
 }
 
+/// The zone `name` refers to, as an exact IANA name, when it is a zone name in another case
+/// (`europe/berlin` gives `Europe/Berlin`): a suggestion for a rejected `timeZone`.
+pub fn time_zone_in_canonical_case(name: &str) -> Option<String> {
+    let tz = bundled_tzdb().get(name).ok()?;
+    tz.iana_name()
+        .filter(|canonical| *canonical != name && canonical.eq_ignore_ascii_case(name))
+        .map(str::to_owned)
+}
+
+/// The zone for an IANA name (exact), for fire times.
+pub fn time_zone(name: &str) -> Option<TimeZone> {
+    lookup_time_zone(name)
+}
+
 /// The bundled tzdb, chosen explicitly so results never depend on the host's
 /// `/usr/share/zoneinfo`, even if another crate enables jiff's system tzdb.
 fn bundled_tzdb() -> &'static TimeZoneDatabase {
@@ -747,9 +761,9 @@ fn go_time_quote(s: &str) -> String {
     out
 }
 
-/// Go's `strconv.Quote`. Go keeps printable Unicode as is; its `IsPrint` table
+/// Go's `strconv.Quote` (also `%q`). Go keeps printable Unicode as is; its `IsPrint` table
 /// is approximated here (unassigned code points are treated as printable).
-fn go_strconv_quote(s: &str) -> String {
+pub fn go_strconv_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

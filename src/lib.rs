@@ -12,11 +12,14 @@ pub mod discover;
 pub mod load;
 pub mod object;
 pub mod output;
+pub mod project;
+pub mod quantity;
 pub mod resolve;
 pub mod rules;
 pub mod source;
 pub mod tree;
 pub mod validate;
+pub mod workload;
 
 use diagnostics::{Diagnostic, FileId, Severity, Summary};
 use discover::Found;
