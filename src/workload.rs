@@ -423,10 +423,12 @@ pub fn go_string_map(labels: Option<&[(String, String)]>) -> String {
 /// verbatim (plain, or quoted without escapes or line folding); otherwise the whole node, so a
 /// caret never lands on the wrong character.
 pub fn span_within(cx: &Context<'_>, node: &Node, range: std::ops::Range<usize>) -> Span {
-    let Some(value) = node.as_str() else {
-        return node.span;
-    };
+    // Block scalars' spans run on to the next key; end at the last character of the value.
     let text = cx.text(node.span);
+    let whole = node.span.sub(0, text.trim_end().len());
+    let Some(value) = node.as_str() else {
+        return whole;
+    };
     let offset = match node.style {
         Style::Plain if text == value => 0,
         Style::SingleQuoted | Style::DoubleQuoted
@@ -434,10 +436,10 @@ pub fn span_within(cx: &Context<'_>, node: &Node, range: std::ops::Range<usize>)
         {
             1
         }
-        _ => return node.span,
+        _ => return whole,
     };
     if range.end > value.len() || range.start > range.end {
-        return node.span;
+        return whole;
     }
     node.span.sub(offset + range.start, range.end - range.start)
 }

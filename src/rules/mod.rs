@@ -5,6 +5,12 @@ use crate::checks::Context;
 use crate::diagnostics::Rule;
 use crate::object::Object;
 
+pub mod cron_day_or_weekday;
+pub mod cron_schedule;
+pub mod cron_schedule_never_fires;
+pub mod cron_schedule_time_zone;
+pub mod cron_time_zone;
+pub mod cronjob_name_too_long;
 pub mod duplicate_key;
 pub mod helm_template_skipped;
 pub mod input_limit_exceeded;
@@ -17,6 +23,7 @@ pub mod invalid_utf8;
 pub mod invalid_yaml;
 pub mod missing_kind_or_api_version;
 pub mod missing_name;
+pub mod starting_deadline_too_short;
 pub mod unreadable_file;
 
 /// All rules, in the order `kubevet rules` lists them.
@@ -36,6 +43,14 @@ pub static ALL: &[&Rule] = &[
     &invalid_label_key::RULE,
     &invalid_label_value::RULE,
     &invalid_annotation::RULE,
+    // CronJob (reference §5).
+    &cron_schedule::RULE,
+    &cron_schedule_never_fires::RULE,
+    &cron_schedule_time_zone::RULE,
+    &cron_time_zone::RULE,
+    &cron_day_or_weekday::RULE,
+    &cronjob_name_too_long::RULE,
+    &starting_deadline_too_short::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
@@ -51,4 +66,12 @@ pub fn check_object(object: &Object<'_>, cx: &mut Context<'_>) {
     invalid_label_key::check(object, cx);
     invalid_label_value::check(object, cx);
     invalid_annotation::check(object, cx);
+    // Workload rules.
+    cron_schedule::check(object, cx);
+    cron_schedule_never_fires::check(object, cx);
+    cron_schedule_time_zone::check(object, cx);
+    cron_time_zone::check(object, cx);
+    cron_day_or_weekday::check(object, cx);
+    cronjob_name_too_long::check(object, cx);
+    starting_deadline_too_short::check(object, cx);
 }
