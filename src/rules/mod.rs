@@ -21,8 +21,13 @@ pub mod invalid_name;
 pub mod invalid_namespace;
 pub mod invalid_utf8;
 pub mod invalid_yaml;
+pub mod job_completion_mode;
+pub mod job_name_too_long;
+pub mod job_pod_failure_policy;
+pub mod job_selector;
 pub mod missing_kind_or_api_version;
 pub mod missing_name;
+pub mod restart_policy;
 pub mod starting_deadline_too_short;
 pub mod unreadable_file;
 
@@ -51,6 +56,12 @@ pub static ALL: &[&Rule] = &[
     &cron_day_or_weekday::RULE,
     &cronjob_name_too_long::RULE,
     &starting_deadline_too_short::RULE,
+    // Jobs (reference §4); also a CronJob's jobTemplate.
+    &restart_policy::RULE,
+    &job_selector::RULE,
+    &job_name_too_long::RULE,
+    &job_completion_mode::RULE,
+    &job_pod_failure_policy::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
@@ -74,4 +85,9 @@ pub fn check_object(object: &Object<'_>, cx: &mut Context<'_>) {
     cron_day_or_weekday::check(object, cx);
     cronjob_name_too_long::check(object, cx);
     starting_deadline_too_short::check(object, cx);
+    restart_policy::check(object, cx);
+    job_selector::check(object, cx);
+    job_name_too_long::check(object, cx);
+    job_completion_mode::check(object, cx);
+    job_pod_failure_policy::check(object, cx);
 }
