@@ -11,6 +11,7 @@ pub mod cron_schedule_never_fires;
 pub mod cron_schedule_time_zone;
 pub mod cron_time_zone;
 pub mod cronjob_name_too_long;
+pub mod deployment_progress_deadline;
 pub mod duplicate_key;
 pub mod helm_template_skipped;
 pub mod input_limit_exceeded;
@@ -19,6 +20,8 @@ pub mod invalid_label_key;
 pub mod invalid_label_value;
 pub mod invalid_name;
 pub mod invalid_namespace;
+pub mod invalid_rolling_update;
+pub mod invalid_selector;
 pub mod invalid_utf8;
 pub mod invalid_yaml;
 pub mod job_completion_mode;
@@ -28,7 +31,9 @@ pub mod job_selector;
 pub mod missing_kind_or_api_version;
 pub mod missing_name;
 pub mod restart_policy;
+pub mod selector_mismatch;
 pub mod starting_deadline_too_short;
+pub mod statefulset_service_name;
 pub mod unreadable_file;
 
 /// All rules, in the order `kubevet rules` lists them.
@@ -62,6 +67,12 @@ pub static ALL: &[&Rule] = &[
     &job_name_too_long::RULE,
     &job_completion_mode::RULE,
     &job_pod_failure_policy::RULE,
+    // Controllers (reference §3).
+    &invalid_selector::RULE,
+    &selector_mismatch::RULE,
+    &invalid_rolling_update::RULE,
+    &deployment_progress_deadline::RULE,
+    &statefulset_service_name::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
@@ -90,4 +101,9 @@ pub fn check_object(object: &Object<'_>, cx: &mut Context<'_>) {
     job_name_too_long::check(object, cx);
     job_completion_mode::check(object, cx);
     job_pod_failure_policy::check(object, cx);
+    invalid_selector::check(object, cx);
+    selector_mismatch::check(object, cx);
+    invalid_rolling_update::check(object, cx);
+    deployment_progress_deadline::check(object, cx);
+    statefulset_service_name::check(object, cx);
 }
