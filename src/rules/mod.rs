@@ -12,29 +12,46 @@ pub mod cron_schedule_time_zone;
 pub mod cron_time_zone;
 pub mod cronjob_name_too_long;
 pub mod deployment_progress_deadline;
+pub mod duplicate_container_port;
+pub mod duplicate_env_var;
 pub mod duplicate_key;
+pub mod fractional_byte_value;
 pub mod helm_template_skipped;
 pub mod input_limit_exceeded;
 pub mod invalid_annotation;
+pub mod invalid_container_name;
+pub mod invalid_container_port;
+pub mod invalid_env_var;
+pub mod invalid_file_mode;
+pub mod invalid_image;
 pub mod invalid_label_key;
 pub mod invalid_label_value;
 pub mod invalid_name;
 pub mod invalid_namespace;
+pub mod invalid_probe;
+pub mod invalid_quantity;
 pub mod invalid_rolling_update;
 pub mod invalid_selector;
 pub mod invalid_utf8;
+pub mod invalid_volume;
 pub mod invalid_yaml;
 pub mod job_completion_mode;
 pub mod job_name_too_long;
 pub mod job_pod_failure_policy;
 pub mod job_selector;
+pub mod missing_containers;
 pub mod missing_kind_or_api_version;
 pub mod missing_name;
+pub mod negative_value;
+pub mod probe_port_not_found;
+pub mod request_exceeds_limit;
 pub mod restart_policy;
 pub mod selector_mismatch;
 pub mod starting_deadline_too_short;
 pub mod statefulset_service_name;
 pub mod unreadable_file;
+pub mod unsupported_value;
+pub mod volume_mount_not_found;
 
 /// All rules, in the order `kubevet rules` lists them.
 pub static ALL: &[&Rule] = &[
@@ -73,6 +90,24 @@ pub static ALL: &[&Rule] = &[
     &invalid_rolling_update::RULE,
     &deployment_progress_deadline::RULE,
     &statefulset_service_name::RULE,
+    // Every pod spec (reference §2).
+    &unsupported_value::RULE,
+    &negative_value::RULE,
+    &missing_containers::RULE,
+    &invalid_container_name::RULE,
+    &invalid_image::RULE,
+    &invalid_container_port::RULE,
+    &duplicate_container_port::RULE,
+    &invalid_volume::RULE,
+    &volume_mount_not_found::RULE,
+    &invalid_file_mode::RULE,
+    &invalid_probe::RULE,
+    &probe_port_not_found::RULE,
+    &invalid_quantity::RULE,
+    &request_exceeds_limit::RULE,
+    &fractional_byte_value::RULE,
+    &invalid_env_var::RULE,
+    &duplicate_env_var::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
@@ -106,4 +141,21 @@ pub fn check_object(object: &Object<'_>, cx: &mut Context<'_>) {
     invalid_rolling_update::check(object, cx);
     deployment_progress_deadline::check(object, cx);
     statefulset_service_name::check(object, cx);
+    unsupported_value::check(object, cx);
+    negative_value::check(object, cx);
+    missing_containers::check(object, cx);
+    invalid_container_name::check(object, cx);
+    invalid_image::check(object, cx);
+    invalid_container_port::check(object, cx);
+    duplicate_container_port::check(object, cx);
+    invalid_volume::check(object, cx);
+    volume_mount_not_found::check(object, cx);
+    invalid_file_mode::check(object, cx);
+    invalid_probe::check(object, cx);
+    probe_port_not_found::check(object, cx);
+    invalid_quantity::check(object, cx);
+    request_exceeds_limit::check(object, cx);
+    fractional_byte_value::check(object, cx);
+    invalid_env_var::check(object, cx);
+    duplicate_env_var::check(object, cx);
 }
