@@ -39,13 +39,18 @@ pub mod job_completion_mode;
 pub mod job_name_too_long;
 pub mod job_pod_failure_policy;
 pub mod job_selector;
+pub mod job_without_ttl;
+pub mod latest_tag;
 pub mod missing_containers;
 pub mod missing_kind_or_api_version;
 pub mod missing_name;
+pub mod missing_probes;
+pub mod missing_resources;
 pub mod negative_value;
 pub mod probe_port_not_found;
 pub mod request_exceeds_limit;
 pub mod restart_policy;
+pub mod run_as_non_root;
 pub mod selector_mismatch;
 pub mod starting_deadline_too_short;
 pub mod statefulset_service_name;
@@ -108,6 +113,12 @@ pub static ALL: &[&Rule] = &[
     &fractional_byte_value::RULE,
     &invalid_env_var::RULE,
     &duplicate_env_var::RULE,
+    // Hygiene and best practice (warnings and infos).
+    &latest_tag::RULE,
+    &job_without_ttl::RULE,
+    &missing_probes::RULE,
+    &missing_resources::RULE,
+    &run_as_non_root::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
@@ -158,4 +169,9 @@ pub fn check_object(object: &Object<'_>, cx: &mut Context<'_>) {
     fractional_byte_value::check(object, cx);
     invalid_env_var::check(object, cx);
     duplicate_env_var::check(object, cx);
+    latest_tag::check(object, cx);
+    job_without_ttl::check(object, cx);
+    missing_probes::check(object, cx);
+    missing_resources::check(object, cx);
+    run_as_non_root::check(object, cx);
 }
