@@ -102,7 +102,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
 }
 
 /// Names the field the error is in: "in the day-of-week field".
-fn label_for(expr: &str, error: &CronError) -> String {
+pub fn label_for(expr: &str, error: &CronError) -> String {
     if error.message.starts_with("expected exactly 5 fields") {
         let found = field_ranges(expr).len();
         return if found > 5 {
@@ -124,9 +124,17 @@ fn label_for(expr: &str, error: &CronError) -> String {
 }
 
 fn help_for(expr: &str, error: &CronError) -> String {
+    format!(
+        "{} (`kubevet explain-schedule` shows what a schedule means)",
+        hint(expr, error)
+    )
+}
+
+/// What to write instead, for a schedule robfig rejects.
+pub fn hint(expr: &str, error: &CronError) -> String {
     let m = error.message.as_str();
     let bad = expr.get(error.span.clone()).unwrap_or("");
-    let specific = if m.starts_with("expected exactly 5 fields") {
+    if m.starts_with("expected exactly 5 fields") {
         let found = field_ranges(expr).len();
         if found == 6 {
             "Kubernetes schedules have no seconds or year field".to_owned()
@@ -164,8 +172,7 @@ fn help_for(expr: &str, error: &CronError) -> String {
         "a `TZ=` prefix must be followed by a space and the schedule; better, move the zone to `spec.timeZone`".to_owned()
     } else {
         FIELDS_HELP.to_owned()
-    };
-    format!("{specific} (`kubevet explain-schedule` shows what a schedule means)")
+    }
 }
 
 fn parse_int_help(bad: &str) -> String {
