@@ -24,8 +24,13 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind of a built-in object in a version Kubernetes still serves (`v1`, `apps/v1`,
+    /// `batch/v1`). Removed versions such as `apps/v1beta1` had other defaults (a selector taken
+    /// from the template labels) and are rejected as a whole, which is not these rules' finding.
     pub fn of(object: &Object<'_>) -> Option<Kind> {
-        object.api_version?;
+        if object.version() != "v1" {
+            return None;
+        }
         Some(match (object.group(), object.kind?) {
             ("", "Pod") => Kind::Pod,
             ("", "PodTemplate") => Kind::PodTemplate,
@@ -343,6 +348,29 @@ impl<'a> Container<'a> {
             _ => format!("the container at {}", self.field.path),
         }
     }
+}
+
+/// Help for an unknown field that schema validation rejects, where the mistake is about how the
+/// kind works rather than a typo. `path` is the field's keys from the object root, without list
+/// indices (`["spec", "template", "spec", "containers", "requests"]`). For the schema rule.
+pub fn unknown_field_help(group: &str, kind: &str, path: &[&str]) -> Option<&'static str> {
+    const CONTAINERS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
+    let in_container = path.len() >= 2 && CONTAINERS.contains(&path[path.len() - 2]);
+    Some(match (group, kind, path) {
+        ("apps", "DaemonSet", ["spec", "replicas"]) => {
+            "a DaemonSet has no replicas: it runs one pod on every node that matches its pod template; choose the nodes with `spec.template.spec.nodeSelector` or `affinity` (and `tolerations` for tainted nodes), or use a Deployment for a fixed number of pods"
+        }
+        ("batch", "Job", ["spec", "replicas"]) => {
+            "a Job has no replicas: `spec.completions` says how many pods must succeed and `spec.parallelism` how many run at once"
+        }
+        ("batch", "CronJob", ["spec", "template"]) => {
+            "a CronJob's pod template lives under `spec.jobTemplate.spec.template`"
+        }
+        (_, _, [.., "requests" | "limits"]) if in_container => {
+            "requests and limits go under the container's `resources:`"
+        }
+        _ => return None,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -818,6 +846,19 @@ mod tests {
         assert_eq!(unmatched[1].describe(), "!canary");
         let bad = doc("matchExpressions:\n- {key: tier, operator: in, values: [a]}\n");
         assert!(Selector::label_selector(&bad).malformed);
+    }
+
+    #[test]
+    fn unknown_field_hints() {
+        assert!(
+            unknown_field_help("apps", "DaemonSet", &["spec", "replicas"])
+                .unwrap()
+                .contains("nodeSelector")
+        );
+        assert!(unknown_field_help("apps", "Deployment", &["spec", "replicas"]).is_none());
+        let requests = ["spec", "template", "spec", "containers", "requests"];
+        assert!(unknown_field_help("apps", "Deployment", &requests).is_some());
+        assert!(unknown_field_help("", "Pod", &["spec", "requests"]).is_none());
     }
 
     #[test]
