@@ -119,40 +119,57 @@ fn read_dir_facts(dir: &Path) -> DirFacts {
     facts
 }
 
-/// The directories above a file, nearest first.
-fn ancestors(file_name: &str) -> Vec<PathBuf> {
-    let Ok(path) = Path::new(file_name).canonicalize() else {
-        return Vec::new();
-    };
-    path.ancestors()
-        .skip(1)
-        .take(LEVELS)
-        .map(Path::to_path_buf)
-        .collect()
+/// What is known about one manifest file.
+struct FileFacts {
+    is_patch: bool,
+    /// The facts of the directories above it, nearest first.
+    dirs: Vec<Arc<DirFacts>>,
 }
 
-/// Whether the file holds patches rather than whole objects.
-pub fn is_patch_file(file_name: &str) -> bool {
+/// Rules ask once per object; the answer is computed once per file.
+fn file_facts(file_name: &str) -> Arc<FileFacts> {
+    static FILES: OnceLock<Mutex<HashMap<String, Arc<FileFacts>>>> = OnceLock::new();
+    let files = FILES.get_or_init(Default::default);
+    if let Some(facts) = files.lock().ok().and_then(|f| f.get(file_name).cloned()) {
+        return facts;
+    }
+    let facts = Arc::new(read_file_facts(file_name));
+    if let Ok(mut f) = files.lock() {
+        f.insert(file_name.to_owned(), facts.clone());
+    }
+    facts
+}
+
+fn read_file_facts(file_name: &str) -> FileFacts {
     let path = Path::new(file_name);
     let in_patches_dir = path
         .parent()
         .is_some_and(|p| p.components().any(|c| c.as_os_str() == "patches"));
-    if in_patches_dir {
-        return true;
-    }
     let Ok(canonical) = path.canonicalize() else {
-        return false;
+        return FileFacts {
+            is_patch: in_patches_dir,
+            dirs: Vec::new(),
+        };
     };
-    ancestors(file_name)
-        .iter()
-        .any(|dir| facts(dir).patches.contains(&canonical))
+    let dirs: Vec<Arc<DirFacts>> = canonical
+        .ancestors()
+        .skip(1)
+        .take(LEVELS)
+        .map(facts)
+        .collect();
+    let is_patch = in_patches_dir || dirs.iter().any(|d| d.patches.contains(&canonical));
+    FileFacts { is_patch, dirs }
+}
+
+/// Whether the file holds patches rather than whole objects.
+pub fn is_patch_file(file_name: &str) -> bool {
+    file_facts(file_name).is_patch
 }
 
 /// The tool that sets the tag of `image` (a reference without tag) when it is deployed.
 pub fn image_tagged_by_tool(file_name: &str, image: &str) -> Option<&'static str> {
-    ancestors(file_name).iter().find_map(|dir| {
-        facts(dir)
-            .tool_images
+    file_facts(file_name).dirs.iter().find_map(|dir| {
+        dir.tool_images
             .iter()
             .find(|(name, _)| name == image)
             .map(|(_, tool)| *tool)
