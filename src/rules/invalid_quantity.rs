@@ -46,7 +46,9 @@ pub fn resource_entries<'a>(container: &Container<'a>) -> Vec<ResourceEntry<'a>>
             };
             let text = match &entry.value.value {
                 Value::Str(s) => s.clone(),
-                Value::Int(_) | Value::Float(_) => entry.value.to_json().to_string(),
+                Value::Int(_) => entry.value.to_json().to_string(),
+                // `.inf` and `.nan` do not survive kubectl's conversion to JSON at all.
+                Value::Float(f) if f.is_finite() => entry.value.to_json().to_string(),
                 _ => continue,
             };
             out.push(ResourceEntry {
