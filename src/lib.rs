@@ -6,6 +6,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod cron;
 pub mod diagnostics;
 pub mod discover;
 pub mod index;
@@ -13,11 +14,14 @@ pub mod kustomize;
 pub mod load;
 pub mod object;
 pub mod output;
+pub mod project;
+pub mod quantity;
 pub mod resolve;
 pub mod rules;
 pub mod source;
 pub mod tree;
 pub mod validate;
+pub mod workload;
 
 use diagnostics::{Diagnostic, FileId, Severity, Summary};
 use discover::Found;
