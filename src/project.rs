@@ -22,7 +22,6 @@ const LEVELS: usize = 5;
 /// Tool files larger than this are not read.
 const MAX_TOOL_FILE: u64 = 1024 * 1024;
 
-const KUSTOMIZATIONS: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 const SKAFFOLDS: [&str; 2] = ["skaffold.yaml", "skaffold.yml"];
 
 /// What one directory's tool files say.
@@ -68,18 +67,12 @@ fn read_yaml(path: &Path) -> Vec<Node> {
 
 fn read_dir_facts(dir: &Path) -> DirFacts {
     let mut facts = DirFacts::default();
-    for name in KUSTOMIZATIONS {
+    for name in crate::kustomize::FILE_NAMES {
         for doc in read_yaml(&dir.join(name)) {
-            for key in ["patches", "patchesStrategicMerge", "patchesJson6902"] {
-                for item in doc.get(key).and_then(Node::as_seq).unwrap_or_default() {
-                    let path = item
-                        .as_str()
-                        .or_else(|| item.get("path").and_then(Node::as_str));
-                    if let Some(path) = path.filter(|p| !p.contains('\n')) {
-                        if let Ok(canonical) = dir.join(path).canonicalize() {
-                            facts.patches.push(canonical);
-                        }
-                    }
+            for (_, path) in crate::kustomize::patch_paths(&doc) {
+                let path = path.as_str().unwrap_or_default();
+                if let Ok(canonical) = dir.join(path).canonicalize() {
+                    facts.patches.push(canonical);
                 }
             }
             for image in doc.get("images").and_then(Node::as_seq).unwrap_or_default() {
