@@ -233,16 +233,19 @@ impl Policy {
     /// A rule's level in a file (absolute path; `None` when unknown): its default severity,
     /// then `rules:`, then every matching entry of `overrides:` in order.
     pub fn level(&self, rule: &Rule, path: Option<&Path>) -> Level {
-        let mut level = self
-            .rules
-            .get(rule.id)
-            .copied()
-            .unwrap_or(Level::On(rule.severity));
+        self.configured(rule, path)
+            .unwrap_or(Level::On(rule.severity))
+    }
+
+    /// The level the configuration sets for a rule in a file, if it sets one. Without one, a
+    /// finding keeps the severity its rule gave it (which may depend on the Kubernetes version).
+    pub fn configured(&self, rule: &Rule, path: Option<&Path>) -> Option<Level> {
+        let mut level = self.rules.get(rule.id).copied();
         if let Some(rel) = path.and_then(|p| self.relative(p)) {
             for (files, rules) in &self.overrides {
                 if let Some(&l) = rules.get(rule.id) {
                     if files.matches(rel) {
-                        level = l;
+                        level = Some(l);
                     }
                 }
             }

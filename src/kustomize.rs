@@ -106,6 +106,25 @@ fn string_map(node: Option<&Node>) -> Labels {
     .unwrap_or_default()
 }
 
+/// The patch files a kustomization names, with the field naming each: `patches[].path`,
+/// `patchesJson6902[].path` and `patchesStrategicMerge` entries (a plain string under
+/// `patches` is taken as a path too). Inline patches are YAML text, not paths.
+pub fn patch_paths(root: &Node) -> Vec<(&'static str, &Node)> {
+    let mut paths: Vec<(&'static str, &Node)> = strings(root.get("patchesStrategicMerge"))
+        .map(|node| ("patchesStrategicMerge", node))
+        .collect();
+    for field in ["patches", "patchesJson6902"] {
+        for item in root.get(field).and_then(Node::as_seq).unwrap_or_default() {
+            let path = item.get("path").unwrap_or(item);
+            if path.as_str().is_some() {
+                paths.push((field, path));
+            }
+        }
+    }
+    paths.retain(|(_, node)| !node.as_str().unwrap_or_default().contains('\n'));
+    paths
+}
+
 /// Reads a kustomization file's first document and reports entries that do not exist.
 pub fn read(root: &Node, cx: &mut Context<'_>) -> Kustomization {
     let file_path = Path::new(&cx.file.name);
@@ -166,17 +185,14 @@ pub fn read(root: &Node, cx: &mut Context<'_>) -> Kustomization {
     for node in strings(root.get("crds")) {
         file_entries.push(("crds", node));
     }
-    for node in strings(root.get("patchesStrategicMerge")) {
-        // Inline patches are YAML text, not paths.
-        if !node.as_str().unwrap_or_default().contains('\n') {
-            file_entries.push(("patchesStrategicMerge", node));
-        }
-    }
-    for field in ["patches", "patchesJson6902", "replacements"] {
-        for item in root.get(field).and_then(Node::as_seq).unwrap_or_default() {
-            if let Some(node) = item.get("path").filter(|n| n.as_str().is_some()) {
-                file_entries.push((field, node));
-            }
+    file_entries.extend(patch_paths(root));
+    for item in root
+        .get("replacements")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        if let Some(node) = item.get("path").filter(|n| n.as_str().is_some()) {
+            file_entries.push(("replacements", node));
         }
     }
     for (field, kind) in [

@@ -8,6 +8,7 @@
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod cron;
 pub mod diagnostics;
 pub mod discover;
 pub mod index;
@@ -15,12 +16,15 @@ pub mod kustomize;
 pub mod load;
 pub mod object;
 pub mod output;
+pub mod project;
+pub mod quantity;
 pub mod resolve;
 pub mod rules;
 pub mod source;
 pub mod suppress;
 pub mod tree;
 pub mod validate;
+pub mod workload;
 pub mod workspace;
 
 use diagnostics::{Diagnostic, FileId, Severity, Summary};
@@ -351,10 +355,18 @@ impl Naming {
     }
 }
 
+/// What happened to a file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileStatus {
+    Checked,
+    Skipped,
+    Failed,
+}
+
 /// One file's contribution to the report.
 struct FileResult {
     entry: FileEntry,
-    checked: bool,
+    status: FileStatus,
     documents: usize,
     diagnostics: Vec<Diagnostic>,
     objects: Vec<index::summary::ObjectSummary>,
@@ -371,18 +383,24 @@ fn check_found(id: FileId, found: Found, options: &Options) -> FileResult {
                 result.entry.path = Some(path);
                 result
             }
-            Err((rule, message)) => problem(id, name, rule, message, None),
+            Err((rule, message)) => problem(id, name, FileStatus::Failed, rule, message, None),
         },
         Found::HelmTemplates(_) => problem(
             id,
             name,
+            FileStatus::Skipped,
             &rules::helm_template_skipped::RULE,
             "Helm chart templates are not checked: they are not YAML until rendered".into(),
             Some("render the chart and check the result: helm template CHART | kubevet check -"),
         ),
-        Found::Problem { message, .. } => {
-            problem(id, name, &rules::unreadable_file::RULE, message, None)
-        }
+        Found::Problem { message, .. } => problem(
+            id,
+            name,
+            FileStatus::Failed,
+            &rules::unreadable_file::RULE,
+            message,
+            None,
+        ),
     }
 }
 
@@ -396,7 +414,11 @@ fn index_context(id: FileId, path: PathBuf, options: &Options) -> FileResult {
         let file = SourceFile::new(id, name.clone(), text);
         checks::index_file(&file, options)
     });
-    let checked = outcome.is_some();
+    let status = if outcome.is_some() {
+        FileStatus::Checked
+    } else {
+        FileStatus::Failed
+    };
     let outcome = outcome.unwrap_or(checks::FileOutcome {
         documents: 0,
         diagnostics: Vec::new(),
@@ -411,7 +433,7 @@ fn index_context(id: FileId, path: PathBuf, options: &Options) -> FileResult {
             context: true,
             ..FileEntry::default()
         },
-        checked,
+        status,
         documents: outcome.documents,
         diagnostics: Vec::new(),
         objects: outcome.objects,
@@ -429,7 +451,7 @@ fn unread_context(path: PathBuf) -> FileResult {
             context: true,
             ..FileEntry::default()
         },
-        checked: false,
+        status: FileStatus::Skipped,
         documents: 0,
         diagnostics: Vec::new(),
         objects: Vec::new(),
@@ -482,6 +504,7 @@ fn read_file(
 fn problem(
     id: FileId,
     name: String,
+    status: FileStatus,
     rule: &'static diagnostics::Rule,
     message: String,
     help: Option<&str>,
@@ -494,7 +517,7 @@ fn problem(
             name,
             ..FileEntry::default()
         },
-        checked: false,
+        status,
         documents: 0,
         diagnostics: vec![diagnostic],
         objects: Vec::new(),
@@ -535,7 +558,7 @@ fn check_bytes(
                 text: Some(file.text),
                 ..FileEntry::default()
             },
-            checked: false,
+            status: FileStatus::Failed,
             documents: 0,
             diagnostics: vec![diagnostic],
             objects: Vec::new(),
@@ -568,7 +591,7 @@ fn check_bytes(
             objects,
             ..FileEntry::default()
         },
-        checked: true,
+        status: FileStatus::Checked,
         documents: outcome.documents,
         diagnostics: outcome.diagnostics,
         objects: outcome.objects,
@@ -588,9 +611,13 @@ fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
     for (i, outcome) in outcomes.into_iter().enumerate() {
         let id = FileId(i as u32);
         if outcome.entry.context {
-            summary.context_files += usize::from(outcome.checked);
+            summary.context_files += usize::from(outcome.status == FileStatus::Checked);
         } else {
-            summary.files += usize::from(outcome.checked);
+            match outcome.status {
+                FileStatus::Checked => summary.files += 1,
+                FileStatus::Skipped => summary.skipped += 1,
+                FileStatus::Failed => summary.failed += 1,
+            }
             summary.documents += outcome.documents;
         }
         indexed.push(index::FileObjects {

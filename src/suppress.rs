@@ -385,9 +385,10 @@ pub fn apply(
     let mut suppressed = Vec::new();
     for mut d in diagnostics {
         let file = d.file();
-        match policy.level(d.rule, path(file).as_deref()) {
-            Level::Off => continue,
-            Level::On(severity) => d.severity = severity,
+        match policy.configured(d.rule, path(file).as_deref()) {
+            Some(Level::Off) => continue,
+            Some(Level::On(severity)) => d.severity = severity,
+            None => {}
         }
         let hit = by_file.get(&file).and_then(|&f| {
             suppressions[f].1.iter().enumerate().find_map(|(s, sup)| {
@@ -477,4 +478,55 @@ fn unused(sup: &Suppression, used: &[bool], is_off: &dyn Fn(&str) -> bool) -> Ve
         out.push(d);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Severity;
+    use std::path::PathBuf;
+
+    fn finding(severity: Severity) -> Diagnostic {
+        let file = SourceFile::new(FileId(0), "a.yaml".into(), "a: 1\n".into());
+        let mut d = Diagnostic::new(
+            crate::rules::find("invalid-name").unwrap(),
+            file.location(Span::new(0, 1)),
+            "x",
+        );
+        d.severity = severity;
+        d
+    }
+
+    #[test]
+    fn severities_a_rule_chose_are_kept_unless_configured() {
+        // A rule may lower its own severity (for an older Kubernetes version, say).
+        let policy = Policy::new(PathBuf::from("/repo"));
+        let path_of = |_| Some(PathBuf::from("/repo/a.yaml"));
+        let applied = apply(vec![finding(Severity::Warning)], &[], &policy, &path_of);
+        assert_eq!(applied.diagnostics[0].severity, Severity::Warning);
+        let mut policy = Policy::new(PathBuf::from("/repo"));
+        policy.set_rule("invalid-name", Level::On(Severity::Info));
+        let applied = apply(vec![finding(Severity::Warning)], &[], &policy, &path_of);
+        assert_eq!(applied.diagnostics[0].severity, Severity::Info);
+        policy.set_rule("invalid-name", Level::Off);
+        let applied = apply(vec![finding(Severity::Error)], &[], &policy, &path_of);
+        assert!(applied.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn comments_are_found_only_where_yaml_has_comments() {
+        let text = "a: \"# kubevet-ignore: x\"\nb: c # kubevet-ignore: y -- why\n# kubevet-ignore-file: z\nd: e#kubevet-ignore: w\n";
+        let file = SourceFile::new(FileId(0), "a.yaml".into(), text.into());
+        let loaded = crate::load::load(&file, &Default::default());
+        let found = scan(&file, &loaded.documents);
+        let ids: Vec<&str> = found
+            .iter()
+            .flat_map(|s| s.rules.iter().map(|r| r.id.as_str()))
+            .collect();
+        assert_eq!(ids, ["y", "z"]);
+        assert_eq!(found[0].scope, Scope::Line(2));
+        assert_eq!(found[0].reason.as_deref(), Some("why"));
+        assert_eq!(found[1].scope, Scope::File);
+        assert_eq!(file.slice(found[0].rules[0].location.span), "y");
+    }
 }

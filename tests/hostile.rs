@@ -300,3 +300,102 @@ fn broken_pipe_exits_quietly() {
     );
     assert!(stderr.is_empty(), "must exit quietly, said: {stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_path_that_is_not_utf8_is_checked_and_named() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = scratch("non-utf8-name");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.yaml");
+    std::fs::write(
+        dir.join(name),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n",
+    )
+    .unwrap();
+    let run = check(&dir);
+    assert_sane("non-UTF-8 file name", &run, "invalid-name");
+    assert!(
+        run.stdout.contains("caf\u{fffd}.yaml:4:9"),
+        "{}",
+        run.stdout
+    );
+    let json = run_limited(
+        &["check", "--format", "json", dir.to_str().unwrap()],
+        Duration::from_secs(30),
+    );
+    let parsed: serde_json::Value =
+        serde_json::from_str(&json.stdout).expect("valid JSON with a lossy name");
+    assert!(
+        parsed["diagnostics"][0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("caf\u{fffd}.yaml")
+    );
+}
+
+#[test]
+fn closed_or_empty_stdin_is_an_empty_stream() {
+    let o = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+        .args(["check", "-", "--format", "concise"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("checked 1 file (0 documents)"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+        .args(["check", "-", "--format", "concise"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&[0xff, 0xfe, 0x00, 0x41])
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("[invalid-utf8]"));
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_promptly() {
+    let dir = scratch("sigint");
+    let mut text = String::new();
+    for i in 0..200_000 {
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n"
+        ));
+    }
+    std::fs::write(dir.join("big.yaml"), text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+        .args(["check", dir.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let sent = Instant::now();
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(2),
+            "still running 2 s after SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

@@ -78,13 +78,23 @@ pub fn summary_line(report: &Report) -> String {
     } else {
         String::new()
     };
+    let mut not_checked = String::new();
+    if s.skipped > 0 {
+        not_checked.push_str(&format!(", {} skipped", plural(s.skipped, "file")));
+    }
+    if s.failed > 0 {
+        not_checked.push_str(&format!(
+            ", {} could not be checked",
+            plural(s.failed, "file")
+        ));
+    }
     let suppressed = if s.suppressed > 0 {
         format!(", {} suppressed", s.suppressed)
     } else {
         String::new()
     };
     format!(
-        "checked {} ({}{context}): {}, {}, {}{suppressed}",
+        "checked {} ({}{context}){not_checked}: {}, {}, {}{suppressed}",
         plural(s.files, "file"),
         plural(s.documents, "document"),
         plural(s.errors, "error"),
