@@ -14,6 +14,9 @@ use crate::tree::Span;
 pub struct Context<'a> {
     pub file: &'a SourceFile,
     pub options: &'a Options,
+    /// The file is read only as context for the whole-repo checks: what it defines matters,
+    /// what it mentions (service host names) cannot lead to a reported finding.
+    pub context_only: bool,
     diagnostics: Vec<Diagnostic>,
     document: Option<u32>,
     object: Option<ObjectRef>,
@@ -24,6 +27,7 @@ impl<'a> Context<'a> {
         Context {
             file,
             options,
+            context_only: false,
             diagnostics: Vec::new(),
             document: None,
             object: None,
@@ -104,6 +108,7 @@ pub fn check_file(file: &SourceFile, options: &Options) -> FileOutcome {
 pub fn index_file(file: &SourceFile, options: &Options) -> FileOutcome {
     let loaded = load::load(file, &options.limits);
     let mut cx = Context::new(file, options);
+    cx.context_only = true;
     let mut objects = Vec::new();
     let mut kustomization = None;
     for Document { index, root } in &loaded.documents {
