@@ -1,27 +1,46 @@
-//! Per-file stage: read → load → objects → per-object rules. Runs in parallel, one file a task.
+//! Per-file stage: read → load → objects → per-object rules and schema validation. Runs in
+//! parallel, one file a task.
 
 use crate::Options;
 use crate::diagnostics::{Diagnostic, Location, ObjectRef};
-use crate::load::{self, Document};
+use crate::load::{self, Document, Loaded};
 use crate::object::{Object, objects_of};
 use crate::rules;
+use crate::schema::{self, crd::Crds};
 use crate::source::SourceFile;
 use crate::tree::Span;
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
-/// What a rule sees besides the object: where to report, and the run's options.
+/// What a rule sees besides the object: where to report, the run's options, and the CRDs the
+/// run knows.
 pub struct Context<'a> {
     pub file: &'a SourceFile,
     pub options: &'a Options,
+    pub crds: &'a Crds,
+    /// The file is a kustomize patch (a kustomization names it): its objects are partial.
+    pub is_patch: bool,
     diagnostics: Vec<Diagnostic>,
     document: Option<u32>,
     object: Option<ObjectRef>,
 }
 
+fn no_crds() -> &'static Crds {
+    static EMPTY: OnceLock<Crds> = OnceLock::new();
+    EMPTY.get_or_init(Crds::default)
+}
+
 impl<'a> Context<'a> {
     pub fn new(file: &'a SourceFile, options: &'a Options) -> Context<'a> {
+        Context::with_crds(file, options, no_crds())
+    }
+
+    pub fn with_crds(file: &'a SourceFile, options: &'a Options, crds: &'a Crds) -> Context<'a> {
         Context {
             file,
             options,
+            crds,
+            is_patch: false,
             diagnostics: Vec::new(),
             document: None,
             object: None,
@@ -59,12 +78,24 @@ pub struct FileOutcome {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Loads a file's documents and runs every per-object rule on them.
+/// Loads a file's documents and runs every per-object rule on them (no CRDs known).
 pub fn check_file(file: &SourceFile, options: &Options) -> FileOutcome {
     let loaded = load::load(file, &options.limits);
-    let mut cx = Context::new(file, options);
-    for diagnostic in loaded.diagnostics {
-        cx.report(diagnostic);
+    check_loaded(file, &loaded, options, no_crds(), false)
+}
+
+/// Runs every per-object rule and the schema validation on a loaded file.
+pub fn check_loaded(
+    file: &SourceFile,
+    loaded: &Loaded,
+    options: &Options,
+    crds: &Crds,
+    is_patch: bool,
+) -> FileOutcome {
+    let mut cx = Context::with_crds(file, options, crds);
+    cx.is_patch = is_patch;
+    for diagnostic in &loaded.diagnostics {
+        cx.report(diagnostic.clone());
     }
     for Document { index, root } in &loaded.documents {
         cx.document = Some(*index);
@@ -76,7 +107,7 @@ pub fn check_file(file: &SourceFile, options: &Options) -> FileOutcome {
     }
     FileOutcome {
         documents: loaded.documents.len(),
-        diagnostics: cx.into_diagnostics(),
+        diagnostics: prefer_specific(cx.into_diagnostics()),
     }
 }
 
@@ -85,4 +116,25 @@ fn check_object(object: &Object<'_>, cx: &mut Context<'_>) {
         return;
     }
     rules::check_object(object, cx);
+    schema::check(object, cx);
+}
+
+/// When a schema finding and a more specific rule's finding point at the same node (the label
+/// `canary: yes` is both a wrong type and an invalid label value), only the specific one is kept:
+/// it explains the problem better, and one problem should be one finding.
+fn prefer_specific(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let specific: HashSet<Span> = diagnostics
+        .iter()
+        .filter(|d| !schema::is_validator_rule(d.rule))
+        .map(|d| d.primary.location.span)
+        .collect();
+    if specific.is_empty() {
+        return diagnostics;
+    }
+    diagnostics
+        .into_iter()
+        .filter(|d| {
+            !schema::is_validator_rule(d.rule) || !specific.contains(&d.primary.location.span)
+        })
+        .collect()
 }

@@ -56,6 +56,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "X.Y", value_parser = KubeVersion::parse, default_value_t = KubeVersion::NEWEST)]
     pub kubernetes_version: KubeVersion,
 
+    /// A CustomResourceDefinition file or directory whose CRDs give schemas to custom resources
+    /// (repeatable). CRDs among the checked paths are always used.
+    #[arg(long = "crd", value_name = "PATH")]
+    pub crds: Vec<PathBuf>,
+
     /// Unknown fields are errors, as with `kubectl --validate=strict`; `--strict=false` makes
     /// them warnings.
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
@@ -150,6 +155,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
     let options = Options {
         kubernetes_version: args.kubernetes_version,
         strict: args.strict,
+        crd_paths: args.crds,
         ..Options::default()
     };
     let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");

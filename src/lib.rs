@@ -2,7 +2,9 @@
 //!
 //! The pipeline, one module a stage:
 //! [`discover`] → [`load`] (into the [`tree`], decoded by [`resolve`]) → [`object`] →
-//! per-object [`checks`] and [`rules`] (in parallel) → [`diagnostics`] → [`output`].
+//! per-object [`checks`], [`rules`] and [`schema`] validation (in parallel) → [`diagnostics`] →
+//! [`output`]. Before the per-object stage, a pre-pass collects the CustomResourceDefinitions of
+//! the checked files and of `--crd` ([`schema::crd`]), so custom resources can be validated.
 
 pub mod checks;
 pub mod cli;
@@ -13,6 +15,7 @@ pub mod object;
 pub mod output;
 pub mod resolve;
 pub mod rules;
+pub mod schema;
 pub mod source;
 pub mod tree;
 pub mod validate;
@@ -20,9 +23,12 @@ pub mod validate;
 use diagnostics::{Diagnostic, FileId, Severity, Summary};
 use discover::Found;
 use rayon::prelude::*;
+use schema::crd::Crds;
 use source::SourceFile;
+use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tree::Span;
 
 /// Where `kubevet explain` and the output formats point for a rule's documentation.
@@ -40,6 +46,14 @@ impl KubeVersion {
 
     pub const fn new(minor: u32) -> KubeVersion {
         KubeVersion { minor }
+    }
+
+    /// Parses `1.30` without checking the supported range.
+    pub fn parse_any(text: &str) -> Option<KubeVersion> {
+        let (major, minor) = text.trim().trim_start_matches('v').split_once('.')?;
+        let minor = minor.split('.').next()?;
+        (major == "1").then_some(())?;
+        minor.parse().ok().map(KubeVersion::new)
     }
 
     /// Parses `1.30`, `v1.30` or `1.30.2` and checks that kubevet supports it.
@@ -87,6 +101,9 @@ pub struct Options {
     /// Unknown fields are errors (kubectl's `--validate=strict`) rather than warnings.
     pub strict: bool,
     pub limits: load::Limits,
+    /// Extra CustomResourceDefinitions (`--crd`): files or directories. Their CRDs give schemas
+    /// to custom resources; the files themselves are not checked.
+    pub crd_paths: Vec<PathBuf>,
 }
 
 impl Default for Options {
@@ -95,6 +112,7 @@ impl Default for Options {
             kubernetes_version: KubeVersion::NEWEST,
             strict: true,
             limits: load::Limits::default(),
+            crd_paths: Vec::new(),
         }
     }
 }
@@ -135,33 +153,140 @@ impl Report {
 #[derive(Debug)]
 pub enum CheckError {
     MissingPath(PathBuf),
+    MissingCrdPath(PathBuf),
 }
 
 impl fmt::Display for CheckError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CheckError::MissingPath(p) => write!(f, "{}: no such file or directory", p.display()),
+            CheckError::MissingCrdPath(p) => {
+                write!(f, "--crd {}: no such file or directory", p.display())
+            }
         }
     }
 }
 
 /// Runs the whole pipeline.
 pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
+    let crd_files =
+        discover::discover(&options.crd_paths).map_err(|m| CheckError::MissingCrdPath(m.0))?;
     let found = match input {
         Input::Paths(paths) => {
             discover::discover(&paths).map_err(|m| CheckError::MissingPath(m.0))?
         }
         Input::Stream { name, bytes } => {
-            let outcome = check_bytes(FileId(0), name.clone(), bytes, options);
+            let id = FileId(0);
+            let outcome = match decode(id, name, bytes) {
+                Ok(file) => {
+                    let loaded = Arc::new(load::load(&file, &options.limits));
+                    let mut crds = Crds::default();
+                    crds.add_file(file.id, &loaded, options.kubernetes_version);
+                    crds.merge(collect_crds(&crd_files, options));
+                    check_source(file, &loaded, options, &crds, false)
+                }
+                Err(problem) => *problem,
+            };
             return Ok(finish(vec![outcome]));
         }
     };
+    // CRDs must be known before any custom resource is validated, and kustomize patches before
+    // they are taken for whole objects: a parallel pre-pass loads the files that mention
+    // `CustomResourceDefinition` and the kustomizations (kept for the main pass), plus `--crd`.
+    // The schema set of the target release is built meanwhile.
+    let (mut preloaded, _) = rayon::join(
+        || -> Vec<Option<Preloaded>> {
+            found
+                .par_iter()
+                .enumerate()
+                .map(|(i, found)| preload(FileId(i as u32), found, options))
+                .collect()
+        },
+        || schema::prepare(options.kubernetes_version),
+    );
+    let mut crds = Crds::default();
+    let mut patches = HashSet::new();
+    for p in preloaded.iter_mut().flatten() {
+        crds.add_file(p.file.id, &p.loaded, options.kubernetes_version);
+        patches.extend(p.patches.drain(..));
+    }
+    crds.merge(collect_crds(&crd_files, options));
     let outcomes: Vec<FileResult> = found
         .into_par_iter()
+        .zip(preloaded)
         .enumerate()
-        .map(|(i, found)| check_found(FileId(i as u32), found, options))
+        .map(|(i, (found, preloaded))| {
+            let is_patch = patches.contains(&schema::patches::normalize(found.path()));
+            check_found(FileId(i as u32), found, preloaded, options, &crds, is_patch)
+        })
         .collect();
+    // The CRD trees and compiled schemas can be large: free them off the critical path.
+    rayon::spawn(move || drop(crds));
     Ok(finish(outcomes))
+}
+
+/// A file the CRD pre-pass has already read and loaded.
+struct Preloaded {
+    file: SourceFile,
+    loaded: Arc<load::Loaded>,
+    /// Patch files a kustomization names.
+    patches: Vec<PathBuf>,
+}
+
+/// Reads and loads a file if it is a kustomization or its text mentions
+/// `CustomResourceDefinition`, and collects its CRDs and the patches it names.
+fn preload(id: FileId, found: &Found, options: &Options) -> Option<Preloaded> {
+    let Found::File(path) = found else {
+        return None;
+    };
+    let kustomization = schema::patches::is_kustomization_file(path);
+    let bytes = read_file(path, options).ok()?;
+    if !kustomization
+        && !std::str::from_utf8(&bytes)
+            .ok()?
+            .contains("CustomResourceDefinition")
+    {
+        return None;
+    }
+    let file = decode(id, found.path().display().to_string(), bytes).ok()?;
+    let loaded = Arc::new(load::load(&file, &options.limits));
+    let patches = if kustomization {
+        loaded
+            .documents
+            .iter()
+            .flat_map(|d| schema::patches::patch_paths(path, &d.root))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Some(Preloaded {
+        file,
+        loaded,
+        patches,
+    })
+}
+
+/// The CRDs of the `--crd` files (their own findings are not reported).
+fn collect_crds(files: &[Found], options: &Options) -> Crds {
+    let parts: Vec<Crds> = files
+        .par_iter()
+        .filter_map(|found| {
+            let Found::File(path) = found else {
+                return None;
+            };
+            let bytes = read_file(path, options).ok()?;
+            let file = decode(FileId(u32::MAX), found.path().display().to_string(), bytes).ok()?;
+            let loaded = Arc::new(load::load(&file, &options.limits));
+            let mut crds = Crds::default();
+            crds.add_file(file.id, &loaded, options.kubernetes_version);
+            Some(crds)
+        })
+        .collect();
+    let mut crds = Crds::default();
+    for part in parts {
+        crds.merge(part);
+    }
+    crds
 }
 
 /// One file's contribution to the report.
@@ -172,11 +297,27 @@ struct FileResult {
     diagnostics: Vec<Diagnostic>,
 }
 
-fn check_found(id: FileId, found: Found, options: &Options) -> FileResult {
+fn check_found(
+    id: FileId,
+    found: Found,
+    preloaded: Option<Preloaded>,
+    options: &Options,
+    crds: &Crds,
+    is_patch: bool,
+) -> FileResult {
+    if let Some(p) = preloaded {
+        return check_source(p.file, &p.loaded, options, crds, is_patch);
+    }
     let name = found.path().display().to_string();
     match found {
         Found::File(path) => match read_file(&path, options) {
-            Ok(bytes) => check_bytes(id, name, bytes, options),
+            Ok(bytes) => match decode(id, name, bytes) {
+                Ok(file) => {
+                    let loaded = load::load(&file, &options.limits);
+                    check_source(file, &loaded, options, crds, is_patch)
+                }
+                Err(problem) => *problem,
+            },
             Err((rule, message)) => problem(id, name, rule, message, None),
         },
         Found::HelmTemplates(_) => problem(
@@ -251,7 +392,8 @@ fn problem(
     }
 }
 
-fn check_bytes(id: FileId, name: String, bytes: Vec<u8>, options: &Options) -> FileResult {
+/// The file's text, or the finding that it is not UTF-8.
+fn decode(id: FileId, name: String, bytes: Vec<u8>) -> Result<SourceFile, Box<FileResult>> {
     let (text, utf8_error) = match String::from_utf8(bytes) {
         Ok(text) => (text, None),
         Err(e) => {
@@ -260,29 +402,38 @@ fn check_bytes(id: FileId, name: String, bytes: Vec<u8>, options: &Options) -> F
         }
     };
     let file = SourceFile::new(id, name.clone(), text);
-    if let Some(at) = utf8_error {
-        let diagnostic = Diagnostic::new(
-            &rules::invalid_utf8::RULE,
-            file.location(Span::new(at, at)),
-            format!(
-                "file is not valid UTF-8 (first invalid byte at offset {at}); it was not checked"
-            ),
-        )
-        .with_help(
-            "Kubernetes manifests must be UTF-8; convert the file, e.g. `iconv -f latin1 -t utf-8`",
-        );
-        return FileResult {
-            entry: FileEntry {
-                name,
-                text: Some(file.text),
-            },
-            checked: false,
-            documents: 0,
-            diagnostics: vec![diagnostic],
-        };
-    }
-    let outcome = checks::check_file(&file, options);
+    let Some(at) = utf8_error else {
+        return Ok(file);
+    };
+    let diagnostic = Diagnostic::new(
+        &rules::invalid_utf8::RULE,
+        file.location(Span::new(at, at)),
+        format!("file is not valid UTF-8 (first invalid byte at offset {at}); it was not checked"),
+    )
+    .with_help(
+        "Kubernetes manifests must be UTF-8; convert the file, e.g. `iconv -f latin1 -t utf-8`",
+    );
+    Err(Box::new(FileResult {
+        entry: FileEntry {
+            name,
+            text: Some(file.text),
+        },
+        checked: false,
+        documents: 0,
+        diagnostics: vec![diagnostic],
+    }))
+}
+
+fn check_source(
+    file: SourceFile,
+    loaded: &load::Loaded,
+    options: &Options,
+    crds: &Crds,
+    is_patch: bool,
+) -> FileResult {
+    let outcome = checks::check_loaded(&file, loaded, options, crds, is_patch);
     // Keep the text only where a renderer will show a snippet of it.
+    let name = file.name.clone();
     let text = (!outcome.diagnostics.is_empty()).then_some(file.text);
     FileResult {
         entry: FileEntry { name, text },
