@@ -95,7 +95,17 @@ pub fn check_loaded(
     let mut cx = Context::with_crds(file, options, crds);
     cx.is_patch = is_patch;
     for diagnostic in &loaded.diagnostics {
-        cx.report(diagnostic.clone());
+        let mut diagnostic = diagnostic.clone();
+        if diagnostic.document.is_none() {
+            // A loading problem inside a document (a duplicate key) belongs to that document.
+            let at = diagnostic.primary.location.span.start;
+            diagnostic.document = loaded
+                .documents
+                .iter()
+                .find(|d| d.root.span.start <= at && at < d.root.span.end)
+                .map(|d| d.index);
+        }
+        cx.report(diagnostic);
     }
     for Document { index, root } in &loaded.documents {
         cx.document = Some(*index);
