@@ -244,6 +244,13 @@ impl Crds {
         }
     }
 
+    /// Every (apiVersion, kind) with a CRD, and its schema.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str, &Arc<CrdVersion>)> {
+        self.versions
+            .iter()
+            .map(|((api_version, kind), v)| (api_version.as_str(), kind.as_str(), v))
+    }
+
     pub fn get(&self, api_version: &str, kind: &str) -> Option<&Arc<CrdVersion>> {
         self.versions
             .get(&(api_version.to_owned(), kind.to_owned()))
