@@ -3,6 +3,8 @@
 
 use crate::Options;
 use crate::diagnostics::{Diagnostic, Location, ObjectRef};
+use crate::index::summary::{ObjectSummary, summarize};
+use crate::kustomize::{self, Kustomization};
 use crate::load::{self, Document, Loaded};
 use crate::object::{Object, objects_of};
 use crate::rules;
@@ -18,8 +20,6 @@ pub struct Context<'a> {
     pub file: &'a SourceFile,
     pub options: &'a Options,
     pub crds: &'a Crds,
-    /// The file is a kustomize patch (a kustomization names it): its objects are partial.
-    pub is_patch: bool,
     diagnostics: Vec<Diagnostic>,
     document: Option<u32>,
     object: Option<ObjectRef>,
@@ -40,7 +40,6 @@ impl<'a> Context<'a> {
             file,
             options,
             crds,
-            is_patch: false,
             diagnostics: Vec::new(),
             document: None,
             object: None,
@@ -76,12 +75,15 @@ impl<'a> Context<'a> {
 pub struct FileOutcome {
     pub documents: usize,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the whole-repo checks need of its objects.
+    pub objects: Vec<ObjectSummary>,
+    pub kustomization: Option<Kustomization>,
 }
 
 /// Loads a file's documents and runs every per-object rule on them (no CRDs known).
 pub fn check_file(file: &SourceFile, options: &Options) -> FileOutcome {
     let loaded = load::load(file, &options.limits);
-    check_loaded(file, &loaded, options, no_crds(), false)
+    check_loaded(file, &loaded, options, no_crds())
 }
 
 /// Runs every per-object rule and the schema validation on a loaded file.
@@ -90,10 +92,8 @@ pub fn check_loaded(
     loaded: &Loaded,
     options: &Options,
     crds: &Crds,
-    is_patch: bool,
 ) -> FileOutcome {
     let mut cx = Context::with_crds(file, options, crds);
-    cx.is_patch = is_patch;
     for diagnostic in &loaded.diagnostics {
         let mut diagnostic = diagnostic.clone();
         if diagnostic.document.is_none() {
@@ -107,18 +107,39 @@ pub fn check_loaded(
         }
         cx.report(diagnostic);
     }
+    let mut objects = Vec::new();
+    let mut kustomization = None;
     for Document { index, root } in &loaded.documents {
         cx.document = Some(*index);
+        if kustomization.is_none() && is_kustomization(file, root) {
+            kustomization = Some(kustomize::read(root, &mut cx));
+            continue;
+        }
         for object in objects_of(root, *index) {
             cx.object = Some(object.object_ref());
             check_object(&object, &mut cx);
+            if !object.is_tool_config() {
+                objects.extend(summarize(&object, &cx));
+            }
         }
         cx.object = None;
     }
     FileOutcome {
         documents: loaded.documents.len(),
         diagnostics: prefer_specific(cx.into_diagnostics()),
+        objects,
+        kustomization,
     }
+}
+
+/// A kustomization file: named as kustomize looks for it, and not some other object that
+/// happens to have that name (a Flux `Kustomization` custom resource, say).
+fn is_kustomization(file: &SourceFile, root: &crate::tree::Node) -> bool {
+    kustomize::is_kustomization_file(std::path::Path::new(&file.name))
+        && root
+            .get("apiVersion")
+            .and_then(|v| v.as_str())
+            .is_none_or(|v| v.starts_with("kustomize.config.k8s.io/"))
 }
 
 fn check_object(object: &Object<'_>, cx: &mut Context<'_>) {

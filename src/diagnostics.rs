@@ -161,8 +161,13 @@ impl Diagnostic {
 /// Counts for the summary line and the JSON `summary` object.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// Files read and parsed.
     pub files: usize,
     pub documents: usize,
+    /// Files deliberately not checked (Helm templates), each with an info finding saying why.
+    pub skipped: usize,
+    /// Files that could not be checked (unreadable, not UTF-8, over a limit), each with an error.
+    pub failed: usize,
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,

@@ -8,24 +8,29 @@
 
 pub mod checks;
 pub mod cli;
+pub mod cron;
 pub mod diagnostics;
 pub mod discover;
+pub mod index;
+pub mod kustomize;
 pub mod load;
 pub mod object;
 pub mod output;
+pub mod project;
+pub mod quantity;
 pub mod resolve;
 pub mod rules;
 pub mod schema;
 pub mod source;
 pub mod tree;
 pub mod validate;
+pub mod workload;
 
 use diagnostics::{Diagnostic, FileId, Severity, Summary};
 use discover::Found;
 use rayon::prelude::*;
 use schema::crd::Crds;
 use source::SourceFile;
-use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -125,11 +130,27 @@ pub enum Input {
     Stream { name: String, bytes: Vec<u8> },
 }
 
-/// A file as the report knows it: its name for output, and its text while a renderer may need
-/// it for snippets.
+/// A file as the report knows it: its name for output, and its text where a renderer will need
+/// it for snippets. Texts of files without per-file findings are dropped after their checks (so
+/// memory does not grow with the repository); a renderer re-reads them from `path` if a
+/// whole-repo finding points there.
 pub struct FileEntry {
     pub name: String,
     pub text: Option<String>,
+    /// Where to read the text again; `None` for stdin and for paths that could not be read.
+    pub path: Option<PathBuf>,
+}
+
+impl FileEntry {
+    pub fn source(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match (&self.text, &self.path) {
+            (Some(text), _) => Some(std::borrow::Cow::Borrowed(text)),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .ok()
+                .map(std::borrow::Cow::Owned),
+            (None, None) => None,
+        }
+    }
 }
 
 /// Everything a run found, ready for any output format.
@@ -176,25 +197,24 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
             discover::discover(&paths).map_err(|m| CheckError::MissingPath(m.0))?
         }
         Input::Stream { name, bytes } => {
-            let id = FileId(0);
-            let outcome = match decode(id, name, bytes) {
+            // Stdin cannot be read again, so its text is kept for whole-repo findings.
+            let outcome = match decode(FileId(0), name, bytes) {
                 Ok(file) => {
                     let loaded = Arc::new(load::load(&file, &options.limits));
                     let mut crds = Crds::default();
                     crds.add_file(file.id, &loaded, options.kubernetes_version);
                     crds.merge(collect_crds(&crd_files, options));
-                    check_source(file, &loaded, options, &crds, false)
+                    check_source(file, &loaded, options, &crds, true)
                 }
                 Err(problem) => *problem,
             };
             return Ok(finish(vec![outcome]));
         }
     };
-    // CRDs must be known before any custom resource is validated, and kustomize patches before
-    // they are taken for whole objects: a parallel pre-pass loads the files that mention
-    // `CustomResourceDefinition` and the kustomizations (kept for the main pass), plus `--crd`.
+    // CRDs must be known before any custom resource is validated: a parallel pre-pass loads the
+    // files that mention `CustomResourceDefinition` (kept for the main pass), plus `--crd`.
     // The schema set of the target release is built meanwhile.
-    let (mut preloaded, _) = rayon::join(
+    let (preloaded, _) = rayon::join(
         || -> Vec<Option<Preloaded>> {
             found
                 .par_iter()
@@ -205,10 +225,8 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
         || schema::prepare(options.kubernetes_version),
     );
     let mut crds = Crds::default();
-    let mut patches = HashSet::new();
-    for p in preloaded.iter_mut().flatten() {
+    for p in preloaded.iter().flatten() {
         crds.add_file(p.file.id, &p.loaded, options.kubernetes_version);
-        patches.extend(p.patches.drain(..));
     }
     crds.merge(collect_crds(&crd_files, options));
     let outcomes: Vec<FileResult> = found
@@ -216,8 +234,7 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
         .zip(preloaded)
         .enumerate()
         .map(|(i, (found, preloaded))| {
-            let is_patch = patches.contains(&schema::patches::normalize(found.path()));
-            check_found(FileId(i as u32), found, preloaded, options, &crds, is_patch)
+            check_found(FileId(i as u32), found, preloaded, options, &crds)
         })
         .collect();
     // The CRD trees and compiled schemas can be large: free them off the critical path.
@@ -229,41 +246,23 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
 struct Preloaded {
     file: SourceFile,
     loaded: Arc<load::Loaded>,
-    /// Patch files a kustomization names.
-    patches: Vec<PathBuf>,
 }
 
-/// Reads and loads a file if it is a kustomization or its text mentions
-/// `CustomResourceDefinition`, and collects its CRDs and the patches it names.
+/// Reads and loads a file if its text mentions `CustomResourceDefinition`.
 fn preload(id: FileId, found: &Found, options: &Options) -> Option<Preloaded> {
     let Found::File(path) = found else {
         return None;
     };
-    let kustomization = schema::patches::is_kustomization_file(path);
     let bytes = read_file(path, options).ok()?;
-    if !kustomization
-        && !std::str::from_utf8(&bytes)
-            .ok()?
-            .contains("CustomResourceDefinition")
+    if !std::str::from_utf8(&bytes)
+        .ok()?
+        .contains("CustomResourceDefinition")
     {
         return None;
     }
     let file = decode(id, found.path().display().to_string(), bytes).ok()?;
     let loaded = Arc::new(load::load(&file, &options.limits));
-    let patches = if kustomization {
-        loaded
-            .documents
-            .iter()
-            .flat_map(|d| schema::patches::patch_paths(path, &d.root))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Some(Preloaded {
-        file,
-        loaded,
-        patches,
-    })
+    Some(Preloaded { file, loaded })
 }
 
 /// The CRDs of the `--crd` files (their own findings are not reported).
@@ -289,12 +288,22 @@ fn collect_crds(files: &[Found], options: &Options) -> Crds {
     crds
 }
 
+/// What happened to a file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileStatus {
+    Checked,
+    Skipped,
+    Failed,
+}
+
 /// One file's contribution to the report.
 struct FileResult {
     entry: FileEntry,
-    checked: bool,
+    status: FileStatus,
     documents: usize,
     diagnostics: Vec<Diagnostic>,
+    objects: Vec<index::summary::ObjectSummary>,
+    kustomization: Option<kustomize::Kustomization>,
 }
 
 fn check_found(
@@ -303,33 +312,44 @@ fn check_found(
     preloaded: Option<Preloaded>,
     options: &Options,
     crds: &Crds,
-    is_patch: bool,
 ) -> FileResult {
-    if let Some(p) = preloaded {
-        return check_source(p.file, &p.loaded, options, crds, is_patch);
-    }
     let name = found.path().display().to_string();
     match found {
-        Found::File(path) => match read_file(&path, options) {
-            Ok(bytes) => match decode(id, name, bytes) {
-                Ok(file) => {
-                    let loaded = load::load(&file, &options.limits);
-                    check_source(file, &loaded, options, crds, is_patch)
-                }
-                Err(problem) => *problem,
-            },
-            Err((rule, message)) => problem(id, name, rule, message, None),
-        },
+        Found::File(path) => {
+            let mut result = match preloaded {
+                Some(p) => check_source(p.file, &p.loaded, options, crds, false),
+                None => match read_file(&path, options) {
+                    Ok(bytes) => match decode(id, name, bytes) {
+                        Ok(file) => {
+                            let loaded = load::load(&file, &options.limits);
+                            check_source(file, &loaded, options, crds, false)
+                        }
+                        Err(problem) => *problem,
+                    },
+                    Err((rule, message)) => {
+                        return problem(id, name, FileStatus::Failed, rule, message, None);
+                    }
+                },
+            };
+            result.entry.path = Some(path);
+            result
+        }
         Found::HelmTemplates(_) => problem(
             id,
             name,
+            FileStatus::Skipped,
             &rules::helm_template_skipped::RULE,
             "Helm chart templates are not checked: they are not YAML until rendered".into(),
             Some("render the chart and check the result: helm template CHART | kubevet check -"),
         ),
-        Found::Problem { message, .. } => {
-            problem(id, name, &rules::unreadable_file::RULE, message, None)
-        }
+        Found::Problem { message, .. } => problem(
+            id,
+            name,
+            FileStatus::Failed,
+            &rules::unreadable_file::RULE,
+            message,
+            None,
+        ),
     }
 }
 
@@ -377,6 +397,7 @@ fn read_file(
 fn problem(
     id: FileId,
     name: String,
+    status: FileStatus,
     rule: &'static diagnostics::Rule,
     message: String,
     help: Option<&str>,
@@ -385,10 +406,16 @@ fn problem(
     let mut diagnostic = Diagnostic::new(rule, file.location(Span::default()), message);
     diagnostic.help = help.map(str::to_owned);
     FileResult {
-        entry: FileEntry { name, text: None },
-        checked: false,
+        entry: FileEntry {
+            name,
+            text: None,
+            path: None,
+        },
+        status,
         documents: 0,
         diagnostics: vec![diagnostic],
+        objects: Vec::new(),
+        kustomization: None,
     }
 }
 
@@ -417,10 +444,13 @@ fn decode(id: FileId, name: String, bytes: Vec<u8>) -> Result<SourceFile, Box<Fi
         entry: FileEntry {
             name,
             text: Some(file.text),
+            path: None,
         },
-        checked: false,
+        status: FileStatus::Failed,
         documents: 0,
         diagnostics: vec![diagnostic],
+        objects: Vec::new(),
+        kustomization: None,
     }))
 }
 
@@ -429,31 +459,54 @@ fn check_source(
     loaded: &load::Loaded,
     options: &Options,
     crds: &Crds,
-    is_patch: bool,
+    keep_text: bool,
 ) -> FileResult {
-    let outcome = checks::check_loaded(&file, loaded, options, crds, is_patch);
+    let outcome = checks::check_loaded(&file, loaded, options, crds);
     // Keep the text only where a renderer will show a snippet of it.
     let name = file.name.clone();
-    let text = (!outcome.diagnostics.is_empty()).then_some(file.text);
+    let text = (keep_text || !outcome.diagnostics.is_empty()).then_some(file.text);
     FileResult {
-        entry: FileEntry { name, text },
-        checked: true,
+        entry: FileEntry {
+            name,
+            text,
+            path: None,
+        },
+        status: FileStatus::Checked,
         documents: outcome.documents,
         diagnostics: outcome.diagnostics,
+        objects: outcome.objects,
+        kustomization: outcome.kustomization,
     }
 }
 
+/// The whole-repo stage and the report: index every object, run the cross-object rules, sort.
 fn finish(outcomes: Vec<FileResult>) -> Report {
     let mut summary = Summary::default();
     let mut files = Vec::with_capacity(outcomes.len());
     let mut diagnostics = Vec::new();
-    for outcome in outcomes {
-        summary.files += usize::from(outcome.checked);
+    let mut indexed = Vec::with_capacity(outcomes.len());
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        match outcome.status {
+            FileStatus::Checked => summary.files += 1,
+            FileStatus::Skipped => summary.skipped += 1,
+            FileStatus::Failed => summary.failed += 1,
+        }
         summary.documents += outcome.documents;
+        indexed.push(index::FileObjects {
+            file: FileId(i as u32),
+            path: PathBuf::from(&outcome.entry.name),
+            objects: outcome.objects,
+            kustomization: outcome.kustomization,
+        });
         files.push(outcome.entry);
         diagnostics.extend(outcome.diagnostics);
     }
+    let index = index::build(indexed);
+    rules::check_repo(&index, &mut diagnostics);
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // A base included by several overlays is checked once per overlay; say each thing once.
+    diagnostics
+        .dedup_by(|b, a| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
     for d in &diagnostics {
         summary.count(d.severity);
     }

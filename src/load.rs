@@ -8,7 +8,7 @@
 //! keys are collapsed to the last one (kubectl's behaviour) and reported.
 
 use crate::diagnostics::Diagnostic;
-use crate::resolve::resolve_plain;
+use crate::resolve::resolve_non_string;
 use crate::rules;
 use crate::source::SourceFile;
 use crate::tree::{Entry, Node, Span, Style, Value};
@@ -309,7 +309,7 @@ impl<'a> Builder<'a> {
                 self.nodes = 0;
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let node = self.scalar(&text, style, tag.as_deref(), span);
+                let node = self.scalar(text, style, tag.as_deref(), span);
                 self.count_node(span)?;
                 self.finish_node(node, anchor)?;
             }
@@ -439,7 +439,7 @@ impl<'a> Builder<'a> {
 
     fn scalar(
         &self,
-        text: &str,
+        text: std::borrow::Cow<'_, str>,
         style: ScalarStyle,
         tag: Option<&saphyr_parser::Tag>,
         span: Span,
@@ -454,11 +454,15 @@ impl<'a> Builder<'a> {
         let core_tag = tag
             .filter(|t| t.is_yaml_core_schema())
             .map(|t| t.suffix.as_str());
-        let value = match (style, core_tag) {
-            (_, Some("str")) => Value::Str(text.to_owned()),
-            (Style::Plain, _) | (_, Some("int" | "float" | "bool" | "null")) => resolve_plain(text),
-            _ => Value::Str(text.to_owned()),
+        let resolved = match (style, core_tag) {
+            (_, Some("str")) => None,
+            (Style::Plain, _) | (_, Some("int" | "float" | "bool" | "null")) => {
+                resolve_non_string(&text)
+            }
+            _ => None,
         };
+        // saphyr hands most scalars over already owned: keep them rather than copy.
+        let value = resolved.unwrap_or_else(|| Value::Str(text.into_owned()));
         Node::new(value, span, style)
     }
 

@@ -144,6 +144,29 @@ impl<'a> Object<'a> {
             .collect()
     }
 
+    /// The pod template of a workload (or the Pod itself): its metadata and spec, with the
+    /// field path that leads to it. `None` for kinds that run no pods.
+    pub fn pod_template(&self) -> Option<PodTemplate<'a>> {
+        let path: &'static [&'static str] = match (self.group(), self.kind?) {
+            ("", "Pod") => &[],
+            ("", "ReplicationController" | "PodTemplate")
+            | ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet")
+            | ("batch", "Job") => &["spec", "template"],
+            ("batch", "CronJob") => &["spec", "jobTemplate", "spec", "template"],
+            _ => return None,
+        };
+        let template = if path.is_empty() {
+            Some(self.root)
+        } else {
+            self.get(path)
+        }?;
+        Some(PodTemplate {
+            path,
+            metadata: template.get("metadata"),
+            spec: template.get("spec"),
+        })
+    }
+
     /// Configuration files of tools that borrow the Kubernetes shape but are never sent to an
     /// API server: kustomize, skaffold, kpt, kind and k3d cluster configs, and component
     /// configs (`kubelet.config.k8s.io`, `kubeadm.k8s.io`, audit policies, ...).
@@ -180,6 +203,30 @@ impl<'a> Object<'a> {
                 })
                 .map(str::to_owned),
         }
+    }
+}
+
+/// A pod template inside an object (or a Pod's own metadata and spec).
+#[derive(Clone, Copy)]
+pub struct PodTemplate<'a> {
+    /// Field path from the object root to the template (empty for a Pod).
+    pub path: &'static [&'static str],
+    pub metadata: Option<&'a Node>,
+    pub spec: Option<&'a Node>,
+}
+
+impl<'a> PodTemplate<'a> {
+    pub fn labels(&self) -> Option<&'a Node> {
+        self.metadata?.get("labels")
+    }
+
+    /// Init, regular and ephemeral containers, in that order.
+    pub fn containers(&self) -> impl Iterator<Item = &'a Node> {
+        let spec = self.spec;
+        ["initContainers", "containers", "ephemeralContainers"]
+            .into_iter()
+            .filter_map(move |key| spec?.get(key)?.as_seq())
+            .flatten()
     }
 }
 

@@ -8,20 +8,22 @@ use crate::tree::Value;
 
 /// Resolves an untagged plain scalar.
 pub fn resolve_plain(text: &str) -> Value {
+    resolve_non_string(text).unwrap_or_else(|| Value::Str(text.to_owned()))
+}
+
+/// What a plain scalar resolves to when it is not a string (`None`: it stays a string), so a
+/// caller that owns the text can keep it without copying.
+pub fn resolve_non_string(text: &str) -> Option<Value> {
     let Some(&first) = text.as_bytes().first() else {
-        return Value::Null;
+        return Some(Value::Null);
     };
     match first {
         b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~' => {
-            resolve_keyword(text).unwrap_or_else(|| Value::Str(text.to_owned()))
+            resolve_keyword(text)
         }
-        b'.' => resolve_keyword(text)
-            .or_else(|| parse_go_float(text).map(Value::Float))
-            .unwrap_or_else(|| Value::Str(text.to_owned())),
-        b'+' | b'-' | b'0'..=b'9' => resolve_keyword(text)
-            .or_else(|| resolve_number(text))
-            .unwrap_or_else(|| Value::Str(text.to_owned())),
-        _ => Value::Str(text.to_owned()),
+        b'.' => resolve_keyword(text).or_else(|| parse_go_float(text).map(Value::Float)),
+        b'+' | b'-' | b'0'..=b'9' => resolve_keyword(text).or_else(|| resolve_number(text)),
+        _ => None,
     }
 }
 

@@ -78,7 +78,7 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
     ),
     // --- kubeval's test skips the made-up kind `SkipThisKind` (KindsToSkip); kubevet has no
     // such option and rightly says that Kubernetes has no kind SkipThisKind in v1 (kubectl:
-    // `no matches for kind "SkipThisKind" in version "v1"`).
+    // `no matches for kind "SkipThisKind" in version "v1"`), and that the two are duplicates.
     (
         "kubeval",
         "fixtures/duplicates-skipped-kinds.yaml",
@@ -102,23 +102,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
         "valid",
         "CEL rule on the root not evaluated",
     ),
-    // --- Native (Go) validation that is not in the OpenAPI schemas: the embedded schemas have
-    // no `enum` for `protocol` and do not require `image` (only the API server's validation code
-    // does). These are semantic rules, outside schema validation.
-    (
-        "kubectl-validate",
-        "testcases/manifests/error_enum_invalid.yaml",
-        "0",
-        "valid",
-        "`protocol: udp`: not an enum in the OpenAPI schema (native validation)",
-    ),
-    (
-        "kubectl-validate",
-        "testcases/manifests/error_missing_image.yaml",
-        "0",
-        "valid",
-        "container without `image`: required by native validation, not by the schema",
-    ),
     // --- List-map key uniqueness (x-kubernetes-list-type: map): kubectl-validate rejects
     // duplicate keys, for a Pod's ports and, after applying the CRD's defaults, for a custom
     // resource. kubevet does not check list-map keys nor apply CRD defaults. For the Pod, the API
@@ -138,29 +121,15 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
         "valid",
         "duplicate (containerPort, protocol): not checked; a warning for the API server on create",
     ),
-    // --- Duplicate objects (the same kind/namespace/name twice in a run): kubeval checks them
-    // alongside its schemas; that is a cross-object rule, not schema validation, and kubevet
-    // does not have it (yet).
+    // --- The same Pod `nginx-pod` twice in one file: kubectl-validate checks each document on
+    // its own; kubevet's whole-repo rule duplicate-object reports the second one, since applying
+    // the file leaves only one of them (the first document is also invalid, in both tools).
     (
-        "kubeval",
-        "fixtures/duplicates.yaml",
-        "-",
-        "valid",
-        "duplicate objects are not detected by schema validation",
-    ),
-    (
-        "kubeval",
-        "fixtures/duplicates-non-namespaced.yaml",
-        "-",
-        "valid",
-        "duplicate objects are not detected by schema validation",
-    ),
-    (
-        "kubeval",
-        "fixtures/duplicates-with-namespace.yaml",
-        "-",
-        "valid",
-        "duplicate objects are not detected by schema validation",
+        "kubectl-validate",
+        "testcases/manifests/error_multiple_resources_one_invalid.yaml",
+        "1",
+        "invalid",
+        "duplicate-object: Pod default/nginx-pod is defined twice",
     ),
 ];
 

@@ -45,8 +45,18 @@ fn plural(n: usize, word: &str) -> String {
 
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
+    let mut not_checked = String::new();
+    if s.skipped > 0 {
+        not_checked.push_str(&format!(", {} skipped", plural(s.skipped, "file")));
+    }
+    if s.failed > 0 {
+        not_checked.push_str(&format!(
+            ", {} could not be checked",
+            plural(s.failed, "file")
+        ));
+    }
     format!(
-        "checked {} ({}): {}, {}, {}",
+        "checked {} ({}){not_checked}: {}, {}, {}",
         plural(s.files, "file"),
         plural(s.documents, "document"),
         plural(s.errors, "error"),

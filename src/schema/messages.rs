@@ -7,7 +7,7 @@ use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::object::Object;
 use crate::rules;
-use crate::tree::{Node, Span, Value as Yaml};
+use crate::tree::{Node, Value as Yaml};
 use crate::validate::did_you_mean;
 use jsonschema::JsonType;
 use jsonschema::ValidationError;
@@ -62,7 +62,8 @@ pub(super) fn report(
             .any(|t| f.path.starts_with(t) && (f.path.len() > t.len() || !is_type))
     });
     // A kustomize patch is partial, and may hold patch directives.
-    let is_patch = cx.is_patch || super::patches::has_directive(object.root);
+    let is_patch =
+        super::patches::has_directive(object.root) || crate::project::is_patch_file(&cx.file.name);
     if is_patch {
         failures.retain(|f| match &f.kind {
             ValidationErrorKind::Required { .. } => false,
@@ -294,12 +295,20 @@ fn report_unknown(
         "kubectl --validate=strict (the default) rejects it: unknown field \"{}\"",
         display_path(&full_path)
     );
-    let help = if target.builtin
-        && kind == "DaemonSet"
-        && name == "replicas"
-        && path == [Segment::Key("spec".into())]
-    {
-        "a DaemonSet runs one pod on each eligible node, so it has no replica count; choose the nodes with spec.template.spec.nodeSelector, affinity or tolerations, or use a Deployment for a fixed number of pods".to_owned()
+    let keys: Vec<&str> = full_path
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Key(k) => Some(k.as_str()),
+            Segment::Index(_) => None,
+        })
+        .collect();
+    // Where the mistake is about how the kind works, the workload rules explain it.
+    let kind_help = target
+        .builtin
+        .then(|| crate::workload::unknown_field_help(object.group(), kind, &keys))
+        .flatten();
+    let help = if let Some(help) = kind_help {
+        help.to_owned()
     } else if let Some(suggestion) = did_you_mean(name, allowed.iter().copied()) {
         if suggestion.eq_ignore_ascii_case(name) {
             format!("did you mean `{suggestion}`? Field names are case-sensitive")
@@ -348,13 +357,11 @@ fn report_missing(
     cx: &mut Context<'_>,
 ) {
     let here = locate(object.root, path);
+    // The key of the object that lacks the fields; a list item or the whole object when it has
+    // none (the spans the workload rules use, so one missing field is one finding).
     let span = match here.key {
         Some(key) => key.span,
-        None if path.is_empty() => object
-            .root
-            .entry("kind")
-            .map_or(object.root.span, |e| e.key.span),
-        None => first_key(here.node),
+        None => here.node.span,
     };
     let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
     let (fields, list) = match quoted.as_slice() {
@@ -385,10 +392,6 @@ fn report_missing(
             .with_label(format!("{list} missing here"))
             .with_help(help),
     );
-}
-
-fn first_key(node: &Node) -> Span {
-    node.entries().first().map_or(node.span, |e| e.key.span)
 }
 
 fn type_word(t: JsonType) -> &'static str {

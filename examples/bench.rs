@@ -1,0 +1,173 @@
+//! Measures kubevet on a corpus: wall time, CPU time, documents/s, MB/s and peak RSS for
+//! (a) discovery + YAML loading only, (b) the full `kubevet check`, (c) one small file end to end.
+//!
+//! ```sh
+//! cargo build --release && cargo run --release --example gen-corpus -- /tmp/corpus --files 2000
+//! cargo run --release --example bench -- /tmp/corpus [--runs 7] [--small fixtures/valid/alpine-pod.yaml]
+//! ```
+//!
+//! Each measurement is a fresh process (so peak RSS is that phase's own), reaped with `wait4` for
+//! its CPU time and maximum RSS; the median of the runs is reported.
+
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Sample {
+    wall: Duration,
+    cpu: Duration,
+    max_rss_kib: i64,
+}
+
+/// Runs a command to completion and returns its wall time, CPU time and peak RSS.
+// The child is reaped by `wait4` (which also returns its resource usage), not `Child::wait`.
+#[allow(clippy::zombie_processes)]
+fn measure(program: &Path, args: &[&str]) -> (Sample, String) {
+    let started = Instant::now();
+    let child = Command::new(program)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = child.stdout.expect("piped");
+    let reader =
+        std::thread::spawn(move || std::io::read_to_string(&mut stdout).unwrap_or_default());
+    let mut status = 0;
+    // SAFETY: `usage` is a plain C struct that wait4 fills in; the pid is our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    assert_eq!(reaped, pid, "wait4 failed");
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    let sample = Sample {
+        wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        max_rss_kib: usage.ru_maxrss,
+    };
+    (sample, reader.join().unwrap_or_default())
+}
+
+fn median(samples: &mut [Sample]) -> &Sample {
+    samples.sort_by_key(|s| s.wall);
+    &samples[samples.len() / 2]
+}
+
+/// Phase (a), run in a child process: discover and load every file, nothing else.
+fn load_only(dir: &Path) {
+    use kubevet::diagnostics::FileId;
+    use kubevet::discover::{Found, discover};
+    use kubevet::load::{Limits, load};
+    use kubevet::source::SourceFile;
+    let found = discover(&[dir.to_path_buf()]).expect("corpus exists");
+    let limits = Limits::default();
+    let (documents, bytes): (usize, usize) = found
+        .par_iter()
+        .filter_map(|f| match f {
+            Found::File(path) => Some(path),
+            _ => None,
+        })
+        .map(|path| {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let len = text.len();
+            let file = SourceFile::new(FileId(0), path.display().to_string(), text);
+            (load(&file, &limits).documents.len(), len)
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    println!("{documents} {bytes}");
+}
+
+fn report(name: &str, s: &Sample, documents: usize, bytes: usize) {
+    let secs = s.wall.as_secs_f64();
+    let rate = if documents > 0 {
+        format!(
+            "{:>10.0} docs/s {:>8.1} MB/s",
+            documents as f64 / secs,
+            bytes as f64 / 1e6 / secs
+        )
+    } else {
+        String::new()
+    };
+    println!(
+        "{name:<28} wall {:>8.1} ms   cpu {:>8.1} ms   peak RSS {:>6.1} MiB  {rate}",
+        secs * 1e3,
+        s.cpu.as_secs_f64() * 1e3,
+        s.max_rss_kib as f64 / 1024.0,
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--phase-load") {
+        load_only(Path::new(&args[1]));
+        return;
+    }
+    let mut dir = None;
+    let mut runs = 7usize;
+    let mut small = PathBuf::from("fixtures/valid/alpine-pod.yaml");
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--runs" => runs = it.next().and_then(|n| n.parse().ok()).expect("--runs N"),
+            "--small" => small = PathBuf::from(it.next().expect("--small FILE")),
+            _ => dir = Some(PathBuf::from(arg)),
+        }
+    }
+    let dir = dir.expect("usage: bench CORPUS_DIR [--runs N] [--small FILE]");
+    let me = std::env::current_exe().expect("own path");
+    let kubevet = me
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/examples")
+        .join("kubevet");
+    assert!(
+        kubevet.is_file(),
+        "build kubevet first: cargo build --release ({} missing)",
+        kubevet.display()
+    );
+    let dir_str = dir.to_str().expect("UTF-8 corpus path");
+
+    let mut load = Vec::new();
+    let mut counts = (0, 0);
+    for _ in 0..runs {
+        let (sample, out) = measure(&me, &["--phase-load", dir_str]);
+        let mut parts = out
+            .split_whitespace()
+            .map(|n| n.parse::<usize>().unwrap_or(0));
+        counts = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        load.push(sample);
+    }
+    let full_args = ["check", "--format", "concise", "-q", dir_str];
+    let mut full: Vec<Sample> = (0..runs).map(|_| measure(&kubevet, &full_args).0).collect();
+    let small_str = small.to_str().expect("UTF-8 path");
+    let mut one: Vec<Sample> = (0..runs.max(15))
+        .map(|_| measure(&kubevet, &["check", small_str]).0)
+        .collect();
+
+    let (documents, bytes) = counts;
+    println!(
+        "corpus {}: {documents} documents, {:.1} MB; {} threads; median of {runs} runs",
+        dir.display(),
+        bytes as f64 / 1e6,
+        rayon::current_num_threads()
+    );
+    let load = median(&mut load);
+    let full = median(&mut full);
+    report("(a) discovery + loading", load, documents, bytes);
+    report("(b) full kubevet check", full, documents, bytes);
+    report(
+        &format!(
+            "(c) one file: {}",
+            small.file_name().unwrap().to_string_lossy()
+        ),
+        median(&mut one),
+        0,
+        0,
+    );
+    println!(
+        "full / loading-only wall: {:.2}x",
+        full.wall.as_secs_f64() / load.wall.as_secs_f64()
+    );
+}

@@ -1,0 +1,482 @@
+//! The repository index: one compact entry per object *instance* across every checked path, for
+//! the checks that need more than one object.
+//!
+//! An object file included by kustomizations exists once per kustomize build that includes it
+//! (an overlay's `namespace`, `namePrefix`/`nameSuffix` and labels applied); a file that no
+//! kustomization includes stands on its own. Lookups go through hash maps keyed by namespace and
+//! kind, never scans over the whole index, so 100,000 objects stay cheap.
+
+pub mod summary;
+
+use crate::diagnostics::{Diagnostic, FileId, Location, ObjectRef, Rule};
+use crate::kustomize::{self, Kustomization};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use summary::{Labels, ObjectSummary};
+
+/// Kinds whose objects have no namespace (reference §1.2 META-SCOPE-LIST).
+const CLUSTER_SCOPED: &[(&str, &str)] = &[
+    ("", "Namespace"),
+    ("", "Node"),
+    ("", "PersistentVolume"),
+    ("", "ComponentStatus"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("apiregistration.k8s.io", "APIService"),
+    (
+        "admissionregistration.k8s.io",
+        "MutatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingWebhookConfiguration",
+    ),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingAdmissionPolicyBinding",
+    ),
+    ("admissionregistration.k8s.io", "MutatingAdmissionPolicy"),
+    (
+        "admissionregistration.k8s.io",
+        "MutatingAdmissionPolicyBinding",
+    ),
+    ("storage.k8s.io", "StorageClass"),
+    ("storage.k8s.io", "VolumeAttachment"),
+    ("storage.k8s.io", "CSIDriver"),
+    ("storage.k8s.io", "CSINode"),
+    ("storage.k8s.io", "VolumeAttributesClass"),
+    ("scheduling.k8s.io", "PriorityClass"),
+    ("node.k8s.io", "RuntimeClass"),
+    ("networking.k8s.io", "IngressClass"),
+    ("networking.k8s.io", "IPAddress"),
+    ("networking.k8s.io", "ServiceCIDR"),
+    ("certificates.k8s.io", "CertificateSigningRequest"),
+    ("certificates.k8s.io", "ClusterTrustBundle"),
+    ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
+    ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
+    ("resource.k8s.io", "DeviceClass"),
+    ("resource.k8s.io", "ResourceSlice"),
+    ("authentication.k8s.io", "TokenReview"),
+    ("authentication.k8s.io", "SelfSubjectReview"),
+    ("authorization.k8s.io", "SubjectAccessReview"),
+    ("authorization.k8s.io", "SelfSubjectAccessReview"),
+    ("authorization.k8s.io", "SelfSubjectRulesReview"),
+];
+
+/// Namespaces every cluster has.
+pub const BUILTIN_NAMESPACES: &[&str] =
+    &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// Which objects could be applied together, for deciding what is a duplicate: the objects of one
+/// kustomize build, or loose files in one directory tree (`kubectl apply -R dir`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Build(FileId),
+    Directory(PathBuf),
+}
+
+impl Scope {
+    /// Whether two instances could end up in the same `kubectl apply`.
+    pub fn overlaps(&self, other: &Scope) -> bool {
+        match (self, other) {
+            (Scope::Build(a), Scope::Build(b)) => a == b,
+            (Scope::Directory(a), Scope::Directory(b)) => a.starts_with(b) || b.starts_with(a),
+            _ => false,
+        }
+    }
+}
+
+/// One object as it will exist in a cluster.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    /// The object, with kustomize's name and label transformers applied.
+    pub object: ObjectSummary,
+    /// `None` for cluster-scoped objects.
+    pub namespace: Option<String>,
+    /// Where the namespace was set: `metadata.namespace` or the kustomization's `namespace:`.
+    pub namespace_location: Option<Location>,
+    pub scope: Scope,
+    /// The kustomization that sets the namespace or names, if any (for messages).
+    pub via: Option<FileId>,
+}
+
+impl Instance {
+    pub fn object_ref(&self) -> ObjectRef {
+        ObjectRef {
+            api_version: Some(self.object.api_version.clone()),
+            kind: Some(self.object.kind.clone()),
+            namespace: self.namespace.clone(),
+            name: Some(self.object.name.clone()),
+        }
+    }
+
+    /// `Kind namespace/name` or `Kind name`, for messages.
+    pub fn display(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} {ns}/{}", self.object.kind, self.object.name),
+            None => format!("{} {}", self.object.kind, self.object.name),
+        }
+    }
+
+    /// A finding about this instance, tagged with its document and object.
+    pub fn diagnostic(
+        &self,
+        rule: &'static Rule,
+        location: Location,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let mut d = Diagnostic::new(rule, location, message);
+        d.document = Some(self.object.document);
+        d.object = Some(self.object_ref());
+        d
+    }
+
+    pub fn is(&self, group: &str, kind: &str) -> bool {
+        self.object.group == group && self.object.kind == kind
+    }
+}
+
+pub struct Index {
+    pub instances: Vec<Instance>,
+    /// Each file's path, by `FileId`.
+    pub paths: Vec<PathBuf>,
+    /// Names of the Namespace objects the paths declare.
+    pub declared_namespaces: HashSet<String>,
+    /// Instance indices by (namespace, group, kind).
+    by_kind: HashMap<(Option<String>, String, String), Vec<usize>>,
+    /// Instance indices of objects that run pods, by namespace.
+    workloads: HashMap<String, Vec<usize>>,
+    /// Workload instance indices by one of their pod labels, so a selector is matched by
+    /// looking up its pairs, not by scanning every workload.
+    workloads_by_label: HashMap<(String, String), Vec<usize>>,
+    /// Namespaces holding custom resources (an operator may create pods there).
+    with_custom_resources: HashSet<String>,
+}
+
+impl Index {
+    /// Whether two different paths are one file on disk (one reached through a symbolic link).
+    pub fn same_file_by_link(&self, a: FileId, b: FileId) -> bool {
+        let canonical = |f: FileId| std::fs::canonicalize(&self.paths[f.0 as usize]).ok();
+        a != b && canonical(a).is_some_and(|p| Some(p) == canonical(b))
+    }
+
+    pub fn of_kind(&self, namespace: Option<&str>, group: &str, kind: &str) -> &[usize] {
+        self.by_kind
+            .get(&(
+                namespace.map(str::to_owned),
+                group.to_owned(),
+                kind.to_owned(),
+            ))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    pub fn find(
+        &self,
+        namespace: Option<&str>,
+        group: &str,
+        kind: &str,
+        name: &str,
+    ) -> Option<&Instance> {
+        self.of_kind(namespace, group, kind)
+            .iter()
+            .map(|&i| &self.instances[i])
+            .find(|i| i.object.name == name)
+    }
+
+    /// Objects running pods (Pods, workloads, Jobs, CronJobs) in a namespace.
+    pub fn workloads_in(&self, namespace: &str) -> impl Iterator<Item = &Instance> {
+        self.workloads
+            .get(namespace)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| &self.instances[i])
+    }
+
+    /// Every workload, in a stable order.
+    /// Every workload (in any namespace) whose pod labels a Service-style selector selects,
+    /// in index order.
+    pub fn workloads_selected_by(&self, selector: &Labels) -> Vec<&Instance> {
+        let postings = selector.iter().map(|pair| {
+            self.workloads_by_label
+                .get(pair)
+                .map_or(&[][..], Vec::as_slice)
+        });
+        let Some(shortest) = postings.min_by_key(|p| p.len()) else {
+            return Vec::new();
+        };
+        shortest
+            .iter()
+            .map(|&i| &self.instances[i])
+            .filter(|w| {
+                w.object
+                    .pods
+                    .as_ref()
+                    .is_some_and(|p| selects(selector, &p.labels))
+            })
+            .collect()
+    }
+
+    /// Namespaces the paths declare or use.
+    pub fn known_namespaces(&self) -> HashSet<&str> {
+        self.instances
+            .iter()
+            .filter_map(|i| i.namespace.as_deref())
+            .chain(self.declared_namespaces.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// Whether any object in the namespace is a custom resource (an operator may create pods
+    /// or services for it that the repository does not show).
+    pub fn has_custom_resources(&self, namespace: &str) -> bool {
+        self.with_custom_resources.contains(namespace)
+    }
+}
+
+/// Whether a Service-style selector (a plain label map) selects these labels.
+pub fn selects(selector: &Labels, labels: &Labels) -> bool {
+    selector
+        .iter()
+        .all(|(k, v)| labels.iter().any(|(key, value)| key == k && value == v))
+}
+
+fn is_builtin_group(group: &str) -> bool {
+    group.is_empty() || !group.contains('.') || group.ends_with(".k8s.io")
+}
+
+/// A file's objects and what kustomize says about it.
+pub struct FileObjects {
+    pub file: FileId,
+    pub path: PathBuf,
+    pub objects: Vec<ObjectSummary>,
+    pub kustomization: Option<Kustomization>,
+}
+
+/// Transformers accumulated from the outermost kustomization inwards.
+#[derive(Clone, Default)]
+struct Transform {
+    namespace: Option<(String, Location, FileId)>,
+    prefix: String,
+    suffix: String,
+    labels: Labels,
+    selector_labels: Labels,
+}
+
+impl Transform {
+    /// Adds an inner kustomization: the outer one's namespace wins, prefixes nest.
+    fn inner(&self, k: &Kustomization) -> Transform {
+        let mut t = self.clone();
+        if t.namespace.is_none() {
+            t.namespace = k.namespace.clone().map(|(ns, loc)| (ns, loc, k.file));
+        }
+        t.prefix.push_str(&k.name_prefix);
+        t.suffix = format!("{}{}", k.name_suffix, t.suffix);
+        add_labels(&mut t.labels, &k.labels);
+        add_labels(&mut t.selector_labels, &k.selector_labels);
+        t
+    }
+}
+
+fn add_labels(to: &mut Labels, from: &Labels) {
+    for (k, v) in from {
+        if !to.iter().any(|(key, _)| key == k) {
+            to.push((k.clone(), v.clone()));
+        }
+    }
+}
+
+fn rename(name: &str, t: &Transform) -> String {
+    format!("{}{name}{}", t.prefix, t.suffix)
+}
+
+/// Applies a build's transformers to an object, as `kustomize build` would.
+fn transform(mut o: ObjectSummary, t: &Transform) -> ObjectSummary {
+    if !t.prefix.is_empty() || !t.suffix.is_empty() {
+        o.name = rename(&o.name, t);
+        for r in o.references.iter_mut().chain(o.scale_target.iter_mut()) {
+            r.name = rename(&r.name, t);
+        }
+        for b in &mut o.ingress_backends {
+            b.service = rename(&b.service, t);
+        }
+    }
+    let all_labels: Labels = t.labels.iter().chain(&t.selector_labels).cloned().collect();
+    add_labels_override(&mut o.labels, &all_labels);
+    if let Some(pods) = &mut o.pods {
+        add_labels_override(&mut pods.labels, &t.selector_labels);
+    }
+    if let Some((selector, _)) = o.service.as_mut().and_then(|s| s.selector.as_mut()) {
+        add_labels_override(selector, &t.selector_labels);
+    }
+    o
+}
+
+fn add_labels_override(to: &mut Labels, from: &Labels) {
+    for (k, v) in from {
+        match to.iter_mut().find(|(key, _)| key == k) {
+            Some(entry) => entry.1 = v.clone(),
+            None => to.push((k.clone(), v.clone())),
+        }
+    }
+}
+
+/// Builds the index from every file's objects and kustomizations.
+pub fn build(files: Vec<FileObjects>) -> Index {
+    let mut defined_scope: HashMap<(String, String), bool> = HashMap::new();
+    for f in &files {
+        for o in &f.objects {
+            if let Some(d) = &o.defines {
+                defined_scope.insert((d.group.clone(), d.kind.clone()), d.namespaced);
+            }
+        }
+    }
+    let namespaced = |o: &ObjectSummary| {
+        if CLUSTER_SCOPED.contains(&(o.group.as_str(), o.kind.as_str())) {
+            return false;
+        }
+        defined_scope
+            .get(&(o.group.clone(), o.kind.clone()))
+            .copied()
+            .unwrap_or(true)
+    };
+
+    let by_path: HashMap<PathBuf, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (kustomize::normalize(&f.path), i))
+        .collect();
+    let kustomization_of_dir = |dir: &Path| -> Option<usize> {
+        kustomize::FILE_NAMES
+            .iter()
+            .find_map(|n| by_path.get(&kustomize::normalize(&dir.join(n))).copied())
+            .filter(|&i| files[i].kustomization.is_some())
+    };
+
+    // Which files kustomizations include, and which are patches.
+    let mut included: HashSet<usize> = HashSet::new();
+    let mut patches: HashSet<PathBuf> = HashSet::new();
+    for f in &files {
+        let Some(k) = &f.kustomization else { continue };
+        patches.extend(k.patches.iter().cloned());
+        for include in &k.includes {
+            let target = by_path
+                .get(&include.path)
+                .copied()
+                .or_else(|| kustomization_of_dir(&include.path));
+            included.extend(target);
+        }
+    }
+
+    let mut instances = Vec::new();
+    let mut instantiated: HashSet<usize> = HashSet::new();
+    let add = |instances: &mut Vec<Instance>, o: &ObjectSummary, t: &Transform, scope: Scope| {
+        let o = transform(o.clone(), t);
+        let (namespace, namespace_location, via) = if !namespaced(&o) {
+            (None, o.namespace_location, None)
+        } else if let Some((ns, loc, file)) = &t.namespace {
+            (Some(ns.clone()), Some(*loc), Some(*file))
+        } else {
+            (
+                Some(o.namespace.clone().unwrap_or_else(|| "default".to_owned())),
+                o.namespace_location,
+                None,
+            )
+        };
+        instances.push(Instance {
+            object: o,
+            namespace,
+            namespace_location,
+            scope,
+            via,
+        });
+    };
+
+    // Each root kustomization (one no other includes) is a build.
+    for (root, f) in files.iter().enumerate() {
+        match &f.kustomization {
+            Some(k) if !k.is_component && !included.contains(&root) => {}
+            _ => continue,
+        }
+        let mut stack = vec![(root, Transform::default(), vec![root])];
+        while let Some((current, outer, path)) = stack.pop() {
+            let Some(k) = &files[current].kustomization else {
+                continue;
+            };
+            let t = outer.inner(k);
+            for generated in &k.generated {
+                add(&mut instances, generated, &t, Scope::Build(f.file));
+            }
+            for include in &k.includes {
+                let target = by_path
+                    .get(&include.path)
+                    .copied()
+                    .or_else(|| kustomization_of_dir(&include.path));
+                let Some(target) = target else { continue };
+                if files[target].kustomization.is_some() {
+                    // Handled when the target kustomization itself is popped.
+                    if !path.contains(&target) {
+                        let mut p = path.clone();
+                        p.push(target);
+                        stack.push((target, t.clone(), p));
+                    }
+                } else {
+                    instantiated.insert(target);
+                    for o in &files[target].objects {
+                        add(&mut instances, o, &t, Scope::Build(f.file));
+                    }
+                }
+            }
+        }
+    }
+
+    // Everything no build includes stands on its own.
+    for (i, f) in files.iter().enumerate() {
+        if instantiated.contains(&i) || patches.contains(&kustomize::normalize(&f.path)) {
+            continue;
+        }
+        let dir = kustomize::normalize(f.path.parent().unwrap_or(Path::new("")));
+        for o in &f.objects {
+            add(
+                &mut instances,
+                o,
+                &Transform::default(),
+                Scope::Directory(dir.clone()),
+            );
+        }
+    }
+
+    let mut by_kind: HashMap<_, Vec<usize>> = HashMap::new();
+    let mut workloads: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut declared_namespaces = HashSet::new();
+    let mut workloads_by_label: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    let mut with_custom_resources = HashSet::new();
+    for (i, instance) in instances.iter().enumerate() {
+        let o = &instance.object;
+        by_kind
+            .entry((instance.namespace.clone(), o.group.clone(), o.kind.clone()))
+            .or_default()
+            .push(i);
+        if let (Some(ns), Some(pods)) = (&instance.namespace, &o.pods) {
+            workloads.entry(ns.clone()).or_default().push(i);
+            for pair in &pods.labels {
+                workloads_by_label.entry(pair.clone()).or_default().push(i);
+            }
+        }
+        if let (Some(ns), false) = (&instance.namespace, is_builtin_group(&o.group)) {
+            with_custom_resources.insert(ns.clone());
+        }
+        if instance.is("", "Namespace") {
+            declared_namespaces.insert(o.name.clone());
+        }
+    }
+    Index {
+        instances,
+        paths: files.into_iter().map(|f| f.path).collect(),
+        declared_namespaces,
+        by_kind,
+        workloads,
+        workloads_by_label,
+        with_custom_resources,
+    }
+}

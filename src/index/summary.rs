@@ -1,0 +1,650 @@
+//! What the whole-repo checks need to know about one object, extracted while its tree is still
+//! in memory (in the parallel per-file stage). Only names, labels, selectors, ports and
+//! references are kept, with their locations, so the index stays small for 100,000 objects.
+
+use crate::checks::Context;
+use crate::diagnostics::{FileId, Location};
+use crate::object::Object;
+use crate::tree::{Node, Span, Style, Value};
+
+pub type Labels = Vec<(String, String)>;
+
+#[derive(Clone, Debug)]
+pub struct ObjectSummary {
+    pub file: FileId,
+    pub document: u32,
+    pub api_version: String,
+    pub group: String,
+    pub kind: String,
+    pub name: String,
+    /// Named by `generateName`: a new object every time, never a duplicate.
+    pub generated_name: bool,
+    pub namespace: Option<String>,
+    /// Where to point at the object: its `metadata.name` value (or its `kind`).
+    pub location: Location,
+    pub namespace_location: Option<Location>,
+    pub labels: Labels,
+    pub pods: Option<PodSummary>,
+    pub service: Option<ServiceSummary>,
+    /// PodDisruptionBudget `spec.selector`, NetworkPolicy `spec.podSelector`.
+    pub pod_selector: Option<Selector>,
+    /// HorizontalPodAutoscaler `spec.scaleTargetRef`.
+    pub scale_target: Option<Reference>,
+    pub ingress_backends: Vec<Backend>,
+    /// ServiceAccounts, ConfigMaps, Secrets and PVCs the pods use.
+    pub references: Vec<Reference>,
+    /// `<service>.<namespace>[.svc[.cluster.local]]` found in env values, args, commands and
+    /// ConfigMap data.
+    pub hosts: Vec<HostMention>,
+    /// For a CustomResourceDefinition: the group, kind and scope it defines.
+    pub defines: Option<DefinedKind>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PodSummary {
+    pub labels: Labels,
+    pub ports: Vec<ContainerPort>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ContainerPort {
+    pub name: Option<String>,
+    pub number: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServiceSummary {
+    pub selector: Option<(Labels, Location)>,
+    pub external_name: bool,
+    pub ports: Vec<ServicePort>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServicePort {
+    pub name: Option<String>,
+    pub port: Option<i64>,
+    pub target: Option<PortRef>,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortRef {
+    Number(i64),
+    Name(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Selector {
+    pub match_labels: Labels,
+    pub expressions: Vec<Requirement>,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug)]
+pub struct Requirement {
+    pub key: String,
+    pub operator: String,
+    pub values: Vec<String>,
+}
+
+impl Selector {
+    pub fn is_empty(&self) -> bool {
+        self.match_labels.is_empty() && self.expressions.is_empty()
+    }
+
+    /// Label-selector semantics (apimachinery `LabelSelectorAsSelector`).
+    pub fn matches(&self, labels: &Labels) -> bool {
+        let get = |k: &str| {
+            labels
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        self.match_labels
+            .iter()
+            .all(|(k, v)| get(k) == Some(v.as_str()))
+            && self.expressions.iter().all(|r| match r.operator.as_str() {
+                "In" => get(&r.key).is_some_and(|v| r.values.iter().any(|x| x == v)),
+                "NotIn" => get(&r.key).is_none_or(|v| !r.values.iter().any(|x| x == v)),
+                "Exists" => get(&r.key).is_some(),
+                "DoesNotExist" => get(&r.key).is_none(),
+                _ => false,
+            })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RefKind {
+    ServiceAccount,
+    ConfigMap,
+    Secret,
+    PersistentVolumeClaim,
+    Service,
+    /// An HPA's target; the kind is in `Reference::target_kind`.
+    ScaleTarget,
+}
+
+impl RefKind {
+    pub fn kind(self) -> &'static str {
+        match self {
+            RefKind::ServiceAccount => "ServiceAccount",
+            RefKind::ConfigMap => "ConfigMap",
+            RefKind::Secret => "Secret",
+            RefKind::PersistentVolumeClaim => "PersistentVolumeClaim",
+            RefKind::Service => "Service",
+            RefKind::ScaleTarget => "scale target",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Reference {
+    pub kind: RefKind,
+    /// For scale targets: the target's kind and API group.
+    pub target_kind: Option<(String, String)>,
+    pub name: String,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug)]
+pub struct Backend {
+    pub service: String,
+    pub port: Option<PortRef>,
+    pub location: Location,
+    pub port_location: Option<Location>,
+}
+
+#[derive(Clone, Debug)]
+pub struct HostMention {
+    pub service: String,
+    pub namespace: String,
+    pub text: String,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug)]
+pub struct DefinedKind {
+    pub group: String,
+    pub kind: String,
+    pub namespaced: bool,
+}
+
+fn string_map(node: Option<&Node>) -> Labels {
+    node.map(|n| {
+        n.entries()
+            .iter()
+            .filter_map(|e| {
+                let value = match &e.value.value {
+                    Value::Str(s) => s.clone(),
+                    Value::Null => String::new(),
+                    _ => return None,
+                };
+                Some((e.key.key_string()?.into_owned(), value))
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn str_at<'a>(node: Option<&'a Node>, path: &[&str]) -> Option<&'a str> {
+    node?.get_path(path)?.as_str()
+}
+
+fn port_ref(node: &Node) -> Option<PortRef> {
+    match &node.value {
+        Value::Int(i) => Some(PortRef::Number(i64::try_from(*i).ok()?)),
+        Value::Str(s) => Some(PortRef::Name(s.clone())),
+        _ => None,
+    }
+}
+
+fn selector(node: &Node, cx: &Context<'_>) -> Selector {
+    let expressions = node
+        .get("matchExpressions")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| {
+            Some(Requirement {
+                key: e.get("key")?.as_str()?.to_owned(),
+                operator: e.get("operator")?.as_str()?.to_owned(),
+                values: e
+                    .get("values")
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+            })
+        })
+        .collect();
+    Selector {
+        match_labels: string_map(node.get("matchLabels")),
+        expressions,
+        location: cx.loc(node.span),
+    }
+}
+
+/// Extracts the summary of one object.
+pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary> {
+    let kind = object.kind?.to_owned();
+    let api_version = object.api_version?.to_owned();
+    let metadata = object.metadata;
+    let generate_name = str_at(metadata, &["generateName"]);
+    let name = object.name.or(generate_name).unwrap_or("").to_owned();
+    let name_node = metadata.and_then(|m| m.get("name").or_else(|| m.get("generateName")));
+    let location = cx.loc(
+        name_node
+            .or_else(|| object.root.get("kind"))
+            .map_or(object.root.span, |n| n.span),
+    );
+    let namespace_node = metadata
+        .and_then(|m| m.get("namespace"))
+        .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()));
+    let mut summary = ObjectSummary {
+        file: cx.file.id,
+        document: object.document,
+        group: object.group().to_owned(),
+        api_version,
+        kind,
+        name,
+        generated_name: object.name.is_none() && generate_name.is_some(),
+        namespace: namespace_node.and_then(Node::as_str).map(str::to_owned),
+        location,
+        namespace_location: namespace_node.map(|n| cx.loc(n.span)),
+        labels: string_map(metadata.and_then(|m| m.get("labels"))),
+        pods: None,
+        service: None,
+        pod_selector: None,
+        scale_target: None,
+        ingress_backends: Vec::new(),
+        references: Vec::new(),
+        hosts: Vec::new(),
+        defines: None,
+    };
+    if let Some(template) = object.pod_template() {
+        let mut ports = Vec::new();
+        for container in template.containers() {
+            for port in container
+                .get("ports")
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+            {
+                if let Some(number) = port.get("containerPort").and_then(Node::as_i64) {
+                    let name = port.get("name").and_then(Node::as_str).map(str::to_owned);
+                    ports.push(ContainerPort { name, number });
+                }
+            }
+            collect_container_refs(container, cx, &mut summary);
+        }
+        if let Some(spec) = template.spec {
+            collect_pod_refs(spec, cx, &mut summary);
+        }
+        summary.pods = Some(PodSummary {
+            labels: string_map(template.labels()),
+            ports,
+        });
+    }
+    let spec = object.root.get("spec");
+    match (summary.group.as_str(), summary.kind.as_str()) {
+        ("", "Service") => summary.service = Some(service(spec, cx)),
+        ("", "ConfigMap") => {
+            for entry in object
+                .root
+                .get("data")
+                .map(Node::entries)
+                .unwrap_or_default()
+            {
+                collect_hosts(&entry.value, cx, &mut summary.hosts);
+            }
+        }
+        ("policy", "PodDisruptionBudget") => {
+            summary.pod_selector = spec
+                .and_then(|s| s.get("selector"))
+                .filter(|n| n.is_map())
+                .map(|n| selector(n, cx));
+        }
+        ("networking.k8s.io", "NetworkPolicy") => {
+            summary.pod_selector = spec
+                .and_then(|s| s.get("podSelector"))
+                .filter(|n| n.is_map())
+                .map(|n| selector(n, cx));
+        }
+        ("networking.k8s.io", "Ingress") => summary.ingress_backends = ingress_backends(spec, cx),
+        ("autoscaling", "HorizontalPodAutoscaler") => {
+            let target = spec.and_then(|s| s.get("scaleTargetRef"));
+            if let (Some(kind), Some(name)) = (
+                str_at(target, &["kind"]),
+                target.and_then(|t| t.get("name")),
+            ) {
+                let group = str_at(target, &["apiVersion"])
+                    .and_then(|v| v.rsplit_once('/'))
+                    .map_or("", |(g, _)| g);
+                if let Some(n) = name.as_str() {
+                    summary.scale_target = Some(Reference {
+                        kind: RefKind::ScaleTarget,
+                        target_kind: Some((group.to_owned(), kind.to_owned())),
+                        name: n.to_owned(),
+                        location: cx.loc(name.span),
+                    });
+                }
+            }
+        }
+        ("apiextensions.k8s.io", "CustomResourceDefinition") => {
+            if let (Some(group), Some(kind)) =
+                (str_at(spec, &["group"]), str_at(spec, &["names", "kind"]))
+            {
+                summary.defines = Some(DefinedKind {
+                    group: group.to_owned(),
+                    kind: kind.to_owned(),
+                    namespaced: str_at(spec, &["scope"]) != Some("Cluster"),
+                });
+            }
+        }
+        _ => {}
+    }
+    Some(summary)
+}
+
+fn service(spec: Option<&Node>, cx: &Context<'_>) -> ServiceSummary {
+    let selector = spec
+        .and_then(|s| s.get("selector"))
+        .filter(|n| n.is_map() && !n.entries().is_empty())
+        .map(|n| (string_map(Some(n)), cx.loc(n.span)));
+    let ports = spec
+        .and_then(|s| s.get("ports"))
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .map(|p| {
+            let target = p.get("targetPort");
+            ServicePort {
+                name: p.get("name").and_then(Node::as_str).map(str::to_owned),
+                port: p.get("port").and_then(Node::as_i64),
+                target: target.and_then(port_ref),
+                location: cx.loc(target.or_else(|| p.get("port")).map_or(p.span, |n| n.span)),
+            }
+        })
+        .collect();
+    ServiceSummary {
+        selector,
+        external_name: str_at(spec, &["type"]) == Some("ExternalName"),
+        ports,
+    }
+}
+
+fn ingress_backends(spec: Option<&Node>, cx: &Context<'_>) -> Vec<Backend> {
+    let mut backends = Vec::new();
+    let mut add = |backend: Option<&Node>| {
+        let Some(service) = backend.and_then(|b| b.get("service")) else {
+            return;
+        };
+        let Some(name) = service.get("name").filter(|n| n.as_str().is_some()) else {
+            return;
+        };
+        let port = service
+            .get("port")
+            .and_then(|p| p.get("number").or_else(|| p.get("name")));
+        backends.push(Backend {
+            service: name.as_str().unwrap_or_default().to_owned(),
+            port: port.and_then(port_ref),
+            location: cx.loc(name.span),
+            port_location: port.map(|p| cx.loc(p.span)),
+        });
+    };
+    add(spec.and_then(|s| s.get("defaultBackend")));
+    for rule in spec
+        .and_then(|s| s.get("rules"))
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        for path in rule
+            .get_path(&["http", "paths"])
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            add(path.get("backend"));
+        }
+    }
+    backends
+}
+
+fn reference(
+    kind: RefKind,
+    name: Option<&Node>,
+    optional: Option<&Node>,
+    cx: &Context<'_>,
+    out: &mut Vec<Reference>,
+) {
+    let Some(name) = name else { return };
+    let Some(text) = name.as_str().filter(|s| !s.is_empty()) else {
+        return;
+    };
+    if optional.and_then(Node::as_bool) == Some(true) {
+        return;
+    }
+    out.push(Reference {
+        kind,
+        target_kind: None,
+        name: text.to_owned(),
+        location: cx.loc(name.span),
+    });
+}
+
+fn collect_pod_refs(spec: &Node, cx: &Context<'_>, summary: &mut ObjectSummary) {
+    let refs = &mut summary.references;
+    let account = spec
+        .get("serviceAccountName")
+        .or_else(|| spec.get("serviceAccount"));
+    if account.and_then(Node::as_str) != Some("default") {
+        reference(RefKind::ServiceAccount, account, None, cx, refs);
+    }
+    for secret in spec
+        .get("imagePullSecrets")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        reference(RefKind::Secret, secret.get("name"), None, cx, refs);
+    }
+    for volume in spec
+        .get("volumes")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        if let Some(cm) = volume.get("configMap") {
+            reference(
+                RefKind::ConfigMap,
+                cm.get("name"),
+                cm.get("optional"),
+                cx,
+                refs,
+            );
+        }
+        if let Some(secret) = volume.get("secret") {
+            reference(
+                RefKind::Secret,
+                secret.get("secretName"),
+                secret.get("optional"),
+                cx,
+                refs,
+            );
+        }
+        if let Some(pvc) = volume.get("persistentVolumeClaim") {
+            reference(
+                RefKind::PersistentVolumeClaim,
+                pvc.get("claimName"),
+                None,
+                cx,
+                refs,
+            );
+        }
+        for source in volume
+            .get_path(&["projected", "sources"])
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            if let Some(cm) = source.get("configMap") {
+                reference(
+                    RefKind::ConfigMap,
+                    cm.get("name"),
+                    cm.get("optional"),
+                    cx,
+                    refs,
+                );
+            }
+            if let Some(secret) = source.get("secret") {
+                reference(
+                    RefKind::Secret,
+                    secret.get("name"),
+                    secret.get("optional"),
+                    cx,
+                    refs,
+                );
+            }
+        }
+    }
+}
+
+fn collect_container_refs(container: &Node, cx: &Context<'_>, summary: &mut ObjectSummary) {
+    for source in container
+        .get("envFrom")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        if let Some(cm) = source.get("configMapRef") {
+            reference(
+                RefKind::ConfigMap,
+                cm.get("name"),
+                cm.get("optional"),
+                cx,
+                &mut summary.references,
+            );
+        }
+        if let Some(secret) = source.get("secretRef") {
+            reference(
+                RefKind::Secret,
+                secret.get("name"),
+                secret.get("optional"),
+                cx,
+                &mut summary.references,
+            );
+        }
+    }
+    for env in container
+        .get("env")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        if let Some(value) = env.get("value") {
+            collect_hosts(value, cx, &mut summary.hosts);
+        }
+        let from = env.get("valueFrom");
+        if let Some(cm) = from.and_then(|f| f.get("configMapKeyRef")) {
+            reference(
+                RefKind::ConfigMap,
+                cm.get("name"),
+                cm.get("optional"),
+                cx,
+                &mut summary.references,
+            );
+        }
+        if let Some(secret) = from.and_then(|f| f.get("secretKeyRef")) {
+            reference(
+                RefKind::Secret,
+                secret.get("name"),
+                secret.get("optional"),
+                cx,
+                &mut summary.references,
+            );
+        }
+    }
+    for key in ["command", "args"] {
+        for arg in container
+            .get(key)
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            collect_hosts(arg, cx, &mut summary.hosts);
+        }
+    }
+}
+
+/// Finds `<service>.<namespace>`, `<service>.<namespace>.svc` and
+/// `<service>.<namespace>.svc.cluster.local` in a string value (with any scheme, port or path
+/// around them). Whether `<namespace>` is one the repository knows is decided later.
+fn collect_hosts(node: &Node, cx: &Context<'_>, out: &mut Vec<HostMention>) {
+    let Value::Str(text) = &node.value else {
+        return;
+    };
+    let bytes = text.as_bytes();
+    let is_host_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_host_byte(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_host_byte(bytes[i]) {
+            i += 1;
+        }
+        // A run glued to `@` or `/` before it is a user, path or image name, not a host;
+        // one followed by `@`, `(` or `/` without `://` is not one either.
+        let before = start.checked_sub(1).map(|j| bytes[j]);
+        let after = bytes.get(i).copied();
+        if matches!(before, Some(b'@' | b'_' | b'$')) || matches!(after, Some(b'@' | b'(' | b'_')) {
+            continue;
+        }
+        if before == Some(b'/') && !text[..start].ends_with("//") {
+            continue;
+        }
+        let run = text[start..i].trim_end_matches('.');
+        let labels: Vec<&str> = run.split('.').collect();
+        let shape_ok = matches!(
+            labels.as_slice(),
+            [_, _] | [_, _, "svc"] | [_, _, "svc", "cluster", "local"]
+        );
+        if !shape_ok
+            || !labels
+                .iter()
+                .take(2)
+                .all(|l| crate::validate::dns1123_label(l).is_empty())
+        {
+            continue;
+        }
+        if labels[0].bytes().all(|b| b.is_ascii_digit())
+            || labels[1].bytes().all(|b| b.is_ascii_digit())
+        {
+            continue; // version numbers, IP fragments
+        }
+        out.push(HostMention {
+            service: labels[0].to_owned(),
+            namespace: labels[1].to_owned(),
+            text: run.to_owned(),
+            location: cx.loc(span_within(node, cx, start, run.len())),
+        });
+    }
+}
+
+/// The span of `value[start..start+len]` in the source, when the scalar's source text is the
+/// value itself (plain, or quoted without escapes); otherwise the whole scalar.
+fn span_within(node: &Node, cx: &Context<'_>, start: usize, len: usize) -> Span {
+    let source = cx.text(node.span);
+    let Value::Str(value) = &node.value else {
+        return node.span;
+    };
+    let quote = usize::from(node.style.is_quoted());
+    let content = source
+        .get(quote..source.len().saturating_sub(quote))
+        .unwrap_or("");
+    if content == value
+        && matches!(
+            node.style,
+            Style::Plain | Style::SingleQuoted | Style::DoubleQuoted
+        )
+    {
+        node.span.sub(quote + start, len)
+    } else {
+        node.span
+    }
+}

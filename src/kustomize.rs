@@ -1,0 +1,344 @@
+//! kustomize, natively: kustomization files are read (never linted as objects), their file
+//! entries are checked, and their `namespace`, `namePrefix`/`nameSuffix` and label transformers
+//! are recorded for the index, which applies them to the objects they include. Patches are not
+//! applied: objects are checked as written (`kustomize build . | kubevet check -` checks the
+//! rendered result).
+
+use crate::checks::Context;
+use crate::diagnostics::{Diagnostic, FileId, Location};
+use crate::index::summary::{Labels, ObjectSummary};
+use crate::rules;
+use crate::tree::{Node, Value};
+use std::path::{Component, Path, PathBuf};
+
+pub const FILE_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+pub fn is_kustomization_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| FILE_NAMES.contains(&n))
+}
+
+/// The kustomization file in a directory, if any.
+pub fn kustomization_in(dir: &Path) -> Option<PathBuf> {
+    FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
+}
+
+/// One file or directory a kustomization includes.
+#[derive(Clone, Debug)]
+pub struct Include {
+    /// The entry as written, resolved against the kustomization's directory.
+    pub path: PathBuf,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug)]
+pub struct Kustomization {
+    pub file: FileId,
+    pub dir: PathBuf,
+    pub is_component: bool,
+    /// `resources`, `bases` and `components`.
+    pub includes: Vec<Include>,
+    /// Files used as patches: partial objects, not resources.
+    pub patches: Vec<PathBuf>,
+    pub namespace: Option<(String, Location)>,
+    pub name_prefix: String,
+    pub name_suffix: String,
+    /// Labels added to metadata only.
+    pub labels: Labels,
+    /// Labels also added to selectors and pod templates (`commonLabels`, or `labels` with
+    /// `includeSelectors: true`).
+    pub selector_labels: Labels,
+    /// ConfigMaps and Secrets from `configMapGenerator`/`secretGenerator`: kustomize appends a
+    /// hash to their names and rewrites references to them, so references by the plain name hold.
+    pub generated: Vec<ObjectSummary>,
+}
+
+/// Entries that name something outside the repository: kustomize remote targets and URLs.
+fn is_remote(entry: &str) -> bool {
+    entry.contains("://")
+        || entry.contains("?ref=")
+        || entry.starts_with("git@")
+        || ["github.com/", "gitlab.com/", "bitbucket.org/"]
+            .iter()
+            .any(|host| entry.starts_with(host))
+}
+
+/// Lexically normalises a path (`a/./b/../c` → `a/c`), so that the same file reached from two
+/// kustomizations has one name.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn strings(node: Option<&Node>) -> impl Iterator<Item = &Node> {
+    node.and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter(|n| n.as_str().is_some())
+}
+
+fn string_map(node: Option<&Node>) -> Labels {
+    node.map(|n| {
+        n.entries()
+            .iter()
+            .filter_map(|e| {
+                Some((
+                    e.key.key_string()?.into_owned(),
+                    e.value.as_str()?.to_owned(),
+                ))
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The patch files a kustomization names, with the field naming each: `patches[].path`,
+/// `patchesJson6902[].path` and `patchesStrategicMerge` entries (a plain string under
+/// `patches` is taken as a path too). Inline patches are YAML text, not paths.
+pub fn patch_paths(root: &Node) -> Vec<(&'static str, &Node)> {
+    let mut paths: Vec<(&'static str, &Node)> = strings(root.get("patchesStrategicMerge"))
+        .map(|node| ("patchesStrategicMerge", node))
+        .collect();
+    for field in ["patches", "patchesJson6902"] {
+        for item in root.get(field).and_then(Node::as_seq).unwrap_or_default() {
+            let path = item.get("path").unwrap_or(item);
+            if path.as_str().is_some() {
+                paths.push((field, path));
+            }
+        }
+    }
+    paths.retain(|(_, node)| !node.as_str().unwrap_or_default().contains('\n'));
+    paths
+}
+
+/// Reads a kustomization file's first document and reports entries that do not exist.
+pub fn read(root: &Node, cx: &mut Context<'_>) -> Kustomization {
+    let file_path = Path::new(&cx.file.name);
+    let dir = normalize(file_path.parent().unwrap_or(Path::new("")));
+    let mut k = Kustomization {
+        file: cx.file.id,
+        dir: dir.clone(),
+        is_component: root.get("kind").and_then(Node::as_str) == Some("Component"),
+        includes: Vec::new(),
+        patches: Vec::new(),
+        namespace: root
+            .get("namespace")
+            .and_then(|n| Some((n.as_str()?.to_owned(), cx.loc(n.span)))),
+        name_prefix: root
+            .get("namePrefix")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_owned(),
+        name_suffix: root
+            .get("nameSuffix")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_owned(),
+        labels: Vec::new(),
+        selector_labels: string_map(root.get("commonLabels")),
+        generated: Vec::new(),
+    };
+    for entry in root
+        .get("labels")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        let pairs = string_map(entry.get("pairs"));
+        if entry.get("includeSelectors").and_then(Node::as_bool) == Some(true) {
+            k.selector_labels.extend(pairs);
+        } else {
+            k.labels.extend(pairs);
+        }
+    }
+    // What each field may name: resources may be files or kustomization directories,
+    // components and bases only directories.
+    for (field, dirs_only) in [("resources", false), ("bases", true), ("components", true)] {
+        for node in strings(root.get(field)) {
+            let entry = node.as_str().unwrap_or_default();
+            if is_remote(entry) {
+                continue;
+            }
+            let path = normalize(&dir.join(entry));
+            if check_exists(cx, field, node, &path, dirs_only) {
+                k.includes.push(Include {
+                    path,
+                    location: cx.loc(node.span),
+                });
+            }
+        }
+    }
+    let mut file_entries: Vec<(&str, &Node)> = Vec::new();
+    for node in strings(root.get("crds")) {
+        file_entries.push(("crds", node));
+    }
+    file_entries.extend(patch_paths(root));
+    for item in root
+        .get("replacements")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        if let Some(node) = item.get("path").filter(|n| n.as_str().is_some()) {
+            file_entries.push(("replacements", node));
+        }
+    }
+    for (field, kind) in [
+        ("configMapGenerator", "ConfigMap"),
+        ("secretGenerator", "Secret"),
+    ] {
+        for generator in root.get(field).and_then(Node::as_seq).unwrap_or_default() {
+            if let Some(name) = generator.get("name").filter(|n| n.as_str().is_some()) {
+                k.generated
+                    .push(generated_object(kind, name, generator, cx));
+            }
+            for node in strings(generator.get("files")).chain(strings(generator.get("envs"))) {
+                file_entries.push((field, node));
+            }
+            if let Some(node) = generator.get("env").filter(|n| n.as_str().is_some()) {
+                file_entries.push((field, node));
+            }
+        }
+    }
+    for (field, node) in file_entries {
+        let entry = node.as_str().unwrap_or_default();
+        // Generator files may be `key=path`.
+        let entry = match field {
+            "configMapGenerator" | "secretGenerator" => {
+                entry.split_once('=').map_or(entry, |(_, p)| p)
+            }
+            _ => entry,
+        };
+        if is_remote(entry) {
+            continue;
+        }
+        let path = normalize(&dir.join(entry));
+        if check_exists(cx, field, node, &path, false) && field.starts_with("patches") {
+            k.patches.push(path);
+        }
+    }
+    k
+}
+
+fn generated_object(kind: &str, name: &Node, generator: &Node, cx: &Context<'_>) -> ObjectSummary {
+    let namespace = generator
+        .get("namespace")
+        .and_then(Node::as_str)
+        .map(str::to_owned);
+    ObjectSummary {
+        file: cx.file.id,
+        document: 0,
+        api_version: "v1".to_owned(),
+        group: String::new(),
+        kind: kind.to_owned(),
+        name: name.as_str().unwrap_or_default().to_owned(),
+        generated_name: false,
+        namespace,
+        location: cx.loc(name.span),
+        namespace_location: None,
+        labels: Vec::new(),
+        pods: None,
+        service: None,
+        pod_selector: None,
+        scale_target: None,
+        ingress_backends: Vec::new(),
+        references: Vec::new(),
+        hosts: Vec::new(),
+        defines: None,
+    }
+}
+
+/// Reports an entry that names nothing; returns whether it exists.
+fn check_exists(
+    cx: &mut Context<'_>,
+    field: &str,
+    node: &Node,
+    path: &Path,
+    dirs_only: bool,
+) -> bool {
+    let Value::Str(entry) = &node.value else {
+        return false;
+    };
+    let problem = if path.is_dir() {
+        if kustomization_in(path).is_some() {
+            return true;
+        }
+        format!("`{entry}` in `{field}` is a directory without a kustomization.yaml")
+    } else if path.is_file() && !dirs_only {
+        return true;
+    } else if path.is_file() {
+        format!("`{entry}` in `{field}` must be a directory with a kustomization.yaml, not a file")
+    } else {
+        format!("`{entry}` in `{field}` does not exist")
+    };
+    let mut diagnostic = Diagnostic::new(
+        &rules::kustomize_missing_file::RULE,
+        cx.loc(node.span),
+        problem,
+    )
+    .with_label("`kustomize build` fails here");
+    let siblings = path.parent().and_then(|p| std::fs::read_dir(p).ok());
+    let wanted = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if let Some(entries) = siblings {
+        let names: Vec<String> = entries
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        if let Some(best) = crate::validate::did_you_mean(wanted, names.iter().map(String::as_str))
+        {
+            diagnostic = diagnostic.with_help(format!("did you mean `{best}`?"));
+        }
+    }
+    if diagnostic.help.is_none() {
+        diagnostic = diagnostic.with_help(format!(
+            "paths are relative to the kustomization's directory ({})",
+            if cx.file.name.contains('/') {
+                Path::new(&cx.file.name)
+                    .parent()
+                    .unwrap_or(Path::new("."))
+                    .display()
+                    .to_string()
+            } else {
+                ".".into()
+            }
+        ));
+    }
+    cx.report(diagnostic);
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_lexically() {
+        assert_eq!(
+            normalize(Path::new("a/./b/../c.yaml")),
+            PathBuf::from("a/c.yaml")
+        );
+        assert_eq!(normalize(Path::new("../x/../y")), PathBuf::from("../y"));
+        assert_eq!(
+            normalize(Path::new("overlays/prod/../../base")),
+            PathBuf::from("base")
+        );
+    }
+
+    #[test]
+    fn remote_targets_are_not_files() {
+        assert!(is_remote("github.com/org/repo//deploy?ref=v1"));
+        assert!(is_remote("https://example.com/x.yaml"));
+        assert!(!is_remote("../base"));
+    }
+}

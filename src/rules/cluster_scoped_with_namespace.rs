@@ -1,0 +1,40 @@
+//! `cluster-scoped-with-namespace`: a cluster-scoped object (Namespace, ClusterRole,
+//! StorageClass, a cluster-scoped custom resource, ...) with `metadata.namespace`, which the API
+//! server silently drops (reference §1.2 META-NS-CLUSTER).
+
+use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::index::Index;
+
+pub static RULE: Rule = Rule {
+    id: "cluster-scoped-with-namespace",
+    severity: Severity::Warning,
+    summary: "A cluster-scoped object has `metadata.namespace`, which the API server silently ignores.",
+    doc: include_str!("../../rules/cluster-scoped-with-namespace.md"),
+};
+
+pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+    for instance in &index.instances {
+        let (None, Some(location), Some(ns)) = (
+            &instance.namespace,
+            instance.namespace_location,
+            &instance.object.namespace,
+        ) else {
+            continue;
+        };
+        out.push(
+            instance
+                .diagnostic(
+                    &RULE,
+                    location,
+                    format!(
+                        "{} is cluster-scoped: `namespace: {ns}` is ignored",
+                        instance.object.kind
+                    ),
+                )
+                .with_label("dropped by the API server")
+                .with_help(
+                    "remove `metadata.namespace`; a cluster-scoped object belongs to no namespace",
+                ),
+        );
+    }
+}

@@ -1,0 +1,59 @@
+//! `cron-schedule-time-zone`: `TZ=` or `CRON_TZ=` inside `spec.schedule`. Kubernetes 1.29 and
+//! later reject any schedule containing `TZ`; older releases accepted it with a warning
+//! (reference §5.1 CJ-TZ-IN-SCHEDULE).
+
+use super::cron_schedule::schedule;
+use crate::KubeVersion;
+use crate::checks::Context;
+use crate::cron;
+use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::object::Object;
+use crate::workload::{self, go_quote, span_within};
+
+pub static RULE: Rule = Rule {
+    id: "cron-schedule-time-zone",
+    severity: Severity::Error,
+    summary: "`TZ=`/`CRON_TZ=` in a CronJob schedule: rejected since Kubernetes 1.29 (a warning before); use `spec.timeZone`.",
+    doc: include_str!("../../rules/cron-schedule-time-zone.md"),
+};
+
+pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
+    let Some((field, text)) = schedule(object) else {
+        return;
+    };
+    let Some(at) = text.find("TZ") else {
+        return;
+    };
+    let prefix = cron::parse_standard(text).ok().and_then(|p| p.tz_prefix);
+    let range = prefix.as_ref().map_or(at..at + 2, |p| p.span.clone());
+    let span = span_within(cx, field.node, range);
+    let has_time_zone = workload::spec(object)
+        .and_then(|s| s.child("timeZone"))
+        .is_some_and(|f| !f.is_null());
+    let rejected = cx.options.kubernetes_version >= KubeVersion::new(29);
+    let detail = if rejected {
+        "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"
+    } else if has_time_zone {
+        "cannot use both timeZone field and TZ or CRON_TZ in schedule"
+    } else {
+        "CRON_TZ or TZ used in .spec.schedule is not officially supported, see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details"
+    };
+    let message = workload::invalid("spec.schedule", &go_quote(text), detail);
+    let rest = match &prefix {
+        Some(p) => text[p.span.end..].trim(),
+        None => "…",
+    };
+    let help = match prefix.as_ref().map(|p| p.name.as_str()) {
+        Some(name) if cron::is_valid_time_zone(name) => format!(
+            "set `timeZone: {name}` in the CronJob spec and write the schedule without the prefix: `schedule: \"{rest}\"`"
+        ),
+        _ => "set the zone in `spec.timeZone` (an IANA name such as `Europe/Berlin`) and remove it from the schedule".to_owned(),
+    };
+    let mut diagnostic = Diagnostic::new(&RULE, cx.loc(span), message)
+        .with_label("time zone inside the schedule")
+        .with_help(help);
+    if !rejected && !has_time_zone {
+        diagnostic.severity = Severity::Warning;
+    }
+    cx.report(diagnostic);
+}

@@ -1,0 +1,70 @@
+//! `invalid-container-name`: container names are required DNS-1123 labels, unique across
+//! `containers`, `initContainers` and `ephemeralContainers` (reference §2.2 CTR-NAME,
+//! CTR-NAME-UNIQUE).
+
+use crate::checks::Context;
+use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::object::Object;
+use crate::tree::Span;
+use crate::validate;
+use crate::workload::{self, go_quote};
+
+pub static RULE: Rule = Rule {
+    id: "invalid-container-name",
+    severity: Severity::Error,
+    summary: "Container names are required DNS labels, unique among all containers of a pod (init containers included).",
+    doc: include_str!("../../rules/invalid-container-name.md"),
+};
+
+pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
+    let Some(pod) = workload::pod_spec(object) else {
+        return;
+    };
+    let mut seen: Vec<(String, Span)> = Vec::new();
+    for container in pod.containers() {
+        let field = container.child("name");
+        let name = match &field {
+            Some(f) if !f.is_null() => match f.str() {
+                Some(s) => s,
+                None => continue, // another type: the schema's finding
+            },
+            _ => "",
+        };
+        let path = format!("{}.name", container.field.path);
+        if name.is_empty() && workload::is_partial(cx) {
+            continue;
+        }
+        if name.is_empty() {
+            let at = field
+                .as_ref()
+                .map_or(container.field.node.span, |f| f.value_span());
+            cx.report(
+                Diagnostic::new(&RULE, cx.loc(at), workload::required(&path, ""))
+                    .with_label("container without a name")
+                    .with_help(
+                        "every container needs a name: a lower-case DNS label such as `app`",
+                    ),
+            );
+            continue;
+        }
+        let node = field.as_ref().expect("a non-empty name has a field").node;
+        let errors = validate::dns1123_label(name);
+        if !errors.is_empty() {
+            cx.report(
+                Diagnostic::new(&RULE, cx.loc(node.span), workload::invalid(&path, &go_quote(name), &errors.join(", ")))
+                    .with_label("not a DNS label")
+                    .with_help("a container name has at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"),
+            );
+        }
+        if let Some((_, first)) = seen.iter().find(|(n, _)| n == name) {
+            cx.report(
+                Diagnostic::new(&RULE, cx.loc(node.span), workload::duplicate(&path, &go_quote(name)))
+                    .with_label("used twice")
+                    .with_secondary(cx.loc(*first), "first used here")
+                    .with_help("names must be unique across containers, init containers and ephemeral containers; rename one of them"),
+            );
+        } else {
+            seen.push((name.to_owned(), node.span));
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! `invalid-container-port`: container ports (reference §2.2 CTR-PORT-RANGE, CTR-PORT-NAME):
+//! `containerPort` is required and within 1-65535, a non-zero `hostPort` too, and a port `name`
+//! is an IANA service name (at most 15 characters, lower-case letters, digits and '-', at least
+//! one letter), unique within the container.
+
+use crate::checks::Context;
+use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::object::Object;
+use crate::tree::Span;
+use crate::workload::{self, PORT_RANGE_MSG, go_quote, port_name_errors};
+
+pub static RULE: Rule = Rule {
+    id: "invalid-container-port",
+    severity: Severity::Error,
+    summary: "Container ports must be within 1-65535, and port names at most 15 characters, lower-case and unique.",
+    doc: include_str!("../../rules/invalid-container-port.md"),
+};
+
+pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
+    let Some(pod) = workload::pod_spec(object) else {
+        return;
+    };
+    for container in pod.containers() {
+        let Some(ports) = container.child("ports") else {
+            continue;
+        };
+        let mut names: Vec<(String, Span)> = Vec::new();
+        for port in ports.items() {
+            if !port.node.is_map() {
+                continue;
+            }
+            match port.child("containerPort").filter(|f| !f.is_null()) {
+                None if workload::is_partial(cx) => {}
+                None => cx.report(
+                    Diagnostic::new(
+                        &RULE,
+                        cx.loc(port.node.span),
+                        workload::required(&format!("{}.containerPort", port.path), ""),
+                    )
+                    .with_label("no containerPort")
+                    .with_help(
+                        "a port entry needs the `containerPort` number the container listens on",
+                    ),
+                ),
+                Some(f) => {
+                    if let Some(n) = f.int().filter(|n| !(1..=65535).contains(n)) {
+                        report_range(cx, &f.path, f.node.span, n);
+                    }
+                }
+            }
+            if let Some(f) = port.child("hostPort") {
+                if let Some(n) = f.int().filter(|n| *n != 0 && !(1..=65535).contains(n)) {
+                    report_range(cx, &f.path, f.node.span, n);
+                }
+            }
+            let Some(name_field) = port.child("name") else {
+                continue;
+            };
+            let Some(name) = name_field.str().filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            let errors = port_name_errors(name);
+            if !errors.is_empty() {
+                let help = if name.len() > 15 {
+                    "port names are IANA service names of at most 15 characters: shorten it (e.g. `metrics` or `http-admin`)"
+                } else {
+                    "a port name has at most 15 lower-case letters, digits and single '-', with at least one letter, like `http` or `grpc-web`"
+                };
+                cx.report(
+                    Diagnostic::new(
+                        &RULE,
+                        cx.loc(name_field.node.span),
+                        workload::invalid(&name_field.path, &go_quote(name), &errors.join(", ")),
+                    )
+                    .with_label("not a valid port name")
+                    .with_help(help),
+                );
+            }
+            if let Some((_, first)) = names.iter().find(|(n, _)| n == name) {
+                cx.report(
+                    Diagnostic::new(&RULE, cx.loc(name_field.node.span), workload::duplicate(&name_field.path, &go_quote(name)))
+                        .with_label("used twice")
+                        .with_secondary(cx.loc(*first), "first used here")
+                        .with_help("port names must be unique within a container; Services and probes refer to ports by name"),
+                );
+            } else {
+                names.push((name.to_owned(), name_field.node.span));
+            }
+        }
+    }
+}
+
+fn report_range(cx: &mut Context<'_>, path: &str, span: Span, n: i64) {
+    cx.report(
+        Diagnostic::new(
+            &RULE,
+            cx.loc(span),
+            workload::invalid(path, &n.to_string(), PORT_RANGE_MSG),
+        )
+        .with_label("not a port number")
+        .with_help("port numbers run from 1 to 65535"),
+    );
+}

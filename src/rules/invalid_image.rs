@@ -1,0 +1,64 @@
+//! `invalid-image`: every container needs an `image`; a bare Pod's image may not have leading
+//! or trailing white space (reference §2.2 CTR-IMAGE, CTR-IMAGE-WS).
+
+use crate::checks::Context;
+use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::object::Object;
+use crate::workload::{self, ContainerList, Kind, go_quote};
+
+pub static RULE: Rule = Rule {
+    id: "invalid-image",
+    severity: Severity::Error,
+    summary: "Every container needs an `image` (without surrounding white space in a Pod).",
+    doc: include_str!("../../rules/invalid-image.md"),
+};
+
+pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
+    let Some(pod) = workload::pod_spec(object) else {
+        return;
+    };
+    for container in pod.containers() {
+        let field = container.child("image");
+        let image = match &field {
+            Some(f) if !f.is_null() => match f.str() {
+                Some(s) => s,
+                None => continue,
+            },
+            _ => "",
+        };
+        let path = format!("{}.image", container.field.path);
+        if image.is_empty() {
+            if container.list == ContainerList::Ephemeral || workload::is_partial(cx) {
+                continue;
+            }
+            let at = field.as_ref().map_or_else(
+                || {
+                    container
+                        .child("name")
+                        .map_or(container.field.node.span, |f| f.node.span)
+                },
+                |f| f.value_span(),
+            );
+            cx.report(
+                Diagnostic::new(&RULE, cx.loc(at), workload::required(&path, ""))
+                    .with_label(format!("{} has no image", container.describe()))
+                    .with_help("set the container image, e.g. `image: nginx:1.27`"),
+            );
+        } else if pod.kind == Kind::Pod && image.trim() != image {
+            let node = field.as_ref().expect("a non-empty image has a field").node;
+            cx.report(
+                Diagnostic::new(
+                    &RULE,
+                    cx.loc(node.span),
+                    workload::invalid(
+                        &path,
+                        &go_quote(image),
+                        "must not have leading or trailing whitespace",
+                    ),
+                )
+                .with_label("white space around the image")
+                .with_help(format!("write `image: {}`", image.trim())),
+            );
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! `invalid-quantity`: resource requests and limits must be Kubernetes quantities (`500m`,
+//! `1.5Gi`, `1e3`) and not negative (reference §2.4 RES-QTY-SYNTAX, RES-NONNEG). `512MB`,
+//! `1GiB`, `1gb` and `1K` are not quantities; the API server rejects the whole object.
+
+use crate::checks::Context;
+use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::object::Object;
+use crate::quantity::{self, Quantity};
+use crate::tree::{Node, Value};
+use crate::workload::{self, Container, ContainerList, go_quote};
+
+pub static RULE: Rule = Rule {
+    id: "invalid-quantity",
+    severity: Severity::Error,
+    summary: "Resource requests and limits must be quantities like `500m` or `1Gi` (not `512MB`), and not negative.",
+    doc: include_str!("../../rules/invalid-quantity.md"),
+};
+
+/// One `resources.requests[name]` or `resources.limits[name]` entry.
+pub struct ResourceEntry<'a> {
+    /// "requests" or "limits".
+    pub map: &'static str,
+    pub name: String,
+    pub node: &'a Node,
+    /// `...resources.limits[memory]`.
+    pub path: String,
+    /// The quantity as the API server reads it, or why not.
+    pub quantity: Result<Quantity, &'static str>,
+    /// What was written, as the server would see the string.
+    pub text: String,
+}
+
+/// The resource entries of a container (non-string, non-number values are left to the schema).
+pub fn resource_entries<'a>(container: &Container<'a>) -> Vec<ResourceEntry<'a>> {
+    let mut out = Vec::new();
+    if container.list == ContainerList::Ephemeral {
+        return out;
+    }
+    for map in ["requests", "limits"] {
+        let Some(field) = container.field.at(&["resources", map]) else {
+            continue;
+        };
+        for entry in field.node.entries() {
+            let Some(name) = entry.key.key_string() else {
+                continue;
+            };
+            let text = match &entry.value.value {
+                Value::Str(s) => s.clone(),
+                Value::Int(_) => entry.value.to_json().to_string(),
+                // `.inf` and `.nan` do not survive kubectl's conversion to JSON at all.
+                Value::Float(f) if f.is_finite() => entry.value.to_json().to_string(),
+                _ => continue,
+            };
+            out.push(ResourceEntry {
+                map,
+                path: format!("{}[{name}]", field.path),
+                name: name.into_owned(),
+                node: &entry.value,
+                quantity: quantity::parse(&text),
+                text,
+            });
+        }
+    }
+    out
+}
+
+pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
+    let Some(pod) = workload::pod_spec(object) else {
+        return;
+    };
+    for container in pod.containers() {
+        for entry in resource_entries(&container) {
+            match &entry.quantity {
+                Err(reason) => {
+                    cx.report(
+                        Diagnostic::new(
+                            &RULE,
+                            cx.loc(entry.node.span),
+                            workload::invalid(&entry.path, &go_quote(&entry.text), reason),
+                        )
+                        .with_label("not a quantity")
+                        .with_help(help(&entry.text)),
+                    );
+                }
+                Ok(q) if q.negative => {
+                    cx.report(
+                        Diagnostic::new(
+                            &RULE,
+                            cx.loc(entry.node.span),
+                            workload::invalid(
+                                &entry.path,
+                                &go_quote(&entry.text),
+                                "must be greater than or equal to 0",
+                            ),
+                        )
+                        .with_label("negative")
+                        .with_help("requests and limits are zero or more"),
+                    );
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+}
+
+fn help(text: &str) -> String {
+    let t = text.trim();
+    let digits: String = t
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let suffix = &t[digits.len()..];
+    let suggestion = match suffix {
+        "MB" | "mb" | "Mb" | "MiB" | "mib" | "mi" => Some("Mi"),
+        "GB" | "gb" | "Gb" | "GiB" | "gib" | "gi" | "g" => Some("Gi"),
+        "KB" | "kb" | "Kb" | "KiB" | "kib" | "ki" => Some("Ki"),
+        "TB" | "tb" | "TiB" | "ti" => Some("Ti"),
+        _ => None,
+    };
+    if suffix == "K" && !digits.is_empty() {
+        return format!(
+            "the kilo suffix is a lower-case `k`: write `{digits}k` (×1000) or `{digits}Ki` (×1024)"
+        );
+    }
+    match suggestion {
+        Some(s) if !digits.is_empty() => format!(
+            "quantities use binary suffixes Ki, Mi, Gi, Ti (powers of 1024) or decimal k, M, G, T (powers of 1000), with no `B`: write `{digits}{s}`"
+        ),
+        _ => "a quantity is a number with an optional suffix: m (milli), k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei, or an exponent like e3; e.g. `500m` CPU or `256Mi` memory".to_owned(),
+    }
+}

@@ -1,0 +1,25 @@
+//! `reserved-namespace`: declaring a Namespace whose name starts with `kube-`, a prefix reserved
+//! for Kubernetes system namespaces.
+
+use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::index::{BUILTIN_NAMESPACES, Index};
+
+pub static RULE: Rule = Rule {
+    id: "reserved-namespace",
+    severity: Severity::Warning,
+    summary: "A new Namespace uses the `kube-` prefix, which is reserved for Kubernetes system namespaces.",
+    doc: include_str!("../../rules/reserved-namespace.md"),
+};
+
+pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+    for instance in index.instances.iter().filter(|i| i.is("", "Namespace")) {
+        let name = &instance.object.name;
+        if name.starts_with("kube-") && !BUILTIN_NAMESPACES.contains(&name.as_str()) {
+            out.push(
+                instance
+                    .diagnostic(&RULE, instance.object.location, format!("namespace `{name}` uses the reserved `kube-` prefix"))
+                    .with_help("the `kube-` prefix is reserved for Kubernetes system namespaces; choose another name"),
+            );
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! `selector-matches-nothing`: a PodDisruptionBudget or NetworkPolicy whose pod selector matches
+//! no workload's pods in its namespace. An empty NetworkPolicy `podSelector` selects every pod.
+
+use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::index::Index;
+
+pub static RULE: Rule = Rule {
+    id: "selector-matches-nothing",
+    severity: Severity::Warning,
+    summary: "A PodDisruptionBudget or NetworkPolicy selects no pods of any workload in its namespace.",
+    doc: include_str!("../../rules/selector-matches-nothing.md"),
+};
+
+pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+    for instance in &index.instances {
+        let (Some(selector), Some(ns)) =
+            (&instance.object.pod_selector, instance.namespace.as_deref())
+        else {
+            continue;
+        };
+        if selector.is_empty() {
+            continue;
+        }
+        // Only where the repository shows the namespace's pods and no operator may add more.
+        if index.workloads_in(ns).next().is_none() || index.has_custom_resources(ns) {
+            continue;
+        }
+        if index.workloads_in(ns).any(|w| {
+            w.object
+                .pods
+                .as_ref()
+                .is_some_and(|p| selector.matches(&p.labels))
+        }) {
+            continue;
+        }
+        let what = if instance.is("policy", "PodDisruptionBudget") {
+            "it protects no pods during voluntary disruptions"
+        } else {
+            "the policy applies to no pods"
+        };
+        out.push(
+            instance
+                .diagnostic(
+                    &RULE,
+                    selector.location,
+                    format!(
+                        "{} `{}` selects no pods in namespace `{ns}`",
+                        instance.object.kind, instance.object.name
+                    ),
+                )
+                .with_label("matches no pod template")
+                .with_help(format!(
+                    "{what}; the selector must match the pod template labels of a workload"
+                )),
+        );
+    }
+}

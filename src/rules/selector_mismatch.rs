@@ -1,0 +1,113 @@
+//! `selector-mismatch`: a controller's selector must match the labels of its pod template, or
+//! the API server rejects it (reference §3.1 CTL-SEL-MATCH, §3.4 DS-SELECTOR-NIL, §4
+//! JOB-SELECTOR-MANUAL): Deployments, ReplicaSets, DaemonSets, StatefulSets,
+//! ReplicationControllers and Jobs with `manualSelector: true`.
+
+use crate::checks::Context;
+use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::object::Object;
+use crate::workload::{self, Kind, Selector, describe_mismatch, go_string_map, labels_of};
+
+pub static RULE: Rule = Rule {
+    id: "selector-mismatch",
+    severity: Severity::Error,
+    summary: "A controller's `spec.selector` must match its pod template's labels.",
+    doc: include_str!("../../rules/selector-mismatch.md"),
+};
+
+const DETAIL: &str = "`selector` does not match template `labels`";
+
+pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
+    let Some(kind) = Kind::of(object) else {
+        return;
+    };
+    if workload::is_partial(cx) {
+        return; // the labels or the selector may come from the base
+    }
+    let Some(spec) = workload::spec(object) else {
+        return;
+    };
+    let Some(pod) = workload::pod_spec(object) else {
+        return;
+    };
+    let Some(template) = pod.template.clone() else {
+        return;
+    };
+    let selector_field = spec.child("selector").filter(|f| !f.is_null());
+    let selector = match kind {
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => {
+            match &selector_field {
+                Some(f) if f.node.is_map() => Selector::label_selector(f.node),
+                Some(_) => return,
+                None if kind == Kind::DaemonSet => {
+                    // A nil selector selects nothing, so it never matches.
+                    let labels = pod.template_labels().map(|l| labels_of(l.node));
+                    cx.report(
+                        Diagnostic::new(
+                            &RULE,
+                            cx.loc(spec.key),
+                            workload::invalid(
+                                "spec.template.metadata.labels",
+                                &go_string_map(labels.as_deref()),
+                                DETAIL,
+                            ),
+                        )
+                        .with_label("no spec.selector")
+                        .with_help("a DaemonSet finds its pods by `spec.selector`: add `selector: {matchLabels: ...}` with the template's labels"),
+                    );
+                    return;
+                }
+                None => return, // invalid-selector
+            }
+        }
+        Kind::ReplicationController => match &selector_field {
+            Some(f) if f.node.is_map() => Selector::map(f.node),
+            _ => return,
+        },
+        Kind::Job => {
+            let manual = spec.child("manualSelector").and_then(|f| f.node.as_bool()) == Some(true);
+            match &selector_field {
+                Some(f) if manual && f.node.is_map() => Selector::label_selector(f.node),
+                _ => return,
+            }
+        }
+        _ => return,
+    };
+    // Empty selectors are invalid-selector's finding (or defaulted, for ReplicationControllers).
+    if selector.malformed || selector.requirements.is_empty() {
+        return;
+    }
+    let labels_field = pod.template_labels();
+    let labels = labels_field.as_ref().map(|l| labels_of(l.node));
+    let have = labels.clone().unwrap_or_default();
+    let unmatched = selector.unmatched(&have);
+    let Some(first) = unmatched.first() else {
+        return;
+    };
+    let secondary = match &labels_field {
+        Some(l) => (l.node.span, "template labels".to_owned()),
+        None => match template.child("metadata") {
+            Some(m) => (m.key, "the template has no labels".to_owned()),
+            None => (template.key, "the template has no labels".to_owned()),
+        },
+    };
+    let help = format!(
+        "{}; the {} manages exactly the pods its selector matches, so `spec.template.metadata.labels` must carry every label the selector requires",
+        describe_mismatch(&unmatched, &have),
+        kind.name()
+    );
+    cx.report(
+        Diagnostic::new(
+            &RULE,
+            cx.loc(first.node.span),
+            workload::invalid(
+                "spec.template.metadata.labels",
+                &go_string_map(labels.as_deref()),
+                DETAIL,
+            ),
+        )
+        .with_label("not matched by the template labels")
+        .with_secondary(cx.loc(secondary.0), secondary.1)
+        .with_help(help),
+    );
+}

@@ -1,0 +1,126 @@
+//! `service-selects-nothing`: a Service whose selector matches the pod template labels of no
+//! workload in its namespace, with the nearest miss (a typo in a value, or the right pods in
+//! another namespace). Services without a selector and ExternalName Services are exempt.
+
+use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::index::summary::Labels;
+use crate::index::{Index, Instance};
+use crate::validate::edit_distance;
+
+pub static RULE: Rule = Rule {
+    id: "service-selects-nothing",
+    severity: Severity::Warning,
+    summary: "A Service's selector matches no pods of any workload in its namespace.",
+    doc: include_str!("../../rules/service-selects-nothing.md"),
+};
+
+fn pods(instance: &Instance) -> &Labels {
+    &instance
+        .object
+        .pods
+        .as_ref()
+        .expect("workloads have pods")
+        .labels
+}
+
+fn format_labels(labels: &Labels) -> String {
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How far a workload's labels are from the selector: the summed edit distance of the values
+/// that differ (a missing key is far). `None` when it is not a plausible typo.
+fn distance(selector: &Labels, labels: &Labels) -> Option<usize> {
+    let mut total = 0;
+    for (k, v) in selector {
+        let value = labels.iter().find(|(key, _)| key == k).map(|(_, v)| v)?;
+        let d = edit_distance(v, value);
+        if d > (v.chars().count() / 3).max(1) {
+            return None;
+        }
+        total += d;
+    }
+    Some(total)
+}
+
+pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+    for service in &index.instances {
+        let Some(spec) = &service.object.service else {
+            continue;
+        };
+        let (Some((selector, location)), false) = (&spec.selector, spec.external_name) else {
+            continue;
+        };
+        let Some(ns) = service.namespace.as_deref() else {
+            continue;
+        };
+        let elsewhere = index.workloads_selected_by(selector);
+        if elsewhere.iter().any(|w| w.namespace.as_deref() == Some(ns)) {
+            continue;
+        }
+        let near_miss = index
+            .workloads_in(ns)
+            .filter_map(|w| Some((distance(selector, pods(w))?, w)))
+            .min_by_key(|(d, w)| (*d, w.object.location));
+        let (message, help) = if let Some(w) = elsewhere.first() {
+            let other = w.namespace.as_deref().unwrap_or_default();
+            (
+                format!(
+                    "Service `{}` selects no pods in namespace `{ns}`",
+                    service.object.name
+                ),
+                format!(
+                    "pods with these labels exist in namespace `{other}`, not in `{ns}` ({}); move the Service to `{other}`",
+                    w.display()
+                ),
+            )
+        } else if let Some((_, w)) = near_miss {
+            let fixed: Labels = selector
+                .iter()
+                .map(|(k, _)| {
+                    (
+                        k.clone(),
+                        pods(w)
+                            .iter()
+                            .find(|(key, _)| key == k)
+                            .map(|(_, v)| v.clone())
+                            .unwrap_or_default(),
+                    )
+                })
+                .collect();
+            (
+                format!(
+                    "Service `{}` selects no pods: no workload in `{ns}` has the labels {}",
+                    service.object.name,
+                    format_labels(selector)
+                ),
+                format!(
+                    "did you mean `{}` ({})?",
+                    format_labels(&fixed),
+                    w.display()
+                ),
+            )
+        } else if index.workloads_in(ns).next().is_some()
+            && !index.has_custom_resources(ns)
+            && ns != "kube-system"
+        {
+            (
+                format!("Service `{}` selects no pods: no workload in `{ns}` has the labels {}", service.object.name, format_labels(selector)),
+                "the selector must match the pod template labels (`spec.template.metadata.labels`) of a workload; its Endpoints stay empty and traffic goes nowhere".to_owned(),
+            )
+        } else {
+            // Nothing in the repository runs pods here, an operator may create them, or they are
+            // kube-system's static control-plane pods: the pods are likely defined elsewhere.
+            continue;
+        };
+        out.push(
+            service
+                .diagnostic(&RULE, *location, message)
+                .with_label("matches no pod template")
+                .with_help(help),
+        );
+    }
+}

@@ -1,0 +1,40 @@
+//! `starting-deadline-too-short`: a CronJob `startingDeadlineSeconds` below 10. The controller
+//! looks at schedules about every 10 seconds, so a shorter deadline can miss every run
+//! (reference §5.1 CJ-SDS).
+
+use crate::checks::Context;
+use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::object::Object;
+use crate::workload::{self, Kind};
+
+pub static RULE: Rule = Rule {
+    id: "starting-deadline-too-short",
+    severity: Severity::Warning,
+    summary: "A CronJob `startingDeadlineSeconds` under 10 can make the controller miss every run.",
+    doc: include_str!("../../rules/starting-deadline-too-short.md"),
+};
+
+pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
+    if Kind::of(object) != Some(Kind::CronJob) {
+        return;
+    }
+    let Some(field) = workload::spec(object).and_then(|s| s.child("startingDeadlineSeconds"))
+    else {
+        return;
+    };
+    let Some(seconds) = field.int() else {
+        return;
+    };
+    if !(0..10).contains(&seconds) {
+        return; // negative: negative-value
+    }
+    cx.report(
+        Diagnostic::new(
+            &RULE,
+            cx.loc(field.node.span),
+            format!("spec.startingDeadlineSeconds: {seconds} is less than 10 seconds; the CronJob may never be scheduled"),
+        )
+        .with_label("shorter than the controller's 10-second check interval")
+        .with_help("the CronJob controller checks schedules about every 10 seconds; a run it notices after the deadline is counted as missed. Use at least 10, or leave the field out to start late runs whenever possible"),
+    );
+}

@@ -1,0 +1,51 @@
+//! `undeclared-namespace`: an object in a namespace that no Namespace object in the checked
+//! paths declares — only when the paths declare at least one Namespace, so that repositories that
+//! manage namespaces elsewhere are not flooded.
+
+use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::index::{BUILTIN_NAMESPACES, Index};
+use crate::validate::did_you_mean;
+
+pub static RULE: Rule = Rule {
+    id: "undeclared-namespace",
+    severity: Severity::Warning,
+    summary: "An object is in a namespace that none of the checked Namespace objects declares.",
+    doc: include_str!("../../rules/undeclared-namespace.md"),
+};
+
+pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+    if index.declared_namespaces.is_empty() {
+        return;
+    }
+    for instance in &index.instances {
+        let (Some(ns), Some(location)) = (&instance.namespace, instance.namespace_location) else {
+            continue;
+        };
+        if index.declared_namespaces.contains(ns) || BUILTIN_NAMESPACES.contains(&ns.as_str()) {
+            continue;
+        }
+        let mut declared: Vec<&str> = index
+            .declared_namespaces
+            .iter()
+            .map(String::as_str)
+            .collect();
+        declared.sort_unstable();
+        let help = match did_you_mean(ns, declared.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!(
+                "the checked paths declare {}; add a Namespace `{ns}`, or fix the name",
+                declared
+                    .iter()
+                    .map(|d| format!("`{d}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        out.push(
+            instance
+                .diagnostic(&RULE, location, format!("namespace `{ns}` is not declared by any Namespace in the checked paths"))
+                .with_label("undeclared namespace")
+                .with_help(format!("{help}; applying fails with `namespaces \"{ns}\" not found` unless it exists already")),
+        );
+    }
+}
