@@ -89,9 +89,11 @@ impl Node {
 
     /// The mapping entry for `key`.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.entries()
-            .iter()
-            .find(|e| e.key.key_string().as_deref() == Some(key))
+        self.entries().iter().find(|e| match &e.key.value {
+            Value::Str(s) => s == key,
+            // Rare: `on:` or `1:` keys, compared as kubectl converts them.
+            _ => e.key.key_string().as_deref() == Some(key),
+        })
     }
 
     /// Follows a path of mapping keys.

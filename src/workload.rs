@@ -7,7 +7,9 @@
 use crate::checks::Context;
 use crate::object::Object;
 use crate::tree::{Node, Span, Style, Value};
-use std::fmt::Write as _;
+use std::cell::OnceCell;
+use std::fmt::{self, Write as _};
+use std::rc::Rc;
 
 /// The built-in kinds that carry a pod spec (reference §2-§5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,19 +79,114 @@ impl Kind {
     }
 }
 
+/// A field path as Kubernetes prints it (`spec.template.spec.containers[0].image`), built lazily:
+/// walking the tree only links segments (borrowing key names from it), and the text is made
+/// the first time a message needs it. Most fields are never reported, so most paths are never
+/// formatted.
+#[derive(Clone, Default)]
+pub struct FieldPath<'a> {
+    last: Option<Rc<Segment<'a>>>,
+    text: OnceCell<String>,
+}
+
+struct Segment<'a> {
+    parent: FieldPath<'a>,
+    step: Step<'a>,
+}
+
+enum Step<'a> {
+    Key(&'a str),
+    /// A key that is not a string in the YAML (`on:`), as kubectl converts it.
+    OwnedKey(String),
+    Index(usize),
+    /// A map entry as Kubernetes prints it: `limits[memory]`.
+    MapKey(String),
+}
+
+impl<'a> FieldPath<'a> {
+    /// This path followed by a map entry in brackets (`resources.limits[memory]`).
+    pub fn map_key(&self, key: &str) -> FieldPath<'a> {
+        self.push(Step::MapKey(key.to_owned()))
+    }
+
+    fn push(&self, step: Step<'a>) -> FieldPath<'a> {
+        FieldPath {
+            last: Some(Rc::new(Segment {
+                parent: self.clone(),
+                step,
+            })),
+            text: OnceCell::new(),
+        }
+    }
+
+    fn render(&self, out: &mut String) {
+        let Some(segment) = &self.last else { return };
+        segment.parent.render(out);
+        let key = match &segment.step {
+            Step::Key(key) => key,
+            Step::OwnedKey(key) => key.as_str(),
+            Step::Index(i) => {
+                let _ = write!(out, "[{i}]");
+                return;
+            }
+            Step::MapKey(key) => {
+                let _ = write!(out, "[{key}]");
+                return;
+            }
+        };
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(key);
+    }
+}
+
+impl std::ops::Deref for FieldPath<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.text.get_or_init(|| {
+            let mut out = String::new();
+            self.render(&mut out);
+            out
+        })
+    }
+}
+
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl fmt::Debug for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
 /// A child of a mapping: its value, the span of its key (where to point when something about
 /// the field as a whole is wrong) and its field path as Kubernetes prints it.
 #[derive(Clone, Debug)]
 pub struct Field<'a> {
     pub node: &'a Node,
     pub key: Span,
-    pub path: String,
+    pub path: FieldPath<'a>,
 }
 
 impl<'a> Field<'a> {
     /// The child `key` of this field's mapping value.
     pub fn child(&self, key: &str) -> Option<Field<'a>> {
-        child(self.node, key, &self.path)
+        let entry = self.node.entry(key)?;
+        let step = match entry.key.as_str() {
+            Some(name) => Step::Key(name),
+            None => Step::OwnedKey(key.to_owned()),
+        };
+        Some(Field {
+            node: &entry.value,
+            key: entry.key.span,
+            path: self.path.push(step),
+        })
     }
 
     /// The items of this field's sequence value, with their paths (`path[i]`).
@@ -102,7 +199,7 @@ impl<'a> Field<'a> {
             .map(|(i, node)| Field {
                 node,
                 key: node.span,
-                path: format!("{}[{i}]", self.path),
+                path: self.path.push(Step::Index(i)),
             })
             .collect()
     }
@@ -162,26 +259,12 @@ pub fn enum_help(value: &str, supported: &[&str]) -> String {
     }
 }
 
-/// The child `key` of a mapping `parent` whose path is `parent_path` ("" for the root).
-pub fn child<'a>(parent: &'a Node, key: &str, parent_path: &str) -> Option<Field<'a>> {
-    let entry = parent.entry(key)?;
-    Some(Field {
-        node: &entry.value,
-        key: entry.key.span,
-        path: if parent_path.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{parent_path}.{key}")
-        },
-    })
-}
-
 /// The root of an object as a field with an empty path.
 pub fn root<'a>(object: &Object<'a>) -> Field<'a> {
     Field {
         node: object.root,
         key: object.root.span,
-        path: String::new(),
+        path: FieldPath::default(),
     }
 }
 

@@ -69,7 +69,12 @@ fn yamlish() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+    // A fixed seed: CI must not depend on luck. Change it locally to explore other inputs.
+    #![proptest_config(ProptestConfig {
+        cases: 1000,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x6b75_6265_7665_7421),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn spans_stay_inside_the_file_for_yamlish_input(text in yamlish()) {
@@ -111,7 +116,9 @@ proptest! {
         name in "[a-z][a-z0-9-]{0,30}[a-z0-9]",
         namespace in "[a-z][a-z0-9]{0,10}",
         labels in prop::collection::btree_map("[a-z][a-z0-9.]{0,10}[a-z]", "[A-Za-z0-9]([A-Za-z0-9_.-]{0,20}[A-Za-z0-9])?", 1..5),
-        data in prop::collection::btree_map("[A-Za-z][A-Za-z0-9_.-]{0,15}", "[ -~]{0,40}", 0..5),
+        // Values without '.', so none spells `<service>.<namespace>` (unknown-service-host would
+        // rightly report it).
+        data in prop::collection::btree_map("[A-Za-z][A-Za-z0-9_.-]{0,15}", "[ -\\-/-~]{0,40}", 0..5),
         replicas in 0u32..50,
         port in 1u32..65535,
     ) {

@@ -22,7 +22,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
         return;
     };
-    let mut seen: Vec<(PortKey, String, Span)> = Vec::new();
+    let mut seen: Vec<(PortKey, workload::FieldPath<'_>, Span)> = Vec::new();
     for container in pod.containers() {
         if container.list != ContainerList::Regular {
             continue;

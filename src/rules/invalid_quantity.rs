@@ -7,7 +7,7 @@ use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
 use crate::quantity::{self, Quantity};
 use crate::tree::{Node, Value};
-use crate::workload::{self, Container, ContainerList, go_quote};
+use crate::workload::{self, Container, ContainerList, FieldPath, go_quote};
 
 pub static RULE: Rule = Rule {
     id: "invalid-quantity",
@@ -23,7 +23,7 @@ pub struct ResourceEntry<'a> {
     pub name: String,
     pub node: &'a Node,
     /// `...resources.limits[memory]`.
-    pub path: String,
+    pub path: FieldPath<'a>,
     /// The quantity as the API server reads it, or why not.
     pub quantity: Result<Quantity, &'static str>,
     /// What was written, as the server would see the string.
@@ -53,7 +53,7 @@ pub fn resource_entries<'a>(container: &Container<'a>) -> Vec<ResourceEntry<'a>>
             };
             out.push(ResourceEntry {
                 map,
-                path: format!("{}[{name}]", field.path),
+                path: field.path.map_key(&name),
                 name: name.into_owned(),
                 node: &entry.value,
                 quantity: quantity::parse(&text),

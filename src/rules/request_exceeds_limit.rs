@@ -82,7 +82,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 continue;
             };
             let path = if strict {
-                request.path.clone()
+                request.path.to_string()
             } else {
                 requests_path.clone()
             };
