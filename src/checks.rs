@@ -1,19 +1,25 @@
-//! Per-file stage: read → load → objects → per-object rules. Runs in parallel, one file a task.
+//! Per-file stage: read → load → objects → per-object rules and schema validation. Runs in
+//! parallel, one file a task.
 
 use crate::Options;
 use crate::diagnostics::{Diagnostic, Location, ObjectRef};
 use crate::index::summary::{ObjectSummary, summarize};
 use crate::kustomize::{self, Kustomization};
-use crate::load::{self, Document};
+use crate::load::{self, Document, Loaded};
 use crate::object::{Object, objects_of};
 use crate::rules;
+use crate::schema::{self, crd::Crds};
 use crate::source::SourceFile;
 use crate::tree::Span;
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
-/// What a rule sees besides the object: where to report, and the run's options.
+/// What a rule sees besides the object: where to report, the run's options, and the CRDs the
+/// run knows.
 pub struct Context<'a> {
     pub file: &'a SourceFile,
     pub options: &'a Options,
+    pub crds: &'a Crds,
     /// The file is read only as context for the whole-repo checks: what it defines matters,
     /// what it mentions (service host names) cannot lead to a reported finding.
     pub context_only: bool,
@@ -22,11 +28,21 @@ pub struct Context<'a> {
     object: Option<ObjectRef>,
 }
 
+fn no_crds() -> &'static Crds {
+    static EMPTY: OnceLock<Crds> = OnceLock::new();
+    EMPTY.get_or_init(Crds::default)
+}
+
 impl<'a> Context<'a> {
     pub fn new(file: &'a SourceFile, options: &'a Options) -> Context<'a> {
+        Context::with_crds(file, options, no_crds())
+    }
+
+    pub fn with_crds(file: &'a SourceFile, options: &'a Options, crds: &'a Crds) -> Context<'a> {
         Context {
             file,
             options,
+            crds,
             context_only: false,
             diagnostics: Vec::new(),
             document: None,
@@ -70,11 +86,31 @@ pub struct FileOutcome {
     pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
-/// Loads a file's documents and runs every per-object rule on them.
+/// Loads a file's documents and runs every per-object rule on them (no CRDs known).
 pub fn check_file(file: &SourceFile, options: &Options) -> FileOutcome {
     let loaded = load::load(file, &options.limits);
-    let mut cx = Context::new(file, options);
-    for diagnostic in loaded.diagnostics {
+    check_loaded(file, &loaded, options, no_crds())
+}
+
+/// Runs every per-object rule and the schema validation on a loaded file.
+pub fn check_loaded(
+    file: &SourceFile,
+    loaded: &Loaded,
+    options: &Options,
+    crds: &Crds,
+) -> FileOutcome {
+    let mut cx = Context::with_crds(file, options, crds);
+    for diagnostic in &loaded.diagnostics {
+        let mut diagnostic = diagnostic.clone();
+        if diagnostic.document.is_none() {
+            // A loading problem inside a document (a duplicate key) belongs to that document.
+            let at = diagnostic.primary.location.span.start;
+            diagnostic.document = loaded
+                .documents
+                .iter()
+                .find(|d| d.root.span.start <= at && at < d.root.span.end)
+                .map(|d| d.index);
+        }
         cx.report(diagnostic);
     }
     let mut objects = Vec::new();
@@ -96,17 +132,16 @@ pub fn check_file(file: &SourceFile, options: &Options) -> FileOutcome {
     }
     FileOutcome {
         documents: loaded.documents.len(),
-        diagnostics: cx.into_diagnostics(),
+        diagnostics: prefer_specific(cx.into_diagnostics()),
         objects,
         kustomization,
         suppressions: crate::suppress::scan(file, &loaded.documents),
     }
 }
 
-/// Loads a file only for the whole-repo index (a context file): its objects and kustomization,
+/// A loaded file only for the whole-repo index (a context file): its objects and kustomization,
 /// without running the per-object rules.
-pub fn index_file(file: &SourceFile, options: &Options) -> FileOutcome {
-    let loaded = load::load(file, &options.limits);
+pub fn index_loaded(file: &SourceFile, loaded: &Loaded, options: &Options) -> FileOutcome {
     let mut cx = Context::new(file, options);
     cx.context_only = true;
     let mut objects = Vec::new();
@@ -149,4 +184,25 @@ fn check_object(object: &Object<'_>, cx: &mut Context<'_>) {
         return;
     }
     rules::check_object(object, cx);
+    schema::check(object, cx);
+}
+
+/// When a schema finding and a more specific rule's finding point at the same node (the label
+/// `canary: yes` is both a wrong type and an invalid label value), only the specific one is kept:
+/// it explains the problem better, and one problem should be one finding.
+fn prefer_specific(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let specific: HashSet<Span> = diagnostics
+        .iter()
+        .filter(|d| !schema::is_validator_rule(d.rule))
+        .map(|d| d.primary.location.span)
+        .collect();
+    if specific.is_empty() {
+        return diagnostics;
+    }
+    diagnostics
+        .into_iter()
+        .filter(|d| {
+            !schema::is_validator_rule(d.rule) || !specific.contains(&d.primary.location.span)
+        })
+        .collect()
 }

@@ -92,6 +92,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "X.Y", value_parser = KubeVersion::parse)]
     pub kubernetes_version: Option<KubeVersion>,
 
+    /// A CustomResourceDefinition file or directory whose CRDs give schemas to custom resources
+    /// (repeatable). CRDs among the checked paths are always used.
+    #[arg(long = "crd", value_name = "PATH")]
+    pub crds: Vec<PathBuf>,
+
     /// Unknown fields are errors, as with `kubectl --validate=strict`; `--strict=false` makes
     /// them warnings [default: true].
     #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
@@ -314,7 +319,8 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
             .unwrap_or(KubeVersion::NEWEST),
         strict: args.strict.or(config.strict).unwrap_or(true),
         policy: config.policy,
-        crd_paths: config.crds,
+        // CRDs named with --crd and in the configuration are all used.
+        crd_paths: args.crds.iter().cloned().chain(config.crds).collect(),
         ..Options::default()
     };
     match context(&args, reads_stdin) {

@@ -86,7 +86,8 @@ const DAYS_OF_WEEK: Bounds = Bounds {
     ],
 };
 
-const MONTH_NAMES: [&str; 13] = [
+/// Month names by number (index 0 unused).
+pub const MONTH_NAMES: [&str; 13] = [
     "",
     "January",
     "February",

@@ -233,31 +233,19 @@ pub fn read(root: &Node, cx: &mut Context<'_>) -> Kustomization {
 }
 
 fn generated_object(kind: &str, name: &Node, generator: &Node, cx: &Context<'_>) -> ObjectSummary {
-    let namespace = generator
+    let mut object = ObjectSummary::new(
+        cx.file.id,
+        0,
+        "v1",
+        kind,
+        name.as_str().unwrap_or_default(),
+        cx.loc(name.span),
+    );
+    object.namespace = generator
         .get("namespace")
         .and_then(Node::as_str)
         .map(str::to_owned);
-    ObjectSummary {
-        file: cx.file.id,
-        document: 0,
-        api_version: "v1".to_owned(),
-        group: String::new(),
-        kind: kind.to_owned(),
-        name: name.as_str().unwrap_or_default().to_owned(),
-        generated_name: false,
-        namespace,
-        location: cx.loc(name.span),
-        namespace_location: None,
-        labels: Vec::new(),
-        pods: None,
-        service: None,
-        pod_selector: None,
-        scale_target: None,
-        ingress_backends: Vec::new(),
-        references: Vec::new(),
-        hosts: Vec::new(),
-        defines: None,
-    }
+    object
 }
 
 /// Reports an entry that names nothing; returns whether it exists.

@@ -2,8 +2,11 @@
 //!
 //! The pipeline, one module a stage:
 //! [`discover`] → [`load`] (into the [`tree`], decoded by [`resolve`]) → [`object`] →
-//! per-object [`checks`] and [`rules`] (in parallel) → the whole-repo [`index`] and its rules →
-//! [`config`] and [`suppress`]ions applied to every finding → [`diagnostics`] → [`output`].
+//! per-object [`checks`], [`rules`] and [`schema`] validation (in parallel) → the whole-repo
+//! [`index`] and its rules → [`config`] and [`suppress`]ions applied to every finding →
+//! [`diagnostics`] → [`output`]. Before the per-object stage, a pre-pass collects the
+//! CustomResourceDefinitions of the checked files and of `--crd` ([`schema::crd`]), so custom
+//! resources can be validated.
 
 pub mod checks;
 pub mod cli;
@@ -20,6 +23,7 @@ pub mod project;
 pub mod quantity;
 pub mod resolve;
 pub mod rules;
+pub mod schema;
 pub mod source;
 pub mod suppress;
 pub mod tree;
@@ -30,9 +34,11 @@ pub mod workspace;
 use diagnostics::{Diagnostic, FileId, Severity, Summary};
 use discover::Found;
 use rayon::prelude::*;
+use schema::crd::Crds;
 use source::SourceFile;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tree::Span;
 
 /// Where `kubevet explain` and the output formats point for a rule's documentation.
@@ -50,6 +56,14 @@ impl KubeVersion {
 
     pub const fn new(minor: u32) -> KubeVersion {
         KubeVersion { minor }
+    }
+
+    /// Parses `1.30` without checking the supported range.
+    pub fn parse_any(text: &str) -> Option<KubeVersion> {
+        let (major, minor) = text.trim().trim_start_matches('v').split_once('.')?;
+        let minor = minor.split('.').next()?;
+        (major == "1").then_some(())?;
+        minor.parse().ok().map(KubeVersion::new)
     }
 
     /// Parses `1.30`, `v1.30` or `1.30.2` and checks that kubevet supports it.
@@ -102,8 +116,8 @@ pub struct Options {
     /// Files and directories indexed for the whole-repo checks but not reported on (the
     /// repository around the files a pre-commit hook passes). Their findings are dropped.
     pub context: Vec<PathBuf>,
-    /// CustomResourceDefinition files and directories: indexed like `context`, so custom
-    /// resources get their CRD's scope.
+    /// Extra CustomResourceDefinitions (`--crd`, `crds:`): files or directories. Their CRDs
+    /// give schemas and scopes to custom resources; the files themselves are not checked.
     pub crd_paths: Vec<PathBuf>,
 }
 
@@ -187,12 +201,16 @@ impl Report {
 #[derive(Debug)]
 pub enum CheckError {
     MissingPath(PathBuf),
+    MissingCrdPath(PathBuf),
 }
 
 impl fmt::Display for CheckError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CheckError::MissingPath(p) => write!(f, "{}: no such file or directory", p.display()),
+            CheckError::MissingCrdPath(p) => {
+                write!(f, "--crd {}: no such file or directory", p.display())
+            }
         }
     }
 }
@@ -208,23 +226,41 @@ enum Job {
     Context(PathBuf),
 }
 
+impl Job {
+    fn order(&self) -> (u8, &Path) {
+        match self {
+            Job::Found(Found::File(p)) | Job::Context(p) => (0, p),
+            Job::Stream { name, .. } => (0, Path::new(name)),
+            Job::Found(Found::HelmTemplates(p)) => (1, p),
+            Job::Found(Found::Problem { path, .. }) => (2, path),
+        }
+    }
+}
+
+/// A job after the CRD pre-pass.
+enum Work {
+    Found(Found, Option<Preloaded>),
+    /// Stdin, decoded and loaded (it cannot be read twice), or the finding that it is not UTF-8.
+    Stream(Result<Preloaded, Box<FileResult>>),
+    Context(PathBuf, Option<Preloaded>),
+}
+
 /// Runs the whole pipeline.
 pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
     let cwd = workspace::current_dir();
     let policy = &options.policy;
-    let context_roots: Vec<PathBuf> = options
-        .context
-        .iter()
-        .chain(&options.crd_paths)
-        .cloned()
-        .collect();
+    let crd_files =
+        discover::discover(&options.crd_paths).map_err(|m| CheckError::MissingCrdPath(m.0))?;
+    let with_context = !options.context.is_empty() || !options.crd_paths.is_empty();
     // With context, every file gets one name however it was reached, so that paths written in
     // kustomizations resolve to it: relative to the current directory if every context root is
     // inside it (the usual case: a hook runs at the repository's root), else absolute.
-    let naming = if context_roots.is_empty() {
+    let naming = if !with_context {
         None
-    } else if context_roots
+    } else if options
+        .context
         .iter()
+        .chain(&options.crd_paths)
         .all(|r| workspace::absolute_from(&cwd, r).starts_with(&cwd))
     {
         Some(Naming::Relative)
@@ -254,8 +290,8 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
             .collect(),
         Input::Stream { name, bytes } => vec![Job::Stream { name, bytes }],
     };
-    if !context_roots.is_empty() {
-        let targets: std::collections::HashSet<PathBuf> = jobs
+    if with_context {
+        let mut seen: std::collections::HashSet<PathBuf> = jobs
             .iter()
             .filter_map(|job| match job {
                 Job::Found(found) => Some(workspace::absolute_from(&cwd, found.path())),
@@ -267,38 +303,72 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
         // The repository honours include/exclude; CRDs are named explicitly and always read.
         let mut context = discover::discover_filtered(&options.context, &selects)
             .map_err(|m| CheckError::MissingPath(m.0))?;
-        context.extend(
-            discover::discover(&options.crd_paths).map_err(|m| CheckError::MissingPath(m.0))?,
-        );
-        let mut seen = targets;
+        context.extend(crd_files.iter().cloned());
         jobs.extend(context.into_iter().filter_map(|found| match found {
             Found::File(path) if seen.insert(workspace::absolute_from(&cwd, &path)) => {
                 Some(Job::Context(rename(&path)))
             }
             _ => None,
         }));
-    }
-    if !context_roots.is_empty() {
         // File ids in path order, as a run over the whole repository numbers them: rules that
         // order findings by location then pick the same object as "the later one".
         jobs.sort_by(|a, b| a.order().cmp(&b.order()));
     }
+
+    // CRDs must be known before any custom resource is validated: a parallel pre-pass loads the
+    // files that mention `CustomResourceDefinition` (kept for the main pass), context files
+    // included, plus `--crd`. The schema set of the target release is built meanwhile.
+    let (work, _) = rayon::join(
+        || -> Vec<(FileId, Work)> {
+            jobs.into_par_iter()
+                .enumerate()
+                .map(|(i, job)| {
+                    let id = FileId(i as u32);
+                    let work = match job {
+                        Job::Found(found) => {
+                            let preloaded = preload(id, &found, options);
+                            Work::Found(found, preloaded)
+                        }
+                        Job::Stream { name, bytes } => {
+                            Work::Stream(decode(id, name, bytes).map(|file| {
+                                let loaded = Arc::new(load::load(&file, &options.limits));
+                                Preloaded { file, loaded }
+                            }))
+                        }
+                        Job::Context(path) => {
+                            let preloaded = preload(id, &Found::File(path.clone()), options);
+                            Work::Context(path, preloaded)
+                        }
+                    };
+                    (id, work)
+                })
+                .collect()
+        },
+        || schema::prepare(options.kubernetes_version),
+    );
+    let mut crds = Crds::default();
+    for (_, w) in &work {
+        if let Work::Found(_, Some(p)) | Work::Stream(Ok(p)) | Work::Context(_, Some(p)) = w {
+            crds.add_file(p.file.id, &p.loaded, options.kubernetes_version);
+        }
+    }
+    crds.merge(collect_crds(&crd_files, options));
+
     // The files asked about first; the context only if one of them has an object or a
     // kustomization a whole-repo finding could involve (a hook is often passed only CI
     // configs and Helm values).
-    let (context, given): (Vec<_>, Vec<_>) = jobs
+    let (context, given): (Vec<_>, Vec<_>) = work
         .into_iter()
-        .enumerate()
-        .map(|(i, job)| (FileId(i as u32), job))
-        .partition(|(_, job)| matches!(job, Job::Context(_)));
+        .partition(|(_, w)| matches!(w, Work::Context(..)));
     let mut outcomes: Vec<(FileId, FileResult)> = given
         .into_par_iter()
-        .map(|(id, job)| {
-            let outcome = match job {
-                Job::Found(found) => check_found(id, found, options),
+        .map(|(id, w)| {
+            let outcome = match w {
+                Work::Found(found, preloaded) => check_found(id, found, preloaded, options, &crds),
                 // Stdin cannot be read again, so its text is kept for whole-repo findings.
-                Job::Stream { name, bytes } => check_bytes(id, name, bytes, options, true),
-                Job::Context(path) => index_context(id, path, options),
+                Work::Stream(Ok(p)) => check_source(p.file, &p.loaded, options, &crds, true),
+                Work::Stream(Err(problem)) => *problem,
+                Work::Context(path, preloaded) => index_context(id, path, preloaded, options),
             };
             (id, outcome)
         })
@@ -306,33 +376,24 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
     let needs_context = outcomes
         .iter()
         .any(|(_, o)| !o.objects.is_empty() || o.kustomization.is_some());
-    outcomes.par_extend(context.into_par_iter().map(|(id, job)| {
-        let Job::Context(path) = job else {
+    outcomes.par_extend(context.into_par_iter().map(|(id, w)| {
+        let Work::Context(path, preloaded) = w else {
             unreachable!("partitioned");
         };
         let outcome = if needs_context {
-            index_context(id, path, options)
+            index_context(id, path, preloaded, options)
         } else {
             unread_context(path)
         };
         (id, outcome)
     }));
     outcomes.sort_by_key(|(id, _)| *id);
+    // The CRD trees and compiled schemas can be large: free them off the critical path.
+    rayon::spawn(move || drop(crds));
     Ok(finish(
         outcomes.into_iter().map(|(_, o)| o).collect(),
         options,
     ))
-}
-
-impl Job {
-    fn order(&self) -> (u8, &Path) {
-        match self {
-            Job::Found(Found::File(p)) | Job::Context(p) => (0, p),
-            Job::Stream { name, .. } => (0, Path::new(name)),
-            Job::Found(Found::HelmTemplates(p)) => (1, p),
-            Job::Found(Found::Problem { path, .. }) => (2, path),
-        }
-    }
 }
 
 /// How files are named in a run with context.
@@ -355,6 +416,52 @@ impl Naming {
     }
 }
 
+/// A file the CRD pre-pass has already read and loaded.
+struct Preloaded {
+    file: SourceFile,
+    loaded: Arc<load::Loaded>,
+}
+
+/// Reads and loads a file if its text mentions `CustomResourceDefinition`.
+fn preload(id: FileId, found: &Found, options: &Options) -> Option<Preloaded> {
+    let Found::File(path) = found else {
+        return None;
+    };
+    let bytes = read_file(path, options).ok()?;
+    if !std::str::from_utf8(&bytes)
+        .ok()?
+        .contains("CustomResourceDefinition")
+    {
+        return None;
+    }
+    let file = decode(id, found.path().display().to_string(), bytes).ok()?;
+    let loaded = Arc::new(load::load(&file, &options.limits));
+    Some(Preloaded { file, loaded })
+}
+
+/// The CRDs of the `--crd` files (their own findings are not reported).
+fn collect_crds(files: &[Found], options: &Options) -> Crds {
+    let parts: Vec<Crds> = files
+        .par_iter()
+        .filter_map(|found| {
+            let Found::File(path) = found else {
+                return None;
+            };
+            let bytes = read_file(path, options).ok()?;
+            let file = decode(FileId(u32::MAX), found.path().display().to_string(), bytes).ok()?;
+            let loaded = Arc::new(load::load(&file, &options.limits));
+            let mut crds = Crds::default();
+            crds.add_file(file.id, &loaded, options.kubernetes_version);
+            Some(crds)
+        })
+        .collect();
+    let mut crds = Crds::default();
+    for part in parts {
+        crds.merge(part);
+    }
+    crds
+}
+
 /// What happened to a file.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum FileStatus {
@@ -374,17 +481,34 @@ struct FileResult {
     suppressions: Vec<suppress::Suppression>,
 }
 
-fn check_found(id: FileId, found: Found, options: &Options) -> FileResult {
+fn check_found(
+    id: FileId,
+    found: Found,
+    preloaded: Option<Preloaded>,
+    options: &Options,
+    crds: &Crds,
+) -> FileResult {
     let name = found.path().display().to_string();
     match found {
-        Found::File(path) => match read_file(&path, options) {
-            Ok(bytes) => {
-                let mut result = check_bytes(id, name, bytes, options, false);
-                result.entry.path = Some(path);
-                result
-            }
-            Err((rule, message)) => problem(id, name, FileStatus::Failed, rule, message, None),
-        },
+        Found::File(path) => {
+            let mut result = match preloaded {
+                Some(p) => check_source(p.file, &p.loaded, options, crds, false),
+                None => match read_file(&path, options) {
+                    Ok(bytes) => match decode(id, name, bytes) {
+                        Ok(file) => {
+                            let loaded = load::load(&file, &options.limits);
+                            check_source(file, &loaded, options, crds, false)
+                        }
+                        Err(problem) => *problem,
+                    },
+                    Err((rule, message)) => {
+                        return problem(id, name, FileStatus::Failed, rule, message, None);
+                    }
+                },
+            };
+            result.entry.path = Some(path);
+            result
+        }
         Found::HelmTemplates(_) => problem(
             id,
             name,
@@ -405,15 +529,24 @@ fn check_found(id: FileId, found: Found, options: &Options) -> FileResult {
 }
 
 /// A context file: loaded and indexed, not checked (its findings would be dropped anyway).
-fn index_context(id: FileId, path: PathBuf, options: &Options) -> FileResult {
+fn index_context(
+    id: FileId,
+    path: PathBuf,
+    preloaded: Option<Preloaded>,
+    options: &Options,
+) -> FileResult {
     let name = path.display().to_string();
-    let bytes = read_file(&path, options)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok());
-    let outcome = bytes.map(|text| {
-        let file = SourceFile::new(id, name.clone(), text);
-        checks::index_file(&file, options)
-    });
+    let outcome = match preloaded {
+        Some(p) => Some(checks::index_loaded(&p.file, &p.loaded, options)),
+        None => read_file(&path, options)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(|text| {
+                let file = SourceFile::new(id, name.clone(), text);
+                let loaded = load::load(&file, &options.limits);
+                checks::index_loaded(&file, &loaded, options)
+            }),
+    };
     let status = if outcome.is_some() {
         FileStatus::Checked
     } else {
@@ -526,13 +659,8 @@ fn problem(
     }
 }
 
-fn check_bytes(
-    id: FileId,
-    name: String,
-    bytes: Vec<u8>,
-    options: &Options,
-    keep_text: bool,
-) -> FileResult {
+/// The file's text, or the finding that it is not UTF-8.
+fn decode(id: FileId, name: String, bytes: Vec<u8>) -> Result<SourceFile, Box<FileResult>> {
     let (text, utf8_error) = match String::from_utf8(bytes) {
         Ok(text) => (text, None),
         Err(e) => {
@@ -541,33 +669,42 @@ fn check_bytes(
         }
     };
     let file = SourceFile::new(id, name.clone(), text);
-    if let Some(at) = utf8_error {
-        let diagnostic = Diagnostic::new(
-            &rules::invalid_utf8::RULE,
-            file.location(Span::new(at, at)),
-            format!(
-                "file is not valid UTF-8 (first invalid byte at offset {at}); it was not checked"
-            ),
-        )
-        .with_help(
-            "Kubernetes manifests must be UTF-8; convert the file, e.g. `iconv -f latin1 -t utf-8`",
-        );
-        return FileResult {
-            entry: FileEntry {
-                name,
-                text: Some(file.text),
-                ..FileEntry::default()
-            },
-            status: FileStatus::Failed,
-            documents: 0,
-            diagnostics: vec![diagnostic],
-            objects: Vec::new(),
-            kustomization: None,
-            suppressions: Vec::new(),
-        };
-    }
-    let outcome = checks::check_file(&file, options);
+    let Some(at) = utf8_error else {
+        return Ok(file);
+    };
+    let diagnostic = Diagnostic::new(
+        &rules::invalid_utf8::RULE,
+        file.location(Span::new(at, at)),
+        format!("file is not valid UTF-8 (first invalid byte at offset {at}); it was not checked"),
+    )
+    .with_help(
+        "Kubernetes manifests must be UTF-8; convert the file, e.g. `iconv -f latin1 -t utf-8`",
+    );
+    Err(Box::new(FileResult {
+        entry: FileEntry {
+            name,
+            text: Some(file.text),
+            ..FileEntry::default()
+        },
+        status: FileStatus::Failed,
+        documents: 0,
+        diagnostics: vec![diagnostic],
+        objects: Vec::new(),
+        kustomization: None,
+        suppressions: Vec::new(),
+    }))
+}
+
+fn check_source(
+    file: SourceFile,
+    loaded: &load::Loaded,
+    options: &Options,
+    crds: &Crds,
+    keep_text: bool,
+) -> FileResult {
+    let outcome = checks::check_loaded(&file, loaded, options, crds);
     // Keep the text only where a renderer will show a snippet of it.
+    let name = file.name.clone();
     let keep_text =
         keep_text || !outcome.diagnostics.is_empty() || !outcome.suppressions.is_empty();
     let text = keep_text.then_some(file.text);

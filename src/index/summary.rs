@@ -169,6 +169,41 @@ pub struct DefinedKind {
     pub namespaced: bool,
 }
 
+impl ObjectSummary {
+    /// An object known only by its identity; the rest is filled in by whoever knows more.
+    pub fn new(
+        file: FileId,
+        document: u32,
+        api_version: &str,
+        kind: &str,
+        name: &str,
+        location: Location,
+    ) -> ObjectSummary {
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        ObjectSummary {
+            file,
+            document,
+            api_version: api_version.to_owned(),
+            group: group.to_owned(),
+            kind: kind.to_owned(),
+            name: name.to_owned(),
+            generated_name: false,
+            namespace: None,
+            location,
+            namespace_location: None,
+            labels: Vec::new(),
+            pods: None,
+            service: None,
+            pod_selector: None,
+            scale_target: None,
+            ingress_backends: Vec::new(),
+            references: Vec::new(),
+            hosts: Vec::new(),
+            defines: None,
+        }
+    }
+}
+
 fn string_map(node: Option<&Node>) -> Labels {
     node.map(|n| {
         n.entries()
@@ -241,27 +276,18 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
     let namespace_node = metadata
         .and_then(|m| m.get("namespace"))
         .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()));
-    let mut summary = ObjectSummary {
-        file: cx.file.id,
-        document: object.document,
-        group: object.group().to_owned(),
-        api_version,
-        kind,
-        name,
-        generated_name: object.name.is_none() && generate_name.is_some(),
-        namespace: namespace_node.and_then(Node::as_str).map(str::to_owned),
+    let mut summary = ObjectSummary::new(
+        cx.file.id,
+        object.document,
+        &api_version,
+        &kind,
+        &name,
         location,
-        namespace_location: namespace_node.map(|n| cx.loc(n.span)),
-        labels: string_map(metadata.and_then(|m| m.get("labels"))),
-        pods: None,
-        service: None,
-        pod_selector: None,
-        scale_target: None,
-        ingress_backends: Vec::new(),
-        references: Vec::new(),
-        hosts: Vec::new(),
-        defines: None,
-    };
+    );
+    summary.generated_name = object.name.is_none() && generate_name.is_some();
+    summary.namespace = namespace_node.and_then(Node::as_str).map(str::to_owned);
+    summary.namespace_location = namespace_node.map(|n| cx.loc(n.span));
+    summary.labels = string_map(metadata.and_then(|m| m.get("labels")));
     if let Some(template) = object.pod_template() {
         let mut ports = Vec::new();
         for container in template.containers() {
@@ -431,6 +457,43 @@ fn reference(
     });
 }
 
+/// Where objects name other objects: (field holding the reference, key with the name, kind).
+type RefTable = [(&'static str, &'static str, RefKind)];
+const VOLUME_REFS: &RefTable = &[
+    ("configMap", "name", RefKind::ConfigMap),
+    ("secret", "secretName", RefKind::Secret),
+    (
+        "persistentVolumeClaim",
+        "claimName",
+        RefKind::PersistentVolumeClaim,
+    ),
+];
+const PROJECTED_REFS: &RefTable = &[
+    ("configMap", "name", RefKind::ConfigMap),
+    ("secret", "name", RefKind::Secret),
+];
+const ENV_FROM_REFS: &RefTable = &[
+    ("configMapRef", "name", RefKind::ConfigMap),
+    ("secretRef", "name", RefKind::Secret),
+];
+const VALUE_FROM_REFS: &RefTable = &[
+    ("configMapKeyRef", "name", RefKind::ConfigMap),
+    ("secretKeyRef", "name", RefKind::Secret),
+];
+
+/// Records the references a node holds according to a table (`optional: true` ones excepted).
+fn references_in(node: &Node, table: &RefTable, cx: &Context<'_>, out: &mut Vec<Reference>) {
+    for (field, key, kind) in table {
+        if let Some(source) = node.get(field) {
+            reference(*kind, source.get(key), source.get("optional"), cx, out);
+        }
+    }
+}
+
+fn seq(node: Option<&Node>) -> &[Node] {
+    node.and_then(Node::as_seq).unwrap_or_default()
+}
+
 fn collect_pod_refs(spec: &Node, cx: &Context<'_>, summary: &mut ObjectSummary) {
     let refs = &mut summary.references;
     let account = spec
@@ -439,131 +502,31 @@ fn collect_pod_refs(spec: &Node, cx: &Context<'_>, summary: &mut ObjectSummary) 
     if account.and_then(Node::as_str) != Some("default") {
         reference(RefKind::ServiceAccount, account, None, cx, refs);
     }
-    for secret in spec
-        .get("imagePullSecrets")
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-    {
+    for secret in seq(spec.get("imagePullSecrets")) {
         reference(RefKind::Secret, secret.get("name"), None, cx, refs);
     }
-    for volume in spec
-        .get("volumes")
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-    {
-        if let Some(cm) = volume.get("configMap") {
-            reference(
-                RefKind::ConfigMap,
-                cm.get("name"),
-                cm.get("optional"),
-                cx,
-                refs,
-            );
-        }
-        if let Some(secret) = volume.get("secret") {
-            reference(
-                RefKind::Secret,
-                secret.get("secretName"),
-                secret.get("optional"),
-                cx,
-                refs,
-            );
-        }
-        if let Some(pvc) = volume.get("persistentVolumeClaim") {
-            reference(
-                RefKind::PersistentVolumeClaim,
-                pvc.get("claimName"),
-                None,
-                cx,
-                refs,
-            );
-        }
-        for source in volume
-            .get_path(&["projected", "sources"])
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-        {
-            if let Some(cm) = source.get("configMap") {
-                reference(
-                    RefKind::ConfigMap,
-                    cm.get("name"),
-                    cm.get("optional"),
-                    cx,
-                    refs,
-                );
-            }
-            if let Some(secret) = source.get("secret") {
-                reference(
-                    RefKind::Secret,
-                    secret.get("name"),
-                    secret.get("optional"),
-                    cx,
-                    refs,
-                );
-            }
+    for volume in seq(spec.get("volumes")) {
+        references_in(volume, VOLUME_REFS, cx, refs);
+        for source in seq(volume.get_path(&["projected", "sources"])) {
+            references_in(source, PROJECTED_REFS, cx, refs);
         }
     }
 }
 
 fn collect_container_refs(container: &Node, cx: &Context<'_>, summary: &mut ObjectSummary) {
-    for source in container
-        .get("envFrom")
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-    {
-        if let Some(cm) = source.get("configMapRef") {
-            reference(
-                RefKind::ConfigMap,
-                cm.get("name"),
-                cm.get("optional"),
-                cx,
-                &mut summary.references,
-            );
-        }
-        if let Some(secret) = source.get("secretRef") {
-            reference(
-                RefKind::Secret,
-                secret.get("name"),
-                secret.get("optional"),
-                cx,
-                &mut summary.references,
-            );
-        }
+    for source in seq(container.get("envFrom")) {
+        references_in(source, ENV_FROM_REFS, cx, &mut summary.references);
     }
-    for env in container
-        .get("env")
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-    {
+    for env in seq(container.get("env")) {
         if let Some(value) = env.get("value") {
             collect_hosts(value, cx, &mut summary.hosts);
         }
-        let from = env.get("valueFrom");
-        if let Some(cm) = from.and_then(|f| f.get("configMapKeyRef")) {
-            reference(
-                RefKind::ConfigMap,
-                cm.get("name"),
-                cm.get("optional"),
-                cx,
-                &mut summary.references,
-            );
-        }
-        if let Some(secret) = from.and_then(|f| f.get("secretKeyRef")) {
-            reference(
-                RefKind::Secret,
-                secret.get("name"),
-                secret.get("optional"),
-                cx,
-                &mut summary.references,
-            );
+        if let Some(from) = env.get("valueFrom") {
+            references_in(from, VALUE_FROM_REFS, cx, &mut summary.references);
         }
     }
     for key in ["command", "args"] {
-        for arg in container
-            .get(key)
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-        {
+        for arg in seq(container.get(key)) {
             collect_hosts(arg, cx, &mut summary.hosts);
         }
     }

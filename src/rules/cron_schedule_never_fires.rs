@@ -16,22 +16,6 @@ pub static RULE: Rule = Rule {
     doc: include_str!("../../rules/cron-schedule-never-fires.md"),
 };
 
-const MONTHS: [&str; 13] = [
-    "",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some((field, text)) = schedule(object) else {
         return;
@@ -99,7 +83,7 @@ fn reason(bits: &FieldBits) -> (String, usize) {
     }
     let months: Vec<String> = set(bits.month, 1, 12)
         .into_iter()
-        .map(|m| MONTHS[usize::from(m)].to_owned())
+        .map(|m| crate::cron::MONTH_NAMES[usize::from(m)].to_owned())
         .collect();
     let days: Vec<String> = days.iter().map(u8::to_string).collect();
     let have = if months.len() == 1 { "has" } else { "have" };

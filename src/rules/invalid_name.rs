@@ -103,7 +103,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             continue;
         }
         let Some(value) = node.as_str() else {
-            report_not_string(cx, field, node);
+            report_not_string(&RULE, cx, field, node);
             continue;
         };
         if value.is_empty() {
@@ -139,11 +139,12 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     }
 }
 
-fn report_not_string(cx: &mut Context<'_>, field: &str, node: &Node) {
+/// A metadata string field written so that YAML reads it as something else (`name: 1234`).
+pub fn report_not_string(rule: &'static Rule, cx: &mut Context<'_>, field: &str, node: &Node) {
     let text = cx.text(node.span).to_owned();
     cx.report(
         Diagnostic::new(
-            &RULE,
+            rule,
             cx.loc(node.span),
             format!(
                 "metadata.{field} must be a string, but `{text}` is read as {}",

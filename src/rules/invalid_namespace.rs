@@ -20,18 +20,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         return;
     }
     let Some(namespace) = node.as_str() else {
-        let text = cx.text(node.span).to_owned();
-        cx.report(
-            Diagnostic::new(
-                &RULE,
-                cx.loc(node.span),
-                format!(
-                    "metadata.namespace must be a string, but `{text}` is read as {}",
-                    node.a_type_name()
-                ),
-            )
-            .with_help(format!("quote it: namespace: \"{text}\"")),
-        );
+        super::invalid_name::report_not_string(&RULE, cx, "namespace", node);
         return;
     };
     if namespace.is_empty() {

@@ -14,6 +14,7 @@ pub mod cron_schedule_time_zone;
 pub mod cron_time_zone;
 pub mod cronjob_name_too_long;
 pub mod deployment_progress_deadline;
+pub mod deprecated_api_version;
 pub mod duplicate_container_port;
 pub mod duplicate_env_var;
 pub mod duplicate_key;
@@ -25,6 +26,7 @@ pub mod input_limit_exceeded;
 pub mod invalid_annotation;
 pub mod invalid_container_name;
 pub mod invalid_container_port;
+pub mod invalid_crd_schema;
 pub mod invalid_env_var;
 pub mod invalid_file_mode;
 pub mod invalid_image;
@@ -51,13 +53,17 @@ pub mod missing_kind_or_api_version;
 pub mod missing_name;
 pub mod missing_probes;
 pub mod missing_reference;
+pub mod missing_required_field;
 pub mod missing_resources;
 pub mod negative_value;
+pub mod no_schema;
 pub mod probe_port_not_found;
+pub mod removed_api_version;
 pub mod request_exceeds_limit;
 pub mod reserved_namespace;
 pub mod restart_policy;
 pub mod run_as_non_root;
+pub mod schema_violation;
 pub mod selector_matches_nothing;
 pub mod selector_mismatch;
 pub mod service_selects_nothing;
@@ -65,11 +71,14 @@ pub mod service_target_port;
 pub mod starting_deadline_too_short;
 pub mod statefulset_service_name;
 pub mod undeclared_namespace;
+pub mod unknown_field;
+pub mod unknown_kind;
 pub mod unknown_service_host;
 pub mod unreadable_file;
 pub mod unsupported_value;
 pub mod unused_suppression;
 pub mod volume_mount_not_found;
+pub mod wrong_type;
 
 /// All rules, in the order `kubevet rules` lists them.
 pub static ALL: &[&Rule] = &[
@@ -88,6 +97,16 @@ pub static ALL: &[&Rule] = &[
     &invalid_label_key::RULE,
     &invalid_label_value::RULE,
     &invalid_annotation::RULE,
+    // Schemas: API versions, then the object against its schema.
+    &removed_api_version::RULE,
+    &deprecated_api_version::RULE,
+    &unknown_kind::RULE,
+    &no_schema::RULE,
+    &unknown_field::RULE,
+    &wrong_type::RULE,
+    &missing_required_field::RULE,
+    &schema_violation::RULE,
+    &invalid_crd_schema::RULE,
     // CronJob (reference §5).
     &cron_schedule::RULE,
     &cron_schedule_never_fires::RULE,

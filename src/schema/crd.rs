@@ -1,0 +1,716 @@
+//! CustomResourceDefinitions as schema sources: every CRD among the checked paths and the
+//! `--crd` paths gives the `openAPIV3Schema` of each served version, converted from the
+//! structural OpenAPI dialect of apiextensions to JSON Schema 2020-12 with Kubernetes'
+//! semantics: unknown fields are pruned (so strict validation rejects them) unless
+//! `x-kubernetes-preserve-unknown-fields`, `x-kubernetes-int-or-string` is an integer or a string,
+//! `x-kubernetes-embedded-resource` adds `apiVersion`/`kind`/`metadata`, `nullable` and pruning
+//! make `null` acceptable everywhere, and a `required` field that has a `default` is filled in by
+//! the server. CEL rules (`x-kubernetes-validations`) are not evaluated.
+
+use super::catalog::{VersionSet, ref_uri};
+use crate::KubeVersion;
+use crate::diagnostics::FileId;
+use crate::load::Loaded;
+use crate::object::{Object, objects_of};
+use crate::tree::{Entry, Node, Span, Value as Yaml};
+use jsonschema::Validator;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+const TYPES: &[&str] = &["object", "array", "string", "integer", "number", "boolean"];
+
+/// Where a CRD's schema is: the loaded file that holds it (shared with the main pass), which
+/// object of which document, and which version. Converted and compiled on first use only, so
+/// CRDs whose custom resources are not among the checked files cost no more than their parse.
+struct Source {
+    file: FileId,
+    loaded: Arc<Loaded>,
+    document: usize,
+    object: usize,
+    version: String,
+    kube: KubeVersion,
+}
+
+impl Source {
+    fn with_schema<T>(&self, f: impl FnOnce(&CrdDefinition<'_>, &Entry) -> T) -> Option<T> {
+        let document = self.loaded.documents.get(self.document)?;
+        let objects = objects_of(&document.root, document.index);
+        let crd = definition(objects.get(self.object)?)?;
+        let entry = crd
+            .versions
+            .iter()
+            .find(|v| v.name == self.version)?
+            .schema?;
+        Some(f(&crd, entry))
+    }
+}
+
+/// A CRD schema made ready for validation.
+pub struct Compiled {
+    /// The JSON Schema 2020-12 form, for looking up allowed fields in messages.
+    pub schema: Value,
+    /// `Err` when the schema is not structural (reported at the CRD) or does not compile.
+    pub validator: Result<Arc<Validator>, String>,
+}
+
+/// The schema a CRD gives one version of its kind.
+pub struct CrdVersion {
+    /// The CRD's `metadata.name`, e.g. `widgets.example.org`.
+    pub crd_name: String,
+    /// `None`: the version has no schema (apiextensions v1beta1 allowed that); anything goes.
+    source: Option<Source>,
+    compiled: OnceLock<Option<Compiled>>,
+}
+
+impl CrdVersion {
+    /// The converted and compiled schema, built once; `None` when there is no schema.
+    pub fn compiled(&self, set: &VersionSet) -> Option<&Compiled> {
+        self.compiled
+            .get_or_init(|| {
+                let source = self.source.as_ref()?;
+                source.with_schema(|crd, entry| {
+                    let schema = convert_root(&entry.value, crd, source.kube);
+                    let validator = if structural_problems(&entry.value, crd.legacy).is_empty() {
+                        set.build(&schema).map(Arc::new)
+                    } else {
+                        Err("the schema is not structural".to_owned())
+                    };
+                    Compiled { schema, validator }
+                })
+            })
+            .as_ref()
+    }
+
+    /// The file the schema came from (for CRDs among the checked files).
+    pub fn file(&self) -> Option<FileId> {
+        self.source.as_ref().map(|s| s.file)
+    }
+}
+
+/// Every CRD known to a run, by the apiVersion and kind of its custom resources.
+#[derive(Default)]
+pub struct Crds {
+    versions: HashMap<(String, String), Arc<CrdVersion>>,
+    /// (group, kind) → the versions some CRD serves, and the CRD's name.
+    kinds: HashMap<(String, String), (Vec<String>, String)>,
+}
+
+/// What a CRD object says, read from its YAML.
+pub struct CrdDefinition<'a> {
+    pub name: String,
+    pub group: &'a str,
+    pub kind: &'a str,
+    /// apiextensions.k8s.io/v1beta1.
+    pub legacy: bool,
+    /// v1beta1's `spec.preserveUnknownFields` (default true): nothing is pruned.
+    pub preserve_unknown: bool,
+    pub versions: Vec<VersionDefinition<'a>>,
+}
+
+pub struct VersionDefinition<'a> {
+    pub name: &'a str,
+    pub served: bool,
+    /// The `openAPIV3Schema` entry (key and value).
+    pub schema: Option<&'a crate::tree::Entry>,
+}
+
+/// A structural problem of a CRD schema, at its YAML node.
+pub struct Problem {
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+pub fn is_crd(object: &Object<'_>) -> bool {
+    object.kind == Some("CustomResourceDefinition") && object.group() == "apiextensions.k8s.io"
+}
+
+/// Reads a CRD object. `None` when it is not one or lacks the group or kind.
+pub fn definition<'a>(object: &Object<'a>) -> Option<CrdDefinition<'a>> {
+    if !is_crd(object) {
+        return None;
+    }
+    let spec = object.root.get("spec")?;
+    let group = spec.get("group")?.as_str()?;
+    let kind = spec.get_path(&["names", "kind"])?.as_str()?;
+    let legacy = object.version() == "v1beta1";
+    let global_schema = spec
+        .get("validation")
+        .and_then(|v| v.entry("openAPIV3Schema"));
+    let mut versions = Vec::new();
+    for item in spec.get("versions").and_then(Node::as_seq).unwrap_or(&[]) {
+        let Some(name) = item.get("name").and_then(Node::as_str) else {
+            continue;
+        };
+        let served = item.get("served").and_then(Node::as_bool).unwrap_or(true);
+        let schema = item
+            .get("schema")
+            .and_then(|s| s.entry("openAPIV3Schema"))
+            .or(global_schema);
+        versions.push(VersionDefinition {
+            name,
+            served,
+            schema,
+        });
+    }
+    if versions.is_empty()
+        && let Some(name) = spec.get("version").and_then(Node::as_str)
+    {
+        versions.push(VersionDefinition {
+            name,
+            served: true,
+            schema: global_schema,
+        });
+    }
+    let preserve_unknown = legacy
+        && spec
+            .get("preserveUnknownFields")
+            .and_then(Node::as_bool)
+            .unwrap_or(true);
+    Some(CrdDefinition {
+        name: object.name.unwrap_or(kind).to_owned(),
+        group,
+        kind,
+        legacy,
+        preserve_unknown,
+        versions,
+    })
+}
+
+impl Crds {
+    pub fn is_empty(&self) -> bool {
+        self.versions.is_empty()
+    }
+
+    /// Adds the CRDs of a loaded file. The first CRD to define an apiVersion/kind wins (paths
+    /// are visited in sorted order, so that is deterministic).
+    pub fn add_file(&mut self, file: FileId, loaded: &Arc<Loaded>, kube: KubeVersion) {
+        for (d, document) in loaded.documents.iter().enumerate() {
+            for (o, object) in objects_of(&document.root, document.index)
+                .iter()
+                .enumerate()
+            {
+                let Some(crd) = definition(object) else {
+                    continue;
+                };
+                for version in crd.versions.iter().filter(|v| v.served) {
+                    let key = (
+                        format!("{}/{}", crd.group, version.name),
+                        crd.kind.to_owned(),
+                    );
+                    if self.versions.contains_key(&key) {
+                        continue;
+                    }
+                    let source = version.schema.map(|_| Source {
+                        file,
+                        loaded: Arc::clone(loaded),
+                        document: d,
+                        object: o,
+                        version: version.name.to_owned(),
+                        kube,
+                    });
+                    self.versions.insert(
+                        key,
+                        Arc::new(CrdVersion {
+                            crd_name: crd.name.clone(),
+                            source,
+                            compiled: OnceLock::new(),
+                        }),
+                    );
+                    let (served, _) = self
+                        .kinds
+                        .entry((crd.group.to_owned(), crd.kind.to_owned()))
+                        .or_insert_with(|| (Vec::new(), crd.name.clone()));
+                    served.push(version.name.to_owned());
+                }
+            }
+        }
+    }
+
+    /// Adds the CRDs of `other` that this set does not have yet.
+    pub fn merge(&mut self, other: Crds) {
+        for (key, version) in other.versions {
+            self.versions.entry(key).or_insert(version);
+        }
+        for (key, (served, name)) in other.kinds {
+            let (mine, _) = self.kinds.entry(key).or_insert_with(|| (Vec::new(), name));
+            for v in served {
+                if !mine.contains(&v) {
+                    mine.push(v);
+                }
+            }
+        }
+    }
+
+    /// Every (apiVersion, kind) with a CRD, and its schema.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str, &Arc<CrdVersion>)> {
+        self.versions
+            .iter()
+            .map(|((api_version, kind), v)| (api_version.as_str(), kind.as_str(), v))
+    }
+
+    pub fn get(&self, api_version: &str, kind: &str) -> Option<&Arc<CrdVersion>> {
+        self.versions
+            .get(&(api_version.to_owned(), kind.to_owned()))
+    }
+
+    /// The versions CRDs serve for a group and kind, and the name of the (first) CRD.
+    pub fn served_versions(&self, group: &str, kind: &str) -> Option<(&[String], &str)> {
+        self.kinds
+            .get(&(group.to_owned(), kind.to_owned()))
+            .map(|(v, name)| (v.as_slice(), name.as_str()))
+    }
+}
+
+/// The structural problems of an `openAPIV3Schema` (the API server rejects such a CRD).
+pub fn structural_problems(schema: &Node, legacy: bool) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    check_schema(schema, legacy, Position::Root, &mut problems);
+    problems
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Position {
+    Root,
+    /// A field (under `properties`/`additionalProperties`) or array items: needs a type.
+    Specified,
+    /// Inside `allOf`/`anyOf`/`oneOf`/`not`: value validation only.
+    Junctor,
+}
+
+fn check_schema(node: &Node, legacy: bool, position: Position, out: &mut Vec<Problem>) {
+    let Yaml::Map(_) = &node.value else {
+        out.push(Problem {
+            span: node.span,
+            message: format!(
+                "a CRD schema must be a mapping, but this is {}",
+                node.a_type_name()
+            ),
+            help: None,
+        });
+        return;
+    };
+    let flag = |key: &str| node.get(key).and_then(Node::as_bool) == Some(true);
+    let exempt = flag("x-kubernetes-int-or-string") || flag("x-kubernetes-preserve-unknown-fields");
+    let type_name = match node.entry("type") {
+        Some(entry) => match entry.value.as_str() {
+            Some(t) if TYPES.contains(&t) => Some(t),
+            Some(t) => {
+                let help = crate::validate::did_you_mean(t, TYPES.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| format!("the types are {}", TYPES.join(", ")));
+                out.push(Problem {
+                    span: entry.value.span,
+                    message: format!("unknown type `{t}` in the CRD schema"),
+                    help: Some(help),
+                });
+                None
+            }
+            None => {
+                out.push(Problem {
+                    span: entry.value.span,
+                    message: format!(
+                        "`type` must be a string such as object or string, but this is {}",
+                        entry.value.a_type_name()
+                    ),
+                    help: None,
+                });
+                None
+            }
+        },
+        None => {
+            if !legacy && !exempt && position != Position::Junctor {
+                let what = if position == Position::Root {
+                    "the root of a CRD schema must have `type: object`"
+                } else {
+                    "a field of a structural CRD schema must have a `type`"
+                };
+                out.push(Problem {
+                    span: key_anchor(node),
+                    message: format!("missing `type`: {what}"),
+                    help: Some("add a `type` (object, array, string, integer, number or boolean), or `x-kubernetes-preserve-unknown-fields: true` / `x-kubernetes-int-or-string: true`".into()),
+                });
+            }
+            None
+        }
+    };
+    if let Some(entry) = node.entry("$ref") {
+        out.push(Problem {
+            span: entry.key.span,
+            message: "`$ref` is not allowed in CRD schemas".into(),
+            help: Some("inline the referenced schema".into()),
+        });
+    }
+    let child = |p: Position| {
+        if position == Position::Junctor {
+            Position::Junctor
+        } else {
+            p
+        }
+    };
+    if let Some(properties) = node.get("properties") {
+        if properties.is_map() {
+            for e in properties.entries() {
+                check_schema(&e.value, legacy, child(Position::Specified), out);
+            }
+        } else {
+            out.push(Problem {
+                span: properties.span,
+                message: format!(
+                    "`properties` must be a mapping of field names to schemas, but this is {}",
+                    properties.a_type_name()
+                ),
+                help: None,
+            });
+        }
+    }
+    if let Some(additional) = node.get("additionalProperties")
+        && additional.is_map()
+    {
+        check_schema(additional, legacy, child(Position::Specified), out);
+    }
+    match node.entry("items") {
+        Some(entry) if entry.value.is_map() => {
+            check_schema(&entry.value, legacy, child(Position::Specified), out)
+        }
+        Some(entry) => out.push(Problem {
+            span: entry.value.span,
+            message: format!(
+                "`items` must be one schema (a mapping), but this is {}",
+                entry.value.a_type_name()
+            ),
+            help: None,
+        }),
+        None => {
+            if type_name == Some("array") && !legacy && position != Position::Junctor {
+                out.push(Problem {
+                    span: key_anchor(node),
+                    message: "an array in a structural CRD schema must have `items`".into(),
+                    help: Some("add `items:` with the schema of the elements".into()),
+                });
+            }
+        }
+    }
+    for junctor in ["allOf", "anyOf", "oneOf"] {
+        if let Some(list) = node.get(junctor) {
+            match list.as_seq() {
+                Some(items) => items
+                    .iter()
+                    .for_each(|i| check_schema(i, legacy, Position::Junctor, out)),
+                None => out.push(Problem {
+                    span: list.span,
+                    message: format!("`{junctor}` must be a list of schemas"),
+                    help: None,
+                }),
+            }
+        }
+    }
+    if let Some(not) = node.get("not") {
+        check_schema(not, legacy, Position::Junctor, out);
+    }
+    if let Some(required) = node.get("required") {
+        let ok = required
+            .as_seq()
+            .is_some_and(|items| items.iter().all(|i| i.as_str().is_some()));
+        if !ok && !required.is_null() {
+            out.push(Problem {
+                span: required.span,
+                message: "`required` must be a list of field names".into(),
+                help: None,
+            });
+        }
+    }
+}
+
+/// Where to point for a problem of a whole schema node: its first key.
+fn key_anchor(node: &Node) -> Span {
+    node.entries().first().map_or(node.span, |e| e.key.span)
+}
+
+fn flag(node: &Node, key: &str) -> bool {
+    node.get(key).and_then(Node::as_bool) == Some(true)
+}
+
+fn convert_root(schema: &Node, crd: &CrdDefinition<'_>, version: KubeVersion) -> Value {
+    let mut root = convert(schema, crd.preserve_unknown, false);
+    let Value::Object(map) = &mut root else {
+        return root;
+    };
+    let properties = map
+        .entry("properties")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(properties) = properties {
+        properties.insert("apiVersion".into(), json!({"type": ["string", "null"]}));
+        properties.insert("kind".into(), json!({"type": ["string", "null"]}));
+        // The API server validates metadata as ObjectMeta whatever the CRD says.
+        properties.insert(
+            "metadata".into(),
+            json!({"$ref": ref_uri(version, OBJECT_META)}),
+        );
+    }
+    root
+}
+
+/// Converts one structural schema node (read straight from the YAML tree). `junctor`: inside
+/// allOf/anyOf/oneOf/not, where a schema only validates values and never prunes.
+fn convert(node: &Node, preserve_all: bool, junctor: bool) -> Value {
+    if !node.is_map() {
+        return json!({});
+    }
+    let mut out = Map::new();
+    let preserve = preserve_all || flag(node, "x-kubernetes-preserve-unknown-fields");
+    let int_or_string = flag(node, "x-kubernetes-int-or-string");
+    let embedded = flag(node, "x-kubernetes-embedded-resource");
+    let type_name = node.get("type").and_then(Node::as_str);
+    if int_or_string {
+        out.insert("type".into(), json!(["integer", "string", "null"]));
+    } else if let Some(t) = type_name {
+        // Null is always accepted: the API server prunes nulls of non-nullable fields.
+        out.insert("type".into(), json!([t, "null"]));
+    }
+    if let Some(options) = node.get("enum").and_then(Node::as_seq) {
+        let mut options: Vec<Value> = options.iter().map(Node::to_json).collect();
+        if !options.contains(&Value::Null) {
+            options.push(Value::Null);
+        }
+        out.insert("enum".into(), Value::Array(options));
+    }
+    for keyword in [
+        "maximum",
+        "minimum",
+        "maxLength",
+        "minLength",
+        "pattern",
+        "maxItems",
+        "minItems",
+        "uniqueItems",
+        "multipleOf",
+        "maxProperties",
+        "minProperties",
+    ] {
+        if let Some(v) = node.get(keyword) {
+            out.insert(keyword.into(), v.to_json());
+        }
+    }
+    // OpenAPI v3's boolean exclusive bounds are JSON Schema's numeric ones.
+    for (flag_key, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if flag(node, flag_key)
+            && let Some(limit) = out.remove(bound)
+        {
+            out.insert(flag_key.into(), limit);
+        }
+    }
+    let mut properties = Map::new();
+    if let Some(props) = node.get("properties") {
+        for e in props.entries() {
+            if let Some(name) = e.key.key_string() {
+                properties.insert(name.into_owned(), convert(&e.value, preserve_all, junctor));
+            }
+        }
+    }
+    if embedded {
+        for field in ["apiVersion", "kind"] {
+            properties
+                .entry(field)
+                .or_insert_with(|| json!({"type": ["string", "null"]}));
+        }
+        properties
+            .entry("metadata")
+            .or_insert_with(|| json!({"type": ["object", "null"]}));
+    }
+    let has_properties = !properties.is_empty();
+    if has_properties {
+        out.insert("properties".into(), Value::Object(properties));
+    }
+    match node.get("additionalProperties") {
+        Some(Node {
+            value: Yaml::Bool(b),
+            ..
+        }) => {
+            out.insert("additionalProperties".into(), Value::Bool(*b));
+        }
+        Some(sub) if sub.is_map() => {
+            out.insert(
+                "additionalProperties".into(),
+                convert(sub, preserve_all, junctor),
+            );
+        }
+        _ => {
+            let is_object = type_name == Some("object") || (type_name.is_none() && has_properties);
+            if is_object && !preserve && !junctor {
+                out.insert("additionalProperties".into(), Value::Bool(false));
+            }
+        }
+    }
+    if let Some(items) = node.get("items").filter(|i| i.is_map()) {
+        out.insert("items".into(), convert(items, preserve_all, junctor));
+    }
+    if let Some(required) = node.get("required").and_then(Node::as_seq) {
+        // A required field with a default is filled in before validation.
+        let defaulted = |name: &str| {
+            node.get("properties")
+                .and_then(|p| p.get(name))
+                .is_some_and(|p| p.get("default").is_some())
+        };
+        let required: Vec<Value> = required
+            .iter()
+            .filter_map(Node::as_str)
+            .filter(|n| !defaulted(n))
+            .map(|n| Value::String(n.to_owned()))
+            .collect();
+        if !required.is_empty() {
+            out.insert("required".into(), Value::Array(required));
+        }
+    }
+    for junctor_key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(branches) = node.get(junctor_key).and_then(Node::as_seq) {
+            // int-or-string fields usually spell out `anyOf: [{type: integer}, {type: string}]`;
+            // the type list above already says that, in one message.
+            let only_types = branches
+                .iter()
+                .all(|b| b.is_map() && b.entries().iter().all(|e| e.key.as_str() == Some("type")));
+            if int_or_string && only_types {
+                continue;
+            }
+            let converted = branches
+                .iter()
+                .map(|b| convert(b, preserve_all, true))
+                .collect();
+            out.insert(junctor_key.into(), Value::Array(converted));
+        }
+    }
+    if let Some(not) = node.get("not").filter(|n| n.is_map()) {
+        out.insert("not".into(), convert(not, preserve_all, true));
+    }
+    Value::Object(out)
+}
+
+/// The `pattern`s of a schema that are not valid regular expressions, with the span of each.
+/// Parsed with RE2-like syntax (`regex-syntax`: no lookaround, no backreferences), as the API
+/// server parses them with Go's RE2 `regexp`; parsing alone is much cheaper than compiling.
+pub fn bad_patterns(schema: &Node) -> Vec<(Span, String, String)> {
+    let mut patterns: Vec<(Span, &str)> = Vec::new();
+    collect_patterns(schema, &mut patterns);
+    patterns
+        .into_iter()
+        .filter_map(|(span, p)| {
+            regex_syntax::Parser::new()
+                .parse(p)
+                .err()
+                .map(|e| (span, p.to_owned(), e.to_string()))
+        })
+        .collect()
+}
+
+fn collect_patterns<'a>(node: &'a Node, out: &mut Vec<(Span, &'a str)>) {
+    if let Some(p) = node.get("pattern") {
+        if let Some(s) = p.as_str() {
+            out.push((p.span, s));
+        }
+    }
+    if let Some(props) = node.get("properties") {
+        for e in props.entries() {
+            collect_patterns(&e.value, out);
+        }
+    }
+    for key in ["additionalProperties", "items", "not"] {
+        if let Some(sub) = node.get(key).filter(|n| n.is_map()) {
+            collect_patterns(sub, out);
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        for sub in node.get(key).and_then(Node::as_seq).unwrap_or(&[]) {
+            collect_patterns(sub, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn yaml(text: &str) -> Node {
+        let file = SourceFile::new(FileId(0), "t.yaml".into(), text.into());
+        let mut loaded = crate::load::load(&file, &Default::default());
+        loaded.documents.remove(0).root
+    }
+
+    #[test]
+    fn conversion_follows_kubernetes_semantics() {
+        let schema = yaml(
+            r#"
+type: object
+required: [size, mode]
+properties:
+  size: {type: integer}
+  mode: {type: string, default: fast, enum: [fast, slow]}
+  port:
+    x-kubernetes-int-or-string: true
+    anyOf: [{type: integer}, {type: string}]
+  extra: {type: object, x-kubernetes-preserve-unknown-fields: true}
+  count: {type: integer, minimum: 0, exclusiveMinimum: true}
+  any:
+    anyOf: [{required: [a]}, {required: [b]}]
+    properties: {a: {type: string}}
+"#,
+        );
+        let out = convert(&schema, false, false);
+        assert_eq!(out["additionalProperties"], json!(false));
+        assert_eq!(out["required"], json!(["size"]));
+        assert_eq!(
+            out["properties"]["mode"]["enum"],
+            json!(["fast", "slow", null])
+        );
+        assert_eq!(
+            out["properties"]["port"],
+            json!({"type": ["integer", "string", "null"]})
+        );
+        assert!(
+            out["properties"]["extra"]
+                .get("additionalProperties")
+                .is_none()
+        );
+        assert_eq!(out["properties"]["count"]["exclusiveMinimum"], json!(0));
+        assert!(
+            out["properties"]["any"]["anyOf"][0]
+                .get("additionalProperties")
+                .is_none()
+        );
+        assert_eq!(
+            out["properties"]["any"]["additionalProperties"],
+            json!(false)
+        );
+    }
+
+    #[test]
+    fn structural_problems_and_bad_patterns_are_found() {
+        let schema = yaml(
+            r#"
+type: object
+properties:
+  message: {type: strign}
+  tags: {type: array}
+  name: {type: string, pattern: "a(b"}
+  ok: {type: string, pattern: "^[a-z]+$"}
+"#,
+        );
+        let problems = structural_problems(&schema, false);
+        let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "unknown type `strign` in the CRD schema",
+                "an array in a structural CRD schema must have `items`"
+            ]
+        );
+        let bad = bad_patterns(&schema);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].1, "a(b");
+    }
+}

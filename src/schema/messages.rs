@@ -1,0 +1,681 @@
+//! Validator errors in Kubernetes language, at the YAML node they are about: unknown fields at
+//! their key with a did-you-mean, wrong types with the YAML reason (an unquoted `yes`, a quoted
+//! number), missing required fields at the parent's key, one message for int-or-string fields.
+
+use super::{Segment, Target};
+use crate::checks::Context;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::object::Object;
+use crate::rules;
+use crate::tree::{Node, Value as Yaml};
+use crate::validate::did_you_mean;
+use jsonschema::JsonType;
+use jsonschema::ValidationError;
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::paths::LocationSegment;
+use serde_json::Value;
+
+struct Failure {
+    path: Vec<Segment>,
+    kind: ValidationErrorKind,
+    instance: Value,
+    text: String,
+}
+
+pub(super) fn report(
+    object: &Object<'_>,
+    errors: Vec<ValidationError<'_>>,
+    target: &Target<'_>,
+    cx: &mut Context<'_>,
+) {
+    let mut failures: Vec<Failure> = errors
+        .into_iter()
+        .map(|e| {
+            let text = e.to_string();
+            let parts = e.into_parts();
+            let path = parts
+                .instance_path
+                .segments()
+                .map(|s| match s {
+                    LocationSegment::Property(p) => Segment::Key(p.into_owned()),
+                    LocationSegment::Index(i) => Segment::Index(i),
+                })
+                .collect();
+            Failure {
+                path,
+                kind: parts.kind,
+                instance: parts.instance.into_owned(),
+                text,
+            }
+        })
+        .collect();
+    // A value of the wrong type explains everything else said about it and below it.
+    let type_paths: Vec<Vec<Segment>> = failures
+        .iter()
+        .filter(|f| matches!(f.kind, ValidationErrorKind::Type { .. }))
+        .map(|f| f.path.clone())
+        .collect();
+    failures.retain(|f| {
+        let is_type = matches!(f.kind, ValidationErrorKind::Type { .. });
+        !type_paths
+            .iter()
+            .any(|t| f.path.starts_with(t) && (f.path.len() > t.len() || !is_type))
+    });
+    // A kustomize patch is partial, and may hold patch directives.
+    let is_patch =
+        super::patches::has_directive(object.root) || crate::project::is_patch_file(&cx.file.name);
+    if is_patch {
+        failures.retain(|f| match &f.kind {
+            ValidationErrorKind::Required { .. } => false,
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                !unexpected.iter().all(|u| super::patches::is_directive(u))
+            }
+            _ => true,
+        });
+    }
+    // Missing fields: one finding per object that lacks some.
+    let mut missing: Vec<(Vec<Segment>, Vec<String>)> = Vec::new();
+    for failure in &failures {
+        if let ValidationErrorKind::Required { property } = &failure.kind {
+            // The status is written by controllers; the API server ignores it on create.
+            if failure.path.first() == Some(&Segment::Key("status".into())) {
+                continue;
+            }
+            let name = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_owned);
+            match missing.iter_mut().find(|(p, _)| *p == failure.path) {
+                Some((_, names)) => names.push(name),
+                None => missing.push((failure.path.clone(), vec![name])),
+            }
+        }
+    }
+    for (path, names) in missing {
+        report_missing(object, &path, &names, target, cx);
+    }
+    let mut seen_type_errors: Vec<Vec<Segment>> = Vec::new();
+    for failure in failures {
+        match &failure.kind {
+            ValidationErrorKind::Required { .. } => {}
+            ValidationErrorKind::AdditionalProperties { unexpected }
+            | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+                for name in unexpected {
+                    if !(is_patch && super::patches::is_directive(name)) {
+                        report_unknown(object, &failure.path, name, target, cx);
+                    }
+                }
+            }
+            ValidationErrorKind::Type { kind } => {
+                if seen_type_errors.contains(&failure.path) {
+                    continue;
+                }
+                seen_type_errors.push(failure.path.clone());
+                let expected: Vec<JsonType> = match kind {
+                    TypeKind::Single(t) => vec![*t],
+                    TypeKind::Multiple(set) => set.iter().collect(),
+                };
+                report_wrong_type(object, &failure.path, &expected, target, cx);
+            }
+            _ => report_other(object, &failure, target, cx),
+        }
+    }
+}
+
+/// The node at a path, with the key node of the entry holding it (when it is a mapping value).
+struct Located<'a> {
+    node: &'a Node,
+    key: Option<&'a Node>,
+}
+
+fn locate<'a>(root: &'a Node, path: &[Segment]) -> Located<'a> {
+    let mut here = Located {
+        node: root,
+        key: None,
+    };
+    for segment in path {
+        let next = match segment {
+            Segment::Key(k) => here
+                .node
+                .entries()
+                .iter()
+                .rev()
+                .find(|e| e.key.key_string().as_deref() == Some(k.as_str()))
+                .map(|e| Located {
+                    node: &e.value,
+                    key: Some(&e.key),
+                }),
+            Segment::Index(i) => here
+                .node
+                .as_seq()
+                .and_then(|items| items.get(*i))
+                .map(|n| Located { node: n, key: None }),
+        };
+        match next {
+            Some(next) => here = next,
+            None => break,
+        }
+    }
+    here
+}
+
+/// `spec.template.spec.containers[0].ports[1]`; map keys that are not identifiers in brackets:
+/// `metadata.labels[app.kubernetes.io/name]`.
+pub(crate) fn display_path(path: &[Segment]) -> String {
+    let mut out = String::new();
+    for segment in path {
+        match segment {
+            Segment::Key(k) if is_identifier(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Segment::Key(k) => out.push_str(&format!("[{k}]")),
+            Segment::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+fn is_identifier(k: &str) -> bool {
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$')
+}
+
+/// "DaemonSet spec", "Pod spec.containers[0]", or just "DaemonSet" at the top.
+fn in_object(kind: &str, path: &[Segment]) -> String {
+    if path.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind} {}", display_path(path))
+    }
+}
+
+/// How a field is named in a message: its key, or `args[0]` for a list item.
+fn field_name(path: &[Segment]) -> String {
+    match path.last() {
+        None => "the object".to_owned(),
+        Some(Segment::Key(k)) => k.clone(),
+        Some(Segment::Index(_)) => {
+            let start = path
+                .iter()
+                .rposition(|s| matches!(s, Segment::Key(_)))
+                .unwrap_or(0);
+            display_path(&path[start..])
+        }
+    }
+}
+
+/// The key a user writes a value under (for "quote it: key: \"value\"" help); list items
+/// have none.
+fn write_as(path: &[Segment], text: &str) -> String {
+    match path.last() {
+        Some(Segment::Key(k)) => format!("{k}: {text}"),
+        _ => text.to_owned(),
+    }
+}
+
+/// Resolves `$ref`s in the target's version set.
+fn deref<'s>(target: &Target<'s>, mut schema: &'s Value) -> &'s Value {
+    for _ in 0..32 {
+        match schema.get("$ref").and_then(Value::as_str) {
+            Some(r) => match target.set.resolve_ref(r) {
+                Some(next) => schema = next,
+                None => break,
+            },
+            None => break,
+        }
+    }
+    schema
+}
+
+/// The schema that applies at a path (following `properties`, `additionalProperties`, `items`).
+fn schema_at<'s>(target: &Target<'s>, path: &[Segment]) -> Option<&'s Value> {
+    let mut schema = deref(target, target.root);
+    for segment in path {
+        let next = match segment {
+            Segment::Key(k) => schema
+                .get("properties")
+                .and_then(|p| p.get(k))
+                .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object())),
+            Segment::Index(_) => schema.get("items"),
+        }?;
+        schema = deref(target, next);
+    }
+    Some(schema)
+}
+
+fn property_names(schema: &Value) -> Vec<&str> {
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// For a misplaced field: the child of `schema` that has a field `name` (one level too high).
+fn child_with_field<'s>(target: &Target<'s>, schema: &'s Value, name: &str) -> Option<&'s str> {
+    let properties = schema.get("properties")?.as_object()?;
+    properties.iter().find_map(|(child, sub)| {
+        let mut sub = deref(target, sub);
+        if let Some(items) = sub.get("items") {
+            sub = deref(target, items);
+        }
+        property_names(sub)
+            .contains(&name)
+            .then_some(child.as_str())
+    })
+}
+
+fn report_unknown(
+    object: &Object<'_>,
+    path: &[Segment],
+    name: &str,
+    target: &Target<'_>,
+    cx: &mut Context<'_>,
+) {
+    let parent = locate(object.root, path);
+    let Some(entry) = parent
+        .node
+        .entries()
+        .iter()
+        .rev()
+        .find(|e| e.key.key_string().as_deref() == Some(name))
+    else {
+        return;
+    };
+    let kind = target.kind;
+    let message = format!("unknown field `{name}` in {}", in_object(kind, path));
+    let schema = schema_at(target, path);
+    let allowed: Vec<&str> = schema.map(property_names).unwrap_or_default();
+    let mut full_path = path.to_vec();
+    full_path.push(Segment::Key(name.to_owned()));
+    let kubectl = format!(
+        "kubectl --validate=strict (the default) rejects it: unknown field \"{}\"",
+        display_path(&full_path)
+    );
+    let keys: Vec<&str> = full_path
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Key(k) => Some(k.as_str()),
+            Segment::Index(_) => None,
+        })
+        .collect();
+    // Where the mistake is about how the kind works, the workload rules explain it.
+    let kind_help = target
+        .builtin
+        .then(|| crate::workload::unknown_field_help(object.group(), kind, &keys))
+        .flatten();
+    let help = if let Some(help) = kind_help {
+        help.to_owned()
+    } else if let Some(suggestion) = did_you_mean(name, allowed.iter().copied()) {
+        if suggestion.eq_ignore_ascii_case(name) {
+            format!("did you mean `{suggestion}`? Field names are case-sensitive")
+        } else {
+            format!("did you mean `{suggestion}`?")
+        }
+    } else if let Some(child) = schema.and_then(|s| child_with_field(target, s, name)) {
+        format!("`{name}` is a field of `{child}`: indent it under `{child}:`")
+    } else if let Some(up) = path
+        .iter()
+        .rposition(|s| matches!(s, Segment::Key(_)))
+        .filter(|_| !path.is_empty())
+        .and_then(|i| {
+            let above = &path[..i];
+            schema_at(target, above)
+                .filter(|s| property_names(s).contains(&name))
+                .map(|_| above)
+        })
+    {
+        let place = if up.is_empty() {
+            "the top level of the object".to_owned()
+        } else {
+            format!("`{}`", display_path(up))
+        };
+        format!("`{name}` is a field of {place}: check its indentation")
+    } else if !allowed.is_empty() && allowed.len() <= 12 {
+        format!("the fields here are: {}", allowed.join(", "))
+    } else {
+        kubectl
+    };
+    let mut diagnostic =
+        Diagnostic::new(&rules::unknown_field::RULE, cx.loc(entry.key.span), message)
+            .with_label("unknown field")
+            .with_help(help);
+    if !cx.options.strict {
+        diagnostic.severity = Severity::Warning;
+    }
+    cx.report(diagnostic);
+}
+
+fn report_missing(
+    object: &Object<'_>,
+    path: &[Segment],
+    names: &[String],
+    target: &Target<'_>,
+    cx: &mut Context<'_>,
+) {
+    let here = locate(object.root, path);
+    // The key of the object that lacks the fields; a list item or the whole object when it has
+    // none (the spans the workload rules use, so one missing field is one finding).
+    let span = match here.key {
+        Some(key) => key.span,
+        None => here.node.span,
+    };
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    let (fields, list) = match quoted.as_slice() {
+        [one] => ("field", one.clone()),
+        [init @ .., last] => ("fields", format!("{} and {last}", init.join(", "))),
+        [] => return,
+    };
+    let message = format!(
+        "missing required {fields} {list} in {}",
+        in_object(target.kind, path)
+    );
+    let where_ = if path.is_empty() {
+        "at the top level".to_owned()
+    } else {
+        format!("under `{}`", display_path(path))
+    };
+    let mut help = format!("add {list} {where_}");
+    if target.builtin
+        && names.iter().any(|n| n == "selector")
+        && path == [Segment::Key("spec".into())]
+    {
+        help.push_str(
+            "; apps/v1 workloads need `selector.matchLabels` matching the pod template's labels",
+        );
+    }
+    cx.report(
+        Diagnostic::new(&rules::missing_required_field::RULE, cx.loc(span), message)
+            .with_label(format!("{list} missing here"))
+            .with_help(help),
+    );
+}
+
+fn type_word(t: JsonType) -> &'static str {
+    match t {
+        JsonType::Object => "a mapping",
+        JsonType::Array => "a list",
+        JsonType::String => "a string",
+        JsonType::Integer => "an integer",
+        JsonType::Number => "a number",
+        JsonType::Boolean => "a boolean (true or false)",
+        JsonType::Null => "null",
+    }
+}
+
+fn expected_words(expected: &[JsonType]) -> String {
+    let has = |t| expected.contains(&t);
+    let non_null: Vec<JsonType> = expected
+        .iter()
+        .copied()
+        .filter(|t| *t != JsonType::Null)
+        .collect();
+    if has(JsonType::Integer) && has(JsonType::String) && non_null.len() == 2 {
+        return "an integer or a string".to_owned();
+    }
+    if has(JsonType::Number) && has(JsonType::String) && non_null.len() == 2 {
+        return "a quantity (a number, or a string such as 500m or 1Gi)".to_owned();
+    }
+    let words: Vec<&str> = non_null.iter().map(|t| type_word(*t)).collect();
+    match words.as_slice() {
+        [] => "null".to_owned(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn looks_numeric(s: &str) -> bool {
+    let s = s.trim();
+    !s.is_empty()
+        && s.parse::<f64>().is_ok()
+        && !s.eq_ignore_ascii_case("nan")
+        && !s.to_ascii_lowercase().contains("inf")
+}
+
+fn report_wrong_type(
+    object: &Object<'_>,
+    path: &[Segment],
+    expected: &[JsonType],
+    target: &Target<'_>,
+    cx: &mut Context<'_>,
+) {
+    let here = locate(object.root, path);
+    let node = here.node;
+    let text = cx.text(node.span).to_owned();
+    let field = field_name(path);
+    let wants = |t| expected.contains(&t);
+    let wants_string = wants(JsonType::String);
+    let wants_number = wants(JsonType::Integer) || wants(JsonType::Number);
+    let expected_text = expected_words(expected);
+    let plain = !node.style.is_quoted();
+    let read_as = match &node.value {
+        Yaml::Bool(b) => format!("the boolean {b}"),
+        Yaml::Int(_) | Yaml::Float(_) => "a number".to_owned(),
+        _ => node.a_type_name(),
+    };
+    let is_configmap_data = target.builtin
+        && target.kind == "ConfigMap"
+        && object.group().is_empty()
+        && path.len() == 2
+        && path[0] == Segment::Key("data".into());
+    let scalar_not_string = matches!(node.value, Yaml::Bool(_) | Yaml::Int(_) | Yaml::Float(_));
+    let (message, label, help) = if wants_string && scalar_not_string && plain {
+        let quoted = write_as(path, &format!("\"{text}\""));
+        let message = if is_configmap_data {
+            let what = if matches!(node.value, Yaml::Bool(_)) {
+                format!("unquoted `{text}` is read as {read_as}")
+            } else {
+                format!("`{text}` is a number")
+            };
+            format!("{what}, but ConfigMap data values must be strings")
+        } else if wants_number {
+            format!(
+                "`{field}` must be {expected_text}, but unquoted `{text}` is read as {read_as} by Kubernetes"
+            )
+        } else {
+            format!(
+                "`{field}` must be a string, but unquoted `{text}` is read as {read_as} by Kubernetes"
+            )
+        };
+        (
+            message,
+            format!("read as {read_as}"),
+            format!("quote it: {quoted}"),
+        )
+    } else if wants_number
+        && !wants_string
+        && node.style.is_quoted()
+        && node.as_str().is_some_and(looks_numeric)
+    {
+        let bare = node.as_str().unwrap_or_default().trim();
+        (
+            format!("`{field}` must be {expected_text}, but `{text}` is quoted, so it is a string"),
+            "a string, not a number".to_owned(),
+            format!("remove the quotes: {}", write_as(path, bare)),
+        )
+    } else if wants(JsonType::Integer)
+        && !wants(JsonType::Number)
+        && matches!(node.value, Yaml::Float(_))
+    {
+        (
+            format!("`{field}` must be {expected_text}, but `{text}` has a fractional part"),
+            "not a whole number".to_owned(),
+            "write a whole number".to_owned(),
+        )
+    } else {
+        let actual = match &node.value {
+            Yaml::Str(_) if plain => format!("`{text}` is a string"),
+            Yaml::Bool(_) | Yaml::Int(_) | Yaml::Float(_) => {
+                format!("`{text}` is {read_as}")
+            }
+            _ => format!("this is {read_as}"),
+        };
+        let help = if wants(JsonType::Array) && node.is_map() {
+            "write the items of a list on lines starting with `- `".to_owned()
+        } else if wants(JsonType::Object) && matches!(node.value, Yaml::Seq(_)) {
+            "write `key: value` pairs, without the leading `- `".to_owned()
+        } else if wants(JsonType::Integer) && wants_string {
+            format!("write a number or a name, e.g. {}", write_as(path, "8080"))
+        } else {
+            format!("write {expected_text} here")
+        };
+        (
+            format!("`{field}` must be {expected_text}, but {actual}"),
+            format!("expected {expected_text}"),
+            help,
+        )
+    };
+    let mut diagnostic = Diagnostic::new(&rules::wrong_type::RULE, cx.loc(node.span), message)
+        .with_label(label)
+        .with_help(help);
+    if let (Some(key), true) = (here.key, node.span.start == node.span.end) {
+        // An empty value: point at its key.
+        diagnostic.primary.location = cx.loc(key.span);
+    }
+    cx.report(diagnostic);
+}
+
+fn show(value: &Value) -> String {
+    let s = value.to_string();
+    if s.chars().count() > 60 {
+        let cut: String = s.chars().take(57).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
+
+fn report_other(object: &Object<'_>, failure: &Failure, target: &Target<'_>, cx: &mut Context<'_>) {
+    let path = &failure.path;
+    let here = locate(object.root, path);
+    let field = format!("`{}`", field_name(path));
+    let value = show(&failure.instance);
+    let mut help: Option<String> = None;
+    let message = match &failure.kind {
+        ValidationErrorKind::Enum { options } => {
+            let options: Vec<&Value> = options
+                .as_array()
+                .map(|a| a.iter().filter(|v| !v.is_null()).collect())
+                .unwrap_or_default();
+            if let Some(s) = failure.instance.as_str() {
+                let strings = options.iter().filter_map(|o| o.as_str());
+                if let Some(similar) = did_you_mean(s, strings) {
+                    help = Some(format!(
+                        "did you mean \"{similar}\"? Values are case-sensitive"
+                    ));
+                }
+            }
+            let shown: Vec<String> = options.iter().take(12).map(|o| o.to_string()).collect();
+            let more = if options.len() > 12 { ", ..." } else { "" };
+            format!(
+                "{field} must be one of {}{more}, but it is {value}",
+                shown.join(", ")
+            )
+        }
+        ValidationErrorKind::Constant { expected_value } => {
+            format!(
+                "{field} must be {}, but it is {value}",
+                show(expected_value)
+            )
+        }
+        ValidationErrorKind::Minimum { limit } => {
+            format!("{field} must be at least {limit}, but it is {value}")
+        }
+        ValidationErrorKind::Maximum { limit } => {
+            format!("{field} must be at most {limit}, but it is {value}")
+        }
+        ValidationErrorKind::ExclusiveMinimum { limit } => {
+            format!("{field} must be greater than {limit}, but it is {value}")
+        }
+        ValidationErrorKind::ExclusiveMaximum { limit } => {
+            format!("{field} must be less than {limit}, but it is {value}")
+        }
+        ValidationErrorKind::MinLength { limit } => {
+            format!("{field} must be at least {limit} characters long, but it is {value}")
+        }
+        ValidationErrorKind::MaxLength { limit } => {
+            format!("{field} must be at most {limit} characters long")
+        }
+        ValidationErrorKind::MinItems { limit } => {
+            format!("{field} must have at least {limit} item(s)")
+        }
+        ValidationErrorKind::MaxItems { limit } => {
+            format!("{field} must have at most {limit} item(s)")
+        }
+        ValidationErrorKind::MinProperties { limit } => {
+            format!("{field} must have at least {limit} entr(ies)")
+        }
+        ValidationErrorKind::MaxProperties { limit } => {
+            format!("{field} must have at most {limit} entr(ies)")
+        }
+        ValidationErrorKind::Pattern { pattern } => {
+            format!("{field} must match the pattern `{pattern}`, but it is {value}")
+        }
+        ValidationErrorKind::MultipleOf { multiple_of } => {
+            format!("{field} must be a multiple of {multiple_of}, but it is {value}")
+        }
+        ValidationErrorKind::UniqueItems => format!("the items of {field} must be unique"),
+        ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
+            help = Some(failure.text.clone());
+            format!("{field} matches none of the forms its schema allows")
+        }
+        ValidationErrorKind::OneOfMultipleValid { .. } => {
+            help = Some(failure.text.clone());
+            format!(
+                "{field} matches more than one of the forms its schema allows; exactly one must match"
+            )
+        }
+        ValidationErrorKind::Not { .. } => format!("{field} has a value its schema forbids"),
+        ValidationErrorKind::FalseSchema => format!("{field} is not allowed here"),
+        ValidationErrorKind::Format { format } => {
+            format!("{field} is not a valid {format}: {value}")
+        }
+        _ => format!("{field}: {}", failure.text),
+    };
+    let parent = &path[..path.len().saturating_sub(1)];
+    let message = format!("{message} (in {})", in_object(target.kind, parent));
+    let mut diagnostic = Diagnostic::new(
+        &rules::schema_violation::RULE,
+        cx.loc(here.node.span),
+        message,
+    )
+    .with_label("invalid value");
+    if here.node.span.start == here.node.span.end
+        && let Some(key) = here.key
+    {
+        diagnostic.primary.location = cx.loc(key.span);
+    }
+    if let Some(help) = help {
+        diagnostic = diagnostic.with_help(help);
+    }
+    cx.report(diagnostic);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_read_like_kubernetes_field_paths() {
+        let path = vec![
+            Segment::Key("spec".into()),
+            Segment::Key("containers".into()),
+            Segment::Index(0),
+            Segment::Key("ports".into()),
+        ];
+        assert_eq!(display_path(&path), "spec.containers[0].ports");
+        assert_eq!(
+            display_path(&[
+                Segment::Key("metadata".into()),
+                Segment::Key("labels".into()),
+                Segment::Key("app.kubernetes.io/name".into())
+            ]),
+            "metadata.labels[app.kubernetes.io/name]"
+        );
+        assert_eq!(field_name(&path[..3]), "containers[0]");
+        assert_eq!(in_object("Pod", &[]), "Pod");
+    }
+}

@@ -1,0 +1,330 @@
+//! Schema validation: every object is checked against the embedded schema of its apiVersion and
+//! kind for the target Kubernetes release ([`catalog`]), or against its CRD ([`crd`]); removed,
+//! deprecated and unknown apiVersions are reported from the same data ([`apis`]). Each error of
+//! the validator is mapped back to the YAML node at its instance path and put in Kubernetes terms
+//! ([`messages`]).
+
+pub mod apis;
+pub mod catalog;
+pub mod crd;
+mod messages;
+pub mod patches;
+
+use crate::checks::Context;
+use crate::diagnostics::{Diagnostic, Rule};
+use crate::object::Object;
+use crate::rules;
+use crate::tree::{Node, Span};
+use apis::Lifecycle;
+use catalog::{VersionSet, catalog};
+use serde_json::Value;
+
+/// The rules whose findings come from the validator. When one of them and a more specific rule
+/// report the same node, the specific finding is kept ([`crate::checks`]).
+pub fn is_validator_rule(rule: &Rule) -> bool {
+    [
+        &rules::unknown_field::RULE,
+        &rules::wrong_type::RULE,
+        &rules::missing_required_field::RULE,
+        &rules::schema_violation::RULE,
+    ]
+    .contains(&rule)
+}
+
+/// A segment of an instance path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// What the object is validated against.
+pub(crate) struct Target<'s> {
+    pub set: &'s VersionSet,
+    /// The (normalized) schema of the object's root; `$ref`s resolve in `set`.
+    pub root: &'s Value,
+    pub kind: &'s str,
+    /// Kubernetes' own kinds get help texts that only hold for them.
+    pub builtin: bool,
+}
+
+/// Loads the embedded schemas and builds the schema set of a release ahead of the first object
+/// (the pipeline does it while the CRD pre-pass runs).
+pub fn prepare(version: crate::KubeVersion) {
+    let catalog = catalog();
+    if let Some(i) = catalog.index_of(version) {
+        catalog.version_set(i);
+    }
+}
+
+/// Checks one object: its apiVersion against the target release, then its content against the
+/// schema.
+pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
+    let (Some(api_version), Some(kind)) = (object.api_version, object.kind) else {
+        return;
+    };
+    if api_version.trim().is_empty() || kind.trim().is_empty() {
+        return; // missing-kind-or-api-version
+    }
+    let catalog = catalog();
+    let Some(target) = catalog.index_of(cx.options.kubernetes_version) else {
+        return;
+    };
+    let version = catalog.versions[target];
+    let api_node = object.root.get("apiVersion").expect("the object has one");
+    let kind_node = object.root.get("kind").expect("the object has one");
+    if !apis::is_builtin_group(catalog, object.group()) {
+        return check_custom(object, api_version, kind, target, api_node, cx);
+    }
+    match apis::lifecycle(catalog, target, api_version, kind) {
+        Lifecycle::Served { def, deprecation } => {
+            if let Some(d) = deprecation {
+                let mut message = match (d.removed_in, d.since) {
+                    (Some(removed), _) => format!(
+                        "{api_version} {kind} is deprecated: Kubernetes {removed} no longer serves it"
+                    ),
+                    (None, Some(since)) => {
+                        format!("{api_version} {kind} is deprecated since Kubernetes {since}")
+                    }
+                    (None, None) => format!("{api_version} {kind} is deprecated"),
+                };
+                let help = match &d.instead {
+                    Some(instead) if instead.contains(' ') => format!("use {instead}"),
+                    Some(instead) => {
+                        message.push_str(&format!("; use {instead}"));
+                        format!(
+                            "change `apiVersion` to {instead} (check the fields that changed between the versions)"
+                        )
+                    }
+                    None => "plan to stop using it".to_owned(),
+                };
+                cx.report(
+                    Diagnostic::new(
+                        &rules::deprecated_api_version::RULE,
+                        cx.loc(api_node.span),
+                        message,
+                    )
+                    .with_label("deprecated API version")
+                    .with_help(help),
+                );
+            }
+            let set = catalog.version_set(target);
+            if let (Ok(validator), Some(root)) = (set.validator(def), set.def(def)) {
+                let target = Target {
+                    set: &set,
+                    root,
+                    kind,
+                    builtin: true,
+                };
+                validate(object, &validator, &target, cx);
+            }
+            if crd::is_crd(object) {
+                check_crd_schemas(object, cx);
+            }
+        }
+        Lifecycle::Removed {
+            removed_in,
+            replacement,
+            note,
+        } => {
+            let mut message =
+                format!("{api_version} {kind} was removed in Kubernetes {removed_in}");
+            let help = match (&replacement, note) {
+                (Some(r), _) => {
+                    message.push_str(&format!("; use {r}"));
+                    format!(
+                        "Kubernetes {version} does not serve {api_version} (kubectl: no matches for kind \"{kind}\" in version \"{api_version}\"); change `apiVersion` to {r} and check the fields that changed between the versions"
+                    )
+                }
+                (None, Some(note)) => note.to_owned(),
+                (None, None) => format!("Kubernetes {version} serves no {kind}"),
+            };
+            cx.report(
+                Diagnostic::new(
+                    &rules::removed_api_version::RULE,
+                    cx.loc(api_node.span),
+                    message,
+                )
+                .with_label(format!("not served by Kubernetes {version}"))
+                .with_help(help),
+            );
+        }
+        Lifecycle::NotYet { since, instead } => {
+            let message = format!(
+                "Kubernetes {version} does not serve {api_version} {kind} yet: it was added in {since}"
+            );
+            let help = match instead {
+                Some(i) => format!(
+                    "use {i}, which Kubernetes {version} serves, or target a newer release with --kubernetes-version"
+                ),
+                None => "target a newer release with --kubernetes-version".to_owned(),
+            };
+            cx.report(
+                Diagnostic::new(&rules::unknown_kind::RULE, cx.loc(api_node.span), message)
+                    .with_label(format!("not served by Kubernetes {version}"))
+                    .with_help(help),
+            );
+        }
+        Lifecycle::Unknown {
+            served_as,
+            similar_kind,
+        } => {
+            let (span, message, help) = if let Some(first) = served_as.first() {
+                (
+                    api_node.span,
+                    format!("Kubernetes has no {kind} in {api_version}; use {first}"),
+                    format!("{kind} is served as {}", served_as.join(", ")),
+                )
+            } else if let Some(similar) = similar_kind {
+                (
+                    kind_node.span,
+                    format!(
+                        "Kubernetes has no kind `{kind}` in {api_version}; did you mean `{similar}`?"
+                    ),
+                    "kinds are case-sensitive CamelCase names".to_owned(),
+                )
+            } else {
+                (
+                    kind_node.span,
+                    format!("Kubernetes {version} has no kind `{kind}` in {api_version}"),
+                    "check the spelling of `kind` and `apiVersion`; `kubectl api-resources` lists what a cluster serves".to_owned(),
+                )
+            };
+            cx.report(
+                Diagnostic::new(&rules::unknown_kind::RULE, cx.loc(span), message)
+                    .with_label("unknown to Kubernetes")
+                    .with_help(help),
+            );
+        }
+    }
+}
+
+/// A custom resource: validated against its CRD, or a `no-schema` warning.
+fn check_custom(
+    object: &Object<'_>,
+    api_version: &str,
+    kind: &str,
+    target: usize,
+    api_node: &Node,
+    cx: &mut Context<'_>,
+) {
+    let crds = cx.crds;
+    let Some(found) = crds.get(api_version, kind) else {
+        let (message, help) = match crds.served_versions(object.group(), kind) {
+            Some((served, name)) => (
+                format!(
+                    "no schema for {api_version} {kind}: its CRD {name} does not serve {}",
+                    object.version()
+                ),
+                format!(
+                    "the CRD serves {}; change `apiVersion`, or pass the CRD that serves this version with --crd",
+                    served.join(", ")
+                ),
+            ),
+            None => (
+                format!("no schema for {api_version} {kind}; pass its CRD with --crd"),
+                "the object was not validated: kubevet reads CustomResourceDefinitions from the checked paths and from --crd FILE|DIR".to_owned(),
+            ),
+        };
+        cx.report(
+            Diagnostic::new(&rules::no_schema::RULE, cx.loc(api_node.span), message)
+                .with_label("not validated")
+                .with_help(help),
+        );
+        return;
+    };
+    let set = catalog().version_set(target);
+    // No schema in the CRD: anything goes. A broken one is reported at the CRD.
+    let Some(compiled) = found.compiled(&set) else {
+        return;
+    };
+    let validator = match &compiled.validator {
+        Ok(validator) => validator,
+        Err(error) => {
+            // Checked paths report a broken CRD at the CRD; say why this object is not
+            // validated when the CRD came from --crd or fails only to compile.
+            if found.file() != Some(cx.file.id) {
+                cx.report(
+                    Diagnostic::new(
+                        &rules::no_schema::RULE,
+                        cx.loc(api_node.span),
+                        format!(
+                            "{api_version} {kind} is not validated: the schema of its CRD {} is invalid",
+                            found.crd_name
+                        ),
+                    )
+                    .with_label("not validated")
+                    .with_help(error.clone()),
+                );
+            }
+            return;
+        }
+    };
+    let target = Target {
+        set: &set,
+        root: &compiled.schema,
+        kind,
+        builtin: false,
+    };
+    validate(object, validator, &target, cx);
+}
+
+/// `invalid-crd-schema`: the schemas of a CRD object, checked as the API server checks them
+/// (structural, valid patterns).
+fn check_crd_schemas(object: &Object<'_>, cx: &mut Context<'_>) {
+    let Some(definition) = crd::definition(object) else {
+        return;
+    };
+    let mut seen: Vec<Span> = Vec::new();
+    for version in &definition.versions {
+        let Some(entry) = version.schema else {
+            continue;
+        };
+        if seen.contains(&entry.value.span) {
+            continue;
+        }
+        seen.push(entry.value.span);
+        let mut problems = crd::structural_problems(&entry.value, definition.legacy);
+        for (span, pattern, error) in crd::bad_patterns(&entry.value) {
+            problems.push(crd::Problem {
+                span,
+                message: format!("`{pattern}` is not a valid regular expression"),
+                help: Some(error),
+            });
+        }
+        for problem in problems {
+            let mut d = Diagnostic::new(
+                &rules::invalid_crd_schema::RULE,
+                cx.loc(problem.span),
+                format!(
+                    "{} (CRD {}, version {})",
+                    problem.message, definition.name, version.name
+                ),
+            )
+            .with_label("invalid schema")
+            .with_secondary(
+                cx.loc(entry.key.span),
+                "custom resources are not validated against this schema",
+            );
+            if let Some(help) = problem.help {
+                d = d.with_help(help);
+            }
+            cx.report(d);
+        }
+    }
+}
+
+/// Runs a validator on an object and reports its errors at their YAML nodes.
+fn validate(
+    object: &Object<'_>,
+    validator: &jsonschema::Validator,
+    target: &Target<'_>,
+    cx: &mut Context<'_>,
+) {
+    let instance = object.root.to_json();
+    let errors: Vec<_> = validator.iter_errors(&instance).collect();
+    if errors.is_empty() {
+        return;
+    }
+    messages::report(object, errors, target, cx);
+}
