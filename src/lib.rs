@@ -316,50 +316,49 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
     }
 
     // CRDs must be known before any custom resource is validated: a parallel pre-pass loads the
-    // files that mention `CustomResourceDefinition` (kept for the main pass), context files
-    // included, plus `--crd`. The schema set of the target release is built meanwhile.
-    let (work, _) = rayon::join(
-        || -> Vec<(FileId, Work)> {
-            jobs.into_par_iter()
-                .enumerate()
-                .map(|(i, job)| {
-                    let id = FileId(i as u32);
-                    let work = match job {
-                        Job::Found(found) => {
-                            let preloaded = preload(id, &found, options);
-                            Work::Found(found, preloaded)
-                        }
-                        Job::Stream { name, bytes } => {
-                            Work::Stream(decode(id, name, bytes).map(|file| {
-                                let loaded = Arc::new(load::load(&file, &options.limits));
-                                Preloaded { file, loaded }
-                            }))
-                        }
-                        Job::Context(path) => {
-                            let preloaded = preload(id, &Found::File(path.clone()), options);
-                            Work::Context(path, preloaded)
-                        }
-                    };
-                    (id, work)
-                })
-                .collect()
+    // files that mention `CustomResourceDefinition` (kept for the main pass), plus `--crd`. With
+    // context, the given files are all loaded first, and the context only if one of them has an
+    // object or a kustomization a whole-repo finding could involve (a hook is often passed only
+    // CI configs and Helm values); its CRDs count then too. The schema set of the target
+    // release is built meanwhile.
+    let (given, context): (Vec<_>, Vec<_>) = jobs
+        .into_iter()
+        .enumerate()
+        .map(|(i, job)| (FileId(i as u32), job))
+        .partition(|(_, job)| !matches!(job, Job::Context(_)));
+    let ((given, context, needs_context), _) = rayon::join(
+        || {
+            let given: Vec<(FileId, Work)> = given
+                .into_par_iter()
+                .map(|(id, job)| (id, prepare(id, job, with_context, options)))
+                .collect();
+            let needs_context = with_context && given.iter().any(|(_, w)| involvable(w));
+            let context: Vec<(FileId, Work)> = if needs_context {
+                context
+                    .into_par_iter()
+                    .map(|(id, job)| (id, prepare(id, job, false, options)))
+                    .collect()
+            } else {
+                context
+                    .into_iter()
+                    .map(|(id, job)| match job {
+                        Job::Context(path) => (id, Work::Context(path, None)),
+                        _ => unreachable!("partitioned"),
+                    })
+                    .collect()
+            };
+            (given, context, needs_context)
         },
         || schema::prepare(options.kubernetes_version),
     );
     let mut crds = Crds::default();
-    for (_, w) in &work {
+    for (_, w) in given.iter().chain(&context) {
         if let Work::Found(_, Some(p)) | Work::Stream(Ok(p)) | Work::Context(_, Some(p)) = w {
             crds.add_file(p.file.id, &p.loaded, options.kubernetes_version);
         }
     }
     crds.merge(collect_crds(&crd_files, options));
 
-    // The files asked about first; the context only if one of them has an object or a
-    // kustomization a whole-repo finding could involve (a hook is often passed only CI
-    // configs and Helm values).
-    let (context, given): (Vec<_>, Vec<_>) = work
-        .into_iter()
-        .partition(|(_, w)| matches!(w, Work::Context(..)));
     let mut outcomes: Vec<(FileId, FileResult)> = given
         .into_par_iter()
         .map(|(id, w)| {
@@ -373,9 +372,6 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
             (id, outcome)
         })
         .collect();
-    let needs_context = outcomes
-        .iter()
-        .any(|(_, o)| !o.objects.is_empty() || o.kustomization.is_some());
     outcomes.par_extend(context.into_par_iter().map(|(id, w)| {
         let Work::Context(path, preloaded) = w else {
             unreachable!("partitioned");
@@ -414,6 +410,54 @@ impl Naming {
             Naming::Absolute => absolute,
         }
     }
+}
+
+/// The pre-pass for one job: stdin is decoded and loaded; a file is loaded if it mentions
+/// `CustomResourceDefinition`, or always with `load_all` (the few files a hook passes).
+fn prepare(id: FileId, job: Job, load_all: bool, options: &Options) -> Work {
+    match job {
+        Job::Found(found) => {
+            let preloaded = if load_all {
+                preload_any(id, &found, options)
+            } else {
+                preload(id, &found, options)
+            };
+            Work::Found(found, preloaded)
+        }
+        Job::Stream { name, bytes } => Work::Stream(decode(id, name, bytes).map(|file| {
+            let loaded = Arc::new(load::load(&file, &options.limits));
+            Preloaded { file, loaded }
+        })),
+        Job::Context(path) => {
+            let preloaded = preload(id, &Found::File(path.clone()), options);
+            Work::Context(path, preloaded)
+        }
+    }
+}
+
+/// Whether a given file has anything a whole-repo finding could involve: an object, or a
+/// kustomization. (A file that could not be read has neither.)
+fn involvable(work: &Work) -> bool {
+    let p = match work {
+        Work::Found(_, Some(p)) | Work::Stream(Ok(p)) => p,
+        _ => return false,
+    };
+    kustomize::is_kustomization_file(Path::new(&p.file.name))
+        || p.loaded
+            .documents
+            .iter()
+            .any(|d| !object::objects_of(&d.root, d.index).is_empty())
+}
+
+/// Reads and loads a file, whatever it holds.
+fn preload_any(id: FileId, found: &Found, options: &Options) -> Option<Preloaded> {
+    let Found::File(path) = found else {
+        return None;
+    };
+    let bytes = read_file(path, options).ok()?;
+    let file = decode(id, found.path().display().to_string(), bytes).ok()?;
+    let loaded = Arc::new(load::load(&file, &options.limits));
+    Some(Preloaded { file, loaded })
 }
 
 /// A file the CRD pre-pass has already read and loaded.
