@@ -63,6 +63,7 @@ pub struct Catalog {
     definitions: HashMap<&'static str, Vec<(VersionMask, &'static RawValue)>>,
     pub kinds: Vec<KindEntry>,
     by_key: HashMap<(String, String), usize>,
+    groups: std::collections::HashSet<String>,
     sets: Vec<OnceLock<Arc<VersionSet>>>,
 }
 
@@ -144,12 +145,14 @@ impl Catalog {
             .map(|(i, k)| ((k.api_version.clone(), k.kind.clone()), i))
             .collect();
         let sets = versions.iter().map(|_| OnceLock::new()).collect();
+        let groups = kinds.iter().map(|k| k.group().to_owned()).collect();
         Ok(Catalog {
             source: raw.source,
             versions,
             definitions,
             kinds,
             by_key,
+            groups,
             sets,
         })
     }
@@ -170,7 +173,7 @@ impl Catalog {
 
     /// Whether `group` is an API group of Kubernetes itself (in any embedded version).
     pub fn is_builtin_group(&self, group: &str) -> bool {
-        self.kinds.iter().any(|k| k.group() == group)
+        self.groups.contains(group)
     }
 
     /// The schemas of one version (built on first use).
@@ -304,6 +307,7 @@ impl VersionSet {
         jsonschema::options()
             .with_draft(Draft::Draft202012)
             .with_registry(&self.registry)
+            .with_keyword(super::crd::LIST_MAP_KEYWORD, super::crd::list_map_keyword)
             .build(schema)
             .map_err(|e| e.to_string())
     }

@@ -21,6 +21,81 @@ use std::sync::{Arc, OnceLock};
 const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 const TYPES: &[&str] = &["object", "array", "string", "integer", "number", "boolean"];
 
+/// The keyword that checks `x-kubernetes-list-type: map` (the API server rejects custom
+/// resources with two items of the same key, after defaulting the key fields). Its value:
+/// `{"keys": [...], "defaults": {key: default}}`. The error message is JSON:
+/// `{"index": i, "first": j, "key": {...}}`.
+pub const LIST_MAP_KEYWORD: &str = "x-kubevet-list-map";
+
+struct ListMap {
+    keys: Vec<String>,
+    defaults: Map<String, Value>,
+}
+
+impl ListMap {
+    /// The first item whose key an earlier item has, with that earlier item and the key.
+    fn duplicate(&self, instance: &Value) -> Option<(usize, usize, Value)> {
+        let items = instance.as_array()?;
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, item) in items.iter().enumerate() {
+            let Some(fields) = item.as_object() else {
+                continue;
+            };
+            let key: Map<String, Value> = self
+                .keys
+                .iter()
+                .map(|k| {
+                    let v = fields.get(k).or_else(|| self.defaults.get(k));
+                    (k.clone(), v.cloned().unwrap_or(Value::Null))
+                })
+                .collect();
+            let key = Value::Object(key);
+            match seen.entry(key.to_string()) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    return Some((i, *first.get(), key));
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(i);
+                }
+            }
+        }
+        None
+    }
+}
+
+impl<'i> jsonschema::Keyword<'i> for ListMap {
+    fn validate(&self, instance: &'i Value) -> Result<(), jsonschema::ValidationError<'i>> {
+        match self.duplicate(instance) {
+            Some((index, first, key)) => Err(jsonschema::ValidationError::custom(
+                json!({"index": index, "first": first, "key": key}).to_string(),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn is_valid(&self, instance: &'i Value) -> bool {
+        self.duplicate(instance).is_none()
+    }
+}
+
+/// Builds the [`LIST_MAP_KEYWORD`] validator (registered by [`VersionSet::build`]).
+pub fn list_map_keyword<'a>(
+    _parent: &'a Map<String, Value>,
+    value: &'a Value,
+    _location: jsonschema::paths::Location,
+) -> Result<Box<dyn for<'i> jsonschema::Keyword<'i>>, jsonschema::ValidationError<'a>> {
+    let keys = value["keys"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let defaults = value["defaults"].as_object().cloned().unwrap_or_default();
+    Ok(Box::new(ListMap { keys, defaults }))
+}
+
 /// Where a CRD's schema is: the loaded file that holds it (shared with the main pass), which
 /// object of which document, and which version. Converted and compiled on first use only, so
 /// CRDs whose custom resources are not among the checked files cost no more than their parse.
@@ -549,6 +624,34 @@ fn convert(node: &Node, preserve_all: bool, junctor: bool) -> Value {
     }
     if let Some(items) = node.get("items").filter(|i| i.is_map()) {
         out.insert("items".into(), convert(items, preserve_all, junctor));
+        match node.get("x-kubernetes-list-type").and_then(Node::as_str) {
+            Some("set") if !junctor => {
+                out.insert("uniqueItems".into(), Value::Bool(true));
+            }
+            Some("map") if !junctor => {
+                let keys: Vec<&str> = node
+                    .get("x-kubernetes-list-map-keys")
+                    .and_then(Node::as_seq)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .collect();
+                let defaults: Map<String, Value> = keys
+                    .iter()
+                    .filter_map(|k| {
+                        let default = items.get("properties")?.get(k)?.get("default")?;
+                        Some(((*k).to_owned(), default.to_json()))
+                    })
+                    .collect();
+                if !keys.is_empty() {
+                    out.insert(
+                        LIST_MAP_KEYWORD.into(),
+                        json!({"keys": keys, "defaults": defaults}),
+                    );
+                }
+            }
+            _ => {}
+        }
     }
     if let Some(required) = node.get("required").and_then(Node::as_seq) {
         // A required field with a default is filled in before validation.
