@@ -13,6 +13,9 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::sync::{Arc, Mutex, OnceLock};
 
+/// Decompressed with `ruzstd` (pure Rust) rather than the `zstd` crate: on the 2-core build
+/// machine zstd-sys's C build took 64 s (release) against 2 s for ruzstd, while decompressing
+/// this file takes 0.9–3 ms against 0.5–1.8 ms, both small next to parsing the JSON.
 static EMBEDDED: &[u8] = include_bytes!("../../schemas/kubernetes.json.zst");
 
 /// Where a version's `$defs` document lives in the registry. Never fetched: `.invalid` is a
