@@ -1,5 +1,7 @@
 //! Measures kubevet on a corpus: wall time, CPU time, documents/s, MB/s and peak RSS for
-//! (a) discovery + YAML loading only, (b) the full `kubevet check`, (c) one small file end to end.
+//! (a) discovery + YAML loading only, (b) the full `kubevet check`, (c) one small file end to end
+//! (on its own, `--no-context`), (d) one file of the corpus with the corpus indexed as context
+//! (what a pre-commit hook pays).
 //!
 //! ```sh
 //! cargo build --release && cargo run --release --example gen-corpus -- /tmp/corpus --files 2000
@@ -143,7 +145,21 @@ fn main() {
     let mut full: Vec<Sample> = (0..runs).map(|_| measure(&kubevet, &full_args).0).collect();
     let small_str = small.to_str().expect("UTF-8 path");
     let mut one: Vec<Sample> = (0..runs.max(15))
-        .map(|_| measure(&kubevet, &["check", small_str]).0)
+        .map(|_| measure(&kubevet, &["check", "--no-context", small_str]).0)
+        .collect();
+    // The corpus's first file, checked with the corpus as context.
+    let first = kubevet::discover::discover(std::slice::from_ref(&dir))
+        .expect("corpus exists")
+        .into_iter()
+        .find_map(|f| match f {
+            kubevet::discover::Found::File(path) => Some(path),
+            _ => None,
+        })
+        .expect("a file in the corpus");
+    let first_str = first.to_str().expect("UTF-8 path");
+    let context_args = ["check", "-q", "--context", dir_str, first_str];
+    let mut in_context: Vec<Sample> = (0..runs)
+        .map(|_| measure(&kubevet, &context_args).0)
         .collect();
 
     let (documents, bytes) = counts;
@@ -165,6 +181,12 @@ fn main() {
         median(&mut one),
         0,
         0,
+    );
+    let in_context = median(&mut in_context);
+    report("(d) one file + context", in_context, documents, bytes);
+    println!(
+        "one file with context / loading-only wall: {:.2}x",
+        in_context.wall.as_secs_f64() / load.wall.as_secs_f64()
     );
     println!(
         "full / loading-only wall: {:.2}x",

@@ -20,6 +20,9 @@ pub struct Context<'a> {
     pub file: &'a SourceFile,
     pub options: &'a Options,
     pub crds: &'a Crds,
+    /// The file is read only as context for the whole-repo checks: what it defines matters,
+    /// what it mentions (service host names) cannot lead to a reported finding.
+    pub context_only: bool,
     diagnostics: Vec<Diagnostic>,
     document: Option<u32>,
     object: Option<ObjectRef>,
@@ -40,6 +43,7 @@ impl<'a> Context<'a> {
             file,
             options,
             crds,
+            context_only: false,
             diagnostics: Vec::new(),
             document: None,
             object: None,
@@ -78,6 +82,8 @@ pub struct FileOutcome {
     /// What the whole-repo checks need of its objects.
     pub objects: Vec<ObjectSummary>,
     pub kustomization: Option<Kustomization>,
+    /// The `kubevet-ignore` comments and annotations in the file.
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 /// Loads a file's documents and runs every per-object rule on them (no CRDs known).
@@ -129,6 +135,37 @@ pub fn check_loaded(
         diagnostics: prefer_specific(cx.into_diagnostics()),
         objects,
         kustomization,
+        suppressions: crate::suppress::scan(file, &loaded.documents),
+    }
+}
+
+/// A loaded file only for the whole-repo index (a context file): its objects and kustomization,
+/// without running the per-object rules.
+pub fn index_loaded(file: &SourceFile, loaded: &Loaded, options: &Options) -> FileOutcome {
+    let mut cx = Context::new(file, options);
+    cx.context_only = true;
+    let mut objects = Vec::new();
+    let mut kustomization = None;
+    for Document { index, root } in &loaded.documents {
+        cx.document = Some(*index);
+        if kustomization.is_none() && is_kustomization(file, root) {
+            kustomization = Some(kustomize::read(root, &mut cx));
+            continue;
+        }
+        for object in objects_of(root, *index) {
+            if !object.is_tool_config() {
+                objects.extend(summarize(&object, &cx));
+            }
+        }
+    }
+    FileOutcome {
+        documents: loaded.documents.len(),
+        diagnostics: Vec::new(),
+        objects,
+        kustomization,
+        // A whole-repo finding in this file may be reported (it points into a given file), and
+        // then its suppressions apply as in a run over the whole repository.
+        suppressions: crate::suppress::scan(file, &loaded.documents),
     }
 }
 

@@ -3,10 +3,11 @@
 //! Exit codes: 0 nothing at or above the fail level; 1 findings at or above it; 2 a usage error,
 //! a path that does not exist, or an internal error.
 
+use crate::config::{self, ConfigError};
 use crate::diagnostics::Severity;
 use crate::output::{self, Format};
-use crate::{Input, KubeVersion, Options, rules};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::{Input, KubeVersion, Options, Report, rules, workspace};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
@@ -42,6 +43,11 @@ pub enum Command {
         after_help = "Exit codes: 0 = Kubernetes accepts the schedule and it fires, 1 = Kubernetes rejects it or it never fires (the reason is printed), 2 = usage error such as an unknown --time-zone."
     )]
     ExplainSchedule(ExplainScheduleArgs),
+    /// Print a shell completion script (e.g. `kubevet completions bash > /etc/bash_completion.d/kubevet`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -75,9 +81,16 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// The Kubernetes release to check against (MAJOR.MINOR).
-    #[arg(long, value_name = "X.Y", value_parser = KubeVersion::parse, default_value_t = KubeVersion::NEWEST)]
-    pub kubernetes_version: KubeVersion,
+    /// Also write the findings in another format to a file, in the same run (repeatable):
+    /// `sarif=kubevet.sarif`, `junit=report.xml`; a `.sarif`, `.xml` or `.json` file name alone
+    /// says its format.
+    #[arg(long, value_name = "[FORMAT=]FILE", value_parser = parse_output)]
+    pub output: Vec<OutputFile>,
+
+    /// The Kubernetes release to check against (MAJOR.MINOR) [default: the configuration's
+    /// kubernetesVersion, else 1.37].
+    #[arg(long, value_name = "X.Y", value_parser = KubeVersion::parse)]
+    pub kubernetes_version: Option<KubeVersion>,
 
     /// A CustomResourceDefinition file or directory whose CRDs give schemas to custom resources
     /// (repeatable). CRDs among the checked paths are always used.
@@ -85,21 +98,89 @@ pub struct CheckArgs {
     pub crds: Vec<PathBuf>,
 
     /// Unknown fields are errors, as with `kubectl --validate=strict`; `--strict=false` makes
-    /// them warnings.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
-    pub strict: bool,
+    /// them warnings [default: true].
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub strict: Option<bool>,
 
     /// When to use colour: auto means only on a terminal, and never when NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// The lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// The lowest severity that makes the exit code 1; `none` never fails [default: error].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
 
     /// Do not print the summary line.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// The configuration file [default: the nearest .kubevet.yaml from the first path up to
+    /// the repository's root].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore .kubevet.yaml files.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Index this directory for the whole-repo checks, reporting only on PATHS [default: the
+    /// git repository's root when PATHS include files, as a pre-commit hook passes them].
+    #[arg(long, value_name = "DIR", conflicts_with = "no_context")]
+    pub context: Option<PathBuf>,
+
+    /// Check PATHS on their own, without indexing the repository around them.
+    #[arg(long)]
+    pub no_context: bool,
+
+    /// List suppressed findings too (in the json and sarif formats, marked as suppressed).
+    #[arg(long)]
+    pub show_suppressed: bool,
+}
+
+/// A second output of a run: a format and the file to write it to.
+#[derive(Clone, Debug)]
+pub struct OutputFile {
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+fn parse_output(text: &str) -> Result<OutputFile, String> {
+    let formats = || {
+        Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value())
+            .map(|v| v.get_name().to_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some((format, path)) = text.split_once('=') {
+        if let Ok(format) = Format::from_str(format, true) {
+            if path.is_empty() {
+                return Err(format!("no file name after `{text}`"));
+            }
+            return Ok(OutputFile {
+                format,
+                path: PathBuf::from(path),
+            });
+        }
+    }
+    let lower = text.to_ascii_lowercase();
+    let format = if lower.ends_with(".sarif") || lower.ends_with(".sarif.json") {
+        Format::Sarif
+    } else if lower.ends_with(".xml") {
+        Format::Junit
+    } else if lower.ends_with(".json") {
+        Format::Json
+    } else {
+        return Err(format!(
+            "cannot tell the format of `{text}` from its name; write FORMAT=FILE, e.g. sarif=kubevet.sarif (formats: {})",
+            formats()
+        ));
+    };
+    Ok(OutputFile {
+        format,
+        path: PathBuf::from(text),
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -111,15 +192,24 @@ pub enum ColorChoice {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
+    /// Errors fail the run.
     Error,
+    /// Warnings and errors.
     Warning,
+    /// Any finding.
+    Info,
+    /// Nothing: report, and exit 0 whatever was found.
+    None,
 }
 
 impl FailOn {
-    fn threshold(self) -> Severity {
+    /// The lowest severity that fails the run; `None` when nothing does.
+    pub fn threshold(self) -> Option<Severity> {
         match self {
-            FailOn::Error => Severity::Error,
-            FailOn::Warning => Severity::Warning,
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
         }
     }
 }
@@ -157,6 +247,10 @@ fn run(cli: Cli) -> i32 {
         Command::Check(args) => check(args, &mut out),
         Command::Rules => list_rules(&mut out).map(|_| EXIT_OK),
         Command::Explain { rule } => explain(&rule, &mut out),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "kubevet", &mut out);
+            Ok(EXIT_OK)
+        }
         Command::ExplainSchedule(args) => explain_schedule(&args, &mut out),
     };
     match result.and_then(|code| out.flush().map(|_| code)) {
@@ -176,44 +270,159 @@ fn usage_error(message: impl std::fmt::Display) -> io::Result<i32> {
 }
 
 fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
-    let options = Options {
-        kubernetes_version: args.kubernetes_version,
-        strict: args.strict,
-        crd_paths: args.crds,
+    let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if reads_stdin && args.paths.len() > 1 {
+        return usage_error("`-` (stdin) cannot be combined with other paths");
+    }
+    if !reads_stdin && args.stdin_filename.is_some() {
+        return usage_error("--stdin-filename only applies when reading `-` (stdin)");
+    }
+    let color = use_color(args.color);
+    let style = output::Style {
+        color,
+        summary: !args.quiet,
+        show_suppressed: args.show_suppressed,
+        fail_on: None,
+    };
+
+    // The configuration: flags win over it.
+    let config = match find_config(&args) {
+        Err(message) => return usage_error(message),
+        Ok(None) => None,
+        Ok(Some(path)) => match config::load(&path) {
+            Ok(config) => Some(config),
+            Err(ConfigError::Unreadable(message)) => return usage_error(message),
+            Err(ConfigError::Invalid(report)) => {
+                let style = output::Style {
+                    summary: false,
+                    ..style
+                };
+                write_outputs(&report, &args, style, out)?;
+                eprintln!(
+                    "kubevet: {} is not a valid configuration (see the findings above)",
+                    workspace::display_name(&workspace::absolute(&path), &workspace::current_dir())
+                );
+                return Ok(EXIT_USAGE);
+            }
+        },
+    };
+    let config = config.unwrap_or_default();
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Error);
+    let style = output::Style {
+        fail_on: fail_on.threshold(),
+        ..style
+    };
+    let mut options = Options {
+        kubernetes_version: args
+            .kubernetes_version
+            .or(config.kubernetes_version)
+            .unwrap_or(KubeVersion::NEWEST),
+        strict: args.strict.or(config.strict).unwrap_or(true),
+        policy: config.policy,
+        // CRDs named with --crd and in the configuration are all used.
+        crd_paths: args.crds.iter().cloned().chain(config.crds).collect(),
         ..Options::default()
     };
-    let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    match context(&args, reads_stdin) {
+        Ok(context) => options.context = context,
+        Err(message) => return usage_error(message),
+    }
+
     let input = if reads_stdin {
-        if args.paths.len() > 1 {
-            return usage_error("`-` (stdin) cannot be combined with other paths");
-        }
         let mut bytes = Vec::new();
         if let Err(e) = io::stdin().lock().read_to_end(&mut bytes) {
             return usage_error(format!("cannot read stdin: {e}"));
         }
         Input::Stream {
-            name: args.stdin_filename.unwrap_or_else(|| "<stdin>".to_owned()),
+            name: args
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| "<stdin>".to_owned()),
             bytes,
         }
     } else {
-        if args.stdin_filename.is_some() {
-            return usage_error("--stdin-filename only applies when reading `-` (stdin)");
-        }
-        Input::Paths(args.paths)
+        Input::Paths(args.paths.clone())
     };
     let report = match crate::check(input, &options) {
         Ok(report) => report,
         Err(e) => return usage_error(e),
     };
-    let style = output::Style {
-        color: use_color(args.color),
-        summary: !args.quiet,
+    write_outputs(&report, &args, style, out)?;
+    let failed = match (report.worst(), style.fail_on) {
+        (Some(worst), Some(threshold)) => worst >= threshold,
+        _ => false,
     };
-    output::render(&report, args.format, style, out)?;
-    let failed = report
-        .worst()
-        .is_some_and(|w| w >= args.fail_on.threshold());
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// The configuration file to use, if any: `--config`, else the nearest `.kubevet.yaml` from the
+/// first path (or the current directory, for stdin) up to the repository's root.
+fn find_config(args: &CheckArgs) -> Result<Option<PathBuf>, String> {
+    if args.no_config {
+        return Ok(None);
+    }
+    if let Some(path) = &args.config {
+        return if path.is_file() {
+            Ok(Some(path.clone()))
+        } else {
+            Err(format!("--config {}: no such file", path.display()))
+        };
+    }
+    let start = match args.paths.first() {
+        Some(p) if p.as_os_str() != "-" => workspace::start_dir(p),
+        _ => workspace::current_dir(),
+    };
+    Ok(workspace::find_config(&start))
+}
+
+/// What to index as context: `--context DIR`; nothing with `--no-context`; else, when the paths
+/// include files (as a pre-commit hook passes them), the git repository they are in.
+fn context(args: &CheckArgs, reads_stdin: bool) -> Result<Vec<PathBuf>, String> {
+    if args.no_context {
+        return Ok(Vec::new());
+    }
+    if let Some(dir) = &args.context {
+        return if dir.is_dir() {
+            Ok(vec![workspace::absolute(dir)])
+        } else {
+            Err(format!("--context {}: no such directory", dir.display()))
+        };
+    }
+    if reads_stdin {
+        return Ok(Vec::new());
+    }
+    let Some(first_file) = args.paths.iter().find(|p| p.is_file()) else {
+        return Ok(Vec::new());
+    };
+    Ok(workspace::git_root(&workspace::start_dir(first_file))
+        .into_iter()
+        .collect())
+}
+
+/// Renders the report on stdout and into every `--output` file.
+fn write_outputs(
+    report: &Report,
+    args: &CheckArgs,
+    style: output::Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    output::render(report, args.format, style, out)?;
+    for file in &args.output {
+        let style = output::Style {
+            color: false,
+            ..style
+        };
+        let written = std::fs::File::create(&file.path).and_then(|f| {
+            let mut writer = io::BufWriter::new(f);
+            output::render(report, file.format, style, &mut writer)?;
+            writer.flush()
+        });
+        if let Err(e) = written {
+            // Not a broken pipe: a file that cannot be written is the user's to fix.
+            return Err(io::Error::other(format!("{}: {e}", file.path.display())));
+        }
+    }
+    Ok(())
 }
 
 fn use_color(choice: ColorChoice) -> bool {

@@ -171,6 +171,10 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Findings a suppression covered (not in the counts above).
+    pub suppressed: usize,
+    /// Files read only as context for the whole-repo checks (not in `files`).
+    pub context_files: usize,
 }
 
 impl Summary {

@@ -25,13 +25,35 @@ impl Found {
     }
 }
 
+impl Found {
+    /// The same item under another name.
+    pub fn renamed(self, rename: &dyn Fn(&Path) -> PathBuf) -> Found {
+        match self {
+            Found::File(p) => Found::File(rename(&p)),
+            Found::HelmTemplates(p) => Found::HelmTemplates(rename(&p)),
+            Found::Problem { path, message } => Found::Problem {
+                path: rename(&path),
+                message,
+            },
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct MissingPath(pub PathBuf);
+
+/// Decides what a walk takes: `(path, is_dir, depth)`; a directory it rejects is not entered.
+pub type Filter<'a> = &'a (dyn Fn(&Path, bool, usize) -> bool + Sync);
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
 /// Walks `roots` and returns what it found, sorted by path. A root that does not exist is an error.
 pub fn discover(roots: &[PathBuf]) -> Result<Vec<Found>, MissingPath> {
+    discover_filtered(roots, &|_, _, _| true)
+}
+
+/// [`discover`], taking only what `filter` accepts (the configuration's `include`/`exclude`).
+pub fn discover_filtered(roots: &[PathBuf], filter: Filter<'_>) -> Result<Vec<Found>, MissingPath> {
     if let Some(missing) = roots.iter().find(|r| std::fs::symlink_metadata(r).is_err()) {
         return Err(MissingPath(missing.clone()));
     }
@@ -60,6 +82,13 @@ pub fn discover(roots: &[PathBuf]) -> Result<Vec<Found>, MissingPath> {
                 Ok(entry) => {
                     let path = entry.path();
                     let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                    if !filter(path, is_dir, entry.depth()) {
+                        return if is_dir {
+                            WalkState::Skip
+                        } else {
+                            WalkState::Continue
+                        };
+                    }
                     if is_dir {
                         if is_helm_templates_dir(path) {
                             found

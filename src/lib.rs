@@ -2,12 +2,15 @@
 //!
 //! The pipeline, one module a stage:
 //! [`discover`] → [`load`] (into the [`tree`], decoded by [`resolve`]) → [`object`] →
-//! per-object [`checks`], [`rules`] and [`schema`] validation (in parallel) → [`diagnostics`] →
-//! [`output`]. Before the per-object stage, a pre-pass collects the CustomResourceDefinitions of
-//! the checked files and of `--crd` ([`schema::crd`]), so custom resources can be validated.
+//! per-object [`checks`], [`rules`] and [`schema`] validation (in parallel) → the whole-repo
+//! [`index`] and its rules → [`config`] and [`suppress`]ions applied to every finding →
+//! [`diagnostics`] → [`output`]. Before the per-object stage, a pre-pass collects the
+//! CustomResourceDefinitions of the checked files and of `--crd` ([`schema::crd`]), so custom
+//! resources can be validated.
 
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod cron;
 pub mod diagnostics;
 pub mod discover;
@@ -22,9 +25,11 @@ pub mod resolve;
 pub mod rules;
 pub mod schema;
 pub mod source;
+pub mod suppress;
 pub mod tree;
 pub mod validate;
 pub mod workload;
+pub mod workspace;
 
 use diagnostics::{Diagnostic, FileId, Severity, Summary};
 use discover::Found;
@@ -32,7 +37,7 @@ use rayon::prelude::*;
 use schema::crd::Crds;
 use source::SourceFile;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tree::Span;
 
@@ -106,8 +111,13 @@ pub struct Options {
     /// Unknown fields are errors (kubectl's `--validate=strict`) rather than warnings.
     pub strict: bool,
     pub limits: load::Limits,
-    /// Extra CustomResourceDefinitions (`--crd`): files or directories. Their CRDs give schemas
-    /// to custom resources; the files themselves are not checked.
+    /// Which files are checked and how severe each rule is where (from `.kubevet.yaml`).
+    pub policy: config::Policy,
+    /// Files and directories indexed for the whole-repo checks but not reported on (the
+    /// repository around the files a pre-commit hook passes). Their findings are dropped.
+    pub context: Vec<PathBuf>,
+    /// Extra CustomResourceDefinitions (`--crd`, `crds:`): files or directories. Their CRDs
+    /// give schemas and scopes to custom resources; the files themselves are not checked.
     pub crd_paths: Vec<PathBuf>,
 }
 
@@ -117,6 +127,8 @@ impl Default for Options {
             kubernetes_version: KubeVersion::NEWEST,
             strict: true,
             limits: load::Limits::default(),
+            policy: config::Policy::default(),
+            context: Vec::new(),
             crd_paths: Vec::new(),
         }
     }
@@ -134,11 +146,23 @@ pub enum Input {
 /// it for snippets. Texts of files without per-file findings are dropped after their checks (so
 /// memory does not grow with the repository); a renderer re-reads them from `path` if a
 /// whole-repo finding points there.
+#[derive(Default)]
 pub struct FileEntry {
     pub name: String,
     pub text: Option<String>,
     /// Where to read the text again; `None` for stdin and for paths that could not be read.
     pub path: Option<PathBuf>,
+    /// The objects in the file, in order (for formats that list them, such as JUnit).
+    pub objects: Vec<ObjectEntry>,
+    /// Read only as context for the whole-repo checks; nothing is reported about it.
+    pub context: bool,
+}
+
+/// An object of a checked file, as the report lists it.
+#[derive(Clone, Debug, Default)]
+pub struct ObjectEntry {
+    pub document: u32,
+    pub object: diagnostics::ObjectRef,
 }
 
 impl FileEntry {
@@ -154,10 +178,13 @@ impl FileEntry {
 }
 
 /// Everything a run found, ready for any output format.
+#[derive(Default)]
 pub struct Report {
     pub files: Vec<FileEntry>,
     pub diagnostics: Vec<Diagnostic>,
     pub summary: Summary,
+    /// Findings a suppression comment or annotation covered (counted in the summary).
+    pub suppressed: Vec<suppress::Suppressed>,
 }
 
 impl Report {
@@ -188,58 +215,205 @@ impl fmt::Display for CheckError {
     }
 }
 
+/// What the per-file stage works on.
+enum Job {
+    Found(Found),
+    Stream {
+        name: String,
+        bytes: Vec<u8>,
+    },
+    /// A file read only for the whole-repo index.
+    Context(PathBuf),
+}
+
+impl Job {
+    fn order(&self) -> (u8, &Path) {
+        match self {
+            Job::Found(Found::File(p)) | Job::Context(p) => (0, p),
+            Job::Stream { name, .. } => (0, Path::new(name)),
+            Job::Found(Found::HelmTemplates(p)) => (1, p),
+            Job::Found(Found::Problem { path, .. }) => (2, path),
+        }
+    }
+}
+
+/// A job after the CRD pre-pass.
+enum Work {
+    Found(Found, Option<Preloaded>),
+    /// Stdin, decoded and loaded (it cannot be read twice), or the finding that it is not UTF-8.
+    Stream(Result<Preloaded, Box<FileResult>>),
+    Context(PathBuf, Option<Preloaded>),
+}
+
 /// Runs the whole pipeline.
 pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
+    let cwd = workspace::current_dir();
+    let policy = &options.policy;
     let crd_files =
         discover::discover(&options.crd_paths).map_err(|m| CheckError::MissingCrdPath(m.0))?;
-    let found = match input {
-        Input::Paths(paths) => {
-            discover::discover(&paths).map_err(|m| CheckError::MissingPath(m.0))?
+    let with_context = !options.context.is_empty() || !options.crd_paths.is_empty();
+    // With context, every file gets one name however it was reached, so that paths written in
+    // kustomizations resolve to it: relative to the current directory if every context root is
+    // inside it (the usual case: a hook runs at the repository's root), else absolute.
+    let naming = if !with_context {
+        None
+    } else if options
+        .context
+        .iter()
+        .chain(&options.crd_paths)
+        .all(|r| workspace::absolute_from(&cwd, r).starts_with(&cwd))
+    {
+        Some(Naming::Relative)
+    } else {
+        Some(Naming::Absolute)
+    };
+    let rename = |path: &Path| match naming {
+        None => path.to_path_buf(),
+        Some(naming) => naming.name(&cwd, path),
+    };
+    let selects = |path: &Path, is_dir: bool, depth: usize| {
+        if !policy.filters_files() {
+            return true;
         }
-        Input::Stream { name, bytes } => {
-            // Stdin cannot be read again, so its text is kept for whole-repo findings.
-            let outcome = match decode(FileId(0), name, bytes) {
-                Ok(file) => {
-                    let loaded = Arc::new(load::load(&file, &options.limits));
-                    let mut crds = Crds::default();
-                    crds.add_file(file.id, &loaded, options.kubernetes_version);
-                    crds.merge(collect_crds(&crd_files, options));
-                    check_source(file, &loaded, options, &crds, true)
-                }
-                Err(problem) => *problem,
-            };
-            return Ok(finish(vec![outcome]));
+        let absolute = workspace::absolute_from(&cwd, path);
+        if is_dir {
+            depth == 0 || !policy.excludes_dir(&absolute)
+        } else {
+            policy.selects(&absolute)
         }
     };
+    let mut jobs: Vec<Job> = match input {
+        Input::Paths(paths) => discover::discover_filtered(&paths, &selects)
+            .map_err(|m| CheckError::MissingPath(m.0))?
+            .into_iter()
+            .map(|found| Job::Found(found.renamed(&rename)))
+            .collect(),
+        Input::Stream { name, bytes } => vec![Job::Stream { name, bytes }],
+    };
+    if with_context {
+        let mut seen: std::collections::HashSet<PathBuf> = jobs
+            .iter()
+            .filter_map(|job| match job {
+                Job::Found(found) => Some(workspace::absolute_from(&cwd, found.path())),
+                // Stdin named after a file (an editor's unsaved buffer) stands in for it.
+                Job::Stream { name, .. } => Some(workspace::absolute_from(&cwd, Path::new(name))),
+                Job::Context(_) => None,
+            })
+            .collect();
+        // The repository honours include/exclude; CRDs are named explicitly and always read.
+        let mut context = discover::discover_filtered(&options.context, &selects)
+            .map_err(|m| CheckError::MissingPath(m.0))?;
+        context.extend(crd_files.iter().cloned());
+        jobs.extend(context.into_iter().filter_map(|found| match found {
+            Found::File(path) if seen.insert(workspace::absolute_from(&cwd, &path)) => {
+                Some(Job::Context(rename(&path)))
+            }
+            _ => None,
+        }));
+        // File ids in path order, as a run over the whole repository numbers them: rules that
+        // order findings by location then pick the same object as "the later one".
+        jobs.sort_by(|a, b| a.order().cmp(&b.order()));
+    }
+
     // CRDs must be known before any custom resource is validated: a parallel pre-pass loads the
-    // files that mention `CustomResourceDefinition` (kept for the main pass), plus `--crd`.
-    // The schema set of the target release is built meanwhile.
-    let (preloaded, _) = rayon::join(
-        || -> Vec<Option<Preloaded>> {
-            found
-                .par_iter()
+    // files that mention `CustomResourceDefinition` (kept for the main pass), context files
+    // included, plus `--crd`. The schema set of the target release is built meanwhile.
+    let (work, _) = rayon::join(
+        || -> Vec<(FileId, Work)> {
+            jobs.into_par_iter()
                 .enumerate()
-                .map(|(i, found)| preload(FileId(i as u32), found, options))
+                .map(|(i, job)| {
+                    let id = FileId(i as u32);
+                    let work = match job {
+                        Job::Found(found) => {
+                            let preloaded = preload(id, &found, options);
+                            Work::Found(found, preloaded)
+                        }
+                        Job::Stream { name, bytes } => {
+                            Work::Stream(decode(id, name, bytes).map(|file| {
+                                let loaded = Arc::new(load::load(&file, &options.limits));
+                                Preloaded { file, loaded }
+                            }))
+                        }
+                        Job::Context(path) => {
+                            let preloaded = preload(id, &Found::File(path.clone()), options);
+                            Work::Context(path, preloaded)
+                        }
+                    };
+                    (id, work)
+                })
                 .collect()
         },
         || schema::prepare(options.kubernetes_version),
     );
     let mut crds = Crds::default();
-    for p in preloaded.iter().flatten() {
-        crds.add_file(p.file.id, &p.loaded, options.kubernetes_version);
+    for (_, w) in &work {
+        if let Work::Found(_, Some(p)) | Work::Stream(Ok(p)) | Work::Context(_, Some(p)) = w {
+            crds.add_file(p.file.id, &p.loaded, options.kubernetes_version);
+        }
     }
     crds.merge(collect_crds(&crd_files, options));
-    let outcomes: Vec<FileResult> = found
+
+    // The files asked about first; the context only if one of them has an object or a
+    // kustomization a whole-repo finding could involve (a hook is often passed only CI
+    // configs and Helm values).
+    let (context, given): (Vec<_>, Vec<_>) = work
+        .into_iter()
+        .partition(|(_, w)| matches!(w, Work::Context(..)));
+    let mut outcomes: Vec<(FileId, FileResult)> = given
         .into_par_iter()
-        .zip(preloaded)
-        .enumerate()
-        .map(|(i, (found, preloaded))| {
-            check_found(FileId(i as u32), found, preloaded, options, &crds)
+        .map(|(id, w)| {
+            let outcome = match w {
+                Work::Found(found, preloaded) => check_found(id, found, preloaded, options, &crds),
+                // Stdin cannot be read again, so its text is kept for whole-repo findings.
+                Work::Stream(Ok(p)) => check_source(p.file, &p.loaded, options, &crds, true),
+                Work::Stream(Err(problem)) => *problem,
+                Work::Context(path, preloaded) => index_context(id, path, preloaded, options),
+            };
+            (id, outcome)
         })
         .collect();
+    let needs_context = outcomes
+        .iter()
+        .any(|(_, o)| !o.objects.is_empty() || o.kustomization.is_some());
+    outcomes.par_extend(context.into_par_iter().map(|(id, w)| {
+        let Work::Context(path, preloaded) = w else {
+            unreachable!("partitioned");
+        };
+        let outcome = if needs_context {
+            index_context(id, path, preloaded, options)
+        } else {
+            unread_context(path)
+        };
+        (id, outcome)
+    }));
+    outcomes.sort_by_key(|(id, _)| *id);
     // The CRD trees and compiled schemas can be large: free them off the critical path.
     rayon::spawn(move || drop(crds));
-    Ok(finish(outcomes))
+    Ok(finish(
+        outcomes.into_iter().map(|(_, o)| o).collect(),
+        options,
+    ))
+}
+
+/// How files are named in a run with context.
+#[derive(Clone, Copy)]
+enum Naming {
+    Relative,
+    Absolute,
+}
+
+impl Naming {
+    fn name(self, cwd: &Path, path: &Path) -> PathBuf {
+        let absolute = workspace::absolute_from(cwd, path);
+        match self {
+            Naming::Relative => match absolute.strip_prefix(cwd) {
+                Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+                _ => absolute,
+            },
+            Naming::Absolute => absolute,
+        }
+    }
 }
 
 /// A file the CRD pre-pass has already read and loaded.
@@ -304,6 +478,7 @@ struct FileResult {
     diagnostics: Vec<Diagnostic>,
     objects: Vec<index::summary::ObjectSummary>,
     kustomization: Option<kustomize::Kustomization>,
+    suppressions: Vec<suppress::Suppression>,
 }
 
 fn check_found(
@@ -350,6 +525,71 @@ fn check_found(
             message,
             None,
         ),
+    }
+}
+
+/// A context file: loaded and indexed, not checked (its findings would be dropped anyway).
+fn index_context(
+    id: FileId,
+    path: PathBuf,
+    preloaded: Option<Preloaded>,
+    options: &Options,
+) -> FileResult {
+    let name = path.display().to_string();
+    let outcome = match preloaded {
+        Some(p) => Some(checks::index_loaded(&p.file, &p.loaded, options)),
+        None => read_file(&path, options)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(|text| {
+                let file = SourceFile::new(id, name.clone(), text);
+                let loaded = load::load(&file, &options.limits);
+                checks::index_loaded(&file, &loaded, options)
+            }),
+    };
+    let status = if outcome.is_some() {
+        FileStatus::Checked
+    } else {
+        FileStatus::Failed
+    };
+    let outcome = outcome.unwrap_or(checks::FileOutcome {
+        documents: 0,
+        diagnostics: Vec::new(),
+        objects: Vec::new(),
+        kustomization: None,
+        suppressions: Vec::new(),
+    });
+    FileResult {
+        entry: FileEntry {
+            name,
+            path: Some(path),
+            context: true,
+            ..FileEntry::default()
+        },
+        status,
+        documents: outcome.documents,
+        diagnostics: Vec::new(),
+        objects: outcome.objects,
+        kustomization: outcome.kustomization,
+        suppressions: outcome.suppressions,
+    }
+}
+
+/// A context file that was not needed.
+fn unread_context(path: PathBuf) -> FileResult {
+    FileResult {
+        entry: FileEntry {
+            name: path.display().to_string(),
+            path: Some(path),
+            context: true,
+            ..FileEntry::default()
+        },
+        status: FileStatus::Skipped,
+        documents: 0,
+        diagnostics: Vec::new(),
+        objects: Vec::new(),
+        kustomization: None,
+        suppressions: Vec::new(),
     }
 }
 
@@ -408,14 +648,14 @@ fn problem(
     FileResult {
         entry: FileEntry {
             name,
-            text: None,
-            path: None,
+            ..FileEntry::default()
         },
         status,
         documents: 0,
         diagnostics: vec![diagnostic],
         objects: Vec::new(),
         kustomization: None,
+        suppressions: Vec::new(),
     }
 }
 
@@ -444,13 +684,14 @@ fn decode(id: FileId, name: String, bytes: Vec<u8>) -> Result<SourceFile, Box<Fi
         entry: FileEntry {
             name,
             text: Some(file.text),
-            path: None,
+            ..FileEntry::default()
         },
         status: FileStatus::Failed,
         documents: 0,
         diagnostics: vec![diagnostic],
         objects: Vec::new(),
         kustomization: None,
+        suppressions: Vec::new(),
     }))
 }
 
@@ -464,40 +705,67 @@ fn check_source(
     let outcome = checks::check_loaded(&file, loaded, options, crds);
     // Keep the text only where a renderer will show a snippet of it.
     let name = file.name.clone();
-    let text = (keep_text || !outcome.diagnostics.is_empty()).then_some(file.text);
+    let keep_text =
+        keep_text || !outcome.diagnostics.is_empty() || !outcome.suppressions.is_empty();
+    let text = keep_text.then_some(file.text);
+    let objects = outcome
+        .objects
+        .iter()
+        .map(|o| ObjectEntry {
+            document: o.document,
+            object: diagnostics::ObjectRef {
+                api_version: Some(o.api_version.clone()),
+                kind: Some(o.kind.clone()),
+                namespace: o.namespace.clone(),
+                name: Some(o.name.clone()),
+            },
+        })
+        .collect();
     FileResult {
         entry: FileEntry {
             name,
             text,
-            path: None,
+            objects,
+            ..FileEntry::default()
         },
         status: FileStatus::Checked,
         documents: outcome.documents,
         diagnostics: outcome.diagnostics,
         objects: outcome.objects,
         kustomization: outcome.kustomization,
+        suppressions: outcome.suppressions,
     }
 }
 
-/// The whole-repo stage and the report: index every object, run the cross-object rules, sort.
-fn finish(outcomes: Vec<FileResult>) -> Report {
+/// The whole-repo stage and the report: index every object, run the cross-object rules, apply
+/// the configuration and suppressions to every finding, sort.
+fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
     let mut summary = Summary::default();
     let mut files = Vec::with_capacity(outcomes.len());
     let mut diagnostics = Vec::new();
     let mut indexed = Vec::with_capacity(outcomes.len());
+    let mut suppressions = Vec::new();
     for (i, outcome) in outcomes.into_iter().enumerate() {
-        match outcome.status {
-            FileStatus::Checked => summary.files += 1,
-            FileStatus::Skipped => summary.skipped += 1,
-            FileStatus::Failed => summary.failed += 1,
+        let id = FileId(i as u32);
+        if outcome.entry.context {
+            summary.context_files += usize::from(outcome.status == FileStatus::Checked);
+        } else {
+            match outcome.status {
+                FileStatus::Checked => summary.files += 1,
+                FileStatus::Skipped => summary.skipped += 1,
+                FileStatus::Failed => summary.failed += 1,
+            }
+            summary.documents += outcome.documents;
         }
-        summary.documents += outcome.documents;
         indexed.push(index::FileObjects {
-            file: FileId(i as u32),
+            file: id,
             path: PathBuf::from(&outcome.entry.name),
             objects: outcome.objects,
             kustomization: outcome.kustomization,
         });
+        if !outcome.suppressions.is_empty() {
+            suppressions.push((id, outcome.suppressions));
+        }
         files.push(outcome.entry);
         diagnostics.extend(outcome.diagnostics);
     }
@@ -507,12 +775,32 @@ fn finish(outcomes: Vec<FileResult>) -> Report {
     // A base included by several overlays is checked once per overlay; say each thing once.
     diagnostics
         .dedup_by(|b, a| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
+    let cwd = workspace::current_dir();
+    let path_of = |f: FileId| {
+        Some(workspace::absolute_from(
+            &cwd,
+            Path::new(&files[f.0 as usize].name),
+        ))
+    };
+    let mut applied = suppress::apply(diagnostics, &suppressions, &options.policy, &path_of);
+    // Context files are there for the index: only findings that involve the files asked about
+    // are reported, those in them and those that point into them (the earlier copy of an
+    // object the given file duplicates).
+    let given = |f: FileId| !files[f.0 as usize].context;
+    let involves_given =
+        |d: &Diagnostic| given(d.file()) || d.secondary.iter().any(|l| given(l.location.file));
+    applied.diagnostics.retain(involves_given);
+    applied.suppressed.retain(|s| involves_given(&s.diagnostic));
+    let mut diagnostics = applied.diagnostics;
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     for d in &diagnostics {
         summary.count(d.severity);
     }
+    summary.suppressed = applied.suppressed.len();
     Report {
         files,
         diagnostics,
         summary,
+        suppressed: applied.suppressed,
     }
 }

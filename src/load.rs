@@ -79,6 +79,7 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
         }
         let mut builder = Builder::new(file, chunk.start, source, limits);
         builder.run();
+        let first_index = next_index;
         for root in builder.roots {
             if root.is_null() {
                 continue;
@@ -89,6 +90,12 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
             });
             next_index += 1;
         }
+        // A problem in a document that was built (a duplicate key) belongs to that document.
+        if next_index == first_index + 1 {
+            for d in &mut builder.diagnostics {
+                d.document.get_or_insert(first_index);
+            }
+        }
         loaded.diagnostics.append(&mut builder.diagnostics);
     }
     loaded
@@ -96,7 +103,7 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
 
 /// Splits on lines that are a `---` document marker, as the Kubernetes YAMLReader does.
 /// The marker line stays in the following chunk, so the parser sees `--- |` and the like whole.
-fn split_documents(text: &str, start: usize) -> Vec<std::ops::Range<usize>> {
+pub fn split_documents(text: &str, start: usize) -> Vec<std::ops::Range<usize>> {
     let mut chunks = Vec::new();
     let mut chunk_start = start;
     let mut line_start = start;
@@ -463,7 +470,36 @@ impl<'a> Builder<'a> {
         };
         // saphyr hands most scalars over already owned: keep them rather than copy.
         let value = resolved.unwrap_or_else(|| Value::Str(text.into_owned()));
+        let span = match style {
+            Style::SingleQuoted | Style::DoubleQuoted => self.quoted_span(span, style),
+            _ => span,
+        };
         Node::new(value, span, style)
+    }
+
+    /// The span of a quoted scalar, up to its closing quote: saphyr's event for the last
+    /// scalar of a mapping can run on over a trailing comment (`name: "x"  # note`).
+    fn quoted_span(&self, span: Span, style: Style) -> Span {
+        let quote = if style == Style::DoubleQuoted {
+            b'"'
+        } else {
+            b'\''
+        };
+        let bytes = self.file.text.as_bytes();
+        let (start, end) = (span.start as usize, (span.end as usize).min(bytes.len()));
+        let Some(open) = bytes[start..end].iter().position(|&b| b == quote) else {
+            return span;
+        };
+        let mut i = start + open + 1;
+        while i < end {
+            match bytes[i] {
+                b'\\' if quote == b'"' => i += 2,
+                b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+                b if b == quote => return Span::new(start, i + 1),
+                _ => i += 1,
+            }
+        }
+        span
     }
 
     /// Attaches a completed node to its parent (or makes it the document root).
@@ -619,6 +655,7 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].rule.id, "duplicate-key");
         assert_eq!(diags[0].primary.location.start.line, 3);
+        assert_eq!(diags[0].document, Some(0));
         assert_eq!(diags[0].secondary[0].location.start.line, 1);
     }
 
@@ -664,6 +701,16 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].rule.id, "invalid-yaml");
         assert_eq!(diags[0].primary.location.start.line, 4);
+    }
+
+    #[test]
+    fn quoted_scalars_end_at_their_closing_quote() {
+        let text = "a:\n  x: \"q\\\"t\"  # note\n  s: 'it''s'  # note\n";
+        let file = SourceFile::new(FileId(0), "t".into(), text.into());
+        let loaded = load(&file, &Limits::default());
+        let a = loaded.documents[0].root.get("a").unwrap();
+        assert_eq!(file.slice(a.get("x").unwrap().span), "\"q\\\"t\"");
+        assert_eq!(file.slice(a.get("s").unwrap().span), "'it''s'");
     }
 
     #[test]

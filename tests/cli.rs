@@ -164,6 +164,7 @@ fn human_output_snapshot() {
         "check",
         "--color",
         "never",
+        "--no-context",
         "fixtures/rules/duplicate-key/fires.yaml",
         "fixtures/rules/invalid-label-value/fires.yaml",
     ]);
@@ -177,6 +178,7 @@ fn json_output_snapshot_follows_the_contract() {
         "check",
         "--format",
         "json",
+        "--no-context",
         "fixtures/rules/duplicate-key/fires.yaml",
         "fixtures/rules/missing-name/fires.yaml",
     ]);

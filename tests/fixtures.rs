@@ -31,8 +31,8 @@ fn run(case: &Path) -> String {
     let report = check(Input::Paths(vec![case.to_path_buf()]), &Options::default()).unwrap();
     let mut out = Vec::new();
     let style = Style {
-        color: false,
         summary: false,
+        ..Style::default()
     };
     render(&report, Format::Concise, style, &mut out).unwrap();
     String::from_utf8(out).unwrap()

@@ -59,16 +59,7 @@ fn real_repositories_have_zero_errors() {
             .collect();
         if !errors.is_empty() {
             let mut out = Vec::new();
-            render(
-                &report,
-                Format::Concise,
-                Style {
-                    color: false,
-                    summary: true,
-                },
-                &mut out,
-            )
-            .unwrap();
+            render(&report, Format::Concise, Style::default(), &mut out).unwrap();
             panic!(
                 "{}: {} errors\n{}",
                 repo.display(),

@@ -12,8 +12,8 @@ fn concise(input: Input, options: &Options) -> Vec<String> {
     let report = check(input, options).unwrap();
     let mut out = Vec::new();
     let style = Style {
-        color: false,
         summary: false,
+        ..Style::default()
     };
     render(&report, Format::Concise, style, &mut out).unwrap();
     String::from_utf8(out)
@@ -206,7 +206,9 @@ fn kubevet(args: &[&str]) -> (i32, String, String) {
 #[test]
 fn cli_flags() {
     let widget = "fixtures/rules/wrong-type/fires-widget/widget.yaml";
-    let (code, out, _) = kubevet(&["check", "--format", "concise", "-q", widget]);
+    // On its own: in this repository, a file argument would otherwise get the repository as
+    // context, and with it the CRD beside the widget.
+    let (code, out, _) = kubevet(&["check", "--format", "concise", "-q", "--no-context", widget]);
     assert_eq!(code, 0, "a warning does not fail the run: {out}");
     assert!(out.contains("warning[no-schema]"), "{out}");
     let (code, out, _) = kubevet(&[
@@ -214,6 +216,7 @@ fn cli_flags() {
         "--format",
         "concise",
         "-q",
+        "--no-context",
         "--crd",
         "fixtures/rules/wrong-type/fires-widget",
         "--crd",
@@ -244,4 +247,9 @@ fn cli_flags() {
     ]);
     assert_eq!(code, 1);
     assert!(out.contains("unknown field `replicas`"), "{out}");
+    // With the repository as context (the default for a file in a git repository), the CRD
+    // beside the widget is found as a run over the whole repository would find it.
+    let (code, out, _) = kubevet(&["check", "--format", "concise", "-q", widget]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[wrong-type]"), "{out}");
 }

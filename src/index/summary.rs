@@ -536,6 +536,11 @@ fn collect_container_refs(container: &Node, cx: &Context<'_>, summary: &mut Obje
 /// `<service>.<namespace>.svc.cluster.local` in a string value (with any scheme, port or path
 /// around them). Whether `<namespace>` is one the repository knows is decided later.
 fn collect_hosts(node: &Node, cx: &Context<'_>, out: &mut Vec<HostMention>) {
+    // A mention is reported where it is written: in a context file, never (and scanning
+    // dashboards' worth of ConfigMap data is a fifth of indexing a repository).
+    if cx.context_only {
+        return;
+    }
     let Value::Str(text) = &node.value else {
         return;
     };

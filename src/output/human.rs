@@ -86,7 +86,9 @@ fn to_codespan(
     if let Some(help) = &d.help {
         notes.push(format!("help: {}", escape_controls(help, true)));
     }
-    notes.push(format!("see: kubevet explain {}", d.rule.id));
+    if crate::rules::find(d.rule.id).is_some() {
+        notes.push(format!("see: kubevet explain {}", d.rule.id));
+    }
     CsDiagnostic::new(severity)
         .with_code(d.rule.id)
         .with_message(escape_controls(&d.message, false))

@@ -1,7 +1,9 @@
 //! The JSON contract (version 1), documented in the README. Fields are only ever added.
 
+use super::Style;
 use crate::Report;
 use crate::diagnostics::{Diagnostic, Location, ObjectRef, Severity, Summary};
+use crate::suppress::Suppressed;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -10,6 +12,41 @@ struct JsonReport<'a> {
     version: u32,
     summary: &'a Summary,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// Only with `--show-suppressed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<Vec<JsonSuppressed<'a>>>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppressed<'a> {
+    #[serde(flatten)]
+    diagnostic: JsonDiagnostic<'a>,
+    suppression: JsonSuppression<'a>,
+}
+
+/// How a finding was suppressed: `comment`, `document-comment`, `file-comment` or `annotation`,
+/// where, and the reason written after `--`.
+#[derive(Serialize)]
+struct JsonSuppression<'a> {
+    kind: &'static str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+fn suppressed<'a>(report: &'a Report, s: &'a Suppressed) -> JsonSuppressed<'a> {
+    JsonSuppressed {
+        diagnostic: diagnostic(report, &s.diagnostic),
+        suppression: JsonSuppression {
+            kind: s.kind.as_str(),
+            file: report.file_name(s.by.file),
+            line: s.by.start.line,
+            column: s.by.start.column,
+            reason: s.reason.as_deref(),
+        },
+    }
 }
 
 #[derive(Serialize)]
@@ -75,7 +112,7 @@ fn diagnostic<'a>(report: &'a Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
     }
 }
 
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let json = JsonReport {
         version: 1,
         summary: &report.summary,
@@ -84,6 +121,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .iter()
             .map(|d| diagnostic(report, d))
             .collect(),
+        suppressed: style.show_suppressed.then(|| {
+            report
+                .suppressed
+                .iter()
+                .map(|s| suppressed(report, s))
+                .collect()
+        }),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)

@@ -1,8 +1,11 @@
 //! Renderers: every format reads the same [`Report`].
 
 mod concise;
+mod github;
 mod human;
 mod json;
+mod junit;
+mod sarif;
 
 use crate::Report;
 use std::io::{self, Write};
@@ -15,14 +18,36 @@ pub enum Format {
     Concise,
     /// A stable, versioned JSON document (see the README for the contract).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request's files.
+    Github,
+    /// JUnit XML: a testsuite per file, a testcase per object (GitLab, Jenkins, ...).
+    Junit,
 }
 
 /// What a renderer may do besides printing findings.
 #[derive(Clone, Copy, Debug)]
 pub struct Style {
     pub color: bool,
-    /// Print the closing summary line (human and concise formats).
+    /// Print the closing summary line (human, concise and github formats).
     pub summary: bool,
+    /// List suppressed findings too (json and sarif).
+    pub show_suppressed: bool,
+    /// The lowest severity that fails the run (`None`: nothing does); JUnit makes findings at
+    /// or above it failures.
+    pub fail_on: Option<crate::diagnostics::Severity>,
+}
+
+impl Default for Style {
+    fn default() -> Style {
+        Style {
+            color: false,
+            summary: true,
+            show_suppressed: false,
+            fail_on: Some(crate::diagnostics::Severity::Error),
+        }
+    }
 }
 
 pub fn render(
@@ -34,7 +59,10 @@ pub fn render(
     match format {
         Format::Human => human::render(report, style, out),
         Format::Concise => concise::render(report, style, out),
-        Format::Json => json::render(report, out),
+        Format::Json => json::render(report, style, out),
+        Format::Sarif => sarif::render(report, style, out),
+        Format::Github => github::render(report, style, out),
+        Format::Junit => junit::render(report, style, out),
     }
 }
 
@@ -45,6 +73,11 @@ fn plural(n: usize, word: &str) -> String {
 
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
+    let context = if s.context_files > 0 {
+        format!("; {} as context", plural(s.context_files, "more file"))
+    } else {
+        String::new()
+    };
     let mut not_checked = String::new();
     if s.skipped > 0 {
         not_checked.push_str(&format!(", {} skipped", plural(s.skipped, "file")));
@@ -55,8 +88,13 @@ pub fn summary_line(report: &Report) -> String {
             plural(s.failed, "file")
         ));
     }
+    let suppressed = if s.suppressed > 0 {
+        format!(", {} suppressed", s.suppressed)
+    } else {
+        String::new()
+    };
     format!(
-        "checked {} ({}){not_checked}: {}, {}, {}",
+        "checked {} ({}{context}){not_checked}: {}, {}, {}{suppressed}",
         plural(s.files, "file"),
         plural(s.documents, "document"),
         plural(s.errors, "error"),
@@ -81,4 +119,41 @@ pub fn escape_controls(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, 
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Where CI systems expect file paths to be relative to: `GITHUB_WORKSPACE` in GitHub Actions,
+/// else the root of the git repository around the current directory, else the current directory.
+pub(crate) struct SourceRoot {
+    cwd: std::path::PathBuf,
+    root: std::path::PathBuf,
+}
+
+impl SourceRoot {
+    pub(crate) fn detect() -> SourceRoot {
+        let cwd = crate::workspace::current_dir();
+        let root = std::env::var_os("GITHUB_WORKSPACE")
+            .map(std::path::PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .map(|p| crate::workspace::absolute_from(&cwd, &p))
+            .or_else(|| crate::workspace::git_root(&cwd))
+            .unwrap_or_else(|| cwd.clone());
+        SourceRoot { cwd, root }
+    }
+
+    pub(crate) fn root(&self) -> &std::path::Path {
+        &self.root
+    }
+
+    /// A file's name as the report has it, relative to the root (`/`-separated), or `None` when
+    /// it is outside it.
+    pub(crate) fn relative(&self, name: &str) -> Option<String> {
+        let absolute = crate::workspace::absolute_from(&self.cwd, std::path::Path::new(name));
+        let rel = absolute.strip_prefix(&self.root).ok()?;
+        Some(crate::workspace::slash_path(rel))
+    }
+
+    /// The absolute path of a file the report names.
+    pub(crate) fn absolute(&self, name: &str) -> std::path::PathBuf {
+        crate::workspace::absolute_from(&self.cwd, std::path::Path::new(name))
+    }
 }

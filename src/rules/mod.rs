@@ -76,6 +76,7 @@ pub mod unknown_kind;
 pub mod unknown_service_host;
 pub mod unreadable_file;
 pub mod unsupported_value;
+pub mod unused_suppression;
 pub mod volume_mount_not_found;
 pub mod wrong_type;
 
@@ -162,6 +163,8 @@ pub static ALL: &[&Rule] = &[
     &selector_matches_nothing::RULE,
     &missing_reference::RULE,
     &unknown_service_host::RULE,
+    // Suppressions.
+    &unused_suppression::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -1,0 +1,245 @@
+//! `.kubevet.yaml` end to end: each case under `fixtures/config/` is a directory with its own
+//! configuration, run through the binary; its output (concise) and exit code are compared with
+//! `fixtures/config/<name>.expected`. `UPDATE_EXPECT=1 cargo test --test config` rewrites them.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn kubevet_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kubevet"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("GITHUB_WORKSPACE")
+        .output()
+        .expect("run kubevet")
+}
+
+fn kubevet(args: &[&str]) -> Output {
+    kubevet_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+fn transcript(o: &Output) -> String {
+    format!(
+        "{}{}exit: {}\n",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+        o.status.code().unwrap_or(-1)
+    )
+}
+
+fn assert_expected(name: &str, actual: &str) {
+    let path = Path::new("fixtures/config").join(format!("{name}.expected"));
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing {} (UPDATE_EXPECT=1 creates it)\n{actual}",
+            path.display()
+        )
+    });
+    assert_eq!(expected, actual, "output differs from {}", path.display());
+}
+
+/// (expected file, arguments after `check --format concise`)
+const CASES: &[(&str, &[&str])] = &[
+    ("levels", &["fixtures/config/levels"]),
+    // Flags win over the file: failOn: warning becomes error, so the warning no longer fails.
+    (
+        "levels-fail-on-flag",
+        &["--fail-on", "error", "fixtures/config/levels"],
+    ),
+    (
+        "levels-no-config",
+        &["--no-config", "fixtures/config/levels"],
+    ),
+    // Another file named with --config: its globs are relative to its own directory.
+    (
+        "levels-other-config",
+        &[
+            "--config",
+            "fixtures/config/include-exclude/.kubevet.yaml",
+            "fixtures/config/levels",
+        ],
+    ),
+    ("include-exclude", &["fixtures/config/include-exclude"]),
+    // Files named one by one (as pre-commit passes them) are filtered too.
+    (
+        "include-exclude-files",
+        &[
+            "--no-context",
+            "fixtures/config/include-exclude/apps/web/config.yaml",
+            "fixtures/config/include-exclude/apps/web/next.draft.yaml",
+            "fixtures/config/include-exclude/docs/example.yaml",
+        ],
+    ),
+    ("crds", &["fixtures/config/crds/manifests"]),
+    (
+        "crds-no-config",
+        &["--no-config", "fixtures/config/crds/manifests"],
+    ),
+    // The CRDs are excluded from checking, and still read for their definitions.
+    ("crds-excluded", &["fixtures/config/crds"]),
+    ("suppressions", &["fixtures/config/suppressions"]),
+    ("invalid", &["fixtures/config/invalid"]),
+    ("not-yaml", &["fixtures/config/not-yaml"]),
+    ("duplicate-key", &["fixtures/config/duplicate-key"]),
+];
+
+#[test]
+fn configuration_cases_match_their_expected_output() {
+    for (name, args) in CASES {
+        let mut all = vec!["check", "--format", "concise"];
+        all.extend_from_slice(args);
+        let o = kubevet(&all);
+        assert_expected(name, &transcript(&o));
+    }
+}
+
+#[test]
+fn a_bad_configuration_is_a_usage_error_at_its_line() {
+    let o = kubevet(&["check", "--color", "never", "fixtures/config/invalid"]);
+    assert_eq!(o.status.code(), Some(2));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("error[invalid-config]: unknown rule `invalid-lable-value`; did you mean `invalid-label-value`?"),
+        "{out}"
+    );
+    assert!(
+        out.contains("┌─ fixtures/config/invalid/.kubevet.yaml:8:3"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("checked "),
+        "no summary for a configuration error:\n{out}"
+    );
+    // Machine formats carry the configuration errors too (an annotation on the config's line).
+    let o = kubevet(&["check", "--format", "github", "fixtures/config/invalid"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .contains("::error file=fixtures/config/invalid/.kubevet.yaml,line=1,col=20,"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+#[test]
+fn config_flag_errors() {
+    let o = kubevet(&["check", "--config", "no/such.yaml", "fixtures/valid"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--config no/such.yaml: no such file"));
+    let o = kubevet(&[
+        "check",
+        "--config",
+        "x.yaml",
+        "--no-config",
+        "fixtures/valid",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "--config and --no-config conflict"
+    );
+}
+
+/// A scratch directory under the build's temporary directory.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn the_search_walks_up_to_the_repository_root_and_no_further() {
+    let root = scratch("config-walk");
+    let repo = root.join("repo");
+    let app = repo.join("deploy/app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n",
+    )
+    .unwrap();
+    // Above the repository: a configuration that must not be used once `.git` is found.
+    std::fs::write(root.join(".kubevet.yaml"), "rules: {invalid-name: off}\n").unwrap();
+    let o = kubevet_in(&repo, &["check", "--format", "concise", "deploy/app"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "outside a repository the walk reaches the parent config\n{}",
+        transcript(&o)
+    );
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    let o = kubevet_in(&repo, &["check", "--format", "concise", "deploy/app"]);
+    assert_eq!(o.status.code(), Some(1), "{}", transcript(&o));
+    // The repository's own configuration is found from a file deep inside it.
+    std::fs::write(
+        repo.join(".kubevet.yml"),
+        "rules: {invalid-name: warning}\n",
+    )
+    .unwrap();
+    let o = kubevet_in(
+        &repo,
+        &["check", "--format", "concise", "deploy/app/cm.yaml"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", transcript(&o));
+    assert!(transcript(&o).contains("warning[invalid-name]"));
+    // For stdin, the search starts in the current directory.
+    let o = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+        .args(["check", "-", "--format", "concise"])
+        .current_dir(&app)
+        .stdin(std::fs::File::open(app.join("cm.yaml")).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        transcript(&o).contains("<stdin>:4:9: warning[invalid-name]"),
+        "{}",
+        transcript(&o)
+    );
+}
+
+#[test]
+fn library_reads_versions_written_as_numbers_and_off_as_written() {
+    let dir = scratch("config-values");
+    let path = dir.join(".kubevet.yaml");
+    std::fs::write(
+        &path,
+        "kubernetesVersion: 1.30\nstrict: false\nfailOn: none\nrules:\n  invalid-name: off\n  missing-name: 'off'\n",
+    )
+    .unwrap();
+    let config = kubevet::config::load(&path).expect("valid");
+    assert_eq!(
+        config.kubernetes_version,
+        Some(kubevet::KubeVersion::new(30)),
+        "1.30 is read as written, not as the float 1.3"
+    );
+    assert_eq!(config.strict, Some(false));
+    assert_eq!(config.fail_on, Some(kubevet::cli::FailOn::None));
+    for id in ["invalid-name", "missing-name"] {
+        let rule = kubevet::rules::find(id).unwrap();
+        assert_eq!(config.policy.level(rule, None), kubevet::config::Level::Off);
+    }
+}
+
+#[test]
+fn boolean_flags_take_their_value_after_an_equals_sign() {
+    // `--strict PATH` is the flag and a path, not `--strict` with the value PATH.
+    for args in [
+        &["check", "--strict", "fixtures/valid"][..],
+        &["check", "--strict=false", "fixtures/valid"],
+        &["check", "--strict=true", "fixtures/valid"],
+    ] {
+        let o = kubevet(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", transcript(&o));
+    }
+    assert_eq!(
+        kubevet(&["check", "--strict=maybe", "fixtures/valid"])
+            .status
+            .code(),
+        Some(2)
+    );
+}

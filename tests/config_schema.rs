@@ -1,0 +1,213 @@
+//! `schemas/kubevet-config.schema.json` (for editors) and kubevet's own reading of
+//! `.kubevet.yaml` describe the same format: the README's examples and a set of good and bad
+//! configurations are accepted or rejected by both alike, and the schema's rule ids are
+//! kubevet's. `UPDATE_EXPECT=1 cargo test --test config_schema` rewrites the rule ids.
+
+use kubevet::diagnostics::FileId;
+use kubevet::source::SourceFile;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+const SCHEMA: &str = "schemas/kubevet-config.schema.json";
+
+fn schema() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(SCHEMA).unwrap()).expect("the schema is JSON")
+}
+
+fn validator() -> jsonschema::Validator {
+    // Compiling checks the schema against the draft-07 meta-schema.
+    jsonschema::draft7::new(&schema()).expect("a valid draft-07 schema")
+}
+
+/// YAML as kubevet reads it (YAML 1.1, as kubectl), in JSON for the schema.
+fn to_json(yaml: &str) -> Value {
+    let file = SourceFile::new(FileId(0), "config".into(), yaml.into());
+    let loaded = kubevet::load::load(&file, &Default::default());
+    assert!(loaded.diagnostics.is_empty(), "{yaml}");
+    // An empty file is no settings at all (editors do not validate it either).
+    loaded
+        .documents
+        .first()
+        .map_or_else(|| serde_json::json!({}), |d| d.root.to_json())
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("crds")).unwrap();
+    dir
+}
+
+/// Whether kubevet accepts a configuration (in a directory with a `crds/` directory).
+fn kubevet_accepts(dir: &Path, yaml: &str) -> Result<(), String> {
+    let path = dir.join(".kubevet.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    kubevet::config::load(&path)
+        .map(|_| ())
+        .map_err(|e| format!("{e:?}"))
+}
+
+fn schema_accepts(yaml: &str) -> Result<(), String> {
+    let errors: Vec<String> = validator()
+        .iter_errors(&to_json(yaml))
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+#[test]
+fn the_schema_lists_kubevets_rules_and_keys() {
+    let mut schema = schema();
+    let ids: Vec<Value> = kubevet::rules::ALL
+        .iter()
+        .map(|r| Value::from(r.id))
+        .collect();
+    let listed = &mut schema["definitions"]["ruleLevels"]["propertyNames"]["enum"];
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        *listed = Value::Array(ids);
+        std::fs::write(
+            SCHEMA,
+            serde_json::to_string_pretty(&schema).unwrap() + "\n",
+        )
+        .unwrap();
+        return;
+    }
+    assert_eq!(
+        listed.as_array().unwrap(),
+        &ids,
+        "the rule ids in {SCHEMA} are not kubevet's: UPDATE_EXPECT=1 cargo test --test config_schema"
+    );
+    // The file is kept in one canonical formatting, so that updates are small diffs.
+    assert_eq!(
+        std::fs::read_to_string(SCHEMA).unwrap(),
+        serde_json::to_string_pretty(&schema).unwrap() + "\n"
+    );
+    let keys: Vec<&str> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .filter(|k| *k != "$schema")
+        .collect();
+    let mut expected = kubevet::config::TOP_LEVEL_KEYS.to_vec();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(sorted, expected);
+    let override_keys: Vec<&str> = schema["properties"]["overrides"]["items"]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(override_keys, kubevet::config::OVERRIDE_KEYS);
+    let fail_on: Vec<&str> = schema["properties"]["failOn"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let variants: Vec<String> = <kubevet::cli::FailOn as clap::ValueEnum>::value_variants()
+        .iter()
+        .map(|v| {
+            clap::ValueEnum::to_possible_value(v)
+                .unwrap()
+                .get_name()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(fail_on, variants);
+    for level in kubevet::config::LEVELS {
+        assert!(
+            schema["definitions"]["level"]["enum"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from(*level))
+        );
+    }
+}
+
+/// The YAML blocks of the README that are configuration files (they start `# .kubevet.yaml`).
+fn readme_configs() -> Vec<String> {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let mut out = Vec::new();
+    let mut current: Option<String> = None;
+    for line in readme.lines() {
+        match &mut current {
+            None if line == "```yaml" => current = Some(String::new()),
+            Some(block) if line == "```" => {
+                if block.starts_with("# .kubevet.yaml\n") {
+                    out.push(std::mem::take(block));
+                }
+                current = None;
+            }
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn the_readme_examples_are_valid_for_the_schema_and_for_kubevet() {
+    let configs = readme_configs();
+    assert!(!configs.is_empty(), "the README has configuration examples");
+    let dir = scratch("schema-readme");
+    for config in configs {
+        schema_accepts(&config).unwrap_or_else(|e| panic!("schema: {e}\n{config}"));
+        kubevet_accepts(&dir, &config).unwrap_or_else(|e| panic!("kubevet: {e}\n{config}"));
+    }
+}
+
+#[test]
+fn the_schema_and_kubevet_agree() {
+    let dir = scratch("schema-agree");
+    let good = [
+        "",
+        "kubernetesVersion: 1.30\n",
+        "kubernetesVersion: v1.29\n",
+        "strict: false\nfailOn: none\n",
+        "include: ['apps/**']\nexclude: [testdata, '*.sops.yaml']\n",
+        "crds: [crds]\n",
+        "rules:\n  invalid-name: off\n  duplicate-key: 'off'\n  missing-name: info\n",
+        "rules:\n",
+        "overrides:\n  - files: ['legacy/**']\n    rules: {invalid-name: warning}\n",
+        "overrides:\n  - files: [a]\n",
+        "$schema: ./schemas/kubevet-config.schema.json\n",
+    ];
+    let bad = [
+        "kubernetesVerison: '1.30'\n",
+        "kubernetesVersion: banana\n",
+        "strict: maybe\n",
+        "failOn: warnings\n",
+        "include: 'apps/**'\n",
+        "include: [1]\n",
+        "rules: {no-such-rule: error}\n",
+        "rules: {invalid-name: loud}\n",
+        "rules: {invalid-name: true}\n",
+        "rules: [invalid-name]\n",
+        "overrides: {files: [a]}\n",
+        "overrides:\n  - rules: {invalid-name: off}\n",
+        "overrides:\n  - files: []\n",
+        "overrides:\n  - files: [a]\n    rulez: {}\n",
+        "- a list\n",
+    ];
+    for config in good {
+        schema_accepts(config).unwrap_or_else(|e| panic!("schema rejects {config:?}: {e}"));
+        kubevet_accepts(&dir, config).unwrap_or_else(|e| panic!("kubevet rejects {config:?}: {e}"));
+    }
+    for config in bad {
+        assert!(schema_accepts(config).is_err(), "schema accepts {config:?}");
+        assert!(
+            kubevet_accepts(&dir, config).is_err(),
+            "kubevet accepts {config:?}"
+        );
+    }
+}

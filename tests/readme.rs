@@ -1,0 +1,160 @@
+//! What the README's "Use it in…" section tells users to paste works: the problem-matcher
+//! expression reads kubevet's concise output, the VS Code task uses the same expression, and
+//! the pre-commit example names the hook this repository defines.
+
+use std::process::Command;
+
+fn readme() -> String {
+    std::fs::read_to_string("README.md").unwrap()
+}
+
+/// The code blocks of the README with their info string.
+fn blocks() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in readme().lines() {
+        match &mut current {
+            None => {
+                if let Some(info) = line.strip_prefix("```") {
+                    current = Some((info.to_owned(), String::new()));
+                }
+            }
+            Some(_) if line == "```" => out.extend(current.take()),
+            Some((_, body)) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+        }
+    }
+    out
+}
+
+fn problem_matcher() -> regex::Regex {
+    let expression = blocks()
+        .into_iter()
+        .find(|(info, body)| info.is_empty() && body.starts_with("^(.+?):"))
+        .expect("the README shows the problem-matcher expression")
+        .1;
+    regex::Regex::new(expression.trim_end()).unwrap()
+}
+
+#[test]
+fn the_problem_matcher_reads_concise_output() {
+    let matcher = problem_matcher();
+    let o = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+        .args([
+            "check",
+            "--format",
+            "concise",
+            "--no-context",
+            "fixtures/rules/unused-suppression",
+            "fixtures/rules/helm-template-skipped",
+            "fixtures/rules/duplicate-key",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8(o.stdout).unwrap();
+    let mut severities = std::collections::HashSet::new();
+    let lines: Vec<&str> = out.lines().collect();
+    let (summary, findings) = lines.split_last().unwrap();
+    assert!(!matcher.is_match(summary), "the summary is not a finding");
+    for line in findings {
+        let captures = matcher
+            .captures(line)
+            .unwrap_or_else(|| panic!("no match: {line}"));
+        assert!(std::path::Path::new(&captures[1]).exists(), "{line}");
+        assert!(captures[2].parse::<u32>().unwrap() >= 1);
+        assert!(captures[3].parse::<u32>().unwrap() >= 1);
+        assert!(kubevet::rules::find(&captures[5]).is_some(), "{line}");
+        assert!(!captures[6].is_empty());
+        severities.insert(captures[4].to_owned());
+    }
+    assert_eq!(
+        severities.len(),
+        3,
+        "errors, warnings and infos: {severities:?}"
+    );
+}
+
+#[test]
+fn the_vs_code_task_uses_the_same_expression() {
+    let task = blocks()
+        .into_iter()
+        .find(|(info, body)| info == "json" && body.contains("problemMatcher"))
+        .expect("a VS Code task")
+        .1;
+    let task: serde_json::Value = serde_json::from_str(&task).expect("valid JSON");
+    assert_eq!(
+        task["problemMatcher"]["pattern"]["regexp"]
+            .as_str()
+            .unwrap(),
+        problem_matcher().as_str()
+    );
+}
+
+#[test]
+fn the_pre_commit_example_names_this_repositorys_hook() {
+    let hooks = std::fs::read_to_string(".pre-commit-hooks.yaml").unwrap();
+    let example = blocks()
+        .into_iter()
+        .find(|(_, body)| body.starts_with("# .pre-commit-config.yaml"))
+        .expect("a pre-commit example")
+        .1;
+    assert!(example.contains("- id: kubevet"));
+    assert!(hooks.contains("- id: kubevet\n"));
+    for key in [
+        "language: rust",
+        "types_or: [yaml, json]",
+        "require_serial: true",
+        "entry: kubevet check",
+    ] {
+        assert!(hooks.contains(key), "{key}");
+    }
+}
+
+#[test]
+fn the_suppression_example_suppresses_what_it_says() {
+    let example = blocks()
+        .into_iter()
+        .find(|(info, body)| {
+            info == "yaml" && body.starts_with("metadata:") && body.contains("kubevet-ignore")
+        })
+        .expect("a suppression example")
+        .1;
+    let manifest = format!("apiVersion: v1\nkind: ConfigMap\n{example}");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("readme-suppressions");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("cm.yaml");
+    std::fs::write(&file, &manifest).unwrap();
+    let run = |path: &std::path::Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+            .args([
+                "check",
+                "--format",
+                "concise",
+                "--no-context",
+                "--no-config",
+            ])
+            .arg(path)
+            .output()
+            .unwrap();
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let out = run(&file);
+    assert!(
+        out.ends_with("0 errors, 0 warnings, 0 infos, 2 suppressed\n"),
+        "{manifest}\n{out}"
+    );
+    // Without the comments, the two findings are there.
+    let bare: String = manifest
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .map(|l| l.split("  #").next().unwrap().to_owned() + "\n")
+        .collect();
+    std::fs::write(&file, bare).unwrap();
+    let out = run(&file);
+    assert!(
+        out.contains("error[invalid-name]") && out.contains("error[invalid-label-value]"),
+        "{out}"
+    );
+}
