@@ -102,18 +102,11 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
         "valid",
         "CEL rule on the root not evaluated",
     ),
-    // --- List-map key uniqueness (x-kubernetes-list-type: map): kubectl-validate rejects
-    // duplicate keys, for a Pod's ports and, after applying the CRD's defaults, for a custom
-    // resource. kubevet does not check list-map keys nor apply CRD defaults. For the Pod, the API
-    // server itself accepts the object on create with a warning (reference §12: a duplicate
-    // containerPort is only a warning); only server-side apply rejects it.
-    (
-        "kubectl-validate",
-        "testcases/manifests/error_x_list_map_default.yaml",
-        "0",
-        "valid",
-        "duplicate list-map key after CRD defaulting: not checked",
-    ),
+    // --- List-map key uniqueness of a Pod's ports: kubectl-validate rejects a duplicate
+    // (containerPort, protocol). The API server accepts it on create with a warning (reference
+    // §12: a duplicate containerPort is only a warning), and so does kubevet (the warning
+    // duplicate-container-port); only server-side apply rejects it. For custom resources the API
+    // server does reject duplicate keys, and kubevet does too (schema-violation).
     (
         "kubectl-validate",
         "testcases/manifests/error_x_list_map_duplicate_key.yaml",

@@ -13,6 +13,9 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::sync::{Arc, Mutex, OnceLock};
 
+/// Decompressed with `ruzstd` (pure Rust) rather than the `zstd` crate: on the 2-core build
+/// machine zstd-sys's C build took 64 s (release) against 2 s for ruzstd, while decompressing
+/// this file takes 0.9–3 ms against 0.5–1.8 ms, both small next to parsing the JSON.
 static EMBEDDED: &[u8] = include_bytes!("../../schemas/kubernetes.json.zst");
 
 /// Where a version's `$defs` document lives in the registry. Never fetched: `.invalid` is a
@@ -63,6 +66,7 @@ pub struct Catalog {
     definitions: HashMap<&'static str, Vec<(VersionMask, &'static RawValue)>>,
     pub kinds: Vec<KindEntry>,
     by_key: HashMap<(String, String), usize>,
+    groups: std::collections::HashSet<String>,
     sets: Vec<OnceLock<Arc<VersionSet>>>,
 }
 
@@ -144,12 +148,14 @@ impl Catalog {
             .map(|(i, k)| ((k.api_version.clone(), k.kind.clone()), i))
             .collect();
         let sets = versions.iter().map(|_| OnceLock::new()).collect();
+        let groups = kinds.iter().map(|k| k.group().to_owned()).collect();
         Ok(Catalog {
             source: raw.source,
             versions,
             definitions,
             kinds,
             by_key,
+            groups,
             sets,
         })
     }
@@ -170,7 +176,7 @@ impl Catalog {
 
     /// Whether `group` is an API group of Kubernetes itself (in any embedded version).
     pub fn is_builtin_group(&self, group: &str) -> bool {
-        self.kinds.iter().any(|k| k.group() == group)
+        self.groups.contains(group)
     }
 
     /// The schemas of one version (built on first use).
@@ -304,6 +310,7 @@ impl VersionSet {
         jsonschema::options()
             .with_draft(Draft::Draft202012)
             .with_registry(&self.registry)
+            .with_keyword(super::crd::LIST_MAP_KEYWORD, super::crd::list_map_keyword)
             .build(schema)
             .map_err(|e| e.to_string())
     }

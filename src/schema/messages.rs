@@ -548,9 +548,55 @@ fn show(value: &Value) -> String {
     }
 }
 
+/// A duplicate key in an `x-kubernetes-list-type: map` list, at the later item.
+fn report_list_map(
+    object: &Object<'_>,
+    failure: &Failure,
+    message: &str,
+    target: &Target<'_>,
+    cx: &mut Context<'_>,
+) {
+    let Ok(details) = serde_json::from_str::<Value>(message) else {
+        return;
+    };
+    let (Some(index), Some(first)) = (details["index"].as_u64(), details["first"].as_u64()) else {
+        return;
+    };
+    let mut at = failure.path.clone();
+    at.push(Segment::Index(index as usize));
+    let here = locate(object.root, &at);
+    let key: Vec<String> = details["key"]
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| format!("{k}={v}")).collect())
+        .unwrap_or_default();
+    let list = field_name(&failure.path);
+    let mut first_path = failure.path.clone();
+    first_path.push(Segment::Index(first as usize));
+    let first_node = locate(object.root, &first_path).node;
+    cx.report(
+        Diagnostic::new(
+            &rules::schema_violation::RULE,
+            cx.loc(here.node.span),
+            format!(
+                "`{list}[{index}]` has the same key as `{list}[{first}]` ({}); the items of `{list}` must have unique keys (in {})",
+                key.join(", "),
+                in_object(target.kind, &failure.path[..failure.path.len().saturating_sub(1)])
+            ),
+        )
+        .with_label("duplicate key")
+        .with_secondary(cx.loc(first_node.span), "first item with this key")
+        .with_help("fields left out count with their default; merge the two items or change a key"),
+    );
+}
+
 fn report_other(object: &Object<'_>, failure: &Failure, target: &Target<'_>, cx: &mut Context<'_>) {
+    if let ValidationErrorKind::Custom { keyword, message } = &failure.kind
+        && keyword == super::crd::LIST_MAP_KEYWORD
+    {
+        return report_list_map(object, failure, message, target, cx);
+    }
     let path = &failure.path;
-    let here = locate(object.root, path);
+    let mut here = locate(object.root, path);
     let field = format!("`{}`", field_name(path));
     let value = show(&failure.instance);
     let mut help: Option<String> = None;
@@ -617,7 +663,26 @@ fn report_other(object: &Object<'_>, failure: &Failure, target: &Target<'_>, cx:
         ValidationErrorKind::MultipleOf { multiple_of } => {
             format!("{field} must be a multiple of {multiple_of}, but it is {value}")
         }
-        ValidationErrorKind::UniqueItems => format!("the items of {field} must be unique"),
+        ValidationErrorKind::UniqueItems => {
+            // Point at the first repeated item.
+            let items = failure
+                .instance
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            if let Some(i) = (1..items.len()).find(|&i| items[..i].contains(&items[i])) {
+                let mut at = path.clone();
+                at.push(Segment::Index(i));
+                here = locate(object.root, &at);
+                format!(
+                    "{field} must not repeat an item, but `{}[{i}]` repeats {}",
+                    field_name(path),
+                    show(&items[i])
+                )
+            } else {
+                format!("the items of {field} must be unique")
+            }
+        }
         ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
             help = Some(failure.text.clone());
             format!("{field} matches none of the forms its schema allows")

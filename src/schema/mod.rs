@@ -284,15 +284,7 @@ fn check_crd_schemas(object: &Object<'_>, cx: &mut Context<'_>) {
             continue;
         }
         seen.push(entry.value.span);
-        let mut problems = crd::structural_problems(&entry.value, definition.legacy);
-        for (span, pattern, error) in crd::bad_patterns(&entry.value) {
-            problems.push(crd::Problem {
-                span,
-                message: format!("`{pattern}` is not a valid regular expression"),
-                help: Some(error),
-            });
-        }
-        for problem in problems {
+        for problem in crd::structural_problems(&entry.value, definition.legacy) {
             let mut d = Diagnostic::new(
                 &rules::invalid_crd_schema::RULE,
                 cx.loc(problem.span),
