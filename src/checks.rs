@@ -113,23 +113,7 @@ pub fn check_loaded(
         }
         cx.report(diagnostic);
     }
-    let mut objects = Vec::new();
-    let mut kustomization = None;
-    for Document { index, root } in &loaded.documents {
-        cx.document = Some(*index);
-        if kustomization.is_none() && is_kustomization(file, root) {
-            kustomization = Some(kustomize::read(root, &mut cx));
-            continue;
-        }
-        for object in objects_of(root, *index) {
-            cx.object = Some(object.object_ref());
-            check_object(&object, &mut cx);
-            if !object.is_tool_config() {
-                objects.extend(summarize(&object, &cx));
-            }
-        }
-        cx.object = None;
-    }
+    let (objects, kustomization) = walk_documents(file, loaded, &mut cx);
     FileOutcome {
         documents: loaded.documents.len(),
         diagnostics: prefer_specific(cx.into_diagnostics()),
@@ -144,20 +128,7 @@ pub fn check_loaded(
 pub fn index_loaded(file: &SourceFile, loaded: &Loaded, options: &Options) -> FileOutcome {
     let mut cx = Context::new(file, options);
     cx.context_only = true;
-    let mut objects = Vec::new();
-    let mut kustomization = None;
-    for Document { index, root } in &loaded.documents {
-        cx.document = Some(*index);
-        if kustomization.is_none() && is_kustomization(file, root) {
-            kustomization = Some(kustomize::read(root, &mut cx));
-            continue;
-        }
-        for object in objects_of(root, *index) {
-            if !object.is_tool_config() {
-                objects.extend(summarize(&object, &cx));
-            }
-        }
-    }
+    let (objects, kustomization) = walk_documents(file, loaded, &mut cx);
     FileOutcome {
         documents: loaded.documents.len(),
         diagnostics: Vec::new(),
@@ -167,6 +138,35 @@ pub fn index_loaded(file: &SourceFile, loaded: &Loaded, options: &Options) -> Fi
         // then its suppressions apply as in a run over the whole repository.
         suppressions: crate::suppress::scan(file, &loaded.documents),
     }
+}
+
+/// Reads every document's kustomization or objects for the index, running the per-object rules
+/// unless the file is context only.
+fn walk_documents(
+    file: &SourceFile,
+    loaded: &Loaded,
+    cx: &mut Context<'_>,
+) -> (Vec<ObjectSummary>, Option<Kustomization>) {
+    let mut objects = Vec::new();
+    let mut kustomization = None;
+    for Document { index, root } in &loaded.documents {
+        cx.document = Some(*index);
+        if kustomization.is_none() && is_kustomization(file, root) {
+            kustomization = Some(kustomize::read(root, cx));
+            continue;
+        }
+        for object in objects_of(root, *index) {
+            cx.object = Some(object.object_ref());
+            if !cx.context_only {
+                check_object(&object, cx);
+            }
+            if !object.is_tool_config() {
+                objects.extend(summarize(&object, cx));
+            }
+        }
+        cx.object = None;
+    }
+    (objects, kustomization)
 }
 
 /// A kustomization file: named as kustomize looks for it, and not some other object that
