@@ -424,6 +424,12 @@ impl<'a> Container<'a> {
             && self.child("restartPolicy").and_then(|f| f.str()) == Some("Always")
     }
 
+    /// Where to point at the container as a whole: its `name`, or the container itself.
+    pub fn name_span(&self) -> Span {
+        self.child("name")
+            .map_or(self.field.node.span, |f| f.node.span)
+    }
+
     /// How to name the container in a message: "container `app`" or the path.
     pub fn describe(&self) -> String {
         match self.name() {

@@ -31,14 +31,9 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             if container.list == ContainerList::Ephemeral || workload::is_partial(cx) {
                 continue;
             }
-            let at = field.as_ref().map_or_else(
-                || {
-                    container
-                        .child("name")
-                        .map_or(container.field.node.span, |f| f.node.span)
-                },
-                |f| f.value_span(),
-            );
+            let at = field
+                .as_ref()
+                .map_or_else(|| container.name_span(), |f| f.value_span());
             cx.report(
                 Diagnostic::new(&RULE, cx.loc(at), workload::required(&path, ""))
                     .with_label(format!("{} has no image", container.describe()))

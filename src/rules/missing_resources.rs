@@ -45,9 +45,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         if missing.is_empty() {
             continue;
         }
-        let at = container
-            .child("name")
-            .map_or(container.field.node.span, |f| f.node.span);
+        let at = container.name_span();
         cx.report(
             Diagnostic::new(
                 &RULE,
