@@ -26,6 +26,8 @@ pub struct Context<'a> {
     diagnostics: Vec<Diagnostic>,
     document: Option<u32>,
     object: Option<ObjectRef>,
+    /// Whether the file is a kustomize patch, asked by many rules for every object.
+    is_patch_file: std::cell::OnceCell<bool>,
 }
 
 fn no_crds() -> &'static Crds {
@@ -47,7 +49,15 @@ impl<'a> Context<'a> {
             diagnostics: Vec::new(),
             document: None,
             object: None,
+            is_patch_file: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Whether the file holds patches rather than whole objects ([`crate::project`]).
+    pub fn is_patch_file(&self) -> bool {
+        *self
+            .is_patch_file
+            .get_or_init(|| crate::project::is_patch_file(&self.file.name, &self.options.limits))
     }
 
     pub fn loc(&self, span: Span) -> Location {

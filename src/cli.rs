@@ -5,6 +5,7 @@
 
 use crate::config::{self, ConfigError};
 use crate::diagnostics::Severity;
+use crate::load::{self, LimitSettings, Limits};
 use crate::output::{self, Format};
 use crate::{Input, KubeVersion, Options, Report, rules, workspace};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -135,6 +136,70 @@ pub struct CheckArgs {
     /// List suppressed findings too (in the json and sarif formats, marked as suppressed).
     #[arg(long)]
     pub show_suppressed: bool,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Flags that set the input limits (each wins over the configuration's `limits:`).
+#[derive(Args, Debug, Default)]
+pub struct LimitArgs {
+    /// A larger file is not checked (input-limit-exceeded): bytes, or a number with KiB, MiB or
+    /// GiB, up to 2GiB [default: the configuration's limits.maxFileSize, else 32MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_file_size)]
+    pub max_file_size: Option<u64>,
+
+    /// A file with more documents is checked only up to here [default: limits.maxDocuments,
+    /// else 100000].
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub max_documents: Option<usize>,
+
+    /// A document nested deeper is not checked; at most 250 [default: limits.maxDepth, else
+    /// 200].
+    #[arg(long, value_name = "N", value_parser = parse_depth)]
+    pub max_depth: Option<usize>,
+
+    /// A document whose aliases expand to more nodes is not checked (alias bombs) [default:
+    /// limits.maxAliasNodes, else 100000].
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub max_alias_nodes: Option<usize>,
+
+    /// A document with more nodes is not checked [default: limits.maxNodesPerDocument, else
+    /// 5000000].
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub max_nodes_per_document: Option<usize>,
+}
+
+impl LimitArgs {
+    pub fn settings(&self) -> LimitSettings {
+        LimitSettings {
+            max_file_bytes: self.max_file_size,
+            max_documents: self.max_documents,
+            max_depth: self.max_depth,
+            max_alias_nodes: self.max_alias_nodes,
+            max_nodes_per_document: self.max_nodes_per_document,
+        }
+    }
+}
+
+fn parse_file_size(text: &str) -> Result<u64, String> {
+    load::parse_size(text).ok_or_else(|| format!("expected {}", load::SIZE_SYNTAX))
+}
+
+fn parse_whole_number(text: &str, max: usize) -> Result<usize, String> {
+    text.trim()
+        .parse::<i128>()
+        .ok()
+        .and_then(|n| load::check_count(n, max))
+        .ok_or_else(|| format!("expected a whole number from 1 to {max}"))
+}
+
+fn parse_count(text: &str) -> Result<usize, String> {
+    parse_whole_number(text, Limits::MAX_COUNT)
+}
+
+fn parse_depth(text: &str) -> Result<usize, String> {
+    parse_whole_number(text, Limits::MAX_DEPTH)
 }
 
 /// A second output of a run: a format and the file to write it to.
@@ -321,6 +386,7 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         policy: config.policy,
         // CRDs named with --crd and in the configuration are all used.
         crd_paths: args.crds.iter().cloned().chain(config.crds).collect(),
+        limits: args.limits.settings().or(config.limits).resolve(),
         ..Options::default()
     };
     match context(&args, reads_stdin) {
@@ -330,7 +396,9 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
 
     let input = if reads_stdin {
         let mut bytes = Vec::new();
-        if let Err(e) = io::stdin().lock().read_to_end(&mut bytes) {
+        // One byte more than the limit is enough to know the stream is over it.
+        let most = options.limits.max_file_bytes + 1;
+        if let Err(e) = io::stdin().lock().take(most).read_to_end(&mut bytes) {
             return usage_error(format!("cannot read stdin: {e}"));
         }
         Input::Stream {

@@ -7,6 +7,7 @@
 
 use crate::cli::FailOn;
 use crate::diagnostics::{Diagnostic, FileId, Rule, Severity, Summary};
+use crate::load::{LimitSettings, Limits};
 use crate::source::SourceFile;
 use crate::tree::{Node, Style, Value};
 use crate::workspace::{absolute_from, current_dir, slash_path};
@@ -36,6 +37,16 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "crds",
     "rules",
     "overrides",
+    "limits",
+];
+
+/// The keys of `limits`.
+pub const LIMIT_KEYS: &[&str] = &[
+    "maxFileSize",
+    "maxDocuments",
+    "maxDepth",
+    "maxAliasNodes",
+    "maxNodesPerDocument",
 ];
 
 /// The keys of an entry of `overrides`.
@@ -62,6 +73,8 @@ pub struct Config {
     /// CustomResourceDefinition files and directories, absolute.
     pub crds: Vec<PathBuf>,
     pub policy: Policy,
+    /// `limits:`; flags win over each one.
+    pub limits: LimitSettings,
 }
 
 /// Why a configuration could not be used.
@@ -336,7 +349,9 @@ impl Reader<'_> {
             policy: Policy::new(self.dir.to_path_buf()),
             ..Config::default()
         };
-        let loaded = load::load(self.file, &load::Limits::default());
+        // The configuration's own `limits` apply to what is checked, not to itself (it is read
+        // before them, and is at most 1 MiB).
+        let loaded = load::load(self.file, &Limits::default());
         for mut d in loaded.diagnostics {
             d.severity = Severity::Error;
             self.errors.push(d);
@@ -380,6 +395,7 @@ impl Reader<'_> {
                     }
                 }
                 "overrides" => self.overrides(value, &mut config.policy),
+                "limits" => config.limits = self.limits(value),
                 // Editors that read JSON Schema from the document itself.
                 "$schema" => {}
                 _ => self.unknown_key(&entry.key, &key, TOP_LEVEL_KEYS),
@@ -617,6 +633,110 @@ impl Reader<'_> {
                 policy.add_override(files, levels.into_iter().collect());
             }
         }
+    }
+
+    fn limits(&mut self, node: &Node) -> LimitSettings {
+        let mut limits = LimitSettings::default();
+        if !node.is_map() {
+            if !node.is_null() {
+                self.type_error(
+                    "limits",
+                    node,
+                    &format!("a mapping of limits ({})", LIMIT_KEYS.join(", ")),
+                );
+            }
+            return limits;
+        }
+        let defaults = Limits::default();
+        for entry in node.entries() {
+            let key = entry.key.key_string().unwrap_or_default().into_owned();
+            let value = &entry.value;
+            match key.as_str() {
+                "maxFileSize" => limits.max_file_bytes = self.size(value),
+                "maxDocuments" => {
+                    limits.max_documents =
+                        self.count(&key, value, Limits::MAX_COUNT, defaults.max_documents);
+                }
+                "maxDepth" => {
+                    limits.max_depth =
+                        self.count(&key, value, Limits::MAX_DEPTH, defaults.max_depth);
+                }
+                "maxAliasNodes" => {
+                    limits.max_alias_nodes =
+                        self.count(&key, value, Limits::MAX_COUNT, defaults.max_alias_nodes);
+                }
+                "maxNodesPerDocument" => {
+                    limits.max_nodes_per_document = self.count(
+                        &key,
+                        value,
+                        Limits::MAX_COUNT,
+                        defaults.max_nodes_per_document,
+                    );
+                }
+                _ => self.unknown_key(&entry.key, &key, LIMIT_KEYS),
+            }
+        }
+        limits
+    }
+
+    /// A scalar as written (`` `0` ``), else its type (`a mapping`), for messages.
+    fn shown(&self, node: &Node) -> String {
+        let written = self.file.slice(node.span);
+        match node.value {
+            Value::Seq(_) | Value::Map(_) | Value::Null => node.a_type_name(),
+            _ if written.is_empty() || written.contains('\n') => node.a_type_name(),
+            _ => format!("`{written}`"),
+        }
+    }
+
+    /// `maxFileSize`: bytes as an integer, or a string such as `64MiB`.
+    fn size(&mut self, node: &Node) -> Option<u64> {
+        let parsed = match &node.value {
+            Value::Int(i) => u64::try_from(*i)
+                .ok()
+                .filter(|b| (1..=Limits::MAX_FILE_BYTES).contains(b)),
+            Value::Str(s) => load::parse_size(s),
+            _ => None,
+        };
+        if parsed.is_none() {
+            let written = self.shown(node);
+            self.error(
+                node,
+                format!(
+                    "`limits.maxFileSize` must be {}, not {written}",
+                    load::SIZE_SYNTAX
+                ),
+                format!(
+                    "KiB, MiB and GiB are powers of 1024; the default is {}",
+                    load::format_size(Limits::default().max_file_bytes)
+                ),
+            );
+        }
+        parsed
+    }
+
+    /// A count or depth: an integer from 1 to `max`.
+    fn count(&mut self, key: &str, node: &Node, max: usize, default: usize) -> Option<usize> {
+        let parsed = match node.value {
+            Value::Int(i) => load::check_count(i, max),
+            _ => None,
+        };
+        if parsed.is_none() {
+            let written = self.shown(node);
+            let help = if key == "maxDepth" {
+                format!(
+                    "the default is {default}; the YAML parser cannot nest flow collections 256 levels deep, so kubevet's limit stops at {max}"
+                )
+            } else {
+                format!("the default is {default}")
+            };
+            self.error(
+                node,
+                format!("`limits.{key}` must be a whole number from 1 to {max}, not {written}"),
+                help,
+            );
+        }
+        parsed
     }
 }
 

@@ -110,6 +110,8 @@ pub struct Options {
     pub kubernetes_version: KubeVersion,
     /// Unknown fields are errors (kubectl's `--validate=strict`) rather than warnings.
     pub strict: bool,
+    /// The input limits for every file the run reads (`--max-*` flags, the configuration's
+    /// `limits:`, else the defaults).
     pub limits: load::Limits,
     /// Which files are checked and how severe each rule is where (from `.kubevet.yaml`).
     pub policy: config::Policy,
@@ -149,9 +151,13 @@ pub enum Input {
 #[derive(Default)]
 pub struct FileEntry {
     pub name: String,
+    /// The text, kept only where it cannot be read again (stdin, undecodable files).
     pub text: Option<String>,
     /// Where to read the text again; `None` for stdin and for paths that could not be read.
     pub path: Option<PathBuf>,
+    /// The length and hash of the text that was checked, for files with findings: a snippet
+    /// is shown from the file read again only if it is still that text.
+    pub digest: Option<(usize, u64)>,
     /// The objects in the file, in order (for formats that list them, such as JUnit).
     pub objects: Vec<ObjectEntry>,
     /// Read only as context for the whole-repo checks; nothing is reported about it.
@@ -166,15 +172,27 @@ pub struct ObjectEntry {
 }
 
 impl FileEntry {
+    /// The file's text for snippets: kept, or read again (checked files are not kept in memory,
+    /// so a run's memory does not grow with the size of the sources). `None` when the file
+    /// changed since it was checked.
     pub fn source(&self) -> Option<std::borrow::Cow<'_, str>> {
         match (&self.text, &self.path) {
             (Some(text), _) => Some(std::borrow::Cow::Borrowed(text)),
             (None, Some(path)) => std::fs::read_to_string(path)
                 .ok()
+                .filter(|text| self.digest.is_none_or(|d| d == digest(text)))
                 .map(std::borrow::Cow::Owned),
             (None, None) => None,
         }
     }
+}
+
+/// Length and FNV-1a hash of a text.
+fn digest(text: &str) -> (usize, u64) {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (text.len(), hash)
 }
 
 /// Everything a run found, ready for any output format.
@@ -424,6 +442,25 @@ fn prepare(id: FileId, job: Job, load_all: bool, options: &Options) -> Work {
             };
             Work::Found(found, preloaded)
         }
+        // The command line reads at most one byte more than the limit from stdin.
+        Job::Stream { name, bytes } if bytes.len() as u64 > options.limits.max_file_bytes => {
+            let limit = options.limits.max_file_bytes;
+            let Unread {
+                rule,
+                message,
+                help,
+            } = Unread::too_large(format!(
+                "the stream is more than the limit of {limit} bytes; not checked"
+            ));
+            Work::Stream(Err(Box::new(problem(
+                id,
+                name,
+                FileStatus::Failed,
+                rule,
+                message,
+                help,
+            ))))
+        }
         Job::Stream { name, bytes } => Work::Stream(decode(id, name, bytes).map(|file| {
             let loaded = Arc::new(load::load(&file, &options.limits));
             Preloaded { file, loaded }
@@ -545,8 +582,15 @@ fn check_found(
                         }
                         Err(problem) => *problem,
                     },
-                    Err((rule, message)) => {
-                        return problem(id, name, FileStatus::Failed, rule, message, None);
+                    Err(unread) => {
+                        return problem(
+                            id,
+                            name,
+                            FileStatus::Failed,
+                            unread.rule,
+                            unread.message,
+                            unread.help,
+                        );
                     }
                 },
             };
@@ -637,31 +681,47 @@ fn unread_context(path: PathBuf) -> FileResult {
     }
 }
 
-fn read_file(
-    path: &std::path::Path,
-    options: &Options,
-) -> Result<Vec<u8>, (&'static diagnostics::Rule, String)> {
+/// Why a file was not read: the finding to report.
+struct Unread {
+    rule: &'static diagnostics::Rule,
+    message: String,
+    help: Option<&'static str>,
+}
+
+const FILE_SIZE_HELP: &str = "if the file is legitimate, raise the limit: `limits: {maxFileSize: 64MiB}` in .kubevet.yaml, or --max-file-size 64MiB";
+
+impl Unread {
+    fn too_large(message: String) -> Unread {
+        Unread {
+            rule: &rules::input_limit_exceeded::RULE,
+            message,
+            help: Some(FILE_SIZE_HELP),
+        }
+    }
+}
+
+fn read_file(path: &std::path::Path, options: &Options) -> Result<Vec<u8>, Unread> {
     use std::io::Read;
-    let unreadable = |e: std::io::Error| {
-        (
-            &rules::unreadable_file::RULE,
-            format!("cannot read file: {e}"),
-        )
+    let unreadable = |e: std::io::Error| Unread {
+        rule: &rules::unreadable_file::RULE,
+        message: format!("cannot read file: {e}"),
+        help: None,
     };
     let file = std::fs::File::open(path).map_err(unreadable)?;
     let metadata = file.metadata().map_err(unreadable)?;
     if metadata.is_dir() {
-        return Err((&rules::unreadable_file::RULE, "is a directory".into()));
+        return Err(Unread {
+            rule: &rules::unreadable_file::RULE,
+            message: "is a directory".into(),
+            help: None,
+        });
     }
     let limit = options.limits.max_file_bytes;
     if metadata.len() > limit {
-        return Err((
-            &rules::input_limit_exceeded::RULE,
-            format!(
-                "file is {} bytes, more than the limit of {limit} bytes; not checked",
-                metadata.len()
-            ),
-        ));
+        return Err(Unread::too_large(format!(
+            "file is {} bytes, more than the limit of {limit} bytes; not checked",
+            metadata.len()
+        )));
     }
     let mut bytes = Vec::with_capacity(metadata.len() as usize);
     // `take` guards against files that grow while we read them.
@@ -669,10 +729,9 @@ fn read_file(
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;
     if bytes.len() as u64 > limit {
-        return Err((
-            &rules::input_limit_exceeded::RULE,
-            format!("file is more than the limit of {limit} bytes; not checked"),
-        ));
+        return Err(Unread::too_large(format!(
+            "file is more than the limit of {limit} bytes; not checked"
+        )));
     }
     Ok(bytes)
 }
@@ -747,10 +806,11 @@ fn check_source(
     keep_text: bool,
 ) -> FileResult {
     let outcome = checks::check_loaded(&file, loaded, options, crds);
-    // Keep the text only where a renderer will show a snippet of it.
+    // A file's text is read again where a renderer shows a snippet of it (`keep_text`: it
+    // cannot be, stdin).
     let name = file.name.clone();
-    let keep_text =
-        keep_text || !outcome.diagnostics.is_empty() || !outcome.suppressions.is_empty();
+    let shown = !outcome.diagnostics.is_empty() || !outcome.suppressions.is_empty();
+    let digest = shown.then(|| digest(&file.text));
     let text = keep_text.then_some(file.text);
     let objects = outcome
         .objects
@@ -769,6 +829,7 @@ fn check_source(
         entry: FileEntry {
             name,
             text,
+            digest,
             objects,
             ..FileEntry::default()
         },

@@ -15,8 +15,10 @@ use crate::tree::{Entry, Node, Span, Style, Value};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 use std::collections::HashMap;
 
-/// Bounds that keep hostile input from exhausting time or memory.
-#[derive(Clone, Debug)]
+/// Bounds that keep hostile input from exhausting time or memory. Each can be set in the
+/// configuration (`limits:`) or with a flag, within [`Limits::MAX_FILE_BYTES`],
+/// [`Limits::MAX_DEPTH`] and [`Limits::MAX_COUNT`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Limits {
     pub max_file_bytes: u64,
     pub max_documents: usize,
@@ -31,12 +33,109 @@ impl Default for Limits {
         Limits {
             max_file_bytes: 32 * 1024 * 1024,
             max_documents: 100_000,
-            // saphyr-parser stops at about 256 levels itself; ours comes first, with a clearer message.
+            // saphyr-parser stops at 256 flow levels itself; ours comes first, with a clearer
+            // message (see `MAX_DEPTH`).
             max_depth: 200,
             max_alias_nodes: 100_000,
             max_nodes_per_document: 5_000_000,
         }
     }
+}
+
+impl Limits {
+    /// The largest file size a user may allow: spans are 32-bit byte offsets, and a file is
+    /// held in memory with its tree, so this stays well below 4 GiB.
+    pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+    /// The deepest nesting a user may allow: saphyr-parser refuses a 256th nested flow
+    /// collection itself (its level counter is a `u8`), so a limit above that could never be
+    /// reached by flow YAML while block YAML went deeper; the tree's recursive walks (JSON
+    /// conversion, schema validation) are sized for it.
+    pub const MAX_DEPTH: usize = 250;
+    /// The largest count (documents, alias-expanded nodes, nodes per document) a user may
+    /// allow: a billion nodes already take tens of GiB, and no file within `MAX_FILE_BYTES`
+    /// holds a billion documents, so a larger value is a typo rather than a need.
+    pub const MAX_COUNT: usize = 1_000_000_000;
+}
+
+/// Limits a flag or the configuration sets; `None` keeps the next source's (then the default).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LimitSettings {
+    pub max_file_bytes: Option<u64>,
+    pub max_documents: Option<usize>,
+    pub max_depth: Option<usize>,
+    pub max_alias_nodes: Option<usize>,
+    pub max_nodes_per_document: Option<usize>,
+}
+
+impl LimitSettings {
+    /// These settings, and `fallback`'s where these set none.
+    pub fn or(self, fallback: LimitSettings) -> LimitSettings {
+        LimitSettings {
+            max_file_bytes: self.max_file_bytes.or(fallback.max_file_bytes),
+            max_documents: self.max_documents.or(fallback.max_documents),
+            max_depth: self.max_depth.or(fallback.max_depth),
+            max_alias_nodes: self.max_alias_nodes.or(fallback.max_alias_nodes),
+            max_nodes_per_document: self
+                .max_nodes_per_document
+                .or(fallback.max_nodes_per_document),
+        }
+    }
+
+    /// The limits: these settings, else the defaults.
+    pub fn resolve(self) -> Limits {
+        let d = Limits::default();
+        Limits {
+            max_file_bytes: self.max_file_bytes.unwrap_or(d.max_file_bytes),
+            max_documents: self.max_documents.unwrap_or(d.max_documents),
+            max_depth: self.max_depth.unwrap_or(d.max_depth),
+            max_alias_nodes: self.max_alias_nodes.unwrap_or(d.max_alias_nodes),
+            max_nodes_per_document: self
+                .max_nodes_per_document
+                .unwrap_or(d.max_nodes_per_document),
+        }
+    }
+}
+
+/// What a file size may be written as, for messages.
+pub const SIZE_SYNTAX: &str = "a size from 1 byte to 2GiB (a number of bytes, or a number with KiB, MiB or GiB such as 64MiB)";
+
+/// Parses a file size: `1048576`, `512KiB`, `64MiB`, `1GiB` (units are powers of 1024; a
+/// space before the unit is allowed, `B` means bytes). `None` when it is not a size or not
+/// within 1 byte and [`Limits::MAX_FILE_BYTES`].
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let multiplier: u64 = match unit.trim_start() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ => return None,
+    };
+    let bytes = number.parse::<u64>().ok()?.checked_mul(multiplier)?;
+    (1..=Limits::MAX_FILE_BYTES)
+        .contains(&bytes)
+        .then_some(bytes)
+}
+
+/// Formats a byte count the way [`parse_size`] reads it, in the largest unit that divides it.
+pub fn format_size(bytes: u64) -> String {
+    for (unit, size) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+        if bytes >= size && bytes % size == 0 {
+            return format!("{}{unit}", bytes / size);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// A count limit (documents, nodes) or depth, within `1..=max`.
+pub fn check_count(value: i128, max: usize) -> Option<usize> {
+    usize::try_from(value)
+        .ok()
+        .filter(|v| (1..=max).contains(v))
 }
 
 pub struct Document {
@@ -69,7 +168,9 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
                         limits.max_documents
                     ),
                 )
-                .with_help("raise the documents-per-file limit if this file is legitimate"),
+                .with_help(
+                    "split the file; if it is legitimate, raise the limit: `limits: {maxDocuments: N}` in .kubevet.yaml, or --max-documents N",
+                ),
             );
             break;
         }
@@ -106,17 +207,16 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
 pub fn split_documents(text: &str, start: usize) -> Vec<std::ops::Range<usize>> {
     let mut chunks = Vec::new();
     let mut chunk_start = start;
-    let mut line_start = start;
-    while line_start < text.len() {
-        let line_end = text[line_start..]
-            .find('\n')
-            .map_or(text.len(), |i| line_start + i + 1);
-        let line = &text[line_start..line_end];
-        if line_start > chunk_start && is_document_marker(line) {
+    // A marker starts a line after the first: find "\n---" (SIMD), then check the line.
+    let bytes = text.as_bytes();
+    for hit in memchr::memmem::find_iter(&bytes[start..], b"\n---") {
+        let line_start = start + hit + 1;
+        let line_end =
+            memchr::memchr(b'\n', &bytes[line_start..]).map_or(text.len(), |i| line_start + i + 1);
+        if line_start > chunk_start && is_document_marker(&text[line_start..line_end]) {
             chunks.push(chunk_start..line_start);
             chunk_start = line_start;
         }
-        line_start = line_end;
     }
     chunks.push(chunk_start..text.len());
     chunks
@@ -209,8 +309,10 @@ struct Builder<'a> {
     diagnostics: Vec<Diagnostic>,
 }
 
-const NESTING_HELP: &str =
-    "this document was not checked; Kubernetes objects are never nested this deeply";
+const NESTING_HELP: &str = "this document was not checked; if it is legitimate, raise the limit: `limits: {maxDepth: N}` in .kubevet.yaml, or --max-depth N (at most 250)";
+
+/// The parser's own guard: no limit of kubevet's can raise it.
+const PARSER_NESTING_HELP: &str = "this document was not checked; the YAML parser cannot nest flow collections (`[`, `{`) 256 levels deep, and Kubernetes objects are never nested this deeply";
 
 /// Why building a document stopped early.
 struct Abort;
@@ -277,7 +379,11 @@ impl<'a> Builder<'a> {
         let span = Span::new(at, at);
         if error.info().contains("recursion limit exceeded") {
             // The scanner's own nesting guard, which can fire before our depth check sees events.
-            let _ = self.limit_exceeded(span, "nesting too deep to parse".into(), NESTING_HELP);
+            let _ = self.limit_exceeded(
+                span,
+                "nesting too deep to parse".into(),
+                PARSER_NESTING_HELP,
+            );
             return;
         }
         self.stack.clear();
@@ -386,7 +492,7 @@ impl<'a> Builder<'a> {
                             "aliases in this document expand to more than {} nodes (an alias bomb?)",
                             self.limits.max_alias_nodes
                         ),
-                        "this document was not checked; expand the anchors by hand if it is legitimate",
+                        "this document was not checked; if it is legitimate, expand the anchors by hand or raise the limit: `limits: {maxAliasNodes: N}` in .kubevet.yaml, or --max-alias-nodes N",
                     ));
                 }
                 let mut node = target.clone();
@@ -438,7 +544,7 @@ impl<'a> Builder<'a> {
                     "document has more than {} nodes",
                     self.limits.max_nodes_per_document
                 ),
-                "this document was not checked",
+                "this document was not checked; if it is legitimate, raise the limit: `limits: {maxNodesPerDocument: N}` in .kubevet.yaml, or --max-nodes-per-document N",
             ));
         }
         Ok(())
@@ -616,6 +722,26 @@ impl<'a> Builder<'a> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn documents_split_on_marker_lines_only() {
+        let text = "---\na: 1\n--- |\n  x\n----\n ---\n---x\n---\r\nb: 2\n---";
+        let chunks: Vec<&str> = split_documents(text, 0)
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(
+            chunks,
+            vec![
+                "---\na: 1\n",
+                "--- |\n  x\n----\n ---\n---x\n",
+                "---\r\nb: 2\n",
+                "---"
+            ]
+        );
+        assert_eq!(split_documents("a: 1\n", 0), vec![0..5]);
+        assert_eq!(split_documents("\u{feff}---\nx\n", 3), vec![3..9]);
+    }
     use super::*;
     use crate::diagnostics::FileId;
 

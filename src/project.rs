@@ -7,7 +7,9 @@
 //! * **Images set by tools.** An image named as a skaffold build artifact, or given a tag by a
 //!   kustomization's `images:` transformer, is tagged when it is deployed.
 //!
-//! Directories are read once per run and cached; the search stops a few levels up.
+//! Directories are read once per run and cached; the search stops a few levels up. Tool files
+//! are read with the run's limits (and never over 1 MiB): they are input from the repository
+//! like the manifests.
 
 use crate::diagnostics::FileId;
 use crate::load::{self, Limits};
@@ -33,24 +35,29 @@ struct DirFacts {
     tool_images: Vec<(String, &'static str)>,
 }
 
-fn cache() -> &'static Mutex<HashMap<PathBuf, Arc<DirFacts>>> {
-    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Arc<DirFacts>>>> = OnceLock::new();
+/// Facts per directory and limits (a library user may check with different limits in turn).
+type DirCache = HashMap<(PathBuf, Limits), Arc<DirFacts>>;
+
+fn cache() -> &'static Mutex<DirCache> {
+    static CACHE: OnceLock<Mutex<DirCache>> = OnceLock::new();
     CACHE.get_or_init(Default::default)
 }
 
-fn facts(dir: &Path) -> Arc<DirFacts> {
-    if let Some(facts) = cache().lock().ok().and_then(|c| c.get(dir).cloned()) {
+fn facts(dir: &Path, limits: &Limits) -> Arc<DirFacts> {
+    let key = (dir.to_path_buf(), limits.clone());
+    if let Some(facts) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
         return facts;
     }
-    let facts = Arc::new(read_dir_facts(dir));
+    let facts = Arc::new(read_dir_facts(dir, limits));
     if let Ok(mut c) = cache().lock() {
-        c.insert(dir.to_path_buf(), facts.clone());
+        c.insert(key, facts.clone());
     }
     facts
 }
 
-fn read_yaml(path: &Path) -> Vec<Node> {
-    let readable = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= MAX_TOOL_FILE);
+fn read_yaml(path: &Path, limits: &Limits) -> Vec<Node> {
+    let max_bytes = MAX_TOOL_FILE.min(limits.max_file_bytes);
+    let readable = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= max_bytes);
     let Some(text) = readable
         .then(|| std::fs::read_to_string(path).ok())
         .flatten()
@@ -58,17 +65,17 @@ fn read_yaml(path: &Path) -> Vec<Node> {
         return Vec::new();
     };
     let file = SourceFile::new(FileId(0), path.display().to_string(), text);
-    load::load(&file, &Limits::default())
+    load::load(&file, limits)
         .documents
         .into_iter()
         .map(|d| d.root)
         .collect()
 }
 
-fn read_dir_facts(dir: &Path) -> DirFacts {
+fn read_dir_facts(dir: &Path, limits: &Limits) -> DirFacts {
     let mut facts = DirFacts::default();
     for name in crate::kustomize::FILE_NAMES {
-        for doc in read_yaml(&dir.join(name)) {
+        for doc in read_yaml(&dir.join(name), limits) {
             for (_, path) in crate::kustomize::patch_paths(&doc) {
                 let path = path.as_str().unwrap_or_default();
                 if let Ok(canonical) = dir.join(path).canonicalize() {
@@ -88,7 +95,7 @@ fn read_dir_facts(dir: &Path) -> DirFacts {
         }
     }
     for name in SKAFFOLDS {
-        for doc in read_yaml(&dir.join(name)) {
+        for doc in read_yaml(&dir.join(name), limits) {
             let profiles = doc
                 .get("profiles")
                 .and_then(Node::as_seq)
@@ -120,20 +127,22 @@ struct FileFacts {
 }
 
 /// Rules ask once per object; the answer is computed once per file.
-fn file_facts(file_name: &str) -> Arc<FileFacts> {
-    static FILES: OnceLock<Mutex<HashMap<String, Arc<FileFacts>>>> = OnceLock::new();
+fn file_facts(file_name: &str, limits: &Limits) -> Arc<FileFacts> {
+    type FileCache = HashMap<(String, Limits), Arc<FileFacts>>;
+    static FILES: OnceLock<Mutex<FileCache>> = OnceLock::new();
     let files = FILES.get_or_init(Default::default);
-    if let Some(facts) = files.lock().ok().and_then(|f| f.get(file_name).cloned()) {
+    let key = (file_name.to_owned(), limits.clone());
+    if let Some(facts) = files.lock().ok().and_then(|f| f.get(&key).cloned()) {
         return facts;
     }
-    let facts = Arc::new(read_file_facts(file_name));
+    let facts = Arc::new(read_file_facts(file_name, limits));
     if let Ok(mut f) = files.lock() {
-        f.insert(file_name.to_owned(), facts.clone());
+        f.insert(key, facts.clone());
     }
     facts
 }
 
-fn read_file_facts(file_name: &str) -> FileFacts {
+fn read_file_facts(file_name: &str, limits: &Limits) -> FileFacts {
     let path = Path::new(file_name);
     let in_patches_dir = path
         .parent()
@@ -148,20 +157,20 @@ fn read_file_facts(file_name: &str) -> FileFacts {
         .ancestors()
         .skip(1)
         .take(LEVELS)
-        .map(facts)
+        .map(|dir| facts(dir, limits))
         .collect();
     let is_patch = in_patches_dir || dirs.iter().any(|d| d.patches.contains(&canonical));
     FileFacts { is_patch, dirs }
 }
 
 /// Whether the file holds patches rather than whole objects.
-pub fn is_patch_file(file_name: &str) -> bool {
-    file_facts(file_name).is_patch
+pub fn is_patch_file(file_name: &str, limits: &Limits) -> bool {
+    file_facts(file_name, limits).is_patch
 }
 
 /// The tool that sets the tag of `image` (a reference without tag) when it is deployed.
-pub fn image_tagged_by_tool(file_name: &str, image: &str) -> Option<&'static str> {
-    file_facts(file_name).dirs.iter().find_map(|dir| {
+pub fn image_tagged_by_tool(file_name: &str, image: &str, limits: &Limits) -> Option<&'static str> {
+    file_facts(file_name, limits).dirs.iter().find_map(|dir| {
         dir.tool_images
             .iter()
             .find(|(name, _)| name == image)
@@ -192,19 +201,34 @@ mod tests {
             std::fs::write(dir.join(f), "kind: Deployment\n").unwrap();
         }
         let name = |f: &str| dir.join(f).display().to_string();
-        assert!(is_patch_file(&name("overlay/patch.yaml")));
-        assert!(is_patch_file(&name("other.yaml")));
-        assert!(!is_patch_file(&name("deploy.yaml")));
-        assert!(is_patch_file("some/patches/kube-apiserver.yaml"));
+        let limits = Limits::default();
+        assert!(is_patch_file(&name("overlay/patch.yaml"), &limits));
+        assert!(is_patch_file(&name("other.yaml"), &limits));
+        assert!(!is_patch_file(&name("deploy.yaml"), &limits));
+        assert!(is_patch_file("some/patches/kube-apiserver.yaml", &limits));
         assert_eq!(
-            image_tagged_by_tool(&name("deploy.yaml"), "web"),
+            image_tagged_by_tool(&name("deploy.yaml"), "web", &limits),
             Some("skaffold")
         );
         assert_eq!(
-            image_tagged_by_tool(&name("overlay/patch.yaml"), "api"),
+            image_tagged_by_tool(&name("overlay/patch.yaml"), "api", &limits),
             Some("kustomize `images`")
         );
-        assert_eq!(image_tagged_by_tool(&name("deploy.yaml"), "db"), None);
+        assert_eq!(
+            image_tagged_by_tool(&name("deploy.yaml"), "db", &limits),
+            None
+        );
+        // Tool files are read with the run's limits: over them, they are not consulted (and
+        // facts read under other limits are not reused).
+        let shallow = Limits {
+            max_depth: 1,
+            ..Limits::default()
+        };
+        assert_eq!(
+            image_tagged_by_tool(&name("deploy.yaml"), "web", &shallow),
+            None
+        );
+        assert!(!is_patch_file(&name("other.yaml"), &shallow));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

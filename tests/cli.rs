@@ -249,3 +249,162 @@ fn closing_stdout_early_is_not_a_crash() {
     assert!(matches!(o.status.code(), Some(0 | 1)), "{:?}", o.status);
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
 }
+
+/// A scratch directory under the build's temporary directory.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn limit_flags_make_small_inputs_exceed_them() {
+    let dir = scratch("limit-flags");
+    std::fs::write(
+        dir.join("aliases.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aliases\n  labels: &labels {app: web, tier: front}\n  annotations: *labels\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("other.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Other_Bad\n",
+    )
+    .unwrap();
+    let check = |flags: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--format",
+            "concise",
+            "--no-config",
+            "--no-context",
+        ];
+        args.extend_from_slice(flags);
+        args.push(dir.to_str().unwrap());
+        kubevet(&args)
+    };
+    let (aliases, other) = (
+        dir.join("aliases.yaml").display().to_string(),
+        dir.join("other.yaml").display().to_string(),
+    );
+    let other_finding = format!(
+        "{other}:4:9: error[invalid-name]: metadata.name: Invalid value: \"Other_Bad\": a lowercase RFC 1123 subdomain"
+    );
+    // The alias adds 5 nodes (the mapping, two keys, two values); the labels are the 11th node
+    // and the third level. other.yaml has 9 nodes and 2 levels.
+    for (flags, finding) in [
+        (
+            &["--max-alias-nodes", "4"][..],
+            format!(
+                "{aliases}:6:16: error[input-limit-exceeded]: aliases in this document expand to more than 4 nodes (an alias bomb?)"
+            ),
+        ),
+        (
+            &["--max-nodes-per-document", "10"],
+            format!("{aliases}:5:11: error[input-limit-exceeded]: document has more than 10 nodes"),
+        ),
+        (
+            &["--max-depth", "2"],
+            format!("{aliases}:5:11: error[input-limit-exceeded]: nesting deeper than 2 levels"),
+        ),
+        (
+            &["--max-file-size", "100"],
+            format!(
+                "{aliases}:1:1: error[input-limit-exceeded]: file is 122 bytes, more than the limit of 100 bytes; not checked"
+            ),
+        ),
+    ] {
+        let o = check(flags);
+        assert_eq!(o.status.code(), Some(1), "{flags:?}: {}", stderr(&o));
+        let out = stdout(&o);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], finding, "{flags:?}");
+        // The other file is still checked.
+        assert!(lines[1].starts_with(&other_finding), "{flags:?}: {out}");
+        assert_eq!(lines.len(), 3, "{flags:?}: {out}");
+    }
+    // The same limits raised to what the file needs: it is checked and clean.
+    let o = check(&[
+        "--max-alias-nodes",
+        "5",
+        "--max-depth",
+        "3",
+        "--max-nodes-per-document",
+        "16",
+        "--max-file-size",
+        "122",
+    ]);
+    let out = stdout(&o);
+    assert!(!out.contains("input-limit-exceeded"), "{out}");
+    assert!(
+        out.ends_with("checked 2 files (2 documents): 1 error, 0 warnings, 0 infos\n"),
+        "{out}"
+    );
+    // Stdin is bounded by the file size too.
+    let o = kubevet_stdin(
+        &[
+            "check",
+            "-",
+            "--format",
+            "concise",
+            "--no-config",
+            "--max-file-size",
+            "64",
+        ],
+        &std::fs::read(dir.join("aliases.yaml")).unwrap(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "<stdin>:1:1: error[input-limit-exceeded]: the stream is more than the limit of 64 bytes; not checked\nchecked 0 files (0 documents), 1 file could not be checked: 1 error, 0 warnings, 0 infos\n"
+    );
+}
+
+#[test]
+fn bad_limit_flags_are_usage_errors() {
+    for (args, message) in [
+        (
+            &["--max-depth", "0"][..],
+            "invalid value '0' for '--max-depth <N>': expected a whole number from 1 to 250",
+        ),
+        (
+            &["--max-depth", "251"],
+            "invalid value '251' for '--max-depth <N>': expected a whole number from 1 to 250",
+        ),
+        (
+            &["--max-documents", "many"],
+            "invalid value 'many' for '--max-documents <N>': expected a whole number from 1 to 1000000000",
+        ),
+        (
+            &["--max-alias-nodes=-1"],
+            "invalid value '-1' for '--max-alias-nodes <N>': expected a whole number from 1 to 1000000000",
+        ),
+        (
+            &["--max-nodes-per-document", "1000000001"],
+            "invalid value '1000000001' for '--max-nodes-per-document <N>': expected a whole number from 1 to 1000000000",
+        ),
+        (
+            &["--max-file-size", "64MB"],
+            "invalid value '64MB' for '--max-file-size <SIZE>': expected a size from 1 byte to 2GiB (a number of bytes, or a number with KiB, MiB or GiB such as 64MiB)",
+        ),
+        (
+            &["--max-file-size", "3GiB"],
+            "invalid value '3GiB' for '--max-file-size <SIZE>': expected a size from 1 byte to 2GiB",
+        ),
+        (
+            &["--max-file-size", "0"],
+            "invalid value '0' for '--max-file-size <SIZE>': expected a size from 1 byte to 2GiB",
+        ),
+    ] {
+        let mut all = vec!["check"];
+        all.extend_from_slice(args);
+        all.push("fixtures/valid");
+        let o = kubevet(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
+    }
+    for size in ["512KiB", "64MiB", "1GiB", "2GiB", "1048576", "64 MiB"] {
+        let o = kubevet(&["check", "--max-file-size", size, "fixtures/valid"]);
+        assert_eq!(o.status.code(), Some(0), "{size}: {}", stderr(&o));
+    }
+}

@@ -86,6 +86,20 @@ const CASES: &[(&str, &[&str])] = &[
     ("invalid", &["fixtures/config/invalid"]),
     ("not-yaml", &["fixtures/config/not-yaml"]),
     ("duplicate-key", &["fixtures/config/duplicate-key"]),
+    // Lowered limits: each file but one exceeds one, and is reported; the others are checked.
+    ("limits", &["fixtures/config/limits"]),
+    // Each flag wins over its key; the keys without a flag still apply (maxDocuments: 2).
+    (
+        "limits-flags",
+        &[
+            "--max-file-size",
+            "2KiB",
+            "--max-depth",
+            "8",
+            "fixtures/config/limits",
+        ],
+    ),
+    ("limits-invalid", &["fixtures/config/limits-invalid"]),
 ];
 
 #[test]

@@ -1,7 +1,8 @@
 //! `schemas/kubevet-config.schema.json` (for editors) and kubevet's own reading of
-//! `.kubevet.yaml` describe the same format: the README's examples and a set of good and bad
-//! configurations are accepted or rejected by both alike, and the schema's rule ids are
-//! kubevet's. `UPDATE_EXPECT=1 cargo test --test config_schema` rewrites the rule ids.
+//! `.kubevet.yaml` describe the same format: the examples in the README and in the rule pages,
+//! and a set of good and bad configurations, are accepted or rejected by both alike, and the
+//! schema's rule ids are kubevet's. `UPDATE_EXPECT=1 cargo test --test config_schema` rewrites
+//! the rule ids.
 
 use kubevet::diagnostics::FileId;
 use kubevet::source::SourceFile;
@@ -105,6 +106,33 @@ fn the_schema_lists_kubevets_rules_and_keys() {
         .map(String::as_str)
         .collect();
     assert_eq!(override_keys, kubevet::config::OVERRIDE_KEYS);
+    let mut limit_keys: Vec<&str> = schema["properties"]["limits"]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = kubevet::config::LIMIT_KEYS.to_vec();
+    limit_keys.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(limit_keys, expected);
+    // The schema's bounds are kubevet's.
+    let limits = &schema["properties"]["limits"]["properties"];
+    assert_eq!(
+        limits["maxDepth"]["maximum"],
+        kubevet::load::Limits::MAX_DEPTH
+    );
+    for key in ["maxDocuments", "maxAliasNodes", "maxNodesPerDocument"] {
+        assert_eq!(
+            limits[key]["maximum"],
+            kubevet::load::Limits::MAX_COUNT,
+            "{key}"
+        );
+    }
+    assert_eq!(
+        limits["maxFileSize"]["anyOf"][0]["maximum"],
+        kubevet::load::Limits::MAX_FILE_BYTES
+    );
     let fail_on: Vec<&str> = schema["properties"]["failOn"]["enum"]
         .as_array()
         .unwrap()
@@ -131,12 +159,20 @@ fn the_schema_lists_kubevets_rules_and_keys() {
     }
 }
 
-/// The YAML blocks of the README that are configuration files (they start `# .kubevet.yaml`).
-fn readme_configs() -> Vec<String> {
-    let readme = std::fs::read_to_string("README.md").unwrap();
+/// The YAML blocks of the README and of the rule pages that are configuration files (they
+/// start `# .kubevet.yaml`).
+fn documented_configs() -> Vec<String> {
+    let mut out = Vec::new();
+    for page in ["README.md", "rules/input-limit-exceeded.md"] {
+        out.extend(config_blocks(&std::fs::read_to_string(page).unwrap()));
+    }
+    out
+}
+
+fn config_blocks(markdown: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current: Option<String> = None;
-    for line in readme.lines() {
+    for line in markdown.lines() {
         match &mut current {
             None if line == "```yaml" => current = Some(String::new()),
             Some(block) if line == "```" => {
@@ -157,8 +193,11 @@ fn readme_configs() -> Vec<String> {
 
 #[test]
 fn the_readme_examples_are_valid_for_the_schema_and_for_kubevet() {
-    let configs = readme_configs();
-    assert!(!configs.is_empty(), "the README has configuration examples");
+    let configs = documented_configs();
+    assert!(
+        configs.len() >= 2,
+        "the README and the input-limit-exceeded page have configuration examples"
+    );
     let dir = scratch("schema-readme");
     for config in configs {
         schema_accepts(&config).unwrap_or_else(|e| panic!("schema: {e}\n{config}"));
@@ -181,6 +220,13 @@ fn the_schema_and_kubevet_agree() {
         "overrides:\n  - files: ['legacy/**']\n    rules: {invalid-name: warning}\n",
         "overrides:\n  - files: [a]\n",
         "$schema: ./schemas/kubevet-config.schema.json\n",
+        "limits:\n",
+        "limits: {maxFileSize: 64MiB, maxDocuments: 1, maxDepth: 250, maxAliasNodes: 1000000000, maxNodesPerDocument: 5000000}\n",
+        "limits: {maxFileSize: 1048576}\n",
+        "limits: {maxFileSize: 2147483648}\n",
+        "limits: {maxFileSize: 2GiB}\n",
+        "limits: {maxFileSize: '512 KiB'}\n",
+        "limits: {maxFileSize: 100B}\n",
     ];
     let bad = [
         "kubernetesVerison: '1.30'\n",
@@ -198,6 +244,20 @@ fn the_schema_and_kubevet_agree() {
         "overrides:\n  - files: []\n",
         "overrides:\n  - files: [a]\n    rulez: {}\n",
         "- a list\n",
+        "limits: [maxDepth]\n",
+        "limits: {maxDepht: 10}\n",
+        "limits: {maxFileSize: 0}\n",
+        "limits: {maxFileSize: 2147483649}\n",
+        "limits: {maxFileSize: 3GiB}\n",
+        "limits: {maxFileSize: 64MB}\n",
+        "limits: {maxFileSize: 64mib}\n",
+        "limits: {maxFileSize: -1KiB}\n",
+        "limits: {maxDepth: 0}\n",
+        "limits: {maxDepth: 251}\n",
+        "limits: {maxDocuments: '100'}\n",
+        "limits: {maxDocuments: 1.5}\n",
+        "limits: {maxAliasNodes: -5}\n",
+        "limits: {maxNodesPerDocument: 1000000001}\n",
     ];
     for config in good {
         schema_accepts(config).unwrap_or_else(|e| panic!("schema rejects {config:?}: {e}"));

@@ -528,3 +528,41 @@ fn completions_for_every_shell() {
     }
     assert_eq!(kubevet(&["completions", "tcsh"]).status.code(), Some(2));
 }
+
+/// Checked files are not kept in memory: snippets come from reading them again, and a file
+/// that changed in between gets its findings without a snippet rather than a wrong one.
+#[test]
+fn snippets_are_read_again_and_only_from_unchanged_files() {
+    use kubevet::output::{Format, Style, render};
+    let dir = scratch("reread");
+    let file = dir.join("pod.yaml");
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: nginx:latest\n";
+    std::fs::write(&file, manifest).unwrap();
+    let options = kubevet::Options {
+        context: Vec::new(),
+        ..kubevet::Options::default()
+    };
+    let report = kubevet::check(kubevet::Input::Paths(vec![file.clone()]), &options).unwrap();
+    assert!(report.files[0].text.is_none(), "the text is not kept");
+    let human = |report: &kubevet::Report| {
+        let mut out = Vec::new();
+        render(report, Format::Human, Style::default(), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let shown = human(&report);
+    assert!(shown.contains("[latest-tag]"), "{shown}");
+    assert!(
+        shown.contains("image: nginx:latest"),
+        "snippet read again:\n{shown}"
+    );
+    // Same length, other text: no snippet, same findings.
+    std::fs::write(&file, manifest.replace("latest", "LATEST")).unwrap();
+    let shown = human(&report);
+    assert!(shown.contains("[latest-tag]"), "{shown}");
+    assert!(
+        !shown.contains("image: nginx"),
+        "no stale snippet:\n{shown}"
+    );
+    std::fs::remove_file(&file).unwrap();
+    assert!(human(&report).contains("[latest-tag]"));
+}

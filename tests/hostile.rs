@@ -399,3 +399,313 @@ fn ctrl_c_stops_promptly() {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// Nesting up to the largest depth a user may allow (250) is checked without trouble (the
+/// tree's recursive walks included), and one level more is the limit's finding.
+#[test]
+fn the_largest_depth_limit_is_safe() {
+    let dir = scratch("depth-250");
+    // The root mapping is level 1, `x` holds level 2, each `a` one more; the innermost
+    // mapping (level `levels`) starts at its `leaf` key, indented by 2 × (levels - 1).
+    let nested = |levels: usize| {
+        let mut text =
+            String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\nx:\n");
+        for level in 2..levels {
+            text.push_str(&"  ".repeat(level - 1));
+            text.push_str("a:\n");
+        }
+        text.push_str(&"  ".repeat(levels - 1));
+        text.push_str("leaf: 1\n");
+        text
+    };
+    std::fs::write(dir.join("at-limit.yaml"), nested(250)).unwrap();
+    std::fs::write(dir.join("over-limit.yaml"), nested(251)).unwrap();
+    let run = run_limited(
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--no-config",
+            "--max-depth",
+            "250",
+            dir.to_str().unwrap(),
+        ],
+        Duration::from_secs(60),
+    );
+    assert_sane("250 levels", &run, "input-limit-exceeded");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let at = dir.join("at-limit.yaml").display().to_string();
+    let over = dir.join("over-limit.yaml").display().to_string();
+    assert_eq!(
+        lines,
+        [
+            format!("{at}:5:1: error[unknown-field]: unknown field `x` in ConfigMap").as_str(),
+            &format!("{over}:255:501: error[input-limit-exceeded]: nesting deeper than 250 levels"),
+            "checked 2 files (1 document): 2 errors, 0 warnings, 0 infos",
+        ],
+        "{}",
+        run.stderr
+    );
+}
+
+/// Text from a manifest that must not reach any output as it is: C0 controls (not NUL), an
+/// ANSI screen clear and an OSC 8 hyperlink, DEL, C1 controls (NEL, CSI), bidirectional
+/// overrides and isolates, a line separator, line breaks, and (in the key) U+FFFF, which XML
+/// cannot hold.
+const HOSTILE_NAME: &str = "evil\u{1b}[2J\u{1b}]8;;http://x.example/\u{1b}\\link\u{1b}]8;;\u{1b}\\\u{1}\u{7f}\u{85}\u{9b}31m\u{202e}\u{2066}\u{2028}\r\nend";
+const HOSTILE_KEY: &str = "unknown\u{1b}[2J\u{1b}]8;;http://x.example/\u{1b}\\field\u{7}\u{7f}\u{85}\u{9b}\u{202e}\u{ffff}\nnext\r%,:";
+const HOSTILE_FILE_NAME: &str = "evil\u{1b}[31m\u{202e},50%:x\n.yaml";
+/// The file name and the key as text output shows them (U+FFFF does nothing on a terminal).
+const VISIBLE_FILE_NAME: &str = "evil\\u{1b}[31m\\u{202e},50%:x\\n.yaml";
+const VISIBLE_KEY: &str = "unknown\\u{1b}[2J\\u{1b}]8;;http://x.example/\\u{1b}\\field\\u{7}\\u{7f}\\u{85}\\u{9b}\\u{202e}\u{ffff}\\nnext\\r%,:";
+
+/// A YAML double-quoted scalar holding exactly `text` (escapes for everything but printable
+/// ASCII).
+fn yaml_quoted(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            ' '..='~' => out.push(c),
+            c => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Characters that must not be in output as they are (tab and newline are layout).
+fn unsafe_characters(output: &str) -> Vec<String> {
+    output
+        .char_indices()
+        .filter(|&(_, c)| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+        })
+        .map(|(at, c)| format!("{:?} at byte {at}", c))
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn untrusted_text_is_escaped_in_every_format() {
+    let dir = scratch("untrusted-text");
+    let manifest = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  labels:\n    {label_key}: {label_value}\n{key}: 1\n# Written raw, not as YAML escapes: the human snippet shows the source.\nraw\u{202e}key\u{2066}: 2\n\"raw\u{1b}[2J\u{85}\u{9b}\": 3\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: img\nspec:\n  containers:\n    - name: c\n      image: {image}\n",
+        name = yaml_quoted(HOSTILE_NAME),
+        label_key = yaml_quoted("app\u{1b}[1mkey\u{202e}"),
+        label_value = yaml_quoted("v\u{1b}[2J\nx"),
+        key = yaml_quoted(HOSTILE_KEY),
+        image = yaml_quoted(" evil\u{1b}[2J\u{202e}\nx:latest "),
+    );
+    std::fs::write(dir.join(HOSTILE_FILE_NAME), &manifest).unwrap();
+    let run = |format: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+            .args(["check", "--no-config", "--no-context", "--color", "never"])
+            .args(["--format", format])
+            .arg(&dir)
+            .current_dir(&dir)
+            .env("GITHUB_WORKSPACE", &dir)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{format}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let out = String::from_utf8(o.stdout).expect("UTF-8 output");
+        let found = unsafe_characters(&out);
+        assert!(found.is_empty(), "{format}: unescaped {found:?} in\n{out}");
+        out
+    };
+    let path = dir.join(HOSTILE_FILE_NAME).display().to_string();
+    let visible_path = format!("{}/{VISIBLE_FILE_NAME}", dir.display());
+    // The findings, in order: each format must have exactly these.
+    let expected = [
+        ("error", "invalid-name"),
+        ("error", "invalid-label-key"),
+        ("error", "invalid-label-value"),
+        ("error", "unknown-field"),
+        ("error", "unknown-field"),
+        ("error", "unknown-field"),
+        ("info", "run-as-non-root"),
+        ("info", "missing-resources"),
+        ("error", "invalid-image"),
+        ("warning", "latest-tag"),
+    ];
+    let expected_rules: Vec<&str> = expected.iter().map(|(_, rule)| *rule).collect();
+
+    // JSON: valid, and the text from the manifest is there exactly (as `\u` escapes).
+    let json = run("json");
+    assert!(json.contains(r"\u001b[2J") && json.contains(r"\u202e") && json.contains(r"\u009b"));
+    let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    let diagnostics = parsed["diagnostics"].as_array().unwrap();
+    let rules: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, expected_rules);
+    assert!(diagnostics.iter().all(|d| d["file"] == path.as_str()));
+    assert_eq!(diagnostics[0]["object"]["name"], HOSTILE_NAME);
+    assert_eq!(
+        diagnostics[3]["message"],
+        format!("unknown field `{HOSTILE_KEY}` in ConfigMap")
+    );
+    assert_eq!(
+        diagnostics[4]["message"],
+        "unknown field `raw\u{202e}key\u{2066}` in ConfigMap"
+    );
+    assert_eq!(
+        diagnostics[8]["help"],
+        "write `image: evil\u{1b}[2J\u{202e}\nx:latest`"
+    );
+
+    // SARIF: the same, and the file's URI percent-encoded.
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).expect("valid JSON");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let rules: Vec<&str> = results
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, expected_rules);
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "evil%1B%5B31m%E2%80%AE%2C50%25%3Ax%0A.yaml"
+    );
+    assert_eq!(
+        results[0]["locations"][0]["logicalLocations"][0]["name"],
+        HOSTILE_NAME
+    );
+    assert!(
+        results[3]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!(
+                "unknown field `{HOSTILE_KEY}` in ConfigMap\nhelp: "
+            )),
+        "{}",
+        results[3]["message"]
+    );
+
+    // Concise: one line a finding (a newline in a value does not start another), escaped.
+    let concise = run("concise");
+    let lines: Vec<&str> = concise.lines().collect();
+    assert_eq!(lines.len(), expected_rules.len() + 1, "{concise}");
+    for (line, (severity, rule)) in lines.iter().zip(expected) {
+        assert!(line.starts_with(&format!("{visible_path}:")), "{line}");
+        assert!(line.contains(&format!(": {severity}[{rule}]: ")), "{line}");
+    }
+    assert_eq!(
+        lines[3],
+        format!(
+            "{visible_path}:7:1: error[unknown-field]: unknown field `{VISIBLE_KEY}` in ConfigMap"
+        )
+    );
+    assert_eq!(
+        lines[4],
+        format!(
+            "{visible_path}:9:1: error[unknown-field]: unknown field `raw\\u{{202e}}key\\u{{2066}}` in ConfigMap"
+        )
+    );
+
+    // Human: escaped in messages, help and names; the snippet shows the raw source with
+    // stand-ins of the same width in bytes.
+    let human = run("human");
+    let headers = human
+        .lines()
+        .filter(|l| {
+            ["error[", "warning[", "note["]
+                .iter()
+                .any(|h| l.starts_with(h))
+        })
+        .count();
+    assert_eq!(headers, expected_rules.len(), "{human}");
+    assert!(
+        human.contains(&format!("┌─ {visible_path}:7:1\n")),
+        "{human}"
+    );
+    assert!(human.contains(&format!(
+        "error[unknown-field]: unknown field `{VISIBLE_KEY}` in ConfigMap\n"
+    )));
+    assert!(human.contains("9 │ raw\u{fffd}key\u{fffd}: 2\n"), "{human}");
+    assert!(human.contains("10 │ \"raw?[2J????\": 3\n"), "{human}");
+    assert!(
+        human.contains("= help: write `image: evil\\u{1b}[2J\\u{202e}\\nx:latest`\n"),
+        "{human}"
+    );
+
+    // GitHub: one workflow command a finding, its properties escaped (`%`, `,`, `:`), line
+    // breaks only where kubevet writes them (`%0A`), the text from the manifest visible.
+    let github = run("github");
+    let lines: Vec<&str> = github.lines().collect();
+    assert_eq!(lines.len(), expected_rules.len() + 1, "{github}");
+    for line in &lines[..expected_rules.len()] {
+        let rest = ["::error ", "::warning ", "::notice "]
+            .iter()
+            .find_map(|c| line.strip_prefix(c))
+            .unwrap_or_else(|| panic!("not a workflow command: {line}"));
+        let (properties, message) = rest.split_once("::").unwrap();
+        let keys: Vec<&str> = properties
+            .split(',')
+            .map(|p| p.split_once('=').unwrap().0)
+            .collect();
+        assert_eq!(
+            keys,
+            ["file", "line", "col", "endLine", "endColumn", "title"],
+            "{line}"
+        );
+        assert!(
+            properties.starts_with("file=evil\\u{1b}[31m\\u{202e}%2C50%25%3Ax\\n.yaml,line="),
+            "{line}"
+        );
+        assert!(!message.contains('\r'), "{line}");
+    }
+    assert!(
+        lines[3].contains(&format!(
+            "::unknown field `{}` in ConfigMap%0A%0Ahelp: ",
+            VISIBLE_KEY.replace('%', "%25")
+        )),
+        "{}",
+        lines[3]
+    );
+
+    // A line break in a help text from the manifest is shown, not made.
+    assert!(
+        lines[8].contains("%0A%0Ahelp: write `image: evil\\u{1b}[2J\\u{202e}\\nx:latest`%0Asee: "),
+        "{}",
+        lines[8]
+    );
+
+    // JUnit: well-formed XML with no character XML forbids; each finding is one line of the
+    // failure or system-out text.
+    let junit = run("junit");
+    assert!(!junit.contains(['\u{fffe}', '\u{ffff}']));
+    let xml = roxmltree::Document::parse(&junit).expect("well-formed XML");
+    let mut finding_lines = 0;
+    for node in xml
+        .descendants()
+        .filter(|n| n.has_tag_name("failure") || n.has_tag_name("system-out"))
+    {
+        for line in node.text().unwrap_or_default().lines() {
+            if !line.starts_with("  help: ") {
+                assert!(line.starts_with(&format!("{visible_path}:")), "{line}");
+                finding_lines += 1;
+            }
+        }
+    }
+    assert_eq!(finding_lines, expected_rules.len(), "{junit}");
+    let names: Vec<&str> = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .map(|n| n.attribute("name").unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "ConfigMap evil\\u{1b}[2J\\u{1b}]8;;http://x.example/\\u{1b}\\link\\u{1b}]8;;\\u{1b}\\\\u{1}\\u{7f}\\u{85}\\u{9b}31m\\u{202e}\\u{2066}\\u{2028}\\r\\nend",
+            "Pod img"
+        ]
+    );
+}

@@ -20,22 +20,24 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
         let name = report.file_name(d.file());
         let file = root.relative(name).unwrap_or_else(|| name.to_owned());
         let at = &d.primary.location;
-        let mut message = d.message.clone();
+        // Line breaks from the manifest are shown as `\n`, so the annotation's own lines are
+        // only those written here.
+        let mut message = escape_controls(&d.message, false).into_owned();
         if let Some(help) = &d.help {
             message.push_str("\n\nhelp: ");
-            message.push_str(help);
+            message.push_str(&escape_controls(help, false));
         }
         message.push_str(&format!("\nsee: {}", d.rule.doc_url()));
         writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            escape_property(&file),
+            escape_property(&escape_controls(&file, false)),
             at.start.line,
             at.start.column,
             at.end.line,
             at.end.column,
             escape_property(&format!("kubevet: {}", d.rule.id)),
-            escape_data(&escape_controls(&message, true)),
+            escape_data(&message),
         )?;
     }
     if style.summary {

@@ -1,7 +1,7 @@
 //! rustc-style output through codespan-reporting: a header, the snippet with a primary caret and
 //! secondary labels, `help:` and the rule's doc link, then a summary line.
 
-use super::{Style, escape_controls, summary_line};
+use super::{Style, escape_controls, is_unsafe_char, summary_line};
 use crate::Report;
 use crate::diagnostics::{Diagnostic, Severity};
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
@@ -11,18 +11,23 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
-    // Only files with findings carry text; their snippets are made terminal-safe once here.
+    // The texts of files with findings (kept or read again); snippets are made terminal-safe
+    // once here.
     let mut files = SimpleFiles::new();
     let mut ids = HashMap::new();
+    let mut tried = std::collections::HashSet::new();
     for d in &report.diagnostics {
         for location in
             std::iter::once(&d.primary.location).chain(d.secondary.iter().map(|l| &l.location))
         {
             let entry = &report.files[location.file.0 as usize];
-            if let (Some(text), false) = (&entry.text, ids.contains_key(&location.file)) {
+            if !tried.insert(location.file) {
+                continue;
+            }
+            if let Some(text) = entry.source() {
                 let id = files.add(
                     escape_controls(&entry.name, false).into_owned(),
-                    sanitize_source(text),
+                    sanitize_source(&text),
                 );
                 ids.insert(location.file, id);
             }
@@ -84,7 +89,8 @@ fn to_codespan(
         }
     }
     if let Some(help) = &d.help {
-        notes.push(format!("help: {}", escape_controls(help, true)));
+        // A newline from the manifest must not start a line that looks like kubevet's own.
+        notes.push(format!("help: {}", escape_controls(help, false)));
     }
     if crate::rules::find(d.rule.id).is_some() {
         notes.push(format!("see: kubevet explain {}", d.rule.id));
@@ -96,20 +102,20 @@ fn to_codespan(
         .with_notes(notes)
 }
 
-/// Replaces control characters in the source (other than tab and line breaks) with `?`,
-/// byte for byte for C0 and DEL (so spans stay valid) and two `?` for two-byte C1 characters.
+/// Replaces unsafe characters in the source (control characters other than tab and line breaks,
+/// and [bidirectional formatting](super::is_invisible_format)) with as many bytes of visible
+/// text, so spans stay valid: `?` for each byte of a C0, DEL or C1 character, `\u{fffd}` (also
+/// three bytes) for the three-byte formatting characters.
 fn sanitize_source(text: &str) -> String {
-    if !text
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-    {
+    let is_bad = |c: char| is_unsafe_char(c) && !matches!(c, '\t' | '\n' | '\r');
+    if !text.chars().any(is_bad) {
         return text.to_owned();
     }
     text.chars()
         .map(|c| match c {
-            '\t' | '\n' | '\r' => c.to_string(),
-            c if c.is_control() => "?".repeat(c.len_utf8()),
-            c => c.to_string(),
+            c if !is_bad(c) => c.to_string(),
+            c if c.len_utf8() == 3 => '\u{fffd}'.to_string(),
+            c => "?".repeat(c.len_utf8()),
         })
         .collect()
 }

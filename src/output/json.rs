@@ -129,6 +129,6 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
                 .collect()
         }),
     };
-    serde_json::to_writer_pretty(&mut *out, &json)?;
-    writeln!(out)
+    let text = serde_json::to_string_pretty(&json).map_err(io::Error::other)?;
+    writeln!(out, "{}", super::escape_json_text(text))
 }

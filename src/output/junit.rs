@@ -85,54 +85,61 @@ fn cases<'a>(entry: &'a FileEntry, findings: Vec<&'a Diagnostic>) -> Vec<Case<'a
     cases
 }
 
-/// Escapes text for XML content and attributes; characters XML 1.0 cannot hold at all (control
-/// characters) are made visible first.
+/// Escapes text for an XML attribute: characters XML 1.0 cannot hold at all (control
+/// characters, the noncharacters U+FFFE and U+FFFF), and the other unsafe ones (a report is
+/// read on terminals too), line breaks included, are made visible (`\u{1b}`, `\n`).
 fn xml(text: &str) -> String {
-    let visible = escape_controls(text, true);
+    markup(&escape_controls(text, false))
+}
+
+/// Escapes text content, which keeps its line breaks: they are the layout of [`describe`],
+/// which has already made those inside the text from manifests visible.
+fn xml_text(text: &str) -> String {
+    markup(&escape_controls(text, true))
+}
+
+fn markup(visible: &str) -> String {
     let mut out = String::with_capacity(visible.len());
     for c in visible.chars() {
         match c {
+            '\u{fffe}' | '\u{ffff}' => out.extend(c.escape_default()),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
             c => out.push(c),
         }
     }
     out
 }
 
-/// Text content keeps its newlines.
-fn xml_text(text: &str) -> String {
-    xml(text).replace("&#10;", "\n")
-}
-
+/// A finding as concise lines. The parts from manifests are escaped one by one, so their line
+/// breaks cannot start a line that looks like another finding.
 fn describe(report: &Report, d: &Diagnostic) -> String {
     let at = d.primary.location.start;
     let mut text = format!(
         "{}:{}:{}: {}[{}]: {}",
-        report.file_name(d.file()),
+        escape_controls(report.file_name(d.file()), false),
         at.line,
         at.column,
         d.severity,
         d.rule.id,
-        d.message
+        escape_controls(&d.message, false)
     );
     for label in &d.secondary {
         let at = label.location.start;
         let _ = write!(
             text,
             "\n  {}:{}:{}: {}",
-            report.file_name(label.location.file),
+            escape_controls(report.file_name(label.location.file), false),
             at.line,
             at.column,
-            label.message
+            escape_controls(&label.message, false)
         );
     }
     if let Some(help) = &d.help {
-        let _ = write!(text, "\n  help: {help}");
+        let _ = write!(text, "\n  help: {}", escape_controls(help, false));
     }
     text
 }
@@ -224,5 +231,7 @@ mod tests {
             "a&lt;b &amp; &quot;c&quot; &apos;d&apos;\\u{1b}[31m"
         );
         assert_eq!(xml_text("line\nnext"), "line\nnext");
+        assert_eq!(xml("line\nnext"), "line\\nnext");
+        assert_eq!(xml("\u{202e}\u{85}\u{ffff}"), "\\u{202e}\\u{85}\\u{ffff}");
     }
 }

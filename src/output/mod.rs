@@ -103,10 +103,27 @@ pub fn summary_line(report: &Report) -> String {
     )
 }
 
-/// Makes text from manifests safe to print on a terminal: control characters (an ANSI escape
-/// could rewrite the screen) become visible escapes. Newlines are kept only where `keep_newlines`.
+/// Characters that are not control characters to Unicode but change how text around them is
+/// shown: bidirectional overrides, embeddings, isolates and marks ("Trojan Source": a message
+/// could read differently from what it says), and the line and paragraph separators some viewers
+/// break lines at.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
+/// Whether a character from a manifest must not reach output as it is: control characters (C0,
+/// DEL, C1: an ANSI escape could rewrite the screen) and [`is_invisible_format`] ones.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || is_invisible_format(c)
+}
+
+/// Makes text from manifests safe to print on a terminal: [unsafe characters](is_unsafe_char)
+/// become visible escapes (`\u{1b}`). Newlines are kept only where `keep_newlines`; tabs always.
 pub fn escape_controls(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
-    let is_bad = |c: char| c.is_control() && !(c == '\t' || (keep_newlines && c == '\n'));
+    let is_bad = |c: char| is_unsafe_char(c) && !(c == '\t' || (keep_newlines && c == '\n'));
     if !text.chars().any(is_bad) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -119,6 +136,28 @@ pub fn escape_controls(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, 
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Serialised JSON with every [unsafe character](is_unsafe_char) that serde_json leaves as it
+/// is (DEL, C1, bidirectional formatting) written as a `\uXXXX` escape instead: the same JSON
+/// value, so the text from the manifest is recovered exactly, but nothing that a terminal or a
+/// viewer showing the file would act on. serde_json escapes C0 controls in strings itself, so
+/// a raw newline is layout, and any other such character is inside a string.
+pub(crate) fn escape_json_text(json: String) -> String {
+    let needs_escape = |c: char| c != '\n' && is_unsafe_char(c);
+    if !json.chars().any(needs_escape) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if needs_escape(c) {
+            // All of them are in the Basic Multilingual Plane: one `\u` escape each.
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Where CI systems expect file paths to be relative to: `GITHUB_WORKSPACE` in GitHub Actions,
@@ -155,5 +194,28 @@ impl SourceRoot {
     /// The absolute path of a file the report names.
     pub(crate) fn absolute(&self, name: &str) -> std::path::PathBuf {
         crate::workspace::absolute_from(&self.cwd, std::path::Path::new(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_characters_are_escaped_visibly_or_as_json_escapes() {
+        let hostile = "a\u{1b}[2J\u{7f}\u{85}\u{9b}\u{202e}\u{2066}\u{2028}\tb\nc";
+        assert_eq!(
+            escape_controls(hostile, true),
+            "a\\u{1b}[2J\\u{7f}\\u{85}\\u{9b}\\u{202e}\\u{2066}\\u{2028}\tb\nc"
+        );
+        assert_eq!(escape_controls("x\ny", false), "x\\ny");
+        let json = serde_json::to_string_pretty(&serde_json::json!({ "m": hostile })).unwrap();
+        let escaped = escape_json_text(json);
+        assert_eq!(
+            escaped,
+            "{\n  \"m\": \"a\\u001b[2J\\u007f\\u0085\\u009b\\u202e\\u2066\\u2028\\tb\\nc\"\n}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
+        assert_eq!(back["m"], hostile);
     }
 }

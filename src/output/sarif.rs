@@ -424,8 +424,8 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
             results,
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    writeln!(out)
+    let text = serde_json::to_string_pretty(&log).map_err(io::Error::other)?;
+    writeln!(out, "{}", super::escape_json_text(text))
 }
 
 /// 128-bit FNV-1a: stable across platforms and Rust releases (unlike `DefaultHasher`), so

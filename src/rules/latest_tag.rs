@@ -42,7 +42,9 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             .rsplit_once(':')
             .filter(|(_, t)| !t.contains('/'))
             .map_or(image, |(n, _)| n);
-        if crate::project::image_tagged_by_tool(&cx.file.name, untagged).is_some() {
+        if crate::project::image_tagged_by_tool(&cx.file.name, untagged, &cx.options.limits)
+            .is_some()
+        {
             continue; // skaffold or kustomize sets the tag when deploying
         }
         let message = match tag(image) {
