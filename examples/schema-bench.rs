@@ -1,6 +1,6 @@
 //! Schema-validation benchmark (not a test): how long the embedded schemas take to load, a
-//! Kubernetes version's schema set to build, each kind's validator to build, and a document to
-//! validate. `cargo run --release --example schema-bench [CORPUS_DIR ...]`
+//! Kubernetes version's schema set to index, each kind's schema to compile with the definitions
+//! it reaches, and a document to validate. `cargo run --release --example schema-bench [CORPUS_DIR ...]`
 //!
 //! With directories, it also times `kubevet::check` on each (best of 5), and the validation of
 //! every object found there against its schema.
@@ -8,7 +8,9 @@
 use kubevet::object::objects_of;
 use kubevet::schema::catalog::catalog;
 use kubevet::schema::crd::Crds;
+use kubevet::schema::validator::validate;
 use kubevet::source::SourceFile;
+use kubevet::tree::Node;
 use kubevet::{Input, Options, check, diagnostics::FileId, load};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,7 +32,7 @@ fn main() {
     let t = Instant::now();
     let set = catalog.version_set(newest);
     println!(
-        "build the {} schema set ($defs + registry): {}",
+        "index the {} schema set: {}",
         catalog.versions[newest],
         ms(t.elapsed())
     );
@@ -47,46 +49,51 @@ fn main() {
         ("rbac.authorization.k8s.io/v1", "ClusterRole"),
         ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
     ];
-    println!("\nvalidator build time per kind (first use):");
+    println!("\nfirst validation per kind (compiles the definitions it reaches):");
+    let empty = yaml("{}");
     for (api_version, kind) in kinds {
         let entry = catalog.kind(api_version, kind).expect("known kind");
         let def = entry.def_in(newest).expect("served");
         let t = Instant::now();
-        set.validator(def).expect("builds");
+        let schema = set.schema(def).expect("compiles");
+        std::hint::black_box(validate(schema, &*set, &empty).len());
         println!("  {api_version:30} {kind:26} {}", ms(t.elapsed()));
     }
 
-    let deployment = serde_json::json!({
-        "apiVersion": "apps/v1", "kind": "Deployment",
+    let deployment = yaml(
+        r#"{"apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "web", "labels": {"app": "web"}},
         "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
             "template": {"metadata": {"labels": {"app": "web"}},
                 "spec": {"containers": [{"name": "web", "image": "nginx:1.27",
                     "ports": [{"containerPort": 80}],
                     "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
-                    "readinessProbe": {"httpGet": {"path": "/", "port": 80}}}]}}}
-    });
+                    "readinessProbe": {"httpGet": {"path": "/", "port": 80}}}]}}}}"#,
+    );
     let def = catalog
         .kind("apps/v1", "Deployment")
         .unwrap()
         .def_in(newest)
         .unwrap();
-    let validator = set.validator(def).unwrap();
+    let schema = set.schema(def).unwrap();
     let n = 10_000;
     let t = Instant::now();
     for _ in 0..n {
-        assert!(validator.is_valid(&deployment));
+        assert!(validate(schema, &*set, &deployment).is_empty());
     }
     println!(
         "\nvalidate a valid Deployment document: {:.1} µs/document ({n} runs)",
         t.elapsed().as_secs_f64() * 1e6 / n as f64
     );
-    let mut broken = deployment.clone();
-    broken["spec"]["replicas"] = serde_json::json!("2");
-    broken["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = serde_json::json!(1);
+    let broken = yaml(
+        r#"{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+        "spec": {"replicas": "2", "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "image": "nginx:1.27", "imagePullPolicy": 1}]}}}}"#,
+    );
     let t = Instant::now();
     for _ in 0..n {
-        assert_eq!(validator.iter_errors(&broken).count(), 2);
+        assert_eq!(validate(schema, &*set, &broken).len(), 2);
     }
     println!(
         "collect the 2 errors of an invalid Deployment: {:.1} µs/document ({n} runs)",
@@ -110,25 +117,27 @@ fn corpus(dir: &str, newest: usize) {
     }
     let catalog = catalog();
     let set = catalog.version_set(newest);
-    let mut documents = Vec::new();
+    let mut loaded = Vec::new();
     for entry in walk(std::path::Path::new(dir)) {
         let Ok(text) = std::fs::read_to_string(&entry) else {
             continue;
         };
         let file = SourceFile::new(FileId(0), entry.display().to_string(), text);
-        for doc in load::load(&file, &options.limits).documents {
-            for object in objects_of(&doc.root, doc.index) {
-                let (Some(av), Some(kind)) = (object.api_version, object.kind) else {
-                    continue;
-                };
-                if let Some(def) = catalog.kind(av, kind).and_then(|k| k.def_in(newest)) {
-                    documents.push((def, object.root.to_json()));
-                }
+        loaded.extend(load::load(&file, &options.limits).documents);
+    }
+    let mut documents: Vec<(&str, &Node)> = Vec::new();
+    for doc in &loaded {
+        for object in objects_of(&doc.root, doc.index) {
+            let (Some(av), Some(kind)) = (object.api_version, object.kind) else {
+                continue;
+            };
+            if let Some(def) = catalog.kind(av, kind).and_then(|k| k.def_in(newest)) {
+                documents.push((def, object.root));
             }
         }
     }
-    for (def, _) in &documents {
-        set.validator(def).unwrap();
+    for (def, root) in &documents {
+        validate(set.schema(def).unwrap(), &*set, root);
     }
     let mut crds = Crds::default();
     for (i, path) in walk(std::path::Path::new(dir)).iter().enumerate() {
@@ -161,9 +170,8 @@ fn corpus(dir: &str, newest: usize) {
         );
     }
     let t = Instant::now();
-    for (def, doc) in &documents {
-        let v = set.validator(def).unwrap();
-        std::hint::black_box(v.iter_errors(doc).count());
+    for (def, root) in &documents {
+        std::hint::black_box(validate(set.schema(def).unwrap(), &*set, root).len());
     }
     let per = t.elapsed().as_secs_f64() * 1e6 / documents.len().max(1) as f64;
     println!(
@@ -172,6 +180,12 @@ fn corpus(dir: &str, newest: usize) {
         documents.len(),
         per
     );
+}
+
+fn yaml(text: &str) -> Node {
+    let file = SourceFile::new(FileId(0), "bench.yaml".into(), text.into());
+    let mut loaded = load::load(&file, &Default::default());
+    loaded.documents.remove(0).root
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

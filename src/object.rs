@@ -5,7 +5,7 @@ use crate::tree::Node;
 
 /// A Kubernetes object: a document (or an item of a `kind: List`) that looks like one.
 /// YAML that does not (Helm values and charts, CI configs) is not checked.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Object<'a> {
     pub root: &'a Node,
     /// 0-based document index in the file (a List's items share the List's index).
@@ -15,6 +15,8 @@ pub struct Object<'a> {
     pub metadata: Option<&'a Node>,
     pub name: Option<&'a str>,
     pub namespace: Option<&'a str>,
+    /// The pod spec, found once for the many rules that look at it.
+    pub(crate) pod_spec: std::cell::OnceCell<Option<crate::workload::PodSpec<'a>>>,
 }
 
 impl<'a> Object<'a> {
@@ -43,6 +45,7 @@ impl<'a> Object<'a> {
             metadata,
             name: meta_str("name"),
             namespace: meta_str("namespace"),
+            pod_spec: std::cell::OnceCell::new(),
         })
     }
 

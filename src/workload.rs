@@ -271,7 +271,7 @@ pub fn root<'a>(object: &Object<'a>) -> Field<'a> {
 /// Whether the file being checked holds patches (kustomize, kubeadm) rather than whole objects:
 /// rules about *missing* fields, or that rely on defaults, skip it (see [`crate::project`]).
 pub fn is_partial(cx: &Context<'_>) -> bool {
-    crate::project::is_patch_file(&cx.file.name)
+    cx.is_patch_file()
 }
 
 /// An integer value: an int, or a float without a fraction (`3.0` reaches the API server as 3).
@@ -291,6 +291,8 @@ pub struct PodSpec<'a> {
     pub spec: Field<'a>,
     /// The pod template holding it (`spec.template`); `None` for a Pod.
     pub template: Option<Field<'a>>,
+    /// [`PodSpec::containers`], listed once for every rule (clones of a pod spec share it).
+    containers: Rc<OnceCell<Vec<Container<'a>>>>,
 }
 
 impl<'a> PodSpec<'a> {
@@ -305,6 +307,12 @@ impl<'a> PodSpec<'a> {
     /// Every container: regular ones first, then init and ephemeral containers (the order
     /// Kubernetes validates names in, so a duplicate is reported on the later list).
     pub fn containers(&self) -> Vec<Container<'a>> {
+        self.containers
+            .get_or_init(|| self.list_containers())
+            .clone()
+    }
+
+    fn list_containers(&self) -> Vec<Container<'a>> {
         let mut out = Vec::new();
         for list in [
             ContainerList::Regular,
@@ -336,8 +344,15 @@ impl<'a> PodSpec<'a> {
     }
 }
 
-/// The object's pod spec, if it has one and it is a mapping.
+/// The object's pod spec, if it has one and it is a mapping (found once per object).
 pub fn pod_spec<'a>(object: &Object<'a>) -> Option<PodSpec<'a>> {
+    object
+        .pod_spec
+        .get_or_init(|| find_pod_spec(object))
+        .clone()
+}
+
+fn find_pod_spec<'a>(object: &Object<'a>) -> Option<PodSpec<'a>> {
     let kind = Kind::of(object)?;
     let root = root(object);
     let template = match kind {
@@ -347,6 +362,7 @@ pub fn pod_spec<'a>(object: &Object<'a>) -> Option<PodSpec<'a>> {
                 kind,
                 spec,
                 template: None,
+                containers: Rc::default(),
             });
         }
         Kind::PodTemplate => root.child("template")?,
@@ -358,6 +374,7 @@ pub fn pod_spec<'a>(object: &Object<'a>) -> Option<PodSpec<'a>> {
         kind,
         spec,
         template: Some(template).filter(|t| t.node.is_map()),
+        containers: Rc::default(),
     })
 }
 

@@ -253,3 +253,23 @@ fn cli_flags() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("error[wrong-type]"), "{out}");
 }
+
+#[test]
+fn every_embedded_definition_compiles_in_every_version() {
+    let catalog = catalog();
+    for (i, version) in catalog.versions.iter().enumerate() {
+        let set = catalog.version_set(i);
+        let names: Vec<&str> = set.names().collect();
+        assert!(
+            names.len() > 500,
+            "{version}: only {} definitions",
+            names.len()
+        );
+        for name in names {
+            assert!(
+                set.schema(name).is_some(),
+                "{version}: {name} does not compile"
+            );
+        }
+    }
+}

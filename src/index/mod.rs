@@ -322,7 +322,7 @@ fn add_labels_override(to: &mut Labels, from: &Labels) {
 }
 
 /// Builds the index from every file's objects and kustomizations.
-pub fn build(files: Vec<FileObjects>) -> Index {
+pub fn build(mut files: Vec<FileObjects>) -> Index {
     let mut defined_scope: HashMap<(String, String), bool> = HashMap::new();
     for f in &files {
         for o in &f.objects {
@@ -368,10 +368,10 @@ pub fn build(files: Vec<FileObjects>) -> Index {
         }
     }
 
-    let mut instances = Vec::new();
+    let mut instances = Vec::with_capacity(files.iter().map(|f| f.objects.len()).sum());
     let mut instantiated: HashSet<usize> = HashSet::new();
-    let add = |instances: &mut Vec<Instance>, o: &ObjectSummary, t: &Transform, scope: Scope| {
-        let o = transform(o.clone(), t);
+    let add = |instances: &mut Vec<Instance>, o: ObjectSummary, t: &Transform, scope: Scope| {
+        let o = transform(o, t);
         let (namespace, namespace_location, via) = if !namespaced(&o) {
             (None, o.namespace_location, None)
         } else if let Some((ns, loc, file)) = &t.namespace {
@@ -405,7 +405,7 @@ pub fn build(files: Vec<FileObjects>) -> Index {
             };
             let t = outer.inner(k);
             for generated in &k.generated {
-                add(&mut instances, generated, &t, Scope::Build(f.file));
+                add(&mut instances, generated.clone(), &t, Scope::Build(f.file));
             }
             for include in &k.includes {
                 let target = by_path
@@ -423,20 +423,21 @@ pub fn build(files: Vec<FileObjects>) -> Index {
                 } else {
                     instantiated.insert(target);
                     for o in &files[target].objects {
-                        add(&mut instances, o, &t, Scope::Build(f.file));
+                        add(&mut instances, o.clone(), &t, Scope::Build(f.file));
                     }
                 }
             }
         }
     }
 
-    // Everything no build includes stands on its own.
-    for (i, f) in files.iter().enumerate() {
+    // Everything no build includes stands on its own (its summaries move, not copied: they
+    // are not needed again).
+    for (i, f) in files.iter_mut().enumerate() {
         if instantiated.contains(&i) || patches.contains(&kustomize::normalize(&f.path)) {
             continue;
         }
         let dir = kustomize::normalize(f.path.parent().unwrap_or(Path::new("")));
-        for o in &f.objects {
+        for o in std::mem::take(&mut f.objects) {
             add(
                 &mut instances,
                 o,

@@ -8,93 +8,18 @@
 //! the server. CEL rules (`x-kubernetes-validations`) are not evaluated.
 
 use super::catalog::{VersionSet, ref_uri};
+use super::validator::{LIST_MAP_KEYWORD, Schema};
 use crate::KubeVersion;
 use crate::diagnostics::FileId;
 use crate::load::Loaded;
 use crate::object::{Object, objects_of};
 use crate::tree::{Entry, Node, Span, Value as Yaml};
-use jsonschema::Validator;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 const TYPES: &[&str] = &["object", "array", "string", "integer", "number", "boolean"];
-
-/// The keyword that checks `x-kubernetes-list-type: map` (the API server rejects custom
-/// resources with two items of the same key, after defaulting the key fields). Its value:
-/// `{"keys": [...], "defaults": {key: default}}`. The error message is JSON:
-/// `{"index": i, "first": j, "key": {...}}`.
-pub const LIST_MAP_KEYWORD: &str = "x-kubevet-list-map";
-
-struct ListMap {
-    keys: Vec<String>,
-    defaults: Map<String, Value>,
-}
-
-impl ListMap {
-    /// The first item whose key an earlier item has, with that earlier item and the key.
-    fn duplicate(&self, instance: &Value) -> Option<(usize, usize, Value)> {
-        let items = instance.as_array()?;
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for (i, item) in items.iter().enumerate() {
-            let Some(fields) = item.as_object() else {
-                continue;
-            };
-            let key: Map<String, Value> = self
-                .keys
-                .iter()
-                .map(|k| {
-                    let v = fields.get(k).or_else(|| self.defaults.get(k));
-                    (k.clone(), v.cloned().unwrap_or(Value::Null))
-                })
-                .collect();
-            let key = Value::Object(key);
-            match seen.entry(key.to_string()) {
-                std::collections::hash_map::Entry::Occupied(first) => {
-                    return Some((i, *first.get(), key));
-                }
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(i);
-                }
-            }
-        }
-        None
-    }
-}
-
-impl<'i> jsonschema::Keyword<'i> for ListMap {
-    fn validate(&self, instance: &'i Value) -> Result<(), jsonschema::ValidationError<'i>> {
-        match self.duplicate(instance) {
-            Some((index, first, key)) => Err(jsonschema::ValidationError::custom(
-                json!({"index": index, "first": first, "key": key}).to_string(),
-            )),
-            None => Ok(()),
-        }
-    }
-
-    fn is_valid(&self, instance: &'i Value) -> bool {
-        self.duplicate(instance).is_none()
-    }
-}
-
-/// Builds the [`LIST_MAP_KEYWORD`] validator (registered by [`VersionSet::build`]).
-pub fn list_map_keyword<'a>(
-    _parent: &'a Map<String, Value>,
-    value: &'a Value,
-    _location: jsonschema::paths::Location,
-) -> Result<Box<dyn for<'i> jsonschema::Keyword<'i>>, jsonschema::ValidationError<'a>> {
-    let keys = value["keys"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|k| k.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    let defaults = value["defaults"].as_object().cloned().unwrap_or_default();
-    Ok(Box::new(ListMap { keys, defaults }))
-}
 
 /// Where a CRD's schema is: the loaded file that holds it (shared with the main pass), which
 /// object of which document, and which version. Converted and compiled on first use only, so
@@ -127,7 +52,7 @@ pub struct Compiled {
     /// The JSON Schema 2020-12 form, for looking up allowed fields in messages.
     pub schema: Value,
     /// `Err` when the schema is not structural (reported at the CRD) or does not compile.
-    pub validator: Result<Arc<Validator>, String>,
+    pub validator: Result<Schema, String>,
 }
 
 /// The schema a CRD gives one version of its kind.
@@ -148,7 +73,7 @@ impl CrdVersion {
                 source.with_schema(|crd, entry| {
                     let schema = convert_root(&entry.value, crd, source.kube);
                     let validator = if structural_problems(&entry.value, crd.legacy).is_empty() {
-                        set.build(&schema).map(Arc::new)
+                        set.compile(&schema)
                     } else {
                         Err("the schema is not structural".to_owned())
                     };

@@ -2,6 +2,7 @@
 //! their key with a did-you-mean, wrong types with the YAML reason (an unquoted `yes`, a quoted
 //! number), missing required fields at the parent's key, one message for int-or-string fields.
 
+use super::validator::{Failure, FailureKind, JsonType};
 use super::{Segment, Target};
 use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Severity};
@@ -9,65 +10,32 @@ use crate::object::Object;
 use crate::rules;
 use crate::tree::{Node, Value as Yaml};
 use crate::validate::did_you_mean;
-use jsonschema::JsonType;
-use jsonschema::ValidationError;
-use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::paths::LocationSegment;
 use serde_json::Value;
-
-struct Failure {
-    path: Vec<Segment>,
-    kind: ValidationErrorKind,
-    instance: Value,
-    text: String,
-}
 
 pub(super) fn report(
     object: &Object<'_>,
-    errors: Vec<ValidationError<'_>>,
+    mut failures: Vec<Failure<'_>>,
     target: &Target<'_>,
     cx: &mut Context<'_>,
 ) {
-    let mut failures: Vec<Failure> = errors
-        .into_iter()
-        .map(|e| {
-            let text = e.to_string();
-            let parts = e.into_parts();
-            let path = parts
-                .instance_path
-                .segments()
-                .map(|s| match s {
-                    LocationSegment::Property(p) => Segment::Key(p.into_owned()),
-                    LocationSegment::Index(i) => Segment::Index(i),
-                })
-                .collect();
-            Failure {
-                path,
-                kind: parts.kind,
-                instance: parts.instance.into_owned(),
-                text,
-            }
-        })
-        .collect();
     // A value of the wrong type explains everything else said about it and below it.
     let type_paths: Vec<Vec<Segment>> = failures
         .iter()
-        .filter(|f| matches!(f.kind, ValidationErrorKind::Type { .. }))
+        .filter(|f| matches!(f.kind, FailureKind::Type { .. }))
         .map(|f| f.path.clone())
         .collect();
     failures.retain(|f| {
-        let is_type = matches!(f.kind, ValidationErrorKind::Type { .. });
+        let is_type = matches!(f.kind, FailureKind::Type { .. });
         !type_paths
             .iter()
             .any(|t| f.path.starts_with(t) && (f.path.len() > t.len() || !is_type))
     });
     // A kustomize patch is partial, and may hold patch directives.
-    let is_patch =
-        super::patches::has_directive(object.root) || crate::project::is_patch_file(&cx.file.name);
+    let is_patch = super::patches::has_directive(object.root) || cx.is_patch_file();
     if is_patch {
         failures.retain(|f| match &f.kind {
-            ValidationErrorKind::Required { .. } => false,
-            ValidationErrorKind::AdditionalProperties { unexpected } => {
+            FailureKind::Required { .. } => false,
+            FailureKind::AdditionalProperties { unexpected } => {
                 !unexpected.iter().all(|u| super::patches::is_directive(u))
             }
             _ => true,
@@ -76,14 +44,12 @@ pub(super) fn report(
     // Missing fields: one finding per object that lacks some.
     let mut missing: Vec<(Vec<Segment>, Vec<String>)> = Vec::new();
     for failure in &failures {
-        if let ValidationErrorKind::Required { property } = &failure.kind {
+        if let FailureKind::Required { property } = &failure.kind {
             // The status is written by controllers; the API server ignores it on create.
             if failure.path.first() == Some(&Segment::Key("status".into())) {
                 continue;
             }
-            let name = property
-                .as_str()
-                .map_or_else(|| property.to_string(), str::to_owned);
+            let name = property.clone();
             match missing.iter_mut().find(|(p, _)| *p == failure.path) {
                 Some((_, names)) => names.push(name),
                 None => missing.push((failure.path.clone(), vec![name])),
@@ -96,24 +62,20 @@ pub(super) fn report(
     let mut seen_type_errors: Vec<Vec<Segment>> = Vec::new();
     for failure in failures {
         match &failure.kind {
-            ValidationErrorKind::Required { .. } => {}
-            ValidationErrorKind::AdditionalProperties { unexpected }
-            | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            FailureKind::Required { .. } => {}
+            FailureKind::AdditionalProperties { unexpected } => {
                 for name in unexpected {
                     if !(is_patch && super::patches::is_directive(name)) {
                         report_unknown(object, &failure.path, name, target, cx);
                     }
                 }
             }
-            ValidationErrorKind::Type { kind } => {
+            FailureKind::Type { expected } => {
                 if seen_type_errors.contains(&failure.path) {
                     continue;
                 }
                 seen_type_errors.push(failure.path.clone());
-                let expected: Vec<JsonType> = match kind {
-                    TypeKind::Single(t) => vec![*t],
-                    TypeKind::Multiple(set) => set.iter().collect(),
-                };
+                let expected: Vec<JsonType> = expected.iter().collect();
                 report_wrong_type(object, &failure.path, &expected, target, cx);
             }
             _ => report_other(object, &failure, target, cx),
@@ -551,27 +513,18 @@ fn show(value: &Value) -> String {
 /// A duplicate key in an `x-kubernetes-list-type: map` list, at the later item.
 fn report_list_map(
     object: &Object<'_>,
-    failure: &Failure,
-    message: &str,
+    failure: &Failure<'_>,
+    (index, first, key): (usize, usize, &serde_json::Map<String, Value>),
     target: &Target<'_>,
     cx: &mut Context<'_>,
 ) {
-    let Ok(details) = serde_json::from_str::<Value>(message) else {
-        return;
-    };
-    let (Some(index), Some(first)) = (details["index"].as_u64(), details["first"].as_u64()) else {
-        return;
-    };
     let mut at = failure.path.clone();
-    at.push(Segment::Index(index as usize));
+    at.push(Segment::Index(index));
     let here = locate(object.root, &at);
-    let key: Vec<String> = details["key"]
-        .as_object()
-        .map(|m| m.iter().map(|(k, v)| format!("{k}={v}")).collect())
-        .unwrap_or_default();
+    let key: Vec<String> = key.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let list = field_name(&failure.path);
     let mut first_path = failure.path.clone();
-    first_path.push(Segment::Index(first as usize));
+    first_path.push(Segment::Index(first));
     let first_node = locate(object.root, &first_path).node;
     cx.report(
         Diagnostic::new(
@@ -589,24 +542,25 @@ fn report_list_map(
     );
 }
 
-fn report_other(object: &Object<'_>, failure: &Failure, target: &Target<'_>, cx: &mut Context<'_>) {
-    if let ValidationErrorKind::Custom { keyword, message } = &failure.kind
-        && keyword == super::crd::LIST_MAP_KEYWORD
-    {
-        return report_list_map(object, failure, message, target, cx);
+fn report_other(
+    object: &Object<'_>,
+    failure: &Failure<'_>,
+    target: &Target<'_>,
+    cx: &mut Context<'_>,
+) {
+    if let FailureKind::DuplicateListMapKey { index, first, key } = &failure.kind {
+        return report_list_map(object, failure, (*index, *first, key), target, cx);
     }
     let path = &failure.path;
     let mut here = locate(object.root, path);
     let field = format!("`{}`", field_name(path));
-    let value = show(&failure.instance);
+    let instance = failure.node.to_json();
+    let value = show(&instance);
     let mut help: Option<String> = None;
     let message = match &failure.kind {
-        ValidationErrorKind::Enum { options } => {
-            let options: Vec<&Value> = options
-                .as_array()
-                .map(|a| a.iter().filter(|v| !v.is_null()).collect())
-                .unwrap_or_default();
-            if let Some(s) = failure.instance.as_str() {
+        FailureKind::Enum { options } => {
+            let options: Vec<&Value> = options.iter().filter(|v| !v.is_null()).collect();
+            if let Some(s) = instance.as_str() {
                 let strings = options.iter().filter_map(|o| o.as_str());
                 if let Some(similar) = did_you_mean(s, strings) {
                     help = Some(format!(
@@ -621,55 +575,48 @@ fn report_other(object: &Object<'_>, failure: &Failure, target: &Target<'_>, cx:
                 shown.join(", ")
             )
         }
-        ValidationErrorKind::Constant { expected_value } => {
-            format!(
-                "{field} must be {}, but it is {value}",
-                show(expected_value)
-            )
+        FailureKind::Const { expected } => {
+            format!("{field} must be {}, but it is {value}", show(expected))
         }
-        ValidationErrorKind::Minimum { limit } => {
+        FailureKind::Minimum { limit } => {
             format!("{field} must be at least {limit}, but it is {value}")
         }
-        ValidationErrorKind::Maximum { limit } => {
+        FailureKind::Maximum { limit } => {
             format!("{field} must be at most {limit}, but it is {value}")
         }
-        ValidationErrorKind::ExclusiveMinimum { limit } => {
+        FailureKind::ExclusiveMinimum { limit } => {
             format!("{field} must be greater than {limit}, but it is {value}")
         }
-        ValidationErrorKind::ExclusiveMaximum { limit } => {
+        FailureKind::ExclusiveMaximum { limit } => {
             format!("{field} must be less than {limit}, but it is {value}")
         }
-        ValidationErrorKind::MinLength { limit } => {
+        FailureKind::MinLength { limit } => {
             format!("{field} must be at least {limit} characters long, but it is {value}")
         }
-        ValidationErrorKind::MaxLength { limit } => {
+        FailureKind::MaxLength { limit } => {
             format!("{field} must be at most {limit} characters long")
         }
-        ValidationErrorKind::MinItems { limit } => {
+        FailureKind::MinItems { limit } => {
             format!("{field} must have at least {limit} item(s)")
         }
-        ValidationErrorKind::MaxItems { limit } => {
+        FailureKind::MaxItems { limit } => {
             format!("{field} must have at most {limit} item(s)")
         }
-        ValidationErrorKind::MinProperties { limit } => {
+        FailureKind::MinProperties { limit } => {
             format!("{field} must have at least {limit} entr(ies)")
         }
-        ValidationErrorKind::MaxProperties { limit } => {
+        FailureKind::MaxProperties { limit } => {
             format!("{field} must have at most {limit} entr(ies)")
         }
-        ValidationErrorKind::Pattern { pattern } => {
+        FailureKind::Pattern { pattern } => {
             format!("{field} must match the pattern `{pattern}`, but it is {value}")
         }
-        ValidationErrorKind::MultipleOf { multiple_of } => {
+        FailureKind::MultipleOf { multiple_of } => {
             format!("{field} must be a multiple of {multiple_of}, but it is {value}")
         }
-        ValidationErrorKind::UniqueItems => {
+        FailureKind::UniqueItems => {
             // Point at the first repeated item.
-            let items = failure
-                .instance
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
+            let items = instance.as_array().map(Vec::as_slice).unwrap_or(&[]);
             if let Some(i) = (1..items.len()).find(|&i| items[..i].contains(&items[i])) {
                 let mut at = path.clone();
                 at.push(Segment::Index(i));
@@ -683,22 +630,32 @@ fn report_other(object: &Object<'_>, failure: &Failure, target: &Target<'_>, cx:
                 format!("the items of {field} must be unique")
             }
         }
-        ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
-            help = Some(failure.text.clone());
+        FailureKind::AnyOf { branches } => {
+            help = Some(format!(
+                "the schema lists {branches} forms under `anyOf`; the value must match at least one"
+            ));
             format!("{field} matches none of the forms its schema allows")
         }
-        ValidationErrorKind::OneOfMultipleValid { .. } => {
-            help = Some(failure.text.clone());
+        FailureKind::OneOfNone { branches } => {
+            help = Some(format!(
+                "the schema lists {branches} forms under `oneOf`; the value must match exactly one"
+            ));
+            format!("{field} matches none of the forms its schema allows")
+        }
+        FailureKind::OneOfMany { branches, valid } => {
+            help = Some(format!(
+                "it matches {valid} of the {branches} forms under `oneOf`; make it match exactly one"
+            ));
             format!(
                 "{field} matches more than one of the forms its schema allows; exactly one must match"
             )
         }
-        ValidationErrorKind::Not { .. } => format!("{field} has a value its schema forbids"),
-        ValidationErrorKind::FalseSchema => format!("{field} is not allowed here"),
-        ValidationErrorKind::Format { format } => {
-            format!("{field} is not a valid {format}: {value}")
-        }
-        _ => format!("{field}: {}", failure.text),
+        FailureKind::Not => format!("{field} has a value its schema forbids"),
+        FailureKind::FalseSchema => format!("{field} is not allowed here"),
+        FailureKind::Type { .. }
+        | FailureKind::Required { .. }
+        | FailureKind::AdditionalProperties { .. }
+        | FailureKind::DuplicateListMapKey { .. } => return, // reported above
     };
     let parent = &path[..path.len().saturating_sub(1)];
     let message = format!("{message} (in {})", in_object(target.kind, parent));

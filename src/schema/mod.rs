@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod crd;
 mod messages;
 pub mod patches;
+pub mod validator;
 
 use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Rule};
@@ -33,7 +34,7 @@ pub fn is_validator_rule(rule: &Rule) -> bool {
 
 /// A segment of an instance path.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Segment {
+pub enum Segment {
     Key(String),
     Index(usize),
 }
@@ -48,8 +49,8 @@ pub(crate) struct Target<'s> {
     pub builtin: bool,
 }
 
-/// Loads the embedded schemas and builds the schema set of a release ahead of the first object
-/// (the pipeline does it while the CRD pre-pass runs).
+/// Loads and indexes the embedded schemas of a release ahead of the first object (the pipeline
+/// does it while the CRD pre-pass runs); definitions are compiled when first needed.
 pub fn prepare(version: crate::KubeVersion) {
     let catalog = catalog();
     if let Some(i) = catalog.index_of(version) {
@@ -109,14 +110,14 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 );
             }
             let set = catalog.version_set(target);
-            if let (Ok(validator), Some(root)) = (set.validator(def), set.def(def)) {
+            if let (Some(schema), Some(root)) = (set.schema(def), set.def(def)) {
                 let target = Target {
                     set: &set,
                     root,
                     kind,
                     builtin: true,
                 };
-                validate(object, &validator, &target, cx);
+                validate(object, schema, &target, cx);
             }
             if crd::is_crd(object) {
                 check_crd_schemas(object, cx);
@@ -238,8 +239,8 @@ fn check_custom(
     let Some(compiled) = found.compiled(&set) else {
         return;
     };
-    let validator = match &compiled.validator {
-        Ok(validator) => validator,
+    let schema = match &compiled.validator {
+        Ok(schema) => schema,
         Err(error) => {
             // Checked paths report a broken CRD at the CRD; say why this object is not
             // validated when the CRD came from --crd or fails only to compile.
@@ -266,7 +267,7 @@ fn check_custom(
         kind,
         builtin: false,
     };
-    validate(object, validator, &target, cx);
+    validate(object, schema, &target, cx);
 }
 
 /// `invalid-crd-schema`: the schemas of a CRD object, checked as the API server checks them
@@ -306,17 +307,16 @@ fn check_crd_schemas(object: &Object<'_>, cx: &mut Context<'_>) {
     }
 }
 
-/// Runs a validator on an object and reports its errors at their YAML nodes.
+/// Validates an object and reports the failures at their YAML nodes.
 fn validate(
     object: &Object<'_>,
-    validator: &jsonschema::Validator,
+    schema: &validator::Schema,
     target: &Target<'_>,
     cx: &mut Context<'_>,
 ) {
-    let instance = object.root.to_json();
-    let errors: Vec<_> = validator.iter_errors(&instance).collect();
-    if errors.is_empty() {
+    let failures = validator::validate(schema, target.set, object.root);
+    if failures.is_empty() {
         return;
     }
-    messages::report(object, errors, target, cx);
+    messages::report(object, failures, target, cx);
 }

@@ -1,0 +1,923 @@
+//! A JSON Schema validator for the keywords Kubernetes schemas use, run on the YAML tree itself.
+//!
+//! The embedded schemas only use `type`, `$ref`, `properties`, `additionalProperties`, `items`,
+//! `required`, `enum` and `oneOf`; schemas converted from CRDs ([`super::crd`]) add the numeric,
+//! length, count, `pattern`, `uniqueItems`, `allOf`/`anyOf`/`oneOf`/`not` keywords and the
+//! list-map key check. Validating the tree directly skips converting every object to JSON, and
+//! compiling a definition only when an object first needs it keeps a one-file run cheap
+//! (README "Performance"). Values are seen as kubectl's YAML→JSON conversion sees them
+//! ([`Node::to_json`]): keys become strings, whole floats are integers, NaN is null.
+//! `format` is an annotation here, as in JSON Schema 2020-12. Patterns are RE2 (the `regex`
+//! crate), as Go's `regexp` in the API server.
+
+use super::Segment;
+use crate::tree::{Node, Value as Yaml};
+use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
+
+/// The key of the list-map check in converted CRD schemas: `{"keys": [...], "defaults": {...}}`
+/// (the API server rejects two items of an `x-kubernetes-list-type: map` list with the same key,
+/// after defaulting the key fields).
+pub const LIST_MAP_KEYWORD: &str = "x-kubevet-list-map";
+
+/// A JSON type, in the order JSON Schema validators list them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonType {
+    Null = 1,
+    Boolean = 2,
+    Integer = 4,
+    Number = 8,
+    String = 16,
+    Array = 32,
+    Object = 64,
+}
+
+const TYPES: [(JsonType, &str); 7] = [
+    (JsonType::Null, "null"),
+    (JsonType::Boolean, "boolean"),
+    (JsonType::Integer, "integer"),
+    (JsonType::Number, "number"),
+    (JsonType::String, "string"),
+    (JsonType::Array, "array"),
+    (JsonType::Object, "object"),
+];
+
+/// A set of JSON types.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Types(u8);
+
+impl Types {
+    pub fn contains(self, t: JsonType) -> bool {
+        self.0 & t as u8 != 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = JsonType> {
+        TYPES
+            .into_iter()
+            .map(|(t, _)| t)
+            .filter(move |t| self.contains(*t))
+    }
+
+    fn named(name: &str) -> Option<Types> {
+        TYPES
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(t, _)| Types(*t as u8))
+    }
+}
+
+/// Why a value fails its schema.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FailureKind {
+    Type {
+        expected: Types,
+    },
+    Required {
+        property: String,
+    },
+    /// Fields the schema does not allow, in the order of the object.
+    AdditionalProperties {
+        unexpected: Vec<String>,
+    },
+    Enum {
+        options: Vec<Value>,
+    },
+    Const {
+        expected: Value,
+    },
+    Minimum {
+        limit: Number,
+    },
+    Maximum {
+        limit: Number,
+    },
+    ExclusiveMinimum {
+        limit: Number,
+    },
+    ExclusiveMaximum {
+        limit: Number,
+    },
+    MinLength {
+        limit: u64,
+    },
+    MaxLength {
+        limit: u64,
+    },
+    MinItems {
+        limit: u64,
+    },
+    MaxItems {
+        limit: u64,
+    },
+    MinProperties {
+        limit: u64,
+    },
+    MaxProperties {
+        limit: u64,
+    },
+    Pattern {
+        pattern: String,
+    },
+    MultipleOf {
+        multiple_of: f64,
+    },
+    UniqueItems,
+    AnyOf {
+        branches: usize,
+    },
+    OneOfNone {
+        branches: usize,
+    },
+    OneOfMany {
+        branches: usize,
+        valid: usize,
+    },
+    Not,
+    FalseSchema,
+    /// Item `index` of a list-map list has the key of item `first`.
+    DuplicateListMapKey {
+        index: usize,
+        first: usize,
+        key: Map<String, Value>,
+    },
+}
+
+/// A failure at the node at `path` below the validated root.
+pub struct Failure<'n> {
+    pub path: Vec<Segment>,
+    pub kind: FailureKind,
+    pub node: &'n Node,
+}
+
+/// A definition of a version's schema set, by index.
+pub type DefId = u32;
+
+/// Where `$ref`s point: the compiled definitions of one schema set.
+pub trait Definitions {
+    /// The definition a `$ref` names (`#/$defs/NAME`, or that fragment after a base URI).
+    fn id_of(&self, reference: &str) -> Option<DefId>;
+    /// The compiled definition; `None` when it does not compile (it is then not checked).
+    fn compiled(&self, id: DefId) -> Option<&Schema>;
+}
+
+/// A compiled schema.
+#[derive(Debug, Default)]
+pub struct Schema {
+    /// The `false` schema: nothing is valid.
+    never: bool,
+    types: Option<Types>,
+    reference: Option<DefId>,
+    /// Sorted by name, for binary search.
+    properties: Vec<(Box<str>, Schema)>,
+    additional: Additional,
+    items: Option<Box<Schema>>,
+    required: Vec<Box<str>>,
+    enumeration: Option<Vec<Value>>,
+    /// Keywords only CRD schemas use, out of line to keep the common node small.
+    rare: Option<Box<Rare>>,
+}
+
+#[derive(Debug, Default)]
+enum Additional {
+    #[default]
+    Any,
+    Forbidden,
+    Schema(Box<Schema>),
+}
+
+#[derive(Debug, Default)]
+struct Rare {
+    constant: Option<Value>,
+    minimum: Option<Number>,
+    maximum: Option<Number>,
+    exclusive_minimum: Option<Number>,
+    exclusive_maximum: Option<Number>,
+    multiple_of: Option<f64>,
+    min_length: Option<u64>,
+    max_length: Option<u64>,
+    pattern: Option<(String, regex::Regex)>,
+    min_items: Option<u64>,
+    max_items: Option<u64>,
+    unique_items: bool,
+    min_properties: Option<u64>,
+    max_properties: Option<u64>,
+    all_of: Vec<Schema>,
+    any_of: Vec<Schema>,
+    one_of: Vec<Schema>,
+    not: Option<Box<Schema>>,
+    list_map: Option<ListMap>,
+}
+
+#[derive(Debug)]
+struct ListMap {
+    keys: Vec<String>,
+    defaults: Map<String, Value>,
+}
+
+impl Schema {
+    /// Compiles a JSON Schema; `$ref`s are resolved by `defs` (only by name: the definition
+    /// itself is compiled when first validated against).
+    pub fn compile(value: &Value, defs: &dyn Definitions) -> Result<Schema, String> {
+        let map = match value {
+            Value::Bool(true) => return Ok(Schema::default()),
+            Value::Bool(false) => {
+                return Ok(Schema {
+                    never: true,
+                    ..Schema::default()
+                });
+            }
+            Value::Object(map) => map,
+            other => return Err(format!("a schema must be an object, not {other}")),
+        };
+        let mut schema = Schema::default();
+        let mut rare = Rare::default();
+        let mut has_rare = false;
+        for (keyword, v) in map {
+            match keyword.as_str() {
+                "type" => schema.types = Some(types_of(v)?),
+                "$ref" => {
+                    let r = v.as_str().ok_or("`$ref` must be a string")?;
+                    schema.reference =
+                        Some(defs.id_of(r).ok_or_else(|| format!("unknown $ref {r}"))?);
+                }
+                "properties" => {
+                    let props = v.as_object().ok_or("`properties` must be an object")?;
+                    let mut list = props
+                        .iter()
+                        .map(|(name, sub)| Ok((name.as_str().into(), Schema::compile(sub, defs)?)))
+                        .collect::<Result<Vec<(Box<str>, Schema)>, String>>()?;
+                    list.sort_by(|a, b| a.0.cmp(&b.0));
+                    schema.properties = list;
+                }
+                "additionalProperties" => {
+                    schema.additional = match v {
+                        Value::Bool(true) => Additional::Any,
+                        Value::Bool(false) => Additional::Forbidden,
+                        sub => Additional::Schema(Box::new(Schema::compile(sub, defs)?)),
+                    }
+                }
+                "items" => schema.items = Some(Box::new(Schema::compile(v, defs)?)),
+                "required" => {
+                    schema.required = v
+                        .as_array()
+                        .ok_or("`required` must be a list")?
+                        .iter()
+                        .map(|n| n.as_str().map(Into::into).ok_or("`required` names strings"))
+                        .collect::<Result<_, _>>()?;
+                }
+                "enum" => {
+                    schema.enumeration = Some(v.as_array().ok_or("`enum` must be a list")?.clone());
+                }
+                _ => has_rare |= rare.read(keyword, v, defs)?,
+            }
+        }
+        if has_rare {
+            schema.rare = Some(Box::new(rare));
+        }
+        Ok(schema)
+    }
+
+    fn property(&self, name: &str) -> Option<&Schema> {
+        self.properties
+            .binary_search_by(|(n, _)| (**n).cmp(name))
+            .ok()
+            .map(|i| &self.properties[i].1)
+    }
+}
+
+impl Rare {
+    /// Reads one keyword; `false` for keywords that do not validate (annotations, extensions).
+    fn read(&mut self, keyword: &str, v: &Value, defs: &dyn Definitions) -> Result<bool, String> {
+        let number = || match v {
+            Value::Number(n) => Ok(n.clone()),
+            _ => Err(format!("`{keyword}` must be a number")),
+        };
+        let count = || {
+            v.as_u64()
+                .ok_or_else(|| format!("`{keyword}` must be a non-negative integer"))
+        };
+        let list = || -> Result<Vec<Schema>, String> {
+            v.as_array()
+                .ok_or_else(|| format!("`{keyword}` must be a list"))?
+                .iter()
+                .map(|s| Schema::compile(s, defs))
+                .collect()
+        };
+        match keyword {
+            "const" => self.constant = Some(v.clone()),
+            "minimum" => self.minimum = Some(number()?),
+            "maximum" => self.maximum = Some(number()?),
+            "exclusiveMinimum" => self.exclusive_minimum = Some(number()?),
+            "exclusiveMaximum" => self.exclusive_maximum = Some(number()?),
+            "multipleOf" => {
+                let m = v.as_f64().filter(|m| *m > 0.0);
+                self.multiple_of = Some(m.ok_or("`multipleOf` must be a positive number")?);
+            }
+            "minLength" => self.min_length = Some(count()?),
+            "maxLength" => self.max_length = Some(count()?),
+            "minItems" => self.min_items = Some(count()?),
+            "maxItems" => self.max_items = Some(count()?),
+            "minProperties" => self.min_properties = Some(count()?),
+            "maxProperties" => self.max_properties = Some(count()?),
+            "uniqueItems" => self.unique_items = v.as_bool() == Some(true),
+            "pattern" => {
+                let pattern = v.as_str().ok_or("`pattern` must be a string")?;
+                let regex = regex::Regex::new(pattern)
+                    .map_err(|e| format!("invalid pattern `{pattern}`: {e}"))?;
+                self.pattern = Some((pattern.to_owned(), regex));
+            }
+            "allOf" => self.all_of = list()?,
+            "anyOf" => self.any_of = list()?,
+            "oneOf" => self.one_of = list()?,
+            "not" => self.not = Some(Box::new(Schema::compile(v, defs)?)),
+            LIST_MAP_KEYWORD => {
+                let keys = v["keys"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|k| k.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let defaults = v["defaults"].as_object().cloned().unwrap_or_default();
+                self.list_map = Some(ListMap { keys, defaults });
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+fn types_of(v: &Value) -> Result<Types, String> {
+    let one = |name: &Value| {
+        name.as_str()
+            .and_then(Types::named)
+            .ok_or_else(|| format!("unknown type {name}"))
+    };
+    match v {
+        Value::Array(names) => names
+            .iter()
+            .try_fold(Types::default(), |acc, n| Ok(Types(acc.0 | one(n)?.0))),
+        name => one(name),
+    }
+}
+
+/// The JSON types a node has once converted to JSON: an integer is also a number, a whole
+/// float also an integer, a NaN or infinity becomes null.
+fn types_of_node(node: &Node) -> u8 {
+    match &node.value {
+        Yaml::Null => JsonType::Null as u8,
+        Yaml::Bool(_) => JsonType::Boolean as u8,
+        Yaml::Int(_) => JsonType::Integer as u8 | JsonType::Number as u8,
+        Yaml::Float(f) if !f.is_finite() => JsonType::Null as u8,
+        Yaml::Float(f) if f.fract() == 0.0 => JsonType::Integer as u8 | JsonType::Number as u8,
+        Yaml::Float(_) => JsonType::Number as u8,
+        Yaml::Str(_) => JsonType::String as u8,
+        Yaml::Seq(_) => JsonType::Array as u8,
+        Yaml::Map(_) => JsonType::Object as u8,
+    }
+}
+
+fn number_of(node: &Node) -> Option<f64> {
+    match node.value {
+        Yaml::Int(i) => Some(i as f64),
+        Yaml::Float(f) if f.is_finite() => Some(f),
+        _ => None,
+    }
+}
+
+/// Equality of a node and a JSON value, as JSON Schema compares (numbers by value).
+fn equals(node: &Node, value: &Value) -> bool {
+    match (&node.value, value) {
+        (Yaml::Str(s), Value::String(v)) => s == v,
+        (Yaml::Bool(b), Value::Bool(v)) => b == v,
+        (Yaml::Null, Value::Null) => true,
+        (Yaml::Float(f), Value::Null) => !f.is_finite(),
+        (Yaml::Int(i), Value::Number(n)) if n.as_i64().is_some() => {
+            n.as_i64().is_some_and(|v| *i == i128::from(v))
+        }
+        (Yaml::Int(_) | Yaml::Float(_), Value::Number(n)) => {
+            number_of(node).is_some_and(|f| Some(f) == n.as_f64())
+        }
+        (Yaml::Seq(_) | Yaml::Map(_), Value::Array(_) | Value::Object(_)) => {
+            json_equal(&node.to_json(), value)
+        }
+        _ => false,
+    }
+}
+
+/// JSON equality with numbers compared by value (`1` equals `1.0`).
+fn json_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(x), Some(y)) => x == y,
+            _ => x.as_f64() == y.as_f64(),
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_equal(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// A step of the path to the node being validated, borrowed from the tree.
+#[derive(Clone)]
+enum Step<'n> {
+    Key(Cow<'n, str>),
+    Index(usize),
+}
+
+/// Validates `node` against `schema`; the failures, in the order found.
+pub fn validate<'n>(schema: &Schema, defs: &dyn Definitions, node: &'n Node) -> Vec<Failure<'n>> {
+    let mut walk = Walk {
+        defs,
+        path: Vec::new(),
+        failures: Vec::new(),
+    };
+    walk.check(schema, node, 0);
+    walk.failures
+}
+
+struct Walk<'d, 'n> {
+    defs: &'d dyn Definitions,
+    path: Vec<Step<'n>>,
+    failures: Vec<Failure<'n>>,
+}
+
+/// `$ref`s followed without descending into the value: more means a reference cycle.
+const MAX_HOPS: u8 = 32;
+
+impl<'n> Walk<'_, 'n> {
+    fn fail(&mut self, node: &'n Node, kind: FailureKind) {
+        let path = self
+            .path
+            .iter()
+            .map(|s| match s {
+                Step::Key(k) => Segment::Key(k.clone().into_owned()),
+                Step::Index(i) => Segment::Index(*i),
+            })
+            .collect();
+        self.failures.push(Failure { path, kind, node });
+    }
+
+    /// Whether `node` is valid against `schema`, without recording why not.
+    fn passes(&mut self, schema: &Schema, node: &'n Node, hops: u8) -> bool {
+        let mark = self.failures.len();
+        self.check(schema, node, hops);
+        let valid = self.failures.len() == mark;
+        self.failures.truncate(mark);
+        valid
+    }
+
+    fn check(&mut self, schema: &Schema, node: &'n Node, hops: u8) {
+        if schema.never {
+            return self.fail(node, FailureKind::FalseSchema);
+        }
+        if let Some(id) = schema.reference
+            && hops < MAX_HOPS
+            && let Some(target) = self.defs.compiled(id)
+        {
+            // A definition's failures are the object's; a cycle without progress stops.
+            self.check(target, node, hops + 1);
+        }
+        let types = types_of_node(node);
+        if let Some(expected) = schema.types
+            && expected.0 & types == 0
+        {
+            // A value of the wrong type: nothing else about it is worth saying.
+            return self.fail(node, FailureKind::Type { expected });
+        }
+        if let Some(options) = &schema.enumeration
+            && !options.iter().any(|o| equals(node, o))
+        {
+            self.fail(
+                node,
+                FailureKind::Enum {
+                    options: options.clone(),
+                },
+            );
+        }
+        match &node.value {
+            Yaml::Map(entries) => self.check_object(schema, node, entries),
+            Yaml::Seq(items) => {
+                if let Some(item_schema) = &schema.items {
+                    for (i, item) in items.iter().enumerate() {
+                        self.path.push(Step::Index(i));
+                        self.check(item_schema, item, 0);
+                        self.path.pop();
+                    }
+                }
+            }
+            _ => {}
+        }
+        if let Some(rare) = &schema.rare {
+            self.check_rare(rare, node, hops);
+        }
+    }
+
+    fn check_object(&mut self, schema: &Schema, node: &'n Node, entries: &'n [crate::tree::Entry]) {
+        // Keys that are not strings in YAML (`on:`, `1:`) become strings in JSON, where a later
+        // key of the same text replaces an earlier one; string keys are already unique.
+        let all_strings = entries.iter().all(|e| matches!(e.key.value, Yaml::Str(_)));
+        let mut unexpected: Vec<String> = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let Some(key) = entry.key.key_string() else {
+                continue;
+            };
+            if !all_strings
+                && entries[i + 1..]
+                    .iter()
+                    .any(|later| later.key.key_string().as_deref() == Some(&*key))
+            {
+                continue;
+            }
+            let sub = match schema.property(&key) {
+                Some(sub) => sub,
+                None => match &schema.additional {
+                    Additional::Any => continue,
+                    Additional::Forbidden => {
+                        unexpected.push(key.into_owned());
+                        continue;
+                    }
+                    Additional::Schema(sub) => sub,
+                },
+            };
+            self.path.push(Step::Key(key));
+            self.check(sub, &entry.value, 0);
+            self.path.pop();
+        }
+        if !unexpected.is_empty() {
+            self.fail(node, FailureKind::AdditionalProperties { unexpected });
+        }
+        for name in &schema.required {
+            let present = entries
+                .iter()
+                .any(|e| e.key.key_string().as_deref() == Some(&**name));
+            if !present {
+                self.fail(
+                    node,
+                    FailureKind::Required {
+                        property: name.to_string(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn check_rare(&mut self, rare: &Rare, node: &'n Node, hops: u8) {
+        if let Some(expected) = &rare.constant
+            && !equals(node, expected)
+        {
+            self.fail(
+                node,
+                FailureKind::Const {
+                    expected: expected.clone(),
+                },
+            );
+        }
+        if let Some(value) = number_of(node) {
+            self.check_number(rare, node, value);
+        }
+        match &node.value {
+            Yaml::Str(s) => {
+                let check_length = rare.min_length.is_some() || rare.max_length.is_some();
+                let length = if check_length {
+                    s.chars().count() as u64
+                } else {
+                    0
+                };
+                if let Some(limit) = rare.min_length
+                    && length < limit
+                {
+                    self.fail(node, FailureKind::MinLength { limit });
+                }
+                if let Some(limit) = rare.max_length
+                    && length > limit
+                {
+                    self.fail(node, FailureKind::MaxLength { limit });
+                }
+                if let Some((pattern, regex)) = &rare.pattern
+                    && !regex.is_match(s)
+                {
+                    self.fail(
+                        node,
+                        FailureKind::Pattern {
+                            pattern: pattern.clone(),
+                        },
+                    );
+                }
+            }
+            Yaml::Seq(items) => self.check_array(rare, node, items),
+            Yaml::Map(entries) => {
+                let count = entries
+                    .iter()
+                    .filter(|e| e.key.key_string().is_some())
+                    .count() as u64;
+                if let Some(limit) = rare.min_properties
+                    && count < limit
+                {
+                    self.fail(node, FailureKind::MinProperties { limit });
+                }
+                if let Some(limit) = rare.max_properties
+                    && count > limit
+                {
+                    self.fail(node, FailureKind::MaxProperties { limit });
+                }
+            }
+            _ => {}
+        }
+        for sub in &rare.all_of {
+            self.check(sub, node, hops);
+        }
+        if !rare.any_of.is_empty() && !rare.any_of.iter().any(|b| self.passes(b, node, hops)) {
+            self.fail(
+                node,
+                FailureKind::AnyOf {
+                    branches: rare.any_of.len(),
+                },
+            );
+        }
+        if !rare.one_of.is_empty() {
+            let valid = rare
+                .one_of
+                .iter()
+                .filter(|b| self.passes(b, node, hops))
+                .count();
+            let branches = rare.one_of.len();
+            match valid {
+                1 => {}
+                0 => self.fail(node, FailureKind::OneOfNone { branches }),
+                valid => self.fail(node, FailureKind::OneOfMany { branches, valid }),
+            }
+        }
+        if let Some(not) = &rare.not
+            && self.passes(not, node, hops)
+        {
+            self.fail(node, FailureKind::Not);
+        }
+    }
+
+    fn check_number(&mut self, rare: &Rare, node: &'n Node, value: f64) {
+        let limit_of = |n: &Number| n.as_f64().unwrap_or(f64::NAN);
+        if let Some(limit) = &rare.minimum
+            && value < limit_of(limit)
+        {
+            self.fail(
+                node,
+                FailureKind::Minimum {
+                    limit: limit.clone(),
+                },
+            );
+        }
+        if let Some(limit) = &rare.maximum
+            && value > limit_of(limit)
+        {
+            self.fail(
+                node,
+                FailureKind::Maximum {
+                    limit: limit.clone(),
+                },
+            );
+        }
+        if let Some(limit) = &rare.exclusive_minimum
+            && value <= limit_of(limit)
+        {
+            self.fail(
+                node,
+                FailureKind::ExclusiveMinimum {
+                    limit: limit.clone(),
+                },
+            );
+        }
+        if let Some(limit) = &rare.exclusive_maximum
+            && value >= limit_of(limit)
+        {
+            self.fail(
+                node,
+                FailureKind::ExclusiveMaximum {
+                    limit: limit.clone(),
+                },
+            );
+        }
+        if let Some(multiple_of) = rare.multiple_of {
+            let is_multiple = match node.value {
+                Yaml::Int(i) if multiple_of.fract() == 0.0 => i % (multiple_of as i128) == 0,
+                _ => (value / multiple_of).fract() == 0.0,
+            };
+            if !is_multiple {
+                self.fail(node, FailureKind::MultipleOf { multiple_of });
+            }
+        }
+    }
+
+    fn check_array(&mut self, rare: &Rare, node: &'n Node, items: &'n [Node]) {
+        let count = items.len() as u64;
+        if let Some(limit) = rare.min_items
+            && count < limit
+        {
+            self.fail(node, FailureKind::MinItems { limit });
+        }
+        if let Some(limit) = rare.max_items
+            && count > limit
+        {
+            self.fail(node, FailureKind::MaxItems { limit });
+        }
+        if rare.unique_items && items.len() > 1 {
+            let values: Vec<Value> = items.iter().map(Node::to_json).collect();
+            let repeated =
+                (1..values.len()).any(|i| values[..i].iter().any(|v| json_equal(v, &values[i])));
+            if repeated {
+                self.fail(node, FailureKind::UniqueItems);
+            }
+        }
+        if let Some(list_map) = &rare.list_map
+            && let Some((index, first, key)) = list_map.duplicate(items)
+        {
+            self.fail(node, FailureKind::DuplicateListMapKey { index, first, key });
+        }
+    }
+}
+
+impl ListMap {
+    /// The first item whose key an earlier item has, with that earlier item and the key.
+    fn duplicate(&self, items: &[Node]) -> Option<(usize, usize, Map<String, Value>)> {
+        if self.keys.is_empty() {
+            return None;
+        }
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (i, item) in items.iter().enumerate() {
+            if !item.is_map() {
+                continue;
+            }
+            let key: Map<String, Value> = self
+                .keys
+                .iter()
+                .map(|k| {
+                    let v = item
+                        .get(k)
+                        .map(Node::to_json)
+                        .or_else(|| self.defaults.get(k).cloned());
+                    (k.clone(), v.unwrap_or(Value::Null))
+                })
+                .collect();
+            match seen.entry(Value::Object(key.clone()).to_string()) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    return Some((i, *first.get(), key));
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(i);
+                }
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::FileId;
+    use crate::load::{Limits, load};
+    use crate::source::SourceFile;
+    use serde_json::json;
+
+    struct NoDefs;
+
+    impl Definitions for NoDefs {
+        fn id_of(&self, _: &str) -> Option<DefId> {
+            None
+        }
+        fn compiled(&self, _: DefId) -> Option<&Schema> {
+            None
+        }
+    }
+
+    fn yaml(text: &str) -> Node {
+        let file = SourceFile::new(FileId(0), "t.yaml".into(), text.into());
+        load(&file, &Limits::default()).documents.remove(0).root
+    }
+
+    fn kinds(schema: Value, text: &str) -> Vec<(String, FailureKind)> {
+        let schema = Schema::compile(&schema, &NoDefs).unwrap();
+        let node = yaml(text);
+        validate(&schema, &NoDefs, &node)
+            .into_iter()
+            .map(|f| (super::super::messages::display_path(&f.path), f.kind))
+            .collect()
+    }
+
+    #[test]
+    fn values_are_typed_as_kubectl_converts_them() {
+        let int = json!({"type": "integer"});
+        assert!(kinds(int.clone(), "3").is_empty());
+        assert!(
+            kinds(int.clone(), "3.0").is_empty(),
+            "a whole float is an integer"
+        );
+        assert_eq!(kinds(int.clone(), "3.5").len(), 1);
+        assert_eq!(kinds(int, "\"3\"").len(), 1, "a quoted number is a string");
+        assert!(
+            kinds(json!({"type": "null"}), ".nan").is_empty(),
+            "NaN becomes null"
+        );
+        assert!(
+            kinds(json!({"type": "string"}), "on").len() == 1,
+            "`on` is a boolean"
+        );
+        assert!(kinds(json!({"type": "number"}), "7").is_empty());
+    }
+
+    #[test]
+    fn object_keywords_report_fields_and_paths() {
+        let schema = json!({
+            "properties": {
+                "spec": {
+                    "properties": {"replicas": {"type": "integer"}},
+                    "additionalProperties": false,
+                    "required": ["selector", "template"]
+                }
+            }
+        });
+        let found = kinds(schema, "spec:\n  replica: 2\n  selector: {}\n");
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "spec".to_owned(),
+                    FailureKind::AdditionalProperties {
+                        unexpected: vec!["replica".into(), "selector".into()]
+                    }
+                ),
+                (
+                    "spec".to_owned(),
+                    FailureKind::Required {
+                        property: "template".into()
+                    }
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn rare_keywords_of_crd_schemas() {
+        let s = json!({"type": "string", "pattern": "^[a-z]+$", "maxLength": 3});
+        assert_eq!(
+            kinds(s, "abcd"),
+            vec![("".to_owned(), FailureKind::MaxLength { limit: 3 })]
+        );
+        let n = json!({"minimum": 1, "exclusiveMaximum": 10, "multipleOf": 2});
+        assert_eq!(kinds(n.clone(), "4").len(), 0);
+        assert_eq!(kinds(n.clone(), "10").len(), 1);
+        assert_eq!(kinds(n, "3").len(), 1);
+        let one_of = json!({"oneOf": [{"type": "integer"}, {"type": "number"}]});
+        assert_eq!(
+            kinds(one_of, "2"),
+            vec![(
+                "".to_owned(),
+                FailureKind::OneOfMany {
+                    branches: 2,
+                    valid: 2
+                }
+            )]
+        );
+        let any_of = json!({"anyOf": [{"type": "integer"}, {"type": "boolean"}]});
+        assert_eq!(kinds(any_of.clone(), "yes").len(), 0);
+        assert_eq!(
+            kinds(any_of, "x"),
+            vec![("".to_owned(), FailureKind::AnyOf { branches: 2 })]
+        );
+        let unique = json!({"uniqueItems": true});
+        assert_eq!(
+            kinds(unique, "[1, 2, 1.0]"),
+            vec![("".to_owned(), FailureKind::UniqueItems)]
+        );
+        let list_map = json!({LIST_MAP_KEYWORD: {"keys": ["name", "protocol"], "defaults": {"protocol": "TCP"}}});
+        let found = kinds(
+            list_map,
+            "- {name: a}\n- {name: a, protocol: UDP}\n- {name: a, protocol: TCP}\n",
+        );
+        assert!(matches!(
+            found.as_slice(),
+            [(
+                _,
+                FailureKind::DuplicateListMapKey {
+                    index: 2,
+                    first: 0,
+                    ..
+                }
+            )]
+        ));
+    }
+
+    #[test]
+    fn bad_schemas_do_not_compile() {
+        assert!(Schema::compile(&json!({"type": "float"}), &NoDefs).is_err());
+        assert!(Schema::compile(&json!({"pattern": "(?=x)"}), &NoDefs).is_err());
+        assert!(Schema::compile(&json!({"$ref": "#/$defs/Nope"}), &NoDefs).is_err());
+    }
+}
