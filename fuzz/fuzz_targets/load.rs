@@ -1,8 +1,9 @@
-//! Loading arbitrary bytes: never panics, hangs or exhausts memory; spans stay in the file.
+//! Loading arbitrary bytes: never panics, hangs or exhausts memory; spans stay in the file; and
+//! the fast path (src/load/block.rs) builds exactly what the general loader builds.
 #![no_main]
 
 use kubevet::diagnostics::FileId;
-use kubevet::load::{Limits, load};
+use kubevet::load::{Limits, load, load_without_fast_path};
 use kubevet::source::SourceFile;
 use libfuzzer_sys::fuzz_target;
 
@@ -14,4 +15,11 @@ fuzz_target!(|data: &[u8]| {
         let span = d.primary.location.span;
         assert!(span.end as usize <= text.len() && text.is_char_boundary(span.start as usize));
     }
+    // Debug text, so that NaN (`.nan`) equals itself.
+    let general = load_without_fast_path(&file, &Limits::default());
+    let show = |l: &kubevet::load::Loaded| {
+        let documents: Vec<_> = l.documents.iter().map(|d| (d.index, &d.root)).collect();
+        format!("{documents:?}\n{:?}", l.diagnostics)
+    };
+    assert_eq!(show(&loaded), show(&general), "the fast path differs");
 });

@@ -7,6 +7,8 @@
 //! expanded within a budget, `<<` merge keys are applied as go-yaml v2 applies them, and duplicate
 //! keys are collapsed to the last one (kubectl's behaviour) and reported.
 
+mod block;
+
 use crate::diagnostics::Diagnostic;
 use crate::resolve::resolve_non_string;
 use crate::rules;
@@ -152,6 +154,31 @@ pub struct Loaded {
 
 /// Loads every document of a file. Never panics; problems become diagnostics.
 pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
+    load_documents(file, limits, true)
+}
+
+/// [`load`] with every document through saphyr-parser: what the fast path ([`block`]) is
+/// tested against.
+#[doc(hidden)]
+pub fn load_without_fast_path(file: &SourceFile, limits: &Limits) -> Loaded {
+    load_documents(file, limits, false)
+}
+
+/// How many of the text's non-blank document chunks the fast path ([`block`]) parses, of how
+/// many: tests assert that it keeps serving the common case.
+#[doc(hidden)]
+pub fn fast_path_chunks(text: &str, limits: &Limits) -> (usize, usize) {
+    let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    split_documents(text, body_start)
+        .into_iter()
+        .filter(|chunk| !is_blank_or_comment(&text[chunk.clone()]))
+        .fold((0, 0), |(parsed, all), chunk| {
+            let ok = block::parse(&text[chunk.clone()], chunk.start, limits).is_some();
+            (parsed + usize::from(ok), all + 1)
+        })
+}
+
+fn load_documents(file: &SourceFile, limits: &Limits, fast_path: bool) -> Loaded {
     let mut loaded = Loaded::default();
     let text = file.text.as_str();
     let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -176,6 +203,17 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
         }
         let source = &text[chunk.clone()];
         if is_blank_or_comment(source) {
+            continue;
+        }
+        if let Some(root) = fast_path
+            .then(|| block::parse(source, chunk.start, limits))
+            .flatten()
+        {
+            loaded.documents.push(Document {
+                index: next_index,
+                root,
+            });
+            next_index += 1;
             continue;
         }
         let mut builder = Builder::new(file, chunk.start, source, limits);
@@ -455,7 +493,7 @@ impl<'a> Builder<'a> {
                     flow,
                 }) = self.stack.pop()
                 {
-                    let end = Self::collection_end(flow, span, items.last().map(|n| n.span));
+                    let end = self.collection_end(flow, span, items.last().map(|n| n.span));
                     let style = if flow { Style::Flow } else { Style::Block };
                     let node = Node::new(Value::Seq(items), Span::new(start, end), style);
                     self.finish_node(node, anchor)?;
@@ -471,8 +509,7 @@ impl<'a> Builder<'a> {
                 }) = self.stack.pop()
                 {
                     let entries = entries.entries;
-                    let end =
-                        Self::collection_end(flow, span, entries.last().map(|e| e.value.span));
+                    let end = self.collection_end(flow, span, entries.last().map(|e| e.value.span));
                     let style = if flow { Style::Flow } else { Style::Block };
                     let node = Node::new(Value::Map(entries), Span::new(start, end), style);
                     self.finish_node(node, anchor)?;
@@ -508,18 +545,30 @@ impl<'a> Builder<'a> {
     /// collection covers its anchor and tag and ends just after the bracket; a block
     /// collection's is empty, at its first key or item.
     fn collection_start(&self, span: Span, bracket: u8) -> (bool, usize) {
-        let end = span.end as usize;
-        let flow =
-            end > span.start as usize && self.file.text.as_bytes().get(end - 1) == Some(&bracket);
+        // The span runs on over spaces after the bracket (`[ "a" ]`).
+        let text = self.file.text.as_bytes();
+        let mut end = span.end as usize;
+        while end > span.start as usize && matches!(text.get(end - 1), Some(b' ' | b'\t')) {
+            end -= 1;
+        }
+        let flow = end > span.start as usize && text.get(end - 1) == Some(&bracket);
         (flow, if flow { end - 1 } else { span.start as usize })
     }
 
     /// Flow collections end at their closing bracket; block collections at their last child
     /// (saphyr puts a block collection's end event at the next token, often on a later line).
-    fn collection_end(flow: bool, end_event: Span, last_child: Option<Span>) -> usize {
+    /// The span of a flow collection's end event starts at its bracket but runs on over the
+    /// spaces and a comment after it (`[ e ] }`, `[ x ] # c`); the node ends at the bracket.
+    fn collection_end(&self, flow: bool, end_event: Span, last_child: Option<Span>) -> usize {
         match (flow, last_child) {
             (false, Some(child)) => child.end as usize,
-            _ => end_event.end as usize,
+            _ => {
+                let start = end_event.start as usize;
+                match self.file.text.as_bytes().get(start) {
+                    Some(b']' | b'}') => start + 1,
+                    _ => end_event.end as usize,
+                }
+            }
         }
     }
 
@@ -827,6 +876,22 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].rule.id, "invalid-yaml");
         assert_eq!(diags[0].primary.location.start.line, 4);
+    }
+
+    #[test]
+    fn flow_collections_span_their_brackets_whichever_loader() {
+        let text = "a: [ x ] # c\nb: { c: [ d ] , e: f }\n";
+        let file = SourceFile::new(FileId(0), "t".into(), text.into());
+        for loaded in [
+            load(&file, &Limits::default()),
+            load_without_fast_path(&file, &Limits::default()),
+        ] {
+            let root = &loaded.documents[0].root;
+            let (a, b) = (root.get("a").unwrap(), root.get("b").unwrap());
+            assert_eq!((file.slice(a.span), a.style), ("[ x ]", Style::Flow));
+            assert_eq!(file.slice(b.span), "{ c: [ d ] , e: f }");
+            assert_eq!(file.slice(b.get("c").unwrap().span), "[ d ]");
+        }
     }
 
     #[test]

@@ -1,0 +1,674 @@
+//! The fast path of loading: the YAML that Kubernetes manifests are nearly always written in.
+//!
+//! Block mappings and sequences, one-line plain and quoted scalars, literal and folded block
+//! scalars, one-line flow sequences of scalars, empty `{}`, and comments. For such a document it
+//! builds exactly the tree the general loader (saphyr-parser events folded by `Builder`) builds:
+//! the same values, styles and spans. On anything else (anchors, aliases, tags, multi-line plain,
+//! quoted or flow scalars, escapes, tabs, CR, non-ASCII text, duplicate or `<<` keys, limits,
+//! errors) it gives up with `None`, and the document is loaded by the general loader: a give-up
+//! costs a little time, never a difference in what is reported.
+//!
+//! Why: saphyr scans character by character through a look-ahead queue, and that was two thirds
+//! of loading and a third of a whole check; this scanner looks at each byte about once.
+//! `tests/load_fast_path.rs` compares the two loaders on every fixture, on real repositories and
+//! on generated documents, and the `load` fuzz target compares them on arbitrary input.
+
+use super::Limits;
+use crate::resolve::resolve_non_string;
+use crate::tree::{Entry, Node, Span, Style, Value};
+
+/// Parses one document chunk (as split by [`super::split_documents`]); `offset` is the chunk's
+/// byte offset in the file. `None`: not in the fast path's subset; use the general loader.
+pub(super) fn parse(chunk: &str, offset: usize, limits: &Limits) -> Option<Node> {
+    // Printable ASCII and line feeds only: no tabs, CR, control characters or Unicode, whose
+    // treatment (indentation, line breaks, character positions) is left to the general loader.
+    if !chunk
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) || b == b'\n')
+    {
+        return None;
+    }
+    let mut parser = Parser {
+        src: chunk.as_bytes(),
+        offset,
+        limits,
+        nodes: 0,
+        pos: 0,
+    };
+    let root = parser.document()?;
+    Some(root)
+}
+
+/// One line of the chunk. Indices are into the chunk.
+#[derive(Clone, Copy)]
+struct Line {
+    start: usize,
+    /// Column of `content` (only spaces precede it on the line).
+    indent: usize,
+    /// First byte of the content looked at (after the indentation, or after a `- `).
+    content: usize,
+    /// The line feed ending the line, or the end of the chunk.
+    end: usize,
+}
+
+impl Line {
+    fn next(&self) -> usize {
+        self.end + 1
+    }
+}
+
+struct Parser<'a> {
+    src: &'a [u8],
+    offset: usize,
+    limits: &'a Limits,
+    nodes: usize,
+    /// Start of the first line not yet consumed.
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn byte(&self, i: usize) -> Option<u8> {
+        self.src.get(i).copied()
+    }
+
+    /// Whether `i` ends a token: a space, the end of the line or of the chunk.
+    fn is_break_or_space(&self, i: usize) -> bool {
+        matches!(self.byte(i), None | Some(b' ' | b'\n'))
+    }
+
+    fn line_at(&self, start: usize) -> Line {
+        let rest = &self.src[start..];
+        let end = memchr::memchr(b'\n', rest).map_or(self.src.len(), |i| start + i);
+        let indent = rest[..end - start]
+            .iter()
+            .position(|&b| b != b' ')
+            .unwrap_or(end - start);
+        Line {
+            start,
+            indent,
+            content: start + indent,
+            end,
+        }
+    }
+
+    /// The next line with content at or after `pos`, skipping blank and comment lines.
+    /// `None` (give up) on a line the fast path does not take anywhere: a document end marker
+    /// or a directive-looking line at column 0.
+    fn next_content(&self, mut pos: usize) -> Option<Option<Line>> {
+        while pos < self.src.len() {
+            let line = self.line_at(pos);
+            if line.content < line.end && self.src[line.content] != b'#' {
+                if line.indent == 0 {
+                    let rest = &self.src[line.content..line.end];
+                    if rest.starts_with(b"---") || rest.starts_with(b"...") {
+                        return None;
+                    }
+                }
+                return Some(Some(line));
+            }
+            pos = line.next();
+        }
+        Some(None)
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.offset + start, self.offset + end)
+    }
+
+    fn count_node(&mut self) -> Option<()> {
+        self.nodes += 1;
+        (self.nodes < self.limits.max_nodes_per_document).then_some(())
+    }
+
+    fn document(&mut self) -> Option<Node> {
+        // An optional `---` marker line (with at most a comment), among blank and comment lines.
+        let mut pos = 0;
+        let mut marker_seen = false;
+        while pos < self.src.len() {
+            let line = self.line_at(pos);
+            let rest = &self.src[line.content..line.end];
+            if rest.is_empty() || rest[0] == b'#' {
+                pos = line.next();
+                continue;
+            }
+            if line.indent == 0 && rest.starts_with(b"---") && !marker_seen {
+                let after = &rest[3..];
+                let trimmed = after.trim_ascii_start();
+                let comment_only = trimmed.is_empty() || (trimmed[0] == b'#' && after[0] == b' ');
+                if !comment_only {
+                    return None;
+                }
+                marker_seen = true;
+                pos = line.next();
+                continue;
+            }
+            break;
+        }
+        let first = self.next_content(pos)??;
+        let root = self.block_node(first, 0)?;
+        // Nothing but blank and comment lines may follow the root.
+        if self.next_content(self.pos)?.is_some() {
+            return None;
+        }
+        Some(root)
+    }
+
+    fn is_sequence_entry(&self, line: &Line) -> bool {
+        self.byte(line.content) == Some(b'-') && self.is_break_or_space(line.content + 1)
+    }
+
+    /// A block mapping or sequence starting on `line`.
+    fn block_node(&mut self, line: Line, depth: usize) -> Option<Node> {
+        if self.is_sequence_entry(&line) {
+            return self.sequence(line, depth, false);
+        }
+        let (key, after_colon) = self.key(&line)??;
+        self.mapping(line, key, after_colon, depth)
+    }
+
+    /// A plain or quoted key at `line.content`, followed by `:` and a space or the line's end.
+    /// `Some(None)`: the line is not a key; `None`: give up.
+    fn key(&mut self, line: &Line) -> Option<Option<(Node, usize)>> {
+        let start = line.content;
+        let (node, colon) = match self.src[start] {
+            quote @ (b'"' | b'\'') => {
+                let (text, end) = self.quoted(start, line.end)?;
+                if self.byte(end) != Some(b':') {
+                    return Some(None);
+                }
+                let style = if quote == b'"' {
+                    Style::DoubleQuoted
+                } else {
+                    Style::SingleQuoted
+                };
+                (
+                    Node::new(Value::Str(text), self.span(start, end), style),
+                    end,
+                )
+            }
+            b'[' | b'{' => return Some(None),
+            first => {
+                if !self.may_start_plain(start, first) {
+                    return None;
+                }
+                let line_bytes = &self.src[start..line.end];
+                let mut colon = None;
+                for (i, &b) in line_bytes.iter().enumerate() {
+                    match b {
+                        b':' if self.is_break_or_space(start + i + 1) => {
+                            colon = Some(start + i);
+                            break;
+                        }
+                        b'#' if line_bytes[i - 1] == b' ' => return Some(None),
+                        _ => {}
+                    }
+                }
+                let Some(colon) = colon else {
+                    return Some(None);
+                };
+                let text = &self.src[start..colon];
+                // `key :` (a space before the colon), very long keys (YAML caps simple keys at
+                // 1024 characters), `<<` merges and keys that are not strings go the long way.
+                if text.last() == Some(&b' ') || text.len() > 1000 || text == b"<<" {
+                    return None;
+                }
+                let text = std::str::from_utf8(text).ok()?;
+                if resolve_non_string(text).is_some() {
+                    return None;
+                }
+                (
+                    Node::new(
+                        Value::Str(text.to_owned()),
+                        self.span(start, colon),
+                        Style::Plain,
+                    ),
+                    colon,
+                )
+            }
+        };
+        if !self.is_break_or_space(colon + 1) {
+            return None;
+        }
+        self.count_node()?;
+        Some(Some((node, colon + 1)))
+    }
+
+    /// Whether a plain scalar may start with `first` at `at` (YAML's indicator rules).
+    fn may_start_plain(&self, at: usize, first: u8) -> bool {
+        match first {
+            b'-' | b'?' | b':' => !self.is_break_or_space(at + 1),
+            b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\''
+            | b'"' | b'%' | b'@' | b'`' => false,
+            _ => true,
+        }
+    }
+
+    /// A one-line quoted scalar opening at `start`: its text and the index after the closing
+    /// quote. Escapes in double quotes, and line breaks, give up.
+    fn quoted(&self, start: usize, line_end: usize) -> Option<(String, usize)> {
+        let quote = self.src[start];
+        let mut text = String::new();
+        let mut i = start + 1;
+        let mut run = i;
+        while i < line_end {
+            match self.src[i] {
+                b'\\' if quote == b'"' => return None,
+                b'\'' if quote == b'\'' && self.byte(i + 1) == Some(b'\'') => {
+                    text.push_str(std::str::from_utf8(&self.src[run..=i]).ok()?);
+                    i += 2;
+                    run = i;
+                }
+                b if b == quote => {
+                    text.push_str(std::str::from_utf8(&self.src[run..i]).ok()?);
+                    return Some((text, i + 1));
+                }
+                _ => i += 1,
+            }
+        }
+        None
+    }
+
+    /// The rest of a line after a value: spaces, then nothing or a comment.
+    fn only_comment_after(&self, mut i: usize, line_end: usize) -> bool {
+        let value_end = i;
+        while i < line_end && self.src[i] == b' ' {
+            i += 1;
+        }
+        i == line_end || (self.src[i] == b'#' && i > value_end)
+    }
+
+    /// A block mapping whose first key (already read) is on `line`.
+    fn mapping(
+        &mut self,
+        first_line: Line,
+        first_key: Node,
+        after_colon: usize,
+        depth: usize,
+    ) -> Option<Node> {
+        if depth + 2 >= self.limits.max_depth {
+            return None;
+        }
+        self.count_node()?;
+        let indent = first_line.indent;
+        let start = first_line.content;
+        let mut entries: Vec<Entry> = Vec::new();
+        let (mut line, mut key, mut after_colon) = (first_line, first_key, after_colon);
+        loop {
+            let value = self.value(&line, after_colon, indent, depth + 1)?;
+            entries.push(Entry { key, value });
+            let Some(next) = self.next_content(self.pos)? else {
+                break;
+            };
+            if next.indent < indent {
+                break;
+            }
+            if next.indent > indent || self.is_sequence_entry(&next) {
+                return None;
+            }
+            line = next;
+            (key, after_colon) = self.key(&line)??;
+            // A duplicate is reported by the general loader; a very large mapping is indexed there.
+            if entries.len() >= 256
+                || entries
+                    .iter()
+                    .any(|e| e.key.as_str() == key.as_str() && key.as_str().is_some())
+            {
+                return None;
+            }
+        }
+        let end = entries.last().map_or(start, |e| e.value.span.end as usize);
+        Some(Node::new(
+            Value::Map(entries),
+            Span::new(self.offset + start, end),
+            Style::Block,
+        ))
+    }
+
+    /// The value of a mapping entry whose `:` ends at `after_colon` on `line`; the mapping is
+    /// at column `indent`. Leaves `self.pos` at the first line after the value.
+    fn value(
+        &mut self,
+        line: &Line,
+        after_colon: usize,
+        indent: usize,
+        depth: usize,
+    ) -> Option<Node> {
+        let mut p = after_colon;
+        while p < line.end && self.src[p] == b' ' {
+            p += 1;
+        }
+        if p == line.end || self.src[p] == b'#' {
+            self.pos = line.next().min(self.src.len());
+            let next = self.next_content(self.pos)?;
+            return match next {
+                Some(next) if next.indent > indent => self.block_node(next, depth),
+                Some(next) if next.indent == indent && self.is_sequence_entry(&next) => {
+                    self.sequence(next, depth, true)
+                }
+                _ => {
+                    self.count_node()?;
+                    let colon = after_colon - 1;
+                    Some(Node::new(
+                        Value::Null,
+                        self.span(colon, colon),
+                        Style::Plain,
+                    ))
+                }
+            };
+        }
+        if matches!(self.src[p], b'|' | b'>') {
+            return self.block_scalar(line, p, indent);
+        }
+        self.inline_value(line, p, depth)
+    }
+
+    /// A scalar or flow collection that ends on its line, at `p`.
+    fn inline_value(&mut self, line: &Line, p: usize, depth: usize) -> Option<Node> {
+        self.count_node()?;
+        let (node, end) = match self.src[p] {
+            quote @ (b'"' | b'\'') => {
+                let (text, end) = self.quoted(p, line.end)?;
+                let style = if quote == b'"' {
+                    Style::DoubleQuoted
+                } else {
+                    Style::SingleQuoted
+                };
+                (Node::new(Value::Str(text), self.span(p, end), style), end)
+            }
+            b'[' | b'{' => {
+                self.nodes -= 1; // counted by flow_node
+                self.flow_node(p, line.end, depth)?
+            }
+            first if self.may_start_plain(p, first) => {
+                let bytes = &self.src[p..line.end];
+                let mut end = bytes.len();
+                for (i, &b) in bytes.iter().enumerate() {
+                    match b {
+                        b'#' if bytes[i - 1] == b' ' => {
+                            end = i;
+                            break;
+                        }
+                        b':' if self.is_break_or_space(p + i + 1) => return None,
+                        _ => {}
+                    }
+                }
+                let text = bytes[..end].trim_ascii_end();
+                let end = p + text.len();
+                (self.plain(text, p)?, end)
+            }
+            _ => return None,
+        };
+        if !self.only_comment_after(end, line.end) {
+            return None;
+        }
+        self.pos = line.next().min(self.src.len());
+        Some(node)
+    }
+
+    fn plain(&self, text: &[u8], at: usize) -> Option<Node> {
+        let text = std::str::from_utf8(text).ok()?;
+        let value = resolve_non_string(text).unwrap_or_else(|| Value::Str(text.to_owned()));
+        Some(Node::new(
+            value,
+            self.span(at, at + text.len()),
+            Style::Plain,
+        ))
+    }
+
+    /// A flow collection or scalar inside a flow collection, starting at `i` and ending on
+    /// the same line: `[a, "b", 3]`, `{name: app, ports: [{containerPort: 80}]}`. Returns the
+    /// node and the index after it.
+    fn flow_node(&mut self, i: usize, line_end: usize, depth: usize) -> Option<(Node, usize)> {
+        if depth + 2 >= self.limits.max_depth {
+            return None;
+        }
+        self.count_node()?;
+        match self.byte(i).filter(|_| i < line_end)? {
+            open @ (b'[' | b'{') => {
+                let close = if open == b'[' { b']' } else { b'}' };
+                let mut items = Vec::new();
+                let mut entries: Vec<Entry> = Vec::new();
+                let mut j = self.skip_spaces(i + 1, line_end);
+                if self.byte(j) == Some(close) {
+                    j += 1;
+                } else {
+                    loop {
+                        if open == b'[' {
+                            let (item, end) = self.flow_node(j, line_end, depth + 1)?;
+                            items.push(item);
+                            j = end;
+                        } else {
+                            let (key, end) = self.flow_node(j, line_end, depth + 1)?;
+                            let key_text = key.as_str()?;
+                            // `{a}` and `{a:b}` (no value) go the long way, as do `<<` and
+                            // duplicates.
+                            if self.byte(end) != Some(b':')
+                                || !matches!(self.byte(end + 1), Some(b' '))
+                                || (key.style == Style::Plain && key_text == "<<")
+                                || entries.iter().any(|e| e.key.as_str() == Some(key_text))
+                            {
+                                return None;
+                            }
+                            let value_at = self.skip_spaces(end + 1, line_end);
+                            let (value, end) = self.flow_node(value_at, line_end, depth + 1)?;
+                            entries.push(Entry { key, value });
+                            j = end;
+                        }
+                        j = self.skip_spaces(j, line_end);
+                        match self.byte(j).filter(|_| j < line_end)? {
+                            b',' => {
+                                j = self.skip_spaces(j + 1, line_end);
+                                // A trailing comma (`[a, ]`) goes the long way.
+                                if self.byte(j) == Some(close) {
+                                    return None;
+                                }
+                            }
+                            b if b == close => {
+                                j += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                let value = if open == b'[' {
+                    Value::Seq(items)
+                } else {
+                    Value::Map(entries)
+                };
+                Some((Node::new(value, self.span(i, j), Style::Flow), j))
+            }
+            quote @ (b'"' | b'\'') => {
+                let (text, end) = self.quoted(i, line_end)?;
+                let style = if quote == b'"' {
+                    Style::DoubleQuoted
+                } else {
+                    Style::SingleQuoted
+                };
+                Some((Node::new(Value::Str(text), self.span(i, end), style), end))
+            }
+            first if self.may_start_plain(i, first) => {
+                let bytes = &self.src[i..line_end];
+                let mut len = bytes.len();
+                for (k, &b) in bytes.iter().enumerate() {
+                    match b {
+                        b',' | b'[' | b']' | b'{' | b'}' => {
+                            len = k;
+                            break;
+                        }
+                        b':' if matches!(
+                            bytes.get(k + 1),
+                            None | Some(b' ' | b',' | b'[' | b']' | b'{' | b'}')
+                        ) =>
+                        {
+                            len = k;
+                            break;
+                        }
+                        // A comment or a quote inside a flow plain scalar: the long way.
+                        b'#' | b'"' | b'\'' => return None,
+                        _ => {}
+                    }
+                }
+                let text = bytes[..len].trim_ascii_end();
+                if text.is_empty() {
+                    return None;
+                }
+                Some((self.plain(text, i)?, i + text.len()))
+            }
+            _ => None,
+        }
+    }
+
+    fn skip_spaces(&self, mut i: usize, line_end: usize) -> usize {
+        while i < line_end && self.src[i] == b' ' {
+            i += 1;
+        }
+        i
+    }
+
+    /// `|`, `|-`, `>` or `>-` at `p` on `line`, the value of a mapping at column `indent`.
+    fn block_scalar(&mut self, line: &Line, p: usize, indent: usize) -> Option<Node> {
+        let literal = self.src[p] == b'|';
+        let strip = match self.byte(p + 1) {
+            Some(b'-') => true,
+            Some(b' ' | b'\n') | None => false,
+            _ => return None, // `+` (keep) and indentation indicators go the long way
+        };
+        let header_end = p + 1 + usize::from(strip);
+        if !self.only_comment_after(header_end, line.end) || line.end >= self.src.len() {
+            return None;
+        }
+        self.count_node()?;
+        let first = self.line_at(line.next());
+        // Leading blank lines, and content not indented more than the mapping: the long way.
+        if first.content == first.end || first.indent <= indent {
+            return None;
+        }
+        let content_indent = first.indent;
+        // The content lines: `Some(text)`, or `None` for an empty line.
+        let mut lines: Vec<Option<&[u8]>> = Vec::new();
+        let mut pos = first.start;
+        // saphyr's span of a block scalar runs from its first content character to the content
+        // of the line that ends it (a comment too), or the end of the document.
+        let mut end = self.src.len();
+        while pos < self.src.len() {
+            let l = self.line_at(pos);
+            if l.content == l.end {
+                if l.end - l.start > content_indent {
+                    return None; // spaces beyond the indentation on an empty line
+                }
+                lines.push(None);
+            } else if l.indent >= content_indent {
+                if l.end == self.src.len() {
+                    return None; // no final line break
+                }
+                if !literal && l.indent > content_indent {
+                    return None; // more-indented lines of a folded scalar keep their breaks
+                }
+                lines.push(Some(&self.src[l.start + content_indent..l.end]));
+            } else {
+                end = l.content;
+                break;
+            }
+            pos = l.next();
+        }
+        self.pos = pos.min(self.src.len());
+        let last = lines.iter().rposition(Option::is_some)?;
+        let mut text = Vec::new();
+        let mut empty_run = 0usize;
+        for (i, l) in lines[..=last].iter().enumerate() {
+            match l {
+                None => {
+                    empty_run += 1;
+                    if literal {
+                        text.push(b'\n');
+                    }
+                }
+                Some(content) => {
+                    if !literal && i > 0 {
+                        if empty_run == 0 {
+                            text.push(b' ');
+                        } else {
+                            text.extend(std::iter::repeat_n(b'\n', empty_run));
+                        }
+                    }
+                    empty_run = 0;
+                    text.extend_from_slice(content);
+                    if literal {
+                        text.push(b'\n');
+                    }
+                }
+            }
+        }
+        if literal && strip {
+            text.pop();
+        } else if !literal && !strip {
+            text.push(b'\n');
+        }
+        let text = String::from_utf8(text).ok()?;
+        let style = if literal {
+            Style::Literal
+        } else {
+            Style::Folded
+        };
+        Some(Node::new(
+            Value::Str(text),
+            self.span(first.content, end),
+            style,
+        ))
+    }
+
+    /// A block sequence whose first `-` is on `line`. An indentless sequence (`key:` then `- `
+    /// at the key's column) starts, as saphyr has it, at its first item's content.
+    fn sequence(&mut self, first_line: Line, depth: usize, indentless: bool) -> Option<Node> {
+        if depth + 2 >= self.limits.max_depth {
+            return None;
+        }
+        self.count_node()?;
+        let indent = first_line.indent;
+        let mut items = Vec::new();
+        let mut line = first_line;
+        let mut start = None;
+        loop {
+            let mut p = line.content + 1;
+            while p < line.end && self.src[p] == b' ' {
+                p += 1;
+            }
+            // An empty item, a nested compact sequence or a block scalar item: the long way.
+            if p == line.end || matches!(self.src[p], b'#' | b'|' | b'>') || {
+                self.src[p] == b'-' && self.is_break_or_space(p + 1)
+            } {
+                return None;
+            }
+            start.get_or_insert(if indentless { p } else { line.content });
+            let item_line = Line {
+                start: line.start,
+                indent: p - line.start,
+                content: p,
+                end: line.end,
+            };
+            let item = match self.key(&item_line)? {
+                Some((key, after_colon)) => self.mapping(item_line, key, after_colon, depth + 1)?,
+                None => self.inline_value(&item_line, p, depth + 1)?,
+            };
+            items.push(item);
+            let Some(next) = self.next_content(self.pos)? else {
+                break;
+            };
+            if next.indent < indent || (next.indent == indent && !self.is_sequence_entry(&next)) {
+                break;
+            }
+            if next.indent > indent {
+                return None;
+            }
+            line = next;
+        }
+        let start = start.unwrap_or(first_line.content);
+        let end = items.last().map_or(start, |n: &Node| n.span.end as usize);
+        Some(Node::new(
+            Value::Seq(items),
+            Span::new(self.offset + start, end.max(self.offset + start)),
+            Style::Block,
+        ))
+    }
+}
