@@ -147,7 +147,7 @@ fn read_file_facts(file_name: &str, limits: &Limits) -> FileFacts {
     let in_patches_dir = path
         .parent()
         .is_some_and(|p| p.components().any(|c| c.as_os_str() == "patches"));
-    let Ok(canonical) = path.canonicalize() else {
+    let Some(canonical) = canonical_file(path) else {
         return FileFacts {
             is_patch: in_patches_dir,
             dirs: Vec::new(),
@@ -161,6 +161,36 @@ fn read_file_facts(file_name: &str, limits: &Limits) -> FileFacts {
         .collect();
     let is_patch = in_patches_dir || dirs.iter().any(|d| d.patches.contains(&canonical));
     FileFacts { is_patch, dirs }
+}
+
+/// `path.canonicalize()`, with the directory's part computed once per directory: resolving
+/// every file on its own cost a `readlink` per path component, per file.
+fn canonical_file(path: &Path) -> Option<PathBuf> {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return path.canonicalize().ok();
+    };
+    if std::fs::symlink_metadata(path)
+        .ok()?
+        .file_type()
+        .is_symlink()
+    {
+        return path.canonicalize().ok();
+    }
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    static DIRS: OnceLock<Mutex<HashMap<PathBuf, Option<PathBuf>>>> = OnceLock::new();
+    let dirs = DIRS.get_or_init(Default::default);
+    if let Some(dir) = dirs.lock().ok().and_then(|d| d.get(parent).cloned()) {
+        return dir.map(|d| d.join(name));
+    }
+    let dir = parent.canonicalize().ok();
+    if let Ok(mut d) = dirs.lock() {
+        d.insert(parent.to_path_buf(), dir.clone());
+    }
+    dir.map(|d| d.join(name))
 }
 
 /// Whether the file holds patches rather than whole objects.

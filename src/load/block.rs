@@ -29,6 +29,7 @@ pub(super) fn parse(chunk: &str, offset: usize, limits: &Limits) -> Option<Node>
         return None;
     }
     let mut parser = Parser {
+        text: chunk,
         src: chunk.as_bytes(),
         offset,
         limits,
@@ -58,6 +59,8 @@ impl Line {
 }
 
 struct Parser<'a> {
+    /// The chunk, all ASCII: any byte range of it is a `str` without a UTF-8 check.
+    text: &'a str,
     src: &'a [u8],
     offset: usize,
     limits: &'a Limits,
@@ -206,13 +209,12 @@ impl Parser<'_> {
                 let Some(colon) = colon else {
                     return Some(None);
                 };
-                let text = &self.src[start..colon];
+                let text = &self.text[start..colon];
                 // `key :` (a space before the colon), very long keys (YAML caps simple keys at
                 // 1024 characters), `<<` merges and keys that are not strings go the long way.
-                if text.last() == Some(&b' ') || text.len() > 1000 || text == b"<<" {
+                if text.ends_with(' ') || text.len() > 1000 || text == "<<" {
                     return None;
                 }
-                let text = std::str::from_utf8(text).ok()?;
                 if resolve_non_string(text).is_some() {
                     return None;
                 }
@@ -254,12 +256,12 @@ impl Parser<'_> {
             match self.src[i] {
                 b'\\' if quote == b'"' => return None,
                 b'\'' if quote == b'\'' && self.byte(i + 1) == Some(b'\'') => {
-                    text.push_str(std::str::from_utf8(&self.src[run..=i]).ok()?);
+                    text.push_str(&self.text[run..=i]);
                     i += 2;
                     run = i;
                 }
                 b if b == quote => {
-                    text.push_str(std::str::from_utf8(&self.src[run..i]).ok()?);
+                    text.push_str(&self.text[run..i]);
                     return Some((text, i + 1));
                 }
                 _ => i += 1,
@@ -394,7 +396,7 @@ impl Parser<'_> {
                 }
                 let text = bytes[..end].trim_ascii_end();
                 let end = p + text.len();
-                (self.plain(text, p)?, end)
+                (self.plain(p, text.len())?, end)
             }
             _ => return None,
         };
@@ -405,8 +407,9 @@ impl Parser<'_> {
         Some(node)
     }
 
-    fn plain(&self, text: &[u8], at: usize) -> Option<Node> {
-        let text = std::str::from_utf8(text).ok()?;
+    /// The plain scalar of `len` bytes at `at`.
+    fn plain(&self, at: usize, len: usize) -> Option<Node> {
+        let text = &self.text[at..at + len];
         let value = resolve_non_string(text).unwrap_or_else(|| Value::Str(text.to_owned()));
         Some(Node::new(
             value,
@@ -513,7 +516,7 @@ impl Parser<'_> {
                 if text.is_empty() {
                     return None;
                 }
-                Some((self.plain(text, i)?, i + text.len()))
+                Some((self.plain(i, text.len())?, i + text.len()))
             }
             _ => None,
         }
@@ -546,7 +549,7 @@ impl Parser<'_> {
         }
         let content_indent = first.indent;
         // The content lines: `Some(text)`, or `None` for an empty line.
-        let mut lines: Vec<Option<&[u8]>> = Vec::new();
+        let mut lines: Vec<Option<&str>> = Vec::new();
         let mut pos = first.start;
         // saphyr's span of a block scalar runs from its first content character to the content
         // of the line that ends it (a comment too), or the end of the document.
@@ -565,7 +568,7 @@ impl Parser<'_> {
                 if !literal && l.indent > content_indent {
                     return None; // more-indented lines of a folded scalar keep their breaks
                 }
-                lines.push(Some(&self.src[l.start + content_indent..l.end]));
+                lines.push(Some(&self.text[l.start + content_indent..l.end]));
             } else {
                 end = l.content;
                 break;
@@ -574,28 +577,28 @@ impl Parser<'_> {
         }
         self.pos = pos.min(self.src.len());
         let last = lines.iter().rposition(Option::is_some)?;
-        let mut text = Vec::new();
+        let mut text = String::new();
         let mut empty_run = 0usize;
         for (i, l) in lines[..=last].iter().enumerate() {
             match l {
                 None => {
                     empty_run += 1;
                     if literal {
-                        text.push(b'\n');
+                        text.push('\n');
                     }
                 }
                 Some(content) => {
                     if !literal && i > 0 {
                         if empty_run == 0 {
-                            text.push(b' ');
+                            text.push(' ');
                         } else {
-                            text.extend(std::iter::repeat_n(b'\n', empty_run));
+                            text.extend(std::iter::repeat_n('\n', empty_run));
                         }
                     }
                     empty_run = 0;
-                    text.extend_from_slice(content);
+                    text.push_str(content);
                     if literal {
-                        text.push(b'\n');
+                        text.push('\n');
                     }
                 }
             }
@@ -603,9 +606,8 @@ impl Parser<'_> {
         if literal && strip {
             text.pop();
         } else if !literal && !strip {
-            text.push(b'\n');
+            text.push('\n');
         }
-        let text = String::from_utf8(text).ok()?;
         let style = if literal {
             Style::Literal
         } else {
