@@ -26,7 +26,8 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             },
             _ => "",
         };
-        let path = format!("{}.image", container.field.path);
+        // Formatted only for a finding: most containers have none.
+        let path = || format!("{}.image", container.field.path);
         if image.is_empty() {
             if container.list == ContainerList::Ephemeral || workload::is_partial(cx) {
                 continue;
@@ -35,7 +36,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 .as_ref()
                 .map_or_else(|| container.name_span(), |f| f.value_span());
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(at), workload::required(&path, ""))
+                Diagnostic::new(&RULE, cx.loc(at), workload::required(&path(), ""))
                     .with_label(format!("{} has no image", container.describe()))
                     .with_help("set the container image, e.g. `image: nginx:1.27`"),
             );
@@ -46,7 +47,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                     &RULE,
                     cx.loc(node.span),
                     workload::invalid(
-                        &path,
+                        &path(),
                         &go_quote(image),
                         "must not have leading or trailing whitespace",
                     ),

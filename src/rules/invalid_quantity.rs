@@ -46,7 +46,10 @@ pub fn resource_entries<'a>(container: &Container<'a>) -> Vec<ResourceEntry<'a>>
             };
             let text = match &entry.value.value {
                 Value::Str(s) => s.clone(),
-                Value::Int(_) => entry.value.to_json().to_string(),
+                Value::Int(i) => match i64::try_from(*i) {
+                    Ok(i) => i.to_string(),
+                    Err(_) => entry.value.to_json().to_string(),
+                },
                 // `.inf` and `.nan` do not survive kubectl's conversion to JSON at all.
                 Value::Float(f) if f.is_finite() => entry.value.to_json().to_string(),
                 _ => continue,

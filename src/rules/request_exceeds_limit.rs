@@ -34,7 +34,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         let find = |map: &str, name: &str| -> Option<&ResourceEntry<'_>> {
             entries.iter().find(|e| e.map == map && e.name == name)
         };
-        let requests_path = format!("{}.resources.requests", container.field.path);
+        let requests_path = || format!("{}.resources.requests", container.field.path);
         for request in entries.iter().filter(|e| e.map == "requests") {
             let Ok(requested) = &request.quantity else {
                 continue;
@@ -84,7 +84,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             let path = if strict {
                 request.path.to_string()
             } else {
-                requests_path.clone()
+                requests_path()
             };
             cx.report(
                 Diagnostic::new(

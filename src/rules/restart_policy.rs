@@ -24,7 +24,8 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
         return;
     };
-    let path = format!("{}.restartPolicy", pod.spec.path);
+    // Formatted only for a finding.
+    let path = || format!("{}.restartPolicy", pod.spec.path);
     let field = pod.spec.child("restartPolicy");
     let value = match &field {
         Some(f) if !f.is_null() => match f.str() {
@@ -50,7 +51,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                     Diagnostic::new(
                         &RULE,
                         cx.loc(at),
-                        workload::required(&path, "valid values: \"OnFailure\", \"Never\""),
+                        workload::required(&path(), "valid values: \"OnFailure\", \"Never\""),
                     )
                     .with_label(label)
                     .with_help(format!(
@@ -60,14 +61,14 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                     )),
                 );
             }
-            Some(other) => report_unsupported(cx, at, &path, other, JOB, kind),
+            Some(other) => report_unsupported(cx, at, &path(), other, JOB, kind),
         }
     } else if kind.is_controller() {
         if let Some(other) = value.filter(|v| *v != "Always") {
-            report_unsupported(cx, at, &path, other, CONTROLLER, kind);
+            report_unsupported(cx, at, &path(), other, CONTROLLER, kind);
         }
     } else if let Some(other) = value.filter(|v| !POD.contains(v)) {
-        report_unsupported(cx, at, &path, other, POD, kind);
+        report_unsupported(cx, at, &path(), other, POD, kind);
     }
 
     for container in pod.containers() {
