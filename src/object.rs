@@ -17,6 +17,8 @@ pub struct Object<'a> {
     pub namespace: Option<&'a str>,
     /// The pod spec, found once for the many rules that look at it.
     pub(crate) pod_spec: std::cell::OnceCell<Option<crate::workload::PodSpec<'a>>>,
+    /// [`Object::label_maps`], found once for the rules that look at labels.
+    label_maps: std::cell::OnceCell<Vec<(&'static str, &'a Node)>>,
 }
 
 impl<'a> Object<'a> {
@@ -46,6 +48,7 @@ impl<'a> Object<'a> {
             name: meta_str("name"),
             namespace: meta_str("namespace"),
             pod_spec: std::cell::OnceCell::new(),
+            label_maps: std::cell::OnceCell::new(),
         })
     }
 
@@ -84,7 +87,11 @@ impl<'a> Object<'a> {
 
     /// Every map of labels or label-shaped keys/values in the object, with its field path:
     /// object and template labels, selectors and node selectors (reference §1.3 LBL-WHERE).
-    pub fn label_maps(&self) -> Vec<(&'static str, &'a Node)> {
+    pub fn label_maps(&self) -> &[(&'static str, &'a Node)] {
+        self.label_maps.get_or_init(|| self.find_label_maps())
+    }
+
+    fn find_label_maps(&self) -> Vec<(&'static str, &'a Node)> {
         const EVERY_OBJECT: &[(&str, &[&str])] = &[("metadata.labels", &["metadata", "labels"])];
         const BUILTIN: &[(&str, &[&str])] = &[
             (

@@ -236,15 +236,24 @@ impl<'a> Field<'a> {
 
 /// Every field at `path` below `base`; a `*` step takes each item of a sequence.
 pub fn select<'a>(base: &Field<'a>, path: &[&str]) -> Vec<Field<'a>> {
+    let mut out = Vec::new();
+    select_into(base, path, &mut out);
+    out
+}
+
+/// [`select`] into one vector: most paths select nothing, and then nothing is allocated.
+fn select_into<'a>(base: &Field<'a>, path: &[&str], out: &mut Vec<Field<'a>>) {
     let Some((step, rest)) = path.split_first() else {
-        return vec![base.clone()];
+        out.push(base.clone());
+        return;
     };
-    let next = if *step == "*" {
-        base.items()
-    } else {
-        base.child(step).into_iter().collect()
-    };
-    next.iter().flat_map(|f| select(f, rest)).collect()
+    if *step == "*" {
+        for item in base.items() {
+            select_into(&item, rest, out);
+        }
+    } else if let Some(child) = base.child(step) {
+        select_into(&child, rest, out);
+    }
 }
 
 /// Help for a value that is not one of `supported`: the case-insensitive or nearest match.

@@ -222,16 +222,31 @@ pub fn check_object(object: &Object<'_>, cx: &mut Context<'_>) {
     run_as_non_root::check(object, cx);
 }
 
-/// Runs every cross-object rule over the repository index.
+/// Runs every cross-object rule over the repository index, in parallel: they only read the
+/// index, and this stage runs after the per-file work, so it is all of a run's wall time then.
+/// The findings come out in the rules' order, whatever the scheduling.
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
-    duplicate_object::check_repo(index, out);
-    cluster_scoped_with_namespace::check_repo(index, out);
-    undeclared_namespace::check_repo(index, out);
-    reserved_namespace::check_repo(index, out);
-    service_selects_nothing::check_repo(index, out);
-    service_target_port::check_repo(index, out);
-    ingress_backend_not_found::check_repo(index, out);
-    selector_matches_nothing::check_repo(index, out);
-    missing_reference::check_repo(index, out);
-    unknown_service_host::check_repo(index, out);
+    use rayon::prelude::*;
+    type RepoRule = fn(&Index, &mut Vec<Diagnostic>);
+    const REPO_RULES: [RepoRule; 10] = [
+        duplicate_object::check_repo,
+        cluster_scoped_with_namespace::check_repo,
+        undeclared_namespace::check_repo,
+        reserved_namespace::check_repo,
+        service_selects_nothing::check_repo,
+        service_target_port::check_repo,
+        ingress_backend_not_found::check_repo,
+        selector_matches_nothing::check_repo,
+        missing_reference::check_repo,
+        unknown_service_host::check_repo,
+    ];
+    let found: Vec<Vec<Diagnostic>> = REPO_RULES
+        .par_iter()
+        .map(|rule| {
+            let mut found = Vec::new();
+            rule(index, &mut found);
+            found
+        })
+        .collect();
+    out.extend(found.into_iter().flatten());
 }

@@ -94,11 +94,9 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         return;
     };
     for container in pod.containers() {
-        for probe in PROBES {
-            for number in PROBE_NUMBERS {
-                for field in select(&container.field, &[probe, number]) {
-                    check_value(cx, &field);
-                }
+        for probe in PROBES.iter().filter_map(|p| container.child(p)) {
+            for field in PROBE_NUMBERS.iter().filter_map(|n| probe.child(n)) {
+                check_value(cx, &field);
             }
         }
     }

@@ -37,8 +37,17 @@ fn distance(selector: &Labels, labels: &Labels) -> Option<usize> {
     let mut total = 0;
     for (k, v) in selector {
         let value = labels.iter().find(|(key, _)| key == k).map(|(_, v)| v)?;
+        if value == v {
+            continue;
+        }
+        let limit = (v.chars().count() / 3).max(1);
+        // The length difference (in characters: bytes, for ASCII) is a lower bound of the
+        // edit distance, and cheap: most workloads of a namespace are far from the selector.
+        if v.is_ascii() && value.is_ascii() && v.len().abs_diff(value.len()) > limit {
+            return None;
+        }
         let d = edit_distance(v, value);
-        if d > (v.chars().count() / 3).max(1) {
+        if d > limit {
             return None;
         }
         total += d;
