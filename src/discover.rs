@@ -123,7 +123,7 @@ pub fn discover_filtered(roots: &[PathBuf], filter: Filter<'_>) -> Result<Vec<Fo
         })
     });
     let mut found = found.into_inner().unwrap();
-    found.sort();
+    sort_found(&mut found);
     found.dedup();
     Ok(found)
 }
@@ -177,4 +177,66 @@ fn is_helm_templates_dir(dir: &Path) -> bool {
 /// A file inside a chart's templates (when the user named it, or the templates directory, directly).
 fn in_helm_templates(path: &Path) -> bool {
     path.ancestors().skip(1).any(is_helm_templates_dir)
+}
+
+/// Sorts in `Found`'s order, with each path split into components once rather than at every
+/// comparison (that was most of discovery's instructions on 2,000 files).
+fn sort_found(found: &mut [Found]) {
+    found.sort_by_cached_key(|f| {
+        let variant = match f {
+            Found::File(_) => 0,
+            Found::HelmTemplates(_) => 1,
+            Found::Problem { .. } => 2,
+        };
+        // (the variant's rank, the text): the order `Component` derives.
+        let components: Vec<(u8, std::ffi::OsString)> = f
+            .path()
+            .components()
+            .map(|c| {
+                let rank = match c {
+                    std::path::Component::Prefix(_) => 0,
+                    std::path::Component::RootDir => 1,
+                    std::path::Component::CurDir => 2,
+                    std::path::Component::ParentDir => 3,
+                    std::path::Component::Normal(_) => 4,
+                };
+                (rank, c.as_os_str().to_owned())
+            })
+            .collect();
+        let message = match f {
+            Found::Problem { message, .. } => message.clone(),
+            _ => String::new(),
+        };
+        (variant, components, message)
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_order_is_the_order_of_paths() {
+        let names = [
+            "a/b", "a-b", "/x", "./y", "../z", "-w", "a", "a/b/c", "ä", "a.b", "..", "./a/b", "/",
+        ];
+        let mut found: Vec<Found> = names
+            .iter()
+            .flat_map(|n| {
+                [
+                    Found::File(PathBuf::from(n)),
+                    Found::HelmTemplates(PathBuf::from(n)),
+                    Found::Problem {
+                        path: PathBuf::from(n),
+                        message: n.to_string(),
+                    },
+                ]
+            })
+            .rev()
+            .collect();
+        let mut expected = found.clone();
+        expected.sort();
+        sort_found(&mut found);
+        assert_eq!(found, expected);
+    }
 }

@@ -876,6 +876,8 @@ fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
     }
     let index = index::build(indexed);
     rules::check_repo(&index, &mut diagnostics);
+    // Freeing the index is all small allocations: off the critical path, like the CRDs.
+    rayon::spawn(move || drop(index));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // A base included by several overlays is checked once per overlay; say each thing once.
     diagnostics

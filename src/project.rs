@@ -123,7 +123,7 @@ fn read_dir_facts(dir: &Path, limits: &Limits) -> DirFacts {
 struct FileFacts {
     is_patch: bool,
     /// The facts of the directories above it, nearest first.
-    dirs: Vec<Arc<DirFacts>>,
+    dirs: Arc<[Arc<DirFacts>]>,
 }
 
 /// Rules ask once per object; the answer is computed once per file.
@@ -150,17 +150,35 @@ fn read_file_facts(file_name: &str, limits: &Limits) -> FileFacts {
     let Some(canonical) = canonical_file(path) else {
         return FileFacts {
             is_patch: in_patches_dir,
-            dirs: Vec::new(),
+            dirs: Arc::from([]),
         };
     };
-    let dirs: Vec<Arc<DirFacts>> = canonical
-        .ancestors()
-        .skip(1)
-        .take(LEVELS)
-        .map(|dir| facts(dir, limits))
-        .collect();
+    let dirs = canonical
+        .parent()
+        .map_or_else(|| Arc::from([]), |dir| ancestor_facts(dir, limits));
     let is_patch = in_patches_dir || dirs.iter().any(|d| d.patches.contains(&canonical));
     FileFacts { is_patch, dirs }
+}
+
+/// The facts of `dir` and the directories above it, nearest first: the same for every file of
+/// a directory, so looked up once per directory.
+fn ancestor_facts(dir: &Path, limits: &Limits) -> Arc<[Arc<DirFacts>]> {
+    type Chains = HashMap<(PathBuf, Limits), Arc<[Arc<DirFacts>]>>;
+    static CHAINS: OnceLock<Mutex<Chains>> = OnceLock::new();
+    let chains = CHAINS.get_or_init(Default::default);
+    let key = (dir.to_path_buf(), limits.clone());
+    if let Some(chain) = chains.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return chain;
+    }
+    let chain: Arc<[Arc<DirFacts>]> = dir
+        .ancestors()
+        .take(LEVELS)
+        .map(|d| facts(d, limits))
+        .collect();
+    if let Ok(mut c) = chains.lock() {
+        c.insert(key, chain.clone());
+    }
+    chain
 }
 
 /// `path.canonicalize()`, with the directory's part computed once per directory: resolving
