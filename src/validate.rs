@@ -151,6 +151,38 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// [`edit_distance`] when it is at most `limit`, else `None`; it gives up as soon as a row of
+/// the table is all over the limit, so far-apart strings cost little.
+pub fn edit_distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    fn within<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> Option<usize> {
+        if a.len().abs_diff(b.len()) > limit {
+            return None;
+        }
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        let mut cur = vec![0; b.len() + 1];
+        for (i, ca) in a.iter().enumerate() {
+            cur[0] = i + 1;
+            let mut row_min = cur[0];
+            for (j, cb) in b.iter().enumerate() {
+                let cost = usize::from(ca != cb);
+                cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+                row_min = row_min.min(cur[j + 1]);
+            }
+            if row_min > limit {
+                return None;
+            }
+            std::mem::swap(&mut prev, &mut cur);
+        }
+        Some(prev[b.len()]).filter(|&d| d <= limit)
+    }
+    if a.is_ascii() && b.is_ascii() {
+        within(a.as_bytes(), b.as_bytes(), limit)
+    } else {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        within(&a, &b, limit)
+    }
+}
+
 /// The closest candidate within a distance that scales with the word's length.
 pub fn did_you_mean<'a>(
     word: &str,
@@ -168,6 +200,36 @@ pub fn did_you_mean<'a>(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn bounded_edit_distance_agrees_with_the_full_one() {
+        let words = [
+            "",
+            "a",
+            "nginx",
+            "ngnix",
+            "nginx-1",
+            "app-01234",
+            "app-01999",
+            "ä-b",
+            "a-b",
+            "xyz",
+        ];
+        for a in words {
+            for b in words {
+                for limit in 0..5 {
+                    let full = edit_distance(a, b);
+                    let expected = (full <= limit).then_some(full);
+                    assert_eq!(
+                        edit_distance_within(a, b, limit),
+                        expected,
+                        "{a:?} {b:?} {limit}"
+                    );
+                }
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -709,3 +709,33 @@ fn untrusted_text_is_escaped_in_every_format() {
         ]
     );
 }
+
+/// Many Services that select nothing in one namespace full of workloads: looking for a near
+/// miss among every workload for every Service would be quadratic; the search has a budget.
+#[test]
+fn many_broken_services_in_a_large_namespace() {
+    let dir = scratch("broken-services");
+    let mut workloads = String::new();
+    for i in 0..4000 {
+        workloads.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: w{i}, namespace: big}}\nspec:\n  selector: {{matchLabels: {{app: w{i:05}}}}}\n  template:\n    metadata: {{labels: {{app: w{i:05}}}}}\n    spec: {{containers: [{{name: c, image: \"nginx:1.27\"}}]}}\n"
+        ));
+    }
+    let mut services = String::new();
+    for i in 0..2000 {
+        services.push_str(&format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{name: s{i}, namespace: big}}\nspec: {{selector: {{app: s{i:05}}}, ports: [{{port: 80}}]}}\n"
+        ));
+    }
+    std::fs::write(dir.join("workloads.yaml"), workloads).unwrap();
+    std::fs::write(dir.join("services.yaml"), services).unwrap();
+    std::fs::write(
+        dir.join("namespace.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: big}\n",
+    )
+    .unwrap();
+    let run = check(&dir);
+    assert_sane("broken services", &run, "service-selects-nothing");
+    let reported = run.stdout.matches("[service-selects-nothing]").count();
+    assert_eq!(reported, 2000, "{}", run.stderr);
+}

@@ -194,7 +194,11 @@ impl Index {
             .map(|&i| &self.instances[i])
     }
 
-    /// Every workload, in a stable order.
+    /// How many workloads are in `namespace`.
+    pub fn workloads_count_in(&self, namespace: &str) -> usize {
+        self.workloads.get(namespace).map_or(0, Vec::len)
+    }
+
     /// Every workload (in any namespace) whose pod labels a Service-style selector selects,
     /// in index order.
     pub fn workloads_selected_by(&self, selector: &Labels) -> Vec<&Instance> {
@@ -294,7 +298,7 @@ fn rename(name: &str, t: &Transform) -> String {
 fn transform(mut o: ObjectSummary, t: &Transform) -> ObjectSummary {
     if !t.prefix.is_empty() || !t.suffix.is_empty() {
         o.name = rename(&o.name, t);
-        for r in o.references.iter_mut().chain(o.scale_target.iter_mut()) {
+        for r in o.references.iter_mut().chain(o.scale_target.as_deref_mut()) {
             r.name = rename(&r.name, t);
         }
         for b in &mut o.ingress_backends {

@@ -25,11 +25,13 @@ pub struct ObjectSummary {
     pub namespace_location: Option<Location>,
     pub labels: Labels,
     pub pods: Option<PodSummary>,
-    pub service: Option<ServiceSummary>,
+    // The parts only some kinds have are boxed: a summary is kept for every object of the
+    // repository until the whole-repo checks, so its size is most of a run's memory.
+    pub service: Option<Box<ServiceSummary>>,
     /// PodDisruptionBudget `spec.selector`, NetworkPolicy `spec.podSelector`.
-    pub pod_selector: Option<Selector>,
+    pub pod_selector: Option<Box<Selector>>,
     /// HorizontalPodAutoscaler `spec.scaleTargetRef`.
-    pub scale_target: Option<Reference>,
+    pub scale_target: Option<Box<Reference>>,
     pub ingress_backends: Vec<Backend>,
     /// ServiceAccounts, ConfigMaps, Secrets and PVCs the pods use.
     pub references: Vec<Reference>,
@@ -37,7 +39,7 @@ pub struct ObjectSummary {
     /// ConfigMap data.
     pub hosts: Vec<HostMention>,
     /// For a CustomResourceDefinition: the group, kind and scope it defines.
-    pub defines: Option<DefinedKind>,
+    pub defines: Option<Box<DefinedKind>>,
 }
 
 #[derive(Clone, Debug)]
@@ -313,7 +315,7 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
     }
     let spec = object.root.get("spec");
     match (summary.group.as_str(), summary.kind.as_str()) {
-        ("", "Service") => summary.service = Some(service(spec, cx)),
+        ("", "Service") => summary.service = Some(Box::new(service(spec, cx))),
         ("", "ConfigMap") => {
             for entry in object
                 .root
@@ -328,13 +330,13 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
             summary.pod_selector = spec
                 .and_then(|s| s.get("selector"))
                 .filter(|n| n.is_map())
-                .map(|n| selector(n, cx));
+                .map(|n| Box::new(selector(n, cx)));
         }
         ("networking.k8s.io", "NetworkPolicy") => {
             summary.pod_selector = spec
                 .and_then(|s| s.get("podSelector"))
                 .filter(|n| n.is_map())
-                .map(|n| selector(n, cx));
+                .map(|n| Box::new(selector(n, cx)));
         }
         ("networking.k8s.io", "Ingress") => summary.ingress_backends = ingress_backends(spec, cx),
         ("autoscaling", "HorizontalPodAutoscaler") => {
@@ -347,12 +349,12 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
                     .and_then(|v| v.rsplit_once('/'))
                     .map_or("", |(g, _)| g);
                 if let Some(n) = name.as_str() {
-                    summary.scale_target = Some(Reference {
+                    summary.scale_target = Some(Box::new(Reference {
                         kind: RefKind::ScaleTarget,
                         target_kind: Some((group.to_owned(), kind.to_owned())),
                         name: n.to_owned(),
                         location: cx.loc(name.span),
-                    });
+                    }));
                 }
             }
         }
@@ -360,11 +362,11 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
             if let (Some(group), Some(kind)) =
                 (str_at(spec, &["group"]), str_at(spec, &["names", "kind"]))
             {
-                summary.defines = Some(DefinedKind {
+                summary.defines = Some(Box::new(DefinedKind {
                     group: group.to_owned(),
                     kind: kind.to_owned(),
                     namespaced: str_at(spec, &["scope"]) != Some("Cluster"),
-                });
+                }));
             }
         }
         _ => {}

@@ -23,7 +23,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             .object
             .references
             .iter()
-            .chain(&instance.object.scale_target)
+            .chain(instance.object.scale_target.as_deref())
         {
             let (group, kind) = match (&reference.kind, &reference.target_kind) {
                 (RefKind::ScaleTarget, Some((group, kind))) => (group.as_str(), kind.as_str()),

@@ -5,7 +5,7 @@
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::index::summary::Labels;
 use crate::index::{Index, Instance};
-use crate::validate::edit_distance;
+use crate::validate::edit_distance_within;
 
 pub static RULE: Rule = Rule {
     id: "service-selects-nothing",
@@ -37,25 +37,21 @@ fn distance(selector: &Labels, labels: &Labels) -> Option<usize> {
     let mut total = 0;
     for (k, v) in selector {
         let value = labels.iter().find(|(key, _)| key == k).map(|(_, v)| v)?;
-        if value == v {
-            continue;
+        if value != v {
+            total += edit_distance_within(v, value, (v.chars().count() / 3).max(1))?;
         }
-        let limit = (v.chars().count() / 3).max(1);
-        // The length difference (in characters: bytes, for ASCII) is a lower bound of the
-        // edit distance, and cheap: most workloads of a namespace are far from the selector.
-        if v.is_ascii() && value.is_ascii() && v.len().abs_diff(value.len()) > limit {
-            return None;
-        }
-        let d = edit_distance(v, value);
-        if d > limit {
-            return None;
-        }
-        total += d;
     }
     Some(total)
 }
 
+/// How many workloads the near-miss search may compare with selectors in one run. The search
+/// looks at every workload of the Service's namespace, so without a bound a repository with
+/// many broken Services in one large namespace would be quadratic; past the budget, findings
+/// keep their message but lose the "did you mean" help.
+const NEAR_MISS_BUDGET: usize = 1_000_000;
+
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+    let mut budget = NEAR_MISS_BUDGET;
     for service in &index.instances {
         let Some(spec) = &service.object.service else {
             continue;
@@ -70,10 +66,16 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         if elsewhere.iter().any(|w| w.namespace.as_deref() == Some(ns)) {
             continue;
         }
-        let near_miss = index
-            .workloads_in(ns)
-            .filter_map(|w| Some((distance(selector, pods(w))?, w)))
-            .min_by_key(|(d, w)| (*d, w.object.location));
+        let candidates = index.workloads_count_in(ns);
+        let near_miss = if candidates <= budget {
+            budget -= candidates;
+            index
+                .workloads_in(ns)
+                .filter_map(|w| Some((distance(selector, pods(w))?, w)))
+                .min_by_key(|(d, w)| (*d, w.object.location))
+        } else {
+            None
+        };
         let (message, help) = if let Some(w) = elsewhere.first() {
             let other = w.namespace.as_deref().unwrap_or_default();
             (
