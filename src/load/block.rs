@@ -1,7 +1,8 @@
 //! The fast path of loading: the YAML that Kubernetes manifests are nearly always written in.
 //!
 //! Block mappings and sequences, one-line plain and quoted scalars, literal and folded block
-//! scalars, one-line flow sequences of scalars, empty `{}`, and comments. For such a document it
+//! scalars, one-line flow collections (`[a, "b"]`, `{name: app, ports: [{containerPort: 80}]}`),
+//! and comments. For such a document it
 //! builds exactly the tree the general loader (saphyr-parser events folded by `Builder`) builds:
 //! the same values, styles and spans. On anything else (anchors, aliases, tags, multi-line plain,
 //! quoted or flow scalars, escapes, tabs, CR, non-ASCII text, duplicate or `<<` keys, limits,
@@ -39,8 +40,7 @@ pub(super) fn parse(chunk: &str, offset: usize, limits: &Limits) -> Option<Node>
         nodes: 0,
         pos: 0,
     };
-    let root = parser.document()?;
-    Some(root)
+    parser.document()
 }
 
 /// One line of the chunk. Indices are into the chunk.
@@ -177,20 +177,12 @@ impl Parser<'_> {
     fn key(&mut self, line: &Line) -> Option<Option<(Node, usize)>> {
         let start = line.content;
         let (node, colon) = match self.src[start] {
-            quote @ (b'"' | b'\'') => {
-                let (text, end) = self.quoted(start, line.end)?;
+            b'"' | b'\'' => {
+                let (node, end) = self.quoted(start, line.end)?;
                 if self.byte(end) != Some(b':') {
                     return Some(None);
                 }
-                let style = if quote == b'"' {
-                    Style::DoubleQuoted
-                } else {
-                    Style::SingleQuoted
-                };
-                (
-                    Node::new(Value::Str(text), self.span(start, end), style),
-                    end,
-                )
+                (node, end)
             }
             b'[' | b'{' => return Some(None),
             first => {
@@ -248,9 +240,9 @@ impl Parser<'_> {
         }
     }
 
-    /// A one-line quoted scalar opening at `start`: its text and the index after the closing
-    /// quote. Escapes in double quotes, and line breaks, give up.
-    fn quoted(&self, start: usize, line_end: usize) -> Option<(String, usize)> {
+    /// A one-line quoted scalar opening at `start`, and the index after its closing quote.
+    /// Escapes in double quotes, and line breaks, give up.
+    fn quoted(&self, start: usize, line_end: usize) -> Option<(Node, usize)> {
         let quote = self.src[start];
         let mut text = String::new();
         let mut i = start + 1;
@@ -265,7 +257,13 @@ impl Parser<'_> {
                 }
                 b if b == quote => {
                     text.push_str(&self.text[run..i]);
-                    return Some((text, i + 1));
+                    let style = if quote == b'"' {
+                        Style::DoubleQuoted
+                    } else {
+                        Style::SingleQuoted
+                    };
+                    let node = Node::new(Value::Str(text), self.span(start, i + 1), style);
+                    return Some((node, i + 1));
                 }
                 _ => i += 1,
             }
@@ -274,11 +272,8 @@ impl Parser<'_> {
     }
 
     /// The rest of a line after a value: spaces, then nothing or a comment.
-    fn only_comment_after(&self, mut i: usize, line_end: usize) -> bool {
-        let value_end = i;
-        while i < line_end && self.src[i] == b' ' {
-            i += 1;
-        }
+    fn only_comment_after(&self, value_end: usize, line_end: usize) -> bool {
+        let i = self.skip_spaces(value_end, line_end);
         i == line_end || (self.src[i] == b'#' && i > value_end)
     }
 
@@ -338,10 +333,7 @@ impl Parser<'_> {
         indent: usize,
         depth: usize,
     ) -> Option<Node> {
-        let mut p = after_colon;
-        while p < line.end && self.src[p] == b' ' {
-            p += 1;
-        }
+        let p = self.skip_spaces(after_colon, line.end);
         if p == line.end || self.src[p] == b'#' {
             self.pos = line.next().min(self.src.len());
             let next = self.next_content(self.pos)?;
@@ -369,22 +361,14 @@ impl Parser<'_> {
 
     /// A scalar or flow collection that ends on its line, at `p`.
     fn inline_value(&mut self, line: &Line, p: usize, depth: usize) -> Option<Node> {
-        self.count_node()?;
         let (node, end) = match self.src[p] {
-            quote @ (b'"' | b'\'') => {
-                let (text, end) = self.quoted(p, line.end)?;
-                let style = if quote == b'"' {
-                    Style::DoubleQuoted
-                } else {
-                    Style::SingleQuoted
-                };
-                (Node::new(Value::Str(text), self.span(p, end), style), end)
+            b'"' | b'\'' => {
+                self.count_node()?;
+                self.quoted(p, line.end)?
             }
-            b'[' | b'{' => {
-                self.nodes -= 1; // counted by flow_node
-                self.flow_node(p, line.end, depth)?
-            }
+            b'[' | b'{' => self.flow_node(p, line.end, depth)?,
             first if self.may_start_plain(p, first) => {
+                self.count_node()?;
                 let bytes = &self.src[p..line.end];
                 let mut end = bytes.len();
                 for (i, &b) in bytes.iter().enumerate() {
@@ -484,15 +468,7 @@ impl Parser<'_> {
                 };
                 Some((Node::new(value, self.span(i, j), Style::Flow), j))
             }
-            quote @ (b'"' | b'\'') => {
-                let (text, end) = self.quoted(i, line_end)?;
-                let style = if quote == b'"' {
-                    Style::DoubleQuoted
-                } else {
-                    Style::SingleQuoted
-                };
-                Some((Node::new(Value::Str(text), self.span(i, end), style), end))
-            }
+            b'"' | b'\'' => self.quoted(i, line_end),
             first if self.may_start_plain(i, first) => {
                 let bytes = &self.src[i..line_end];
                 let mut len = bytes.len();
@@ -635,10 +611,7 @@ impl Parser<'_> {
         let mut line = first_line;
         let mut start = None;
         loop {
-            let mut p = line.content + 1;
-            while p < line.end && self.src[p] == b' ' {
-                p += 1;
-            }
+            let p = self.skip_spaces(line.content + 1, line.end);
             // An empty item, a nested compact sequence or a block scalar item: the long way.
             if p == line.end || matches!(self.src[p], b'#' | b'|' | b'>') || {
                 self.src[p] == b'-' && self.is_break_or_space(p + 1)
