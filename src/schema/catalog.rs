@@ -119,38 +119,19 @@ impl RawCatalog {
 /// `{"<name>": [[[<version idx>...], <body>], ...], ...}`, with each body's text found by
 /// skipping over it (a few instructions a byte) rather than parsing it.
 fn index_definitions(c: &mut Cursor) -> Result<HashMap<&'static str, Versioned>, String> {
-    let mut out = HashMap::new();
-    c.expect(b'{')?;
-    if c.next_item(b'}')? {
-        loop {
-            let name = c.string()?;
-            c.expect(b':')?;
-            let mut bodies = Vec::new();
-            c.expect(b'[')?;
-            if c.next_item(b']')? {
-                loop {
-                    c.expect(b'[')?;
-                    let mask = c.indices()?;
-                    c.expect(b',')?;
-                    let body = c.value()?;
-                    c.expect(b']')?;
-                    bodies.push((mask, body));
-                    if !c.next_item(b']')? {
-                        break;
-                    }
-                }
-            }
-            out.insert(name, bodies);
-            if !c.next_item(b'}')? {
-                break;
-            }
-        }
-    }
-    Ok(out)
+    Ok(versioned_entries(c, Cursor::value)?.into_iter().collect())
 }
 
 /// `{"<apiVersion>/<Kind>": [[[<version idx>...], "<def name>"], ...], ...}`.
 fn index_kinds(c: &mut Cursor) -> Result<Vec<(&'static str, Versioned)>, String> {
+    versioned_entries(c, Cursor::string)
+}
+
+/// `{"<key>": [[[<version idx>...], <item>], ...], ...}`, in file order; `item` reads each item.
+fn versioned_entries(
+    c: &mut Cursor,
+    item: fn(&mut Cursor) -> Result<&'static str, String>,
+) -> Result<Vec<(&'static str, Versioned)>, String> {
     let mut out = Vec::new();
     c.expect(b'{')?;
     if c.next_item(b'}')? {
@@ -164,7 +145,7 @@ fn index_kinds(c: &mut Cursor) -> Result<Vec<(&'static str, Versioned)>, String>
                     c.expect(b'[')?;
                     let mask = c.indices()?;
                     c.expect(b',')?;
-                    entries.push((mask, c.string()?));
+                    entries.push((mask, item(c)?));
                     c.expect(b']')?;
                     if !c.next_item(b']')? {
                         break;
