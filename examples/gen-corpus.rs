@@ -51,7 +51,7 @@ const SCHEDULES: &[&str] = &[
 fn app(out: &mut String, rng: &mut Rng, i: usize, with_finding: bool) {
     let team = rng.pick(TEAMS);
     let name = format!("{team}-svc-{i}");
-    let image = if with_finding && i % 3 == 0 {
+    let image = if with_finding && i.is_multiple_of(3) {
         "nginx:latest"
     } else {
         rng.pick(IMAGES)
@@ -179,13 +179,13 @@ spec:
 
 fn extras(out: &mut String, rng: &mut Rng, i: usize) {
     let team = rng.pick(TEAMS);
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         let _ = write!(
             out,
             "---\n# settings for {team}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {team}-settings-{i}\n  namespace: {team}\ndata:\n  LOG_LEVEL: info\n  FEATURE_FLAGS: \"a,b,c\"\n  config.json: |\n    {{\"retries\": 3, \"timeoutSeconds\": 30}}\n"
         );
     }
-    if i % 25 == 0 {
+    if i.is_multiple_of(25) {
         let _ = write!(
             out,
             "---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: node-agent-{i}\n  namespace: kube-system\nspec:\n  selector:\n    matchLabels:\n      app: node-agent-{i}\n  template:\n    metadata:\n      labels:\n        app: node-agent-{i}\n    spec:\n      containers:\n        - name: agent\n          image: fluent/fluent-bit:3.1.9\n          resources:\n            requests:\n              cpu: 50m\n              memory: 64Mi\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate-{i}\n  namespace: {team}\nspec:\n  backoffLimit: 1\n  ttlSecondsAfterFinished: 600\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: migrate\n          image: ghcr.io/acme/migrate:1.0.3\n"

@@ -218,16 +218,16 @@ fn parse_output(text: &str) -> Result<OutputFile, String> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    if let Some((format, path)) = text.split_once('=') {
-        if let Ok(format) = Format::from_str(format, true) {
-            if path.is_empty() {
-                return Err(format!("no file name after `{text}`"));
-            }
-            return Ok(OutputFile {
-                format,
-                path: PathBuf::from(path),
-            });
+    if let Some((format, path)) = text.split_once('=')
+        && let Ok(format) = Format::from_str(format, true)
+    {
+        if path.is_empty() {
+            return Err(format!("no file name after `{text}`"));
         }
+        return Ok(OutputFile {
+            format,
+            path: PathBuf::from(path),
+        });
     }
     let lower = text.to_ascii_lowercase();
     let format = if lower.ends_with(".sarif") || lower.ends_with(".sarif.json") {

@@ -256,10 +256,10 @@ impl Policy {
         let mut level = self.rules.get(rule.id).copied();
         if let Some(rel) = path.and_then(|p| self.relative(p)) {
             for (files, rules) in &self.overrides {
-                if let Some(&l) = rules.get(rule.id) {
-                    if files.matches(rel) {
-                        level = Some(l);
-                    }
+                if let Some(&l) = rules.get(rule.id)
+                    && files.matches(rel)
+                {
+                    level = Some(l);
                 }
             }
         }

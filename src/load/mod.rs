@@ -126,7 +126,7 @@ pub fn parse_size(text: &str) -> Option<u64> {
 /// Formats a byte count the way [`parse_size`] reads it, in the largest unit that divides it.
 pub fn format_size(bytes: u64) -> String {
     for (unit, size) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-        if bytes >= size && bytes % size == 0 {
+        if bytes >= size && bytes.is_multiple_of(size) {
             return format!("{}{unit}", bytes / size);
         }
     }

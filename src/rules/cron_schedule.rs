@@ -112,13 +112,12 @@ pub fn label_for(expr: &str, error: &CronError) -> String {
         };
     }
     let ranges = field_ranges(expr);
-    if ranges.len() == 5 {
-        if let Some(i) = ranges
+    if ranges.len() == 5
+        && let Some(i) = ranges
             .iter()
             .position(|r| r.start <= error.span.start && error.span.start < r.end.max(r.start + 1))
-        {
-            return format!("invalid {} field", FIELD_NAMES[i]);
-        }
+    {
+        return format!("invalid {} field", FIELD_NAMES[i]);
     }
     "not a valid schedule".to_owned()
 }

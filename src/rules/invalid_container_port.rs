@@ -48,10 +48,10 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                     }
                 }
             }
-            if let Some(f) = port.child("hostPort") {
-                if let Some(n) = f.int().filter(|n| *n != 0 && !(1..=65535).contains(n)) {
-                    report_range(cx, &f.path, f.node.span, n);
-                }
+            if let Some(f) = port.child("hostPort")
+                && let Some(n) = f.int().filter(|n| *n != 0 && !(1..=65535).contains(n))
+            {
+                report_range(cx, &f.path, f.node.span, n);
             }
             let Some(name_field) = port.child("name") else {
                 continue;

@@ -148,25 +148,25 @@ fn check_var(cx: &mut Context<'_>, var: &Field<'_>, relaxed: bool) {
                 .with_help("one env var takes its value from exactly one source; use a second env var for the other"),
         ),
     }
-    if let Some(path) = value_from.at(&["fieldRef", "fieldPath"]) {
-        if let Some(p) = path.str() {
-            let keyed = ["metadata.labels['", "metadata.annotations['"]
-                .iter()
-                .any(|prefix| p.starts_with(prefix) && p.ends_with("']"));
-            if !keyed && !FIELD_PATHS.contains(&p) {
-                cx.report(
-                    Diagnostic::new(
-                        &RULE,
-                        cx.loc(path.node.span),
-                        workload::unsupported(&path.path, p, FIELD_PATHS),
-                    )
-                    .with_label("not available to env vars")
-                    .with_help(format!(
-                        "{}; single labels and annotations work as `metadata.labels['key']`",
-                        enum_help(p, FIELD_PATHS)
-                    )),
-                );
-            }
+    if let Some(path) = value_from.at(&["fieldRef", "fieldPath"])
+        && let Some(p) = path.str()
+    {
+        let keyed = ["metadata.labels['", "metadata.annotations['"]
+            .iter()
+            .any(|prefix| p.starts_with(prefix) && p.ends_with("']"));
+        if !keyed && !FIELD_PATHS.contains(&p) {
+            cx.report(
+                Diagnostic::new(
+                    &RULE,
+                    cx.loc(path.node.span),
+                    workload::unsupported(&path.path, p, FIELD_PATHS),
+                )
+                .with_label("not available to env vars")
+                .with_help(format!(
+                    "{}; single labels and annotations work as `metadata.labels['key']`",
+                    enum_help(p, FIELD_PATHS)
+                )),
+            );
         }
     }
 }

@@ -46,16 +46,15 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             };
             handlers(cx, &probe, PROBE_HANDLERS);
             ports(cx, &probe, &container);
-            if key != "readinessProbe" {
-                if let Some(f) = probe.child("successThreshold") {
-                    if let Some(n) = f.int().filter(|n| *n > 1) {
-                        cx.report(
+            if key != "readinessProbe"
+                && let Some(f) = probe.child("successThreshold")
+                && let Some(n) = f.int().filter(|n| *n > 1)
+            {
+                cx.report(
                             Diagnostic::new(&RULE, cx.loc(f.node.span), workload::invalid(&f.path, &n.to_string(), "must be 1"))
                                 .with_label(format!("only 1 for a {key}"))
                                 .with_help("one success is enough to count a liveness or startup probe as passed; remove successThreshold (it defaults to 1)"),
                         );
-                    }
-                }
             }
             if let Some(f) = probe
                 .child("terminationGracePeriodSeconds")

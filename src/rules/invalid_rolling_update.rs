@@ -216,15 +216,14 @@ fn statefulset(cx: &mut Context<'_>, spec: &Field<'_>) {
         );
         return;
     }
-    if let Some(field) = rolling.child("maxUnavailable").filter(|f| !f.is_null()) {
-        if let Ok(v) = value(cx, &field, true) {
-            if v.is_zero() {
-                cx.report(
+    if let Some(field) = rolling.child("maxUnavailable").filter(|f| !f.is_null())
+        && let Ok(v) = value(cx, &field, true)
+        && v.is_zero()
+    {
+        cx.report(
                     Diagnostic::new(&RULE, cx.loc(field.node.span), workload::invalid(&field.path, &go_value(field.node), "cannot be 0"))
                         .with_label("no pod may be updated")
                         .with_help("maxUnavailable is at least 1 (or a non-zero percentage); leave it out for the default of 1"),
                 );
-            }
-        }
     }
 }

@@ -146,11 +146,12 @@ fn check_expressions(cx: &mut Context<'_>, selector: &Field<'_>) {
         if !expr.node.is_map() {
             continue;
         }
-        if let Some(key) = expr.child("key") {
-            if let Some(k) = key.str() {
-                let errors = validate::qualified_name(k);
-                if !errors.is_empty() {
-                    cx.report(
+        if let Some(key) = expr.child("key")
+            && let Some(k) = key.str()
+        {
+            let errors = validate::qualified_name(k);
+            if !errors.is_empty() {
+                cx.report(
                         Diagnostic::new(
                             &RULE,
                             cx.loc(key.node.span),
@@ -159,7 +160,6 @@ fn check_expressions(cx: &mut Context<'_>, selector: &Field<'_>) {
                         .with_label("not a valid label key")
                         .with_help("a selector key is a label key: an optional DNS-subdomain prefix and '/', then up to 63 letters, digits, '-', '_' or '.'"),
                     );
-                }
             }
         }
         let Some(op_field) = expr.child("operator") else {

@@ -72,24 +72,23 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         if let (Some(m), Some(c)) = (
             max_failed.as_ref().and_then(|f| Some((f, f.int()?))),
             completions.as_ref().and_then(|f| f.int()),
-        ) {
-            if m.1 > c {
-                cx.report(
-                    Diagnostic::new(
-                        &RULE,
-                        cx.loc(m.0.node.span),
-                        workload::invalid(
-                            &m.0.path,
-                            &m.1.to_string(),
-                            "must be less than or equal to completions",
-                        ),
-                    )
-                    .with_label("more than completions")
-                    .with_help(
-                        "maxFailedIndexes counts failed indexes, so it cannot exceed `completions`",
+        ) && m.1 > c
+        {
+            cx.report(
+                Diagnostic::new(
+                    &RULE,
+                    cx.loc(m.0.node.span),
+                    workload::invalid(
+                        &m.0.path,
+                        &m.1.to_string(),
+                        "must be less than or equal to completions",
                     ),
-                );
-            }
+                )
+                .with_label("more than completions")
+                .with_help(
+                    "maxFailedIndexes counts failed indexes, so it cannot exceed `completions`",
+                ),
+            );
         }
         check_hostname(
             object,

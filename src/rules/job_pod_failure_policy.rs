@@ -47,16 +47,15 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             );
         }
     }
-    if let Some(prp) = job.spec.child("podReplacementPolicy") {
-        if let Some(value) = prp.str().filter(|v| !v.is_empty() && *v != "Failed") {
-            if value == "TerminatingOrFailed" {
-                cx.report(
+    if let Some(prp) = job.spec.child("podReplacementPolicy")
+        && let Some(value) = prp.str().filter(|v| !v.is_empty() && *v != "Failed")
+        && value == "TerminatingOrFailed"
+    {
+        cx.report(
                     Diagnostic::new(&RULE, cx.loc(prp.node.span), workload::unsupported(&prp.path, value, &["Failed"]))
                         .with_label("must be Failed with podFailurePolicy")
                         .with_help("with a podFailurePolicy, a replacement pod is only created once the old one has failed: use `podReplacementPolicy: Failed` or leave it out"),
                 );
-            }
-        }
     }
     let per_index = job
         .spec
@@ -157,36 +156,35 @@ fn check_rule(cx: &mut Context<'_>, rule: &Field<'_>, per_index: bool, container
     }
     if let Some(conditions) = conditions {
         for pattern in conditions.items() {
-            if let Some(status) = pattern.child("status") {
-                if let Some(s) = status
+            if let Some(status) = pattern.child("status")
+                && let Some(s) = status
                     .str()
                     .filter(|s| !["True", "False", "Unknown"].contains(s))
-                {
+            {
+                cx.report(
+                    Diagnostic::new(
+                        &RULE,
+                        cx.loc(status.node.span),
+                        workload::unsupported(&status.path, s, &["True", "False", "Unknown"]),
+                    )
+                    .with_label("not a condition status")
+                    .with_help(enum_help(s, &["True", "False", "Unknown"])),
+                );
+            }
+            if let Some(t) = pattern.child("type")
+                && let Some(s) = t.str()
+            {
+                let errors = validate::qualified_name(s);
+                if !errors.is_empty() {
                     cx.report(
                         Diagnostic::new(
                             &RULE,
-                            cx.loc(status.node.span),
-                            workload::unsupported(&status.path, s, &["True", "False", "Unknown"]),
+                            cx.loc(t.node.span),
+                            workload::invalid(&t.path, &go_quote(s), &errors.join(", ")),
                         )
-                        .with_label("not a condition status")
-                        .with_help(enum_help(s, &["True", "False", "Unknown"])),
+                        .with_label("not a condition type")
+                        .with_help("a pod condition type such as `DisruptionTarget`"),
                     );
-                }
-            }
-            if let Some(t) = pattern.child("type") {
-                if let Some(s) = t.str() {
-                    let errors = validate::qualified_name(s);
-                    if !errors.is_empty() {
-                        cx.report(
-                            Diagnostic::new(
-                                &RULE,
-                                cx.loc(t.node.span),
-                                workload::invalid(&t.path, &go_quote(s), &errors.join(", ")),
-                            )
-                            .with_label("not a condition type")
-                            .with_help("a pod condition type such as `DisruptionTarget`"),
-                        );
-                    }
                 }
             }
         }
@@ -197,33 +195,40 @@ fn check_exit_codes(cx: &mut Context<'_>, codes: &Field<'_>, containers: &[Strin
     let operator = codes
         .child("operator")
         .and_then(|f| Some((f.clone(), f.str()?.to_owned())));
-    if let Some((field, op)) = &operator {
-        if op != "In" && op != "NotIn" {
-            cx.report(
-                Diagnostic::new(
-                    &RULE,
-                    cx.loc(field.node.span),
-                    workload::unsupported(&field.path, op, &["In", "NotIn"]),
-                )
-                .with_label("not In or NotIn")
-                .with_help(enum_help(op, &["In", "NotIn"])),
-            );
-        }
+    if let Some((field, op)) = &operator
+        && op != "In"
+        && op != "NotIn"
+    {
+        cx.report(
+            Diagnostic::new(
+                &RULE,
+                cx.loc(field.node.span),
+                workload::unsupported(&field.path, op, &["In", "NotIn"]),
+            )
+            .with_label("not In or NotIn")
+            .with_help(enum_help(op, &["In", "NotIn"])),
+        );
     }
-    if let Some(name_field) = codes.child("containerName") {
-        if let Some(name) = name_field.str().filter(|n| !n.is_empty()) {
-            if !containers.iter().any(|c| c == name) {
-                cx.report(
-                    Diagnostic::new(
-                        &RULE,
-                        cx.loc(name_field.node.span),
-                        workload::invalid(&name_field.path, &go_quote(name), "must be one of the container or initContainer names in the pod template"),
-                    )
-                    .with_label("no such container")
-                    .with_help(format!("the template's containers are {}", workload::code_list(containers))),
-                );
-            }
-        }
+    if let Some(name_field) = codes.child("containerName")
+        && let Some(name) = name_field.str().filter(|n| !n.is_empty())
+        && !containers.iter().any(|c| c == name)
+    {
+        cx.report(
+            Diagnostic::new(
+                &RULE,
+                cx.loc(name_field.node.span),
+                workload::invalid(
+                    &name_field.path,
+                    &go_quote(name),
+                    "must be one of the container or initContainer names in the pod template",
+                ),
+            )
+            .with_label("no such container")
+            .with_help(format!(
+                "the template's containers are {}",
+                workload::code_list(containers)
+            )),
+        );
     }
     let Some(values) = codes.child("values") else {
         return;

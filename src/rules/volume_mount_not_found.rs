@@ -28,15 +28,14 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         .child("volumes")
         .map(|v| v.items().iter().filter_map(name_of).collect())
         .unwrap_or_default();
-    if pod.kind == Kind::StatefulSet {
-        if let Some(templates) =
+    if pod.kind == Kind::StatefulSet
+        && let Some(templates) =
             workload::spec(object).and_then(|s| s.child("volumeClaimTemplates"))
-        {
-            volumes.extend(templates.items().iter().filter_map(|t| {
-                t.at(&["metadata", "name"])
-                    .and_then(|n| n.str().map(str::to_owned))
-            }));
-        }
+    {
+        volumes.extend(templates.items().iter().filter_map(|t| {
+            t.at(&["metadata", "name"])
+                .and_then(|n| n.str().map(str::to_owned))
+        }));
     }
     for container in pod.containers() {
         let Some(mounts) = container.child("volumeMounts") else {
