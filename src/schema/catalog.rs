@@ -1,18 +1,19 @@
-//! The embedded Kubernetes schemas (`schemas/kubernetes.json.zst`, described in
-//! `schemas/README.md`): decompressed and indexed once on first use; each definition of a
-//! version is parsed and compiled ([`super::validator`]) lazily, once, and shared by every
-//! thread.
+//! The embedded Kubernetes schemas (`schemas/kubernetes.zst`, laid out as
+//! `schemas/README.md` describes): the index is parsed on first use; each chunk of schema
+//! bodies is decompressed when a definition in it is first needed; each definition of a version is
+//! parsed and compiled ([`super::validator`]) lazily, once, and shared by every thread.
 
 use super::validator::{DefId, Definitions, Schema};
 use crate::KubeVersion;
+use foldhash::{HashMap, HashSet};
+use serde::Deserialize;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 /// Decompressed with `ruzstd` (pure Rust) rather than the `zstd` crate: on the 2-core build
-/// machine zstd-sys's C build took 64 s (release) against 2 s for ruzstd, while decompressing
-/// this file takes 0.9–3 ms against 0.5–1.8 ms, both small next to parsing the JSON.
-static EMBEDDED: &[u8] = include_bytes!("../../schemas/kubernetes.json.zst");
+/// machine zstd-sys's C build took 64 s (release) against 2 s for ruzstd. A run decompresses
+/// only the chunks its kinds need: a Pod, 115 KB of the 800 KB of bodies.
+static EMBEDDED: &[u8] = include_bytes!("../../schemas/kubernetes.zst");
 
 /// The base of `$ref`s into a version's definitions (only the `#/$defs/NAME` part is read).
 /// Never fetched: `.invalid` is a reserved top-level domain, and kubevet has no network code.
@@ -27,9 +28,13 @@ pub fn ref_uri(version: KubeVersion, def: &str) -> String {
 /// A set of Kubernetes versions, bit `i` for `Catalog::versions[i]`.
 pub type VersionMask = u64;
 
-/// Texts borrowed from the embedded document (the definition names or kind keys), each with
-/// the versions an entry applies to and that entry's text.
-type Versioned = Vec<(VersionMask, &'static str)>;
+/// Where one schema body is: bytes `start .. start + len` of chunk `chunk`.
+#[derive(Debug, Clone, Copy)]
+struct BodyAt {
+    chunk: u16,
+    start: u32,
+    len: u32,
+}
 
 /// One `apiVersion`/`kind` pair the embedded schemas know, in any of their versions.
 #[derive(Debug)]
@@ -61,236 +66,87 @@ pub struct Catalog {
     pub source: String,
     /// The Kubernetes versions, oldest first.
     pub versions: Vec<KubeVersion>,
-    /// Every definition's bodies, with the versions each body applies to. The JSON text stays
-    /// unparsed until a version needs it.
-    definitions: HashMap<&'static str, Versioned>,
+    /// Every definition's bodies, with the versions each body applies to.
+    definitions: HashMap<&'static str, Vec<(VersionMask, BodyAt)>>,
+    /// The compressed chunks of bodies, each decompressed on first use.
+    chunks: &'static [Chunk],
     pub kinds: Vec<KindEntry>,
     by_key: HashMap<(String, String), usize>,
-    groups: std::collections::HashSet<String>,
+    groups: HashSet<String>,
     sets: Vec<OnceLock<Arc<VersionSet>>>,
 }
 
-/// The embedded document's parts. `definitions` (90% of the text) is only indexed, by
-/// [`index_definitions`]: each body stays text until a version needs it.
-struct RawCatalog {
-    source: String,
-    versions: Vec<String>,
-    definitions: HashMap<&'static str, Versioned>,
-    kinds: Vec<(&'static str, Versioned)>,
+struct Chunk {
+    compressed: &'static [u8],
+    text: OnceLock<&'static str>,
 }
 
-impl RawCatalog {
-    fn parse(json: &'static str) -> Result<RawCatalog, String> {
-        let mut source = None;
-        let mut versions = None;
-        let mut definitions = None;
-        let mut kinds = None;
-        let mut c = Cursor { text: json, at: 0 };
-        c.expect(b'{')?;
-        loop {
-            let key = c.string()?;
-            c.expect(b':')?;
-            match key {
-                "definitions" => definitions = Some(index_definitions(&mut c)?),
-                "source" => {
-                    source = Some(serde_json::from_str(c.value()?).map_err(|e| e.to_string())?)
-                }
-                "versions" => {
-                    versions = Some(serde_json::from_str(c.value()?).map_err(|e| e.to_string())?)
-                }
-                "kinds" => kinds = Some(index_kinds(&mut c)?),
-                _ => {
-                    c.value()?;
-                }
-            }
-            if !c.next_item(b'}')? {
-                break;
-            }
-        }
-        Ok(RawCatalog {
-            source: source.ok_or("no source")?,
-            versions: versions.ok_or("no versions")?,
-            definitions: definitions.ok_or("no definitions")?,
-            kinds: kinds.ok_or("no kinds")?,
+impl Chunk {
+    fn text(&self) -> &'static str {
+        self.text.get_or_init(|| {
+            decompress(self.compressed).expect("the embedded schema chunks are valid")
         })
     }
 }
 
-/// `{"<name>": [[[<version idx>...], <body>], ...], ...}`, with each body's text found by
-/// skipping over it (a few instructions a byte) rather than parsing it.
-fn index_definitions(c: &mut Cursor) -> Result<HashMap<&'static str, Versioned>, String> {
-    Ok(versioned_entries(c, Cursor::value)?.into_iter().collect())
+/// The index frame (`schemas/README.md`).
+#[derive(Deserialize)]
+struct Index<'a> {
+    source: String,
+    versions: Vec<String>,
+    chunks: Vec<&'a str>,
+    #[serde(borrow)]
+    definitions: HashMap<&'a str, Vec<(VersionMask, u16, u32, u32)>>,
+    #[serde(borrow)]
+    kinds: HashMap<&'a str, Vec<(VersionMask, &'a str)>>,
 }
 
-/// `{"<apiVersion>/<Kind>": [[[<version idx>...], "<def name>"], ...], ...}`.
-fn index_kinds(c: &mut Cursor) -> Result<Vec<(&'static str, Versioned)>, String> {
-    versioned_entries(c, Cursor::string)
+/// The embedded file's parts: the index (stored uncompressed in the leading skippable frame:
+/// every run reads all of it) and the compressed chunk frames.
+fn split(file: &'static [u8]) -> Result<(&'static str, Vec<&'static [u8]>), String> {
+    let word = |at: usize| -> Result<usize, String> {
+        file.get(at..at + 4)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("four bytes")) as usize)
+            .ok_or_else(|| format!("truncated at byte {at}"))
+    };
+    if word(0)? != 0x184D_2A50 || file.get(8..12) != Some(b"KVS1") {
+        return Err("not a kubevet schema container".into());
+    }
+    let (skippable, count, index_size) = (word(4)?, word(12)?, word(16)?);
+    let index_at = 20 + 4 * count;
+    if skippable != index_at - 8 + index_size {
+        return Err("bad frame table".into());
+    }
+    let index = file
+        .get(index_at..index_at + index_size)
+        .ok_or("index past the end")?;
+    let index = std::str::from_utf8(index).map_err(|e| e.to_string())?;
+    let mut at = 8 + skippable;
+    let mut frames = Vec::with_capacity(count);
+    for i in 0..count {
+        let size = word(20 + 4 * i)?;
+        frames.push(file.get(at..at + size).ok_or("frame past the end")?);
+        at += size;
+    }
+    if at != file.len() {
+        return Err("bytes after the last frame".into());
+    }
+    Ok((index, frames))
 }
 
-/// `{"<key>": [[[<version idx>...], <item>], ...], ...}`, in file order; `item` reads each item.
-fn versioned_entries(
-    c: &mut Cursor,
-    item: fn(&mut Cursor) -> Result<&'static str, String>,
-) -> Result<Vec<(&'static str, Versioned)>, String> {
-    let mut out = Vec::new();
-    c.expect(b'{')?;
-    if c.next_item(b'}')? {
-        loop {
-            let key = c.string()?;
-            c.expect(b':')?;
-            let mut entries = Vec::new();
-            c.expect(b'[')?;
-            if c.next_item(b']')? {
-                loop {
-                    c.expect(b'[')?;
-                    let mask = c.indices()?;
-                    c.expect(b',')?;
-                    entries.push((mask, item(c)?));
-                    c.expect(b']')?;
-                    if !c.next_item(b']')? {
-                        break;
-                    }
-                }
-            }
-            out.push((key, entries));
-            if !c.next_item(b'}')? {
-                break;
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// A reader over trusted, compact JSON (the embedded file, checked by the tests): it finds
-/// where values begin and end, and leaves parsing them to serde_json.
-struct Cursor {
-    text: &'static str,
-    at: usize,
-}
-
-impl Cursor {
-    fn peek(&mut self) -> Option<u8> {
-        let bytes = self.text.as_bytes();
-        while self.at < bytes.len() && bytes[self.at].is_ascii_whitespace() {
-            self.at += 1;
-        }
-        bytes.get(self.at).copied()
-    }
-
-    fn expect(&mut self, byte: u8) -> Result<(), String> {
-        match self.peek() {
-            Some(b) if b == byte => {
-                self.at += 1;
-                Ok(())
-            }
-            other => Err(format!(
-                "expected `{}` at byte {}, found {:?}",
-                byte as char,
-                self.at,
-                other.map(char::from)
-            )),
-        }
-    }
-
-    /// After an opening bracket or an item: `true` if another item follows (a `,` is
-    /// consumed; a first item needs none), `false` at `close` (consumed).
-    fn next_item(&mut self, close: u8) -> Result<bool, String> {
-        let first = matches!(
-            self.text.as_bytes().get(self.at.wrapping_sub(1)),
-            Some(b'{' | b'[')
-        );
-        match self.peek() {
-            Some(b) if b == close => {
-                self.at += 1;
-                Ok(false)
-            }
-            Some(b',') if !first => {
-                self.at += 1;
-                Ok(true)
-            }
-            Some(_) if first => Ok(true),
-            other => Err(format!(
-                "unexpected {:?} at byte {}",
-                other.map(char::from),
-                self.at
-            )),
-        }
-    }
-
-    /// A list of version indices, as a mask.
-    fn indices(&mut self) -> Result<VersionMask, String> {
-        let list: Vec<u32> = serde_json::from_str(self.value()?).map_err(|e| e.to_string())?;
-        if list.iter().any(|&i| i >= 64) {
-            return Err("a version index above 63".into());
-        }
-        Ok(mask_of(&list))
-    }
-
-    /// A string without escapes (names and keys of the embedded file have none).
-    fn string(&mut self) -> Result<&'static str, String> {
-        self.expect(b'"')?;
-        let start = self.at;
-        let len = self.text.as_bytes()[start..]
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\')
-            .ok_or("unterminated string")?;
-        if self.text.as_bytes()[start + len] == b'\\' {
-            return Err(format!("escaped string at byte {start}"));
-        }
-        self.at = start + len + 1;
-        Ok(&self.text[start..start + len])
-    }
-
-    /// The text of the next value, skipped over: strings are jumped with `memchr` (most of
-    /// a schema's bytes are in its strings), brackets counted.
-    fn value(&mut self) -> Result<&'static str, String> {
-        self.peek();
-        let bytes = self.text.as_bytes();
-        let start = self.at;
-        let mut depth = 0usize;
-        let mut i = start;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'"' => {
-                    i += 1;
-                    loop {
-                        let at = memchr::memchr2(b'"', b'\\', &bytes[i..])
-                            .ok_or("unterminated string")?;
-                        if bytes[i + at] == b'"' {
-                            i += at;
-                            break;
-                        }
-                        i += at + 2;
-                    }
-                    if depth == 0 {
-                        i += 1;
-                        break;
-                    }
-                }
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' if depth == 0 => break,
-                b'}' | b']' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        i += 1;
-                        break;
-                    }
-                }
-                b',' if depth == 0 => break,
-                _ => {}
-            }
-            i += 1;
-        }
-        if i > bytes.len() || i == start {
-            return Err(format!("no value at byte {start}"));
-        }
-        self.at = i;
-        Ok(&self.text[start..i])
-    }
-}
-
-fn mask_of(indices: &[u32]) -> VersionMask {
-    indices.iter().fold(0, |m, &i| m | (1 << i))
+/// One zstd frame, decompressed into text that lives as long as the process (the catalog
+/// borrows names and bodies from it).
+fn decompress(frame: &[u8]) -> Result<&'static str, String> {
+    // The frame says how large the text is: one allocation, decoded straight into it.
+    let mut decoder = ruzstd::decoding::FrameDecoder::new();
+    decoder.init(frame).map_err(|e| e.to_string())?;
+    let size = usize::try_from(decoder.content_size()).map_err(|e| e.to_string())?;
+    let mut text = Vec::with_capacity(size);
+    decoder
+        .decode_all_to_vec(frame, &mut text)
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8(text).map_err(|e| e.to_string())?;
+    Ok(Box::leak(text.into_boxed_str()))
 }
 
 /// The catalog, decompressed and indexed on first use.
@@ -300,19 +156,12 @@ pub fn catalog() -> &'static Catalog {
 }
 
 impl Catalog {
-    fn load(compressed: &[u8]) -> Result<Catalog, String> {
-        // The frame says how large the text is: one allocation, decoded straight into it.
-        let mut decoder = ruzstd::decoding::FrameDecoder::new();
-        decoder.init(compressed).map_err(|e| e.to_string())?;
-        let size = usize::try_from(decoder.content_size()).map_err(|e| e.to_string())?;
-        let mut json = Vec::with_capacity(size);
-        decoder
-            .decode_all_to_vec(compressed, &mut json)
-            .map_err(|e| e.to_string())?;
-        // The catalog lives as long as the process; its definitions borrow from the text.
-        let json = String::from_utf8(json).map_err(|e| e.to_string())?;
-        let json: &'static str = Box::leak(json.into_boxed_str());
-        let raw = RawCatalog::parse(json)?;
+    fn load(file: &'static [u8]) -> Result<Catalog, String> {
+        let (index, bodies) = split(file)?;
+        let raw: Index<'static> = serde_json::from_str(index).map_err(|e| e.to_string())?;
+        if raw.chunks.len() != bodies.len() {
+            return Err("the index and the frames disagree on the number of chunks".into());
+        }
         let versions = raw
             .versions
             .iter()
@@ -321,7 +170,33 @@ impl Catalog {
         if versions.len() > 64 {
             return Err("more than 64 versions".into());
         }
-        let definitions = raw.definitions;
+        let definitions: HashMap<&'static str, Vec<(VersionMask, BodyAt)>> = raw
+            .definitions
+            .into_iter()
+            .map(|(name, entries)| {
+                let entries = entries
+                    .into_iter()
+                    .map(|(mask, chunk, start, len)| (mask, BodyAt { chunk, start, len }))
+                    .collect();
+                (name, entries)
+            })
+            .collect();
+        if let Some((name, _)) = definitions.iter().find(|(_, entries)| {
+            entries
+                .iter()
+                .any(|(_, at)| usize::from(at.chunk) >= bodies.len())
+        }) {
+            return Err(format!("{name}: a body in no chunk"));
+        }
+        // Leaked like the texts: version sets borrow the chunks, and the catalog is forever.
+        let chunks: &'static [Chunk] = bodies
+            .iter()
+            .map(|&compressed| Chunk {
+                compressed,
+                text: OnceLock::new(),
+            })
+            .collect::<Vec<_>>()
+            .leak();
         let mut kinds = Vec::with_capacity(raw.kinds.len());
         for (key, entries) in raw.kinds {
             let key = key.to_owned();
@@ -356,6 +231,7 @@ impl Catalog {
             source: raw.source,
             versions,
             definitions,
+            chunks,
             kinds,
             by_key,
             groups,
@@ -410,6 +286,7 @@ impl Catalog {
             values: raw.iter().map(|_| OnceLock::new()).collect(),
             compiled: raw.iter().map(|_| OnceLock::new()).collect(),
             raw,
+            chunks: self.chunks,
         }
     }
 }
@@ -459,7 +336,8 @@ fn normalize(schema: &mut Value) {
 pub struct VersionSet {
     pub version: KubeVersion,
     ids: HashMap<&'static str, DefId>,
-    raw: Vec<&'static str>,
+    raw: Vec<BodyAt>,
+    chunks: &'static [Chunk],
     /// Each definition as JSON, normalized (for messages that look up the allowed fields).
     values: Vec<OnceLock<Value>>,
     compiled: Vec<OnceLock<Option<Schema>>>,
@@ -473,8 +351,13 @@ impl VersionSet {
 
     fn value(&self, id: DefId) -> &Value {
         self.values[id as usize].get_or_init(|| {
+            let at = self.raw[id as usize];
+            let text = self.chunks[usize::from(at.chunk)].text();
+            let body = text
+                .get(at.start as usize..(at.start + at.len) as usize)
+                .expect("embedded bodies lie inside their chunk");
             let mut body: Value =
-                serde_json::from_str(self.raw[id as usize]).expect("embedded definitions are JSON");
+                serde_json::from_str(body).expect("embedded definitions are JSON");
             normalize(&mut body);
             body
         })
@@ -518,70 +401,77 @@ impl Definitions for VersionSet {
 mod tests {
     use super::*;
 
-    /// The skipping reader finds exactly what a full JSON parse of the embedded file finds.
+    /// Every body the index points at is one JSON value, and the bodies of a chunk tile it
+    /// exactly (what `scripts/update-schemas` writes; a slip would cut a schema in two).
     #[test]
-    fn the_fast_index_agrees_with_a_full_parse() {
-        let mut json = Vec::new();
-        std::io::Read::read_to_end(
-            &mut ruzstd::decoding::StreamingDecoder::new(EMBEDDED).unwrap(),
-            &mut json,
-        )
-        .unwrap();
-        let text: &'static str = Box::leak(String::from_utf8(json).unwrap().into_boxed_str());
-        let fast = RawCatalog::parse(text).unwrap();
-        let full: Value = serde_json::from_str(text).unwrap();
-        assert_eq!(full["source"], Value::from(fast.source.as_str()));
-        assert_eq!(full["versions"], serde_json::json!(fast.versions));
-        let kinds = full["kinds"].as_object().unwrap();
-        assert_eq!(kinds.len(), fast.kinds.len());
-        for (key, entries) in &fast.kinds {
-            let listed = kinds[*key].as_array().unwrap();
-            assert_eq!(listed.len(), entries.len(), "{key}");
-            for (json, (mask, def)) in listed.iter().zip(entries) {
-                let indices: Vec<u32> = serde_json::from_value(json[0].clone()).unwrap();
-                assert_eq!(
-                    (mask_of(&indices), *def),
-                    (*mask, json[1].as_str().unwrap())
-                );
-            }
+    fn the_index_points_at_whole_bodies() {
+        let catalog = catalog();
+        let mut covered = vec![0u32; catalog.chunks.len()];
+        let mut bodies: Vec<&BodyAt> = catalog
+            .definitions
+            .values()
+            .flat_map(|entries| entries.iter().map(|(_, at)| at))
+            .collect();
+        bodies.sort_by_key(|at| (at.chunk, at.start));
+        for at in bodies {
+            let chunk = usize::from(at.chunk);
+            assert_eq!(
+                at.start, covered[chunk],
+                "chunk {chunk}: a gap or an overlap"
+            );
+            covered[chunk] += at.len;
+            let text = &catalog.chunks[chunk].text()[at.start as usize..][..at.len as usize];
+            let value: Value = serde_json::from_str(text).unwrap();
+            assert!(value.is_object() || value.is_boolean(), "{text}");
         }
-        let definitions = full["definitions"].as_object().unwrap();
-        assert_eq!(definitions.len(), fast.definitions.len());
-        for (name, bodies) in definitions {
-            let indexed = &fast.definitions[name.as_str()];
-            let bodies = bodies.as_array().unwrap();
-            assert_eq!(bodies.len(), indexed.len(), "{name}");
-            for (body, (mask, text)) in bodies.iter().zip(indexed) {
-                let indices: Vec<u32> = serde_json::from_value(body[0].clone()).unwrap();
-                assert_eq!(mask_of(&indices), *mask, "{name}");
-                let parsed: Value = serde_json::from_str(text).unwrap();
-                assert_eq!(body[1], parsed, "{name}");
+        for (chunk, len) in covered.iter().enumerate() {
+            assert_eq!(
+                *len as usize,
+                catalog.chunks[chunk].text().len(),
+                "chunk {chunk}"
+            );
+        }
+    }
+
+    /// Each definition has at most one body per version, and every kind's definition exists in
+    /// the versions that serve it.
+    #[test]
+    fn versions_are_consistent() {
+        let catalog = catalog();
+        for (name, entries) in &catalog.definitions {
+            let masks: Vec<VersionMask> = entries.iter().map(|(mask, _)| *mask).collect();
+            let union = masks.iter().fold(0, |all, mask| {
+                assert_eq!(all & mask, 0, "{name}: a version has two bodies");
+                all | mask
+            });
+            assert!(union >> catalog.versions.len() == 0, "{name}");
+        }
+        for kind in &catalog.kinds {
+            for version in 0..catalog.versions.len() {
+                if kind.served & (1 << version) == 0 {
+                    continue;
+                }
+                let def = kind.def_in(version).unwrap();
+                assert!(
+                    catalog.definitions[def]
+                        .iter()
+                        .any(|(mask, _)| mask & (1 << version) != 0),
+                    "{}/{} in {}: {def} missing",
+                    kind.api_version,
+                    kind.kind,
+                    catalog.versions[version]
+                );
             }
         }
     }
 
     #[test]
-    fn the_reader_skips_strings_escapes_and_nesting() {
-        let text = r#"{"a": [1, "x\"]y", {"b": [2, {}]}], "c": true, "d": {"e": "f,}"}}"#;
-        let mut c = Cursor { text, at: 0 };
-        c.expect(b'{').unwrap();
-        let mut seen = Vec::new();
-        loop {
-            let key = c.string().unwrap();
-            c.expect(b':').unwrap();
-            seen.push((key, c.value().unwrap()));
-            if !c.next_item(b'}').unwrap() {
-                break;
-            }
-        }
-        assert_eq!(
-            seen,
-            vec![
-                ("a", r#"[1, "x\"]y", {"b": [2, {}]}]"#),
-                ("c", "true"),
-                ("d", r#"{"e": "f,}"}"#)
-            ]
-        );
-        assert!(Cursor { text: "", at: 0 }.value().is_err());
+    fn a_damaged_container_is_an_error() {
+        assert!(split(b"").is_err());
+        assert!(split(&EMBEDDED[..EMBEDDED.len() - 1]).is_err());
+        let mut longer = EMBEDDED.to_vec();
+        longer.push(0);
+        assert!(split(longer.leak()).is_err());
+        assert!(split(&EMBEDDED[4..]).is_err());
     }
 }
