@@ -30,7 +30,8 @@ pub struct Context<'a> {
     is_patch_file: std::cell::OnceCell<bool>,
 }
 
-fn no_crds() -> &'static Crds {
+/// The CRDs of a run without any (and of checks that need none).
+pub fn no_crds() -> &'static Crds {
     static EMPTY: OnceLock<Crds> = OnceLock::new();
     EMPTY.get_or_init(Crds::default)
 }

@@ -258,6 +258,10 @@ impl Job {
 /// A job after the CRD pre-pass.
 enum Work {
     Found(Found, Option<Preloaded>),
+    /// A file that defines CRDs and needs none to be checked (it has no custom resource), or a
+    /// context file that defines CRDs (indexing needs none): done in the pre-pass, so its tree
+    /// is dropped at once, with the CRDs it defines first, if any (`CrdClaims`).
+    Done(Box<FileResult>, Option<Crds>),
     /// Stdin, decoded and loaded (it cannot be read twice), or the finding that it is not UTF-8.
     Stream(Result<Preloaded, Box<FileResult>>),
     Context(PathBuf, Option<Preloaded>),
@@ -344,17 +348,18 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
         .enumerate()
         .map(|(i, job)| (FileId(i as u32), job))
         .partition(|(_, job)| !matches!(job, Job::Context(_)));
-    let ((given, context, needs_context), _) = rayon::join(
+    let claims = CrdClaims::default();
+    let ((mut given, mut context, needs_context), _) = rayon::join(
         || {
             let given: Vec<(FileId, Work)> = given
                 .into_par_iter()
-                .map(|(id, job)| (id, prepare(id, job, with_context, options)))
+                .map(|(id, job)| (id, prepare(id, job, with_context, &claims, options)))
                 .collect();
             let needs_context = with_context && given.iter().any(|(_, w)| involvable(w));
             let context: Vec<(FileId, Work)> = if needs_context {
                 context
                     .into_par_iter()
-                    .map(|(id, job)| (id, prepare(id, job, false, options)))
+                    .map(|(id, job)| (id, prepare(id, job, false, &claims, options)))
                     .collect()
             } else {
                 context
@@ -370,12 +375,20 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
         || schema::prepare(options.kubernetes_version),
     );
     let mut crds = Crds::default();
-    for (_, w) in given.iter().chain(&context) {
-        if let Work::Found(_, Some(p)) | Work::Stream(Ok(p)) | Work::Context(_, Some(p)) = w {
-            crds.add_file(p.file.id, &p.loaded, options.kubernetes_version);
+    for (_, w) in given.iter_mut().chain(&mut context) {
+        match w {
+            Work::Found(_, Some(p)) | Work::Stream(Ok(p)) | Work::Context(_, Some(p)) => {
+                crds.add_file(p.file.id, &p.loaded, options.kubernetes_version);
+            }
+            Work::Done(_, defined) => {
+                if let Some(defined) = defined.take() {
+                    crds.merge(defined);
+                }
+            }
+            _ => {}
         }
     }
-    crds.merge(collect_crds(&crd_files, options));
+    crds.merge(collect_crds(&crd_files, &claims, options));
 
     let mut outcomes: Vec<(FileId, FileResult)> = given
         .into_par_iter()
@@ -386,18 +399,19 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
                 Work::Stream(Ok(p)) => check_source(p.file, &p.loaded, options, &crds, true),
                 Work::Stream(Err(problem)) => *problem,
                 Work::Context(path, preloaded) => index_context(id, path, preloaded, options),
+                Work::Done(result, _) => *result,
             };
             (id, outcome)
         })
         .collect();
     outcomes.par_extend(context.into_par_iter().map(|(id, w)| {
-        let Work::Context(path, preloaded) = w else {
-            unreachable!("partitioned");
-        };
-        let outcome = if needs_context {
-            index_context(id, path, preloaded, options)
-        } else {
-            unread_context(path)
+        let outcome = match w {
+            Work::Done(result, _) => *result,
+            Work::Context(path, preloaded) if needs_context => {
+                index_context(id, path, preloaded, options)
+            }
+            Work::Context(path, _) => unread_context(path),
+            _ => unreachable!("partitioned"),
         };
         (id, outcome)
     }));
@@ -431,17 +445,23 @@ impl Naming {
 }
 
 /// The pre-pass for one job: stdin is decoded and loaded; a file is loaded if it mentions
-/// `CustomResourceDefinition`, or always with `load_all` (the few files a hook passes).
-fn prepare(id: FileId, job: Job, load_all: bool, options: &Options) -> Work {
+/// `CustomResourceDefinition`, or always with `load_all` (the few files a hook passes). A file
+/// that defines CRDs is checked (or indexed) right away when that needs no CRDs, so that only
+/// the trees of the first definitions are kept (`claims`), not those of every copy.
+fn prepare(id: FileId, job: Job, load_all: bool, claims: &CrdClaims, options: &Options) -> Work {
     match job {
-        Job::Found(found) => {
-            let preloaded = if load_all {
-                preload_any(id, &found, options)
-            } else {
-                preload(id, &found, options)
-            };
+        Job::Found(found) if load_all => {
+            let preloaded = preload_any(id, &found, options);
             Work::Found(found, preloaded)
         }
+        Job::Found(found) => match preload(id, &found, options) {
+            Some(p) if !schema::needs_crds(&p.loaded) => {
+                let defined = claims.claim(CrdRank::Given(id), &p, options);
+                let result = check_found(id, found, Some(p), options, checks::no_crds());
+                Work::Done(Box::new(result), defined)
+            }
+            preloaded => Work::Found(found, preloaded),
+        },
         // The command line reads at most one byte more than the limit from stdin.
         Job::Stream { name, bytes } if bytes.len() as u64 > options.limits.max_file_bytes => {
             let limit = options.limits.max_file_bytes;
@@ -465,10 +485,59 @@ fn prepare(id: FileId, job: Job, load_all: bool, options: &Options) -> Work {
             let loaded = Arc::new(load::load(&file, &options.limits));
             Preloaded { file, loaded }
         })),
-        Job::Context(path) => {
-            let preloaded = preload(id, &Found::File(path.clone()), options);
-            Work::Context(path, preloaded)
+        Job::Context(path) => match preload(id, &Found::File(path.clone()), options) {
+            Some(p) => {
+                let defined = claims.claim(CrdRank::Context(id), &p, options);
+                let result = index_context(id, path, Some(p), options);
+                Work::Done(Box::new(result), defined)
+            }
+            None => Work::Context(path, None),
+        },
+    }
+}
+
+/// Where a file's CRDs come in the order that decides which definition of an apiVersion/kind
+/// wins: the given files, then the context, then `--crd` files, each in path order.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum CrdRank {
+    Given(FileId),
+    Context(FileId),
+    CrdFlag(usize),
+}
+
+/// The earliest file seen so far to define each CRD apiVersion/kind, shared by the parallel
+/// pre-pass: a file whose every definition an earlier file already gives drops its tree at
+/// once, instead of holding it until all files are loaded (a repository that vendors the same
+/// CRDs many times held them all). Which definition wins is still decided by merging in rank
+/// order; this only decides what may be dropped early.
+#[derive(Default)]
+struct CrdClaims(std::sync::Mutex<foldhash::HashMap<(String, String), CrdRank>>);
+
+impl CrdClaims {
+    /// The CRDs `p` defines if it is the earliest so far to define one of them.
+    fn claim(&self, rank: CrdRank, p: &Preloaded, options: &Options) -> Option<Crds> {
+        let mut crds = Crds::default();
+        crds.add_file(p.file.id, &p.loaded, options.kubernetes_version);
+        self.keep(rank, crds)
+    }
+
+    fn keep(&self, rank: CrdRank, crds: Crds) -> Option<Crds> {
+        let mut claims = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut first = false;
+        for key in crds.keys() {
+            match claims.get_mut(key) {
+                Some(earliest) if *earliest < rank => {}
+                Some(earliest) => {
+                    *earliest = rank;
+                    first = true;
+                }
+                None => {
+                    claims.insert(key.clone(), rank);
+                    first = true;
+                }
+            }
         }
+        first.then_some(crds)
     }
 }
 
@@ -521,10 +590,11 @@ fn preload(id: FileId, found: &Found, options: &Options) -> Option<Preloaded> {
 }
 
 /// The CRDs of the `--crd` files (their own findings are not reported).
-fn collect_crds(files: &[Found], options: &Options) -> Crds {
+fn collect_crds(files: &[Found], claims: &CrdClaims, options: &Options) -> Crds {
     let parts: Vec<Crds> = files
         .par_iter()
-        .filter_map(|found| {
+        .enumerate()
+        .filter_map(|(i, found)| {
             let Found::File(path) = found else {
                 return None;
             };
@@ -533,7 +603,7 @@ fn collect_crds(files: &[Found], options: &Options) -> Crds {
             let loaded = Arc::new(load::load(&file, &options.limits));
             let mut crds = Crds::default();
             crds.add_file(file.id, &loaded, options.kubernetes_version);
-            Some(crds)
+            claims.keep(CrdRank::CrdFlag(i), crds)
         })
         .collect();
     let mut crds = Crds::default();
@@ -909,5 +979,62 @@ fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
         diagnostics,
         summary,
         suppressed: applied.suppressed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defining(kinds: &[&str]) -> Crds {
+        let text: String = kinds
+            .iter()
+            .map(|kind| {
+                format!(
+                    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n\
+                     metadata: {{name: x}}\nspec:\n  group: example.org\n  names: {{kind: {kind}}}\n  \
+                     versions: [{{name: v1, served: true}}]\n---\n"
+                )
+            })
+            .collect();
+        let file = SourceFile::new(FileId(0), "crds.yaml".into(), text);
+        let loaded = Arc::new(load::load(&file, &Options::default().limits));
+        let mut crds = Crds::default();
+        crds.add_file(file.id, &loaded, KubeVersion::new(37));
+        assert_eq!(crds.keys().count(), kinds.len());
+        crds
+    }
+
+    /// A file keeps its CRDs only while it is the earliest to define one of them; the threads
+    /// may present files in any order.
+    #[test]
+    fn crd_claims_keep_only_possible_winners() {
+        let claims = CrdClaims::default();
+        let given = |i| CrdRank::Given(FileId(i));
+        assert!(claims.keep(given(5), defining(&["A"])).is_some());
+        // Earlier than the holder: kept (it wins at the merge).
+        assert!(claims.keep(given(3), defining(&["A"])).is_some());
+        // Later than the earliest: dropped.
+        assert!(claims.keep(given(4), defining(&["A"])).is_none());
+        // Partly new: kept whole.
+        assert!(claims.keep(given(9), defining(&["A", "B"])).is_some());
+        assert!(
+            claims
+                .keep(CrdRank::Context(FileId(0)), defining(&["B"]))
+                .is_none()
+        );
+        assert!(
+            claims
+                .keep(CrdRank::CrdFlag(0), defining(&["A", "B"]))
+                .is_none()
+        );
+        assert!(claims.keep(CrdRank::CrdFlag(0), defining(&["C"])).is_some());
+        // Given files come before the context, whatever their ids.
+        assert!(
+            claims
+                .keep(CrdRank::Context(FileId(0)), defining(&["D"]))
+                .is_some()
+        );
+        assert!(claims.keep(given(100), defining(&["D"])).is_some());
     }
 }

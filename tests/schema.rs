@@ -273,3 +273,77 @@ fn every_embedded_definition_compiles_in_every_version() {
         }
     }
 }
+
+/// A repository that vendors the same CRD many times (each copy checked, and dropped, in the
+/// parallel pre-pass): the first definition in path order gives the schema, whichever copy the
+/// threads happen to load first, and every copy's own findings are still reported.
+#[test]
+fn the_first_crd_in_path_order_wins_however_many_copies() {
+    let crd = std::fs::read_to_string("fixtures/rules/wrong-type/fires-widget/crd.yaml").unwrap();
+    let widget =
+        std::fs::read_to_string("fixtures/rules/wrong-type/fires-widget/widget.yaml").unwrap();
+    let as_string = crd.replace(
+        "type: integer\n                  minimum: 1",
+        "type: string",
+    );
+    assert_ne!(as_string, crd);
+    // Not structural (a property without a type): reported at that copy, whatever wins.
+    let broken = as_string.replace(
+        "                mode:\n                  type: string\n",
+        "                mode:\n",
+    );
+    assert_ne!(broken, as_string);
+    let root = std::env::temp_dir().join(format!("kubevet-crd-copies-{}", std::process::id()));
+    for (first, size_is_checked) in [(&crd, true), (&as_string, false)] {
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("crd-000.yaml"), first).unwrap();
+        for i in 1..=40 {
+            let copy = if i == 17 {
+                &broken
+            } else if first == &crd {
+                &as_string
+            } else {
+                &crd
+            };
+            std::fs::write(root.join(format!("crd-{i:03}.yaml")), copy).unwrap();
+        }
+        // A file with a CRD copy and a custom resource needs the CRDs: checked after them.
+        let mixed = format!("{}---\n{widget}", copy_of(first, &crd, &as_string));
+        std::fs::write(root.join("crd-021.yaml"), &mixed).unwrap();
+        std::fs::write(root.join("widget.yaml"), &widget).unwrap();
+        let lines = concise(Input::Paths(vec![root.clone()]), &Options::default());
+        let wrong: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.contains("[wrong-type]"))
+            .collect();
+        if size_is_checked {
+            assert_eq!(wrong.len(), 2, "{lines:#?}");
+            assert!(
+                wrong.iter().any(|l| l.contains("widget.yaml:6:")),
+                "{lines:#?}"
+            );
+            let line = mixed.lines().position(|l| l == "  size: big").unwrap() + 1;
+            assert!(
+                wrong
+                    .iter()
+                    .any(|l| l.contains(&format!("crd-021.yaml:{line}:"))),
+                "{lines:#?}"
+            );
+        } else {
+            assert!(wrong.is_empty(), "{lines:#?}");
+        }
+        let invalid: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.contains("[invalid-crd-schema]"))
+            .collect();
+        assert_eq!(invalid.len(), 1, "{lines:#?}");
+        assert!(invalid[0].contains("crd-017.yaml:"), "{lines:#?}");
+    }
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// The copy of a CRD that is not `first`.
+fn copy_of<'a>(first: &str, a: &'a str, b: &'a str) -> &'a str {
+    if first == a { b } else { a }
+}

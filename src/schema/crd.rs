@@ -229,6 +229,11 @@ impl Crds {
         }
     }
 
+    /// The (apiVersion, kind) pairs this set has a schema for.
+    pub fn keys(&self) -> impl Iterator<Item = &(String, String)> {
+        self.versions.keys()
+    }
+
     /// Adds the CRDs of `other` that this set does not have yet.
     pub fn merge(&mut self, other: Crds) {
         for (key, version) in other.versions {

@@ -58,6 +58,17 @@ pub fn prepare(version: crate::KubeVersion) {
     }
 }
 
+/// Whether checking these documents needs the run's CRDs: whether one of their objects is a
+/// custom resource (its group is not one of Kubernetes' own).
+pub fn needs_crds(loaded: &crate::load::Loaded) -> bool {
+    let catalog = catalog();
+    loaded.documents.iter().any(|d| {
+        crate::object::objects_of(&d.root, d.index)
+            .iter()
+            .any(|o| !apis::is_builtin_group(catalog, o.group()))
+    })
+}
+
 /// Checks one object: its apiVersion against the target release, then its content against the
 /// schema.
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
