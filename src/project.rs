@@ -15,7 +15,7 @@ use crate::diagnostics::FileId;
 use crate::load::{self, Limits};
 use crate::source::SourceFile;
 use crate::tree::Node;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 

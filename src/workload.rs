@@ -29,20 +29,18 @@ impl Kind {
     /// The kind of a built-in object in a version Kubernetes still serves (`v1`, `apps/v1`,
     /// `batch/v1`). Removed versions such as `apps/v1beta1` had other defaults (a selector taken
     /// from the template labels) and are rejected as a whole, which is not these rules' finding.
+    /// Asked by many rules for every object: whole-string matches, no splitting.
     pub fn of(object: &Object<'_>) -> Option<Kind> {
-        if object.version() != "v1" {
-            return None;
-        }
-        Some(match (object.group(), object.kind?) {
-            ("", "Pod") => Kind::Pod,
-            ("", "PodTemplate") => Kind::PodTemplate,
-            ("", "ReplicationController") => Kind::ReplicationController,
-            ("apps", "Deployment") => Kind::Deployment,
-            ("apps", "ReplicaSet") => Kind::ReplicaSet,
-            ("apps", "DaemonSet") => Kind::DaemonSet,
-            ("apps", "StatefulSet") => Kind::StatefulSet,
-            ("batch", "Job") => Kind::Job,
-            ("batch", "CronJob") => Kind::CronJob,
+        Some(match (object.api_version?, object.kind?) {
+            ("v1", "Pod") => Kind::Pod,
+            ("v1", "PodTemplate") => Kind::PodTemplate,
+            ("v1", "ReplicationController") => Kind::ReplicationController,
+            ("apps/v1", "Deployment") => Kind::Deployment,
+            ("apps/v1", "ReplicaSet") => Kind::ReplicaSet,
+            ("apps/v1", "DaemonSet") => Kind::DaemonSet,
+            ("apps/v1", "StatefulSet") => Kind::StatefulSet,
+            ("batch/v1", "Job") => Kind::Job,
+            ("batch/v1", "CronJob") => Kind::CronJob,
             _ => return None,
         })
     }

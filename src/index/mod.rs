@@ -10,7 +10,7 @@ pub mod summary;
 
 use crate::diagnostics::{Diagnostic, FileId, Location, ObjectRef, Rule};
 use crate::kustomize::{self, Kustomization};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::{Path, PathBuf};
 use summary::{Labels, ObjectSummary};
 

@@ -2,9 +2,8 @@
 //! EITHER matches (`0 0 13 * 5` is every Friday and every 13th), which users often misread as
 //! AND (reference §5.2 CRON-DOM-DOW).
 
-use super::cron_schedule::{field_ranges, schedule};
+use super::cron_schedule::{field_ranges, parsed, schedule};
 use crate::checks::Context;
-use crate::cron;
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
 use crate::workload::{go_quote, span_within};
@@ -20,7 +19,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some((field, text)) = schedule(object) else {
         return;
     };
-    let Ok(parsed) = cron::parse_standard(text) else {
+    let Ok(parsed) = parsed(object, text) else {
         return;
     };
     let schedule = parsed.schedule;

@@ -29,6 +29,12 @@ pub fn schedule<'a>(object: &Object<'a>) -> Option<(Field<'a>, &'a str)> {
     Some((field, text))
 }
 
+/// `text`, the object's schedule (from [`schedule`]), parsed: once per object, for the four
+/// rules that read it.
+pub fn parsed<'o>(object: &'o Object<'_>, text: &str) -> &'o Result<cron::Parsed, cron::CronError> {
+    object.schedule.get_or_init(|| cron::parse_standard(text))
+}
+
 /// Byte ranges of the five fields (after a `TZ=` prefix), split like Go's `strings.Fields`.
 pub fn field_ranges(expr: &str) -> Vec<Range<usize>> {
     let start = match cron::parse_standard(expr) {
@@ -85,11 +91,11 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         return;
     };
     let field = field.expect("a schedule text comes from a field");
-    let Err(error) = cron::parse_standard(text) else {
+    let Err(error) = parsed(object, text) else {
         return;
     };
     let span = span_within(cx, field.node, error.span.clone());
-    let label = label_for(text, &error);
+    let label = label_for(text, error);
     cx.report(
         Diagnostic::new(
             &RULE,
@@ -97,7 +103,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             workload::invalid("spec.schedule", &go_quote(text), &error.message),
         )
         .with_label(label)
-        .with_help(help_for(text, &error)),
+        .with_help(help_for(text, error)),
     );
 }
 

@@ -2,9 +2,9 @@
 //! such as February 30 (reference §5.2 CRON-NEVER-FIRES). The CronJob controller records an
 //! `InvalidSchedule` event and never creates a Job.
 
-use super::cron_schedule::{field_ranges, schedule};
+use super::cron_schedule::{field_ranges, parsed, schedule};
 use crate::checks::Context;
-use crate::cron::{self, FieldBits, ScheduleKind};
+use crate::cron::{FieldBits, ScheduleKind};
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
 use crate::workload::{go_quote, join_and, span_within};
@@ -20,7 +20,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some((field, text)) = schedule(object) else {
         return;
     };
-    let Ok(parsed) = cron::parse_standard(text) else {
+    let Ok(parsed) = parsed(object, text) else {
         return;
     };
     if !parsed.schedule.never_fires() {

@@ -2,7 +2,7 @@
 //! later reject any schedule containing `TZ`; older releases accepted it with a warning
 //! (reference §5.1 CJ-TZ-IN-SCHEDULE).
 
-use super::cron_schedule::schedule;
+use super::cron_schedule::{parsed, schedule};
 use crate::KubeVersion;
 use crate::checks::Context;
 use crate::cron;
@@ -24,7 +24,10 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(at) = text.find("TZ") else {
         return;
     };
-    let prefix = cron::parse_standard(text).ok().and_then(|p| p.tz_prefix);
+    let prefix = parsed(object, text)
+        .as_ref()
+        .ok()
+        .and_then(|p| p.tz_prefix.clone());
     let range = prefix.as_ref().map_or(at..at + 2, |p| p.span.clone());
     let span = span_within(cx, field.node, range);
     let has_time_zone = workload::spec(object)
