@@ -327,7 +327,12 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn error(&mut self, node: &Node, message: impl Into<String>, help: impl Into<String>) {
+    fn error(
+        &mut self,
+        node: &Node,
+        message: impl Into<String>,
+        help: impl Into<std::borrow::Cow<'static, str>>,
+    ) {
         self.errors.push(
             Diagnostic::new(&INVALID_CONFIG, self.file.location(node.span), message)
                 .with_help(help),

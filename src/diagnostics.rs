@@ -2,6 +2,7 @@
 
 use crate::tree::Span;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -77,7 +78,8 @@ pub struct Location {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
     pub location: Location,
-    pub message: String,
+    /// Most labels (and helps) are fixed texts: borrowed, not copied into every finding.
+    pub message: Cow<'static, str>,
 }
 
 /// The object a finding is about, as the JSON output names it.
@@ -102,7 +104,7 @@ pub struct Diagnostic {
     pub primary: Label,
     /// Related places: "first defined here", "template labels".
     pub secondary: Vec<Label>,
-    pub help: Option<String>,
+    pub help: Option<Cow<'static, str>>,
     /// 0-based index of the document in its file.
     pub document: Option<u32>,
     pub object: Option<ObjectRef>,
@@ -116,7 +118,7 @@ impl Diagnostic {
             message: message.into(),
             primary: Label {
                 location,
-                message: String::new(),
+                message: Cow::Borrowed(""),
             },
             secondary: Vec::new(),
             help: None,
@@ -125,12 +127,16 @@ impl Diagnostic {
         }
     }
 
-    pub fn with_label(mut self, message: impl Into<String>) -> Diagnostic {
+    pub fn with_label(mut self, message: impl Into<Cow<'static, str>>) -> Diagnostic {
         self.primary.message = message.into();
         self
     }
 
-    pub fn with_secondary(mut self, location: Location, message: impl Into<String>) -> Diagnostic {
+    pub fn with_secondary(
+        mut self,
+        location: Location,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Diagnostic {
         self.secondary.push(Label {
             location,
             message: message.into(),
@@ -138,7 +144,7 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub fn with_help(mut self, help: impl Into<Cow<'static, str>>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }

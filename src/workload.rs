@@ -313,10 +313,8 @@ impl<'a> PodSpec<'a> {
 
     /// Every container: regular ones first, then init and ephemeral containers (the order
     /// Kubernetes validates names in, so a duplicate is reported on the later list).
-    pub fn containers(&self) -> Vec<Container<'a>> {
-        self.containers
-            .get_or_init(|| self.list_containers())
-            .clone()
+    pub fn containers(&self) -> &[Container<'a>] {
+        self.containers.get_or_init(|| self.list_containers())
     }
 
     fn list_containers(&self) -> Vec<Container<'a>> {
@@ -331,7 +329,11 @@ impl<'a> PodSpec<'a> {
             };
             for item in items.items() {
                 if item.node.is_map() {
-                    out.push(Container { list, field: item });
+                    out.push(Container {
+                        list,
+                        field: item,
+                        resources: OnceCell::new(),
+                    });
                 }
             }
         }
@@ -430,9 +432,69 @@ pub struct Container<'a> {
     pub list: ContainerList,
     /// The container mapping, with its path (`spec.template.spec.containers[0]`).
     pub field: Field<'a>,
+    /// [`Container::resources`], read once for the rules that look at quantities.
+    resources: OnceCell<Vec<ResourceEntry<'a>>>,
+}
+
+/// One `resources.requests[name]` or `resources.limits[name]` entry.
+#[derive(Clone, Debug)]
+pub struct ResourceEntry<'a> {
+    /// "requests" or "limits".
+    pub map: &'static str,
+    pub name: String,
+    pub node: &'a Node,
+    /// `...resources.limits[memory]`.
+    pub path: FieldPath<'a>,
+    /// The quantity as the API server reads it, or why not.
+    pub quantity: Result<crate::quantity::Quantity, &'static str>,
+    /// What was written, as the server would see the string.
+    pub text: String,
+}
+
+/// The resource entries of a container (non-string, non-number values are left to the schema).
+fn resource_entries<'a>(container: &Container<'a>) -> Vec<ResourceEntry<'a>> {
+    let mut out = Vec::new();
+    if container.list == ContainerList::Ephemeral {
+        return out;
+    }
+    for map in ["requests", "limits"] {
+        let Some(field) = container.field.at(&["resources", map]) else {
+            continue;
+        };
+        for entry in field.node.entries() {
+            let Some(name) = entry.key.key_string() else {
+                continue;
+            };
+            let text = match &entry.value.value {
+                Value::Str(s) => s.clone(),
+                Value::Int(i) => match i64::try_from(*i) {
+                    Ok(i) => i.to_string(),
+                    Err(_) => entry.value.to_json().to_string(),
+                },
+                // `.inf` and `.nan` do not survive kubectl's conversion to JSON at all.
+                Value::Float(f) if f.is_finite() => entry.value.to_json().to_string(),
+                _ => continue,
+            };
+            out.push(ResourceEntry {
+                map,
+                path: field.path.map_key(&name),
+                name: name.into_owned(),
+                node: &entry.value,
+                quantity: crate::quantity::parse(&text),
+                text,
+            });
+        }
+    }
+    out
 }
 
 impl<'a> Container<'a> {
+    /// Its `resources.requests` and `resources.limits` entries, each quantity parsed (once, for
+    /// every rule).
+    pub fn resources(&self) -> &[ResourceEntry<'a>] {
+        self.resources.get_or_init(|| resource_entries(self))
+    }
+
     pub fn name(&self) -> Option<&'a str> {
         self.field.child("name").and_then(|f| f.str())
     }

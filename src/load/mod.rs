@@ -437,7 +437,7 @@ impl<'a> Builder<'a> {
         );
     }
 
-    fn limit_exceeded(&mut self, span: Span, message: String, help: &str) -> Abort {
+    fn limit_exceeded(&mut self, span: Span, message: String, help: &'static str) -> Abort {
         self.stack.clear();
         self.diagnostics.push(
             Diagnostic::new(

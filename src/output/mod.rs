@@ -124,7 +124,9 @@ pub fn is_unsafe_char(c: char) -> bool {
 /// become visible escapes (`\u{1b}`). Newlines are kept only where `keep_newlines`; tabs always.
 pub fn escape_controls(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
     let is_bad = |c: char| is_unsafe_char(c) && !(c == '\t' || (keep_newlines && c == '\n'));
-    if !text.chars().any(is_bad) {
+    // Nearly all text is printable ASCII: a byte scan the compiler vectorises says so.
+    let plain = |b: u8| (b' '..b'\x7f').contains(&b) || b == b'\t' || (keep_newlines && b == b'\n');
+    if text.bytes().all(plain) || !text.chars().any(is_bad) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -145,7 +147,8 @@ pub fn escape_controls(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, 
 /// a raw newline is layout, and any other such character is inside a string.
 pub(crate) fn escape_json_text(json: String) -> String {
     let needs_escape = |c: char| c != '\n' && is_unsafe_char(c);
-    if !json.chars().any(needs_escape) {
+    let plain = |b: u8| (b' '..b'\x7f').contains(&b) || b == b'\n';
+    if json.bytes().all(plain) || !json.chars().any(needs_escape) {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);

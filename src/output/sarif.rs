@@ -335,7 +335,7 @@ impl<'a> Renderer<'a> {
                 physical_location: self.physical(&label.location),
                 logical_locations: Vec::new(),
                 message: Some(Message {
-                    text: label.message.clone(),
+                    text: label.message.to_string(),
                 }),
             })
             .collect();

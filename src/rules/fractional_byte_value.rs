@@ -2,7 +2,6 @@
 //! whole number of bytes, such as `512m` (milli-bytes, not megabytes) or `1.5` (reference §2.4
 //! RES-FRACTIONAL-MEM). The API server accepts them with a warning and rounds up.
 
-use super::invalid_quantity::resource_entries;
 use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
@@ -20,7 +19,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         return;
     };
     for container in pod.containers() {
-        for entry in resource_entries(&container) {
+        for entry in container.resources() {
             let bytes = matches!(entry.name.as_str(), "memory" | "ephemeral-storage")
                 || entry.name.starts_with("hugepages-");
             let Ok(q) = &entry.quantity else {

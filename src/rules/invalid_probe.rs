@@ -45,7 +45,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 continue;
             };
             handlers(cx, &probe, PROBE_HANDLERS);
-            ports(cx, &probe, &container);
+            ports(cx, &probe, container);
             if key != "readinessProbe"
                 && let Some(f) = probe.child("successThreshold")
                 && let Some(n) = f.int().filter(|n| *n > 1)
@@ -82,7 +82,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             for hook in ["postStart", "preStop"] {
                 if let Some(h) = lifecycle.child(hook).filter(|f| f.node.is_map()) {
                     handlers(cx, &h, HOOK_HANDLERS);
-                    ports(cx, &h, &container);
+                    ports(cx, &h, container);
                 }
             }
         }

@@ -5,9 +5,7 @@
 use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
-use crate::quantity::{self, Quantity};
-use crate::tree::{Node, Value};
-use crate::workload::{self, Container, ContainerList, FieldPath, go_quote};
+use crate::workload::{self, go_quote};
 
 pub static RULE: Rule = Rule {
     id: "invalid-quantity",
@@ -16,63 +14,12 @@ pub static RULE: Rule = Rule {
     doc: include_str!("../../rules/invalid-quantity.md"),
 };
 
-/// One `resources.requests[name]` or `resources.limits[name]` entry.
-pub struct ResourceEntry<'a> {
-    /// "requests" or "limits".
-    pub map: &'static str,
-    pub name: String,
-    pub node: &'a Node,
-    /// `...resources.limits[memory]`.
-    pub path: FieldPath<'a>,
-    /// The quantity as the API server reads it, or why not.
-    pub quantity: Result<Quantity, &'static str>,
-    /// What was written, as the server would see the string.
-    pub text: String,
-}
-
-/// The resource entries of a container (non-string, non-number values are left to the schema).
-pub fn resource_entries<'a>(container: &Container<'a>) -> Vec<ResourceEntry<'a>> {
-    let mut out = Vec::new();
-    if container.list == ContainerList::Ephemeral {
-        return out;
-    }
-    for map in ["requests", "limits"] {
-        let Some(field) = container.field.at(&["resources", map]) else {
-            continue;
-        };
-        for entry in field.node.entries() {
-            let Some(name) = entry.key.key_string() else {
-                continue;
-            };
-            let text = match &entry.value.value {
-                Value::Str(s) => s.clone(),
-                Value::Int(i) => match i64::try_from(*i) {
-                    Ok(i) => i.to_string(),
-                    Err(_) => entry.value.to_json().to_string(),
-                },
-                // `.inf` and `.nan` do not survive kubectl's conversion to JSON at all.
-                Value::Float(f) if f.is_finite() => entry.value.to_json().to_string(),
-                _ => continue,
-            };
-            out.push(ResourceEntry {
-                map,
-                path: field.path.map_key(&name),
-                name: name.into_owned(),
-                node: &entry.value,
-                quantity: quantity::parse(&text),
-                text,
-            });
-        }
-    }
-    out
-}
-
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
         return;
     };
     for container in pod.containers() {
-        for entry in resource_entries(&container) {
+        for entry in container.resources() {
             match &entry.quantity {
                 Err(reason) => {
                     cx.report(

@@ -3,10 +3,10 @@
 //! hugepages) need a limit equal to the request (reference §2.4 RES-REQ-LE-LIMIT,
 //! RES-NONOVERCOMMIT). Compared exactly: `1000m` equals `1`.
 
-use super::invalid_quantity::{ResourceEntry, resource_entries};
 use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
+use crate::workload::ResourceEntry;
 use crate::workload::{self, go_quote};
 use std::cmp::Ordering;
 
@@ -30,7 +30,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         return;
     };
     for container in pod.containers() {
-        let entries = resource_entries(&container);
+        let entries = container.resources();
         let find = |map: &str, name: &str| -> Option<&ResourceEntry<'_>> {
             entries.iter().find(|e| e.map == map && e.name == name)
         };

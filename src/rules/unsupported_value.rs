@@ -179,19 +179,19 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let spec = workload::spec(object);
     let job = workload::job_spec(object);
     let pod = workload::pod_spec(object);
-    let containers = pod.as_ref().map(|p| p.containers()).unwrap_or_default();
+    let containers = pod.as_ref().map_or(&[][..], |p| p.containers());
     for e in TABLE {
-        let bases: Vec<Field<'_>> = match e.base {
-            Base::Spec(kinds) if kinds.contains(&kind) => spec.iter().cloned().collect(),
-            Base::Spec(_) => Vec::new(),
-            Base::JobSpec => job.iter().map(|j| j.spec.clone()).collect(),
-            Base::PodSpec => pod.iter().map(|p| p.spec.clone()).collect(),
-            Base::Container => containers.iter().map(|c| c.field.clone()).collect(),
-        };
-        for base in &bases {
+        let mut visit = |base: &Field<'_>| {
             for field in select(base, e.path) {
                 check_value(cx, e, &field);
             }
+        };
+        match e.base {
+            Base::Spec(kinds) if kinds.contains(&kind) => spec.iter().for_each(&mut visit),
+            Base::Spec(_) => {}
+            Base::JobSpec => job.iter().for_each(|j| visit(&j.spec)),
+            Base::PodSpec => pod.iter().for_each(|p| visit(&p.spec)),
+            Base::Container => containers.iter().for_each(|c| visit(&c.field)),
         }
     }
 }
