@@ -255,16 +255,26 @@ impl Job {
     }
 }
 
-/// A job after the CRD pre-pass.
+/// A job after the first pass.
 enum Work {
+    /// Checked in the second pass: helm templates and unreadable paths (reported there), and a
+    /// file that both defines CRDs and has custom resources (its tree is kept: its CRDs use it).
     Found(Found, Option<Preloaded>),
-    /// A file that defines CRDs and needs none to be checked (it has no custom resource), or a
-    /// context file that defines CRDs (indexing needs none): done in the pre-pass, so its tree
-    /// is dropped at once, with the CRDs it defines first, if any (`CrdClaims`).
-    Done(Box<FileResult>, Option<Crds>),
+    /// A file with custom resources: checked in the second pass, once every CRD is known,
+    /// loaded again from the text kept (trees are not kept between the passes).
+    Reload(PathBuf, SourceFile),
+    /// Done in the first pass: a file that needs no CRDs to be checked (no custom resource),
+    /// or a context file (indexing needs none), with the CRDs it defines if it is the earliest
+    /// to define one of them ([`CrdClaims`]), and whether a whole-repo finding could involve it.
+    Done {
+        result: Box<FileResult>,
+        defined: Option<Crds>,
+        involvable: bool,
+    },
     /// Stdin, decoded and loaded (it cannot be read twice), or the finding that it is not UTF-8.
     Stream(Result<Preloaded, Box<FileResult>>),
-    Context(PathBuf, Option<Preloaded>),
+    /// A context file not needed (no given file has anything the context could matter for).
+    Context(PathBuf),
 }
 
 /// Runs the whole pipeline.
@@ -337,50 +347,52 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
         jobs.sort_by(|a, b| a.order().cmp(&b.order()));
     }
 
-    // CRDs must be known before any custom resource is validated: a parallel pre-pass loads the
-    // files that mention `CustomResourceDefinition` (kept for the main pass), plus `--crd`. With
-    // context, the given files are all loaded first, and the context only if one of them has an
-    // object or a kustomization a whole-repo finding could involve (a hook is often passed only
-    // CI configs and Helm values); its CRDs count then too. The schema set of the target
-    // release is built meanwhile.
+    // CRDs must be known before any custom resource is validated. A parallel first pass reads,
+    // loads and checks every file that has no custom resource (nearly all: its tree is dropped
+    // at once), and registers the CRDs files define; the files with custom resources wait for
+    // the second pass, when every CRD (and `--crd`) is known. With context, the given files go
+    // first, and the context is indexed only if one of them has an object or a kustomization a
+    // whole-repo finding could involve (a hook is often passed only CI configs and Helm
+    // values); its CRDs count then too. The schema set of the target release is built
+    // meanwhile.
     let (given, context): (Vec<_>, Vec<_>) = jobs
         .into_iter()
         .enumerate()
         .map(|(i, job)| (FileId(i as u32), job))
         .partition(|(_, job)| !matches!(job, Job::Context(_)));
     let claims = CrdClaims::default();
-    let ((mut given, mut context, needs_context), _) = rayon::join(
+    let ((mut given, mut context), _) = rayon::join(
         || {
             let given: Vec<(FileId, Work)> = given
                 .into_par_iter()
-                .map(|(id, job)| (id, prepare(id, job, with_context, &claims, options)))
+                .map(|(id, job)| (id, prepare(id, job, &claims, options)))
                 .collect();
-            let needs_context = with_context && given.iter().any(|(_, w)| involvable(w));
+            let needs_context = with_context && given.iter().any(|(_, w)| involves(w));
             let context: Vec<(FileId, Work)> = if needs_context {
                 context
                     .into_par_iter()
-                    .map(|(id, job)| (id, prepare(id, job, false, &claims, options)))
+                    .map(|(id, job)| (id, prepare(id, job, &claims, options)))
                     .collect()
             } else {
                 context
                     .into_iter()
                     .map(|(id, job)| match job {
-                        Job::Context(path) => (id, Work::Context(path, None)),
+                        Job::Context(path) => (id, Work::Context(path)),
                         _ => unreachable!("partitioned"),
                     })
                     .collect()
             };
-            (given, context, needs_context)
+            (given, context)
         },
         || schema::prepare(options.kubernetes_version),
     );
     let mut crds = Crds::default();
     for (_, w) in given.iter_mut().chain(&mut context) {
         match w {
-            Work::Found(_, Some(p)) | Work::Stream(Ok(p)) | Work::Context(_, Some(p)) => {
+            Work::Found(_, Some(p)) | Work::Stream(Ok(p)) => {
                 crds.add_file(p.file.id, &p.loaded, options.kubernetes_version);
             }
-            Work::Done(_, defined) => {
+            Work::Done { defined, .. } => {
                 if let Some(defined) = defined.take() {
                     crds.merge(defined);
                 }
@@ -395,23 +407,26 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
         .map(|(id, w)| {
             let outcome = match w {
                 Work::Found(found, preloaded) => check_found(id, found, preloaded, options, &crds),
+                Work::Reload(path, file) => {
+                    let loaded = load::load(&file, &options.limits);
+                    let mut result = check_source(file, &loaded, options, &crds, false);
+                    result.entry.path = Some(path);
+                    result
+                }
                 // Stdin cannot be read again, so its text is kept for whole-repo findings.
                 Work::Stream(Ok(p)) => check_source(p.file, &p.loaded, options, &crds, true),
                 Work::Stream(Err(problem)) => *problem,
-                Work::Context(path, preloaded) => index_context(id, path, preloaded, options),
-                Work::Done(result, _) => *result,
+                Work::Done { result, .. } => *result,
+                Work::Context(_) => unreachable!("partitioned"),
             };
             (id, outcome)
         })
         .collect();
     outcomes.par_extend(context.into_par_iter().map(|(id, w)| {
         let outcome = match w {
-            Work::Done(result, _) => *result,
-            Work::Context(path, preloaded) if needs_context => {
-                index_context(id, path, preloaded, options)
-            }
-            Work::Context(path, _) => unread_context(path),
-            _ => unreachable!("partitioned"),
+            Work::Done { result, .. } => *result,
+            Work::Context(path) => unread_context(path),
+            _ => unreachable!("context files are done in the first pass or not needed"),
         };
         (id, outcome)
     }));
@@ -444,24 +459,11 @@ impl Naming {
     }
 }
 
-/// The pre-pass for one job: stdin is decoded and loaded; a file is loaded if it mentions
-/// `CustomResourceDefinition`, or always with `load_all` (the few files a hook passes). A file
-/// that defines CRDs is checked (or indexed) right away when that needs no CRDs, so that only
-/// the trees of the first definitions are kept (`claims`), not those of every copy.
-fn prepare(id: FileId, job: Job, load_all: bool, claims: &CrdClaims, options: &Options) -> Work {
+/// The first pass for one job (see [`Work`]).
+fn prepare(id: FileId, job: Job, claims: &CrdClaims, options: &Options) -> Work {
     match job {
-        Job::Found(found) if load_all => {
-            let preloaded = preload_any(id, &found, options);
-            Work::Found(found, preloaded)
-        }
-        Job::Found(found) => match preload(id, &found, options) {
-            Some(p) if !schema::needs_crds(&p.loaded) => {
-                let defined = claims.claim(CrdRank::Given(id), &p, options);
-                let result = check_found(id, found, Some(p), options, checks::no_crds());
-                Work::Done(Box::new(result), defined)
-            }
-            preloaded => Work::Found(found, preloaded),
-        },
+        Job::Found(Found::File(path)) => prepare_file(id, path, claims, options),
+        Job::Found(found) => Work::Found(found, None),
         // The command line reads at most one byte more than the limit from stdin.
         Job::Stream { name, bytes } if bytes.len() as u64 > options.limits.max_file_bytes => {
             let limit = options.limits.max_file_bytes;
@@ -485,14 +487,62 @@ fn prepare(id: FileId, job: Job, load_all: bool, claims: &CrdClaims, options: &O
             let loaded = Arc::new(load::load(&file, &options.limits));
             Preloaded { file, loaded }
         })),
-        Job::Context(path) => match preload(id, &Found::File(path.clone()), options) {
-            Some(p) => {
-                let defined = claims.claim(CrdRank::Context(id), &p, options);
-                let result = index_context(id, path, Some(p), options);
-                Work::Done(Box::new(result), defined)
+        Job::Context(path) => {
+            let name = path.display().to_string();
+            let preloaded = read_file(&path, options)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .map(|text| {
+                    let file = SourceFile::new(id, name, text);
+                    let loaded = Arc::new(load::load(&file, &options.limits));
+                    Preloaded { file, loaded }
+                });
+            let defined = preloaded
+                .as_ref()
+                .and_then(|p| claims.claim(CrdRank::Context(id), p, options));
+            Work::Done {
+                result: Box::new(index_context(path, preloaded, options)),
+                defined,
+                involvable: false,
             }
-            None => Work::Context(path, None),
-        },
+        }
+    }
+}
+
+/// The first pass for a given file: read, loaded and checked, unless it has custom resources.
+fn prepare_file(id: FileId, path: PathBuf, claims: &CrdClaims, options: &Options) -> Work {
+    let file = match read_source(id, &path, options) {
+        Ok(file) => file,
+        Err(result) => {
+            return Work::Done {
+                result,
+                defined: None,
+                involvable: false,
+            };
+        }
+    };
+    let loaded = Arc::new(load::load(&file, &options.limits));
+    let p = Preloaded { file, loaded };
+    let involvable = involvable(&p);
+    if schema::needs_crds(&p.loaded) {
+        let defines_crds = p.loaded.documents.iter().any(|d| {
+            object::objects_of(&d.root, d.index)
+                .iter()
+                .any(schema::crd::is_crd)
+        });
+        return if defines_crds {
+            Work::Found(Found::File(path), Some(p))
+        } else {
+            Work::Reload(path, p.file)
+        };
+    }
+    let defined = claims.claim(CrdRank::Given(id), &p, options);
+    let mut result = check_source(p.file, &p.loaded, options, checks::no_crds(), false);
+    result.entry.path = Some(path);
+    Work::Done {
+        result: Box::new(result),
+        defined,
+        involvable,
     }
 }
 
@@ -542,12 +592,8 @@ impl CrdClaims {
 }
 
 /// Whether a given file has anything a whole-repo finding could involve: an object, or a
-/// kustomization. (A file that could not be read has neither.)
-fn involvable(work: &Work) -> bool {
-    let p = match work {
-        Work::Found(_, Some(p)) | Work::Stream(Ok(p)) => p,
-        _ => return false,
-    };
+/// kustomization.
+fn involvable(p: &Preloaded) -> bool {
     kustomize::is_kustomization_file(Path::new(&p.file.name))
         || p.loaded
             .documents
@@ -555,38 +601,22 @@ fn involvable(work: &Work) -> bool {
             .any(|d| !object::objects_of(&d.root, d.index).is_empty())
 }
 
-/// Reads and loads a file, whatever it holds.
-fn preload_any(id: FileId, found: &Found, options: &Options) -> Option<Preloaded> {
-    let Found::File(path) = found else {
-        return None;
-    };
-    let bytes = read_file(path, options).ok()?;
-    let file = decode(id, found.path().display().to_string(), bytes).ok()?;
-    let loaded = Arc::new(load::load(&file, &options.limits));
-    Some(Preloaded { file, loaded })
+/// Whether the first pass found a given file a whole-repo finding could involve. (A file that
+/// could not be read could not be.)
+fn involves(work: &Work) -> bool {
+    match work {
+        Work::Found(_, Some(p)) | Work::Stream(Ok(p)) => involvable(p),
+        // It has custom resources: objects.
+        Work::Reload(..) => true,
+        Work::Done { involvable, .. } => *involvable,
+        _ => false,
+    }
 }
 
-/// A file the CRD pre-pass has already read and loaded.
+/// A file read and loaded in the first pass.
 struct Preloaded {
     file: SourceFile,
     loaded: Arc<load::Loaded>,
-}
-
-/// Reads and loads a file if its text mentions `CustomResourceDefinition`.
-fn preload(id: FileId, found: &Found, options: &Options) -> Option<Preloaded> {
-    let Found::File(path) = found else {
-        return None;
-    };
-    let bytes = read_file(path, options).ok()?;
-    if !std::str::from_utf8(&bytes)
-        .ok()?
-        .contains("CustomResourceDefinition")
-    {
-        return None;
-    }
-    let file = decode(id, found.path().display().to_string(), bytes).ok()?;
-    let loaded = Arc::new(load::load(&file, &options.limits));
-    Some(Preloaded { file, loaded })
 }
 
 /// The CRDs of the `--crd` files (their own findings are not reported).
@@ -644,24 +674,12 @@ fn check_found(
         Found::File(path) => {
             let mut result = match preloaded {
                 Some(p) => check_source(p.file, &p.loaded, options, crds, false),
-                None => match read_file(&path, options) {
-                    Ok(bytes) => match decode(id, name, bytes) {
-                        Ok(file) => {
-                            let loaded = load::load(&file, &options.limits);
-                            check_source(file, &loaded, options, crds, false)
-                        }
-                        Err(problem) => *problem,
-                    },
-                    Err(unread) => {
-                        return problem(
-                            id,
-                            name,
-                            FileStatus::Failed,
-                            unread.rule,
-                            unread.message,
-                            unread.help,
-                        );
+                None => match read_source(id, &path, options) {
+                    Ok(file) => {
+                        let loaded = load::load(&file, &options.limits);
+                        check_source(file, &loaded, options, crds, false)
                     }
+                    Err(problem) => return *problem,
                 },
             };
             result.entry.path = Some(path);
@@ -686,25 +704,11 @@ fn check_found(
     }
 }
 
-/// A context file: loaded and indexed, not checked (its findings would be dropped anyway).
-fn index_context(
-    id: FileId,
-    path: PathBuf,
-    preloaded: Option<Preloaded>,
-    options: &Options,
-) -> FileResult {
+/// A context file: indexed, not checked (its findings would be dropped anyway). `None`: it
+/// could not be read, or is not UTF-8.
+fn index_context(path: PathBuf, preloaded: Option<Preloaded>, options: &Options) -> FileResult {
     let name = path.display().to_string();
-    let outcome = match preloaded {
-        Some(p) => Some(checks::index_loaded(&p.file, &p.loaded, options)),
-        None => read_file(&path, options)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .map(|text| {
-                let file = SourceFile::new(id, name.clone(), text);
-                let loaded = load::load(&file, &options.limits);
-                checks::index_loaded(&file, &loaded, options)
-            }),
-    };
+    let outcome = preloaded.map(|p| checks::index_loaded(&p.file, &p.loaded, options));
     let status = if outcome.is_some() {
         FileStatus::Checked
     } else {
@@ -768,6 +772,25 @@ impl Unread {
             help: Some(FILE_SIZE_HELP),
         }
     }
+}
+
+/// Reads and decodes a file, or the finding that says why it cannot be checked.
+fn read_source(id: FileId, path: &Path, options: &Options) -> Result<SourceFile, Box<FileResult>> {
+    let name = path.display().to_string();
+    let bytes = read_file(path, options).map_err(|unread| {
+        Box::new(problem(
+            id,
+            name.clone(),
+            FileStatus::Failed,
+            unread.rule,
+            unread.message,
+            unread.help,
+        ))
+    })?;
+    decode(id, name, bytes).map_err(|mut problem| {
+        problem.entry.path = Some(path.to_path_buf());
+        problem
+    })
 }
 
 fn read_file(path: &std::path::Path, options: &Options) -> Result<Vec<u8>, Unread> {
