@@ -4,9 +4,10 @@
 //! [`discover`] → [`load`] (into the [`tree`], decoded by [`resolve`]) → [`object`] →
 //! per-object [`checks`], [`rules`] and [`schema`] validation (in parallel) → the whole-repo
 //! [`index`] and its rules → [`config`] and [`suppress`]ions applied to every finding →
-//! [`diagnostics`] → [`output`]. Before the per-object stage, a pre-pass collects the
-//! CustomResourceDefinitions of the checked files and of `--crd` ([`schema::crd`]), so custom
-//! resources can be validated.
+//! [`diagnostics`] → [`output`]. Files go through the per-file stages in two passes: the first
+//! checks every file that has no custom resource and collects the CustomResourceDefinitions of
+//! all of them ([`schema::crd`]); the second, with every CRD (and `--crd`) known, checks the
+//! files that have custom resources.
 
 pub mod checks;
 pub mod cli;
@@ -257,9 +258,9 @@ impl Job {
 
 /// A job after the first pass.
 enum Work {
-    /// Checked in the second pass: helm templates and unreadable paths (reported there), and a
-    /// file that both defines CRDs and has custom resources (its tree is kept: its CRDs use it).
-    Found(Found, Option<Preloaded>),
+    /// A file that both defines CRDs and has custom resources: checked in the second pass, its
+    /// tree kept (its CRDs point into it).
+    Kept(PathBuf, Preloaded),
     /// A file with custom resources: checked in the second pass, once every CRD is known,
     /// loaded again from the text kept (trees are not kept between the passes).
     Reload(PathBuf, SourceFile),
@@ -389,7 +390,7 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
     let mut crds = Crds::default();
     for (_, w) in given.iter_mut().chain(&mut context) {
         match w {
-            Work::Found(_, Some(p)) | Work::Stream(Ok(p)) => {
+            Work::Kept(_, p) | Work::Stream(Ok(p)) => {
                 crds.add_file(p.file.id, &p.loaded, options.kubernetes_version);
             }
             Work::Done { defined, .. } => {
@@ -406,7 +407,11 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
         .into_par_iter()
         .map(|(id, w)| {
             let outcome = match w {
-                Work::Found(found, preloaded) => check_found(id, found, preloaded, options, &crds),
+                Work::Kept(path, p) => {
+                    let mut result = check_source(p.file, &p.loaded, options, &crds, false);
+                    result.entry.path = Some(path);
+                    result
+                }
                 Work::Reload(path, file) => {
                     let loaded = load::load(&file, &options.limits);
                     let mut result = check_source(file, &loaded, options, &crds, false);
@@ -463,7 +468,11 @@ impl Naming {
 fn prepare(id: FileId, job: Job, claims: &CrdClaims, options: &Options) -> Work {
     match job {
         Job::Found(Found::File(path)) => prepare_file(id, path, claims, options),
-        Job::Found(found) => Work::Found(found, None),
+        Job::Found(found) => Work::Done {
+            result: Box::new(not_checked(id, found)),
+            defined: None,
+            involvable: false,
+        },
         // The command line reads at most one byte more than the limit from stdin.
         Job::Stream { name, bytes } if bytes.len() as u64 > options.limits.max_file_bytes => {
             let limit = options.limits.max_file_bytes;
@@ -531,7 +540,7 @@ fn prepare_file(id: FileId, path: PathBuf, claims: &CrdClaims, options: &Options
                 .any(schema::crd::is_crd)
         });
         return if defines_crds {
-            Work::Found(Found::File(path), Some(p))
+            Work::Kept(path, p)
         } else {
             Work::Reload(path, p.file)
         };
@@ -556,7 +565,7 @@ enum CrdRank {
 }
 
 /// The earliest file seen so far to define each CRD apiVersion/kind, shared by the parallel
-/// pre-pass: a file whose every definition an earlier file already gives drops its tree at
+/// first pass: a file whose every definition an earlier file already gives drops its tree at
 /// once, instead of holding it until all files are loaded (a repository that vendors the same
 /// CRDs many times held them all). Which definition wins is still decided by merging in rank
 /// order; this only decides what may be dropped early.
@@ -605,7 +614,7 @@ fn involvable(p: &Preloaded) -> bool {
 /// could not be read could not be.)
 fn involves(work: &Work) -> bool {
     match work {
-        Work::Found(_, Some(p)) | Work::Stream(Ok(p)) => involvable(p),
+        Work::Kept(_, p) | Work::Stream(Ok(p)) => involvable(p),
         // It has custom resources: objects.
         Work::Reload(..) => true,
         Work::Done { involvable, .. } => *involvable,
@@ -662,29 +671,12 @@ struct FileResult {
     suppressions: Vec<suppress::Suppression>,
 }
 
-fn check_found(
-    id: FileId,
-    found: Found,
-    preloaded: Option<Preloaded>,
-    options: &Options,
-    crds: &Crds,
-) -> FileResult {
+/// The finding for what discovery found but cannot be checked: Helm chart templates, and
+/// paths it could not read.
+fn not_checked(id: FileId, found: Found) -> FileResult {
     let name = found.path().display().to_string();
     match found {
-        Found::File(path) => {
-            let mut result = match preloaded {
-                Some(p) => check_source(p.file, &p.loaded, options, crds, false),
-                None => match read_source(id, &path, options) {
-                    Ok(file) => {
-                        let loaded = load::load(&file, &options.limits);
-                        check_source(file, &loaded, options, crds, false)
-                    }
-                    Err(problem) => return *problem,
-                },
-            };
-            result.entry.path = Some(path);
-            result
-        }
+        Found::File(_) => unreachable!("files are read and checked"),
         Found::HelmTemplates(_) => problem(
             id,
             name,

@@ -95,67 +95,48 @@ impl<'a> Object<'a> {
         self.label_maps.get_or_init(|| self.find_label_maps())
     }
 
+    /// Each shared step (`spec`, `spec.template`, `spec.jobTemplate.spec.template`) is looked
+    /// up once, not once a path: this runs for every object.
     fn find_label_maps(&self) -> Vec<(&'static str, &'a Node)> {
-        const EVERY_OBJECT: &[(&str, &[&str])] = &[("metadata.labels", &["metadata", "labels"])];
-        const BUILTIN: &[(&str, &[&str])] = &[
-            (
-                "spec.template.metadata.labels",
-                &["spec", "template", "metadata", "labels"],
-            ),
-            (
-                "spec.jobTemplate.metadata.labels",
-                &["spec", "jobTemplate", "metadata", "labels"],
-            ),
-            (
-                "spec.jobTemplate.spec.template.metadata.labels",
-                &[
-                    "spec",
-                    "jobTemplate",
-                    "spec",
-                    "template",
-                    "metadata",
-                    "labels",
-                ],
-            ),
-            (
-                "spec.selector.matchLabels",
-                &["spec", "selector", "matchLabels"],
-            ),
-            (
-                "spec.podSelector.matchLabels",
-                &["spec", "podSelector", "matchLabels"],
-            ),
-            ("spec.nodeSelector", &["spec", "nodeSelector"]),
-            (
-                "spec.template.spec.nodeSelector",
-                &["spec", "template", "spec", "nodeSelector"],
-            ),
-            (
-                "spec.jobTemplate.spec.template.spec.nodeSelector",
-                &[
-                    "spec",
-                    "jobTemplate",
-                    "spec",
-                    "template",
-                    "spec",
-                    "nodeSelector",
-                ],
-            ),
-        ];
-        let mut paths: Vec<(&'static str, &[&str])> = EVERY_OBJECT.to_vec();
-        if self.is_builtin() {
-            paths.extend_from_slice(BUILTIN);
-            // A Service's and a ReplicationController's selector is a plain label map.
-            if self.group().is_empty()
-                && matches!(self.kind, Some("Service" | "ReplicationController"))
-            {
-                paths.push(("spec.selector", &["spec", "selector"]));
+        let mut maps = Vec::new();
+        let mut add = |name: &'static str, node: Option<&'a Node>| {
+            if let Some(node) = node.filter(|n| n.is_map()) {
+                maps.push((name, node));
             }
+        };
+        let labels = |holder: Option<&'a Node>| holder?.get("metadata")?.get("labels");
+        add("metadata.labels", labels(Some(self.root)));
+        if !self.is_builtin() {
+            return maps;
         }
-        paths
-            .into_iter()
-            .filter_map(|(name, path)| Some((name, self.get(path).filter(|n| n.is_map())?)))
-            .collect()
+        let Some(spec) = self.root.get("spec") else {
+            return maps;
+        };
+        let template = spec.get("template");
+        let job_template = spec.get("jobTemplate");
+        let job_pod_template = job_template.and_then(|j| j.get("spec")?.get("template"));
+        let match_labels = |key| spec.get(key)?.get("matchLabels");
+        let node_selector = |template: Option<&'a Node>| template?.get("spec")?.get("nodeSelector");
+        add("spec.template.metadata.labels", labels(template));
+        add("spec.jobTemplate.metadata.labels", labels(job_template));
+        add(
+            "spec.jobTemplate.spec.template.metadata.labels",
+            labels(job_pod_template),
+        );
+        add("spec.selector.matchLabels", match_labels("selector"));
+        add("spec.podSelector.matchLabels", match_labels("podSelector"));
+        add("spec.nodeSelector", spec.get("nodeSelector"));
+        add("spec.template.spec.nodeSelector", node_selector(template));
+        add(
+            "spec.jobTemplate.spec.template.spec.nodeSelector",
+            node_selector(job_pod_template),
+        );
+        // A Service's and a ReplicationController's selector is a plain label map.
+        if self.group().is_empty() && matches!(self.kind, Some("Service" | "ReplicationController"))
+        {
+            add("spec.selector", spec.get("selector"));
+        }
+        maps
     }
 
     /// The pod template of a workload (or the Pod itself): its metadata and spec, with the

@@ -275,7 +275,7 @@ fn every_embedded_definition_compiles_in_every_version() {
 }
 
 /// A repository that vendors the same CRD many times (each copy checked, and dropped, in the
-/// parallel pre-pass): the first definition in path order gives the schema, whichever copy the
+/// parallel first pass): the first definition in path order gives the schema, whichever copy the
 /// threads happen to load first, and every copy's own findings are still reported.
 #[test]
 fn the_first_crd_in_path_order_wins_however_many_copies() {

@@ -50,7 +50,7 @@ pub(crate) struct Target<'s> {
 }
 
 /// Loads and indexes the embedded schemas of a release ahead of the first object (the pipeline
-/// does it while the CRD pre-pass runs); definitions are compiled when first needed.
+/// does it during the first pass over the files); definitions are compiled when first needed.
 pub fn prepare(version: crate::KubeVersion) {
     let catalog = catalog();
     if let Some(i) = catalog.index_of(version) {
@@ -59,13 +59,14 @@ pub fn prepare(version: crate::KubeVersion) {
 }
 
 /// Whether checking these documents needs the run's CRDs: whether one of their objects is a
-/// custom resource (its group is not one of Kubernetes' own).
+/// custom resource (its group is not one of Kubernetes' own). Tool configs (a kustomization,
+/// say) are not checked as objects, so they need none.
 pub fn needs_crds(loaded: &crate::load::Loaded) -> bool {
     let catalog = catalog();
     loaded.documents.iter().any(|d| {
         crate::object::objects_of(&d.root, d.index)
             .iter()
-            .any(|o| !apis::is_builtin_group(catalog, o.group()))
+            .any(|o| !o.is_tool_config() && !apis::is_builtin_group(catalog, o.group()))
     })
 }
 
