@@ -339,21 +339,32 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
         if CLUSTER_SCOPED.contains(&(o.group.as_str(), o.kind.as_str())) {
             return false;
         }
-        defined_scope
-            .get(&(o.group.clone(), o.kind.clone()))
-            .copied()
-            .unwrap_or(true)
+        // (Most repositories define no CRD: no key to build for the lookup.)
+        defined_scope.is_empty()
+            || defined_scope
+                .get(&(o.group.clone(), o.kind.clone()))
+                .copied()
+                .unwrap_or(true)
     };
 
-    let by_path: HashMap<PathBuf, usize> = files
+    // Each file's path normalised once (this stage is serial).
+    let normalized: Vec<PathBuf> = files
+        .iter()
+        .map(|f| kustomize::normalize(&f.path))
+        .collect();
+    let by_path: HashMap<&Path, usize> = normalized
         .iter()
         .enumerate()
-        .map(|(i, f)| (kustomize::normalize(&f.path), i))
+        .map(|(i, path)| (path.as_path(), i))
         .collect();
     let kustomization_of_dir = |dir: &Path| -> Option<usize> {
         kustomize::FILE_NAMES
             .iter()
-            .find_map(|n| by_path.get(&kustomize::normalize(&dir.join(n))).copied())
+            .find_map(|n| {
+                by_path
+                    .get(kustomize::normalize(&dir.join(n)).as_path())
+                    .copied()
+            })
             .filter(|&i| files[i].kustomization.is_some())
     };
 
@@ -365,7 +376,7 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
         patches.extend(k.patches.iter().cloned());
         for include in &k.includes {
             let target = by_path
-                .get(&include.path)
+                .get(include.path.as_path())
                 .copied()
                 .or_else(|| kustomization_of_dir(&include.path));
             included.extend(target);
@@ -413,7 +424,7 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
             }
             for include in &k.includes {
                 let target = by_path
-                    .get(&include.path)
+                    .get(include.path.as_path())
                     .copied()
                     .or_else(|| kustomization_of_dir(&include.path));
                 let Some(target) = target else { continue };
@@ -437,10 +448,15 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
     // Everything no build includes stands on its own (its summaries move, not copied: they
     // are not needed again).
     for (i, f) in files.iter_mut().enumerate() {
-        if instantiated.contains(&i) || patches.contains(&kustomize::normalize(&f.path)) {
+        if instantiated.contains(&i) || patches.contains(&normalized[i]) {
             continue;
         }
-        let dir = kustomize::normalize(f.path.parent().unwrap_or(Path::new("")));
+        // The parent of a normalised file path is its directory normalised (a file's last
+        // component is never `.` or `..`).
+        let dir = normalized[i]
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
         for o in std::mem::take(&mut f.objects) {
             add(
                 &mut instances,
