@@ -252,6 +252,11 @@ impl Policy {
 
     /// The level the configuration sets for a rule in a file, if it sets one. Without one, a
     /// finding keeps the severity its rule gave it (which may depend on the Kubernetes version).
+    /// Whether [`Policy::configured`] depends on the file (there are `overrides`).
+    pub fn has_overrides(&self) -> bool {
+        !self.overrides.is_empty()
+    }
+
     pub fn configured(&self, rule: &Rule, path: Option<&Path>) -> Option<Level> {
         let mut level = self.rules.get(rule.id).copied();
         if let Some(rel) = path.and_then(|p| self.relative(p)) {

@@ -366,11 +366,9 @@ pub fn apply(
     policy: &Policy,
     path_of: &dyn Fn(FileId) -> Option<std::path::PathBuf>,
 ) -> Applied {
-    let mut paths: std::collections::HashMap<FileId, Option<std::path::PathBuf>> =
-        std::collections::HashMap::new();
-    let mut path = |file: FileId| -> Option<std::path::PathBuf> {
-        paths.entry(file).or_insert_with(|| path_of(file)).clone()
-    };
+    // A file's path is worked out once, and only when overrides make the level depend on it.
+    let mut paths: foldhash::HashMap<FileId, Option<std::path::PathBuf>> =
+        foldhash::HashMap::default();
     let by_file: std::collections::HashMap<FileId, usize> = suppressions
         .iter()
         .enumerate()
@@ -385,7 +383,15 @@ pub fn apply(
     let mut suppressed = Vec::new();
     for mut d in diagnostics {
         let file = d.file();
-        match policy.configured(d.rule, path(file).as_deref()) {
+        let path = if policy.has_overrides() {
+            paths
+                .entry(file)
+                .or_insert_with(|| path_of(file))
+                .as_deref()
+        } else {
+            None
+        };
+        match policy.configured(d.rule, path) {
             Some(Level::Off) => continue,
             Some(Level::On(severity)) => d.severity = severity,
             None => {}
@@ -411,8 +417,14 @@ pub fn apply(
         }
     }
     for (f, (file, list)) in suppressions.iter().enumerate() {
-        let file_path = path(*file);
-        let file_path = file_path.as_deref();
+        let file_path = if policy.has_overrides() {
+            paths
+                .entry(*file)
+                .or_insert_with(|| path_of(*file))
+                .as_deref()
+        } else {
+            None
+        };
         let Level::On(severity) = policy.level(&unused_suppression::RULE, file_path) else {
             continue;
         };
