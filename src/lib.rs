@@ -890,7 +890,11 @@ fn check_source(
     crds: &Crds,
     keep_text: bool,
 ) -> FileResult {
-    let outcome = checks::check_loaded(&file, loaded, options, crds);
+    let mut outcome = checks::check_loaded(&file, loaded, options, crds);
+    // Sorted here, in parallel: the run's sort then meets sorted runs, one a file.
+    outcome
+        .diagnostics
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // A file's text is read again where a renderer shows a snippet of it (`keep_text`: it
     // cannot be, stdin).
     let name = file.name.clone();
