@@ -6,10 +6,13 @@
 //! ```sh
 //! cargo build --release && cargo run --release --example gen-corpus -- /tmp/corpus --files 2000
 //! cargo run --release --example bench -- /tmp/corpus [--runs 7] [--small fixtures/valid/alpine-pod.yaml]
+//!     [--against OTHER/kubevet]
 //! ```
 //!
 //! Each measurement is a fresh process (so peak RSS is that phase's own), reaped with `wait4` for
-//! its CPU time and maximum RSS; the median of the runs is reported.
+//! its CPU time and maximum RSS; the median of the runs is reported. `--against` runs another
+//! kubevet build too, alternating with this one run by run, for (b), (c) and (d): on a machine
+//! whose speed drifts from minute to minute, only runs taken together compare.
 
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -50,6 +53,23 @@ fn measure(program: &Path, args: &[&str]) -> (Sample, String) {
         max_rss_kib: usage.ru_maxrss,
     };
     (sample, reader.join().unwrap_or_default())
+}
+
+/// `runs` samples of `args` run by `kubevet`, and as many by `against` if given, alternating.
+fn interleaved(
+    kubevet: &Path,
+    against: Option<&Path>,
+    args: &[&str],
+    runs: usize,
+) -> (Vec<Sample>, Vec<Sample>) {
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        ours.push(measure(kubevet, args).0);
+        if let Some(other) = against {
+            theirs.push(measure(other, args).0);
+        }
+    }
+    (ours, theirs)
 }
 
 fn median(samples: &mut [Sample]) -> &Sample {
@@ -109,15 +129,26 @@ fn main() {
     let mut dir = None;
     let mut runs = 7usize;
     let mut small = PathBuf::from("fixtures/valid/alpine-pod.yaml");
+    let mut against: Option<PathBuf> = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--runs" => runs = it.next().and_then(|n| n.parse().ok()).expect("--runs N"),
             "--small" => small = PathBuf::from(it.next().expect("--small FILE")),
+            "--against" => against = Some(PathBuf::from(it.next().expect("--against KUBEVET"))),
             _ => dir = Some(PathBuf::from(arg)),
         }
     }
-    let dir = dir.expect("usage: bench CORPUS_DIR [--runs N] [--small FILE]");
+    let dir =
+        dir.expect("usage: bench CORPUS_DIR [--runs N] [--small FILE] [--against OTHER_KUBEVET]");
+    if let Some(other) = &against {
+        assert!(
+            other.is_file(),
+            "--against {}: no such file",
+            other.display()
+        );
+    }
+    let against = against.as_deref();
     let me = std::env::current_exe().expect("own path");
     let kubevet = me
         .parent()
@@ -142,11 +173,10 @@ fn main() {
         load.push(sample);
     }
     let full_args = ["check", "--format", "concise", "-q", dir_str];
-    let mut full: Vec<Sample> = (0..runs).map(|_| measure(&kubevet, &full_args).0).collect();
+    let (mut full, mut full_other) = interleaved(&kubevet, against, &full_args, runs);
     let small_str = small.to_str().expect("UTF-8 path");
-    let mut one: Vec<Sample> = (0..runs.max(15))
-        .map(|_| measure(&kubevet, &["check", "--no-context", small_str]).0)
-        .collect();
+    let small_args = ["check", "--no-context", small_str];
+    let (mut one, mut one_other) = interleaved(&kubevet, against, &small_args, runs.max(15));
     // The corpus's first file, checked with the corpus as context.
     let first = kubevet::discover::discover(std::slice::from_ref(&dir))
         .expect("corpus exists")
@@ -158,9 +188,8 @@ fn main() {
         .expect("a file in the corpus");
     let first_str = first.to_str().expect("UTF-8 path");
     let context_args = ["check", "-q", "--context", dir_str, first_str];
-    let mut in_context: Vec<Sample> = (0..runs)
-        .map(|_| measure(&kubevet, &context_args).0)
-        .collect();
+    let (mut in_context, mut in_context_other) =
+        interleaved(&kubevet, against, &context_args, runs);
 
     let (documents, bytes) = counts;
     println!(
@@ -184,6 +213,25 @@ fn main() {
     );
     let in_context = median(&mut in_context);
     report("(d) one file + context", in_context, documents, bytes);
+    if let Some(other) = against {
+        println!(
+            "the same runs of {} (alternating with the above):",
+            other.display()
+        );
+        report(
+            "(b) full kubevet check",
+            median(&mut full_other),
+            documents,
+            bytes,
+        );
+        report("(c) one file", median(&mut one_other), 0, 0);
+        report(
+            "(d) one file + context",
+            median(&mut in_context_other),
+            documents,
+            bytes,
+        );
+    }
     println!(
         "one file with context / loading-only wall: {:.2}x",
         in_context.wall.as_secs_f64() / load.wall.as_secs_f64()
