@@ -96,9 +96,14 @@ struct Index<'a> {
     versions: Vec<String>,
     chunks: Vec<&'a str>,
     #[serde(borrow)]
-    definitions: HashMap<&'a str, Vec<(VersionMask, u16, u32, u32)>>,
+    names: Vec<&'a str>,
+    /// `[name, versions, chunk, start, length]` after one another: flat numbers, because every
+    /// run parses the whole index (nested lists took twice as long).
+    bodies: Vec<u64>,
     #[serde(borrow)]
-    kinds: HashMap<&'a str, Vec<(VersionMask, &'a str)>>,
+    kinds: Vec<&'a str>,
+    /// `[kind, name, versions]` after one another.
+    kind_defs: Vec<u64>,
 }
 
 /// The embedded file's parts: the index (stored uncompressed in the leading skippable frame:
@@ -170,23 +175,31 @@ impl Catalog {
         if versions.len() > 64 {
             return Err("more than 64 versions".into());
         }
-        let definitions: HashMap<&'static str, Vec<(VersionMask, BodyAt)>> = raw
-            .definitions
-            .into_iter()
-            .map(|(name, entries)| {
-                let entries = entries
-                    .into_iter()
-                    .map(|(mask, chunk, start, len)| (mask, BodyAt { chunk, start, len }))
-                    .collect();
-                (name, entries)
-            })
-            .collect();
-        if let Some((name, _)) = definitions.iter().find(|(_, entries)| {
-            entries
-                .iter()
-                .any(|(_, at)| usize::from(at.chunk) >= bodies.len())
-        }) {
-            return Err(format!("{name}: a body in no chunk"));
+        let name = |n: u64| -> Result<&'static str, String> {
+            usize::try_from(n)
+                .ok()
+                .and_then(|n| raw.names.get(n).copied())
+                .ok_or_else(|| format!("no definition number {n}"))
+        };
+        let mut definitions: HashMap<&'static str, Vec<(VersionMask, BodyAt)>> =
+            HashMap::with_capacity_and_hasher(raw.names.len(), Default::default());
+        if !raw.bodies.len().is_multiple_of(5) || !raw.kind_defs.len().is_multiple_of(3) {
+            return Err("the index's bodies or kind_defs are not whole tuples".into());
+        }
+        for body in raw.bodies.chunks_exact(5) {
+            let &[n, mask, chunk, start, len] = body else {
+                unreachable!("chunks of five")
+            };
+            let number = |v: u64| u32::try_from(v).map_err(|e| e.to_string());
+            let at = BodyAt {
+                chunk: u16::try_from(chunk).map_err(|e| e.to_string())?,
+                start: number(start)?,
+                len: number(len)?,
+            };
+            if usize::from(at.chunk) >= bodies.len() || at.start.checked_add(at.len).is_none() {
+                return Err(format!("{}: a body in no chunk", name(n)?));
+            }
+            definitions.entry(name(n)?).or_default().push((mask, at));
         }
         // Leaked like the texts: version sets borrow the chunks, and the catalog is forever.
         let chunks: &'static [Chunk] = bodies
@@ -197,25 +210,31 @@ impl Catalog {
             })
             .collect::<Vec<_>>()
             .leak();
+        let mut defs_of_kind: Vec<Vec<(VersionMask, &'static str)>> =
+            vec![Vec::new(); raw.kinds.len()];
+        for kind_def in raw.kind_defs.chunks_exact(3) {
+            let &[k, n, mask] = kind_def else {
+                unreachable!("chunks of three")
+            };
+            let defs = usize::try_from(k)
+                .ok()
+                .and_then(|k| defs_of_kind.get_mut(k))
+                .ok_or_else(|| format!("no kind number {k}"))?;
+            let def = name(n)?;
+            if !definitions.contains_key(def) {
+                return Err(format!("kind number {k}: no body for {def}"));
+            }
+            defs.push((mask, def));
+        }
         let mut kinds = Vec::with_capacity(raw.kinds.len());
-        for (key, entries) in raw.kinds {
-            let key = key.to_owned();
+        for (key, defs) in raw.kinds.iter().zip(defs_of_kind) {
             let Some((api_version, kind)) = key.rsplit_once('/') else {
                 return Err(format!("bad kind key {key:?}"));
             };
-            let mut defs = Vec::new();
-            let mut served = 0;
-            for (mask, def) in entries {
-                let (&name, _) = definitions
-                    .get_key_value(def)
-                    .ok_or_else(|| format!("{key}: no definition {def}"))?;
-                served |= mask;
-                defs.push((mask, name));
-            }
             kinds.push(KindEntry {
                 api_version: api_version.to_owned(),
                 kind: kind.to_owned(),
-                served,
+                served: defs.iter().fold(0, |served, (mask, _)| served | mask),
                 defs,
             });
         }
