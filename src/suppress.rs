@@ -366,9 +366,7 @@ pub fn apply(
     policy: &Policy,
     path_of: &dyn Fn(FileId) -> Option<std::path::PathBuf>,
 ) -> Applied {
-    // A file's path is worked out once, and only when overrides make the level depend on it.
-    let mut paths: foldhash::HashMap<FileId, Option<std::path::PathBuf>> =
-        foldhash::HashMap::default();
+    let mut paths = foldhash::HashMap::default();
     let by_file: std::collections::HashMap<FileId, usize> = suppressions
         .iter()
         .enumerate()
@@ -383,15 +381,7 @@ pub fn apply(
     let mut suppressed = Vec::new();
     for mut d in diagnostics {
         let file = d.file();
-        let path = if policy.has_overrides() {
-            paths
-                .entry(file)
-                .or_insert_with(|| path_of(file))
-                .as_deref()
-        } else {
-            None
-        };
-        match policy.configured(d.rule, path) {
+        match policy.configured(d.rule, path_for(&mut paths, policy, file, path_of)) {
             Some(Level::Off) => continue,
             Some(Level::On(severity)) => d.severity = severity,
             None => {}
@@ -417,14 +407,7 @@ pub fn apply(
         }
     }
     for (f, (file, list)) in suppressions.iter().enumerate() {
-        let file_path = if policy.has_overrides() {
-            paths
-                .entry(*file)
-                .or_insert_with(|| path_of(*file))
-                .as_deref()
-        } else {
-            None
-        };
+        let file_path = path_for(&mut paths, policy, *file, path_of);
         let Level::On(severity) = policy.level(&unused_suppression::RULE, file_path) else {
             continue;
         };
@@ -442,6 +425,23 @@ pub fn apply(
         diagnostics: kept,
         suppressed,
     }
+}
+
+/// A file's path for the policy, worked out once (in `paths`), and only when overrides make the
+/// level depend on it.
+fn path_for<'p>(
+    paths: &'p mut foldhash::HashMap<FileId, Option<std::path::PathBuf>>,
+    policy: &Policy,
+    file: FileId,
+    path_of: &dyn Fn(FileId) -> Option<std::path::PathBuf>,
+) -> Option<&'p std::path::Path> {
+    if !policy.has_overrides() {
+        return None;
+    }
+    paths
+        .entry(file)
+        .or_insert_with(|| path_of(file))
+        .as_deref()
 }
 
 fn unused(sup: &Suppression, used: &[bool], is_off: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
