@@ -532,26 +532,25 @@ fn prepare_file(id: FileId, path: PathBuf, claims: &CrdClaims, options: &Options
     };
     let loaded = Arc::new(load::load(&file, &options.limits));
     let p = Preloaded { file, loaded };
-    let involvable = involvable(&p);
-    if schema::needs_crds(&p.loaded) {
-        let defines_crds = p.loaded.documents.iter().any(|d| {
-            object::objects_of(&d.root, d.index)
-                .iter()
-                .any(schema::crd::is_crd)
-        });
-        return if defines_crds {
+    let survey = Survey::of(&p);
+    if survey.custom_resources {
+        return if survey.crds {
             Work::Kept(path, p)
         } else {
             Work::Reload(path, p.file)
         };
     }
-    let defined = claims.claim(CrdRank::Given(id), &p, options);
+    let defined = if survey.crds {
+        claims.claim(CrdRank::Given(id), &p, options)
+    } else {
+        None
+    };
     let mut result = check_source(p.file, &p.loaded, options, checks::no_crds(), false);
     result.entry.path = Some(path);
     Work::Done {
         result: Box::new(result),
         defined,
-        involvable,
+        involvable: survey.involvable,
     }
 }
 
@@ -600,21 +599,39 @@ impl CrdClaims {
     }
 }
 
-/// Whether a given file has anything a whole-repo finding could involve: an object, or a
-/// kustomization.
-fn involvable(p: &Preloaded) -> bool {
-    kustomize::is_kustomization_file(Path::new(&p.file.name))
-        || p.loaded
-            .documents
-            .iter()
-            .any(|d| !object::objects_of(&d.root, d.index).is_empty())
+/// What the first pass needs to know of a loaded file, from one look at its objects.
+struct Survey {
+    /// It has an object, or is a kustomization: a whole-repo finding could involve it.
+    involvable: bool,
+    /// It has a custom resource: it is checked once every CRD is known.
+    custom_resources: bool,
+    /// It defines CRDs.
+    crds: bool,
+}
+
+impl Survey {
+    fn of(p: &Preloaded) -> Survey {
+        let mut survey = Survey {
+            involvable: kustomize::is_kustomization_file(Path::new(&p.file.name)),
+            custom_resources: false,
+            crds: false,
+        };
+        for d in &p.loaded.documents {
+            for object in object::objects_of(&d.root, d.index) {
+                survey.involvable = true;
+                survey.custom_resources |= schema::is_custom_resource(&object);
+                survey.crds |= schema::crd::is_crd(&object);
+            }
+        }
+        survey
+    }
 }
 
 /// Whether the first pass found a given file a whole-repo finding could involve. (A file that
 /// could not be read could not be.)
 fn involves(work: &Work) -> bool {
     match work {
-        Work::Kept(_, p) | Work::Stream(Ok(p)) => involvable(p),
+        Work::Kept(_, p) | Work::Stream(Ok(p)) => Survey::of(p).involvable,
         // It has custom resources: objects.
         Work::Reload(..) => true,
         Work::Done { involvable, .. } => *involvable,

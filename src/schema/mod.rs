@@ -58,16 +58,11 @@ pub fn prepare(version: crate::KubeVersion) {
     }
 }
 
-/// Whether checking these documents needs the run's CRDs: whether one of their objects is a
-/// custom resource (its group is not one of Kubernetes' own). Tool configs (a kustomization,
-/// say) are not checked as objects, so they need none.
-pub fn needs_crds(loaded: &crate::load::Loaded) -> bool {
-    let catalog = catalog();
-    loaded.documents.iter().any(|d| {
-        crate::object::objects_of(&d.root, d.index)
-            .iter()
-            .any(|o| !o.is_tool_config() && !apis::is_builtin_group(catalog, o.group()))
-    })
+/// Whether checking this object needs the run's CRDs: it is a custom resource (its group is not
+/// one of Kubernetes' own). Tool configs (a kustomization, say) are not checked as objects, so
+/// they need none.
+pub fn is_custom_resource(object: &crate::object::Object<'_>) -> bool {
+    !object.is_tool_config() && !apis::is_builtin_group(catalog(), object.group())
 }
 
 /// Checks one object: its apiVersion against the target release, then its content against the
