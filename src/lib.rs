@@ -15,6 +15,7 @@ pub mod config;
 pub mod cron;
 pub mod diagnostics;
 pub mod discover;
+pub mod globs;
 pub mod index;
 pub mod kustomize;
 pub mod load;
@@ -980,8 +981,24 @@ fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
         files.push(outcome.entry);
         diagnostics.extend(outcome.diagnostics);
     }
-    let index = index::build(indexed);
+    let index = index::build(indexed, options.policy.units());
     rules::check_repo(&index, &mut diagnostics);
+    // With context, a whole-repo finding that involves a given file is reported at the given
+    // file (the other file is the related location), never only in a file not asked about.
+    let given = |f: FileId| !files[f.0 as usize].context;
+    if files.iter().any(|f| f.context) {
+        for d in diagnostics.iter_mut().filter(|d| !given(d.file())) {
+            if let Some(i) = d.secondary.iter().position(|l| given(l.location.file)) {
+                std::mem::swap(&mut d.primary, &mut d.secondary[i]);
+                let at = d.primary.location;
+                d.document = index
+                    .instances
+                    .iter()
+                    .find(|i| i.object.location == at)
+                    .map(|i| i.object.document);
+            }
+        }
+    }
     // Freeing the index is all small allocations: off the critical path, like the CRDs.
     rayon::spawn(move || drop(index));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -997,9 +1014,7 @@ fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
     };
     let mut applied = suppress::apply(diagnostics, &suppressions, &options.policy, &path_of);
     // Context files are there for the index: only findings that involve the files asked about
-    // are reported, those in them and those that point into them (the earlier copy of an
-    // object the given file duplicates).
-    let given = |f: FileId| !files[f.0 as usize].context;
+    // are reported (those in them, and those moved to them above).
     let involves_given =
         |d: &Diagnostic| given(d.file()) || d.secondary.iter().any(|l| given(l.location.file));
     applied.diagnostics.retain(involves_given);
