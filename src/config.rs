@@ -7,11 +7,11 @@
 
 use crate::cli::FailOn;
 use crate::diagnostics::{Diagnostic, FileId, Rule, Severity, Summary};
+pub use crate::globs::PathGlobs;
 use crate::index::units::UnitSettings;
 use crate::load::{LimitSettings, Limits};
 use crate::source::SourceFile;
 use crate::tree::{Node, Style, Value};
-pub use crate::globs::PathGlobs;
 use crate::workspace::{absolute_from, current_dir};
 use crate::{FileEntry, KubeVersion, Report, load, rules, validate};
 use std::collections::HashMap;

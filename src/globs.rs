@@ -86,4 +86,3 @@ fn normalize_pattern(pattern: &str) -> Result<String, String> {
         p.to_owned()
     })
 }
-

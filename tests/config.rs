@@ -108,7 +108,10 @@ const CASES: &[(&str, &[&str])] = &[
         "apply-units-no-config",
         &["--no-config", "fixtures/config/apply-units"],
     ),
-    ("apply-units-invalid", &["fixtures/config/apply-units-invalid"]),
+    (
+        "apply-units-invalid",
+        &["fixtures/config/apply-units-invalid"],
+    ),
 ];
 
 #[test]

@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// A finding as `file:line:col: severity[rule]: message`.
-fn line(report: &kubevet::Report, d: &kubevet::diagnostics::Diagnostic, at: kubevet::diagnostics::Location) -> String {
+fn line(
+    report: &kubevet::Report,
+    d: &kubevet::diagnostics::Diagnostic,
+    at: kubevet::diagnostics::Location,
+) -> String {
     format!(
         "{}:{}:{}: {}[{}]: {}",
         report.file_name(at.file),
@@ -192,7 +196,10 @@ fn file_arguments_in_a_git_repository_get_the_repository_as_context() {
     assert!(!out.contains("deploy/b.yaml:"), "{out}");
     let o = kubevet_in(&repo, &["check", "--format", "json", "deploy/a.yaml"]);
     let out = transcript(&o);
-    assert!(out.contains("deploy/b.yaml"), "the other copy is related: {out}");
+    assert!(
+        out.contains("deploy/b.yaml"),
+        "the other copy is related: {out}"
+    );
     // Files with no object a whole-repo check could involve (a CI config) need no context.
     std::fs::write(repo.join("ci.yaml"), "jobs:\n  build:\n    steps: []\n").unwrap();
     let (code, out) = check_args(&repo, &["ci.yaml"]);

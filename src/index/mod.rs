@@ -253,6 +253,7 @@ struct Transform {
     prefix: String,
     suffix: String,
     labels: Labels,
+    template_labels: Labels,
     selector_labels: Labels,
 }
 
@@ -266,6 +267,7 @@ impl Transform {
         t.prefix.push_str(&k.name_prefix);
         t.suffix = format!("{}{}", k.name_suffix, t.suffix);
         add_labels(&mut t.labels, &k.labels);
+        add_labels(&mut t.template_labels, &k.template_labels);
         add_labels(&mut t.selector_labels, &k.selector_labels);
         t
     }
@@ -294,9 +296,16 @@ fn transform(mut o: ObjectSummary, t: &Transform) -> ObjectSummary {
             b.service = rename(&b.service, t);
         }
     }
-    let all_labels: Labels = t.labels.iter().chain(&t.selector_labels).cloned().collect();
+    let all_labels: Labels = t
+        .labels
+        .iter()
+        .chain(&t.template_labels)
+        .chain(&t.selector_labels)
+        .cloned()
+        .collect();
     add_labels_override(&mut o.labels, &all_labels);
     if let Some(pods) = &mut o.pods {
+        add_labels_override(&mut pods.labels, &t.template_labels);
         add_labels_override(&mut pods.labels, &t.selector_labels);
     }
     if let Some((selector, _)) = o.service.as_mut().and_then(|s| s.selector.as_mut()) {
@@ -374,29 +383,30 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
 
     let mut instances = Vec::with_capacity(files.iter().map(|f| f.objects.len()).sum());
     let mut instantiated: HashSet<usize> = HashSet::new();
-    let add = |instances: &mut Vec<Instance>, o: ObjectSummary, t: &Transform, build: Option<FileId>| {
-        let o = transform(o, t);
-        let (namespace, namespace_location, via) = if !namespaced(&o) {
-            (None, o.namespace_location, None)
-        } else if let Some((ns, loc, file)) = &t.namespace {
-            (Some(ns.clone()), Some(*loc), Some(*file))
-        } else {
-            (
-                Some(o.namespace.clone().unwrap_or_else(|| "default".to_owned())),
-                o.namespace_location,
-                None,
-            )
+    let add =
+        |instances: &mut Vec<Instance>, o: ObjectSummary, t: &Transform, build: Option<FileId>| {
+            let o = transform(o, t);
+            let (namespace, namespace_location, via) = if !namespaced(&o) {
+                (None, o.namespace_location, None)
+            } else if let Some((ns, loc, file)) = &t.namespace {
+                (Some(ns.clone()), Some(*loc), Some(*file))
+            } else {
+                (
+                    Some(o.namespace.clone().unwrap_or_else(|| "default".to_owned())),
+                    o.namespace_location,
+                    None,
+                )
+            };
+            instances.push(Instance {
+                object: o,
+                namespace,
+                namespace_location,
+                build,
+                units: Box::default(),
+                loose_dir: None,
+                via,
+            });
         };
-        instances.push(Instance {
-            object: o,
-            namespace,
-            namespace_location,
-            build,
-            units: Box::default(),
-            loose_dir: None,
-            via,
-        });
-    };
 
     // Each root kustomization (one no other includes) is a build.
     let mut builds: Vec<(FileId, Vec<usize>)> = Vec::new();

@@ -417,7 +417,7 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
                 }));
             }
         }
-        (g, "Kustomization") if g == "kustomize.toolkit.fluxcd.io" => {
+        ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
             summary.deploys = flux_deploys(spec, cx);
         }
         ("argoproj.io", "Application") => {
@@ -438,7 +438,7 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
 pub fn digest(node: &Node) -> u64 {
     use std::hash::{BuildHasher, Hasher};
     // A fixed seed: digests are compared within one run only, but must not depend on it.
-    let state = foldhash::quality::FixedState::with_seed(0x6b75_6265_7665_74);
+    let state = foldhash::quality::FixedState::with_seed(0x006b_7562_6576_6574);
     fn walk(node: &Node, state: &foldhash::quality::FixedState) -> u64 {
         let mut h = state.build_hasher();
         match &node.value {
@@ -575,7 +575,9 @@ fn argo_deploys(
 /// A literal namespace (not a template) and where it is written.
 fn namespace_at(node: Option<&Node>, cx: &Context<'_>) -> Option<(String, Location)> {
     let node = node?;
-    let name = node.as_str().filter(|s| !s.is_empty() && !s.contains("{{"))?;
+    let name = node
+        .as_str()
+        .filter(|s| !s.is_empty() && !s.contains("{{"))?;
     Some((name.to_owned(), cx.loc(node.span)))
 }
 

@@ -22,8 +22,8 @@
 //! one is applied to staging, the other to production.
 
 use super::{FileObjects, Instance};
-use crate::globs::PathGlobs;
 use crate::diagnostics::{FileId, Location};
+use crate::globs::PathGlobs;
 use crate::index::summary::{DeploySource, Tool};
 use crate::kustomize;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -144,7 +144,10 @@ impl Units {
     /// files that are alternatives of each other. Whole-repo checks do not let one stand for
     /// the other (a Service in the production overlay does not select the staging pods).
     pub fn alternatives(&self, a: &Instance, b: &Instance) -> bool {
-        if self.alternative_files.contains(&ordered(a.object.file, b.object.file)) {
+        if self
+            .alternative_files
+            .contains(&ordered(a.object.file, b.object.file))
+        {
             return a.loose_dir.is_some() && b.loose_dir.is_some();
         }
         a.units.iter().any(|&x| {
@@ -236,7 +239,10 @@ impl DirUnit {
             return false;
         }
         self.include.as_ref().is_none_or(|g| g.matches_exactly(rel))
-            && !self.exclude.as_ref().is_some_and(|g| g.matches_exactly(rel))
+            && !self
+                .exclude
+                .as_ref()
+                .is_some_and(|g| g.matches_exactly(rel))
     }
 }
 
@@ -298,11 +304,14 @@ pub(super) fn assign(
             continue;
         };
         let defining = &normalized[instance.object.file.0 as usize];
-        let namespace = deploys.namespace.as_ref().map(|(name, location)| ToolNamespace {
-            name: name.clone(),
-            location: *location,
-            overrides: deploys.overrides_namespace,
-        });
+        let namespace = deploys
+            .namespace
+            .as_ref()
+            .map(|(name, location)| ToolNamespace {
+                name: name.clone(),
+                location: *location,
+                overrides: deploys.overrides_namespace,
+            });
         for source in &deploys.sources {
             for dir in source_dirs(defining, source, &dirs) {
                 // A directory with a kustomization is built: a root build is a unit already.

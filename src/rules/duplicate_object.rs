@@ -37,9 +37,7 @@ fn verdict(index: &Index, first: &Instance, second: &Instance) -> Option<Verdict
     let together = index.units.together(first, second)?;
     let severity = match &together {
         Together::SameFile => Severity::Error,
-        Together::Unit(u) if index.units.units[*u as usize].rejects_duplicates() => {
-            Severity::Error
-        }
+        Together::Unit(u) if index.units.units[*u as usize].rejects_duplicates() => Severity::Error,
         Together::Unit(_) => Severity::Warning,
         Together::Directory(_) => {
             if first.object.digest == second.object.digest
