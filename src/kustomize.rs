@@ -1,6 +1,6 @@
 //! kustomize, natively: kustomization files are read (never linted as objects), their file
-//! entries are checked, and their `namespace`, `namePrefix`/`nameSuffix` and label transformers
-//! are recorded for the index, which applies them to the objects they include. Patches are not
+//! entries are checked, and their `namespace`, `namePrefix`/`nameSuffix`, label and `replicas`
+//! transformers are recorded for the index, which applies them to the objects they include. Patches are not
 //! applied: objects are checked as written (`kustomize build . | kubevet check -` checks the
 //! rendered result).
 
@@ -49,6 +49,8 @@ pub struct Kustomization {
     /// Labels also added to selectors and pod templates (`commonLabels`, or `labels` with
     /// `includeSelectors: true`).
     pub selector_labels: Labels,
+    /// `replicas:` entries (name, count): kustomize sets these workloads' `spec.replicas`.
+    pub replicas: Vec<(String, i64)>,
     /// ConfigMaps and Secrets from `configMapGenerator`/`secretGenerator`: kustomize appends a
     /// hash to their names and rewrites references to them, so references by the plain name hold.
     pub generated: Vec<ObjectSummary>,
@@ -150,6 +152,18 @@ pub fn read(root: &Node, cx: &mut Context<'_>) -> Kustomization {
             .to_owned(),
         labels: Vec::new(),
         selector_labels: string_map(root.get("commonLabels")),
+        replicas: root
+            .get("replicas")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    r.get("name")?.as_str()?.to_owned(),
+                    r.get("count")?.as_i64()?,
+                ))
+            })
+            .collect(),
         generated: Vec::new(),
     };
     for entry in root

@@ -2,6 +2,7 @@
 //! in memory (in the parallel per-file stage). Only names, labels, selectors, ports and
 //! references are kept, with their locations, so the index stays small for 100,000 objects.
 
+use super::pods::{AddedLabel, Ordinals};
 use crate::checks::Context;
 use crate::diagnostics::{FileId, Location};
 use crate::object::Object;
@@ -44,7 +45,14 @@ pub struct ObjectSummary {
 
 #[derive(Clone, Debug)]
 pub struct PodSummary {
+    /// The pod template's labels.
     pub labels: Labels,
+    /// The labels the workload's controller adds to each pod ([`super::pods`]).
+    pub added: Vec<AddedLabel>,
+    /// The ordinals of the pods, for workloads whose pods are numbered.
+    pub ordinals: Option<Ordinals>,
+    /// A StatefulSet's `serviceName`: its pods are `<pod>.<serviceName>` in DNS.
+    pub subdomain: Option<String>,
     pub ports: Vec<ContainerPort>,
 }
 
@@ -92,26 +100,6 @@ pub struct Requirement {
 impl Selector {
     pub fn is_empty(&self) -> bool {
         self.match_labels.is_empty() && self.expressions.is_empty()
-    }
-
-    /// Label-selector semantics (apimachinery `LabelSelectorAsSelector`).
-    pub fn matches(&self, labels: &Labels) -> bool {
-        let get = |k: &str| {
-            labels
-                .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
-        };
-        self.match_labels
-            .iter()
-            .all(|(k, v)| get(k) == Some(v.as_str()))
-            && self.expressions.iter().all(|r| match r.operator.as_str() {
-                "In" => get(&r.key).is_some_and(|v| r.values.iter().any(|x| x == v)),
-                "NotIn" => get(&r.key).is_none_or(|v| !r.values.iter().any(|x| x == v)),
-                "Exists" => get(&r.key).is_some(),
-                "DoesNotExist" => get(&r.key).is_none(),
-                _ => false,
-            })
     }
 }
 
@@ -308,8 +296,18 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
         if let Some(spec) = template.spec {
             collect_pod_refs(spec, cx, &mut summary);
         }
+        let labels = string_map(template.labels());
+        let (added, ordinals) =
+            super::pods::added_labels(object, &labels, cx.options.kubernetes_version);
+        let subdomain = (summary.group == "apps" && summary.kind == "StatefulSet")
+            .then(|| str_at(object.root.get("spec"), &["serviceName"]))
+            .flatten()
+            .map(str::to_owned);
         summary.pods = Some(PodSummary {
-            labels: string_map(template.labels()),
+            labels,
+            added,
+            ordinals,
+            subdomain,
             ports,
         });
     }

@@ -4,7 +4,8 @@
 //! (they may be external names).
 
 use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::index::Index;
+use crate::index::pods;
+use crate::index::{Index, Instance};
 use crate::validate::did_you_mean;
 
 pub static RULE: Rule = Rule {
@@ -13,6 +14,22 @@ pub static RULE: Rule = Rule {
     summary: "A `<service>.<namespace>` host name points at a Service that does not exist there.",
     doc: include_str!("../../rules/unknown-service-host.md"),
 };
+
+/// Whether `<pod>.<subdomain>` is the DNS name of a StatefulSet's pod in the namespace of the
+/// object that names it (`web-0.nginx`: pod `web-0` of a StatefulSet whose `serviceName` is
+/// `nginx`), which the resolver finds before a Service `web-0` in a namespace `nginx`.
+fn is_statefulset_pod(index: &Index, from: &Instance, pod: &str, subdomain: &str) -> bool {
+    let Some(ns) = from.namespace.as_deref() else {
+        return false;
+    };
+    index.workloads_in(ns).any(|w| {
+        w.object
+            .pods
+            .as_ref()
+            .is_some_and(|p| p.subdomain.as_deref() == Some(subdomain))
+            && pods::has_pod_named(&w.object, pod)
+    })
+}
 
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     let known = index.known_namespaces();
@@ -29,6 +46,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             if !known.contains(ns)
                 || services.is_empty()
                 || services.contains(&host.service.as_str())
+                || is_statefulset_pod(index, instance, &host.service, ns)
             {
                 continue;
             }
