@@ -366,6 +366,15 @@ pub fn has_pod_named(workload: &ObjectSummary, pod: &str) -> bool {
     PodValue::of(workload, POD_NAME).equals(pod) != Selection::NotSelected
 }
 
+/// The field that says how many numbered pods a workload has.
+pub fn size_field(workload: &ObjectSummary) -> &'static str {
+    if workload.kind == "StatefulSet" {
+        "replicas"
+    } else {
+        "completions"
+    }
+}
+
 /// Says which pods a workload has, for a selector that asks for an ordinal beyond them.
 pub fn describe_ordinals(workload: &ObjectSummary, key: &str, ordinal: i64) -> String {
     let Some(Ordinals {
@@ -376,29 +385,26 @@ pub fn describe_ordinals(workload: &ObjectSummary, key: &str, ordinal: i64) -> S
         return String::new();
     };
     let what = if key == POD_NAME {
-        format!("pod `{}-{ordinal}`", workload.name)
+        format!("no pod `{}-{ordinal}`", workload.name)
     } else {
-        format!("the pod with `{key}: \"{ordinal}\"`")
+        format!("no pod with `{key}: \"{ordinal}\"`")
     };
+    let last = start + count - 1;
     let have = match count {
-        0 => "no pods".to_owned(),
-        1 if key == POD_NAME => format!("one pod, `{}-{start}`", workload.name),
-        1 => format!("one pod, index {start}"),
+        0 => "no pods at all".to_owned(),
+        1 if key == POD_NAME => format!("only `{}-{start}`", workload.name),
+        1 => format!("only index {start}"),
         _ if key == POD_NAME => format!(
-            "{count} pods, `{name}-{start}` to `{name}-{}`",
-            start + count - 1,
+            "only `{name}-{start}` to `{name}-{last}`",
             name = workload.name
         ),
-        _ => format!("{count} pods, indexes {start} to {}", start + count - 1),
-    };
-    let size = if workload.kind == "Job" {
-        "completions"
-    } else {
-        "replicas"
+        _ => format!("only indexes {start} to {last}"),
     };
     format!(
-        "{what} does not exist: {} `{}` has {have} ({size}: {count})",
-        workload.kind, workload.name
+        "{} `{}` has {what}, {have} ({}: {count})",
+        workload.kind,
+        workload.name,
+        size_field(workload)
     )
 }
 

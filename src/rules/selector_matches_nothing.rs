@@ -55,12 +55,19 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         let diagnostic = match beyond {
             Some((w, _, _)) if pods::autoscaled(index, w) => continue,
             Some((w, key, ordinal)) => instance
-                .diagnostic(&RULE, selector.location, message)
+                .diagnostic(
+                    &RULE,
+                    selector.location,
+                    format!(
+                        "{message}: {}",
+                        pods::describe_ordinals(&w.object, key, ordinal)
+                    ),
+                )
                 .with_label("matches no pod")
                 .with_secondary(w.object.location, format!("{} defined here", w.object.kind))
                 .with_help(format!(
-                    "{}; {what}",
-                    pods::describe_ordinals(&w.object, key, ordinal)
+                    "{what}; select a pod that exists, or raise the {}",
+                    pods::size_field(&w.object)
                 )),
             None => instance
                 .diagnostic(&RULE, selector.location, message)

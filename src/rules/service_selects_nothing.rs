@@ -85,7 +85,11 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
                         .diagnostic(
                             &RULE,
                             *location,
-                            format!("Service `{}` selects no pods", service.object.name),
+                            format!(
+                                "Service `{}` selects no pods: {}",
+                                service.object.name,
+                                pods::describe_ordinals(&w.object, key, ordinal)
+                            ),
                         )
                         .with_label("matches no pod")
                         .with_secondary(
@@ -93,8 +97,8 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
                             format!("{} defined here", w.object.kind),
                         )
                         .with_help(format!(
-                            "{}; its Endpoints stay empty and traffic goes nowhere",
-                            pods::describe_ordinals(&w.object, key, ordinal)
+                            "its Endpoints stay empty and traffic goes nowhere; select a pod that exists, or raise the {}",
+                            pods::size_field(&w.object)
                         )),
                 );
             }
