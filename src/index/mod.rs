@@ -319,6 +319,10 @@ fn transform(mut o: ObjectSummary, t: &Transform) -> ObjectSummary {
         for r in o.references.iter_mut().chain(o.scale_target.as_deref_mut()) {
             r.name = rename(&r.name, t);
         }
+        // As the references to them are (a per-pod name follows the renamed workload).
+        for c in o.creates.iter_mut().filter(|c| !c.per_pod) {
+            c.name = rename(&c.name, t);
+        }
         for b in &mut o.ingress_backends {
             b.service = rename(&b.service, t);
         }

@@ -467,6 +467,7 @@ mod tests {
             ordinals,
             subdomain: None,
             ports: Vec::new(),
+            arguments: Vec::new(),
         });
         o
     }

@@ -36,6 +36,8 @@ pub struct ObjectSummary {
     pub ingress_backends: Vec<Backend>,
     /// ServiceAccounts, ConfigMaps, Secrets and PVCs the pods use.
     pub references: Vec<Reference>,
+    /// Objects the cluster creates because of this one: references to them are not missing.
+    pub creates: Box<[Created]>,
     /// `<service>.<namespace>[.svc[.cluster.local]]` found in env values, args, commands and
     /// ConfigMap data.
     pub hosts: Vec<HostMention>,
@@ -54,6 +56,9 @@ pub struct PodSummary {
     /// A StatefulSet's `serviceName`: its pods are `<pod>.<serviceName>` in DNS.
     pub subdomain: Option<String>,
     pub ports: Vec<ContainerPort>,
+    /// For Jobs and CronJobs: the strings of their containers' `command`, `args` and `env`
+    /// values (a Job may create the objects it names there when it runs).
+    pub arguments: Vec<(String, Location)>,
 }
 
 #[derive(Clone, Debug)]
@@ -136,6 +141,44 @@ pub struct Reference {
     pub location: Location,
 }
 
+/// An object that another one makes the cluster create: the Secret of a cert-manager
+/// Certificate or an ExternalSecret, the PersistentVolumeClaims of a StatefulSet's
+/// `volumeClaimTemplates`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Created {
+    pub kind: RefKind,
+    pub name: String,
+    /// The name is `<name>-<workload>-<ordinal>`, one object a pod (a volumeClaimTemplate).
+    pub per_pod: bool,
+    /// Created in every namespace (by a cluster-scoped object, such as a trust-manager Bundle).
+    pub every_namespace: bool,
+}
+
+impl Created {
+    fn named(kind: RefKind, name: &str) -> Created {
+        Created {
+            kind,
+            name: name.to_owned(),
+            per_pod: false,
+            every_namespace: false,
+        }
+    }
+
+    /// Whether this is the object `name` (for `per_pod`, of the workload `workload`).
+    pub fn is(&self, name: &str, workload: &str) -> bool {
+        if !self.per_pod {
+            return self.name == name;
+        }
+        name.strip_prefix(self.name.as_str())
+            .and_then(|rest| rest.strip_prefix('-'))
+            .and_then(|rest| rest.strip_prefix(workload))
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|ordinal| {
+                !ordinal.is_empty() && ordinal.bytes().all(|b| b.is_ascii_digit())
+            })
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Backend {
     pub service: String,
@@ -188,6 +231,7 @@ impl ObjectSummary {
             scale_target: None,
             ingress_backends: Vec::new(),
             references: Vec::new(),
+            creates: Box::default(),
             hosts: Vec::new(),
             defines: None,
         }
@@ -278,9 +322,16 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
     summary.namespace = namespace_node.and_then(Node::as_str).map(str::to_owned);
     summary.namespace_location = namespace_node.map(|n| cx.loc(n.span));
     summary.labels = string_map(metadata.and_then(|m| m.get("labels")));
+    let creates = created_by(object);
     if let Some(template) = object.pod_template() {
         let mut ports = Vec::new();
+        let mut arguments = Vec::new();
+        let is_batch =
+            summary.group == "batch" && matches!(summary.kind.as_str(), "Job" | "CronJob");
         for container in template.containers() {
+            if is_batch {
+                collect_arguments(container, cx, &mut arguments);
+            }
             for port in container
                 .get("ports")
                 .and_then(Node::as_seq)
@@ -294,7 +345,14 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
             collect_container_refs(container, cx, &mut summary);
         }
         if let Some(spec) = template.spec {
-            collect_pod_refs(spec, cx, &mut summary);
+            // A StatefulSet's controller replaces the pod volumes named like its
+            // volumeClaimTemplates by the claims it creates (`updateStorage`).
+            let claim_templates: Vec<&str> = creates
+                .iter()
+                .filter(|c| c.per_pod)
+                .map(|c| c.name.as_str())
+                .collect();
+            collect_pod_refs(spec, &claim_templates, cx, &mut summary);
         }
         let labels = string_map(template.labels());
         let (added, ordinals) =
@@ -309,8 +367,10 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
             ordinals,
             subdomain,
             ports,
+            arguments,
         });
     }
+    summary.creates = creates.into_boxed_slice();
     let spec = object.root.get("spec");
     match (summary.group.as_str(), summary.kind.as_str()) {
         ("", "Service") => summary.service = Some(Box::new(service(spec, cx))),
@@ -370,6 +430,82 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
         _ => {}
     }
     Some(summary)
+}
+
+/// The objects an object makes the cluster create, where the repository can know their names:
+/// the PersistentVolumeClaims of a StatefulSet, the Secrets that secret operators write
+/// (cert-manager, External Secrets, Sealed Secrets, the Vault Secrets Operator, 1Password,
+/// the Secrets Store CSI driver, the SOPS operator) and trust-manager's ConfigMaps and Secrets.
+fn created_by(object: &Object<'_>) -> Vec<Created> {
+    let spec = object.root.get("spec");
+    let name = object.name.unwrap_or_default();
+    let secret = |n: Option<&str>| {
+        n.filter(|n| !n.is_empty())
+            .map(|n| Created::named(RefKind::Secret, n))
+    };
+    let names_in = |list: &str, key: &str| -> Vec<Created> {
+        seq(spec.and_then(|s| s.get(list)))
+            .iter()
+            .filter_map(|item| secret(item.get(key).and_then(Node::as_str)))
+            .collect()
+    };
+    let (group, kind) = (object.group(), object.kind.unwrap_or_default());
+    match (group, kind) {
+        ("apps", "StatefulSet") => seq(spec.and_then(|s| s.get("volumeClaimTemplates")))
+            .iter()
+            .filter_map(|t| str_at(Some(t), &["metadata", "name"]))
+            .map(|template| Created {
+                per_pod: true,
+                ..Created::named(RefKind::PersistentVolumeClaim, template)
+            })
+            .collect(),
+        ("cert-manager.io", "Certificate") => {
+            secret(str_at(spec, &["secretName"])).into_iter().collect()
+        }
+        ("external-secrets.io", "ExternalSecret") => {
+            secret(str_at(spec, &["target", "name"]).or(Some(name)))
+                .into_iter()
+                .collect()
+        }
+        ("external-secrets.io", "ClusterExternalSecret") => {
+            let external = str_at(spec, &["externalSecretName"]).unwrap_or(name);
+            secret(str_at(spec, &["externalSecretSpec", "target", "name"]).or(Some(external)))
+                .map(|c| Created {
+                    every_namespace: true,
+                    ..c
+                })
+                .into_iter()
+                .collect()
+        }
+        ("bitnami.com", "SealedSecret")
+        | ("onepassword.com", "OnePasswordItem")
+        | ("kubernetes-client.io", "ExternalSecret") => secret(Some(name)).into_iter().collect(),
+        (
+            "secrets.hashicorp.com",
+            "VaultStaticSecret" | "VaultDynamicSecret" | "VaultPKISecret" | "HCPVaultSecretsApp",
+        ) => secret(str_at(spec, &["destination", "name"]))
+            .into_iter()
+            .collect(),
+        ("secrets-store.csi.x-k8s.io", "SecretProviderClass") => {
+            names_in("secretObjects", "secretName")
+        }
+        ("isindir.github.com", "SopsSecret") => names_in("secretTemplates", "name"),
+        ("trust.cert-manager.io", "Bundle") => {
+            let target = spec.and_then(|s| s.get("target"));
+            [
+                ("configMap", RefKind::ConfigMap),
+                ("secret", RefKind::Secret),
+            ]
+            .into_iter()
+            .filter(|(field, _)| target.and_then(|t| t.get(field)).is_some())
+            .map(|(_, kind)| Created {
+                every_namespace: true,
+                ..Created::named(kind, name)
+            })
+            .collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn service(spec: Option<&Node>, cx: &Context<'_>) -> ServiceSummary {
@@ -494,7 +630,12 @@ fn seq(node: Option<&Node>) -> &[Node] {
     node.and_then(Node::as_seq).unwrap_or_default()
 }
 
-fn collect_pod_refs(spec: &Node, cx: &Context<'_>, summary: &mut ObjectSummary) {
+fn collect_pod_refs(
+    spec: &Node,
+    claim_templates: &[&str],
+    cx: &Context<'_>,
+    summary: &mut ObjectSummary,
+) {
     let refs = &mut summary.references;
     let account = spec
         .get("serviceAccountName")
@@ -506,9 +647,27 @@ fn collect_pod_refs(spec: &Node, cx: &Context<'_>, summary: &mut ObjectSummary) 
         reference(RefKind::Secret, secret.get("name"), None, cx, refs);
     }
     for volume in seq(spec.get("volumes")) {
+        let name = volume.get("name").and_then(Node::as_str);
+        if name.is_some_and(|n| claim_templates.contains(&n)) {
+            continue;
+        }
         references_in(volume, VOLUME_REFS, cx, refs);
         for source in seq(volume.get_path(&["projected", "sources"])) {
             references_in(source, PROJECTED_REFS, cx, refs);
+        }
+    }
+}
+
+fn collect_arguments(container: &Node, cx: &Context<'_>, out: &mut Vec<(String, Location)>) {
+    let env_values = seq(container.get("env"))
+        .iter()
+        .filter_map(|e| e.get("value"));
+    let args = ["command", "args"]
+        .into_iter()
+        .flat_map(|key| seq(container.get(key)));
+    for node in args.chain(env_values) {
+        if let Value::Str(s) = &node.value {
+            out.push((s.clone(), cx.loc(node.span)));
         }
     }
 }
