@@ -7,6 +7,7 @@
 use crate::diagnostics::{Diagnostic, Location, Rule, Severity};
 use crate::index::summary::{Created, RefKind, Reference};
 use crate::index::{Index, Instance};
+use crate::rules::{group_references, reference_count, with_other_references};
 use crate::validate::did_you_mean;
 use foldhash::{HashMap, HashMapExt};
 
@@ -51,16 +52,12 @@ fn created_in<'a>(
         .flatten()
 }
 
-/// The references to one missing object, in the order of their locations.
-struct Missing<'a> {
-    references: Vec<(&'a Reference, &'a Instance)>,
-    kind: &'a str,
-    ns: &'a str,
-}
+/// A missing object: its namespace, group, kind and name.
+type Target<'a> = (&'a str, &'a str, &'a str, &'a str);
 
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     let created = created_index(index);
-    let mut missing: HashMap<(&str, &str, &str, &str), Missing<'_>> = HashMap::new();
+    let mut missing = Vec::new();
     for instance in &index.instances {
         let Some(ns) = instance.namespace.as_deref() else {
             continue;
@@ -88,49 +85,35 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             if !shown || index.find(Some(ns), group, kind, name).is_some() {
                 continue;
             }
-            missing
-                .entry((ns, group, kind, name))
-                .or_insert_with(|| Missing {
-                    references: Vec::new(),
-                    kind,
-                    ns,
-                })
-                .references
-                .push((reference, instance));
+            missing.push((
+                (ns, group, kind, name),
+                reference.location,
+                (reference, instance),
+            ));
         }
     }
-    let mut missing: Vec<Missing<'_>> = missing.into_values().collect();
-    for m in &mut missing {
-        m.references.sort_by_key(|(r, _)| r.location);
-        // A base included by several builds is one reference.
-        m.references.dedup_by_key(|(r, _)| r.location);
-    }
-    missing.sort_by_key(|m| m.references[0].0.location);
-    for m in missing {
-        let names: Vec<&str> = created_in(&created, m.ns, m.references[0].0.kind)
+    for (target, references) in group_references(missing) {
+        let names: Vec<&str> = created_in(&created, target.0, references[0].1.0.kind)
             .filter(|(c, _)| !c.per_pod)
             .map(|(c, _)| c.name.as_str())
             .collect();
-        out.push(report(index, &m, &names));
+        out.push(report(index, target, &references, &names));
     }
 }
 
-fn report(index: &Index, m: &Missing<'_>, created: &[&str]) -> Diagnostic {
-    let (first, instance) = m.references[0];
-    let (kind, ns, name) = (m.kind, m.ns, first.name.as_str());
-    let group = first.target_kind.as_ref().map_or("", |(g, _)| g.as_str());
+fn report(
+    index: &Index,
+    (ns, group, kind, name): Target<'_>,
+    references: &[(Location, (&Reference, &Instance))],
+    created: &[&str],
+) -> Diagnostic {
+    let (location, (_, instance)) = references[0];
     let names: Vec<&str> = index
         .of_kind(Some(ns), group, kind)
         .iter()
         .map(|&i| index.instances[i].object.name.as_str())
         .chain(created.iter().copied())
         .collect();
-    let help = match did_you_mean(name, names.iter().copied()) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => format!(
-            "the checked paths define other {kind}s in `{ns}`, but not `{name}`; if something creates it at run time (a Job, an operator), pods wait for it until then"
-        ),
-    };
     // A Job that names the object in its arguments presumably creates it when it runs.
     let creator = index
         .workloads_in(ns)
@@ -140,30 +123,27 @@ fn report(index: &Index, m: &Missing<'_>, created: &[&str]) -> Diagnostic {
             let (_, at) = pods.arguments.iter().find(|(s, _)| names_word(s, name))?;
             Some((w, *at))
         });
-    let help = match creator {
-        Some((job, _)) if help.starts_with("the checked paths") => format!(
+    let help = match (did_you_mean(name, names.iter().copied()), creator) {
+        (Some(s), _) => format!("did you mean `{s}`?"),
+        (None, Some((job, _))) => format!(
             "{} `{}` seems to create it when it runs: it does not exist when the objects are applied, and the pods wait for it (`ContainerCreating`) until then",
             job.object.kind, job.object.name
         ),
-        _ => help,
+        (None, None) => format!(
+            "the checked paths define other {kind}s in `{ns}`, but not `{name}`; if something creates it at run time (a Job, an operator), pods wait for it until then"
+        ),
     };
-    let count = m.references.len();
-    let message = if count == 1 {
-        format!("{kind} `{name}` does not exist in namespace `{ns}`")
-    } else {
-        format!("{kind} `{name}` does not exist in namespace `{ns}` ({count} references)")
-    };
-    let mut diagnostic = instance
-        .diagnostic(&RULE, first.location, message)
-        .with_label("not found")
-        .with_help(help);
-    let mut seen: Vec<Location> = vec![first.location];
-    for (r, _) in &m.references[1..] {
-        if !seen.contains(&r.location) {
-            seen.push(r.location);
-            diagnostic = diagnostic.with_secondary(r.location, "also referenced here");
-        }
-    }
+    let message = format!(
+        "{kind} `{name}` does not exist in namespace `{ns}`{}",
+        reference_count(references)
+    );
+    let mut diagnostic = with_other_references(
+        instance
+            .diagnostic(&RULE, location, message)
+            .with_label("not found")
+            .with_help(help),
+        references,
+    );
     if let Some((job, at)) = creator {
         diagnostic = diagnostic.with_secondary(
             at,

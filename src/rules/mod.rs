@@ -250,3 +250,45 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         .collect();
     out.extend(found.into_iter().flatten());
 }
+
+/// Groups references by what they name, so that one missing thing is one finding however many
+/// references name it: each group's references sorted by location, the same location once (a
+/// base included by several builds), and the groups in the order of their first reference.
+pub(crate) fn group_references<K, T>(
+    references: impl IntoIterator<Item = (K, crate::diagnostics::Location, T)>,
+) -> Vec<(K, Vec<(crate::diagnostics::Location, T)>)>
+where
+    K: std::hash::Hash + Eq,
+{
+    let mut groups: foldhash::HashMap<K, Vec<(crate::diagnostics::Location, T)>> =
+        foldhash::HashMap::default();
+    for (key, location, item) in references {
+        groups.entry(key).or_default().push((location, item));
+    }
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    for (_, refs) in &mut groups {
+        refs.sort_by_key(|(location, _)| *location);
+        refs.dedup_by_key(|(location, _)| *location);
+    }
+    groups.sort_by_key(|(_, refs)| refs[0].0);
+    groups
+}
+
+/// Adds the references after the first as related locations.
+pub(crate) fn with_other_references<T>(
+    mut diagnostic: Diagnostic,
+    references: &[(crate::diagnostics::Location, T)],
+) -> Diagnostic {
+    for (location, _) in references.iter().skip(1) {
+        diagnostic = diagnostic.with_secondary(*location, "also referenced here");
+    }
+    diagnostic
+}
+
+/// ` (N references)` after a message when there is more than one.
+pub(crate) fn reference_count<T>(references: &[T]) -> String {
+    match references.len() {
+        0 | 1 => String::new(),
+        n => format!(" ({n} references)"),
+    }
+}

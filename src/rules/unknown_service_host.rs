@@ -6,6 +6,7 @@
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::index::pods;
 use crate::index::{Index, Instance};
+use crate::rules::{group_references, reference_count, with_other_references};
 use crate::validate::did_you_mean;
 
 pub static RULE: Rule = Rule {
@@ -33,57 +34,57 @@ fn is_statefulset_pod(index: &Index, from: &Instance, pod: &str, subdomain: &str
 
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     let known = index.known_namespaces();
+    let mut unknown = Vec::new();
     for instance in &index.instances {
         for host in &instance.object.hosts {
             let ns = host.namespace.as_str();
-            let services: Vec<&str> = index
-                .of_kind(Some(ns), "", "Service")
-                .iter()
-                .map(|&i| index.instances[i].object.name.as_str())
-                .collect();
+            let services = index.of_kind(Some(ns), "", "Service");
             // Only where the paths show the namespace's Services: a single file checked on
             // its own says nothing about Services defined elsewhere.
             if !known.contains(ns)
                 || services.is_empty()
-                || services.contains(&host.service.as_str())
+                || index.find(Some(ns), "", "Service", &host.service).is_some()
                 || is_statefulset_pod(index, instance, &host.service, ns)
             {
                 continue;
             }
-            let elsewhere = index.instances.iter().find(|i| {
-                i.is("", "Service") && i.object.name == host.service && i.namespace.is_some()
-            });
-            let help = match (
-                did_you_mean(&host.service, services.iter().copied()),
-                elsewhere,
-            ) {
-                (Some(s), _) => format!(
-                    "did you mean `{}`?",
-                    host.text.replacen(&host.service, s, 1)
-                ),
-                (None, Some(other)) => format!(
-                    "Service `{}` exists in namespace `{}`, not `{ns}`",
-                    host.service,
-                    other.namespace.as_deref().unwrap_or_default()
-                ),
-                (None, None) => format!(
-                    "no Service `{}` in namespace `{ns}` in the checked paths",
-                    host.service
-                ),
-            };
-            out.push(
-                instance
-                    .diagnostic(
-                        &RULE,
-                        host.location,
-                        format!(
-                            "`{}` names Service `{}` in namespace `{ns}`, which does not exist",
-                            host.text, host.service
-                        ),
-                    )
-                    .with_label("unknown Service")
-                    .with_help(help),
-            );
+            unknown.push(((ns, host.service.as_str()), host.location, (instance, host)));
         }
+    }
+    // One missing Service is one finding, however many values name it.
+    for ((ns, service), mentions) in group_references(unknown) {
+        let (location, (instance, host)) = mentions[0];
+        let services: Vec<&str> = index
+            .of_kind(Some(ns), "", "Service")
+            .iter()
+            .map(|&i| index.instances[i].object.name.as_str())
+            .collect();
+        let elsewhere = index
+            .instances
+            .iter()
+            .find(|i| i.is("", "Service") && i.object.name == service && i.namespace.is_some());
+        let help = match (did_you_mean(service, services.iter().copied()), elsewhere) {
+            (Some(s), _) => format!("did you mean `{}`?", host.text.replacen(service, s, 1)),
+            (None, Some(other)) => format!(
+                "Service `{service}` exists in namespace `{}`, not `{ns}`",
+                other.namespace.as_deref().unwrap_or_default()
+            ),
+            (None, None) => {
+                format!("no Service `{service}` in namespace `{ns}` in the checked paths")
+            }
+        };
+        let diagnostic = instance
+            .diagnostic(
+                &RULE,
+                location,
+                format!(
+                    "`{}` names Service `{service}` in namespace `{ns}`, which does not exist{}",
+                    host.text,
+                    reference_count(&mentions)
+                ),
+            )
+            .with_label("unknown Service")
+            .with_help(help);
+        out.push(with_other_references(diagnostic, &mentions));
     }
 }
