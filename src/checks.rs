@@ -28,6 +28,8 @@ pub struct Context<'a> {
     object: Option<ObjectRef>,
     /// Whether the file is a kustomize patch, asked by many rules for every object.
     is_patch_file: std::cell::OnceCell<bool>,
+    /// The placeholders reported as `unrendered-placeholder`: one finding a token.
+    placeholders: Vec<Span>,
 }
 
 /// The CRDs of a run without any (and of checks that need none).
@@ -51,6 +53,7 @@ impl<'a> Context<'a> {
             document: None,
             object: None,
             is_patch_file: std::cell::OnceCell::new(),
+            placeholders: Vec::new(),
         }
     }
 
@@ -70,8 +73,17 @@ impl<'a> Context<'a> {
         self.file.slice(span)
     }
 
-    /// Records a finding, tagged with the current document and object.
+    /// Records a finding, tagged with the current document and object. A finding about the
+    /// format of a value that is an unrendered placeholder is reported as that, once a token
+    /// ([`rules::unrendered_placeholder`]).
     pub fn report(&mut self, mut diagnostic: Diagnostic) {
+        if let Some(span) = rules::unrendered_placeholder::token_of(&diagnostic, &self.file.text) {
+            if self.placeholders.contains(&span) {
+                return;
+            }
+            self.placeholders.push(span);
+            diagnostic = rules::unrendered_placeholder::instead_of(diagnostic, span, self);
+        }
         if diagnostic.document.is_none() {
             diagnostic.document = self.document;
         }

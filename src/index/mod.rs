@@ -152,9 +152,10 @@ pub struct Index {
     /// Workload instance indices by one of their pod labels, so a selector is matched by
     /// looking up its pairs, not by scanning every workload.
     workloads_by_label: HashMap<(String, String), Vec<usize>>,
-    /// Workload instance indices by the key of a label their controller adds to their pods
-    /// (whose value a pair may match without being equal to it: one a pod, or unknowable).
-    workloads_by_added_label: HashMap<&'static str, Vec<usize>>,
+    /// Workload instance indices by the key of a pod label whose value a pair may match without
+    /// being equal to it: one a pod or unknowable (a label their controller adds), or an
+    /// unrendered placeholder.
+    workloads_by_added_label: HashMap<String, Vec<usize>>,
     /// Namespaces holding custom resources (an operator may create pods there).
     with_custom_resources: HashSet<String>,
 }
@@ -212,7 +213,7 @@ impl Index {
         let postings = selector.iter().map(|pair| {
             (
                 list(self.workloads_by_label.get(pair)),
-                list(self.workloads_by_added_label.get(pair.0.as_str())),
+                list(self.workloads_by_added_label.get(&pair.0)),
             )
         });
         let Some((equal, added)) = postings.min_by_key(|(e, a)| e.len() + a.len()) else {
@@ -493,7 +494,7 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
     let mut workloads: HashMap<String, Vec<usize>> = HashMap::new();
     let mut declared_namespaces = HashSet::new();
     let mut workloads_by_label: HashMap<(String, String), Vec<usize>> = HashMap::new();
-    let mut workloads_by_added_label: HashMap<&'static str, Vec<usize>> = HashMap::new();
+    let mut workloads_by_added_label: HashMap<String, Vec<usize>> = HashMap::new();
     let mut with_custom_resources = HashSet::new();
     for (i, instance) in instances.iter().enumerate() {
         let o = &instance.object;
@@ -503,14 +504,22 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
             .push(i);
         if let (Some(ns), Some(pods)) = (&instance.namespace, &o.pods) {
             workloads.entry(ns.clone()).or_default().push(i);
+            // (Keyed by a few distinct keys: looked up before a key is copied.)
+            let mut by_key = |key: &str| match workloads_by_added_label.get_mut(key) {
+                Some(list) => list.push(i),
+                None => {
+                    workloads_by_added_label.insert(key.to_owned(), vec![i]);
+                }
+            };
             for pair in &pods.labels {
-                workloads_by_label.entry(pair.clone()).or_default().push(i);
+                if crate::placeholder::contains(&pair.1) {
+                    by_key(&pair.0);
+                } else {
+                    workloads_by_label.entry(pair.clone()).or_default().push(i);
+                }
             }
             for added in &pods.added {
-                workloads_by_added_label
-                    .entry(added.key)
-                    .or_default()
-                    .push(i);
+                by_key(added.key);
             }
         }
         if let (Some(ns), false) = (&instance.namespace, is_builtin_group(&o.group)) {

@@ -246,6 +246,8 @@ impl PodValue<'_> {
             };
         }
         match pods.labels.iter().find(|(k, _)| k == key) {
+            // Rendered, it could be anything.
+            Some((_, v)) if crate::placeholder::contains(v) => PodValue::Unknowable,
             Some((_, v)) => PodValue::Is(v),
             None => PodValue::Absent,
         }

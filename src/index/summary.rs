@@ -6,6 +6,7 @@ use super::pods::{AddedLabel, Ordinals};
 use crate::checks::Context;
 use crate::diagnostics::{FileId, Location};
 use crate::object::Object;
+use crate::placeholder;
 use crate::tree::{Node, Span, Style, Value};
 
 pub type Labels = Vec<(String, String)>;
@@ -86,6 +87,8 @@ pub struct ServicePort {
 pub enum PortRef {
     Number(i64),
     Name(String),
+    /// An unrendered placeholder (`{{ .Values.port }}`): any port, for all the index knows.
+    Unrendered,
 }
 
 #[derive(Clone, Debug)]
@@ -238,17 +241,24 @@ impl ObjectSummary {
     }
 }
 
-fn string_map(node: Option<&Node>) -> Labels {
+/// A map of labels. A key or value that is an unquoted `{{ ... }}` (YAML mappings) is kept as
+/// its text, so that it is seen as the placeholder it is.
+fn string_map(node: Option<&Node>, cx: &Context<'_>) -> Labels {
+    let text = |n: &Node| match &n.value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Null => Some(String::new()),
+        Value::Map(_) if unrendered(n, cx) => Some(cx.text(n.span).to_owned()),
+        _ => None,
+    };
     node.map(|n| {
         n.entries()
             .iter()
             .filter_map(|e| {
-                let value = match &e.value.value {
-                    Value::Str(s) => s.clone(),
-                    Value::Null => String::new(),
-                    _ => return None,
+                let key = match e.key.key_string() {
+                    Some(k) => k.into_owned(),
+                    None => text(&e.key)?,
                 };
-                Some((e.key.key_string()?.into_owned(), value))
+                Some((key, text(&e.value)?))
             })
             .collect()
     })
@@ -259,12 +269,33 @@ fn str_at<'a>(node: Option<&'a Node>, path: &[&str]) -> Option<&'a str> {
     node?.get_path(path)?.as_str()
 }
 
-fn port_ref(node: &Node) -> Option<PortRef> {
+fn port_ref(node: &Node, cx: &Context<'_>) -> Option<PortRef> {
+    if unrendered(node, cx) {
+        return Some(PortRef::Unrendered);
+    }
     match &node.value {
         Value::Int(i) => Some(PortRef::Number(i64::try_from(*i).ok()?)),
         Value::Str(s) => Some(PortRef::Name(s.clone())),
         _ => None,
     }
+}
+
+/// Whether a value is (or holds) an unrendered placeholder ([`placeholder`]): a string holding
+/// one, or an unquoted `{{ ... }}`, which YAML reads as nested mappings. The whole-repo checks
+/// treat such a value as unknown; `unrendered-placeholder` reports it where it is invalid.
+fn unrendered(node: &Node, cx: &Context<'_>) -> bool {
+    match &node.value {
+        Value::Str(s) => placeholder::contains(s),
+        Value::Map(_) => cx.text(node.span).starts_with("{{"),
+        _ => false,
+    }
+}
+
+/// Whether a label map holds a placeholder in a key or value.
+fn has_unrendered(labels: &Labels) -> bool {
+    labels
+        .iter()
+        .any(|(k, v)| placeholder::contains(k) || placeholder::contains(v))
 }
 
 fn selector(node: &Node, cx: &Context<'_>) -> Selector {
@@ -288,10 +319,20 @@ fn selector(node: &Node, cx: &Context<'_>) -> Selector {
         })
         .collect();
     Selector {
-        match_labels: string_map(node.get("matchLabels")),
+        match_labels: string_map(node.get("matchLabels"), cx),
         expressions,
         location: cx.loc(node.span),
     }
+}
+
+/// A PodDisruptionBudget's or NetworkPolicy's selector, unless it holds a placeholder.
+fn pod_selector(node: &Node, cx: &Context<'_>) -> Option<Box<Selector>> {
+    let s = selector(node, cx);
+    let unrendered = has_unrendered(&s.match_labels)
+        || s.expressions.iter().any(|r| {
+            placeholder::contains(&r.key) || r.values.iter().any(|v| placeholder::contains(v))
+        });
+    (!unrendered).then(|| Box::new(s))
 }
 
 /// Extracts the summary of one object.
@@ -318,10 +359,15 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
         &name,
         location,
     );
-    summary.generated_name = object.name.is_none() && generate_name.is_some();
+    // A name holding a placeholder is not known until rendered: never a duplicate.
+    summary.generated_name =
+        (object.name.is_none() && generate_name.is_some()) || placeholder::contains(&name);
     summary.namespace = namespace_node.and_then(Node::as_str).map(str::to_owned);
-    summary.namespace_location = namespace_node.map(|n| cx.loc(n.span));
-    summary.labels = string_map(metadata.and_then(|m| m.get("labels")));
+    // Nor is a namespace (kept, so objects sharing it are resolved together).
+    summary.namespace_location = namespace_node
+        .filter(|n| !unrendered(n, cx))
+        .map(|n| cx.loc(n.span));
+    summary.labels = string_map(metadata.and_then(|m| m.get("labels")), cx);
     let creates = created_by(object);
     if let Some(template) = object.pod_template() {
         let mut ports = Vec::new();
@@ -354,7 +400,7 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
                 .collect();
             collect_pod_refs(spec, &claim_templates, cx, &mut summary);
         }
-        let labels = string_map(template.labels());
+        let labels = string_map(template.labels(), cx);
         let (added, ordinals) =
             super::pods::added_labels(object, &labels, cx.options.kubernetes_version);
         let subdomain = (summary.group == "apps" && summary.kind == "StatefulSet")
@@ -388,13 +434,13 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
             summary.pod_selector = spec
                 .and_then(|s| s.get("selector"))
                 .filter(|n| n.is_map())
-                .map(|n| Box::new(selector(n, cx)));
+                .and_then(|n| pod_selector(n, cx));
         }
         ("networking.k8s.io", "NetworkPolicy") => {
             summary.pod_selector = spec
                 .and_then(|s| s.get("podSelector"))
                 .filter(|n| n.is_map())
-                .map(|n| Box::new(selector(n, cx)));
+                .and_then(|n| pod_selector(n, cx));
         }
         ("networking.k8s.io", "Ingress") => summary.ingress_backends = ingress_backends(spec, cx),
         ("autoscaling", "HorizontalPodAutoscaler") => {
@@ -406,7 +452,7 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
                 let group = str_at(target, &["apiVersion"])
                     .and_then(|v| v.rsplit_once('/'))
                     .map_or("", |(g, _)| g);
-                if let Some(n) = name.as_str() {
+                if let Some(n) = name.as_str().filter(|n| !placeholder::contains(n)) {
                     summary.scale_target = Some(Box::new(Reference {
                         kind: RefKind::ScaleTarget,
                         target_kind: Some((group.to_owned(), kind.to_owned())),
@@ -512,7 +558,9 @@ fn service(spec: Option<&Node>, cx: &Context<'_>) -> ServiceSummary {
     let selector = spec
         .and_then(|s| s.get("selector"))
         .filter(|n| n.is_map() && !n.entries().is_empty())
-        .map(|n| (string_map(Some(n)), cx.loc(n.span)));
+        .map(|n| (string_map(Some(n), cx), cx.loc(n.span)))
+        // A selector holding a placeholder selects nothing the index can know.
+        .filter(|(labels, _)| !has_unrendered(labels));
     let ports = spec
         .and_then(|s| s.get("ports"))
         .and_then(Node::as_seq)
@@ -523,7 +571,7 @@ fn service(spec: Option<&Node>, cx: &Context<'_>) -> ServiceSummary {
             ServicePort {
                 name: p.get("name").and_then(Node::as_str).map(str::to_owned),
                 port: p.get("port").and_then(Node::as_i64),
-                target: target.and_then(port_ref),
+                target: target.and_then(|t| port_ref(t, cx)),
                 location: cx.loc(target.or_else(|| p.get("port")).map_or(p.span, |n| n.span)),
             }
         })
@@ -541,7 +589,10 @@ fn ingress_backends(spec: Option<&Node>, cx: &Context<'_>) -> Vec<Backend> {
         let Some(service) = backend.and_then(|b| b.get("service")) else {
             return;
         };
-        let Some(name) = service.get("name").filter(|n| n.as_str().is_some()) else {
+        let Some(name) = service
+            .get("name")
+            .filter(|n| n.as_str().is_some() && !unrendered(n, cx))
+        else {
             return;
         };
         let port = service
@@ -549,7 +600,7 @@ fn ingress_backends(spec: Option<&Node>, cx: &Context<'_>) -> Vec<Backend> {
             .and_then(|p| p.get("number").or_else(|| p.get("name")));
         backends.push(Backend {
             service: name.as_str().unwrap_or_default().to_owned(),
-            port: port.and_then(port_ref),
+            port: port.and_then(|p| port_ref(p, cx)),
             location: cx.loc(name.span),
             port_location: port.map(|p| cx.loc(p.span)),
         });
@@ -579,7 +630,10 @@ fn reference(
     out: &mut Vec<Reference>,
 ) {
     let Some(name) = name else { return };
-    let Some(text) = name.as_str().filter(|s| !s.is_empty()) else {
+    let Some(text) = name
+        .as_str()
+        .filter(|s| !s.is_empty() && !placeholder::contains(s))
+    else {
         return;
     };
     if optional.and_then(Node::as_bool) == Some(true) {

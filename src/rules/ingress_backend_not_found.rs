@@ -58,7 +58,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
                     spec.ports.iter().any(|p| p.name.as_deref() == Some(name)),
                     format!("`{name}`"),
                 ),
-                None => (true, String::new()),
+                None | Some(PortRef::Unrendered) => (true, String::new()),
             };
             if !ok {
                 let at = backend.port_location.unwrap_or(backend.location);

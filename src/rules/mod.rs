@@ -75,6 +75,7 @@ pub mod unknown_field;
 pub mod unknown_kind;
 pub mod unknown_service_host;
 pub mod unreadable_file;
+pub mod unrendered_placeholder;
 pub mod unsupported_value;
 pub mod unused_suppression;
 pub mod volume_mount_not_found;
@@ -97,6 +98,7 @@ pub static ALL: &[&Rule] = &[
     &invalid_label_key::RULE,
     &invalid_label_value::RULE,
     &invalid_annotation::RULE,
+    &unrendered_placeholder::RULE,
     // Schemas: API versions, then the object against its schema.
     &removed_api_version::RULE,
     &deprecated_api_version::RULE,
@@ -173,6 +175,7 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 
 /// Runs every per-object rule.
 pub fn check_object(object: &Object<'_>, cx: &mut Context<'_>) {
+    unrendered_placeholder::check(object, cx);
     missing_kind_or_api_version::check(object, cx);
     missing_name::check(object, cx);
     invalid_name::check(object, cx);
