@@ -79,10 +79,10 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
+            // Only where the paths define objects of the kind in the namespace (what operators
+            // create does not say that the repository manages the others).
             let defined = index.of_kind(Some(ns), group, kind);
-            let shown =
-                !defined.is_empty() || created_in(&created, ns, reference.kind).next().is_some();
-            if !shown || index.find(Some(ns), group, kind, name).is_some() {
+            if defined.is_empty() || index.find(Some(ns), group, kind, name).is_some() {
                 continue;
             }
             missing.push((
