@@ -71,6 +71,12 @@ pub fn token_of(diagnostic: &Diagnostic, source: &str) -> Option<Span> {
     let span = diagnostic.primary.location.span;
     if diagnostic.rule == &RULE {
         Some(span)
+    } else if diagnostic.rule == &rules::invalid_yaml::RULE {
+        // Of the placeholders, only `{{ ... }}` is YAML syntax (flow mappings).
+        placeholder::at(source, span).filter(|t| {
+            let text = source.get(t.range()).unwrap_or_default();
+            text.starts_with("{{") || text.starts_with("${{")
+        })
     } else if replaces(diagnostic.rule) {
         placeholder::at(source, span)
     } else {
@@ -84,9 +90,14 @@ pub fn instead_of(replaced: Diagnostic, span: Span, cx: &Context<'_>) -> Diagnos
     if replaced.rule == &RULE {
         return replaced;
     }
-    let verdict = match replaced.severity {
-        Severity::Error => "the API server rejects the value as written",
-        Severity::Warning | Severity::Info => "the value cannot work as written",
+    let verdict = if replaced.rule == &rules::invalid_yaml::RULE {
+        "kubectl cannot read it as written"
+    } else if replaced.rule == &rules::kustomize_missing_file::RULE {
+        "`kustomize build` fails on it as written"
+    } else if replaced.severity == Severity::Error {
+        "the API server rejects the value as written"
+    } else {
+        "the value cannot work as written"
     };
     let mut d = Diagnostic::new(&RULE, cx.loc(span), placeholder::describe(cx.text(span)))
         .with_label("not rendered")
