@@ -569,6 +569,17 @@ mod tests {
     }
 
     #[test]
+    fn unrendered_template_labels_could_be_anything() {
+        let mut w = workload("web", (Vec::new(), None));
+        w.pods.as_mut().unwrap().labels = pairs(&[("app", "${APP}")]);
+        assert_eq!(select(&pairs(&[("app", "web")]), &w), Selection::Selected);
+        assert_eq!(
+            select(&pairs(&[("tier", "web")]), &w),
+            Selection::NotSelected
+        );
+    }
+
+    #[test]
     fn expressions_on_added_labels() {
         let w = workload("web", added(STS, 30));
         let selector = |operator: &str, values: &[&str]| Selector {
