@@ -31,6 +31,8 @@ pub struct Context<'a> {
     /// What the run's kustomizations add to this file's objects in every build that includes
     /// it (labels on selectors and pod templates).
     pub kustomize: Option<&'a kustomize::FileFacts>,
+    /// The placeholders reported as `unrendered-placeholder`: one finding a token.
+    placeholders: Vec<Span>,
 }
 
 /// The CRDs of a run without any (and of checks that need none).
@@ -55,6 +57,7 @@ impl<'a> Context<'a> {
             object: None,
             is_patch_file: std::cell::OnceCell::new(),
             kustomize: None,
+            placeholders: Vec::new(),
         }
     }
 
@@ -74,8 +77,17 @@ impl<'a> Context<'a> {
         self.file.slice(span)
     }
 
-    /// Records a finding, tagged with the current document and object.
+    /// Records a finding, tagged with the current document and object. A finding about the
+    /// format of a value that is an unrendered placeholder is reported as that, once a token
+    /// ([`rules::unrendered_placeholder`]).
     pub fn report(&mut self, mut diagnostic: Diagnostic) {
+        if let Some(span) = rules::unrendered_placeholder::token_of(&diagnostic, &self.file.text) {
+            if self.placeholders.contains(&span) {
+                return;
+            }
+            self.placeholders.push(span);
+            diagnostic = rules::unrendered_placeholder::instead_of(diagnostic, span, self);
+        }
         if diagnostic.document.is_none() {
             diagnostic.document = self.document;
         }

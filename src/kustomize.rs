@@ -1,6 +1,6 @@
 //! kustomize, natively: kustomization files are read (never linted as objects), their file
-//! entries are checked, and their `namespace`, `namePrefix`/`nameSuffix` and label transformers
-//! are recorded for the index, which applies them to the objects they include. Patches are not
+//! entries are checked, and their `namespace`, `namePrefix`/`nameSuffix`, label and `replicas`
+//! transformers are recorded for the index, which applies them to the objects they include. Patches are not
 //! applied: objects are checked as written (`kustomize build . | kubevet check -` checks the
 //! rendered result).
 
@@ -9,7 +9,10 @@ use crate::diagnostics::{Diagnostic, FileId, Location};
 use crate::index::summary::{Labels, ObjectSummary};
 use crate::rules;
 use crate::tree::{Node, Value};
+use crate::workspace;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub const FILE_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
@@ -53,6 +56,8 @@ pub struct Kustomization {
     /// `includeSelectors: true`); kustomize creates `spec.selector.matchLabels` of Deployments,
     /// ReplicaSets, DaemonSets and StatefulSets that have none.
     pub selector_labels: Labels,
+    /// `replicas:` entries (name, count): kustomize sets these workloads' `spec.replicas`.
+    pub replicas: Vec<(String, i64)>,
     /// ConfigMaps and Secrets from `configMapGenerator`/`secretGenerator`: kustomize appends a
     /// hash to their names and rewrites references to them, so references by the plain name hold.
     pub generated: Vec<ObjectSummary>,
@@ -268,6 +273,18 @@ pub fn read(root: &Node, cx: &mut Context<'_>) -> Kustomization {
         labels: Vec::new(),
         template_labels: Vec::new(),
         selector_labels: string_map(root.get("commonLabels")),
+        replicas: root
+            .get("replicas")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    r.get("name")?.as_str()?.to_owned(),
+                    r.get("count")?.as_i64()?,
+                ))
+            })
+            .collect(),
         generated: Vec::new(),
     };
     for entry in root
@@ -380,6 +397,7 @@ fn check_exists(
     let Value::Str(entry) = &node.value else {
         return false;
     };
+    let mut ignored = None;
     let problem = if path.is_dir() {
         if kustomization_in(path).is_some() {
             return true;
@@ -390,6 +408,7 @@ fn check_exists(
     } else if path.is_file() {
         format!("`{entry}` in `{field}` must be a directory with a kustomization.yaml, not a file")
     } else {
+        ignored = ignored_by_git(path);
         format!("`{entry}` in `{field}` does not exist")
     };
     let mut diagnostic = Diagnostic::new(
@@ -398,6 +417,25 @@ fn check_exists(
         problem,
     )
     .with_label("`kustomize build` fails here");
+    if let Some(by) = ignored {
+        // A file git ignores is not in the repository by design: something generates it before
+        // `kustomize build` runs (a config-management plugin, a CI step).
+        diagnostic.message = format!(
+            "`{entry}` in `{field}` does not exist here: git ignores it, so it is presumably generated before `kustomize build`"
+        );
+        diagnostic.severity = crate::diagnostics::Severity::Info;
+        cx.report(
+            diagnostic
+                .with_label("ignored by git")
+                .with_help(format!(
+                    "`{}` line {} (`{}`) ignores it; if nothing generates it before the build, `kustomize build` fails here",
+                    workspace::display_name(&by.file, &workspace::current_dir()),
+                    by.line,
+                    by.pattern
+                )),
+        );
+        return false;
+    }
     let siblings = path.parent().and_then(|p| std::fs::read_dir(p).ok());
     let wanted = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if let Some(entries) = siblings {
@@ -425,6 +463,90 @@ fn check_exists(
     }
     cx.report(diagnostic);
     false
+}
+
+/// The `.gitignore` line that ignores a path.
+pub struct IgnoredBy {
+    pub file: PathBuf,
+    /// 1-based.
+    pub line: usize,
+    pub pattern: String,
+}
+
+/// A `.gitignore` file read for [`ignored_by_git`], with what identifies its version.
+struct GitignoreFile {
+    matcher: Gitignore,
+    text: String,
+    stamp: (Option<std::time::SystemTime>, u64),
+}
+
+/// The `.gitignore` of a directory (`None` if it has none), read once per directory and run
+/// (re-read only if the file changes: a long-lived process sees edits).
+fn gitignore_in(dir: &Path) -> Option<Arc<GitignoreFile>> {
+    type Cache = Mutex<foldhash::HashMap<PathBuf, Arc<GitignoreFile>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let path = dir.join(".gitignore");
+    let meta = std::fs::metadata(&path).ok().filter(|m| m.is_file())?;
+    let stamp = (meta.modified().ok(), meta.len());
+    let cache = CACHE.get_or_init(Cache::default);
+    if let Some(file) = cache.lock().ok()?.get(dir).filter(|f| f.stamp == stamp) {
+        return Some(Arc::clone(file));
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    let mut builder = GitignoreBuilder::new(dir);
+    for line in text.lines() {
+        // A line that is no valid glob is ignored, as git ignores it.
+        let _ = builder.add_line(Some(path.clone()), line);
+    }
+    let file = Arc::new(GitignoreFile {
+        matcher: builder.build().ok()?,
+        text,
+        stamp,
+    });
+    cache
+        .lock()
+        .ok()?
+        .insert(dir.to_path_buf(), Arc::clone(&file));
+    Some(file)
+}
+
+/// Whether a `.gitignore` in the path's directory or above it (up to the root of its git
+/// repository, or of the file system outside one) ignores the path, and which line does.
+pub fn ignored_by_git(path: &Path) -> Option<IgnoredBy> {
+    use ignore::Match;
+    let path = workspace::absolute(path);
+    for dir in path.ancestors().skip(1) {
+        if let Some(file) = gitignore_in(dir) {
+            let relative = path.strip_prefix(dir).ok()?;
+            // Whether the entry was meant as a file or a directory is unknown: either counts.
+            let found = match file.matcher.matched_path_or_any_parents(relative, false) {
+                Match::None => file.matcher.matched_path_or_any_parents(relative, true),
+                found => found,
+            };
+            match found {
+                Match::Ignore(glob) => {
+                    let line = file
+                        .text
+                        .lines()
+                        .enumerate()
+                        .filter(|(_, l)| l.trim_end() == glob.original())
+                        .last()
+                        .map_or(0, |(i, _)| i + 1);
+                    return Some(IgnoredBy {
+                        file: dir.join(".gitignore"),
+                        line,
+                        pattern: glob.original().to_owned(),
+                    });
+                }
+                Match::Whitelist(_) => return None,
+                Match::None => {}
+            }
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub mod kustomize;
 pub mod load;
 pub mod object;
 pub mod output;
+pub mod placeholder;
 pub mod project;
 pub mod quantity;
 pub mod resolve;

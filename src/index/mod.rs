@@ -6,6 +6,7 @@
 //! kustomization includes stands on its own. Lookups go through hash maps keyed by namespace and
 //! kind, never scans over the whole index, so 100,000 objects stay cheap.
 
+pub mod pods;
 pub mod summary;
 pub mod units;
 
@@ -138,6 +139,10 @@ pub struct Index {
     /// Workload instance indices by one of their pod labels, so a selector is matched by
     /// looking up its pairs, not by scanning every workload.
     workloads_by_label: HashMap<(String, String), Vec<usize>>,
+    /// Workload instance indices by the key of a pod label whose value a pair may match without
+    /// being equal to it: one a pod or unknowable (a label their controller adds), or an
+    /// unrendered placeholder.
+    workloads_by_added_label: HashMap<String, Vec<usize>>,
     /// Namespaces holding custom resources (an operator may create pods there).
     with_custom_resources: HashSet<String>,
     /// Which instances are applied together ([`units`]).
@@ -188,26 +193,30 @@ impl Index {
         self.workloads.get(namespace).map_or(0, Vec::len)
     }
 
-    /// Every workload (in any namespace) whose pod labels a Service-style selector selects,
-    /// in index order.
+    /// Every workload (in any namespace) whose pods a Service-style selector selects (by their
+    /// template labels or the labels their controller adds, [`pods`]), in index order.
     pub fn workloads_selected_by(&self, selector: &Labels) -> Vec<&Instance> {
+        fn list(l: Option<&Vec<usize>>) -> &[usize] {
+            l.map_or(&[], Vec::as_slice)
+        }
         let postings = selector.iter().map(|pair| {
-            self.workloads_by_label
-                .get(pair)
-                .map_or(&[][..], Vec::as_slice)
+            (
+                list(self.workloads_by_label.get(pair)),
+                list(self.workloads_by_added_label.get(&pair.0)),
+            )
         });
-        let Some(shortest) = postings.min_by_key(|p| p.len()) else {
+        let Some((equal, added)) = postings.min_by_key(|(e, a)| e.len() + a.len()) else {
             return Vec::new();
         };
-        shortest
-            .iter()
-            .map(|&i| &self.instances[i])
-            .filter(|w| {
-                w.object
-                    .pods
-                    .as_ref()
-                    .is_some_and(|p| selects(selector, &p.labels))
-            })
+        let mut candidates: Vec<usize> = equal.iter().chain(added).copied().collect();
+        if !added.is_empty() {
+            candidates.sort_unstable();
+            candidates.dedup();
+        }
+        candidates
+            .into_iter()
+            .map(|i| &self.instances[i])
+            .filter(|w| pods::select(selector, &w.object) == pods::Selection::Selected)
             .collect()
     }
 
@@ -225,13 +234,6 @@ impl Index {
     pub fn has_custom_resources(&self, namespace: &str) -> bool {
         self.with_custom_resources.contains(namespace)
     }
-}
-
-/// Whether a Service-style selector (a plain label map) selects these labels.
-pub fn selects(selector: &Labels, labels: &Labels) -> bool {
-    selector
-        .iter()
-        .all(|(k, v)| labels.iter().any(|(key, value)| key == k && value == v))
 }
 
 fn is_builtin_group(group: &str) -> bool {
@@ -255,6 +257,8 @@ struct Transform {
     labels: Labels,
     template_labels: Labels,
     selector_labels: Labels,
+    /// `replicas:` counts by workload name (the outermost kustomization's win).
+    replicas: Vec<(String, i64)>,
 }
 
 impl Transform {
@@ -269,6 +273,11 @@ impl Transform {
         add_labels(&mut t.labels, &k.labels);
         add_labels(&mut t.template_labels, &k.template_labels);
         add_labels(&mut t.selector_labels, &k.selector_labels);
+        for (name, count) in &k.replicas {
+            if !t.replicas.iter().any(|(n, _)| n == name) {
+                t.replicas.push((name.clone(), *count));
+            }
+        }
         t
     }
 }
@@ -287,10 +296,24 @@ fn rename(name: &str, t: &Transform) -> String {
 
 /// Applies a build's transformers to an object, as `kustomize build` would.
 fn transform(mut o: ObjectSummary, t: &Transform) -> ObjectSummary {
+    // kustomize's replica count transformer matches the name as written or as renamed.
+    if let Some(ordinals) = o.pods.as_mut().and_then(|p| p.ordinals.as_mut())
+        && o.kind == "StatefulSet"
+        && let Some((_, count)) = t
+            .replicas
+            .iter()
+            .find(|(n, _)| *n == o.name || *n == rename(&o.name, t))
+    {
+        ordinals.count = Some(*count);
+    }
     if !t.prefix.is_empty() || !t.suffix.is_empty() {
         o.name = rename(&o.name, t);
         for r in o.references.iter_mut().chain(o.scale_target.as_deref_mut()) {
             r.name = rename(&r.name, t);
+        }
+        // As the references to them are (a per-pod name follows the renamed workload).
+        for c in o.creates.iter_mut().filter(|c| !c.per_pod) {
+            c.name = rename(&c.name, t);
         }
         for b in &mut o.ingress_backends {
             b.service = rename(&b.service, t);
@@ -468,6 +491,7 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
     let mut workloads: HashMap<String, Vec<usize>> = HashMap::new();
     let mut declared_namespaces = HashSet::new();
     let mut workloads_by_label: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    let mut workloads_by_added_label: HashMap<String, Vec<usize>> = HashMap::new();
     let mut with_custom_resources = HashSet::new();
     for (i, instance) in instances.iter().enumerate() {
         let o = &instance.object;
@@ -477,8 +501,22 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
             .push(i);
         if let (Some(ns), Some(pods)) = (&instance.namespace, &o.pods) {
             workloads.entry(ns.clone()).or_default().push(i);
+            // (Keyed by a few distinct keys: looked up before a key is copied.)
+            let mut by_key = |key: &str| match workloads_by_added_label.get_mut(key) {
+                Some(list) => list.push(i),
+                None => {
+                    workloads_by_added_label.insert(key.to_owned(), vec![i]);
+                }
+            };
             for pair in &pods.labels {
-                workloads_by_label.entry(pair.clone()).or_default().push(i);
+                if crate::placeholder::contains(&pair.1) {
+                    by_key(&pair.0);
+                } else {
+                    workloads_by_label.entry(pair.clone()).or_default().push(i);
+                }
+            }
+            for added in &pods.added {
+                by_key(added.key);
             }
         }
         if let (Some(ns), false) = (&instance.namespace, is_builtin_group(&o.group)) {
@@ -501,6 +539,7 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
         by_kind,
         workloads,
         workloads_by_label,
+        workloads_by_added_label,
         with_custom_resources,
         units,
     }

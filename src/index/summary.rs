@@ -2,9 +2,11 @@
 //! in memory (in the parallel per-file stage). Only names, labels, selectors, ports and
 //! references are kept, with their locations, so the index stays small for 100,000 objects.
 
+use super::pods::{AddedLabel, Ordinals};
 use crate::checks::Context;
 use crate::diagnostics::{FileId, Location};
 use crate::object::Object;
+use crate::placeholder;
 use crate::tree::{Node, Span, Style, Value};
 
 pub type Labels = Vec<(String, String)>;
@@ -35,6 +37,8 @@ pub struct ObjectSummary {
     pub ingress_backends: Vec<Backend>,
     /// ServiceAccounts, ConfigMaps, Secrets and PVCs the pods use.
     pub references: Vec<Reference>,
+    /// Objects the cluster creates because of this one: references to them are not missing.
+    pub creates: Box<[Created]>,
     /// `<service>.<namespace>[.svc[.cluster.local]]` found in env values, args, commands and
     /// ConfigMap data.
     pub hosts: Vec<HostMention>,
@@ -89,8 +93,18 @@ pub struct DeploySource {
 
 #[derive(Clone, Debug)]
 pub struct PodSummary {
+    /// The pod template's labels.
     pub labels: Labels,
+    /// The labels the workload's controller adds to each pod ([`super::pods`]).
+    pub added: Vec<AddedLabel>,
+    /// The ordinals of the pods, for workloads whose pods are numbered.
+    pub ordinals: Option<Ordinals>,
+    /// A StatefulSet's `serviceName`: its pods are `<pod>.<serviceName>` in DNS.
+    pub subdomain: Option<String>,
     pub ports: Vec<ContainerPort>,
+    /// For Jobs and CronJobs: the strings of their containers' `command`, `args` and `env`
+    /// values (a Job may create the objects it names there when it runs).
+    pub arguments: Vec<(String, Location)>,
 }
 
 #[derive(Clone, Debug)]
@@ -118,6 +132,8 @@ pub struct ServicePort {
 pub enum PortRef {
     Number(i64),
     Name(String),
+    /// An unrendered placeholder (`{{ .Values.port }}`): any port, for all the index knows.
+    Unrendered,
 }
 
 #[derive(Clone, Debug)]
@@ -137,26 +153,6 @@ pub struct Requirement {
 impl Selector {
     pub fn is_empty(&self) -> bool {
         self.match_labels.is_empty() && self.expressions.is_empty()
-    }
-
-    /// Label-selector semantics (apimachinery `LabelSelectorAsSelector`).
-    pub fn matches(&self, labels: &Labels) -> bool {
-        let get = |k: &str| {
-            labels
-                .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
-        };
-        self.match_labels
-            .iter()
-            .all(|(k, v)| get(k) == Some(v.as_str()))
-            && self.expressions.iter().all(|r| match r.operator.as_str() {
-                "In" => get(&r.key).is_some_and(|v| r.values.iter().any(|x| x == v)),
-                "NotIn" => get(&r.key).is_none_or(|v| !r.values.iter().any(|x| x == v)),
-                "Exists" => get(&r.key).is_some(),
-                "DoesNotExist" => get(&r.key).is_none(),
-                _ => false,
-            })
     }
 }
 
@@ -191,6 +187,44 @@ pub struct Reference {
     pub target_kind: Option<(String, String)>,
     pub name: String,
     pub location: Location,
+}
+
+/// An object that another one makes the cluster create: the Secret of a cert-manager
+/// Certificate or an ExternalSecret, the PersistentVolumeClaims of a StatefulSet's
+/// `volumeClaimTemplates`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Created {
+    pub kind: RefKind,
+    pub name: String,
+    /// The name is `<name>-<workload>-<ordinal>`, one object a pod (a volumeClaimTemplate).
+    pub per_pod: bool,
+    /// Created in every namespace (by a cluster-scoped object, such as a trust-manager Bundle).
+    pub every_namespace: bool,
+}
+
+impl Created {
+    fn named(kind: RefKind, name: &str) -> Created {
+        Created {
+            kind,
+            name: name.to_owned(),
+            per_pod: false,
+            every_namespace: false,
+        }
+    }
+
+    /// Whether this is the object `name` (for `per_pod`, of the workload `workload`).
+    pub fn is(&self, name: &str, workload: &str) -> bool {
+        if !self.per_pod {
+            return self.name == name;
+        }
+        name.strip_prefix(self.name.as_str())
+            .and_then(|rest| rest.strip_prefix('-'))
+            .and_then(|rest| rest.strip_prefix(workload))
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|ordinal| {
+                !ordinal.is_empty() && ordinal.bytes().all(|b| b.is_ascii_digit())
+            })
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -245,6 +279,7 @@ impl ObjectSummary {
             scale_target: None,
             ingress_backends: Vec::new(),
             references: Vec::new(),
+            creates: Box::default(),
             hosts: Vec::new(),
             defines: None,
             deploys: None,
@@ -253,17 +288,24 @@ impl ObjectSummary {
     }
 }
 
-fn string_map(node: Option<&Node>) -> Labels {
+/// A map of labels. A key or value that is an unquoted `{{ ... }}` (YAML mappings) is kept as
+/// its text, so that it is seen as the placeholder it is.
+fn string_map(node: Option<&Node>, cx: &Context<'_>) -> Labels {
+    let text = |n: &Node| match &n.value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Null => Some(String::new()),
+        Value::Map(_) if unrendered(n, cx) => Some(cx.text(n.span).to_owned()),
+        _ => None,
+    };
     node.map(|n| {
         n.entries()
             .iter()
             .filter_map(|e| {
-                let value = match &e.value.value {
-                    Value::Str(s) => s.clone(),
-                    Value::Null => String::new(),
-                    _ => return None,
+                let key = match e.key.key_string() {
+                    Some(k) => k.into_owned(),
+                    None => text(&e.key)?,
                 };
-                Some((e.key.key_string()?.into_owned(), value))
+                Some((key, text(&e.value)?))
             })
             .collect()
     })
@@ -274,12 +316,33 @@ fn str_at<'a>(node: Option<&'a Node>, path: &[&str]) -> Option<&'a str> {
     node?.get_path(path)?.as_str()
 }
 
-fn port_ref(node: &Node) -> Option<PortRef> {
+fn port_ref(node: &Node, cx: &Context<'_>) -> Option<PortRef> {
+    if unrendered(node, cx) {
+        return Some(PortRef::Unrendered);
+    }
     match &node.value {
         Value::Int(i) => Some(PortRef::Number(i64::try_from(*i).ok()?)),
         Value::Str(s) => Some(PortRef::Name(s.clone())),
         _ => None,
     }
+}
+
+/// Whether a value is (or holds) an unrendered placeholder ([`placeholder`]): a string holding
+/// one, or an unquoted `{{ ... }}`, which YAML reads as nested mappings. The whole-repo checks
+/// treat such a value as unknown; `unrendered-placeholder` reports it where it is invalid.
+fn unrendered(node: &Node, cx: &Context<'_>) -> bool {
+    match &node.value {
+        Value::Str(s) => placeholder::contains(s),
+        Value::Map(_) => cx.text(node.span).starts_with("{{"),
+        _ => false,
+    }
+}
+
+/// Whether a label map holds a placeholder in a key or value.
+fn has_unrendered(labels: &Labels) -> bool {
+    labels
+        .iter()
+        .any(|(k, v)| placeholder::contains(k) || placeholder::contains(v))
 }
 
 fn selector(node: &Node, cx: &Context<'_>) -> Selector {
@@ -303,10 +366,20 @@ fn selector(node: &Node, cx: &Context<'_>) -> Selector {
         })
         .collect();
     Selector {
-        match_labels: string_map(node.get("matchLabels")),
+        match_labels: string_map(node.get("matchLabels"), cx),
         expressions,
         location: cx.loc(node.span),
     }
+}
+
+/// A PodDisruptionBudget's or NetworkPolicy's selector, unless it holds a placeholder.
+fn pod_selector(node: &Node, cx: &Context<'_>) -> Option<Box<Selector>> {
+    let s = selector(node, cx);
+    let unrendered = has_unrendered(&s.match_labels)
+        || s.expressions.iter().any(|r| {
+            placeholder::contains(&r.key) || r.values.iter().any(|v| placeholder::contains(v))
+        });
+    (!unrendered).then(|| Box::new(s))
 }
 
 /// Extracts the summary of one object.
@@ -333,14 +406,26 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
         &name,
         location,
     );
-    summary.generated_name = object.name.is_none() && generate_name.is_some();
+    // A name holding a placeholder is not known until rendered: never a duplicate.
+    summary.generated_name =
+        (object.name.is_none() && generate_name.is_some()) || placeholder::contains(&name);
     summary.digest = digest(object.root);
     summary.namespace = namespace_node.and_then(Node::as_str).map(str::to_owned);
-    summary.namespace_location = namespace_node.map(|n| cx.loc(n.span));
-    summary.labels = string_map(metadata.and_then(|m| m.get("labels")));
+    // Nor is a namespace (kept, so objects sharing it are resolved together).
+    summary.namespace_location = namespace_node
+        .filter(|n| !unrendered(n, cx))
+        .map(|n| cx.loc(n.span));
+    summary.labels = string_map(metadata.and_then(|m| m.get("labels")), cx);
+    let creates = created_by(object);
     if let Some(template) = object.pod_template() {
         let mut ports = Vec::new();
+        let mut arguments = Vec::new();
+        let is_batch =
+            summary.group == "batch" && matches!(summary.kind.as_str(), "Job" | "CronJob");
         for container in template.containers() {
+            if is_batch {
+                collect_arguments(container, cx, &mut arguments);
+            }
             for port in container
                 .get("ports")
                 .and_then(Node::as_seq)
@@ -354,13 +439,32 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
             collect_container_refs(container, cx, &mut summary);
         }
         if let Some(spec) = template.spec {
-            collect_pod_refs(spec, cx, &mut summary);
+            // A StatefulSet's controller replaces the pod volumes named like its
+            // volumeClaimTemplates by the claims it creates (`updateStorage`).
+            let claim_templates: Vec<&str> = creates
+                .iter()
+                .filter(|c| c.per_pod)
+                .map(|c| c.name.as_str())
+                .collect();
+            collect_pod_refs(spec, &claim_templates, cx, &mut summary);
         }
+        let labels = string_map(template.labels(), cx);
+        let (added, ordinals) =
+            super::pods::added_labels(object, &labels, cx.options.kubernetes_version);
+        let subdomain = (summary.group == "apps" && summary.kind == "StatefulSet")
+            .then(|| str_at(object.root.get("spec"), &["serviceName"]))
+            .flatten()
+            .map(str::to_owned);
         summary.pods = Some(PodSummary {
-            labels: string_map(template.labels()),
+            labels,
+            added,
+            ordinals,
+            subdomain,
             ports,
+            arguments,
         });
     }
+    summary.creates = creates.into_boxed_slice();
     let spec = object.root.get("spec");
     match (summary.group.as_str(), summary.kind.as_str()) {
         ("", "Service") => summary.service = Some(Box::new(service(spec, cx))),
@@ -378,13 +482,13 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
             summary.pod_selector = spec
                 .and_then(|s| s.get("selector"))
                 .filter(|n| n.is_map())
-                .map(|n| Box::new(selector(n, cx)));
+                .and_then(|n| pod_selector(n, cx));
         }
         ("networking.k8s.io", "NetworkPolicy") => {
             summary.pod_selector = spec
                 .and_then(|s| s.get("podSelector"))
                 .filter(|n| n.is_map())
-                .map(|n| Box::new(selector(n, cx)));
+                .and_then(|n| pod_selector(n, cx));
         }
         ("networking.k8s.io", "Ingress") => summary.ingress_backends = ingress_backends(spec, cx),
         ("autoscaling", "HorizontalPodAutoscaler") => {
@@ -396,7 +500,7 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
                 let group = str_at(target, &["apiVersion"])
                     .and_then(|v| v.rsplit_once('/'))
                     .map_or("", |(g, _)| g);
-                if let Some(n) = name.as_str() {
+                if let Some(n) = name.as_str().filter(|n| !placeholder::contains(n)) {
                     summary.scale_target = Some(Box::new(Reference {
                         kind: RefKind::ScaleTarget,
                         target_kind: Some((group.to_owned(), kind.to_owned())),
@@ -599,11 +703,89 @@ fn git_directories(generators: Option<&Node>) -> Vec<&Node> {
     out
 }
 
+/// The objects an object makes the cluster create, where the repository can know their names:
+/// the PersistentVolumeClaims of a StatefulSet, the Secrets that secret operators write
+/// (cert-manager, External Secrets, Sealed Secrets, the Vault Secrets Operator, 1Password,
+/// the Secrets Store CSI driver, the SOPS operator) and trust-manager's ConfigMaps and Secrets.
+fn created_by(object: &Object<'_>) -> Vec<Created> {
+    let spec = object.root.get("spec");
+    let name = object.name.unwrap_or_default();
+    let secret = |n: Option<&str>| {
+        n.filter(|n| !n.is_empty())
+            .map(|n| Created::named(RefKind::Secret, n))
+    };
+    let names_in = |list: &str, key: &str| -> Vec<Created> {
+        seq(spec.and_then(|s| s.get(list)))
+            .iter()
+            .filter_map(|item| secret(item.get(key).and_then(Node::as_str)))
+            .collect()
+    };
+    let (group, kind) = (object.group(), object.kind.unwrap_or_default());
+    match (group, kind) {
+        ("apps", "StatefulSet") => seq(spec.and_then(|s| s.get("volumeClaimTemplates")))
+            .iter()
+            .filter_map(|t| str_at(Some(t), &["metadata", "name"]))
+            .map(|template| Created {
+                per_pod: true,
+                ..Created::named(RefKind::PersistentVolumeClaim, template)
+            })
+            .collect(),
+        ("cert-manager.io", "Certificate") => {
+            secret(str_at(spec, &["secretName"])).into_iter().collect()
+        }
+        ("external-secrets.io", "ExternalSecret") => {
+            secret(str_at(spec, &["target", "name"]).or(Some(name)))
+                .into_iter()
+                .collect()
+        }
+        ("external-secrets.io", "ClusterExternalSecret") => {
+            let external = str_at(spec, &["externalSecretName"]).unwrap_or(name);
+            secret(str_at(spec, &["externalSecretSpec", "target", "name"]).or(Some(external)))
+                .map(|c| Created {
+                    every_namespace: true,
+                    ..c
+                })
+                .into_iter()
+                .collect()
+        }
+        ("bitnami.com", "SealedSecret")
+        | ("onepassword.com", "OnePasswordItem")
+        | ("kubernetes-client.io", "ExternalSecret") => secret(Some(name)).into_iter().collect(),
+        (
+            "secrets.hashicorp.com",
+            "VaultStaticSecret" | "VaultDynamicSecret" | "VaultPKISecret" | "HCPVaultSecretsApp",
+        ) => secret(str_at(spec, &["destination", "name"]))
+            .into_iter()
+            .collect(),
+        ("secrets-store.csi.x-k8s.io", "SecretProviderClass") => {
+            names_in("secretObjects", "secretName")
+        }
+        ("isindir.github.com", "SopsSecret") => names_in("secretTemplates", "name"),
+        ("trust.cert-manager.io", "Bundle") => {
+            let target = spec.and_then(|s| s.get("target"));
+            [
+                ("configMap", RefKind::ConfigMap),
+                ("secret", RefKind::Secret),
+            ]
+            .into_iter()
+            .filter(|(field, _)| target.and_then(|t| t.get(field)).is_some())
+            .map(|(_, kind)| Created {
+                every_namespace: true,
+                ..Created::named(kind, name)
+            })
+            .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn service(spec: Option<&Node>, cx: &Context<'_>) -> ServiceSummary {
     let selector = spec
         .and_then(|s| s.get("selector"))
         .filter(|n| n.is_map() && !n.entries().is_empty())
-        .map(|n| (string_map(Some(n)), cx.loc(n.span)));
+        .map(|n| (string_map(Some(n), cx), cx.loc(n.span)))
+        // A selector holding a placeholder selects nothing the index can know.
+        .filter(|(labels, _)| !has_unrendered(labels));
     let ports = spec
         .and_then(|s| s.get("ports"))
         .and_then(Node::as_seq)
@@ -614,7 +796,7 @@ fn service(spec: Option<&Node>, cx: &Context<'_>) -> ServiceSummary {
             ServicePort {
                 name: p.get("name").and_then(Node::as_str).map(str::to_owned),
                 port: p.get("port").and_then(Node::as_i64),
-                target: target.and_then(port_ref),
+                target: target.and_then(|t| port_ref(t, cx)),
                 location: cx.loc(target.or_else(|| p.get("port")).map_or(p.span, |n| n.span)),
             }
         })
@@ -632,7 +814,10 @@ fn ingress_backends(spec: Option<&Node>, cx: &Context<'_>) -> Vec<Backend> {
         let Some(service) = backend.and_then(|b| b.get("service")) else {
             return;
         };
-        let Some(name) = service.get("name").filter(|n| n.as_str().is_some()) else {
+        let Some(name) = service
+            .get("name")
+            .filter(|n| n.as_str().is_some() && !unrendered(n, cx))
+        else {
             return;
         };
         let port = service
@@ -640,7 +825,7 @@ fn ingress_backends(spec: Option<&Node>, cx: &Context<'_>) -> Vec<Backend> {
             .and_then(|p| p.get("number").or_else(|| p.get("name")));
         backends.push(Backend {
             service: name.as_str().unwrap_or_default().to_owned(),
-            port: port.and_then(port_ref),
+            port: port.and_then(|p| port_ref(p, cx)),
             location: cx.loc(name.span),
             port_location: port.map(|p| cx.loc(p.span)),
         });
@@ -670,7 +855,10 @@ fn reference(
     out: &mut Vec<Reference>,
 ) {
     let Some(name) = name else { return };
-    let Some(text) = name.as_str().filter(|s| !s.is_empty()) else {
+    let Some(text) = name
+        .as_str()
+        .filter(|s| !s.is_empty() && !placeholder::contains(s))
+    else {
         return;
     };
     if optional.and_then(Node::as_bool) == Some(true) {
@@ -721,7 +909,12 @@ fn seq(node: Option<&Node>) -> &[Node] {
     node.and_then(Node::as_seq).unwrap_or_default()
 }
 
-fn collect_pod_refs(spec: &Node, cx: &Context<'_>, summary: &mut ObjectSummary) {
+fn collect_pod_refs(
+    spec: &Node,
+    claim_templates: &[&str],
+    cx: &Context<'_>,
+    summary: &mut ObjectSummary,
+) {
     let refs = &mut summary.references;
     let account = spec
         .get("serviceAccountName")
@@ -733,9 +926,27 @@ fn collect_pod_refs(spec: &Node, cx: &Context<'_>, summary: &mut ObjectSummary) 
         reference(RefKind::Secret, secret.get("name"), None, cx, refs);
     }
     for volume in seq(spec.get("volumes")) {
+        let name = volume.get("name").and_then(Node::as_str);
+        if name.is_some_and(|n| claim_templates.contains(&n)) {
+            continue;
+        }
         references_in(volume, VOLUME_REFS, cx, refs);
         for source in seq(volume.get_path(&["projected", "sources"])) {
             references_in(source, PROJECTED_REFS, cx, refs);
+        }
+    }
+}
+
+fn collect_arguments(container: &Node, cx: &Context<'_>, out: &mut Vec<(String, Location)>) {
+    let env_values = seq(container.get("env"))
+        .iter()
+        .filter_map(|e| e.get("value"));
+    let args = ["command", "args"]
+        .into_iter()
+        .flat_map(|key| seq(container.get(key)));
+    for node in args.chain(env_values) {
+        if let Value::Str(s) = &node.value {
+            out.push((s.clone(), cx.loc(node.span)));
         }
     }
 }

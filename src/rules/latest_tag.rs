@@ -35,7 +35,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             continue;
         };
         // Unrendered placeholders are not images yet.
-        if image.contains("${") || image.contains("{{") || image.contains("$(") {
+        if crate::placeholder::contains(image) {
             continue;
         }
         let untagged = image

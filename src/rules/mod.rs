@@ -75,6 +75,7 @@ pub mod unknown_field;
 pub mod unknown_kind;
 pub mod unknown_service_host;
 pub mod unreadable_file;
+pub mod unrendered_placeholder;
 pub mod unsupported_value;
 pub mod unused_suppression;
 pub mod volume_mount_not_found;
@@ -97,6 +98,7 @@ pub static ALL: &[&Rule] = &[
     &invalid_label_key::RULE,
     &invalid_label_value::RULE,
     &invalid_annotation::RULE,
+    &unrendered_placeholder::RULE,
     // Schemas: API versions, then the object against its schema.
     &removed_api_version::RULE,
     &deprecated_api_version::RULE,
@@ -173,6 +175,7 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 
 /// Runs every per-object rule.
 pub fn check_object(object: &Object<'_>, cx: &mut Context<'_>) {
+    unrendered_placeholder::check(object, cx);
     missing_kind_or_api_version::check(object, cx);
     missing_name::check(object, cx);
     invalid_name::check(object, cx);
@@ -249,4 +252,46 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         })
         .collect();
     out.extend(found.into_iter().flatten());
+}
+
+/// Groups references by what they name, so that one missing thing is one finding however many
+/// references name it: each group's references sorted by location, the same location once (a
+/// base included by several builds), and the groups in the order of their first reference.
+pub(crate) fn group_references<K, T>(
+    references: impl IntoIterator<Item = (K, crate::diagnostics::Location, T)>,
+) -> Vec<(K, Vec<(crate::diagnostics::Location, T)>)>
+where
+    K: std::hash::Hash + Eq,
+{
+    let mut groups: foldhash::HashMap<K, Vec<(crate::diagnostics::Location, T)>> =
+        foldhash::HashMap::default();
+    for (key, location, item) in references {
+        groups.entry(key).or_default().push((location, item));
+    }
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    for (_, refs) in &mut groups {
+        refs.sort_by_key(|(location, _)| *location);
+        refs.dedup_by_key(|(location, _)| *location);
+    }
+    groups.sort_by_key(|(_, refs)| refs[0].0);
+    groups
+}
+
+/// Adds the references after the first as related locations.
+pub(crate) fn with_other_references<T>(
+    mut diagnostic: Diagnostic,
+    references: &[(crate::diagnostics::Location, T)],
+) -> Diagnostic {
+    for (location, _) in references.iter().skip(1) {
+        diagnostic = diagnostic.with_secondary(*location, "also referenced here");
+    }
+    diagnostic
+}
+
+/// ` (N references)` after a message when there is more than one.
+pub(crate) fn reference_count<T>(references: &[T]) -> String {
+    match references.len() {
+        0 | 1 => String::new(),
+        n => format!(" ({n} references)"),
+    }
 }

@@ -3,6 +3,7 @@
 
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::index::Index;
+use crate::index::pods::{self, Selection};
 
 pub static RULE: Rule = Rule {
     id: "selector-matches-nothing",
@@ -25,12 +26,21 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         if index.workloads_in(ns).next().is_none() || index.has_custom_resources(ns) {
             continue;
         }
-        if index.workloads_in(ns).any(|w| {
-            w.object
-                .pods
-                .as_ref()
-                .is_some_and(|p| selector.matches(&p.labels))
-        }) {
+        let mut beyond = None;
+        let mut selected = false;
+        for w in index.workloads_in(ns) {
+            match pods::select_by(selector, &w.object) {
+                Selection::Selected => {
+                    selected = true;
+                    break;
+                }
+                Selection::BeyondOrdinals { key, ordinal } if beyond.is_none() => {
+                    beyond = Some((w, key, ordinal));
+                }
+                _ => {}
+            }
+        }
+        if selected {
             continue;
         }
         let what = if instance.is("policy", "PodDisruptionBudget") {
@@ -38,20 +48,34 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         } else {
             "the policy applies to no pods"
         };
-        out.push(
-            instance
+        let message = format!(
+            "{} `{}` selects no pods in namespace `{ns}`",
+            instance.object.kind, instance.object.name
+        );
+        let diagnostic = match beyond {
+            Some((w, _, _)) if pods::autoscaled(index, w) => continue,
+            Some((w, key, ordinal)) => instance
                 .diagnostic(
                     &RULE,
                     selector.location,
                     format!(
-                        "{} `{}` selects no pods in namespace `{ns}`",
-                        instance.object.kind, instance.object.name
+                        "{message}: {}",
+                        pods::describe_ordinals(&w.object, key, ordinal)
                     ),
                 )
+                .with_label("matches no pod")
+                .with_secondary(w.object.location, format!("{} defined here", w.object.kind))
+                .with_help(format!(
+                    "{what}; select a pod that exists, or raise the {}",
+                    pods::size_field(&w.object)
+                )),
+            None => instance
+                .diagnostic(&RULE, selector.location, message)
                 .with_label("matches no pod template")
                 .with_help(format!(
                     "{what}; the selector must match the pod template labels of a workload"
                 )),
-        );
+        };
+        out.push(diagnostic);
     }
 }

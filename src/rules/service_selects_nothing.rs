@@ -3,6 +3,7 @@
 //! another namespace). Services without a selector and ExternalName Services are exempt.
 
 use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::index::pods::{self, Selection};
 use crate::index::summary::Labels;
 use crate::index::{Index, Instance};
 use crate::validate::edit_distance_within;
@@ -64,6 +65,43 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         };
         let elsewhere = index.workloads_selected_by(selector);
         if elsewhere.iter().any(|w| w.namespace.as_deref() == Some(ns)) {
+            continue;
+        }
+        // A pod of a StatefulSet (or Indexed Job) beyond its replicas.
+        let beyond = if selector.iter().any(|(k, _)| pods::is_ordinal_label(k)) {
+            index
+                .workloads_in(ns)
+                .find_map(|w| match pods::select(selector, &w.object) {
+                    Selection::BeyondOrdinals { key, ordinal } => Some((w, key, ordinal)),
+                    _ => None,
+                })
+        } else {
+            None
+        };
+        if let Some((w, key, ordinal)) = beyond {
+            if !pods::autoscaled(index, w) {
+                out.push(
+                    service
+                        .diagnostic(
+                            &RULE,
+                            *location,
+                            format!(
+                                "Service `{}` selects no pods: {}",
+                                service.object.name,
+                                pods::describe_ordinals(&w.object, key, ordinal)
+                            ),
+                        )
+                        .with_label("matches no pod")
+                        .with_secondary(
+                            w.object.location,
+                            format!("{} defined here", w.object.kind),
+                        )
+                        .with_help(format!(
+                            "its Endpoints stay empty and traffic goes nowhere; select a pod that exists, or raise the {}",
+                            pods::size_field(&w.object)
+                        )),
+                );
+            }
             continue;
         }
         let candidates = index.workloads_count_in(ns);

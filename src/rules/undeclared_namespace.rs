@@ -4,6 +4,7 @@
 
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::index::{BUILTIN_NAMESPACES, Index};
+use crate::rules::group_references;
 use crate::validate::did_you_mean;
 
 pub static RULE: Rule = Rule {
@@ -17,6 +18,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     if index.declared_namespaces.is_empty() {
         return;
     }
+    let mut undeclared = Vec::new();
     for instance in &index.instances {
         let (Some(ns), Some(location)) = (&instance.namespace, instance.namespace_location) else {
             continue;
@@ -24,12 +26,17 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         if index.declared_namespaces.contains(ns) || BUILTIN_NAMESPACES.contains(&ns.as_str()) {
             continue;
         }
-        let mut declared: Vec<&str> = index
-            .declared_namespaces
-            .iter()
-            .map(String::as_str)
-            .collect();
-        declared.sort_unstable();
+        undeclared.push((ns.as_str(), location, instance));
+    }
+    let mut declared: Vec<&str> = index
+        .declared_namespaces
+        .iter()
+        .map(String::as_str)
+        .collect();
+    declared.sort_unstable();
+    // One missing Namespace is one finding, however many objects are in it.
+    for (ns, objects) in group_references(undeclared) {
+        let (location, instance) = objects[0];
         let help = match did_you_mean(ns, declared.iter().copied()) {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!(
@@ -41,11 +48,17 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
                     .join(", ")
             ),
         };
-        out.push(
-            instance
-                .diagnostic(&RULE, location, format!("namespace `{ns}` is not declared by any Namespace in the checked paths"))
-                .with_label("undeclared namespace")
-                .with_help(format!("{help}; applying fails with `namespaces \"{ns}\" not found` unless it exists already")),
-        );
+        let count = match objects.len() {
+            1 => String::new(),
+            n => format!(" ({n} objects)"),
+        };
+        let mut diagnostic = instance
+            .diagnostic(&RULE, location, format!("namespace `{ns}` is not declared by any Namespace in the checked paths{count}"))
+            .with_label("undeclared namespace")
+            .with_help(format!("{help}; applying fails with `namespaces \"{ns}\" not found` unless it exists already"));
+        for (location, _) in &objects[1..] {
+            diagnostic = diagnostic.with_secondary(*location, "also in this namespace");
+        }
+        out.push(diagnostic);
     }
 }

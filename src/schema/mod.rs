@@ -178,7 +178,14 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             served_as,
             similar_kind,
         } => {
-            let (span, message, help) = if let Some(first) = served_as.first() {
+            let (span, message, help) = if crate::placeholder::contains(api_version) {
+                // The apiVersion is at fault (and reported as the placeholder it is).
+                (
+                    api_node.span,
+                    format!("Kubernetes {version} has no kind `{kind}` in {api_version}"),
+                    String::new(),
+                )
+            } else if let Some(first) = served_as.first() {
                 (
                     api_node.span,
                     format!("Kubernetes has no {kind} in {api_version}; use {first}"),
