@@ -135,6 +135,68 @@ pub fn label_value(s: &str) -> Vec<String> {
     errs
 }
 
+/// Go's `base64.StdEncoding.Decode`, which `encoding/json` applies to `[]byte` fields (a
+/// Secret's `data`, a ConfigMap's `binaryData`, every `caBundle`): `None` when `s` decodes, else
+/// the byte offset Go reports (`illegal base64 data at input byte N`). Padding is required,
+/// `\r` and `\n` are skipped anywhere, any other byte outside the alphabet is an error. Written
+/// after `decodeQuantum` in Go's `encoding/base64/base64.go`, offsets included.
+pub fn base64_error(s: &str) -> Option<usize> {
+    let src = s.as_bytes();
+    let mut si = 0;
+    while si < src.len() {
+        match base64_quantum(src, si) {
+            Ok(next) => si = next,
+            Err(at) => return Some(at),
+        }
+    }
+    None
+}
+
+/// One quantum of up to 4 characters from `si`: where the next one starts, or the byte at
+/// which decoding fails.
+fn base64_quantum(src: &[u8], mut si: usize) -> Result<usize, usize> {
+    let is_newline = |c: u8| c == b'\n' || c == b'\r';
+    let in_alphabet = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+    let mut j = 0;
+    while j < 4 {
+        if si == src.len() {
+            // The end: fine between quanta; otherwise the padding is missing.
+            return if j == 0 { Ok(si) } else { Err(si - j) };
+        }
+        let c = src[si];
+        si += 1;
+        if in_alphabet(c) {
+            j += 1;
+            continue;
+        }
+        if is_newline(c) {
+            continue;
+        }
+        if c != b'=' || j < 2 {
+            return Err(si - 1);
+        }
+        if j == 2 {
+            // "==" is expected; the first '=' is consumed.
+            while si < src.len() && is_newline(src[si]) {
+                si += 1;
+            }
+            if si == src.len() {
+                return Err(src.len());
+            }
+            if src[si] != b'=' {
+                return Err(si - 1);
+            }
+            si += 1;
+        }
+        while si < src.len() && is_newline(src[si]) {
+            si += 1;
+        }
+        // Nothing may follow the padding.
+        return if si < src.len() { Err(si) } else { Ok(si) };
+    }
+    Ok(si)
+}
+
 /// Levenshtein distance, for "did you mean" suggestions.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -237,6 +299,43 @@ pub fn did_you_mean<'a>(
 
 #[cfg(test)]
 mod tests {
+
+    /// Offsets as Go's `base64.StdEncoding.DecodeString` reports them.
+    #[test]
+    fn base64_errors_at_go_offsets() {
+        use super::base64_error;
+        for ok in [
+            "",
+            "YQ==",
+            "YWI=",
+            "YWJj",
+            "YWJj\nZGVm",
+            "YW\r\nJj",
+            "YQ=\n=",
+            "YWJjZA==\n",
+        ] {
+            assert_eq!(base64_error(ok), None, "{ok:?}");
+        }
+        let cases = [
+            ("mypassword", 8), // a plain-text password: the last quantum is incomplete
+            ("abc", 0),
+            ("a", 0),
+            ("ab", 0),
+            ("-----BEGIN", 0),
+            ("YWJj ZGVm", 4),
+            ("YQ=", 3),  // "==" expected: not enough padding
+            ("YQ=x", 2), // incorrect padding
+            ("Y===", 1),
+            ("YWJj=", 4),
+            ("YQ==YQ==", 4), // trailing garbage after the padding
+            ("YWI=\nx", 5),
+            ("YWJjZGVm!", 8),
+            ("héllo", 1),
+        ];
+        for (input, at) in cases {
+            assert_eq!(base64_error(input), Some(at), "{input:?}");
+        }
+    }
 
     /// The bit-parallel distance against the table, on random ASCII words over a small
     /// alphabet (so that they share letters), of every length up to 64 and past it.

@@ -639,12 +639,61 @@ pub fn span_within(cx: &Context<'_>, node: &Node, range: std::ops::Range<usize>)
         {
             1
         }
+        Style::Literal => {
+            // From the start of the line the span starts on: the span starts at the `|` header
+            // (the body follows on the next line) or at the first content character.
+            let source = &cx.file.text;
+            let start = node.span.start as usize;
+            let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+            let body_start = if source[start..].starts_with('|') {
+                match source[start..].find('\n') {
+                    Some(i) => start + i + 1,
+                    None => return whole,
+                }
+            } else {
+                line_start
+            };
+            let end = (node.span.end as usize).max(body_start);
+            return literal_offset(&source[body_start..end], value, &range).map_or(whole, |at| {
+                Span::new(body_start + at, body_start + at + range.len())
+            });
+        }
         _ => return whole,
     };
     if range.end > value.len() || range.start > range.end {
         return whole;
     }
     node.span.sub(offset + range.start, range.end - range.start)
+}
+
+/// Where bytes `range` of a literal block scalar's value (`|`) are in its `body` (the source
+/// from the start of its first content line), when they lie on one line: the value is the
+/// lines without their indentation, each ending in a
+/// newline (chomping only touches the end). Checked against the value itself, so anything
+/// unexpected (tabs, an indentation indicator, comments) gives `None`.
+fn literal_offset(body: &str, value: &str, range: &std::ops::Range<usize>) -> Option<usize> {
+    let indent = body
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())?;
+    let (mut source, mut at_value) = (0, 0);
+    for line in body.split_inclusive('\n') {
+        let content = line.trim_end_matches('\n');
+        let stripped = content.get(indent..).unwrap_or("");
+        let end = at_value + stripped.len();
+        if value.get(at_value..end)? != stripped {
+            return None;
+        }
+        if range.start >= at_value && range.end <= end {
+            return Some(source + indent + (range.start - at_value));
+        }
+        at_value = end + 1; // the newline
+        source += line.len();
+        if at_value > value.len() {
+            return None;
+        }
+    }
+    None
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -89,11 +89,17 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         );
     }
     for rule in items.iter().filter(|r| r.node.is_map()) {
-        check_rule(cx, rule, per_index, &containers);
+        check_rule(cx, rule, per_index, job.in_cronjob, &containers);
     }
 }
 
-fn check_rule(cx: &mut Context<'_>, rule: &Field<'_>, per_index: bool, containers: &[String]) {
+fn check_rule(
+    cx: &mut Context<'_>,
+    rule: &Field<'_>,
+    per_index: bool,
+    in_cronjob: bool,
+    containers: &[String],
+) {
     match rule.child("action") {
         None => cx.report(
             Diagnostic::new(&RULE, cx.loc(rule.node.span), workload::required(&format!("{}.action", rule.path), ""))
@@ -156,10 +162,13 @@ fn check_rule(cx: &mut Context<'_>, rule: &Field<'_>, per_index: bool, container
     }
     if let Some(conditions) = conditions {
         for pattern in conditions.items() {
+            // A Job's empty status is defaulted to True (SetDefaults_Job); a CronJob's
+            // jobTemplate is not defaulted.
             if let Some(status) = pattern.child("status")
                 && let Some(s) = status
                     .str()
                     .filter(|s| !["True", "False", "Unknown"].contains(s))
+                    .filter(|s| in_cronjob || !s.is_empty())
             {
                 cx.report(
                     Diagnostic::new(

@@ -24,6 +24,7 @@ pub mod helm_template_skipped;
 pub mod ingress_backend_not_found;
 pub mod input_limit_exceeded;
 pub mod invalid_annotation;
+pub mod invalid_base64;
 pub mod invalid_container_name;
 pub mod invalid_container_port;
 pub mod invalid_crd_schema;
@@ -106,6 +107,7 @@ pub static ALL: &[&Rule] = &[
     &wrong_type::RULE,
     &missing_required_field::RULE,
     &schema_violation::RULE,
+    &invalid_base64::RULE,
     &invalid_crd_schema::RULE,
     // CronJob (reference §5).
     &cron_schedule::RULE,
