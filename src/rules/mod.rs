@@ -38,11 +38,13 @@ pub mod invalid_label_key;
 pub mod invalid_label_value;
 pub mod invalid_name;
 pub mod invalid_namespace;
+pub mod invalid_pod_names;
 pub mod invalid_pod_os;
 pub mod invalid_probe;
 pub mod invalid_quantity;
 pub mod invalid_resize_policy;
 pub mod invalid_rolling_update;
+pub mod invalid_security_context;
 pub mod invalid_selector;
 pub mod invalid_toleration;
 pub mod invalid_topology_spread;
@@ -155,12 +157,14 @@ pub static ALL: &[&Rule] = &[
     &invalid_env_var::RULE,
     &duplicate_env_var::RULE,
     &invalid_resize_policy::RULE,
+    &invalid_security_context::RULE,
     &invalid_affinity::RULE,
     &invalid_toleration::RULE,
     &invalid_topology_spread::RULE,
     &invalid_host_alias::RULE,
     &invalid_dns_config::RULE,
     &invalid_pod_os::RULE,
+    &invalid_pod_names::RULE,
     // Hygiene and best practice (warnings and infos).
     &latest_tag::RULE,
     &job_without_ttl::RULE,
@@ -232,12 +236,14 @@ pub fn check_object(object: &Object<'_>, cx: &mut Context<'_>) {
     invalid_env_var::check(object, cx);
     duplicate_env_var::check(object, cx);
     invalid_resize_policy::check(object, cx);
+    invalid_security_context::check(object, cx);
     invalid_affinity::check(object, cx);
     invalid_toleration::check(object, cx);
     invalid_topology_spread::check(object, cx);
     invalid_host_alias::check(object, cx);
     invalid_dns_config::check(object, cx);
     invalid_pod_os::check(object, cx);
+    invalid_pod_names::check(object, cx);
     latest_tag::check(object, cx);
     job_without_ttl::check(object, cx);
     missing_probes::check(object, cx);
