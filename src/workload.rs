@@ -300,6 +300,50 @@ pub struct PodSpec<'a> {
     pub template: Option<Field<'a>>,
     /// [`PodSpec::containers`], listed once for every rule (clones of a pod spec share it).
     containers: Rc<OnceCell<Vec<Container<'a>>>>,
+    /// [`PodSpec::has`]: the optional pod spec fields present, found in one pass.
+    keys: Rc<OnceCell<u32>>,
+}
+
+/// Optional pod spec fields that rules look for in every pod spec. Most pod specs have few of
+/// them, so one pass over the spec's keys tells the rules which to skip, instead of a failed
+/// lookup per field and rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodKey {
+    Affinity = 1,
+    Tolerations = 1 << 1,
+    TopologySpreadConstraints = 1 << 2,
+    HostAliases = 1 << 3,
+    DnsConfig = 1 << 4,
+    DnsPolicy = 1 << 5,
+    Os = 1 << 6,
+    SecurityContext = 1 << 7,
+    ShareProcessNamespace = 1 << 8,
+    /// hostname, subdomain, serviceAccountName, nodeName, priorityClassName, runtimeClassName,
+    /// readinessGates or schedulingGates.
+    Names = 1 << 9,
+    HostNetwork = 1 << 10,
+}
+
+fn pod_keys(spec: &Node) -> u32 {
+    let mut keys = 0;
+    for entry in spec.entries() {
+        keys |= match entry.key.as_str().unwrap_or("") {
+            "affinity" => PodKey::Affinity as u32,
+            "tolerations" => PodKey::Tolerations as u32,
+            "topologySpreadConstraints" => PodKey::TopologySpreadConstraints as u32,
+            "hostAliases" => PodKey::HostAliases as u32,
+            "dnsConfig" => PodKey::DnsConfig as u32,
+            "dnsPolicy" => PodKey::DnsPolicy as u32,
+            "os" => PodKey::Os as u32,
+            "securityContext" => PodKey::SecurityContext as u32,
+            "shareProcessNamespace" => PodKey::ShareProcessNamespace as u32,
+            "hostNetwork" => PodKey::HostNetwork as u32,
+            "hostname" | "subdomain" | "serviceAccountName" | "nodeName" | "priorityClassName"
+            | "runtimeClassName" | "readinessGates" | "schedulingGates" => PodKey::Names as u32,
+            _ => 0,
+        };
+    }
+    keys
 }
 
 impl<'a> PodSpec<'a> {
@@ -333,6 +377,7 @@ impl<'a> PodSpec<'a> {
                         list,
                         field: item,
                         resources: OnceCell::new(),
+                        keys: OnceCell::new(),
                     });
                 }
             }
@@ -347,10 +392,27 @@ impl<'a> PodSpec<'a> {
             .filter(|f| !f.is_null() && f.str() != Some(""))
     }
 
+    /// Whether the pod spec has any of `keys` (see [`PodKey`]).
+    pub fn has(&self, keys: &[PodKey]) -> bool {
+        let present = *self.keys.get_or_init(|| pod_keys(self.spec.node));
+        keys.iter().any(|k| present & *k as u32 != 0)
+    }
+
     /// Where to point for something missing from the pod spec: its `spec:` key.
     pub fn anchor(&self) -> Span {
         self.spec.key
     }
+}
+
+/// The object's pod spec, if it has one and has any of `keys`: rules about optional fields skip
+/// most pod specs without cloning it.
+pub fn pod_spec_with<'a>(object: &Object<'a>, keys: &[PodKey]) -> Option<PodSpec<'a>> {
+    object
+        .pod_spec
+        .get_or_init(|| find_pod_spec(object))
+        .as_ref()
+        .filter(|p| p.has(keys))
+        .cloned()
 }
 
 /// The object's pod spec, if it has one and it is a mapping (found once per object).
@@ -372,6 +434,7 @@ fn find_pod_spec<'a>(object: &Object<'a>) -> Option<PodSpec<'a>> {
                 spec,
                 template: None,
                 containers: Rc::default(),
+                keys: Rc::default(),
             });
         }
         Kind::PodTemplate => root.child("template")?,
@@ -384,6 +447,7 @@ fn find_pod_spec<'a>(object: &Object<'a>) -> Option<PodSpec<'a>> {
         spec,
         template: Some(template).filter(|t| t.node.is_map()),
         containers: Rc::default(),
+        keys: Rc::default(),
     })
 }
 
@@ -434,6 +498,15 @@ pub struct Container<'a> {
     pub field: Field<'a>,
     /// [`Container::resources`], read once for the rules that look at quantities.
     resources: OnceCell<Vec<ResourceEntry<'a>>>,
+    /// [`Container::has`], found in one pass over the container's keys.
+    keys: OnceCell<u8>,
+}
+
+/// Optional container fields that rules of every pod spec look for (see [`PodKey`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerKey {
+    SecurityContext = 1,
+    ResizePolicy = 1 << 1,
 }
 
 /// One `resources.requests[name]` or `resources.limits[name]` entry.
@@ -501,6 +574,22 @@ impl<'a> Container<'a> {
 
     pub fn child(&self, key: &str) -> Option<Field<'a>> {
         self.field.child(key)
+    }
+
+    /// Whether the container has the field `key`.
+    pub fn has(&self, key: ContainerKey) -> bool {
+        let keys = *self.keys.get_or_init(|| {
+            let mut keys = 0;
+            for entry in self.field.node.entries() {
+                keys |= match entry.key.as_str().unwrap_or("") {
+                    "securityContext" => ContainerKey::SecurityContext as u8,
+                    "resizePolicy" => ContainerKey::ResizePolicy as u8,
+                    _ => 0,
+                };
+            }
+            keys
+        });
+        keys & key as u8 != 0
     }
 
     /// An init container with `restartPolicy: Always` is a sidecar: it runs alongside the

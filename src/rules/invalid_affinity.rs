@@ -10,7 +10,7 @@ use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
 use crate::rules::invalid_selector::check_label_selector;
 use crate::validate;
-use crate::workload::{self, Field, enum_help, go_quote};
+use crate::workload::{self, Field, PodKey, enum_help, go_quote};
 
 pub static RULE: Rule = Rule {
     id: "invalid-affinity",
@@ -25,7 +25,7 @@ const NODE_OPERATORS: &[&str] = &["In", "NotIn", "Exists", "DoesNotExist", "Gt",
 const WEIGHT_MSG: &str = "must be in the range 1-100";
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
-    let Some(pod) = workload::pod_spec(object) else {
+    let Some(pod) = workload::pod_spec_with(object, &[PodKey::Affinity]) else {
         return;
     };
     let Some(affinity) = pod.spec.child("affinity").filter(|f| f.node.is_map()) else {

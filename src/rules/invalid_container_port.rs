@@ -21,7 +21,8 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
         return;
     };
-    let host_network = pod.spec.child("hostNetwork").and_then(|f| f.node.as_bool()) == Some(true);
+    let host_network = pod.has(&[workload::PodKey::HostNetwork])
+        && pod.spec.child("hostNetwork").and_then(|f| f.node.as_bool()) == Some(true);
     for container in pod.containers() {
         let Some(ports) = container.child("ports") else {
             continue;

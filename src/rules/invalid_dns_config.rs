@@ -8,7 +8,7 @@ use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
 use crate::validate;
-use crate::workload::{self, Field, go_quote};
+use crate::workload::{self, Field, PodKey, go_quote};
 
 pub static RULE: Rule = Rule {
     id: "invalid-dns-config",
@@ -22,7 +22,7 @@ const MAX_SEARCHES: usize = 32;
 const MAX_SEARCH_CHARS: usize = 2048;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
-    let Some(pod) = workload::pod_spec(object) else {
+    let Some(pod) = workload::pod_spec_with(object, &[PodKey::DnsConfig, PodKey::DnsPolicy]) else {
         return;
     };
     let config = pod.spec.child("dnsConfig").filter(|f| !f.is_null());

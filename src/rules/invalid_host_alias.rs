@@ -6,7 +6,7 @@ use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
 use crate::validate;
-use crate::workload::{self, go_quote};
+use crate::workload::{self, PodKey, go_quote};
 
 pub static RULE: Rule = Rule {
     id: "invalid-host-alias",
@@ -16,7 +16,7 @@ pub static RULE: Rule = Rule {
 };
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
-    let Some(pod) = workload::pod_spec(object) else {
+    let Some(pod) = workload::pod_spec_with(object, &[PodKey::HostAliases]) else {
         return;
     };
     let Some(aliases) = pod.spec.child("hostAliases") else {

@@ -10,7 +10,7 @@ use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
 use crate::tree::Span;
 use crate::validate;
-use crate::workload::{self, Field, go_quote};
+use crate::workload::{self, Field, PodKey, go_quote};
 
 pub static RULE: Rule = Rule {
     id: "invalid-pod-names",
@@ -60,14 +60,22 @@ const FIELDS: &[(&str, Format)] = &[
 ];
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
-    let Some(pod) = workload::pod_spec(object) else {
+    let Some(pod) = workload::pod_spec_with(object, &[PodKey::Names]) else {
         return;
     };
-    for (key, format) in FIELDS {
+    // One pass over the spec's keys; a field is looked up with its path only when it is wrong.
+    for entry in pod.spec.node.entries() {
+        let Some(key) = entry.key.as_str() else {
+            continue;
+        };
+        let Some((_, format)) = FIELDS.iter().find(|(k, _)| *k == key) else {
+            continue;
+        };
         // Empty means unset for all but runtimeClassName, a pointer.
-        if let Some(f) = pod.spec.child(key)
-            && let Some(text) = f.str()
-            && (!text.is_empty() || *key == "runtimeClassName")
+        if let Some(text) = entry.value.as_str()
+            && (!text.is_empty() || key == "runtimeClassName")
+            && !format.errors(text).is_empty()
+            && let Some(f) = pod.spec.child(key)
         {
             report(cx, &f, &f.path, text, *format);
         }

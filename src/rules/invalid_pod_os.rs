@@ -6,7 +6,7 @@
 use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
-use crate::workload::{self, Field, PodSpec, enum_help};
+use crate::workload::{self, ContainerKey, Field, PodKey, PodSpec, enum_help};
 
 pub static RULE: Rule = Rule {
     id: "invalid-pod-os",
@@ -61,7 +61,7 @@ const CONTAINER_SECURITY: &[Forbidden] = &[
 ];
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
-    let Some(pod) = workload::pod_spec(object) else {
+    let Some(pod) = workload::pod_spec_with(object, &[PodKey::Os]) else {
         return;
     };
     let Some(os) = pod.spec.child("os").filter(|f| f.node.is_map()) else {
@@ -102,6 +102,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
 fn security_contexts<'a>(pod: &PodSpec<'a>) -> Vec<Field<'a>> {
     pod.containers()
         .iter()
+        .filter(|c| c.has(ContainerKey::SecurityContext))
         .filter_map(|c| c.child("securityContext").filter(|f| f.node.is_map()))
         .collect()
 }

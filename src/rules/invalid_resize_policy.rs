@@ -9,7 +9,7 @@ use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
 use crate::tree::Span;
-use crate::workload::{self, ContainerList, enum_help, go_quote};
+use crate::workload::{self, ContainerKey, ContainerList, enum_help, go_quote};
 
 pub static RULE: Rule = Rule {
     id: "invalid-resize-policy",
@@ -31,7 +31,8 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let never = pod.restart_policy().and_then(|f| f.str()) == Some("Never");
     for container in pod.containers() {
         // Ephemeral containers may not have one at all (the schema has no such field).
-        if container.list == ContainerList::Ephemeral {
+        if container.list == ContainerList::Ephemeral || !container.has(ContainerKey::ResizePolicy)
+        {
             continue;
         }
         let Some(list) = container.child("resizePolicy") else {

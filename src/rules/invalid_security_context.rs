@@ -11,7 +11,7 @@ use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
 use crate::tree::Span;
-use crate::workload::{self, Field, enum_help, go_quote};
+use crate::workload::{self, ContainerKey, Field, PodKey, enum_help, go_quote};
 
 pub static RULE: Rule = Rule {
     id: "invalid-security-context",
@@ -31,30 +31,50 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         return;
     };
     let version = cx.options.kubernetes_version;
-    if let Some(sc) = pod
-        .spec
-        .child("securityContext")
-        .filter(|f| f.node.is_map())
+    if pod.has(&[PodKey::SecurityContext])
+        && let Some(sc) = pod
+            .spec
+            .child("securityContext")
+            .filter(|f| f.node.is_map())
     {
-        for key in ["runAsUser", "runAsGroup", "fsGroup"] {
-            if let Some(f) = sc.child(key) {
-                id_range(cx, &f);
+        for entry in sc.node.entries() {
+            match entry.key.as_str() {
+                Some(key @ ("runAsUser" | "runAsGroup" | "fsGroup")) if bad_id(&entry.value) => {
+                    if let Some(f) = sc.child(key) {
+                        id_range(cx, &f);
+                    }
+                }
+                Some("supplementalGroups") => {
+                    if let Some(groups) = sc.child("supplementalGroups") {
+                        for g in groups.items() {
+                            id_range(cx, &g);
+                        }
+                    }
+                }
+                Some("fsGroupChangePolicy") => {
+                    enumeration(cx, &sc, "fsGroupChangePolicy", FS_GROUP_POLICIES);
+                }
+                // SupplementalGroupsPolicy is dropped with its feature gate off before 1.33.
+                Some("supplementalGroupsPolicy") if version >= KubeVersion::new(33) => {
+                    enumeration(cx, &sc, "supplementalGroupsPolicy", SUPPLEMENTAL_POLICIES);
+                }
+                Some("seccompProfile") => {
+                    if let Some(p) = sc.child("seccompProfile").filter(|f| f.node.is_map()) {
+                        profile(cx, &p, "seccomp");
+                    }
+                }
+                Some("appArmorProfile") if version >= KubeVersion::new(30) => {
+                    if let Some(p) = sc.child("appArmorProfile").filter(|f| f.node.is_map()) {
+                        profile(cx, &p, "AppArmor");
+                    }
+                }
+                Some("sysctls") => sysctls(cx, &sc),
+                _ => {}
             }
         }
-        if let Some(groups) = sc.child("supplementalGroups") {
-            for g in groups.items() {
-                id_range(cx, &g);
-            }
-        }
-        enumeration(cx, &sc, "fsGroupChangePolicy", FS_GROUP_POLICIES);
-        // SupplementalGroupsPolicy is dropped with its feature gate off before 1.33.
-        if version >= KubeVersion::new(33) {
-            enumeration(cx, &sc, "supplementalGroupsPolicy", SUPPLEMENTAL_POLICIES);
-        }
-        profiles(cx, &sc, version);
-        sysctls(cx, &sc);
     }
-    if let Some(share) = pod.spec.child("shareProcessNamespace")
+    if pod.has(&[PodKey::ShareProcessNamespace])
+        && let Some(share) = pod.spec.child("shareProcessNamespace")
         && share.node.as_bool() == Some(true)
         && let Some(host_pid) = pod.spec.child("hostPID")
         && host_pid.node.as_bool() == Some(true)
@@ -69,24 +89,47 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         );
     }
     for container in pod.containers() {
+        if !container.has(ContainerKey::SecurityContext) {
+            continue;
+        }
         let Some(sc) = container
             .child("securityContext")
             .filter(|f| f.node.is_map())
         else {
             continue;
         };
-        for key in ["runAsUser", "runAsGroup"] {
-            if let Some(f) = sc.child(key) {
-                id_range(cx, &f);
+        // One pass over the (few) settings; a field is looked up with its path only when present.
+        for entry in sc.node.entries() {
+            match entry.key.as_str() {
+                Some(key @ ("runAsUser" | "runAsGroup")) if bad_id(&entry.value) => {
+                    if let Some(f) = sc.child(key) {
+                        id_range(cx, &f);
+                    }
+                }
+                // ProcMountType is dropped with its feature gate off before 1.33.
+                Some("procMount") if version >= KubeVersion::new(33) => {
+                    enumeration(cx, &sc, "procMount", PROC_MOUNTS);
+                }
+                Some("seccompProfile") => {
+                    if let Some(p) = sc.child("seccompProfile").filter(|f| f.node.is_map()) {
+                        profile(cx, &p, "seccomp");
+                    }
+                }
+                Some("appArmorProfile") if version >= KubeVersion::new(30) => {
+                    if let Some(p) = sc.child("appArmorProfile").filter(|f| f.node.is_map()) {
+                        profile(cx, &p, "AppArmor");
+                    }
+                }
+                Some("allowPrivilegeEscalation") => escalation(cx, &sc),
+                _ => {}
             }
         }
-        // ProcMountType is dropped with its feature gate off before 1.33.
-        if version >= KubeVersion::new(33) {
-            enumeration(cx, &sc, "procMount", PROC_MOUNTS);
-        }
-        profiles(cx, &sc, version);
-        escalation(cx, &sc);
     }
+}
+
+/// An integer outside the id range (others are the schema's finding).
+fn bad_id(node: &crate::tree::Node) -> bool {
+    workload::int(node).is_some_and(|n| !(0..=i64::from(i32::MAX)).contains(&n))
 }
 
 /// `IsValidUserID` / `IsValidGroupID`.
@@ -118,19 +161,6 @@ fn enumeration(cx: &mut Context<'_>, sc: &Field<'_>, key: &str, values: &[&str])
             .with_label("not a supported value")
             .with_help(enum_help(v, values)),
         );
-    }
-}
-
-/// `seccompProfile` (`validateSeccompProfileField`) and, from 1.30, `appArmorProfile`
-/// (`ValidateAppArmorProfileField`).
-fn profiles(cx: &mut Context<'_>, sc: &Field<'_>, version: KubeVersion) {
-    if let Some(p) = sc.child("seccompProfile").filter(|f| f.node.is_map()) {
-        profile(cx, &p, "seccomp");
-    }
-    if version >= KubeVersion::new(30)
-        && let Some(p) = sc.child("appArmorProfile").filter(|f| f.node.is_map())
-    {
-        profile(cx, &p, "AppArmor");
     }
 }
 

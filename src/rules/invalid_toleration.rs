@@ -10,7 +10,7 @@ use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
 use crate::validate;
-use crate::workload::{self, enum_help, go_quote};
+use crate::workload::{self, PodKey, enum_help, go_quote};
 
 pub static RULE: Rule = Rule {
     id: "invalid-toleration",
@@ -23,7 +23,7 @@ const OPERATORS: &[&str] = &["Equal", "Exists"];
 const EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
-    let Some(pod) = workload::pod_spec(object) else {
+    let Some(pod) = workload::pod_spec_with(object, &[PodKey::Tolerations]) else {
         return;
     };
     let Some(tolerations) = pod.spec.child("tolerations") else {

@@ -12,7 +12,7 @@ use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
 use crate::rules::invalid_selector::check_label_selector;
 use crate::validate;
-use crate::workload::{self, Field, enum_help, go_quote};
+use crate::workload::{self, Field, PodKey, enum_help, go_quote};
 
 pub static RULE: Rule = Rule {
     id: "invalid-topology-spread",
@@ -26,7 +26,7 @@ const POLICIES: &[&str] = &["Honor", "Ignore"];
 const POSITIVE: &str = "must be greater than zero";
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
-    let Some(pod) = workload::pod_spec(object) else {
+    let Some(pod) = workload::pod_spec_with(object, &[PodKey::TopologySpreadConstraints]) else {
         return;
     };
     let Some(list) = pod.spec.child("topologySpreadConstraints") else {
