@@ -28,6 +28,9 @@ pub struct Context<'a> {
     object: Option<ObjectRef>,
     /// Whether the file is a kustomize patch, asked by many rules for every object.
     is_patch_file: std::cell::OnceCell<bool>,
+    /// What the run's kustomizations add to this file's objects in every build that includes
+    /// it (labels on selectors and pod templates).
+    pub kustomize: Option<&'a kustomize::FileFacts>,
 }
 
 /// The CRDs of a run without any (and of checks that need none).
@@ -51,6 +54,7 @@ impl<'a> Context<'a> {
             document: None,
             object: None,
             is_patch_file: std::cell::OnceCell::new(),
+            kustomize: None,
         }
     }
 
@@ -100,17 +104,26 @@ pub struct FileOutcome {
 /// Loads a file's documents and runs every per-object rule on them (no CRDs known).
 pub fn check_file(file: &SourceFile, options: &Options) -> FileOutcome {
     let loaded = load::load(file, &options.limits);
-    check_loaded(file, &loaded, options, no_crds())
+    check_loaded(
+        file,
+        &loaded,
+        options,
+        no_crds(),
+        &kustomize::Facts::default(),
+    )
 }
 
-/// Runs every per-object rule and the schema validation on a loaded file.
+/// Runs every per-object rule and the schema validation on a loaded file, with what the run's
+/// kustomizations say about it.
 pub fn check_loaded(
     file: &SourceFile,
     loaded: &Loaded,
     options: &Options,
     crds: &Crds,
+    facts: &kustomize::Facts,
 ) -> FileOutcome {
     let mut cx = Context::with_crds(file, options, crds);
+    cx.kustomize = facts.of(&file.name);
     for diagnostic in &loaded.diagnostics {
         let mut diagnostic = diagnostic.clone();
         if diagnostic.document.is_none() {

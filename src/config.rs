@@ -7,12 +7,13 @@
 
 use crate::cli::FailOn;
 use crate::diagnostics::{Diagnostic, FileId, Rule, Severity, Summary};
+pub use crate::globs::PathGlobs;
+use crate::index::units::UnitSettings;
 use crate::load::{LimitSettings, Limits};
 use crate::source::SourceFile;
 use crate::tree::{Node, Style, Value};
-use crate::workspace::{absolute_from, current_dir, slash_path};
+use crate::workspace::{absolute_from, current_dir};
 use crate::{FileEntry, KubeVersion, Report, load, rules, validate};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -38,6 +39,8 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "rules",
     "overrides",
     "limits",
+    "applyUnits",
+    "directoryUnits",
 ];
 
 /// The keys of `limits`.
@@ -86,46 +89,6 @@ pub enum ConfigError {
     Invalid(Box<Report>),
 }
 
-/// Globs relative to the configuration's directory, `.gitignore`-style: `**` crosses
-/// directories, `*` does not, a pattern without `/` matches at any depth, and a pattern that
-/// matches a directory covers everything in it.
-#[derive(Clone, Debug)]
-pub struct PathGlobs {
-    set: GlobSet,
-}
-
-impl PathGlobs {
-    /// Compiles patterns; the error names the pattern that is wrong.
-    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<PathGlobs, String> {
-        let mut builder = GlobSetBuilder::new();
-        for pattern in patterns {
-            let glob = GlobBuilder::new(&normalize_pattern(pattern)?)
-                .literal_separator(true)
-                .backslash_escape(true)
-                .build()
-                .map_err(|e| format!("invalid glob `{pattern}`: {}", glob_error(&e)))?;
-            builder.add(glob);
-        }
-        let set = builder.build().map_err(|e| e.to_string())?;
-        Ok(PathGlobs { set })
-    }
-
-    /// Whether a relative path, or a directory it is in, matches.
-    pub fn matches(&self, relative: &Path) -> bool {
-        let path = slash_path(relative);
-        let mut candidate = path.as_str();
-        loop {
-            if !candidate.is_empty() && self.set.is_match(candidate) {
-                return true;
-            }
-            match candidate.rfind('/') {
-                Some(i) => candidate = &candidate[..i],
-                None => return false,
-            }
-        }
-    }
-}
-
 impl std::fmt::Debug for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -136,42 +99,6 @@ impl std::fmt::Debug for ConfigError {
                 .finish(),
         }
     }
-}
-
-fn glob_error(e: &globset::Error) -> String {
-    match e.kind() {
-        globset::ErrorKind::UnclosedClass => "an unclosed character class `[`".to_owned(),
-        globset::ErrorKind::UnclosedAlternates => "an unclosed `{`".to_owned(),
-        globset::ErrorKind::InvalidRecursive => {
-            "`**` must be a whole path segment (`a/**/b`, not `a**`)".to_owned()
-        }
-        kind => kind.to_string(),
-    }
-}
-
-fn normalize_pattern(pattern: &str) -> Result<String, String> {
-    let trimmed = pattern.trim();
-    let mut p = trimmed;
-    while let Some(rest) = p.strip_prefix("./") {
-        p = rest;
-    }
-    let anchored = p.starts_with('/');
-    let p = p.trim_start_matches('/').trim_end_matches('/');
-    if p.is_empty() || p == "." {
-        return Err(format!(
-            "the glob `{pattern}` matches nothing; to match everything, write `**`"
-        ));
-    }
-    if p.split('/').any(|part| part == "..") {
-        return Err(format!(
-            "the glob `{pattern}` leaves the configuration's directory; globs are relative to it and cannot use `..`"
-        ));
-    }
-    Ok(if !anchored && !p.contains('/') && !p.starts_with("**") {
-        format!("**/{p}")
-    } else {
-        p.to_owned()
-    })
 }
 
 /// Rule levels, per rule id.
@@ -186,15 +113,34 @@ pub struct Policy {
     exclude: Option<PathGlobs>,
     rules: RuleLevels,
     overrides: Vec<(PathGlobs, RuleLevels)>,
+    /// `applyUnits` and `directoryUnits`: which objects are applied together.
+    units: UnitSettings,
 }
 
 impl Policy {
     /// A policy relative to `root` (an absolute directory).
     pub fn new(root: PathBuf) -> Policy {
         Policy {
+            units: UnitSettings {
+                root: Some(root.clone()),
+                ..UnitSettings::default()
+            },
             root: Some(root),
             ..Policy::default()
         }
+    }
+
+    /// Which objects are applied together ([`crate::index::units`]).
+    pub fn units(&self) -> &UnitSettings {
+        &self.units
+    }
+
+    pub fn set_apply_units(&mut self, globs: PathGlobs) {
+        self.units.declared = Some(globs);
+    }
+
+    pub fn set_directory_units(&mut self, on: bool) {
+        self.units.directories = on;
     }
 
     pub fn set_include(&mut self, globs: PathGlobs) {
@@ -405,6 +351,16 @@ impl Reader<'_> {
                     }
                 }
                 "overrides" => self.overrides(value, &mut config.policy),
+                "applyUnits" => {
+                    if let Some(globs) = self.globs(&key, value) {
+                        config.policy.set_apply_units(globs);
+                    }
+                }
+                "directoryUnits" => {
+                    if let Some(on) = self.boolean(&key, value) {
+                        config.policy.set_directory_units(on);
+                    }
+                }
                 "limits" => config.limits = self.limits(value),
                 // Editors that read JSON Schema from the document itself.
                 "$schema" => {}

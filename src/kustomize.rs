@@ -46,8 +46,12 @@ pub struct Kustomization {
     pub name_suffix: String,
     /// Labels added to metadata only.
     pub labels: Labels,
+    /// Labels also added to pod templates, not to selectors (`labels` with
+    /// `includeTemplates: true`).
+    pub template_labels: Labels,
     /// Labels also added to selectors and pod templates (`commonLabels`, or `labels` with
-    /// `includeSelectors: true`).
+    /// `includeSelectors: true`); kustomize creates `spec.selector.matchLabels` of Deployments,
+    /// ReplicaSets, DaemonSets and StatefulSets that have none.
     pub selector_labels: Labels,
     /// ConfigMaps and Secrets from `configMapGenerator`/`secretGenerator`: kustomize appends a
     /// hash to their names and rewrites references to them, so references by the plain name hold.
@@ -125,6 +129,119 @@ pub fn patch_paths(root: &Node) -> Vec<(&'static str, &Node)> {
     paths
 }
 
+/// What the kustomizations of a run say about one object file, for the per-object checks: the
+/// labels kustomize adds to its selectors and pod templates in *every* build that includes it
+/// (a base's Deployment without a selector is valid when each overlay's `commonLabels` makes
+/// one). Computed from the kustomization files before the object files are checked.
+#[derive(Clone, Debug, Default)]
+pub struct FileFacts {
+    /// Added to selectors, pod templates and metadata.
+    pub selector_labels: Labels,
+    /// Added to pod templates and metadata only.
+    pub template_labels: Labels,
+}
+
+/// [`FileFacts`] by object file (normalised path); files no build includes have none.
+#[derive(Debug, Default)]
+pub struct Facts(foldhash::HashMap<PathBuf, FileFacts>);
+
+impl Facts {
+    /// The facts of an object file, by its name in the run.
+    pub fn of(&self, name: &str) -> Option<&FileFacts> {
+        if self.0.is_empty() {
+            return None;
+        }
+        self.0.get(&normalize(Path::new(name)))
+    }
+
+    /// Walks every build (each kustomization no other includes, recursively) and keeps, for each
+    /// object file, the labels every build that includes it adds.
+    pub fn compute(
+        kustomizations: &[&Kustomization],
+        path_of: &dyn Fn(FileId) -> PathBuf,
+    ) -> Facts {
+        use foldhash::{HashMap, HashSet};
+        let by_dir: HashMap<PathBuf, usize> = kustomizations
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.dir.clone(), i))
+            .collect();
+        let by_file: HashMap<PathBuf, usize> = kustomizations
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (normalize(&path_of(k.file)), i))
+            .collect();
+        let target = |path: &Path| by_file.get(path).or_else(|| by_dir.get(path)).copied();
+        let mut included: HashSet<usize> = HashSet::default();
+        for k in kustomizations {
+            included.extend(k.includes.iter().filter_map(|i| target(&i.path)));
+        }
+        // Each file's facts so far, and whether some build includes it without adding labels.
+        let mut facts: HashMap<PathBuf, Option<FileFacts>> = HashMap::default();
+        for root in 0..kustomizations.len() {
+            if kustomizations[root].is_component || included.contains(&root) {
+                continue;
+            }
+            let mut stack = vec![(root, Labels::new(), Labels::new(), vec![root])];
+            while let Some((current, selector, template, path)) = stack.pop() {
+                let k = kustomizations[current];
+                let mut selector = selector;
+                let mut template = template;
+                merge(&mut selector, &k.selector_labels);
+                merge(&mut template, &k.template_labels);
+                for include in &k.includes {
+                    match target(&include.path) {
+                        Some(inner) if !path.contains(&inner) => {
+                            let mut p = path.clone();
+                            p.push(inner);
+                            stack.push((inner, selector.clone(), template.clone(), p));
+                        }
+                        Some(_) => {}
+                        None => {
+                            let here = FileFacts {
+                                selector_labels: selector.clone(),
+                                template_labels: template.clone(),
+                            };
+                            facts
+                                .entry(include.path.clone())
+                                .and_modify(|f| {
+                                    if let Some(f) = f {
+                                        intersect(&mut f.selector_labels, &here.selector_labels);
+                                        intersect(&mut f.template_labels, &here.template_labels);
+                                    }
+                                })
+                                .or_insert(Some(here));
+                        }
+                    }
+                }
+            }
+        }
+        Facts(
+            facts
+                .into_iter()
+                .filter_map(|(p, f)| {
+                    f.filter(|f| !f.selector_labels.is_empty() || !f.template_labels.is_empty())
+                        .map(|f| (p, f))
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Adds labels an outer kustomization has not set (the outer one wins).
+fn merge(to: &mut Labels, from: &Labels) {
+    for (k, v) in from {
+        if !to.iter().any(|(key, _)| key == k) {
+            to.push((k.clone(), v.clone()));
+        }
+    }
+}
+
+/// Keeps the labels both have alike.
+fn intersect(to: &mut Labels, other: &Labels) {
+    to.retain(|pair| other.contains(pair));
+}
+
 /// Reads a kustomization file's first document and reports entries that do not exist.
 pub fn read(root: &Node, cx: &mut Context<'_>) -> Kustomization {
     let file_path = Path::new(&cx.file.name);
@@ -149,6 +266,7 @@ pub fn read(root: &Node, cx: &mut Context<'_>) -> Kustomization {
             .unwrap_or("")
             .to_owned(),
         labels: Vec::new(),
+        template_labels: Vec::new(),
         selector_labels: string_map(root.get("commonLabels")),
         generated: Vec::new(),
     };
@@ -158,8 +276,11 @@ pub fn read(root: &Node, cx: &mut Context<'_>) -> Kustomization {
         .unwrap_or_default()
     {
         let pairs = string_map(entry.get("pairs"));
-        if entry.get("includeSelectors").and_then(Node::as_bool) == Some(true) {
+        let flag = |key| entry.get(key).and_then(Node::as_bool) == Some(true);
+        if flag("includeSelectors") {
             k.selector_labels.extend(pairs);
+        } else if flag("includeTemplates") {
+            k.template_labels.extend(pairs);
         } else {
             k.labels.extend(pairs);
         }

@@ -15,6 +15,7 @@ pub mod config;
 pub mod cron;
 pub mod diagnostics;
 pub mod discover;
+pub mod globs;
 pub mod index;
 pub mod kustomize;
 pub mod load;
@@ -362,19 +363,43 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
         .map(|(i, job)| (FileId(i as u32), job))
         .partition(|(_, job)| !matches!(job, Job::Context(_)));
     let claims = CrdClaims::default();
-    let ((mut given, mut context), _) = rayon::join(
+    // Kustomization files go first (they are few): what they add to the objects they include
+    // (selector labels) is handed to the checks of those objects.
+    let is_kustomization = |job: &Job| match job {
+        Job::Found(Found::File(path)) | Job::Context(path) => {
+            kustomize::is_kustomization_file(path)
+        }
+        _ => false,
+    };
+    let (k_given, given): (Vec<_>, Vec<_>) = given
+        .into_iter()
+        .partition(|(_, job)| is_kustomization(job));
+    let (k_context, context): (Vec<_>, Vec<_>) = context
+        .into_iter()
+        .partition(|(_, job)| is_kustomization(job));
+    let no_facts = kustomize::Facts::default();
+    let prepare_all = |jobs: Vec<(FileId, Job)>, facts: &kustomize::Facts| -> Vec<(FileId, Work)> {
+        jobs.into_par_iter()
+            .map(|(id, job)| (id, prepare(id, job, &claims, options, facts)))
+            .collect()
+    };
+    let ((mut given, mut context, facts), _) = rayon::join(
         || {
-            let given: Vec<(FileId, Work)> = given
-                .into_par_iter()
-                .map(|(id, job)| (id, prepare(id, job, &claims, options)))
-                .collect();
+            let mut k_given = prepare_all(k_given, &no_facts);
+            let mut k_context = prepare_all(k_context, &no_facts);
+            let facts = kustomization_facts(k_given.iter().chain(&k_context));
+            let mut given = prepare_all(given, &facts);
+            given.append(&mut k_given);
             let needs_context = with_context && given.iter().any(|(_, w)| involves(w));
-            let context: Vec<(FileId, Work)> = if needs_context {
-                context
-                    .into_par_iter()
-                    .map(|(id, job)| (id, prepare(id, job, &claims, options)))
-                    .collect()
+            let mut context: Vec<(FileId, Work)> = if needs_context {
+                prepare_all(context, &facts)
             } else {
+                // Not needed: nothing of the context is reported or indexed (its kustomizations
+                // were read for the facts only).
+                k_context = k_context
+                    .into_iter()
+                    .map(|(id, w)| (id, unneeded(w)))
+                    .collect();
                 context
                     .into_iter()
                     .map(|(id, job)| match job {
@@ -383,7 +408,8 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
                     })
                     .collect()
             };
-            (given, context)
+            context.append(&mut k_context);
+            (given, context, facts)
         },
         || schema::prepare(options.kubernetes_version),
     );
@@ -408,18 +434,20 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
         .map(|(id, w)| {
             let outcome = match w {
                 Work::Kept(path, p) => {
-                    let mut result = check_source(p.file, &p.loaded, options, &crds, false);
+                    let mut result = check_source(p.file, &p.loaded, options, &crds, &facts, false);
                     result.entry.path = Some(path);
                     result
                 }
                 Work::Reload(path, file) => {
                     let loaded = load::load(&file, &options.limits);
-                    let mut result = check_source(file, &loaded, options, &crds, false);
+                    let mut result = check_source(file, &loaded, options, &crds, &facts, false);
                     result.entry.path = Some(path);
                     result
                 }
                 // Stdin cannot be read again, so its text is kept for whole-repo findings.
-                Work::Stream(Ok(p)) => check_source(p.file, &p.loaded, options, &crds, true),
+                Work::Stream(Ok(p)) => {
+                    check_source(p.file, &p.loaded, options, &crds, &facts, true)
+                }
                 Work::Stream(Err(problem)) => *problem,
                 Work::Done { result, .. } => *result,
                 Work::Context(_) => unreachable!("partitioned"),
@@ -465,9 +493,15 @@ impl Naming {
 }
 
 /// The first pass for one job (see [`Work`]).
-fn prepare(id: FileId, job: Job, claims: &CrdClaims, options: &Options) -> Work {
+fn prepare(
+    id: FileId,
+    job: Job,
+    claims: &CrdClaims,
+    options: &Options,
+    facts: &kustomize::Facts,
+) -> Work {
     match job {
-        Job::Found(Found::File(path)) => prepare_file(id, path, claims, options),
+        Job::Found(Found::File(path)) => prepare_file(id, path, claims, options, facts),
         Job::Found(found) => Work::Done {
             result: Box::new(not_checked(id, found)),
             defined: None,
@@ -519,7 +553,13 @@ fn prepare(id: FileId, job: Job, claims: &CrdClaims, options: &Options) -> Work 
 }
 
 /// The first pass for a given file: read, loaded and checked, unless it has custom resources.
-fn prepare_file(id: FileId, path: PathBuf, claims: &CrdClaims, options: &Options) -> Work {
+fn prepare_file(
+    id: FileId,
+    path: PathBuf,
+    claims: &CrdClaims,
+    options: &Options,
+    facts: &kustomize::Facts,
+) -> Work {
     let file = match read_source(id, &path, options) {
         Ok(file) => file,
         Err(result) => {
@@ -545,7 +585,7 @@ fn prepare_file(id: FileId, path: PathBuf, claims: &CrdClaims, options: &Options
     } else {
         None
     };
-    let mut result = check_source(p.file, &p.loaded, options, checks::no_crds(), false);
+    let mut result = check_source(p.file, &p.loaded, options, checks::no_crds(), facts, false);
     result.entry.path = Some(path);
     Work::Done {
         result: Box::new(result),
@@ -636,6 +676,36 @@ fn involves(work: &Work) -> bool {
         Work::Reload(..) => true,
         Work::Done { involvable, .. } => *involvable,
         _ => false,
+    }
+}
+
+/// What the kustomizations read in the first pass add to the objects they include.
+fn kustomization_facts<'a>(done: impl Iterator<Item = &'a (FileId, Work)>) -> kustomize::Facts {
+    let mut names: foldhash::HashMap<FileId, &str> = foldhash::HashMap::default();
+    let mut ks: Vec<&kustomize::Kustomization> = Vec::new();
+    for (id, w) in done {
+        if let Work::Done { result, .. } = w
+            && let Some(k) = &result.kustomization
+        {
+            names.insert(*id, &result.entry.name);
+            ks.push(k);
+        }
+    }
+    if ks.is_empty() {
+        return kustomize::Facts::default();
+    }
+    let path_of = |id: FileId| names.get(&id).map_or_else(PathBuf::new, PathBuf::from);
+    kustomize::Facts::compute(&ks, &path_of)
+}
+
+/// A context file read before it was known that the context is not needed: not reported.
+fn unneeded(work: Work) -> Work {
+    match work {
+        Work::Done { result, .. } => match result.entry.path {
+            Some(path) => Work::Context(path),
+            None => Work::Context(PathBuf::from(&result.entry.name)),
+        },
+        other => other,
     }
 }
 
@@ -905,9 +975,10 @@ fn check_source(
     loaded: &load::Loaded,
     options: &Options,
     crds: &Crds,
+    facts: &kustomize::Facts,
     keep_text: bool,
 ) -> FileResult {
-    let mut outcome = checks::check_loaded(&file, loaded, options, crds);
+    let mut outcome = checks::check_loaded(&file, loaded, options, crds, facts);
     // Sorted here, in parallel: the run's sort then meets sorted runs, one a file.
     outcome
         .diagnostics
@@ -980,8 +1051,24 @@ fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
         files.push(outcome.entry);
         diagnostics.extend(outcome.diagnostics);
     }
-    let index = index::build(indexed);
+    let index = index::build(indexed, options.policy.units());
     rules::check_repo(&index, &mut diagnostics);
+    // With context, a whole-repo finding that involves a given file is reported at the given
+    // file (the other file is the related location), never only in a file not asked about.
+    let given = |f: FileId| !files[f.0 as usize].context;
+    if files.iter().any(|f| f.context) {
+        for d in diagnostics.iter_mut().filter(|d| !given(d.file())) {
+            if let Some(i) = d.secondary.iter().position(|l| given(l.location.file)) {
+                std::mem::swap(&mut d.primary, &mut d.secondary[i]);
+                let at = d.primary.location;
+                d.document = index
+                    .instances
+                    .iter()
+                    .find(|i| i.object.location == at)
+                    .map(|i| i.object.document);
+            }
+        }
+    }
     // Freeing the index is all small allocations: off the critical path, like the CRDs.
     rayon::spawn(move || drop(index));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -997,9 +1084,7 @@ fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
     };
     let mut applied = suppress::apply(diagnostics, &suppressions, &options.policy, &path_of);
     // Context files are there for the index: only findings that involve the files asked about
-    // are reported, those in them and those that point into them (the earlier copy of an
-    // object the given file duplicates).
-    let given = |f: FileId| !files[f.0 as usize].context;
+    // are reported (those in them, and those moved to them above).
     let involves_given =
         |d: &Diagnostic| given(d.file()) || d.secondary.iter().any(|l| given(l.location.file));
     applied.diagnostics.retain(involves_given);

@@ -281,6 +281,26 @@ pub fn is_partial(cx: &Context<'_>) -> bool {
     cx.is_patch_file()
 }
 
+/// The labels every kustomize build that includes the file adds to selectors (`commonLabels`,
+/// `labels` with `includeSelectors`): kustomize creates `spec.selector.matchLabels` of a
+/// Deployment, ReplicaSet, DaemonSet or StatefulSet that has none, and adds them to the pod
+/// template, before the API server sees the object.
+pub fn kustomize_selector_labels<'c>(cx: &Context<'c>) -> &'c [(String, String)] {
+    cx.kustomize.map_or(&[], |f| f.selector_labels.as_slice())
+}
+
+/// The labels every kustomize build that includes the file adds to pod templates (selector
+/// labels included), each overriding a label the template sets itself.
+pub fn with_kustomize_template_labels(cx: &Context<'_>, labels: &mut Vec<(String, String)>) {
+    let Some(f) = cx.kustomize else { return };
+    for (k, v) in f.template_labels.iter().chain(&f.selector_labels) {
+        match labels.iter_mut().find(|(key, _)| key == k) {
+            Some(entry) => entry.1 = v.clone(),
+            None => labels.push((k.clone(), v.clone())),
+        }
+    }
+}
+
 /// An integer value: an int, or a float without a fraction (`3.0` reaches the API server as 3).
 pub fn int(node: &Node) -> Option<i64> {
     match node.value {

@@ -100,6 +100,18 @@ const CASES: &[(&str, &[&str])] = &[
         ],
     ),
     ("limits-invalid", &["fixtures/config/limits-invalid"]),
+    // Declared apply units: siblings in one are applied together, two units are not, and
+    // plain directories are not units at all.
+    ("apply-units", &["fixtures/config/apply-units"]),
+    // Without the configuration, the examples' directories are a unit (a warning).
+    (
+        "apply-units-no-config",
+        &["--no-config", "fixtures/config/apply-units"],
+    ),
+    (
+        "apply-units-invalid",
+        &["fixtures/config/apply-units-invalid"],
+    ),
 ];
 
 #[test]

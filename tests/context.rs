@@ -1,40 +1,52 @@
 //! Context mode (what a pre-commit hook gets): files checked with the repository around them
 //! indexed as context report exactly what a run over the whole repository reports for them.
 
-use kubevet::output::{Format, Style, render};
 use kubevet::{Input, Options, check};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Each finding as `file:line:col: severity[rule]: message`, with the files its related
-/// locations are in.
-fn findings(report: &kubevet::Report) -> Vec<(String, Vec<String>)> {
-    let mut out = Vec::new();
-    let style = Style {
-        summary: false,
-        ..Style::default()
-    };
-    let mut text = Vec::new();
-    render(report, Format::Concise, style, &mut text).unwrap();
-    let lines: Vec<String> = String::from_utf8(text)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(lines.len(), report.diagnostics.len());
-    for (line, d) in lines.into_iter().zip(&report.diagnostics) {
-        let related = d
-            .secondary
-            .iter()
-            .map(|l| report.file_name(l.location.file).to_owned())
-            .collect();
-        out.push((line, related));
-    }
-    out
+/// A finding as `file:line:col: severity[rule]: message`.
+fn line(
+    report: &kubevet::Report,
+    d: &kubevet::diagnostics::Diagnostic,
+    at: kubevet::diagnostics::Location,
+) -> String {
+    format!(
+        "{}:{}:{}: {}[{}]: {}",
+        report.file_name(at.file),
+        at.start.line,
+        at.start.column,
+        d.severity.as_str(),
+        d.rule.id,
+        d.message
+    )
+}
+
+/// Each finding as a line, with its related locations' files and the line it would be
+/// reported as at each of them.
+fn findings(report: &kubevet::Report) -> Vec<(String, Vec<(String, String)>)> {
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let related = d
+                .secondary
+                .iter()
+                .map(|l| {
+                    (
+                        report.file_name(l.location.file).to_owned(),
+                        line(report, d, l.location),
+                    )
+                })
+                .collect();
+            (line(report, d, d.primary.location), related)
+        })
+        .collect()
 }
 
 /// For every file of `root`: the findings of checking it alone with `root` as context equal the
-/// findings of checking all of `root` that involve it (are in it, or point into it).
+/// findings of checking all of `root` that involve it: those in it, and those with a related
+/// location in it, which are reported there.
 fn assert_context_equivalence(root: &Path) {
     let full = check(Input::Paths(vec![root.to_path_buf()]), &Options::default()).unwrap();
     // Every file the whole run read (not a chart's templates directory, reported as one).
@@ -48,22 +60,29 @@ fn assert_context_equivalence(root: &Path) {
     assert!(!files.is_empty());
     for file in files {
         let name = file.display().to_string();
-        let expected: Vec<&String> = full
+        let mut expected: Vec<String> = full
             .iter()
-            .filter(|(line, related)| {
-                line.starts_with(&format!("{name}:")) || related.contains(&name)
+            .filter_map(|(line, related)| {
+                if line.starts_with(&format!("{name}:")) {
+                    return Some(line.clone());
+                }
+                related
+                    .iter()
+                    .find(|(f, _)| *f == name)
+                    .map(|(_, moved)| moved.clone())
             })
-            .map(|(line, _)| line)
             .collect();
+        expected.sort();
         let options = Options {
             context: vec![root.to_path_buf()],
             ..Options::default()
         };
         let report = check(Input::Paths(vec![file.clone()]), &options).unwrap();
-        let actual: Vec<String> = findings(&report).into_iter().map(|(l, _)| l).collect();
+        let mut actual: Vec<String> = findings(&report).into_iter().map(|(l, _)| l).collect();
+        actual.sort();
         assert_eq!(
             expected,
-            actual.iter().collect::<Vec<_>>(),
+            actual,
             "{name} alone, with {} as context",
             root.display()
         );
@@ -126,13 +145,19 @@ fn scratch(name: &str) -> PathBuf {
 
 const CONFIG_MAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n";
 
-/// Two files defining the same ConfigMap: the finding is on the second one, `b.yaml`.
+/// Two files of one kustomize build defining the same ConfigMap: the finding is on the second
+/// one, `b.yaml`.
 fn duplicate_repo(name: &str, git: bool) -> PathBuf {
     let repo = scratch(name);
     let dir = repo.join("deploy");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("a.yaml"), CONFIG_MAP).unwrap();
     std::fs::write(dir.join("b.yaml"), CONFIG_MAP).unwrap();
+    std::fs::write(
+        dir.join("kustomization.yaml"),
+        "resources: [a.yaml, b.yaml]\n",
+    )
+    .unwrap();
     if git {
         std::fs::create_dir_all(repo.join(".git")).unwrap();
     }
@@ -156,16 +181,24 @@ fn file_arguments_in_a_git_repository_get_the_repository_as_context() {
         "{out}"
     );
     assert!(
-        out.contains("checked 1 file (1 document; 1 more file as context)"),
+        out.contains("checked 1 file (1 document; 2 more files as context)"),
         "{out}"
     );
-    // A finding that points into the given file is reported too: a.yaml is the earlier copy
-    // b.yaml duplicates (as when a hook passes a new file that an older one duplicates).
+    // A finding that involves the given file is reported at the given file: a.yaml is the
+    // earlier copy b.yaml duplicates (as when a hook passes an older file that a new one
+    // duplicates); b.yaml, which was not given, is only the related location.
     let (code, out) = check_args(&repo, &["deploy/a.yaml"]);
     assert_eq!(code, Some(1), "{out}");
     assert!(
-        out.starts_with("deploy/b.yaml:4:9: error[duplicate-object]"),
+        out.starts_with("deploy/a.yaml:4:9: error[duplicate-object]"),
         "{out}"
+    );
+    assert!(!out.contains("deploy/b.yaml:"), "{out}");
+    let o = kubevet_in(&repo, &["check", "--format", "json", "deploy/a.yaml"]);
+    let out = transcript(&o);
+    assert!(
+        out.contains("deploy/b.yaml"),
+        "the other copy is related: {out}"
     );
     // Files with no object a whole-repo check could involve (a CI config) need no context.
     std::fs::write(repo.join("ci.yaml"), "jobs:\n  build:\n    steps: []\n").unwrap();
@@ -188,7 +221,7 @@ fn file_arguments_in_a_git_repository_get_the_repository_as_context() {
     assert_eq!(code, Some(0), "{out}");
     // Directories are checked as they are, without context.
     let (_, out) = check_args(&repo, &["deploy"]);
-    assert!(out.contains("checked 3 files (3 documents):"), "{out}");
+    assert!(out.contains("checked 4 files (4 documents):"), "{out}");
     // From a subdirectory the same finding is found (files are then named by absolute paths,
     // so that kustomizations anywhere in the repository resolve to them).
     let (code, out) = check_args(&repo.join("deploy"), &["b.yaml"]);

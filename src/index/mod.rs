@@ -7,6 +7,7 @@
 //! kind, never scans over the whole index, so 100,000 objects stay cheap.
 
 pub mod summary;
+pub mod units;
 
 use crate::diagnostics::{Diagnostic, FileId, Location, ObjectRef, Rule};
 use crate::kustomize::{self, Kustomization};
@@ -69,25 +70,6 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
 pub const BUILTIN_NAMESPACES: &[&str] =
     &["default", "kube-system", "kube-public", "kube-node-lease"];
 
-/// Which objects could be applied together, for deciding what is a duplicate: the objects of one
-/// kustomize build, or loose files in one directory tree (`kubectl apply -R dir`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Scope {
-    Build(FileId),
-    Directory(PathBuf),
-}
-
-impl Scope {
-    /// Whether two instances could end up in the same `kubectl apply`.
-    pub fn overlaps(&self, other: &Scope) -> bool {
-        match (self, other) {
-            (Scope::Build(a), Scope::Build(b)) => a == b,
-            (Scope::Directory(a), Scope::Directory(b)) => a.starts_with(b) || b.starts_with(a),
-            _ => false,
-        }
-    }
-}
-
 /// One object as it will exist in a cluster.
 #[derive(Clone, Debug)]
 pub struct Instance {
@@ -97,7 +79,12 @@ pub struct Instance {
     pub namespace: Option<String>,
     /// Where the namespace was set: `metadata.namespace` or the kustomization's `namespace:`.
     pub namespace_location: Option<Location>,
-    pub scope: Scope,
+    /// The root kustomization of the build that makes this instance; `None` for a loose file.
+    pub build: Option<FileId>,
+    /// The apply units it is in ([`units`]), by id.
+    pub units: Box<[u32]>,
+    /// For a loose file no unit covers: its directory (plain directories are units).
+    pub loose_dir: Option<PathBuf>,
     /// The kustomization that sets the namespace or names, if any (for messages).
     pub via: Option<FileId>,
 }
@@ -153,6 +140,8 @@ pub struct Index {
     workloads_by_label: HashMap<(String, String), Vec<usize>>,
     /// Namespaces holding custom resources (an operator may create pods there).
     with_custom_resources: HashSet<String>,
+    /// Which instances are applied together ([`units`]).
+    pub units: units::Units,
 }
 
 impl Index {
@@ -264,6 +253,7 @@ struct Transform {
     prefix: String,
     suffix: String,
     labels: Labels,
+    template_labels: Labels,
     selector_labels: Labels,
 }
 
@@ -277,6 +267,7 @@ impl Transform {
         t.prefix.push_str(&k.name_prefix);
         t.suffix = format!("{}{}", k.name_suffix, t.suffix);
         add_labels(&mut t.labels, &k.labels);
+        add_labels(&mut t.template_labels, &k.template_labels);
         add_labels(&mut t.selector_labels, &k.selector_labels);
         t
     }
@@ -305,9 +296,16 @@ fn transform(mut o: ObjectSummary, t: &Transform) -> ObjectSummary {
             b.service = rename(&b.service, t);
         }
     }
-    let all_labels: Labels = t.labels.iter().chain(&t.selector_labels).cloned().collect();
+    let all_labels: Labels = t
+        .labels
+        .iter()
+        .chain(&t.template_labels)
+        .chain(&t.selector_labels)
+        .cloned()
+        .collect();
     add_labels_override(&mut o.labels, &all_labels);
     if let Some(pods) = &mut o.pods {
+        add_labels_override(&mut pods.labels, &t.template_labels);
         add_labels_override(&mut pods.labels, &t.selector_labels);
     }
     if let Some((selector, _)) = o.service.as_mut().and_then(|s| s.selector.as_mut()) {
@@ -326,7 +324,7 @@ fn add_labels_override(to: &mut Labels, from: &Labels) {
 }
 
 /// Builds the index from every file's objects and kustomizations.
-pub fn build(mut files: Vec<FileObjects>) -> Index {
+pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -> Index {
     let mut defined_scope: HashMap<(String, String), bool> = HashMap::new();
     for f in &files {
         for o in &f.objects {
@@ -385,34 +383,39 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
 
     let mut instances = Vec::with_capacity(files.iter().map(|f| f.objects.len()).sum());
     let mut instantiated: HashSet<usize> = HashSet::new();
-    let add = |instances: &mut Vec<Instance>, o: ObjectSummary, t: &Transform, scope: Scope| {
-        let o = transform(o, t);
-        let (namespace, namespace_location, via) = if !namespaced(&o) {
-            (None, o.namespace_location, None)
-        } else if let Some((ns, loc, file)) = &t.namespace {
-            (Some(ns.clone()), Some(*loc), Some(*file))
-        } else {
-            (
-                Some(o.namespace.clone().unwrap_or_else(|| "default".to_owned())),
-                o.namespace_location,
-                None,
-            )
+    let add =
+        |instances: &mut Vec<Instance>, o: ObjectSummary, t: &Transform, build: Option<FileId>| {
+            let o = transform(o, t);
+            let (namespace, namespace_location, via) = if !namespaced(&o) {
+                (None, o.namespace_location, None)
+            } else if let Some((ns, loc, file)) = &t.namespace {
+                (Some(ns.clone()), Some(*loc), Some(*file))
+            } else {
+                (
+                    Some(o.namespace.clone().unwrap_or_else(|| "default".to_owned())),
+                    o.namespace_location,
+                    None,
+                )
+            };
+            instances.push(Instance {
+                object: o,
+                namespace,
+                namespace_location,
+                build,
+                units: Box::default(),
+                loose_dir: None,
+                via,
+            });
         };
-        instances.push(Instance {
-            object: o,
-            namespace,
-            namespace_location,
-            scope,
-            via,
-        });
-    };
 
     // Each root kustomization (one no other includes) is a build.
+    let mut builds: Vec<(FileId, Vec<usize>)> = Vec::new();
     for (root, f) in files.iter().enumerate() {
         match &f.kustomization {
             Some(k) if !k.is_component && !included.contains(&root) => {}
             _ => continue,
         }
+        let mut in_build = Vec::new();
         let mut stack = vec![(root, Transform::default(), vec![root])];
         while let Some((current, outer, path)) = stack.pop() {
             let Some(k) = &files[current].kustomization else {
@@ -420,7 +423,7 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
             };
             let t = outer.inner(k);
             for generated in &k.generated {
-                add(&mut instances, generated.clone(), &t, Scope::Build(f.file));
+                add(&mut instances, generated.clone(), &t, Some(f.file));
             }
             for include in &k.includes {
                 let target = by_path
@@ -437,12 +440,16 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
                     }
                 } else {
                     instantiated.insert(target);
+                    in_build.push(target);
                     for o in &files[target].objects {
-                        add(&mut instances, o.clone(), &t, Scope::Build(f.file));
+                        add(&mut instances, o.clone(), &t, Some(f.file));
                     }
                 }
             }
         }
+        in_build.sort_unstable();
+        in_build.dedup();
+        builds.push((f.file, in_build));
     }
 
     // Everything no build includes stands on its own (its summaries move, not copied: they
@@ -451,21 +458,11 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
         if instantiated.contains(&i) || patches.contains(&normalized[i]) {
             continue;
         }
-        // The parent of a normalised file path is its directory normalised (a file's last
-        // component is never `.` or `..`).
-        let dir = normalized[i]
-            .parent()
-            .unwrap_or(Path::new(""))
-            .to_path_buf();
         for o in std::mem::take(&mut f.objects) {
-            add(
-                &mut instances,
-                o,
-                &Transform::default(),
-                Scope::Directory(dir.clone()),
-            );
+            add(&mut instances, o, &Transform::default(), None);
         }
     }
+    let units = units::assign(&mut instances, &files, &normalized, &builds, unit_settings);
 
     let mut by_kind: HashMap<_, Vec<usize>> = HashMap::new();
     let mut workloads: HashMap<String, Vec<usize>> = HashMap::new();
@@ -490,6 +487,12 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
         if instance.is("", "Namespace") {
             declared_namespaces.insert(o.name.clone());
         }
+        // Argo CD's `CreateNamespace=true` creates the destination namespace.
+        if let Some(d) = o.deploys.as_deref().filter(|d| d.creates_namespace)
+            && let Some((ns, _)) = &d.namespace
+        {
+            declared_namespaces.insert(ns.clone());
+        }
     }
     Index {
         instances,
@@ -499,5 +502,6 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
         workloads,
         workloads_by_label,
         with_custom_resources,
+        units,
     }
 }

@@ -40,6 +40,51 @@ pub struct ObjectSummary {
     pub hosts: Vec<HostMention>,
     /// For a CustomResourceDefinition: the group, kind and scope it defines.
     pub defines: Option<Box<DefinedKind>>,
+    /// For a Flux `Kustomization` or an Argo CD `Application`/`ApplicationSet`: the paths of
+    /// the repository it applies (each an apply unit, [`super::units`]).
+    pub deploys: Option<Box<Deploys>>,
+    /// A hash of the object's decoded value (mapping order ignored): two copies with the same
+    /// digest are the same object, however they are written.
+    pub digest: u64,
+}
+
+/// The GitOps tool that applies a path of the repository.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tool {
+    /// Flux `Kustomization`: a directory without a kustomization.yaml is applied as one
+    /// generated kustomization of every manifest below it.
+    Flux,
+    /// Argo CD `Application` or `ApplicationSet` (directory, recurse, include/exclude).
+    ArgoCd,
+}
+
+/// The paths a GitOps tool's object applies.
+#[derive(Clone, Debug)]
+pub struct Deploys {
+    pub tool: Tool,
+    pub sources: Vec<DeploySource>,
+    /// The namespace the tool applies objects in: Flux `spec.targetNamespace` (which replaces
+    /// every object's namespace), Argo CD `spec.destination.namespace` (for objects without one).
+    pub namespace: Option<(String, Location)>,
+    /// The namespace replaces the objects' own (Flux), rather than only filling it in (Argo CD).
+    pub overrides_namespace: bool,
+    /// Argo CD's `CreateNamespace=true` sync option: the tool creates the namespace.
+    pub creates_namespace: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct DeploySource {
+    /// As written, relative to the repository's root; for an `ApplicationSet` git directory
+    /// generator a glob (`apps/*`).
+    pub path: String,
+    /// Whether subdirectories are applied too (Flux always; Argo CD `directory.recurse`).
+    pub recurse: bool,
+    /// Argo CD `directory.include` / `directory.exclude` globs.
+    pub include: Option<String>,
+    pub exclude: Option<String>,
+    /// A glob of directories (ApplicationSet generators), not one path.
+    pub glob: bool,
+    pub location: Location,
 }
 
 #[derive(Clone, Debug)]
@@ -202,6 +247,8 @@ impl ObjectSummary {
             references: Vec::new(),
             hosts: Vec::new(),
             defines: None,
+            deploys: None,
+            digest: 0,
         }
     }
 }
@@ -287,6 +334,7 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
         location,
     );
     summary.generated_name = object.name.is_none() && generate_name.is_some();
+    summary.digest = digest(object.root);
     summary.namespace = namespace_node.and_then(Node::as_str).map(str::to_owned);
     summary.namespace_location = namespace_node.map(|n| cx.loc(n.span));
     summary.labels = string_map(metadata.and_then(|m| m.get("labels")));
@@ -369,9 +417,186 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
                 }));
             }
         }
+        ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
+            summary.deploys = flux_deploys(spec, cx);
+        }
+        ("argoproj.io", "Application") => {
+            summary.deploys = argo_deploys(spec, cx, None);
+        }
+        ("argoproj.io", "ApplicationSet") => {
+            let template = spec.and_then(|s| s.get_path(&["template", "spec"]));
+            summary.deploys = argo_deploys(template, cx, spec.and_then(|s| s.get("generators")));
+        }
         _ => {}
     }
     Some(summary)
+}
+
+/// A hash of a decoded value, the same for values kubectl decodes alike: mapping entries are
+/// combined without regard to their order, scalars by their decoded value (so `80` and `0x50`
+/// agree, `"80"` and `80` do not).
+pub fn digest(node: &Node) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // A fixed seed: digests are compared within one run only, but must not depend on it.
+    let state = foldhash::quality::FixedState::with_seed(0x006b_7562_6576_6574);
+    fn walk(node: &Node, state: &foldhash::quality::FixedState) -> u64 {
+        let mut h = state.build_hasher();
+        match &node.value {
+            Value::Null => h.write_u8(0),
+            Value::Bool(b) => {
+                h.write_u8(1);
+                h.write_u8(u8::from(*b));
+            }
+            Value::Int(i) => {
+                h.write_u8(2);
+                h.write_i128(*i);
+            }
+            Value::Float(f) => {
+                h.write_u8(3);
+                h.write_u64(f.to_bits());
+            }
+            Value::Str(s) => {
+                h.write_u8(4);
+                h.write(s.as_bytes());
+            }
+            Value::Seq(items) => {
+                h.write_u8(5);
+                for item in items {
+                    h.write_u64(walk(item, state));
+                }
+            }
+            Value::Map(entries) => {
+                h.write_u8(6);
+                // Order-independent: a sum of the entries' own hashes.
+                let sum = entries.iter().fold(0u64, |sum, e| {
+                    let mut eh = state.build_hasher();
+                    eh.write_u64(walk(&e.key, state));
+                    eh.write_u64(walk(&e.value, state));
+                    sum.wrapping_add(eh.finish())
+                });
+                h.write_u64(sum);
+                h.write_usize(entries.len());
+            }
+        }
+        h.finish()
+    }
+    walk(node, &state)
+}
+
+/// A Flux `Kustomization`'s `spec.path` (the source's root when empty).
+fn flux_deploys(spec: Option<&Node>, cx: &Context<'_>) -> Option<Box<Deploys>> {
+    let spec = spec?;
+    let path = spec.get("path");
+    Some(Box::new(Deploys {
+        namespace: namespace_at(spec.get("targetNamespace"), cx),
+        overrides_namespace: true,
+        creates_namespace: false,
+        tool: Tool::Flux,
+        sources: vec![DeploySource {
+            path: path.and_then(Node::as_str).unwrap_or("./").to_owned(),
+            recurse: true,
+            include: None,
+            exclude: None,
+            glob: false,
+            location: cx.loc(path.map_or(spec.span, |p| p.span)),
+        }],
+    }))
+}
+
+/// An Argo CD application's `source.path` / `sources[].path` (with `directory` options); for an
+/// ApplicationSet whose template path is templated, the directories of its git generators.
+fn argo_deploys(
+    spec: Option<&Node>,
+    cx: &Context<'_>,
+    generators: Option<&Node>,
+) -> Option<Box<Deploys>> {
+    let spec = spec?;
+    let sources = spec
+        .get("source")
+        .into_iter()
+        .chain(seq(spec.get("sources")))
+        .filter(|s| s.get("chart").is_none());
+    let mut out = Vec::new();
+    for source in sources {
+        let Some(path) = source.get("path").filter(|p| p.as_str().is_some()) else {
+            continue;
+        };
+        let directory = source.get("directory");
+        let text = |key: &str| {
+            directory
+                .and_then(|d| d.get(key))
+                .and_then(Node::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let recurse = directory
+            .and_then(|d| d.get("recurse"))
+            .and_then(Node::as_bool)
+            .unwrap_or(false);
+        let (include, exclude) = (text("include"), text("exclude"));
+        let written = path.as_str().unwrap_or_default();
+        if !written.contains("{{") {
+            out.push(DeploySource {
+                path: written.to_owned(),
+                recurse,
+                include,
+                exclude,
+                glob: false,
+                location: cx.loc(path.span),
+            });
+            continue;
+        }
+        // `{{path}}` from git directory generators (also inside matrix/merge generators).
+        for dir in git_directories(generators) {
+            out.push(DeploySource {
+                path: dir.as_str().unwrap_or_default().to_owned(),
+                recurse,
+                include: include.clone(),
+                exclude: exclude.clone(),
+                glob: true,
+                location: cx.loc(dir.span),
+            });
+        }
+    }
+    let creates_namespace = seq(spec.get_path(&["syncPolicy", "syncOptions"]))
+        .iter()
+        .any(|o| o.as_str() == Some("CreateNamespace=true"));
+    (!out.is_empty()).then(|| {
+        Box::new(Deploys {
+            tool: Tool::ArgoCd,
+            sources: out,
+            namespace: namespace_at(spec.get_path(&["destination", "namespace"]), cx),
+            overrides_namespace: false,
+            creates_namespace,
+        })
+    })
+}
+
+/// A literal namespace (not a template) and where it is written.
+fn namespace_at(node: Option<&Node>, cx: &Context<'_>) -> Option<(String, Location)> {
+    let node = node?;
+    let name = node
+        .as_str()
+        .filter(|s| !s.is_empty() && !s.contains("{{"))?;
+    Some((name.to_owned(), cx.loc(node.span)))
+}
+
+/// The `path` globs of an ApplicationSet's git directory generators that are not excluded.
+fn git_directories(generators: Option<&Node>) -> Vec<&Node> {
+    let mut out = Vec::new();
+    for generator in seq(generators) {
+        for directory in seq(generator.get_path(&["git", "directories"])) {
+            if directory.get("exclude").and_then(Node::as_bool) != Some(true)
+                && let Some(path) = directory.get("path").filter(|p| p.as_str().is_some())
+            {
+                out.push(path);
+            }
+        }
+        for nested in ["matrix", "merge"] {
+            out.extend(git_directories(generator.get_path(&[nested, "generators"])));
+        }
+    }
+    out
 }
 
 fn service(spec: Option<&Node>, cx: &Context<'_>) -> ServiceSummary {

@@ -1,17 +1,62 @@
-//! `duplicate-object`: two objects with the same API group, kind, namespace and name that would
-//! be applied together. API versions of one group are the same object; `generateName` objects
-//! are new every time and exempt.
+//! `duplicate-object`: two objects with the same API group, kind, namespace and name in one
+//! apply unit ([`crate::index::units`]). API versions of one group are the same object;
+//! `generateName` objects are new every time and exempt.
+//!
+//! Severity follows what the apply does: kustomize (and Flux, which builds a directory as a
+//! generated kustomization) refuses two resources with one id, an error; `kubectl apply` of one
+//! file applies both documents, an error too (the later silently replaces the earlier); two files
+//! of one directory tree or of an Argo CD application are applied one after the other, a warning,
+//! and not even that when the copies are equal or the files are alternatives of each other.
 
 use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::index::Index;
+use crate::index::summary::Tool;
+use crate::index::units::{Together, UnitKind};
+use crate::index::{Index, Instance};
 use std::collections::HashMap;
+use std::path::Path;
 
 pub static RULE: Rule = Rule {
     id: "duplicate-object",
     severity: Severity::Error,
-    summary: "Two objects with the same group, kind, namespace and name: one silently replaces the other.",
+    summary: "Two objects with the same group, kind, namespace and name in one apply unit: the build fails, or one silently replaces the other.",
     doc: include_str!("../../rules/duplicate-object.md"),
 };
+
+/// Why two copies are a finding, and how bad.
+struct Verdict {
+    severity: Severity,
+    together: Together,
+}
+
+fn verdict(index: &Index, first: &Instance, second: &Instance) -> Option<Verdict> {
+    if first.object.location == second.object.location
+        || index.same_file_by_link(first.object.file, second.object.file)
+    {
+        return None;
+    }
+    let together = index.units.together(first, second)?;
+    let severity = match &together {
+        Together::SameFile => Severity::Error,
+        Together::Unit(u) if index.units.units[*u as usize].rejects_duplicates() => Severity::Error,
+        Together::Unit(_) => Severity::Warning,
+        Together::Directory(_) => {
+            if first.object.digest == second.object.digest
+                || index
+                    .units
+                    .alternative_files(first.object.file, second.object.file)
+            {
+                return None;
+            }
+            Severity::Warning
+        }
+    };
+    Some(Verdict { severity, together })
+}
+
+fn dir_name(path: &Path) -> String {
+    let shown = path.display().to_string();
+    if shown.is_empty() { ".".into() } else { shown }
+}
 
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     let mut groups: HashMap<(&str, &str, Option<&str>, &str), Vec<usize>> = HashMap::new();
@@ -34,34 +79,99 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         members.sort_by_key(|&i| index.instances[i].object.location);
         for (n, &later) in members.iter().enumerate().skip(1) {
             let second = &index.instances[later];
-            let first = members[..n]
+            // The most severe way an earlier copy is applied with this one; the earliest of those.
+            let found = members[..n]
                 .iter()
                 .map(|&i| &index.instances[i])
-                .find(|first| {
-                    first.scope.overlaps(&second.scope)
-                        && first.object.location != second.object.location
-                        && !index.same_file_by_link(first.object.file, second.object.file)
-                });
-            let Some(first) = first else { continue };
-            let versions = if first.object.api_version != second.object.api_version {
-                format!(
-                    " ({} and {} are versions of the same object)",
-                    first.object.api_version, second.object.api_version
-                )
-            } else {
-                String::new()
+                .filter_map(|first| Some((first, verdict(index, first, second)?)))
+                .max_by_key(|(first, v)| (v.severity, std::cmp::Reverse(first.object.location)));
+            let Some((first, verdict)) = found else {
+                continue;
             };
-            out.push(
-                second
-                    .diagnostic(
-                        &RULE,
-                        second.object.location,
-                        format!("duplicate object: {} is defined twice{versions}", second.display()),
-                    )
-                    .with_label("defined again here")
-                    .with_secondary(first.object.location, "first defined here")
-                    .with_help("applying both means the one applied last silently replaces the other; delete one, or rename it"),
-            );
+            out.push(report(index, first, second, verdict));
         }
     }
+}
+
+fn report(index: &Index, first: &Instance, second: &Instance, verdict: Verdict) -> Diagnostic {
+    let versions = if first.object.api_version != second.object.api_version {
+        format!(
+            " ({} and {} are versions of the same object)",
+            first.object.api_version, second.object.api_version
+        )
+    } else {
+        String::new()
+    };
+    let what = second.display();
+    let mut related = None;
+    let (message, help) = match &verdict.together {
+        Together::SameFile => (
+            format!("duplicate object: {what} is defined twice in this file{versions}"),
+            "kubectl applies both documents and the later one silently replaces the earlier; delete one, or rename it".to_owned(),
+        ),
+        Together::Unit(u) => {
+            let unit = &index.units.units[*u as usize];
+            match &unit.kind {
+                UnitKind::Build(root) => (
+                    format!(
+                        "duplicate object: {what} is defined twice in the kustomize build of {}{versions}",
+                        index.paths[root.0 as usize].display()
+                    ),
+                    "`kustomize build` fails: \"may not add resource with an already registered id\"; delete one, or rename it".to_owned(),
+                ),
+                UnitKind::Tool {
+                    tool: Tool::Flux,
+                    name,
+                    defined,
+                } => {
+                    related = Some((*defined, "the Flux Kustomization applies this path"));
+                    (
+                        format!(
+                            "duplicate object: {what} is defined twice under `{}`, which the Flux Kustomization `{name}` applies as one kustomization{versions}",
+                            dir_name(&unit.dir)
+                        ),
+                        "Flux builds the directory with kustomize, which fails: \"may not add resource with an already registered id\"; delete one, or rename it".to_owned(),
+                    )
+                }
+                UnitKind::Tool {
+                    tool: Tool::ArgoCd,
+                    name,
+                    defined,
+                } => {
+                    related = Some((*defined, "the Argo CD application applies this path"));
+                    (
+                        format!(
+                            "duplicate object: {what} is defined twice under `{}`, which the Argo CD application `{name}` applies{versions}",
+                            dir_name(&unit.dir)
+                        ),
+                        "Argo CD reports the resource as repeated and applies only one of the copies; delete one, or rename it".to_owned(),
+                    )
+                }
+                UnitKind::Declared => (
+                    format!(
+                        "duplicate object: {what} is defined twice in the apply unit `{}` (`applyUnits` in the configuration){versions}",
+                        dir_name(&unit.dir)
+                    ),
+                    "the copy applied last replaces the other; delete one, or rename it".to_owned(),
+                ),
+            }
+        }
+        Together::Directory(dir) => (
+            format!(
+                "duplicate object: {what} is defined in two files that `kubectl apply -R {}` applies together, with different contents{versions}",
+                dir_name(dir)
+            ),
+            "the copy applied last replaces the other; if the files are alternatives never applied together, name the directories you apply in `.kubevet.yaml` (`applyUnits`), or set `directoryUnits: false`".to_owned(),
+        ),
+    };
+    let mut d = second
+        .diagnostic(&RULE, second.object.location, message)
+        .with_label("defined again here")
+        .with_secondary(first.object.location, "first defined here")
+        .with_help(help);
+    if let Some((location, label)) = related {
+        d = d.with_secondary(location, label);
+    }
+    d.severity = verdict.severity;
+    d
 }

@@ -28,8 +28,12 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     match kind {
         Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => {
             let Some(selector) = selector else {
-                // A DaemonSet without one fails the match check instead (selector-mismatch).
-                if kind != Kind::DaemonSet && !workload::is_partial(cx) {
+                // A DaemonSet without one fails the match check instead (selector-mismatch);
+                // kustomize's selector labels make one.
+                if kind != Kind::DaemonSet
+                    && !workload::is_partial(cx)
+                    && workload::kustomize_selector_labels(cx).is_empty()
+                {
                     report_missing(cx, object, &spec, kind);
                 }
                 return;

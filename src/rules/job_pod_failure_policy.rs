@@ -1,8 +1,11 @@
 //! `job-pod-failure-policy`: a Job's `podFailurePolicy` (reference §4 JOB-PFP-RESTART,
 //! JOB-PFP-RULES, JOB-PFP-EXITCODES, JOB-PFP-CONDS, JOB-PRP): it needs `restartPolicy: Never`,
 //! each rule has one action and exactly one of onExitCodes / onPodConditions, exit codes are
-//! sorted and unique, and container names exist.
+//! sorted and unique, and container names exist. A pod condition pattern's `status` defaults to
+//! True, but in a CronJob's jobTemplate only from Kubernetes 1.34 (kubernetes/kubernetes#131525):
+//! before, it is required there.
 
+use crate::KubeVersion;
 use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
@@ -88,8 +91,10 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             .with_help(format!("a podFailurePolicy has at most {MAX_RULES} rules")),
         );
     }
+    // Before 1.34 the API server defaulted an empty condition status in a Job, not in a CronJob.
+    let status_required = job.in_cronjob && cx.options.kubernetes_version < KubeVersion::new(34);
     for rule in items.iter().filter(|r| r.node.is_map()) {
-        check_rule(cx, rule, per_index, job.in_cronjob, &containers);
+        check_rule(cx, rule, per_index, &containers, status_required);
     }
 }
 
@@ -97,8 +102,8 @@ fn check_rule(
     cx: &mut Context<'_>,
     rule: &Field<'_>,
     per_index: bool,
-    in_cronjob: bool,
     containers: &[String],
+    status_required: bool,
 ) {
     match rule.child("action") {
         None => cx.report(
@@ -161,14 +166,32 @@ fn check_rule(
         check_exit_codes(cx, &codes, containers);
     }
     if let Some(conditions) = conditions {
-        for pattern in conditions.items() {
-            // A Job's empty status is defaulted to True (SetDefaults_Job); a CronJob's
-            // jobTemplate is not defaulted.
-            if let Some(status) = pattern.child("status")
+        for pattern in conditions.items().iter().filter(|p| p.node.is_map()) {
+            // An absent or empty status is defaulted to True (SetDefaults_Job).
+            let status = pattern
+                .child("status")
+                .filter(|s| !s.is_null() && s.str() != Some(""));
+            if status.is_none() && status_required {
+                cx.report(
+                    Diagnostic::new(
+                        &RULE,
+                        cx.loc(pattern.node.span),
+                        workload::required(
+                            &format!("{}.status", pattern.path),
+                            r#"valid values: ["False" "True" "Unknown"]"#,
+                        ),
+                    )
+                    .with_label("no status")
+                    .with_help(format!(
+                        "before Kubernetes 1.34 the API server defaults `status` to True in a Job but not in a CronJob's jobTemplate (this check targets {}): add `status: \"True\"`",
+                        cx.options.kubernetes_version
+                    )),
+                );
+            }
+            if let Some(status) = &status
                 && let Some(s) = status
                     .str()
                     .filter(|s| !["True", "False", "Unknown"].contains(s))
-                    .filter(|s| in_cronjob || !s.is_empty())
             {
                 cx.report(
                     Diagnostic::new(

@@ -39,6 +39,8 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             match &selector_field {
                 Some(f) if f.node.is_map() => Selector::label_selector(f.node),
                 Some(_) => return,
+                // kustomize's selector labels make a selector matching the template.
+                None if !workload::kustomize_selector_labels(cx).is_empty() => return,
                 None if kind == Kind::DaemonSet => {
                     // A nil selector selects nothing, so it never matches.
                     let labels = pod.template_labels().map(|l| labels_of(l.node));
@@ -79,8 +81,15 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     }
     let labels_field = pod.template_labels();
     let labels = labels_field.as_ref().map(|l| labels_of(l.node));
-    let have = labels.clone().unwrap_or_default();
-    let unmatched = selector.unmatched(&have);
+    let mut have = labels.clone().unwrap_or_default();
+    // What kustomize adds before the API server sees the object: template labels, and selector
+    // labels on both sides (a `matchLabels` key it sets matches whatever was written).
+    workload::with_kustomize_template_labels(cx, &mut have);
+    let set_by_kustomize = workload::kustomize_selector_labels(cx);
+    let mut unmatched = selector.unmatched(&have);
+    unmatched.retain(|r| {
+        !(r.op == workload::Op::Equals && set_by_kustomize.iter().any(|(k, _)| *k == r.key))
+    });
     let Some(first) = unmatched.first() else {
         return;
     };
@@ -102,7 +111,12 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             cx.loc(first.node.span),
             workload::invalid(
                 "spec.template.metadata.labels",
-                &go_string_map(labels.as_deref()),
+                // As the API server sees them: with what kustomize adds.
+                &go_string_map(if cx.kustomize.is_some() {
+                    Some(&have)
+                } else {
+                    labels.as_deref()
+                }),
                 DETAIL,
             ),
         )

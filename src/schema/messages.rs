@@ -49,6 +49,18 @@ pub(super) fn report(
             if failure.path.first() == Some(&Segment::Key("status".into())) {
                 continue;
             }
+            // kustomize's selector labels make the selector of an apps/v1 workload.
+            if property == "selector"
+                && target.builtin
+                && failure.path == [Segment::Key("spec".into())]
+                && matches!(
+                    target.kind,
+                    "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet"
+                )
+                && !crate::workload::kustomize_selector_labels(cx).is_empty()
+            {
+                continue;
+            }
             let name = property.clone();
             match missing.iter_mut().find(|(p, _)| *p == failure.path) {
                 Some((_, names)) => names.push(name),

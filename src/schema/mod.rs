@@ -12,7 +12,7 @@ pub mod patches;
 pub mod validator;
 
 use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule};
+use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
 use crate::rules;
 use crate::tree::{Node, Span};
@@ -128,6 +128,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             }
             if crd::is_crd(object) {
                 check_crd_schemas(object, cx);
+                check_crd_versions(object, cx);
             }
         }
         Lifecycle::Removed {
@@ -311,6 +312,73 @@ fn check_crd_schemas(object: &Object<'_>, cx: &mut Context<'_>) {
             }
             cx.report(d);
         }
+    }
+}
+
+/// `invalid-crd-schema`: exactly one of a CRD's `spec.versions` must be the storage version
+/// (apiextensions `validateCustomResourceDefinitionSpec`); neither `storage` nor `served` is
+/// required on each version (absent means false), so a version without `served` is a warning:
+/// the API server accepts it, but does not serve it.
+fn check_crd_versions(object: &Object<'_>, cx: &mut Context<'_>) {
+    let Some(entry) = object.root.get("spec").and_then(|s| s.entry("versions")) else {
+        return;
+    };
+    let Some(items) = entry.value.as_seq().filter(|items| !items.is_empty()) else {
+        return;
+    };
+    let crd = object.name.unwrap_or("");
+    let storage: Vec<(usize, &Node)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| Some((i, item.get("storage")?)))
+        .filter(|(_, node)| node.as_bool() == Some(true))
+        .collect();
+    match storage.as_slice() {
+        [] => cx.report(
+            Diagnostic::new(
+                &rules::invalid_crd_schema::RULE,
+                cx.loc(entry.key.span),
+                format!(
+                    "spec.versions: Invalid value: must have exactly one version marked as storage version, and none is (CRD {crd})"
+                ),
+            )
+            .with_label("no `storage: true`")
+            .with_help("mark one version `storage: true`, usually the newest stable one: objects are stored in etcd in that version; `storage` is false when absent"),
+        ),
+        [(_, first), extra @ ..] => {
+            for (i, node) in extra {
+                cx.report(
+                    Diagnostic::new(
+                        &rules::invalid_crd_schema::RULE,
+                        cx.loc(node.span),
+                        format!(
+                            "spec.versions[{i}].storage: Invalid value: must have exactly one version marked as storage version (CRD {crd})"
+                        ),
+                    )
+                    .with_label("a second storage version")
+                    .with_secondary(cx.loc(first.span), "the first storage version")
+                    .with_help("objects are stored in etcd in one version: keep `storage: true` on one version and set `storage: false` on the others"),
+                );
+            }
+        }
+    }
+    for (i, item) in items.iter().enumerate() {
+        if !item.is_map() || item.get("served").is_some() {
+            continue;
+        }
+        let name_node = item.get("name");
+        let name = name_node.and_then(Node::as_str).unwrap_or("");
+        let mut diagnostic = Diagnostic::new(
+            &rules::invalid_crd_schema::RULE,
+            cx.loc(name_node.unwrap_or(item).span),
+            format!(
+                "spec.versions[{i}]: version `{name}` of CRD {crd} is not served: `served` is absent, which means false"
+            ),
+        )
+        .with_label("no `served`")
+        .with_help("add `served: true`, or `served: false` if the version is unserved on purpose; the API server rejects custom resources of an unserved version");
+        diagnostic.severity = Severity::Warning;
+        cx.report(diagnostic);
     }
 }
 
