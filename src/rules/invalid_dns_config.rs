@@ -26,7 +26,19 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         return;
     };
     let config = pod.spec.child("dnsConfig").filter(|f| !f.is_null());
-    let nameservers = config.as_ref().and_then(|c| c.child("nameservers"));
+    if config.as_ref().is_some_and(|c| !c.node.is_map()) {
+        return; // another type: the schema's finding
+    }
+    let nameservers = config
+        .as_ref()
+        .and_then(|c| c.child("nameservers"))
+        .filter(|n| !n.is_null());
+    if nameservers
+        .as_ref()
+        .is_some_and(|n| n.node.as_seq().is_none())
+    {
+        return;
+    }
     let nameserver_count = nameservers.as_ref().map_or(0, |n| n.items().len());
     if let Some(policy) = pod.spec.child("dnsPolicy")
         && policy.str() == Some("None")

@@ -32,6 +32,9 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     for t in tolerations.items().iter().filter(|t| t.node.is_map()) {
         let key = t.child("key").filter(|f| !f.is_null());
         let key_value = key.as_ref().and_then(|f| f.str()).unwrap_or("");
+        if key.as_ref().is_some_and(|k| k.str().is_none()) {
+            continue; // another type: the schema's finding
+        }
         let operator = t.child("operator").filter(|f| !f.is_null());
         let op = operator.as_ref().and_then(|f| f.str());
         if op.is_none() && operator.is_some() {
@@ -113,6 +116,9 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         }
         let effect = t.child("effect").filter(|f| !f.is_null());
         let effect_value = effect.as_ref().and_then(|f| f.str());
+        if effect.is_some() && effect_value.is_none() {
+            continue; // another type: the schema's finding
+        }
         let unknown_effect = effect_value.is_some_and(|e| !e.is_empty() && !EFFECTS.contains(&e));
         if let Some(seconds) = t.child("tolerationSeconds").filter(|f| !f.is_null())
             && effect_value != Some("NoExecute")

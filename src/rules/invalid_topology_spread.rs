@@ -86,7 +86,12 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                         .with_help("minDomains is the number of domains the pods should spread over; leave it out to spread over the domains there are"),
                 );
             }
-            if when_value != Some("DoNotSchedule") {
+            // A whenUnsatisfiable of another type is the schema's finding.
+            if when_value != Some("DoNotSchedule")
+                && when
+                    .as_ref()
+                    .is_none_or(|w| w.is_null() || when_value.is_some())
+            {
                 let action = when_value.unwrap_or("");
                 let mut d = Diagnostic::new(
                     &RULE,
