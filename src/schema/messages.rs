@@ -586,8 +586,14 @@ fn report_base64(
     let detail = format!("illegal base64 data at input byte {at}");
     let message = if target.builtin {
         let kind = target.kind;
+        // Plain text in a Secret's data is the usual cause: say where it belongs.
+        let note = if kind == "Secret" && builtin_field("data") {
+            "; use `stringData` for plain text"
+        } else {
+            ""
+        };
         format!(
-            "{kind} in version {:?} cannot be handled as a {kind}: {detail} ({shown})",
+            "{kind} in version {:?} cannot be handled as a {kind}: {detail} ({shown}{note})",
             object.version()
         )
     } else {
