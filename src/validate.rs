@@ -68,6 +68,51 @@ pub fn dns1035_label(s: &str) -> Vec<String> {
     errs
 }
 
+const DNS1123_SUBDOMAIN_UNDERSCORE_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '_', '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '_?[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\\._?[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*')";
+
+/// `IsDNS1123SubdomainWithUnderscore`: a subdomain whose labels may start with `_` and hold `_`
+/// (DNS search domains with the RelaxedDNSSearchValidation gate, on from 1.33).
+pub fn dns1123_subdomain_with_underscore(s: &str) -> Vec<String> {
+    let label = |l: &str| {
+        let b = l.strip_prefix('_').unwrap_or(l).as_bytes();
+        !b.is_empty()
+            && is_lower_alnum(b[0])
+            && is_lower_alnum(b[b.len() - 1])
+            && b.iter()
+                .all(|&c| is_lower_alnum(c) || c == b'-' || c == b'_')
+    };
+    let mut errs = Vec::new();
+    if s.len() > DNS1123_SUBDOMAIN_MAX {
+        errs.push(max_len_error(DNS1123_SUBDOMAIN_MAX));
+    }
+    if !s.split('.').all(label) {
+        errs.push(DNS1123_SUBDOMAIN_UNDERSCORE_MSG.to_owned());
+    }
+    errs
+}
+
+/// apimachinery `IsValidIP`'s message.
+pub const IP_MSG: &str = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)";
+
+/// Whether `s` is an IP address as `netutils.ParseIPSloppy` (Go 1.16's `net.ParseIP`) reads it:
+/// the first `.` or `:` decides between IPv4 and IPv6, and IPv4 octets may have leading zeros.
+pub fn is_ip(s: &str) -> bool {
+    match s.bytes().find(|b| matches!(b, b'.' | b':')) {
+        Some(b'.') => {
+            let parts: Vec<&str> = s.split('.').collect();
+            parts.len() == 4
+                && parts.iter().all(|p| {
+                    !p.is_empty()
+                        && p.bytes().all(|b| b.is_ascii_digit())
+                        && p.trim_start_matches('0').len() <= 3
+                        && p.parse::<u32>().is_ok_and(|n| n <= 255)
+                })
+        }
+        Some(_) => s.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => false,
+    }
+}
+
 /// apimachinery `IsValidPathSegmentName`, used for RBAC object names (`system:controller:x`).
 pub fn path_segment_name(s: &str) -> Vec<String> {
     if s == "." || s == ".." {
@@ -133,6 +178,68 @@ pub fn label_value(s: &str) -> Vec<String> {
         errs.push(LABEL_VALUE_MSG.to_owned());
     }
     errs
+}
+
+/// Go's `base64.StdEncoding.Decode`, which `encoding/json` applies to `[]byte` fields (a
+/// Secret's `data`, a ConfigMap's `binaryData`, every `caBundle`): `None` when `s` decodes, else
+/// the byte offset Go reports (`illegal base64 data at input byte N`). Padding is required,
+/// `\r` and `\n` are skipped anywhere, any other byte outside the alphabet is an error. Written
+/// after `decodeQuantum` in Go's `encoding/base64/base64.go`, offsets included.
+pub fn base64_error(s: &str) -> Option<usize> {
+    let src = s.as_bytes();
+    let mut si = 0;
+    while si < src.len() {
+        match base64_quantum(src, si) {
+            Ok(next) => si = next,
+            Err(at) => return Some(at),
+        }
+    }
+    None
+}
+
+/// One quantum of up to 4 characters from `si`: where the next one starts, or the byte at
+/// which decoding fails.
+fn base64_quantum(src: &[u8], mut si: usize) -> Result<usize, usize> {
+    let is_newline = |c: u8| c == b'\n' || c == b'\r';
+    let in_alphabet = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+    let mut j = 0;
+    while j < 4 {
+        if si == src.len() {
+            // The end: fine between quanta; otherwise the padding is missing.
+            return if j == 0 { Ok(si) } else { Err(si - j) };
+        }
+        let c = src[si];
+        si += 1;
+        if in_alphabet(c) {
+            j += 1;
+            continue;
+        }
+        if is_newline(c) {
+            continue;
+        }
+        if c != b'=' || j < 2 {
+            return Err(si - 1);
+        }
+        if j == 2 {
+            // "==" is expected; the first '=' is consumed.
+            while si < src.len() && is_newline(src[si]) {
+                si += 1;
+            }
+            if si == src.len() {
+                return Err(src.len());
+            }
+            if src[si] != b'=' {
+                return Err(si - 1);
+            }
+            si += 1;
+        }
+        while si < src.len() && is_newline(src[si]) {
+            si += 1;
+        }
+        // Nothing may follow the padding.
+        return if si < src.len() { Err(si) } else { Ok(si) };
+    }
+    Ok(si)
 }
 
 /// Levenshtein distance, for "did you mean" suggestions.
@@ -237,6 +344,81 @@ pub fn did_you_mean<'a>(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ip_addresses_as_parse_ip_sloppy_reads_them() {
+        use super::is_ip;
+        for ok in [
+            "10.9.8.7",
+            "010.009.008.007",
+            "0.0.0.0",
+            "2001:db8::ffff",
+            "::1",
+            "::ffff:1.2.3.4",
+        ] {
+            assert!(is_ip(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "10.9.8",
+            "10.9.8.7.6",
+            "256.1.1.1",
+            "1.2.3.4:80",
+            "10.0.0.1/24",
+            "host",
+            "fe80::1%eth0",
+            "1.2.3.-4",
+        ] {
+            assert!(!is_ip(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn search_domains_with_underscores() {
+        use super::dns1123_subdomain_with_underscore as relaxed;
+        assert!(relaxed("_sip._tcp.example.com").is_empty());
+        assert!(relaxed("my_service.local").is_empty());
+        assert!(!relaxed("_").is_empty());
+        assert!(!relaxed("Example.com").is_empty());
+        assert!(!relaxed("a..b").is_empty());
+    }
+
+    /// Offsets as Go's `base64.StdEncoding.DecodeString` reports them.
+    #[test]
+    fn base64_errors_at_go_offsets() {
+        use super::base64_error;
+        for ok in [
+            "",
+            "YQ==",
+            "YWI=",
+            "YWJj",
+            "YWJj\nZGVm",
+            "YW\r\nJj",
+            "YQ=\n=",
+            "YWJjZA==\n",
+        ] {
+            assert_eq!(base64_error(ok), None, "{ok:?}");
+        }
+        let cases = [
+            ("mypassword", 8), // a plain-text password: the last quantum is incomplete
+            ("abc", 0),
+            ("a", 0),
+            ("ab", 0),
+            ("-----BEGIN", 0),
+            ("YWJj ZGVm", 4),
+            ("YQ=", 3),  // "==" expected: not enough padding
+            ("YQ=x", 2), // incorrect padding
+            ("Y===", 1),
+            ("YWJj=", 4),
+            ("YQ==YQ==", 4), // trailing garbage after the padding
+            ("YWI=\nx", 5),
+            ("YWJjZGVm!", 8),
+            ("héllo", 1),
+        ];
+        for (input, at) in cases {
+            assert_eq!(base64_error(input), Some(at), "{input:?}");
+        }
+    }
 
     /// The bit-parallel distance against the table, on random ASCII words over a small
     /// alphabet (so that they share letters), of every length up to 64 and past it.

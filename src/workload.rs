@@ -320,6 +320,50 @@ pub struct PodSpec<'a> {
     pub template: Option<Field<'a>>,
     /// [`PodSpec::containers`], listed once for every rule (clones of a pod spec share it).
     containers: Rc<OnceCell<Vec<Container<'a>>>>,
+    /// [`PodSpec::has`]: the optional pod spec fields present, found in one pass.
+    keys: Rc<OnceCell<u32>>,
+}
+
+/// Optional pod spec fields that rules look for in every pod spec. Most pod specs have few of
+/// them, so one pass over the spec's keys tells the rules which to skip, instead of a failed
+/// lookup per field and rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodKey {
+    Affinity = 1,
+    Tolerations = 1 << 1,
+    TopologySpreadConstraints = 1 << 2,
+    HostAliases = 1 << 3,
+    DnsConfig = 1 << 4,
+    DnsPolicy = 1 << 5,
+    Os = 1 << 6,
+    SecurityContext = 1 << 7,
+    ShareProcessNamespace = 1 << 8,
+    /// hostname, subdomain, serviceAccountName, nodeName, priorityClassName, runtimeClassName,
+    /// readinessGates or schedulingGates.
+    Names = 1 << 9,
+    HostNetwork = 1 << 10,
+}
+
+fn pod_keys(spec: &Node) -> u32 {
+    let mut keys = 0;
+    for entry in spec.entries() {
+        keys |= match entry.key.as_str().unwrap_or("") {
+            "affinity" => PodKey::Affinity as u32,
+            "tolerations" => PodKey::Tolerations as u32,
+            "topologySpreadConstraints" => PodKey::TopologySpreadConstraints as u32,
+            "hostAliases" => PodKey::HostAliases as u32,
+            "dnsConfig" => PodKey::DnsConfig as u32,
+            "dnsPolicy" => PodKey::DnsPolicy as u32,
+            "os" => PodKey::Os as u32,
+            "securityContext" => PodKey::SecurityContext as u32,
+            "shareProcessNamespace" => PodKey::ShareProcessNamespace as u32,
+            "hostNetwork" => PodKey::HostNetwork as u32,
+            "hostname" | "subdomain" | "serviceAccountName" | "nodeName" | "priorityClassName"
+            | "runtimeClassName" | "readinessGates" | "schedulingGates" => PodKey::Names as u32,
+            _ => 0,
+        };
+    }
+    keys
 }
 
 impl<'a> PodSpec<'a> {
@@ -353,6 +397,7 @@ impl<'a> PodSpec<'a> {
                         list,
                         field: item,
                         resources: OnceCell::new(),
+                        keys: OnceCell::new(),
                     });
                 }
             }
@@ -367,10 +412,27 @@ impl<'a> PodSpec<'a> {
             .filter(|f| !f.is_null() && f.str() != Some(""))
     }
 
+    /// Whether the pod spec has any of `keys` (see [`PodKey`]).
+    pub fn has(&self, keys: &[PodKey]) -> bool {
+        let present = *self.keys.get_or_init(|| pod_keys(self.spec.node));
+        keys.iter().any(|k| present & *k as u32 != 0)
+    }
+
     /// Where to point for something missing from the pod spec: its `spec:` key.
     pub fn anchor(&self) -> Span {
         self.spec.key
     }
+}
+
+/// The object's pod spec, if it has one and has any of `keys`: rules about optional fields skip
+/// most pod specs without cloning it.
+pub fn pod_spec_with<'a>(object: &Object<'a>, keys: &[PodKey]) -> Option<PodSpec<'a>> {
+    object
+        .pod_spec
+        .get_or_init(|| find_pod_spec(object))
+        .as_ref()
+        .filter(|p| p.has(keys))
+        .cloned()
 }
 
 /// The object's pod spec, if it has one and it is a mapping (found once per object).
@@ -392,6 +454,7 @@ fn find_pod_spec<'a>(object: &Object<'a>) -> Option<PodSpec<'a>> {
                 spec,
                 template: None,
                 containers: Rc::default(),
+                keys: Rc::default(),
             });
         }
         Kind::PodTemplate => root.child("template")?,
@@ -404,6 +467,7 @@ fn find_pod_spec<'a>(object: &Object<'a>) -> Option<PodSpec<'a>> {
         spec,
         template: Some(template).filter(|t| t.node.is_map()),
         containers: Rc::default(),
+        keys: Rc::default(),
     })
 }
 
@@ -454,6 +518,15 @@ pub struct Container<'a> {
     pub field: Field<'a>,
     /// [`Container::resources`], read once for the rules that look at quantities.
     resources: OnceCell<Vec<ResourceEntry<'a>>>,
+    /// [`Container::has`], found in one pass over the container's keys.
+    keys: OnceCell<u8>,
+}
+
+/// Optional container fields that rules of every pod spec look for (see [`PodKey`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerKey {
+    SecurityContext = 1,
+    ResizePolicy = 1 << 1,
 }
 
 /// One `resources.requests[name]` or `resources.limits[name]` entry.
@@ -521,6 +594,22 @@ impl<'a> Container<'a> {
 
     pub fn child(&self, key: &str) -> Option<Field<'a>> {
         self.field.child(key)
+    }
+
+    /// Whether the container has the field `key`.
+    pub fn has(&self, key: ContainerKey) -> bool {
+        let keys = *self.keys.get_or_init(|| {
+            let mut keys = 0;
+            for entry in self.field.node.entries() {
+                keys |= match entry.key.as_str().unwrap_or("") {
+                    "securityContext" => ContainerKey::SecurityContext as u8,
+                    "resizePolicy" => ContainerKey::ResizePolicy as u8,
+                    _ => 0,
+                };
+            }
+            keys
+        });
+        keys & key as u8 != 0
     }
 
     /// An init container with `restartPolicy: Always` is a sidecar: it runs alongside the
@@ -659,12 +748,61 @@ pub fn span_within(cx: &Context<'_>, node: &Node, range: std::ops::Range<usize>)
         {
             1
         }
+        Style::Literal => {
+            // From the start of the line the span starts on: the span starts at the `|` header
+            // (the body follows on the next line) or at the first content character.
+            let source = &cx.file.text;
+            let start = node.span.start as usize;
+            let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+            let body_start = if source[start..].starts_with('|') {
+                match source[start..].find('\n') {
+                    Some(i) => start + i + 1,
+                    None => return whole,
+                }
+            } else {
+                line_start
+            };
+            let end = (node.span.end as usize).max(body_start);
+            return literal_offset(&source[body_start..end], value, &range).map_or(whole, |at| {
+                Span::new(body_start + at, body_start + at + range.len())
+            });
+        }
         _ => return whole,
     };
     if range.end > value.len() || range.start > range.end {
         return whole;
     }
     node.span.sub(offset + range.start, range.end - range.start)
+}
+
+/// Where bytes `range` of a literal block scalar's value (`|`) are in its `body` (the source
+/// from the start of its first content line), when they lie on one line: the value is the
+/// lines without their indentation, each ending in a
+/// newline (chomping only touches the end). Checked against the value itself, so anything
+/// unexpected (tabs, an indentation indicator, comments) gives `None`.
+fn literal_offset(body: &str, value: &str, range: &std::ops::Range<usize>) -> Option<usize> {
+    let indent = body
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())?;
+    let (mut source, mut at_value) = (0, 0);
+    for line in body.split_inclusive('\n') {
+        let content = line.trim_end_matches('\n');
+        let stripped = content.get(indent..).unwrap_or("");
+        let end = at_value + stripped.len();
+        if value.get(at_value..end)? != stripped {
+            return None;
+        }
+        if range.start >= at_value && range.end <= end {
+            return Some(source + indent + (range.start - at_value));
+        }
+        at_value = end + 1; // the newline
+        source += line.len();
+        if at_value > value.len() {
+            return None;
+        }
+    }
+    None
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -98,3 +98,136 @@ fn env_var_names_are_relaxed_from_1_32() {
     assert_eq!(findings(ENV, 32), []);
     assert_eq!(findings(ENV, 31), [("invalid-env-var", Severity::Error)]);
 }
+
+/// Every finding's rule id and message, for tests that look at the wording.
+fn messages(yaml: &str, minor: u32) -> Vec<(&'static str, String)> {
+    let options = Options {
+        kubernetes_version: KubeVersion::new(minor),
+        ..Options::default()
+    };
+    let input = Input::Stream {
+        name: "test.yaml".into(),
+        bytes: yaml.as_bytes().to_vec(),
+    };
+    check(input, &options)
+        .unwrap()
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity != Severity::Info)
+        .map(|d| (d.rule.id, d.message.clone()))
+        .collect()
+}
+
+const RESIZE: &str = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: app}
+spec:
+  containers:
+    - name: app
+      image: "busybox:1.36"
+      resizePolicy: [{resourceName: ephemeral-storage, restartPolicy: NotRequired}]
+"#;
+
+#[test]
+fn resize_policy_is_validated_from_1_33() {
+    // Before, InPlacePodVerticalScaling is off by default and the API server drops the field.
+    assert_eq!(findings(RESIZE, 32), []);
+    assert_eq!(
+        findings(RESIZE, 33),
+        [("invalid-resize-policy", Severity::Error)]
+    );
+}
+
+const HOST_ALIAS: &str = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: app}
+spec:
+  hostAliases: [{hostnames: [db.internal]}]
+  containers: [{name: app, image: "busybox:1.36"}]
+"#;
+
+#[test]
+fn a_host_alias_without_ip_is_an_empty_ip_before_1_31_and_missing_from_1_31() {
+    assert_eq!(
+        findings(HOST_ALIAS, 30),
+        [("invalid-host-alias", Severity::Error)]
+    );
+    assert_eq!(
+        findings(HOST_ALIAS, 31),
+        [("missing-required-field", Severity::Error)]
+    );
+}
+
+const DNS_SEARCH: &str = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: app}
+spec:
+  dnsConfig: {searches: [_ldap._tcp.example.com, .]}
+  containers: [{name: app, image: "busybox:1.36"}]
+"#;
+
+#[test]
+fn dns_searches_allow_underscores_and_a_dot_from_1_33() {
+    assert_eq!(findings(DNS_SEARCH, 33), []);
+    assert_eq!(
+        findings(DNS_SEARCH, 32),
+        [
+            ("invalid-dns-config", Severity::Error),
+            ("invalid-dns-config", Severity::Error)
+        ]
+    );
+}
+
+const MIN_DOMAINS: &str = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: app}
+spec:
+  topologySpreadConstraints:
+    - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway, minDomains: 2}
+  containers: [{name: app, image: "busybox:1.36"}]
+"#;
+
+#[test]
+fn min_domains_is_validated_from_1_27() {
+    // MinDomainsInPodTopologySpread is off by default before 1.27: the field is dropped.
+    assert_eq!(findings(MIN_DOMAINS, 26), []);
+    assert_eq!(
+        findings(MIN_DOMAINS, 27),
+        [("invalid-topology-spread", Severity::Error)]
+    );
+}
+
+const TOLERATION_GT: &str = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: app}
+spec:
+  tolerations: [{key: example.com/cores, operator: Gt, value: "4", effect: NoSchedule}]
+  containers: [{name: app, image: "busybox:1.36"}]
+"#;
+
+#[test]
+fn gt_and_lt_tolerations_name_their_feature_gate() {
+    let before = messages(TOLERATION_GT, 34);
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0].0, "invalid-toleration");
+    assert!(
+        before[0]
+            .1
+            .ends_with("(`Gt` needs the alpha feature gate TaintTolerationComparisonOperators, new in Kubernetes 1.35 and off by default)"),
+        "{}",
+        before[0].1
+    );
+    let after = messages(TOLERATION_GT, 35);
+    assert!(
+        after[0]
+            .1
+            .ends_with("(`Gt` needs the alpha feature gate TaintTolerationComparisonOperators, which is off by default)"),
+        "{}",
+        after[0].1
+    );
+}

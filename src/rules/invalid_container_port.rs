@@ -1,13 +1,14 @@
 //! `invalid-container-port`: container ports (reference §2.2 CTR-PORT-RANGE, CTR-PORT-NAME):
 //! `containerPort` is required and within 1-65535, a non-zero `hostPort` too, and a port `name`
 //! is an IANA service name (at most 15 characters, lower-case letters, digits and '-', at least
-//! one letter), unique within the container.
+//! one letter), unique within the container; with `hostNetwork: true`, a `hostPort` equal to the
+//! `containerPort` (reference §2.1 POD-HOSTNETWORK-PORTS).
 
 use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Rule, Severity};
 use crate::object::Object;
 use crate::tree::Span;
-use crate::workload::{self, PORT_RANGE_MSG, go_quote, port_name_errors};
+use crate::workload::{self, ContainerList, PORT_RANGE_MSG, go_quote, port_name_errors};
 
 pub static RULE: Rule = Rule {
     id: "invalid-container-port",
@@ -20,6 +21,8 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
         return;
     };
+    let host_network = pod.has(&[workload::PodKey::HostNetwork])
+        && pod.spec.child("hostNetwork").and_then(|f| f.node.as_bool()) == Some(true);
     for container in pod.containers() {
         let Some(ports) = container.child("ports") else {
             continue;
@@ -52,6 +55,21 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 && let Some(n) = f.int().filter(|n| *n != 0 && !(1..=65535).contains(n))
             {
                 report_range(cx, &f.path, f.node.span, n);
+            }
+            // With hostNetwork the container listens on the node: hostPort is containerPort. An
+            // unset hostPort is defaulted to it (a Pod's defaulting; templates allow 0).
+            if host_network
+                && container.list == ContainerList::Regular
+                && let Some(host) = port.child("hostPort")
+                && let Some(h) = host.int().filter(|h| *h != 0)
+                && let Some(c) = port.child("containerPort").and_then(|f| f.int())
+                && h != c
+            {
+                cx.report(
+                    Diagnostic::new(&RULE, cx.loc(host.node.span), workload::invalid(&host.path, &h.to_string(), "must match `containerPort` when `hostNetwork` is true"))
+                        .with_label(format!("not the containerPort {c}"))
+                        .with_help("a pod on the host network cannot map ports: remove hostPort, or set it to the containerPort"),
+                );
             }
             let Some(name_field) = port.child("name") else {
                 continue;

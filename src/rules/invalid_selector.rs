@@ -68,7 +68,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 );
                 return;
             }
-            check_expressions(cx, &selector);
+            check_expressions(cx, &RULE, &selector, true);
         }
         Kind::Job => {
             let manual = spec.child("manualSelector").and_then(|f| f.node.as_bool()) == Some(true);
@@ -85,7 +85,9 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                             .with_help("with `manualSelector: true` you must write `spec.selector` yourself, matching the template labels; or remove `manualSelector` and let Kubernetes generate it"),
                     );
                 }
-                Some(selector) if selector.node.is_map() => check_expressions(cx, &selector),
+                Some(selector) if selector.node.is_map() => {
+                    check_expressions(cx, &RULE, &selector, true)
+                }
                 Some(_) => {}
             }
         }
@@ -141,8 +143,65 @@ fn suggestion(object: &Object<'_>, kind: Kind) -> String {
     }
 }
 
+/// A `metav1.LabelSelector` elsewhere in an object (pod affinity terms, topology spread
+/// constraints), as apimachinery's `ValidateLabelSelector` checks it, reported as `rule`:
+/// `matchLabels` keys and values (the label rules look only at the selectors they know), then
+/// the expressions. `values`: whether invalid label values in expressions are errors
+/// (`AllowInvalidLabelValueInSelector` is off on create).
+pub fn check_label_selector(
+    cx: &mut Context<'_>,
+    rule: &'static Rule,
+    selector: &Field<'_>,
+    values: bool,
+) {
+    if !selector.node.is_map() {
+        return;
+    }
+    if let Some(labels) = selector.child("matchLabels").filter(|f| f.node.is_map()) {
+        for entry in labels.node.entries() {
+            if let Some(k) = entry.key.as_str() {
+                let errors = validate::qualified_name(k);
+                if !errors.is_empty() {
+                    cx.report(
+                        Diagnostic::new(
+                            rule,
+                            cx.loc(entry.key.span),
+                            workload::invalid(&labels.path, &go_quote(k), &errors.join(", ")),
+                        )
+                        .with_label("not a valid label key")
+                        .with_help(LABEL_KEY_HELP),
+                    );
+                }
+            }
+            if let Value::Str(v) = &entry.value.value {
+                let errors = validate::label_value(v);
+                if !errors.is_empty() {
+                    cx.report(
+                        Diagnostic::new(
+                            rule,
+                            cx.loc(entry.value.span),
+                            workload::invalid(&labels.path, &go_quote(v), &errors.join(", ")),
+                        )
+                        .with_label("not a valid label value")
+                        .with_help(LABEL_VALUE_HELP),
+                    );
+                }
+            }
+        }
+    }
+    check_expressions(cx, rule, selector, values);
+}
+
+const LABEL_KEY_HELP: &str = "a selector key is a label key: an optional DNS-subdomain prefix and '/', then up to 63 letters, digits, '-', '_' or '.'";
+const LABEL_VALUE_HELP: &str = "a label value is empty or at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+
 /// `matchExpressions` entries: operator, values, key and value formats.
-fn check_expressions(cx: &mut Context<'_>, selector: &Field<'_>) {
+fn check_expressions(
+    cx: &mut Context<'_>,
+    rule: &'static Rule,
+    selector: &Field<'_>,
+    check_values: bool,
+) {
     let Some(exprs) = selector.child("matchExpressions") else {
         return;
     };
@@ -156,14 +215,14 @@ fn check_expressions(cx: &mut Context<'_>, selector: &Field<'_>) {
             let errors = validate::qualified_name(k);
             if !errors.is_empty() {
                 cx.report(
-                        Diagnostic::new(
-                            &RULE,
-                            cx.loc(key.node.span),
-                            workload::invalid(&key.path, &go_quote(k), &errors.join(", ")),
-                        )
-                        .with_label("not a valid label key")
-                        .with_help("a selector key is a label key: an optional DNS-subdomain prefix and '/', then up to 63 letters, digits, '-', '_' or '.'"),
-                    );
+                    Diagnostic::new(
+                        rule,
+                        cx.loc(key.node.span),
+                        workload::invalid(&key.path, &go_quote(k), &errors.join(", ")),
+                    )
+                    .with_label("not a valid label key")
+                    .with_help(LABEL_KEY_HELP),
+                );
             }
         }
         let Some(op_field) = expr.child("operator") else {
@@ -183,7 +242,7 @@ fn check_expressions(cx: &mut Context<'_>, selector: &Field<'_>) {
                     let at = values.as_ref().map_or(op_field.node.span, |v| v.node.span);
                     cx.report(
                         Diagnostic::new(
-                            &RULE,
+                            rule,
                             cx.loc(at),
                             workload::required(
                                 &format!("{}.values", expr.path),
@@ -202,7 +261,7 @@ fn check_expressions(cx: &mut Context<'_>, selector: &Field<'_>) {
                     let values = values.as_ref().expect("count > 0 has values");
                     cx.report(
                         Diagnostic::new(
-                            &RULE,
+                            rule,
                             cx.loc(values.key),
                             workload::forbidden(
                                 &values.path,
@@ -217,7 +276,7 @@ fn check_expressions(cx: &mut Context<'_>, selector: &Field<'_>) {
             other => {
                 cx.report(
                     Diagnostic::new(
-                        &RULE,
+                        rule,
                         cx.loc(op_field.node.span),
                         workload::invalid(
                             &op_field.path,
@@ -233,7 +292,7 @@ fn check_expressions(cx: &mut Context<'_>, selector: &Field<'_>) {
                 );
             }
         }
-        if let Some(values) = values {
+        if let Some(values) = values.filter(|_| check_values) {
             for value in values.items() {
                 let Value::Str(v) = &value.node.value else {
                     continue; // non-strings: the schema's finding
@@ -242,12 +301,12 @@ fn check_expressions(cx: &mut Context<'_>, selector: &Field<'_>) {
                 if !errors.is_empty() {
                     cx.report(
                         Diagnostic::new(
-                            &RULE,
+                            rule,
                             cx.loc(value.node.span),
                             workload::invalid(&value.path, &go_quote(v), &errors.join(", ")),
                         )
                         .with_label("not a valid label value")
-                        .with_help("a label value is empty or at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"),
+                        .with_help(LABEL_VALUE_HELP),
                     );
                 }
             }

@@ -1,5 +1,6 @@
 //! `invalid-volume`: pod volumes (reference §2.5 VOL-NAME, VOL-ONE-SOURCE): a name that is a
-//! DNS-1123 label, unique within the pod, and exactly one volume source.
+//! DNS-1123 label, unique within the pod, and at most one volume source (none is defaulted to
+//! `emptyDir: {}`).
 
 use crate::checks::Context;
 use crate::diagnostics::{Diagnostic, Rule, Severity};
@@ -11,7 +12,7 @@ use crate::workload::{self, go_quote};
 pub static RULE: Rule = Rule {
     id: "invalid-volume",
     severity: Severity::Error,
-    summary: "Pod volumes need a unique DNS-label name and exactly one source (configMap, secret, emptyDir, ...).",
+    summary: "Pod volumes need a unique DNS-label name and at most one source (configMap, secret, emptyDir, ...).",
     doc: include_str!("../../rules/invalid-volume.md"),
 };
 
@@ -111,17 +112,9 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             .filter_map(|s| volume.child(s).filter(|f| !f.is_null()))
             .collect();
         match sources.as_slice() {
-            [] => {
-                // A volume with unknown keys only is the schema's finding as well; say what is
-                // missing when there is nothing else.
-                if !partial && volume.node.entries().iter().all(|e| e.key.as_str() == Some("name")) {
-                    cx.report(
-                        Diagnostic::new(&RULE, cx.loc(volume.node.span), workload::required(&volume.path, "must specify a volume type"))
-                            .with_label("no volume source")
-                            .with_help("say where the volume's data comes from, e.g. `emptyDir: {}`, `configMap: {name: ...}` or `persistentVolumeClaim: {claimName: ...}`"),
-                    );
-                }
-            }
+            // No source at all: the API server defaults it to `emptyDir: {}` before validation
+            // (SetDefaults_Volume), so a volume with only a name is an empty directory.
+            [] => {}
             [_] => {}
             [first, second, ..] => cx.report(
                 Diagnostic::new(&RULE, cx.loc(second.key), workload::forbidden(&second.path, "may not specify more than 1 volume type"))

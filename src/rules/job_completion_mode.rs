@@ -33,9 +33,17 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         return; // the mode and counts may come from the base
     }
 
+    // A Job with neither completions nor parallelism gets 1 of each (SetDefaults_Job); a
+    // CronJob's jobTemplate is not defaulted that way.
+    let defaulted_completions = !job.in_cronjob && completions.is_none() && parallelism.is_none();
+    let completion_count = match &completions {
+        Some(f) => f.int(),
+        None if defaulted_completions => Some(1),
+        None => None,
+    };
     if indexed {
         let mode = mode.as_ref().expect("indexed has a completionMode");
-        if completions.is_none() {
+        if completions.is_none() && !defaulted_completions {
             cx.report(
                 Diagnostic::new(
                     &RULE,
@@ -71,7 +79,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         }
         if let (Some(m), Some(c)) = (
             max_failed.as_ref().and_then(|f| Some((f, f.int()?))),
-            completions.as_ref().and_then(|f| f.int()),
+            completion_count,
         ) && m.1 > c
         {
             cx.report(
@@ -90,12 +98,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 ),
             );
         }
-        check_hostname(
-            object,
-            cx,
-            job.in_cronjob,
-            completions.as_ref().and_then(|f| f.int()),
-        );
+        check_hostname(object, cx, job.in_cronjob, completion_count);
     } else {
         let why = "requires indexed completion mode";
         for field in [&per_index, &max_failed, &set("successPolicy")]

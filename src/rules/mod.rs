@@ -23,21 +23,31 @@ pub mod fractional_byte_value;
 pub mod helm_template_skipped;
 pub mod ingress_backend_not_found;
 pub mod input_limit_exceeded;
+pub mod invalid_affinity;
 pub mod invalid_annotation;
+pub mod invalid_base64;
 pub mod invalid_container_name;
 pub mod invalid_container_port;
 pub mod invalid_crd_schema;
+pub mod invalid_dns_config;
 pub mod invalid_env_var;
 pub mod invalid_file_mode;
+pub mod invalid_host_alias;
 pub mod invalid_image;
 pub mod invalid_label_key;
 pub mod invalid_label_value;
 pub mod invalid_name;
 pub mod invalid_namespace;
+pub mod invalid_pod_names;
+pub mod invalid_pod_os;
 pub mod invalid_probe;
 pub mod invalid_quantity;
+pub mod invalid_resize_policy;
 pub mod invalid_rolling_update;
+pub mod invalid_security_context;
 pub mod invalid_selector;
+pub mod invalid_toleration;
+pub mod invalid_topology_spread;
 pub mod invalid_utf8;
 pub mod invalid_volume;
 pub mod invalid_yaml;
@@ -108,6 +118,7 @@ pub static ALL: &[&Rule] = &[
     &wrong_type::RULE,
     &missing_required_field::RULE,
     &schema_violation::RULE,
+    &invalid_base64::RULE,
     &invalid_crd_schema::RULE,
     // CronJob (reference §5).
     &cron_schedule::RULE,
@@ -147,6 +158,15 @@ pub static ALL: &[&Rule] = &[
     &fractional_byte_value::RULE,
     &invalid_env_var::RULE,
     &duplicate_env_var::RULE,
+    &invalid_resize_policy::RULE,
+    &invalid_security_context::RULE,
+    &invalid_affinity::RULE,
+    &invalid_toleration::RULE,
+    &invalid_topology_spread::RULE,
+    &invalid_host_alias::RULE,
+    &invalid_dns_config::RULE,
+    &invalid_pod_os::RULE,
+    &invalid_pod_names::RULE,
     // Hygiene and best practice (warnings and infos).
     &latest_tag::RULE,
     &job_without_ttl::RULE,
@@ -218,6 +238,15 @@ pub fn check_object(object: &Object<'_>, cx: &mut Context<'_>) {
     fractional_byte_value::check(object, cx);
     invalid_env_var::check(object, cx);
     duplicate_env_var::check(object, cx);
+    invalid_resize_policy::check(object, cx);
+    invalid_security_context::check(object, cx);
+    invalid_affinity::check(object, cx);
+    invalid_toleration::check(object, cx);
+    invalid_topology_spread::check(object, cx);
+    invalid_host_alias::check(object, cx);
+    invalid_dns_config::check(object, cx);
+    invalid_pod_os::check(object, cx);
+    invalid_pod_names::check(object, cx);
     latest_tag::check(object, cx);
     job_without_ttl::check(object, cx);
     missing_probes::check(object, cx);

@@ -62,6 +62,16 @@ fn replaces(rule: &Rule) -> bool {
         &rules::fractional_byte_value::RULE,
         &rules::invalid_env_var::RULE,
         &rules::kustomize_missing_file::RULE,
+        &rules::invalid_affinity::RULE,
+        &rules::invalid_toleration::RULE,
+        &rules::invalid_host_alias::RULE,
+        &rules::invalid_dns_config::RULE,
+        &rules::invalid_pod_os::RULE,
+        &rules::invalid_resize_policy::RULE,
+        &rules::invalid_security_context::RULE,
+        &rules::invalid_pod_names::RULE,
+        &rules::invalid_topology_spread::RULE,
+        &rules::invalid_base64::RULE,
     ]
     .contains(&rule)
 }

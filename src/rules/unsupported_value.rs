@@ -116,16 +116,6 @@ static TABLE: &[Enum] = &[
         &["PreemptLowerPriority", "Never"],
     ),
     entry(
-        Base::PodSpec,
-        &["tolerations", "*", "operator"],
-        &["Equal", "Exists"],
-    ),
-    entry(
-        Base::PodSpec,
-        &["tolerations", "*", "effect"],
-        &["NoSchedule", "PreferNoSchedule", "NoExecute"],
-    ),
-    entry(
         Base::Container,
         &["imagePullPolicy"],
         &["Always", "IfNotPresent", "Never"],

@@ -498,6 +498,7 @@ struct Keywords<'a> {
 }
 
 const COPIED: &[&str] = &[
+    "format",
     "maximum",
     "minimum",
     "maxLength",

@@ -90,6 +90,7 @@ pub(super) fn report(
                 let expected: Vec<JsonType> = expected.iter().collect();
                 report_wrong_type(object, &failure.path, &expected, target, cx);
             }
+            FailureKind::Base64 { at } => report_base64(object, &failure, *at, target, cx),
             _ => report_other(object, &failure, target, cx),
         }
     }
@@ -554,6 +555,102 @@ fn report_list_map(
     );
 }
 
+/// `invalid-base64`: a `format: byte` string that Go's base64 decoder rejects, with the caret on
+/// the byte it stops at. Built-in kinds fail to decode (`Secret in version "v1" cannot be handled
+/// as a Secret: ...`); custom resources fail format validation.
+fn report_base64(
+    object: &Object<'_>,
+    failure: &Failure<'_>,
+    at: usize,
+    target: &Target<'_>,
+    cx: &mut Context<'_>,
+) {
+    let node = failure.node;
+    let Some(text) = node.as_str() else {
+        return;
+    };
+    let path = &failure.path;
+    let key = |k: &str| Segment::Key(k.to_owned());
+    let builtin_field = |map: &str| {
+        target.builtin && object.group().is_empty() && path.len() == 2 && path[0] == key(map)
+    };
+    // Map entries as Kubernetes prints them: `data[password]`.
+    let shown = match path.as_slice() {
+        [Segment::Key(map), Segment::Key(entry)]
+            if builtin_field("data") || builtin_field("binaryData") =>
+        {
+            format!("{map}[{entry}]")
+        }
+        _ => display_path(path),
+    };
+    let detail = format!("illegal base64 data at input byte {at}");
+    let message = if target.builtin {
+        let kind = target.kind;
+        // Plain text in a Secret's data is the usual cause: say where it belongs.
+        let note = if kind == "Secret" && builtin_field("data") {
+            "; use `stringData` for plain text"
+        } else {
+            ""
+        };
+        format!(
+            "{kind} in version {:?} cannot be handled as a {kind}: {detail} ({shown}{note})",
+            object.version()
+        )
+    } else {
+        let short: String = text.chars().take(40).collect();
+        let value = if short.len() < text.len() {
+            format!("{}...", crate::workload::go_quote(&short))
+        } else {
+            crate::workload::go_quote(text)
+        };
+        format!(
+            "{shown}: Invalid value: {value}: {shown} in body must be of type byte: {value} ({detail})"
+        )
+    };
+    let plain = text.trim_start();
+    let help = if text.contains(' ')
+        && crate::validate::base64_error(&text.replace(' ', "")).is_none()
+    {
+        "the value has spaces: a plain scalar written over several lines is joined with spaces; write it on one line, or as a literal block (`|`), whose line breaks the decoder skips".to_owned()
+    } else if target.kind == "Secret" && builtin_field("data") {
+        "`data` holds base64-encoded values: put plain text under `stringData` instead (the API server encodes it), or encode it: `echo -n 'value' | base64`".to_owned()
+    } else if target.kind == "ConfigMap" && builtin_field("binaryData") {
+        "`binaryData` holds base64-encoded bytes: put text under `data` instead, or encode the file: `base64 -w0 FILE`".to_owned()
+    } else if plain.starts_with("-----BEGIN") {
+        format!(
+            "this is PEM text: `{}` takes it base64-encoded on one line (`base64 -w0 ca.crt`)",
+            field_name(path)
+        )
+    } else {
+        format!(
+            "`{}` holds base64-encoded bytes: encode the value (`base64 -w0 FILE`)",
+            field_name(path)
+        )
+    };
+    let last = text.len().saturating_sub(1);
+    let caret = at.min(last);
+    let in_alphabet = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+    let (label, range) = if at >= text.len() {
+        ("the padding ('=') is missing", caret..caret + 1)
+    } else if text.as_bytes()[at] == b'=' {
+        ("misplaced padding", at..at + 1)
+    } else if at + 4 > text.len() && text[at..].bytes().all(in_alphabet) {
+        (
+            "incomplete: base64 comes in groups of 4 characters",
+            at..text.len(),
+        )
+    } else {
+        let width = text[at..].chars().next().map_or(1, char::len_utf8);
+        ("not a base64 character", at..at + width)
+    };
+    let span = crate::workload::span_within(cx, node, range);
+    cx.report(
+        Diagnostic::new(&rules::invalid_base64::RULE, cx.loc(span), message)
+            .with_label(label)
+            .with_help(help),
+    );
+}
+
 fn report_other(
     object: &Object<'_>,
     failure: &Failure<'_>,
@@ -667,6 +764,7 @@ fn report_other(
         FailureKind::Type { .. }
         | FailureKind::Required { .. }
         | FailureKind::AdditionalProperties { .. }
+        | FailureKind::Base64 { .. }
         | FailureKind::DuplicateListMapKey { .. } => return, // reported above
     };
     let parent = &path[..path.len().saturating_sub(1)];

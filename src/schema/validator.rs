@@ -7,7 +7,9 @@
 //! compiling a definition only when an object first needs it keeps a one-file run cheap
 //! (README "Performance"). Values are seen as kubectl's YAML→JSON conversion sees them
 //! ([`Node::to_json`]): keys become strings, whole floats are integers, NaN is null.
-//! `format` is an annotation here, as in JSON Schema 2020-12. Patterns are RE2 (the `regex`
+//! `format` is an annotation here, as in JSON Schema 2020-12, except `format: byte`: the API
+//! server decodes those strings as base64 (Go's `encoding/json` for `[]byte` fields, format
+//! validation for custom resources), and rejects what does not decode. Patterns are RE2 (the `regex`
 //! crate), as Go's `regexp` in the API server.
 
 use super::Segment;
@@ -134,6 +136,11 @@ pub enum FailureKind {
     },
     Not,
     FalseSchema,
+    /// A string of `format: byte` that Go's base64 decoder rejects at byte `at` (the JSON
+    /// decoding of a `[]byte` field, or `format` validation of a custom resource).
+    Base64 {
+        at: usize,
+    },
     /// Item `index` of a list-map list has the key of item `first`.
     DuplicateListMapKey {
         index: usize,
@@ -206,6 +213,8 @@ struct Rare {
     one_of: Vec<Schema>,
     not: Option<Box<Schema>>,
     list_map: Option<ListMap>,
+    /// `format: byte`: base64, as the API server decodes it. Other formats are annotations.
+    format_byte: bool,
 }
 
 #[derive(Debug)]
@@ -336,6 +345,10 @@ impl Rare {
             "anyOf" => self.any_of = list()?,
             "oneOf" => self.one_of = list()?,
             "not" => self.not = Some(Box::new(Schema::compile(v, defs)?)),
+            "format" => {
+                self.format_byte = v.as_str() == Some("byte");
+                return Ok(self.format_byte);
+            }
             LIST_MAP_KEYWORD => {
                 let keys = v["keys"]
                     .as_array()
@@ -603,6 +616,13 @@ impl<'n> Walk<'_, 'n> {
                     && length > limit
                 {
                     self.fail(node, FailureKind::MaxLength { limit });
+                }
+                // `${VAR}`: a placeholder substituted before the object is applied (Flux).
+                if rare.format_byte
+                    && !s.contains("${")
+                    && let Some(at) = crate::validate::base64_error(s)
+                {
+                    self.fail(node, FailureKind::Base64 { at });
                 }
                 if let Some((pattern, regex)) = &rare.pattern
                     && !regex.is_match(s)
