@@ -153,6 +153,10 @@ pub struct Index {
     workloads_by_label: HashMap<(String, String), Vec<usize>>,
     /// Namespaces holding custom resources (an operator may create pods there).
     with_custom_resources: HashSet<String>,
+    /// Namespaces where documents that could not be read would be (a kustomization set their
+    /// namespace), and whether some are in a namespace nobody knows.
+    lost_in: HashSet<String>,
+    lost_anywhere: bool,
 }
 
 impl Index {
@@ -236,6 +240,18 @@ impl Index {
     pub fn has_custom_resources(&self, namespace: &str) -> bool {
         self.with_custom_resources.contains(namespace)
     }
+
+    /// Whether a document that could not be read (a YAML error, a limit, an unreadable file)
+    /// may have defined objects in `namespace`: then nothing is missing there for sure, and the
+    /// checks that report something missing stay silent (the loss itself is an error already).
+    pub fn may_lack_objects_in(&self, namespace: &str) -> bool {
+        self.lost_anywhere || self.lost_in.contains(namespace)
+    }
+
+    /// Whether some document that could not be read may have defined any object (a Namespace).
+    pub fn has_lost_documents(&self) -> bool {
+        self.lost_anywhere || !self.lost_in.is_empty()
+    }
 }
 
 /// Whether a Service-style selector (a plain label map) selects these labels.
@@ -255,6 +271,8 @@ pub struct FileObjects {
     pub path: PathBuf,
     pub objects: Vec<ObjectSummary>,
     pub kustomization: Option<Kustomization>,
+    /// Some of its documents (or all: the file could not be read) were lost.
+    pub lost: bool,
 }
 
 /// Transformers accumulated from the outermost kustomization inwards.
@@ -407,6 +425,8 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
         });
     };
 
+    let mut lost_in = HashSet::new();
+    let mut lost_anywhere = false;
     // Each root kustomization (one no other includes) is a build.
     for (root, f) in files.iter().enumerate() {
         match &f.kustomization {
@@ -437,6 +457,14 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
                     }
                 } else {
                     instantiated.insert(target);
+                    if files[target].lost {
+                        match &t.namespace {
+                            Some((ns, _, _)) => {
+                                lost_in.insert(ns.clone());
+                            }
+                            None => lost_anywhere = true,
+                        }
+                    }
                     for o in &files[target].objects {
                         add(&mut instances, o.clone(), &t, Scope::Build(f.file));
                     }
@@ -451,6 +479,8 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
         if instantiated.contains(&i) || patches.contains(&normalized[i]) {
             continue;
         }
+        // A lost document standing on its own: its namespace is unknown.
+        lost_anywhere |= f.lost;
         // The parent of a normalised file path is its directory normalised (a file's last
         // component is never `.` or `..`).
         let dir = normalized[i]
@@ -499,5 +529,7 @@ pub fn build(mut files: Vec<FileObjects>) -> Index {
         workloads,
         workloads_by_label,
         with_custom_resources,
+        lost_in,
+        lost_anywhere,
     }
 }

@@ -21,8 +21,10 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         let services = index.of_kind(Some(ns), "", "Service");
         for backend in &ingress.object.ingress_backends {
             let Some(service) = index.find(Some(ns), "", "Service", &backend.service) else {
-                if services.is_empty() {
-                    continue; // The namespace's Services are defined elsewhere.
+                if services.is_empty() || index.may_lack_objects_in(ns) {
+                    // The namespace's Services are defined elsewhere, or in a document that
+                    // could not be read.
+                    continue;
                 }
                 let names: Vec<&str> = services
                     .iter()

@@ -30,7 +30,10 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
                 (other, _) => ("", other.kind()),
             };
             let defined = index.of_kind(Some(ns), group, kind);
-            if defined.is_empty() || index.find(Some(ns), group, kind, &reference.name).is_some() {
+            if defined.is_empty()
+                || index.find(Some(ns), group, kind, &reference.name).is_some()
+                || index.may_lack_objects_in(ns)
+            {
                 continue;
             }
             let names: Vec<&str> = defined

@@ -29,6 +29,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             if !known.contains(ns)
                 || services.is_empty()
                 || services.contains(&host.service.as_str())
+                || index.may_lack_objects_in(ns)
             {
                 continue;
             }
