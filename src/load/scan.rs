@@ -334,6 +334,12 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
+    /// Where token number `n` is in the queue (a possible simple key's token is never consumed
+    /// before the key is decided, so it is there).
+    fn queue_position(&self, n: usize) -> usize {
+        n.saturating_sub(self.tokens_parsed).min(self.tokens.len())
+    }
+
     fn push_token(&mut self, kind: TokenKind, start: Mark, end: Mark) {
         self.tokens.push_back(Token { kind, start, end });
     }
@@ -520,7 +526,7 @@ impl<'a> Scanner<'a> {
                 end: mark,
             };
             match number {
-                Some(n) => self.tokens.insert(n - self.tokens_parsed, token),
+                Some(n) => self.tokens.insert(self.queue_position(n), token),
                 None => self.tokens.push_back(token),
             }
         }
@@ -649,8 +655,8 @@ impl<'a> Scanner<'a> {
                 start: key.mark,
                 end: key.mark,
             };
-            self.tokens
-                .insert(key.token_number - self.tokens_parsed, token);
+            let at = self.queue_position(key.token_number);
+            self.tokens.insert(at, token);
             self.roll_indent(
                 key.mark.column,
                 Some(key.token_number),
