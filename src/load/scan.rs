@@ -301,7 +301,7 @@ impl<'a> Scanner<'a> {
         self.token_available = false;
         self.tokens_parsed += 1;
         let token = self.tokens.pop_front()?;
-        if token.kind == TokenKind::StreamEnd {
+        if matches!(token.kind, TokenKind::StreamEnd) {
             self.stream_end_produced = true;
         }
         Some(token)
@@ -1126,6 +1126,15 @@ impl<'a> Scanner<'a> {
             let mut leading_blanks = false;
             while !self.is_blankz(0) {
                 let c = self.at(0);
+                if c != b'\'' && c != b'"' && c != b'\\' {
+                    // A run of ordinary characters, copied at once.
+                    let run = self.mark.index;
+                    while !self.is_blankz(0) && !matches!(self.at(0), b'\'' | b'"' | b'\\') {
+                        self.skip();
+                    }
+                    s.push_str(&self.text[run..self.mark.index]);
+                    continue;
+                }
                 if single && c == b'\'' && self.at(1) == b'\'' {
                     s.push('\'');
                     self.skip();
@@ -1261,6 +1270,8 @@ impl<'a> Scanner<'a> {
             if self.at(0) == b'#' {
                 break;
             }
+            // A run of non-blank characters, copied at once.
+            let run = self.mark.index;
             while !self.is_blankz(0) {
                 let c = self.at(0);
                 if (c == b':' && self.is_blankz(1))
@@ -1268,27 +1279,28 @@ impl<'a> Scanner<'a> {
                 {
                     break;
                 }
-                if leading_blanks || !whitespaces.is_empty() {
-                    if leading_blanks {
-                        if leading_break.starts_with('\n') {
-                            if trailing_breaks.is_empty() {
-                                s.push(' ');
-                            } else {
-                                s.push_str(&trailing_breaks);
-                            }
+                self.skip();
+            }
+            if self.mark.index > run {
+                if leading_blanks {
+                    if leading_break.starts_with('\n') {
+                        if trailing_breaks.is_empty() {
+                            s.push(' ');
                         } else {
-                            s.push_str(&leading_break);
                             s.push_str(&trailing_breaks);
                         }
-                        trailing_breaks.clear();
-                        leading_break.clear();
-                        leading_blanks = false;
                     } else {
-                        s.push_str(&whitespaces);
-                        whitespaces.clear();
+                        s.push_str(&leading_break);
+                        s.push_str(&trailing_breaks);
                     }
+                    trailing_breaks.clear();
+                    leading_break.clear();
+                    leading_blanks = false;
+                } else if !whitespaces.is_empty() {
+                    s.push_str(&whitespaces);
+                    whitespaces.clear();
                 }
-                self.read(&mut s);
+                s.push_str(&self.text[run..self.mark.index]);
                 end = self.mark;
             }
             if !(self.is_blank(0) || self.is_break(0)) {
