@@ -15,11 +15,12 @@ use std::collections::HashMap;
 /// Whether kubectl reads `text` as JSON: its first non-space character, within the first
 /// 4096 bytes (what the decoder peeks at), is `{`. Unicode spaces count, a BOM does not.
 pub(super) fn is_json_stream(text: &str) -> bool {
-    let mut head = &text[..text.len().min(4096)];
-    while !text.is_char_boundary(head.len()) {
-        head = &head[..head.len() - 1];
+    // (The 4096th byte may fall inside a character.)
+    let mut end = text.len().min(4096);
+    while !text.is_char_boundary(end) {
+        end -= 1;
     }
-    head.trim_start().starts_with('{')
+    text[..end].trim_start().starts_with('{')
 }
 
 pub(super) fn load(file: &SourceFile, limits: &Limits) -> Loaded {

@@ -1161,6 +1161,16 @@ mod tests {
     }
 
     #[test]
+    fn a_character_across_the_json_sniffing_limit_is_fine() {
+        let mut text = "a: ".to_owned();
+        text.push_str(&"x".repeat(4091));
+        text.push_str("\u{feff}\n");
+        let (docs, diags) = load_str(&text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(docs.len(), 1);
+    }
+
+    #[test]
     fn bom_and_crlf_are_accepted() {
         let (docs, diags) = load_str("\u{feff}a: 1\r\n---\r\nb: 2\r\n");
         assert!(diags.is_empty(), "{diags:?}");
