@@ -111,6 +111,8 @@ pub struct FileOutcome {
     pub kustomization: Option<Kustomization>,
     /// The `kubevet-ignore` comments and annotations in the file.
     pub suppressions: Vec<crate::suppress::Suppression>,
+    /// Some of its documents could not be read.
+    pub lost: bool,
 }
 
 /// Loads a file's documents and runs every per-object rule on them (no CRDs known).
@@ -156,6 +158,7 @@ pub fn check_loaded(
         objects,
         kustomization,
         suppressions: crate::suppress::scan(file, &loaded.documents),
+        lost: loaded.lost > 0,
     }
 }
 
@@ -173,6 +176,7 @@ pub fn index_loaded(file: &SourceFile, loaded: &Loaded, options: &Options) -> Fi
         // A whole-repo finding in this file may be reported (it points into a given file), and
         // then its suppressions apply as in a run over the whole repository.
         suppressions: crate::suppress::scan(file, &loaded.documents),
+        lost: loaded.lost > 0,
     }
 }
 

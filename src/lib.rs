@@ -757,6 +757,9 @@ struct FileResult {
     objects: Vec<index::summary::ObjectSummary>,
     kustomization: Option<kustomize::Kustomization>,
     suppressions: Vec<suppress::Suppression>,
+    /// Documents of the file could not be read (or the file itself): the whole-repo checks
+    /// must not take what they may define for missing.
+    lost: bool,
 }
 
 /// The finding for what discovery found but cannot be checked: Helm chart templates, and
@@ -800,6 +803,7 @@ fn index_context(path: PathBuf, preloaded: Option<Preloaded>, options: &Options)
         objects: Vec::new(),
         kustomization: None,
         suppressions: Vec::new(),
+        lost: false,
     });
     FileResult {
         entry: FileEntry {
@@ -814,6 +818,7 @@ fn index_context(path: PathBuf, preloaded: Option<Preloaded>, options: &Options)
         objects: outcome.objects,
         kustomization: outcome.kustomization,
         suppressions: outcome.suppressions,
+        lost: outcome.lost,
     }
 }
 
@@ -832,6 +837,7 @@ fn unread_context(path: PathBuf) -> FileResult {
         objects: Vec::new(),
         kustomization: None,
         suppressions: Vec::new(),
+        lost: false,
     }
 }
 
@@ -932,6 +938,7 @@ fn problem(
         objects: Vec::new(),
         kustomization: None,
         suppressions: Vec::new(),
+        lost: false,
     }
 }
 
@@ -968,6 +975,7 @@ fn decode(id: FileId, name: String, bytes: Vec<u8>) -> Result<SourceFile, Box<Fi
         objects: Vec::new(),
         kustomization: None,
         suppressions: Vec::new(),
+        lost: false,
     }))
 }
 
@@ -1017,6 +1025,7 @@ fn check_source(
         objects: outcome.objects,
         kustomization: outcome.kustomization,
         suppressions: outcome.suppressions,
+        lost: outcome.lost,
     }
 }
 
@@ -1045,6 +1054,7 @@ fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
             path: PathBuf::from(&outcome.entry.name),
             objects: outcome.objects,
             kustomization: outcome.kustomization,
+            lost: outcome.lost || outcome.status == FileStatus::Failed,
         });
         if !outcome.suppressions.is_empty() {
             suppressions.push((id, outcome.suppressions));

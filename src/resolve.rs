@@ -52,7 +52,111 @@ fn resolve_number(text: &str) -> Option<Value> {
     if let Some(i) = parse_go_int_base0(&plain) {
         return Some(Value::Int(i));
     }
+    // (Newer sigs.k8s.io/yaml forks keep a `0x` integer beyond uint64 as a big integer; the
+    // one kubectl 1.32 uses leaves it a string, as here: see tests/data/goyaml.)
     parse_go_float(&plain).map(Value::Float)
+}
+
+/// go-yaml v2's `resolve(tag, in)` for a scalar tagged `!!int`, `!!float`, `!!bool`, `!!null`
+/// or `!!timestamp` (`tag` without its `tag:yaml.org,2002:` prefix), quoted or not: the value
+/// when the text resolves to the tag's type (an int64 is also a float; a timestamp stays its
+/// text, as go-yaml leaves it when decoding into `interface{}`), else go-yaml's complaint.
+pub fn resolve_tagged(tag: &str, text: &str) -> Result<Value, String> {
+    let value = if tag == "timestamp" && is_timestamp(text) {
+        return Ok(Value::Str(text.to_owned()));
+    } else {
+        resolve_non_string(text).unwrap_or_else(|| Value::Str(text.to_owned()))
+    };
+    let resolved = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Int(_) => "int",
+        Value::Float(_) => "float",
+        _ => "str",
+    };
+    match (tag, &value) {
+        (t, _) if t == resolved => Ok(value),
+        ("float", Value::Int(i)) if i64::try_from(*i).is_ok() => Ok(Value::Float(*i as f64)),
+        _ => Err(format!("cannot decode !!{resolved} `{text}` as a !!{tag}")),
+    }
+}
+
+/// go-yaml v2's `parseTimestamp`: `YYYY-M-D`, optionally followed by a time (`T`/`t` and a zone,
+/// or a space and no zone), as Go's `time.Parse` reads its four layouts.
+fn is_timestamp(s: &str) -> bool {
+    fn number(s: &str, at: &mut usize, min: usize, max: usize) -> Option<u32> {
+        let digits = s.as_bytes()[*at..]
+            .iter()
+            .take(max)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits < min {
+            return None;
+        }
+        let v = s[*at..*at + digits].parse().ok()?;
+        *at += digits;
+        Some(v)
+    }
+    fn expect(s: &str, at: &mut usize, c: u8) -> Option<()> {
+        (s.as_bytes().get(*at) == Some(&c)).then(|| *at += 1)
+    }
+    let parse = || -> Option<()> {
+        let mut at = 0;
+        let year = number(s, &mut at, 4, 4)?;
+        expect(s, &mut at, b'-')?;
+        let month = number(s, &mut at, 1, 2)?;
+        expect(s, &mut at, b'-')?;
+        let day = number(s, &mut at, 1, 2)?;
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        if day == 0 || day > days {
+            return None;
+        }
+        if at == s.len() {
+            return Some(());
+        }
+        let separator = s.as_bytes()[at];
+        if !matches!(separator, b'T' | b't' | b' ') {
+            return None;
+        }
+        at += 1;
+        let hour = number(s, &mut at, 1, 2)?;
+        expect(s, &mut at, b':')?;
+        let minute = number(s, &mut at, 1, 2)?;
+        expect(s, &mut at, b':')?;
+        let second = number(s, &mut at, 1, 2)?;
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        if s.as_bytes().get(at) == Some(&b'.') {
+            at += 1;
+            number(s, &mut at, 1, 9)?;
+        }
+        if separator == b' ' {
+            return (at == s.len()).then_some(());
+        }
+        match s.as_bytes().get(at)? {
+            b'Z' => at += 1,
+            b'+' | b'-' => {
+                at += 1;
+                let h = number(s, &mut at, 2, 2)?;
+                expect(s, &mut at, b':')?;
+                let m = number(s, &mut at, 2, 2)?;
+                if h > 23 || m > 59 {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+        (at == s.len()).then_some(())
+    };
+    parse().is_some()
 }
 
 /// Go's `strconv.ParseInt(s, 0, 64)`, falling back to `ParseUint(s, 0, 64)` (no sign allowed).
@@ -144,33 +248,30 @@ fn parse_go_float(s: &str) -> Option<f64> {
     }
 }
 
-/// Formats a float map key as sigs.k8s.io/yaml does (`FormatFloat(f, 'g', -1, 32)`).
+/// Formats a float map key as sigs.k8s.io/yaml does: `FormatFloat(f, 'g', -1, 32)`, the
+/// shortest float32 digits, in exponent form below 1e-4 or from 1e6 (`1.8446744e+19`), and
+/// `.inf`, `-.inf`, `.nan`.
 pub fn format_float_key(f: f64) -> String {
     if f.is_nan() {
-        ".nan".to_owned()
-    } else if f.is_infinite() {
-        if f > 0.0 { ".inf" } else { "-.inf" }.to_owned()
+        return ".nan".to_owned();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { ".inf" } else { "-.inf" }.to_owned();
+    }
+    let f = f as f32;
+    let scientific = format!("{f:e}");
+    let Some((mantissa, exp)) = scientific.split_once('e') else {
+        return scientific;
+    };
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if f != 0.0 && !(-4..6).contains(&exp) {
+        format!(
+            "{mantissa}e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        )
     } else {
-        let f = f as f32;
-        let plain = format!("{f}");
-        // Go's 'g' switches to exponent form for large/small exponents.
-        let exp = if f == 0.0 {
-            0
-        } else {
-            f.abs().log10().floor() as i32
-        };
-        if !(-4..21).contains(&exp) {
-            let s = format!("{f:e}");
-            match s.split_once('e') {
-                Some((m, e)) => {
-                    let e: i32 = e.parse().unwrap_or(0);
-                    format!("{m}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs())
-                }
-                None => s,
-            }
-        } else {
-            plain
-        }
+        format!("{f}")
     }
 }
 
@@ -259,6 +360,12 @@ mod tests {
     #[test]
     fn float_keys_format_like_go() {
         assert_eq!(format_float_key(1.5), "1.5");
+        assert_eq!(format_float_key(1000.0), "1000");
+        assert_eq!(format_float_key(100000.0), "100000");
+        assert_eq!(format_float_key(1e6), "1e+06");
+        assert_eq!(format_float_key(0.0001), "0.0001");
+        assert_eq!(format_float_key(0.00001), "1e-05");
+        assert_eq!(format_float_key(18446744073709551616.0), "1.8446744e+19");
         assert_eq!(format_float_key(f64::INFINITY), ".inf");
     }
 }

@@ -191,8 +191,12 @@ fn annotation(file: &SourceFile, object: Span, value: &Node) -> Suppression {
 fn scan_comments(file: &SourceFile, documents: &[Document], out: &mut Vec<Suppression>) {
     let text = file.text.as_str();
     let strings = quoted_spans(documents);
-    let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let chunks = crate::load::split_documents(text, body_start);
+    // Each document with the `---` line before it (kubectl's reader drops that line).
+    let mut chunks = Vec::new();
+    for chunk in crate::load::split_documents(text) {
+        let start = chunks.last().map_or(0, |c: &std::ops::Range<usize>| c.end);
+        chunks.push(start..chunk.range.end);
+    }
     let lines: Vec<(usize, &str)> = line_starts(text).collect();
     for (index, &(line_start, line)) in lines.iter().enumerate() {
         let Some(hash) = comment_start(line) else {

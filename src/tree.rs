@@ -152,9 +152,11 @@ impl Node {
         match &self.value {
             Value::Str(s) => Some(Cow::Borrowed(s)),
             Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
-            Value::Int(i) => Some(Cow::Owned(i.to_string())),
+            // go-yaml v2 decodes a larger integer as uint64 or a big integer, keys sigs.k8s.io/yaml
+            // refuses ("unsupported map key").
+            Value::Int(i) if i64::try_from(*i).is_ok() => Some(Cow::Owned(i.to_string())),
             Value::Float(f) => Some(Cow::Owned(crate::resolve::format_float_key(*f))),
-            Value::Null | Value::Seq(_) | Value::Map(_) => None,
+            Value::Int(_) | Value::Null | Value::Seq(_) | Value::Map(_) => None,
         }
     }
 

@@ -301,11 +301,11 @@ fn limit_flags_make_small_inputs_exceed_them() {
         ),
         (
             &["--max-nodes-per-document", "10"],
-            format!("{aliases}:5:11: error[input-limit-exceeded]: document has more than 10 nodes"),
+            format!("{aliases}:5:19: error[input-limit-exceeded]: document has more than 10 nodes"),
         ),
         (
             &["--max-depth", "2"],
-            format!("{aliases}:5:11: error[input-limit-exceeded]: nesting deeper than 2 levels"),
+            format!("{aliases}:5:19: error[input-limit-exceeded]: nesting deeper than 2 levels"),
         ),
         (
             &["--max-file-size", "100"],

@@ -492,7 +492,7 @@ fn unsafe_characters(output: &str) -> Vec<String> {
 fn untrusted_text_is_escaped_in_every_format() {
     let dir = scratch("untrusted-text");
     let manifest = format!(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  labels:\n    {label_key}: {label_value}\n{key}: 1\n# Written raw, not as YAML escapes: the human snippet shows the source.\nraw\u{202e}key\u{2066}: 2\n\"raw\u{1b}[2J\u{85}\u{9b}\": 3\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: img\nspec:\n  containers:\n    - name: c\n      image: {image}\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  labels:\n    {label_key}: {label_value}\n{key}: 1\n# Written raw, not as YAML escapes: the human snippet shows the source.\nraw\u{202e}key\u{2066}: 2\n\"raw\\e[2J\\N\\x9b\": 3\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: img\nspec:\n  containers:\n    - name: c\n      image: {image}\n---\n# Raw control characters: kubectl refuses the document, the snippet shows the source.\n\"raw\u{1b}[2J\u{85}\u{9b}\": 3\n",
         name = yaml_quoted(HOSTILE_NAME),
         label_key = yaml_quoted("app\u{1b}[1mkey\u{202e}"),
         label_value = yaml_quoted("v\u{1b}[2J\nx"),
@@ -534,6 +534,7 @@ fn untrusted_text_is_escaped_in_every_format() {
         ("info", "missing-resources"),
         ("error", "invalid-image"),
         ("warning", "latest-tag"),
+        ("error", "invalid-yaml"),
     ];
     let expected_rules: Vec<&str> = expected.iter().map(|(_, rule)| *rule).collect();
 
@@ -630,7 +631,7 @@ fn untrusted_text_is_escaped_in_every_format() {
         "error[unknown-field]: unknown field `{VISIBLE_KEY}` in ConfigMap\n"
     )));
     assert!(human.contains("9 │ raw\u{fffd}key\u{fffd}: 2\n"), "{human}");
-    assert!(human.contains("10 │ \"raw?[2J????\": 3\n"), "{human}");
+    assert!(human.contains("22 │ \"raw?[2J????\": 3\n"), "{human}");
     assert!(
         human.contains("= help: write `image: evil\\u{1b}[2J\\u{202e}\\nx:latest`\n"),
         "{human}"
@@ -705,7 +706,9 @@ fn untrusted_text_is_escaped_in_every_format() {
         names,
         [
             "ConfigMap evil\\u{1b}[2J\\u{1b}]8;;http://x.example/\\u{1b}\\link\\u{1b}]8;;\\u{1b}\\\\u{1}\\u{7f}\\u{85}\\u{9b}31m\\u{202e}\\u{2066}\\u{2028}\\r\\nend",
-            "Pod img"
+            "Pod img",
+            // The document that is not YAML kubectl can read: a finding of the file.
+            "file"
         ]
     );
 }

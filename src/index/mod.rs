@@ -147,6 +147,10 @@ pub struct Index {
     with_custom_resources: HashSet<String>,
     /// Which instances are applied together ([`units`]).
     pub units: units::Units,
+    /// Namespaces where documents that could not be read would be (a kustomization set their
+    /// namespace), and whether some are in a namespace nobody knows.
+    lost_in: HashSet<String>,
+    lost_anywhere: bool,
 }
 
 impl Index {
@@ -234,6 +238,18 @@ impl Index {
     pub fn has_custom_resources(&self, namespace: &str) -> bool {
         self.with_custom_resources.contains(namespace)
     }
+
+    /// Whether a document that could not be read (a YAML error, a limit, an unreadable file)
+    /// may have defined objects in `namespace`: then nothing is missing there for sure, and the
+    /// checks that report something missing stay silent (the loss itself is an error already).
+    pub fn may_lack_objects_in(&self, namespace: &str) -> bool {
+        self.lost_anywhere || self.lost_in.contains(namespace)
+    }
+
+    /// Whether some document that could not be read may have defined any object (a Namespace).
+    pub fn has_lost_documents(&self) -> bool {
+        self.lost_anywhere || !self.lost_in.is_empty()
+    }
 }
 
 fn is_builtin_group(group: &str) -> bool {
@@ -246,6 +262,8 @@ pub struct FileObjects {
     pub path: PathBuf,
     pub objects: Vec<ObjectSummary>,
     pub kustomization: Option<Kustomization>,
+    /// Some of its documents (or all: the file could not be read) were lost.
+    pub lost: bool,
 }
 
 /// Transformers accumulated from the outermost kustomization inwards.
@@ -431,6 +449,8 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
             });
         };
 
+    let mut lost_in = HashSet::new();
+    let mut lost_anywhere = false;
     // Each root kustomization (one no other includes) is a build.
     let mut builds: Vec<(FileId, Vec<usize>)> = Vec::new();
     for (root, f) in files.iter().enumerate() {
@@ -464,6 +484,14 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
                 } else {
                     instantiated.insert(target);
                     in_build.push(target);
+                    if files[target].lost {
+                        match &t.namespace {
+                            Some((ns, _, _)) => {
+                                lost_in.insert(ns.clone());
+                            }
+                            None => lost_anywhere = true,
+                        }
+                    }
                     for o in &files[target].objects {
                         add(&mut instances, o.clone(), &t, Some(f.file));
                     }
@@ -481,6 +509,8 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
         if instantiated.contains(&i) || patches.contains(&normalized[i]) {
             continue;
         }
+        // A lost document standing on its own: its namespace is unknown.
+        lost_anywhere |= f.lost;
         for o in std::mem::take(&mut f.objects) {
             add(&mut instances, o, &Transform::default(), None);
         }
@@ -542,5 +572,7 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
         workloads_by_added_label,
         with_custom_resources,
         units,
+        lost_in,
+        lost_anywhere,
     }
 }

@@ -3,14 +3,15 @@
 //! Block mappings and sequences, one-line plain and quoted scalars, literal and folded block
 //! scalars, one-line flow collections (`[a, "b"]`, `{name: app, ports: [{containerPort: 80}]}`),
 //! and comments. For such a document it
-//! builds exactly the tree the general loader (saphyr-parser events folded by `Builder`) builds:
+//! builds exactly the tree the general loader (go-yaml's grammar, events folded by `Builder`) builds:
 //! the same values, styles and spans. On anything else (anchors, aliases, tags, multi-line plain,
 //! quoted or flow scalars, escapes, tabs, CR, non-ASCII text, duplicate or `<<` keys, limits,
 //! errors) it gives up with `None`, and the document is loaded by the general loader: a give-up
 //! costs a little time, never a difference in what is reported.
 //!
-//! Why: saphyr scans character by character through a look-ahead queue, and that was two thirds
-//! of loading and a third of a whole check; this scanner looks at each byte about once.
+//! Why: the general scanner goes character by character through a queue of tokens (with
+//! libyaml's look-ahead for simple keys), which was two thirds of loading and a third of a whole
+//! check; this scanner looks at each byte about once.
 //! `tests/load_fast_path.rs` compares the two loaders on every fixture, on real repositories and
 //! on generated documents, and the `load` fuzz target compares them on arbitrary input.
 
@@ -166,7 +167,7 @@ impl Parser<'_> {
     /// A block mapping or sequence starting on `line`.
     fn block_node(&mut self, line: Line, depth: usize) -> Option<Node> {
         if self.is_sequence_entry(&line) {
-            return self.sequence(line, depth, false);
+            return self.sequence(line, depth);
         }
         let (key, after_colon) = self.key(&line)??;
         self.mapping(line, key, after_colon, depth)
@@ -181,6 +182,10 @@ impl Parser<'_> {
                 let (node, end) = self.quoted(start, line.end)?;
                 if self.byte(end) != Some(b':') {
                     return Some(None);
+                }
+                // YAML caps simple keys at 1024 characters: very long ones go the long way.
+                if end - start > 1000 {
+                    return None;
                 }
                 (node, end)
             }
@@ -340,7 +345,7 @@ impl Parser<'_> {
             return match next {
                 Some(next) if next.indent > indent => self.block_node(next, depth),
                 Some(next) if next.indent == indent && self.is_sequence_entry(&next) => {
-                    self.sequence(next, depth, true)
+                    self.sequence(next, depth)
                 }
                 _ => {
                     self.count_node()?;
@@ -398,6 +403,10 @@ impl Parser<'_> {
     fn plain(&self, at: usize, len: usize) -> Option<Node> {
         let text = &self.text[at..at + len];
         let value = resolve_non_string(text).unwrap_or_else(|| Value::Str(text.to_owned()));
+        // `.inf` and `.nan` are errors (JSON cannot hold them): the general loader reports them.
+        if matches!(value, Value::Float(f) if !f.is_finite()) {
+            return None;
+        }
         Some(Node::new(
             value,
             self.span(at, at + text.len()),
@@ -469,7 +478,8 @@ impl Parser<'_> {
                 Some((Node::new(value, self.span(i, j), Style::Flow), j))
             }
             b'"' | b'\'' => self.quoted(i, line_end),
-            first if self.may_start_plain(i, first) => {
+            // In flow context `?` and `:` starting a token are indicators.
+            first if first != b'?' && first != b':' && self.may_start_plain(i, first) => {
                 let bytes = &self.src[i..line_end];
                 let mut len = bytes.len();
                 for (k, &b) in bytes.iter().enumerate() {
@@ -478,14 +488,13 @@ impl Parser<'_> {
                             len = k;
                             break;
                         }
-                        b':' if matches!(
-                            bytes.get(k + 1),
-                            None | Some(b' ' | b',' | b'[' | b']' | b'{' | b'}')
-                        ) =>
-                        {
+                        // go-yaml ends a flow plain scalar at `:` before a blank only (`{a:b}`
+                        // is one scalar), and at `?`: the long way for those.
+                        b':' if matches!(bytes.get(k + 1), None | Some(b' ')) => {
                             len = k;
                             break;
                         }
+                        b':' | b'?' => return None,
                         // A comment or a quote inside a flow plain scalar: the long way.
                         b'#' | b'"' | b'\'' => return None,
                         _ => {}
@@ -530,7 +539,7 @@ impl Parser<'_> {
         // The content lines: `Some(text)`, or `None` for an empty line.
         let mut lines: Vec<Option<&str>> = Vec::new();
         let mut pos = first.start;
-        // saphyr's span of a block scalar runs from its first content character to the content
+        // A block scalar's span (the general loader's too) runs from its first content character to the content
         // of the line that ends it (a comment too), or the end of the document.
         let mut end = self.src.len();
         while pos < self.src.len() {
@@ -599,9 +608,9 @@ impl Parser<'_> {
         ))
     }
 
-    /// A block sequence whose first `-` is on `line`. An indentless sequence (`key:` then `- `
-    /// at the key's column) starts, as saphyr has it, at its first item's content.
-    fn sequence(&mut self, first_line: Line, depth: usize, indentless: bool) -> Option<Node> {
+    /// A block sequence whose first `-` is on `line` (also an indentless one: `key:` then `- `
+    /// at the key's column).
+    fn sequence(&mut self, first_line: Line, depth: usize) -> Option<Node> {
         if depth + 2 >= self.limits.max_depth {
             return None;
         }
@@ -618,7 +627,7 @@ impl Parser<'_> {
             } {
                 return None;
             }
-            start.get_or_insert(if indentless { p } else { line.content });
+            start.get_or_insert(line.content);
             let item_line = Line {
                 start: line.start,
                 indent: p - line.start,

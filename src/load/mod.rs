@@ -1,20 +1,31 @@
 //! YAML (and JSON) text → documents of our span-carrying tree, decoded as kubectl decodes them.
 //!
-//! The stream is first split into documents on `---` lines, as apimachinery's YAMLReader does, and
-//! each document is parsed on its own: a syntax error loses only its own document, and the other
-//! documents of the file are still checked. Within a document, saphyr-parser events are folded
-//! into [`Node`]s with an explicit stack (no recursion on hostile nesting), anchors and aliases are
-//! expanded within a budget, `<<` merge keys are applied as go-yaml v2 applies them, and duplicate
-//! keys are collapsed to the last one (kubectl's behaviour) and reported.
+//! A file goes through what `kubectl apply -f` does with it. A stream whose first non-space
+//! character is `{` is a stream of JSON values ([`json`]). Otherwise it is split into documents
+//! by kubectl's line reader ([`split_documents`]), and each document is parsed on its own with
+//! go-yaml v2's grammar ([`scan`], [`parse`]): a syntax error loses only its own document, and the
+//! other documents of the file are still checked. Within a document, events are folded into
+//! [`Node`]s with an explicit stack (no recursion on hostile nesting), scalars are resolved as
+//! go-yaml v2 resolves them (YAML 1.1, tags), anchors and aliases are expanded within a budget,
+//! `<<` merge keys are applied as go-yaml v2 applies them, duplicate keys are collapsed to the
+//! last one (kubectl's behaviour) and reported, and what kubectl's YAML→JSON conversion refuses
+//! (null or collection keys, `.inf`) is reported. Most documents never get here: the fast path
+//! ([`block`]) builds the same tree for plain block YAML.
+//!
+//! `tests/goyaml_differential.rs` checks all of it against kubectl itself on several hundred cases.
 
 mod block;
+mod json;
+mod parse;
+mod scan;
 
 use crate::diagnostics::Diagnostic;
-use crate::resolve::resolve_non_string;
+use crate::resolve::{resolve_non_string, resolve_tagged};
 use crate::rules;
 use crate::source::SourceFile;
 use crate::tree::{Entry, Node, Span, Style, Value};
-use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+use parse::{Event, Parser, SyntaxError};
+use scan::{Mark, ScalarStyle};
 use std::collections::HashMap;
 
 /// Bounds that keep hostile input from exhausting time or memory. Each can be set in the
@@ -35,8 +46,6 @@ impl Default for Limits {
         Limits {
             max_file_bytes: 32 * 1024 * 1024,
             max_documents: 100_000,
-            // saphyr-parser stops at 256 flow levels itself; ours comes first, with a clearer
-            // message (see `MAX_DEPTH`).
             max_depth: 200,
             max_alias_nodes: 100_000,
             max_nodes_per_document: 5_000_000,
@@ -48,10 +57,8 @@ impl Limits {
     /// The largest file size a user may allow: spans are 32-bit byte offsets, and a file is
     /// held in memory with its tree, so this stays well below 4 GiB.
     pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
-    /// The deepest nesting a user may allow: saphyr-parser refuses a 256th nested flow
-    /// collection itself (its level counter is a `u8`), so a limit above that could never be
-    /// reached by flow YAML while block YAML went deeper; the tree's recursive walks (JSON
-    /// conversion, schema validation) are sized for it.
+    /// The deepest nesting a user may allow: the tree's recursive walks (JSON conversion,
+    /// schema validation) are sized for it, and Kubernetes objects are never nested this deeply.
     pub const MAX_DEPTH: usize = 250;
     /// The largest count (documents, alias-expanded nodes, nodes per document) a user may
     /// allow: a billion nodes already take tens of GiB, and no file within `MAX_FILE_BYTES`
@@ -150,6 +157,9 @@ pub struct Document {
 pub struct Loaded {
     pub documents: Vec<Document>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Documents that could not be read (a syntax error, a limit): the whole-repo checks must
+    /// not take what they defined for missing.
+    pub lost: usize,
 }
 
 /// Loads every document of a file. Never panics; problems become diagnostics.
@@ -157,7 +167,7 @@ pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
     load_documents(file, limits, true)
 }
 
-/// [`load`] with every document through saphyr-parser: what the fast path ([`block`]) is
+/// [`load`] with every document through the general loader: what the fast path ([`block`]) is
 /// tested against.
 #[doc(hidden)]
 pub fn load_without_fast_path(file: &SourceFile, limits: &Limits) -> Loaded {
@@ -168,24 +178,34 @@ pub fn load_without_fast_path(file: &SourceFile, limits: &Limits) -> Loaded {
 /// many: tests assert that it keeps serving the common case.
 #[doc(hidden)]
 pub fn fast_path_chunks(text: &str, limits: &Limits) -> (usize, usize) {
-    let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    split_documents(text, body_start)
+    if json::is_json_stream(text) {
+        return (0, 0);
+    }
+    split_documents(text)
         .into_iter()
-        .filter(|chunk| !is_blank_or_comment(&text[chunk.clone()]))
+        .filter(|chunk| {
+            chunk.bad_separator.is_none() && !is_blank_or_comment(&text[chunk.range.clone()])
+        })
         .fold((0, 0), |(parsed, all), chunk| {
-            let ok = block::parse(&text[chunk.clone()], chunk.start, limits).is_some();
+            let ok = block::parse(&text[chunk.range.clone()], chunk.range.start, limits).is_some();
             (parsed + usize::from(ok), all + 1)
         })
 }
 
 fn load_documents(file: &SourceFile, limits: &Limits, fast_path: bool) -> Loaded {
-    let mut loaded = Loaded::default();
     let text = file.text.as_str();
-    let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    if json::is_json_stream(text) {
+        return json::load(file, limits);
+    }
+    let mut loaded = Loaded::default();
     let mut next_index = 0u32;
-    for chunk in split_documents(text, body_start) {
+    let mut previous_end = 0;
+    for chunk in split_documents(text) {
+        let range = chunk.range;
+        // The document with the `---` line before it, which the reader dropped.
+        let document_start = std::mem::replace(&mut previous_end, range.end);
         if loaded.documents.len() >= limits.max_documents {
-            let span = Span::new(chunk.start, chunk.start);
+            let span = Span::new(document_start, document_start);
             loaded.diagnostics.push(
                 Diagnostic::new(
                     &rules::input_limit_exceeded::RULE,
@@ -199,14 +219,20 @@ fn load_documents(file: &SourceFile, limits: &Limits, fast_path: bool) -> Loaded
                     "split the file; if it is legitimate, raise the limit: `limits: {maxDocuments: N}` in .kubevet.yaml, or --max-documents N",
                 ),
             );
+            loaded.lost += 1;
             break;
         }
-        let source = &text[chunk.clone()];
+        if let Some(at) = chunk.bad_separator {
+            loaded.diagnostics.push(bad_separator(file, at));
+            loaded.lost += 1;
+            continue;
+        }
+        let source = &text[range.clone()];
         if is_blank_or_comment(source) {
             continue;
         }
         if let Some(root) = fast_path
-            .then(|| block::parse(source, chunk.start, limits))
+            .then(|| block::parse(source, range.start, limits))
             .flatten()
         {
             loaded.documents.push(Document {
@@ -216,59 +242,147 @@ fn load_documents(file: &SourceFile, limits: &Limits, fast_path: bool) -> Loaded
             next_index += 1;
             continue;
         }
-        let mut builder = Builder::new(file, chunk.start, source, limits);
+        if let Some(at) = first_control_character(source) {
+            let at = range.start + at;
+            loaded.diagnostics.push(
+                Diagnostic::new(
+                    &rules::invalid_yaml::RULE,
+                    file.location(Span::new(at, at)),
+                    "YAML syntax error: control characters are not allowed",
+                )
+                .with_label("a control character")
+                .with_help(
+                    "kubectl cannot read this document (only tabs and line breaks may appear raw in YAML); remove the character, or write it as an escape in a double-quoted string (\"\\x01\"); the other documents were still checked",
+                ),
+            );
+            loaded.lost += 1;
+            continue;
+        }
+        let mut builder = Builder::new(file, range.start, source, limits);
         builder.run();
-        let first_index = next_index;
-        for root in builder.roots {
-            if root.is_null() {
-                continue;
+        // A problem in a document that was built (a duplicate key) belongs to that document.
+        if let Some(root) = builder.root.take().filter(|root| !root.is_null()) {
+            for d in &mut builder.diagnostics {
+                d.document.get_or_insert(next_index);
             }
             loaded.documents.push(Document {
                 index: next_index,
                 root,
             });
             next_index += 1;
-        }
-        // A problem in a document that was built (a duplicate key) belongs to that document.
-        if next_index == first_index + 1 {
-            for d in &mut builder.diagnostics {
-                d.document.get_or_insert(first_index);
-            }
+        } else if builder.failed {
+            loaded.lost += 1;
         }
         loaded.diagnostics.append(&mut builder.diagnostics);
     }
     loaded
 }
 
-/// Splits on lines that are a `---` document marker, as the Kubernetes YAMLReader does.
-/// The marker line stays in the following chunk, so the parser sees `--- |` and the like whole.
-pub fn split_documents(text: &str, start: usize) -> Vec<std::ops::Range<usize>> {
-    let mut chunks = Vec::new();
-    let mut chunk_start = start;
-    // A marker starts a line after the first: find "\n---" (SIMD), then check the line.
+fn bad_separator(file: &SourceFile, at: usize) -> Diagnostic {
+    let line_end = file.text[at..]
+        .find('\n')
+        .map_or(file.text.len(), |i| at + i);
+    let line = file.text[at..line_end].trim_end_matches('\r');
+    Diagnostic::new(
+        &rules::invalid_yaml::RULE,
+        file.location(Span::new(at, at + line.len())),
+        format!(
+            "invalid document separator `{}`: kubectl's reader allows only a comment after `---`",
+            line.trim()
+        ),
+    )
+    .with_label("kubectl stops reading the file here")
+    .with_help(
+        "put the content on the next line (`---`, then the document), or make the line a comment; the document after this line was not checked",
+    )
+}
+
+/// One document of a file, as kubectl's reader hands it to go-yaml.
+pub struct Chunk {
+    pub range: std::ops::Range<usize>,
+    /// The offset of a `---` line followed by more than a comment, which kubectl's reader
+    /// refuses ("invalid Yaml document separator"); such a chunk starts at that line and is
+    /// reported, not loaded.
+    pub bad_separator: Option<usize>,
+}
+
+/// Splits a YAML stream into documents as apimachinery's YAMLReader does (the reader of
+/// `kubectl apply -f`): a line that starts with `---` ends the document being read, and is
+/// dropped, unless no line has been read into the document yet, in which case it starts it
+/// (`---` then the document; a `%YAML` directive before a `---` ends up alone in its own
+/// document, which go-yaml then rejects). Only a comment or spaces may follow `---` on its
+/// line; anything else stops the reader.
+pub fn split_documents(text: &str) -> Vec<Chunk> {
     let bytes = text.as_bytes();
-    for hit in memchr::memmem::find_iter(&bytes[start..], b"\n---") {
-        let line_start = start + hit + 1;
+    let mut chunks = Vec::new();
+    let mut chunk_start = 0;
+    let mut bad = None;
+    // A marker starts a line: find "\n---" (SIMD), then look at the line.
+    let first = bytes.starts_with(b"---").then_some(0);
+    let hits = memchr::memmem::find_iter(bytes, b"\n---").map(|i| i + 1);
+    for line_start in first.into_iter().chain(hits) {
         let line_end =
-            memchr::memchr(b'\n', &bytes[line_start..]).map_or(text.len(), |i| line_start + i + 1);
-        if line_start > chunk_start && is_document_marker(&text[line_start..line_end]) {
-            chunks.push(chunk_start..line_start);
+            memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
+        let mut rest = &text[line_start + 3..line_end];
+        if line_end < bytes.len() {
+            rest = rest.strip_suffix('\r').unwrap_or(rest);
+        }
+        // Go's strings.TrimSpace and Rust's trim agree on what is white space (Unicode).
+        let rest = rest.trim();
+        let is_bad = !rest.is_empty() && !rest.starts_with('#');
+        if line_start == chunk_start {
+            // Nothing read into this document yet: the line starts it.
+            if is_bad {
+                bad = Some(line_start);
+            }
+            continue;
+        }
+        chunks.push(Chunk {
+            range: chunk_start..line_start,
+            bad_separator: bad.take(),
+        });
+        if is_bad {
             chunk_start = line_start;
+            bad = Some(line_start);
+        } else {
+            chunk_start = (line_end + 1).min(bytes.len());
         }
     }
-    chunks.push(chunk_start..text.len());
+    if chunk_start < bytes.len() || bad.is_some() {
+        chunks.push(Chunk {
+            range: chunk_start..bytes.len(),
+            bad_separator: bad,
+        });
+    }
     chunks
 }
 
-fn is_document_marker(line: &str) -> bool {
-    line.strip_prefix("---")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+/// Whether a document holds nothing but spaces, line breaks and comments (go-yaml: no document).
+/// A tab at the start of a line is not blank: go-yaml refuses it there.
+fn is_blank_or_comment(chunk: &str) -> bool {
+    // go-yaml drops a byte order mark at the start of what it reads, not elsewhere.
+    let chunk = chunk.strip_prefix('\u{feff}').unwrap_or(chunk);
+    chunk.split('\n').all(|line| {
+        let line = line.trim_start_matches(' ');
+        line.is_empty() || line == "\r" || line.starts_with('#')
+    })
 }
 
-fn is_blank_or_comment(chunk: &str) -> bool {
-    chunk.lines().all(|line| {
-        let line = line.trim();
-        line.is_empty() || line.starts_with('#') || line == "---" || line == "..."
+/// The offset of the first character go-yaml's reader refuses ("control characters are not
+/// allowed"): C0 controls other than tab, line feed and carriage return, DEL, C1 controls
+/// other than NEL, U+FFFE and U+FFFF.
+fn first_control_character(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().find_map(|(i, &b)| {
+        let bad = match b {
+            0x00..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f | 0x7f => true,
+            0xc2 => matches!(bytes.get(i + 1), Some(0x80..=0x84 | 0x86..=0x9f)),
+            0xef => {
+                bytes.get(i + 1) == Some(&0xbf) && matches!(bytes.get(i + 2), Some(0xbe | 0xbf))
+            }
+            _ => false,
+        };
+        bad.then_some(i)
     })
 }
 
@@ -276,14 +390,15 @@ enum Frame {
     Seq {
         items: Vec<Node>,
         start: usize,
-        anchor: usize,
+        anchor: Option<(String, u32)>,
         flow: bool,
     },
     Map {
         entries: EntryList,
-        key: Option<Node>,
+        /// The key read, and whether it is a `<<` merge key.
+        key: Option<(Node, bool)>,
         start: usize,
-        anchor: usize,
+        anchor: Option<(String, u32)>,
         flow: bool,
     },
 }
@@ -331,105 +446,95 @@ impl EntryList {
     }
 }
 
+/// An anchor as go-yaml v2 sees it while decoding: its node once complete; while its
+/// collection is still open (an alias to it inside it is a loop), the collection's number.
+enum Anchor {
+    Open(u32),
+    Done(Node),
+}
+
 struct Builder<'a> {
     file: &'a SourceFile,
     /// Byte offset of this chunk in the file.
     offset: usize,
     source: &'a str,
-    /// Byte offset of each character of `source`, when it is not ASCII (saphyr counts characters).
-    char_offsets: Option<Vec<u32>>,
     limits: &'a Limits,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<String, Anchor>,
+    collections: u32,
     alias_nodes: usize,
     nodes: usize,
-    roots: Vec<Node>,
+    root: Option<Node>,
+    /// A syntax error or a limit stopped the document.
+    failed: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
 const NESTING_HELP: &str = "this document was not checked; if it is legitimate, raise the limit: `limits: {maxDepth: N}` in .kubevet.yaml, or --max-depth N (at most 250)";
 
-/// The parser's own guard: no limit of kubevet's can raise it.
-const PARSER_NESTING_HELP: &str = "this document was not checked; the YAML parser cannot nest flow collections (`[`, `{`) 256 levels deep, and Kubernetes objects are never nested this deeply";
+const YAML_TAG_PREFIX: &str = "tag:yaml.org,2002:";
 
 /// Why building a document stopped early.
 struct Abort;
 
 impl<'a> Builder<'a> {
     fn new(file: &'a SourceFile, offset: usize, source: &'a str, limits: &'a Limits) -> Self {
-        let char_offsets = (!source.is_ascii()).then(|| {
-            source
-                .char_indices()
-                .map(|(i, _)| i as u32)
-                .chain(std::iter::once(source.len() as u32))
-                .collect()
-        });
         Builder {
             file,
             offset,
             source,
-            char_offsets,
             limits,
             stack: Vec::new(),
             anchors: HashMap::new(),
+            collections: 0,
             alias_nodes: 0,
             nodes: 0,
-            roots: Vec::new(),
+            root: None,
+            failed: false,
             diagnostics: Vec::new(),
         }
     }
 
-    /// File byte offset of a saphyr character index.
-    fn byte(&self, char_index: usize) -> usize {
-        let local = match &self.char_offsets {
-            Some(offsets) => offsets
-                .get(char_index)
-                .map_or(self.source.len(), |&b| b as usize),
-            None => char_index.min(self.source.len()),
-        };
-        self.offset + local
+    /// File byte offset of a position in the chunk (the line break kubectl's reader adds after
+    /// a last line without one lies just past the chunk: it maps to the chunk's end).
+    fn byte(&self, mark: Mark) -> usize {
+        self.offset + mark.index.min(self.source.len())
     }
 
-    fn span(&self, span: saphyr_parser::Span) -> Span {
-        Span::new(self.byte(span.start.index()), self.byte(span.end.index()))
+    fn span(&self, start: Mark, end: Mark) -> Span {
+        Span::new(self.byte(start), self.byte(end))
     }
 
+    /// Builds the chunk's document. go-yaml decodes only the first document of what it is
+    /// given, so anything after a `...` end marker is never read, let alone checked.
     fn run(&mut self) {
-        let mut parser = Parser::new_from_str(self.source);
+        let mut parser = Parser::new(self.source);
         loop {
             match parser.next_event() {
-                None => return,
-                Some(Err(error)) => {
-                    self.syntax_error(&error);
-                    return;
-                }
-                Some(Ok((event, span))) => {
-                    if self.event(event, span).is_err() {
+                Ok(None | Some(Event::StreamEnd | Event::DocumentEnd)) => return,
+                Ok(Some(event)) => {
+                    if self.event(event).is_err() {
                         return;
                     }
+                }
+                Err(error) => {
+                    self.syntax_error(&error);
+                    return;
                 }
             }
         }
     }
 
-    fn syntax_error(&mut self, error: &ScanError) {
-        let at = self.byte(error.marker().index());
-        let span = Span::new(at, at);
-        if error.info().contains("recursion limit exceeded") {
-            // The scanner's own nesting guard, which can fire before our depth check sees events.
-            let _ = self.limit_exceeded(
-                span,
-                "nesting too deep to parse".into(),
-                PARSER_NESTING_HELP,
-            );
-            return;
-        }
+    fn syntax_error(&mut self, error: &SyntaxError) {
+        let at = self.byte(error.mark);
         self.stack.clear();
+        self.root = None;
+        self.failed = true;
         self.diagnostics.push(
             Diagnostic::new(
                 &rules::invalid_yaml::RULE,
-                self.file.location(span),
-                format!("YAML syntax error: {}", error.info()),
+                self.file.location(Span::new(at, at)),
+                format!("YAML syntax error: {}", error.problem),
             )
             .with_help(
                 "kubectl cannot parse this document; the other documents were still checked",
@@ -437,8 +542,23 @@ impl<'a> Builder<'a> {
         );
     }
 
+    /// A document kubectl cannot decode although it parses (a tag that does not fit its value,
+    /// a loop of aliases, a number JSON cannot hold): reported at the node.
+    fn decode_error(&mut self, span: Span, message: String, help: &str) {
+        self.diagnostics.push(
+            Diagnostic::new(
+                &rules::invalid_yaml::RULE,
+                self.file.location(span),
+                message,
+            )
+            .with_help(help.to_owned()),
+        );
+    }
+
     fn limit_exceeded(&mut self, span: Span, message: String, help: &'static str) -> Abort {
         self.stack.clear();
+        self.root = None;
+        self.failed = true;
         self.diagnostics.push(
             Diagnostic::new(
                 &rules::input_limit_exceeded::RULE,
@@ -450,42 +570,65 @@ impl<'a> Builder<'a> {
         Abort
     }
 
-    fn event(&mut self, event: Event<'_>, span: saphyr_parser::Span) -> Result<(), Abort> {
-        let span = self.span(span);
+    fn event(&mut self, event: Event) -> Result<(), Abort> {
         match event {
-            Event::DocumentStart(_) => {
-                self.stack.clear();
-                self.anchors.clear();
-                self.alias_nodes = 0;
-                self.nodes = 0;
-            }
-            Event::Scalar(text, style, anchor, tag) => {
-                let node = self.scalar(text, style, tag.as_deref(), span);
+            Event::DocumentStart | Event::DocumentEnd | Event::StreamEnd => {}
+            Event::Scalar {
+                value,
+                style,
+                anchor,
+                tag,
+                plain_implicit,
+                start,
+                end,
+            } => {
+                let span = self.span(start, end);
                 self.count_node(span)?;
-                self.finish_node(node, anchor)?;
+                let merge = value == "<<"
+                    && (plain_implicit
+                        || tag
+                            .as_deref()
+                            .is_some_and(|t| t.strip_prefix(YAML_TAG_PREFIX) == Some("merge")));
+                let node = self.scalar(value, style, tag.as_deref(), plain_implicit, span);
+                if let Some(name) = anchor {
+                    self.anchors.insert(name, Anchor::Done(node.clone()));
+                }
+                self.finish_node(node, merge)?;
             }
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart {
+                anchor,
+                flow,
+                start,
+                ..
+            } => {
+                let span = self.span(start, start);
                 self.open(span)?;
-                let (flow, start) = self.collection_start(span, b'[');
+                let anchor = self.open_anchor(anchor);
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
-                    start,
+                    start: span.start as usize,
                     anchor,
                     flow,
                 });
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart {
+                anchor,
+                flow,
+                start,
+                ..
+            } => {
+                let span = self.span(start, start);
                 self.open(span)?;
-                let (flow, start) = self.collection_start(span, b'{');
+                let anchor = self.open_anchor(anchor);
                 self.stack.push(Frame::Map {
                     entries: EntryList::default(),
                     key: None,
-                    start,
+                    start: span.start as usize,
                     anchor,
                     flow,
                 });
             }
-            Event::SequenceEnd => {
+            Event::SequenceEnd { end } => {
                 if let Some(Frame::Seq {
                     items,
                     start,
@@ -493,13 +636,14 @@ impl<'a> Builder<'a> {
                     flow,
                 }) = self.stack.pop()
                 {
-                    let end = self.collection_end(flow, span, items.last().map(|n| n.span));
+                    let end = self.collection_end(flow, end, items.last().map(|n| n.span));
                     let style = if flow { Style::Flow } else { Style::Block };
                     let node = Node::new(Value::Seq(items), Span::new(start, end), style);
-                    self.finish_node(node, anchor)?;
+                    self.close_anchor(anchor, &node);
+                    self.finish_node(node, false)?;
                 }
             }
-            Event::MappingEnd => {
+            Event::MappingEnd { end } => {
                 if let Some(Frame::Map {
                     entries,
                     start,
@@ -509,66 +653,85 @@ impl<'a> Builder<'a> {
                 }) = self.stack.pop()
                 {
                     let entries = entries.entries;
-                    let end = self.collection_end(flow, span, entries.last().map(|e| e.value.span));
+                    let end = self.collection_end(flow, end, entries.last().map(|e| e.value.span));
                     let style = if flow { Style::Flow } else { Style::Block };
                     let node = Node::new(Value::Map(entries), Span::new(start, end), style);
-                    self.finish_node(node, anchor)?;
+                    self.close_anchor(anchor, &node);
+                    self.finish_node(node, false)?;
                 }
             }
-            Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id) else {
-                    // saphyr reports unknown anchors itself; nothing to expand.
-                    return Ok(());
+            Event::Alias { name, start, end } => {
+                let span = self.span(start, end);
+                let target = match self.anchors.get(&name) {
+                    Some(Anchor::Done(node)) => Some(node),
+                    Some(Anchor::Open(_)) => {
+                        self.decode_error(
+                            span,
+                            format!("alias `*{name}` is inside the node it refers to: kubectl rejects the document (anchor '{name}' value contains itself)"),
+                            "a node cannot contain itself; copy the part you need instead",
+                        );
+                        None
+                    }
+                    None => {
+                        self.decode_error(
+                            span,
+                            format!("alias `*{name}` refers to no anchor: kubectl rejects the document (unknown anchor '{name}' referenced)"),
+                            "define the anchor (`&name`) before the alias, in the same document",
+                        );
+                        None
+                    }
                 };
-                let size = target.count_nodes();
-                self.alias_nodes += size;
-                if self.alias_nodes > self.limits.max_alias_nodes {
-                    return Err(self.limit_exceeded(
-                        span,
-                        format!(
-                            "aliases in this document expand to more than {} nodes (an alias bomb?)",
-                            self.limits.max_alias_nodes
-                        ),
-                        "this document was not checked; if it is legitimate, expand the anchors by hand or raise the limit: `limits: {maxAliasNodes: N}` in .kubevet.yaml, or --max-alias-nodes N",
-                    ));
-                }
-                let mut node = target.clone();
-                node.span = span;
-                self.finish_node(node, 0)?;
+                let node = match target {
+                    Some(target) => {
+                        let size = target.count_nodes();
+                        let mut node = target.clone();
+                        self.alias_nodes += size;
+                        if self.alias_nodes > self.limits.max_alias_nodes {
+                            return Err(self.limit_exceeded(
+                                span,
+                                format!(
+                                    "aliases in this document expand to more than {} nodes (an alias bomb?)",
+                                    self.limits.max_alias_nodes
+                                ),
+                                "this document was not checked; if it is legitimate, expand the anchors by hand or raise the limit: `limits: {maxAliasNodes: N}` in .kubevet.yaml, or --max-alias-nodes N",
+                            ));
+                        }
+                        node.span = span;
+                        node
+                    }
+                    None => Node::new(Value::Null, span, Style::Plain),
+                };
+                self.finish_node(node, false)?;
             }
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
         Ok(())
     }
 
-    /// Whether a collection is flow style, and where it starts. saphyr's start event of a flow
-    /// collection covers its anchor and tag and ends just after the bracket; a block
-    /// collection's is empty, at its first key or item.
-    fn collection_start(&self, span: Span, bracket: u8) -> (bool, usize) {
-        // The span runs on over spaces after the bracket (`[ "a" ]`).
-        let text = self.file.text.as_bytes();
-        let mut end = span.end as usize;
-        while end > span.start as usize && matches!(text.get(end - 1), Some(b' ' | b'\t')) {
-            end -= 1;
-        }
-        let flow = end > span.start as usize && text.get(end - 1) == Some(&bracket);
-        (flow, if flow { end - 1 } else { span.start as usize })
+    fn open_anchor(&mut self, anchor: Option<String>) -> Option<(String, u32)> {
+        self.collections += 1;
+        let id = self.collections;
+        anchor.map(|name| {
+            self.anchors.insert(name.clone(), Anchor::Open(id));
+            (name, id)
+        })
     }
 
-    /// Flow collections end at their closing bracket; block collections at their last child
-    /// (saphyr puts a block collection's end event at the next token, often on a later line).
-    /// The span of a flow collection's end event starts at its bracket but runs on over the
-    /// spaces and a comment after it (`[ e ] }`, `[ x ] # c`); the node ends at the bracket.
-    fn collection_end(&self, flow: bool, end_event: Span, last_child: Option<Span>) -> usize {
+    /// A collection's anchor refers to it once it is complete, unless the name was anchored
+    /// again inside it (the later anchor wins, as in go-yaml).
+    fn close_anchor(&mut self, anchor: Option<(String, u32)>, node: &Node) {
+        if let Some((name, id)) = anchor
+            && let Some(entry) = self.anchors.get_mut(&name)
+            && matches!(entry, Anchor::Open(open) if *open == id)
+        {
+            *entry = Anchor::Done(node.clone());
+        }
+    }
+
+    /// Flow collections end at their closing bracket; block collections at their last child.
+    fn collection_end(&self, flow: bool, end: Mark, last_child: Option<Span>) -> usize {
         match (flow, last_child) {
             (false, Some(child)) => child.end as usize,
-            _ => {
-                let start = end_event.start as usize;
-                match self.file.text.as_bytes().get(start) {
-                    Some(b']' | b'}') => start + 1,
-                    _ => end_event.end as usize,
-                }
-            }
+            _ => self.byte(end),
         }
     }
 
@@ -599,11 +762,16 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// A scalar's value as go-yaml v2 decodes it into `interface{}`: plain untagged scalars are
+    /// resolved (YAML 1.1), `!!int`, `!!float`, `!!bool`, `!!null` and `!!timestamp` must
+    /// resolve to their type (`!!float 1` is 1.0), `!!binary` is base64-decoded, and every other
+    /// tag (`!!str`, `!`, `!custom`, `!!map` on a scalar) leaves the text a string.
     fn scalar(
-        &self,
-        text: std::borrow::Cow<'_, str>,
+        &mut self,
+        text: String,
         style: ScalarStyle,
-        tag: Option<&saphyr_parser::Tag>,
+        tag: Option<&str>,
+        plain_implicit: bool,
         span: Span,
     ) -> Node {
         let style = match style {
@@ -613,89 +781,99 @@ impl<'a> Builder<'a> {
             ScalarStyle::Literal => Style::Literal,
             ScalarStyle::Folded => Style::Folded,
         };
-        let core_tag = tag
-            .filter(|t| t.is_yaml_core_schema())
-            .map(|t| t.suffix.as_str());
-        let resolved = match (style, core_tag) {
-            (_, Some("str")) => None,
-            (Style::Plain, _) | (_, Some("int" | "float" | "bool" | "null")) => {
-                resolve_non_string(&text)
+        let core = tag.and_then(|t| t.strip_prefix(YAML_TAG_PREFIX));
+        let value = match core {
+            None if tag.is_none() && plain_implicit => {
+                resolve_non_string(&text).map_or_else(|| Ok(Value::Str(text)), Ok)
             }
-            _ => None,
+            Some("binary") => decode_base64(&text).map(Value::Str).ok_or_else(|| {
+                (
+                    "`!!binary` value is not valid base64: kubectl rejects the document (!!binary value contains invalid base64 data)".to_owned(),
+                    "write the base64 text of the data (line breaks are allowed), or drop the tag",
+                )
+            }),
+            Some(t @ ("int" | "float" | "bool" | "null" | "timestamp")) => {
+                resolve_tagged(t, &text).map_err(|problem| {
+                    (
+                        format!("{problem}: kubectl rejects the document"),
+                        "drop the tag, or give the value the tag's type",
+                    )
+                })
+            }
+            _ => Ok(Value::Str(text)),
         };
-        // saphyr hands most scalars over already owned: keep them rather than copy.
-        let value = resolved.unwrap_or_else(|| Value::Str(text.into_owned()));
-        let span = match style {
-            Style::SingleQuoted | Style::DoubleQuoted => self.quoted_span(span, style),
-            _ => span,
-        };
-        Node::new(value, span, style)
-    }
-
-    /// The span of a quoted scalar, up to its closing quote: saphyr's event for the last
-    /// scalar of a mapping can run on over a trailing comment (`name: "x"  # note`).
-    fn quoted_span(&self, span: Span, style: Style) -> Span {
-        let quote = if style == Style::DoubleQuoted {
-            b'"'
-        } else {
-            b'\''
-        };
-        let bytes = self.file.text.as_bytes();
-        let (start, end) = (span.start as usize, (span.end as usize).min(bytes.len()));
-        let Some(open) = bytes[start..end].iter().position(|&b| b == quote) else {
-            return span;
-        };
-        let mut i = start + open + 1;
-        while i < end {
-            match bytes[i] {
-                b'\\' if quote == b'"' => i += 2,
-                b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
-                b if b == quote => return Span::new(start, i + 1),
-                _ => i += 1,
+        match value {
+            Ok(value) => Node::new(value, span, style),
+            Err((message, help)) => {
+                self.decode_error(span, message, help);
+                Node::new(Value::Null, span, style)
             }
         }
-        span
     }
 
-    /// Attaches a completed node to its parent (or makes it the document root).
-    fn finish_node(&mut self, node: Node, anchor: usize) -> Result<(), Abort> {
-        if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+    /// Attaches a completed node to its parent (or makes it the document's root).
+    fn finish_node(&mut self, node: Node, merge: bool) -> Result<(), Abort> {
+        let is_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
+        if !is_key
+            && let Value::Float(f) = node.value
+            && !f.is_finite()
+        {
+            let go = if f.is_nan() {
+                "NaN"
+            } else if f > 0.0 {
+                "+Inf"
+            } else {
+                "-Inf"
+            };
+            self.decode_error(
+                node.span,
+                format!("`{}` is not a number JSON can hold: kubectl rejects the document (json: unsupported value: {go})", self.file.slice(node.span)),
+                "quote it if it is meant as text",
+            );
         }
         match self.stack.last_mut() {
-            None => self.roots.push(node),
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map {
                 key: key @ None, ..
-            }) => *key = Some(node),
+            }) => *key = Some((node, merge)),
             Some(Frame::Map {
                 key: key @ Some(_), ..
             }) => {
-                let key = key.take().expect("checked Some");
-                self.insert_entry(key, node);
+                let (key, merge) = key.take().expect("checked Some");
+                self.insert_entry(key, merge, node);
             }
         }
         Ok(())
     }
 
     /// Adds an entry to the innermost mapping with go-yaml v2's semantics: a `<<` key merges
-    /// (keys already present keep their value only if they come later), a repeated key replaces
-    /// the earlier one and is reported.
-    fn insert_entry(&mut self, key: Node, value: Node) {
-        if key.style == Style::Plain && self.file.slice(key.span) == "<<" {
+    /// (into the same map, so later keys win either way), a repeated key replaces the earlier
+    /// one and is reported.
+    fn insert_entry(&mut self, key: Node, merge: bool, value: Node) {
+        if merge {
             self.merge(value);
             return;
         }
         let key_string = key.key_string().map(|k| k.into_owned());
         let Some(key_string) = key_string else {
-            let kind = key.type_name();
+            let message = match &key.value {
+                Value::Int(_) => "an integer beyond the int64 range cannot be a mapping key: kubectl rejects it (unsupported map key)".to_owned(),
+                Value::Null => "a null cannot be a mapping key: kubectl rejects it (unsupported map key)".to_owned(),
+                _ => format!(
+                    "{} cannot be a mapping key: kubectl rejects it (invalid map key)",
+                    key.a_type_name()
+                ),
+            };
             self.diagnostics.push(
                 Diagnostic::new(
                     &rules::invalid_yaml::RULE,
                     self.file.location(key.span),
-                    format!(
-                        "a {kind} cannot be a mapping key: kubectl rejects it (unsupported map key)"
-                    ),
+                    message,
                 )
                 .with_help("use a string key"),
             );
@@ -736,22 +914,27 @@ impl<'a> Builder<'a> {
         );
     }
 
+    /// go-yaml v2's merge: a mapping, or a list of mappings (earlier ones win); anything else
+    /// is an error.
     fn merge(&mut self, value: Node) {
-        let sources: Vec<Node> = match value.value {
-            Value::Map(_) => vec![value],
-            // Earlier mappings in a merge list take precedence.
-            Value::Seq(items) => items.into_iter().rev().collect(),
-            _ => {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        &rules::invalid_yaml::RULE,
-                        self.file.location(value.span),
-                        "a `<<` merge key needs a mapping or a list of mappings",
-                    )
-                    .with_help("point `<<` at an anchored mapping, e.g. `<<: *defaults`"),
-                );
-                return;
+        let span = value.span;
+        let sources: Option<Vec<Node>> = match value.value {
+            Value::Map(_) => Some(vec![value]),
+            Value::Seq(items) if items.iter().all(Node::is_map) => {
+                Some(items.into_iter().rev().collect())
             }
+            _ => None,
+        };
+        let Some(sources) = sources else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &rules::invalid_yaml::RULE,
+                    self.file.location(span),
+                    "a `<<` merge key needs a mapping or a list of mappings: kubectl rejects the document (map merge requires map or sequence of maps as the value)",
+                )
+                .with_help("point `<<` at an anchored mapping, e.g. `<<: *defaults`"),
+            );
+            return;
         };
         let Some(Frame::Map { entries, .. }) = self.stack.last_mut() else {
             return;
@@ -769,27 +952,100 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Go's `base64.StdEncoding.DecodeString`, which skips line breaks; invalid UTF-8 in the
+/// result becomes U+FFFD per byte, as Go's JSON encoder writes it.
+fn decode_base64(text: &str) -> Option<String> {
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::new();
+    let mut padding = 0;
+    for b in text.bytes().filter(|&b| b != b'\n' && b != b'\r') {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                padding += 1;
+                count += 1;
+                continue;
+            }
+            _ => return None,
+        };
+        if padding > 0 {
+            return None;
+        }
+        bits = bits << 6 | u32::from(v);
+        count += 1;
+        if count % 4 == 0 {
+            out.extend_from_slice(&[(bits >> 16) as u8, (bits >> 8) as u8, bits as u8]);
+            bits = 0;
+        }
+    }
+    if count % 4 != 0 || padding > 2 {
+        return None;
+    }
+    match padding {
+        1 => out.extend_from_slice(&[(bits >> 10) as u8, (bits >> 2) as u8]),
+        2 => out.push((bits >> 4) as u8),
+        _ => {}
+    }
+    let mut text = String::with_capacity(out.len());
+    let mut rest = out.as_slice();
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                text.push_str(valid);
+                return Some(text);
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                text.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                text.push('\u{fffd}');
+                rest = &after[1..];
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
 
     #[test]
-    fn documents_split_on_marker_lines_only() {
-        let text = "---\na: 1\n--- |\n  x\n----\n ---\n---x\n---\r\nb: 2\n---";
-        let chunks: Vec<&str> = split_documents(text, 0)
-            .into_iter()
-            .map(|r| &text[r])
-            .collect();
+    fn documents_split_as_kubectl_reads_them() {
+        let split = |text: &'static str| -> Vec<(&'static str, bool)> {
+            split_documents(text)
+                .into_iter()
+                .map(|c| (&text[c.range], c.bad_separator.is_some()))
+                .collect()
+        };
+        // A `---` line ends a document and is dropped, unless it starts one.
         assert_eq!(
-            chunks,
+            split("---\na: 1\n---\n ---\nb: 2\n--- # c\r\nc: 3\n---"),
             vec![
-                "---\na: 1\n",
-                "--- |\n  x\n----\n ---\n---x\n",
-                "---\r\nb: 2\n",
-                "---"
+                ("---\na: 1\n", false),
+                (" ---\nb: 2\n", false),
+                ("c: 3\n", false)
             ]
         );
-        assert_eq!(split_documents("a: 1\n", 0), vec![0..5]);
-        assert_eq!(split_documents("\u{feff}---\nx\n", 3), vec![3..9]);
+        // Anything but a comment after `---` stops kubectl's reader.
+        assert_eq!(
+            split("a: 1\n--- |\n  x\n---\nb: 2\n----\n"),
+            vec![
+                ("a: 1\n", false),
+                ("--- |\n  x\n", true),
+                ("b: 2\n", false),
+                ("----\n", true)
+            ]
+        );
+        // A directive before `---` is a document of its own.
+        assert_eq!(
+            split("%YAML 1.1\n---\na: 1\n"),
+            vec![("%YAML 1.1\n", false), ("a: 1\n", false)]
+        );
+        assert_eq!(split("a: 1\n").len(), 1);
+        assert!(split("").is_empty());
     }
     use super::*;
     use crate::diagnostics::FileId;
@@ -902,6 +1158,16 @@ mod tests {
         let a = loaded.documents[0].root.get("a").unwrap();
         assert_eq!(file.slice(a.get("x").unwrap().span), "\"q\\\"t\"");
         assert_eq!(file.slice(a.get("s").unwrap().span), "'it''s'");
+    }
+
+    #[test]
+    fn a_character_across_the_json_sniffing_limit_is_fine() {
+        let mut text = "a: ".to_owned();
+        text.push_str(&"x".repeat(4091));
+        text.push_str("\u{feff}\n");
+        let (docs, diags) = load_str(&text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(docs.len(), 1);
     }
 
     #[test]

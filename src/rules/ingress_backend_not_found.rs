@@ -37,8 +37,12 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         };
         for backend in &ingress.object.ingress_backends {
             let Some(service) = index.find(Some(ns), "", "Service", &backend.service) else {
-                if index.of_kind(Some(ns), "", "Service").is_empty() {
-                    continue; // The namespace's Services are defined elsewhere.
+                if index.of_kind(Some(ns), "", "Service").is_empty()
+                    || index.may_lack_objects_in(ns)
+                {
+                    // The namespace's Services are defined elsewhere, or in a document that
+                    // could not be read.
+                    continue;
                 }
                 let key = Missing::Service {
                     ns,

@@ -82,7 +82,10 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             // Only where the paths define objects of the kind in the namespace (what operators
             // create does not say that the repository manages the others).
             let defined = index.of_kind(Some(ns), group, kind);
-            if defined.is_empty() || index.find(Some(ns), group, kind, name).is_some() {
+            if defined.is_empty()
+                || index.find(Some(ns), group, kind, name).is_some()
+                || index.may_lack_objects_in(ns)
+            {
                 continue;
             }
             missing.push((

@@ -23,7 +23,10 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             continue;
         }
         // Only where the repository shows the namespace's pods and no operator may add more.
-        if index.workloads_in(ns).next().is_none() || index.has_custom_resources(ns) {
+        if index.workloads_in(ns).next().is_none()
+            || index.has_custom_resources(ns)
+            || index.may_lack_objects_in(ns)
+        {
             continue;
         }
         let mut beyond = None;

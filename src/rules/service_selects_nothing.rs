@@ -63,6 +63,10 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         let Some(ns) = service.namespace.as_deref() else {
             continue;
         };
+        // The pods may be in a document that could not be read.
+        if index.may_lack_objects_in(ns) {
+            continue;
+        }
         let elsewhere = index.workloads_selected_by(selector);
         if elsewhere.iter().any(|w| w.namespace.as_deref() == Some(ns)) {
             continue;

@@ -26,8 +26,10 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             .into_iter()
             .filter(|w| w.namespace.as_deref() == Some(ns))
             .collect();
-        if selected.is_empty() {
-            continue; // service-selects-nothing says so
+        if selected.is_empty() || index.may_lack_objects_in(ns) {
+            // service-selects-nothing says so; or a document that could not be read may hold
+            // other selected pods.
+            continue;
         }
         let ports: Vec<&ContainerPort> = selected
             .iter()

@@ -15,7 +15,8 @@ pub static RULE: Rule = Rule {
 };
 
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
-    if index.declared_namespaces.is_empty() {
+    // A document that could not be read may be the Namespace.
+    if index.declared_namespaces.is_empty() || index.has_lost_documents() {
         return;
     }
     let mut undeclared = Vec::new();

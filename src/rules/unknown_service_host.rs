@@ -45,6 +45,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
                 || services.is_empty()
                 || index.find(Some(ns), "", "Service", &host.service).is_some()
                 || is_statefulset_pod(index, instance, &host.service, ns)
+                || index.may_lack_objects_in(ns)
             {
                 continue;
             }
