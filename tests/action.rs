@@ -801,6 +801,8 @@ fn the_prebuilt_binary_is_downloaded_and_verified() {
         format!("{url}\n{url}.sha256\n")
     );
     assert!(Path::new(&dir).join("bin/kubevet").is_file());
+    let temp_left = || std::fs::read_dir(runner.dir.join("temp")).unwrap().count();
+    assert_eq!(temp_left(), 0, "the download is cleaned up");
     let (code, _, _) = runner.run("Put kubevet on the PATH", &[]);
     assert_eq!(code, Some(0));
     assert_eq!(
@@ -822,6 +824,10 @@ fn the_prebuilt_binary_is_downloaded_and_verified() {
     );
     assert!(!runner.output_text().contains("installed=true"));
     assert!(!Path::new(&dir).join("bin/kubevet").exists());
+    assert_eq!(
+        std::fs::read_dir(runner.dir.join("temp")).unwrap().count(),
+        0
+    );
     // An empty checksum file is no checksum.
     std::fs::write(format!("{}.sha256", tarball.display()), "").unwrap();
     let (code, _, _) = runner.run("Install the prebuilt kubevet", &[]);
@@ -836,6 +842,10 @@ fn the_prebuilt_binary_is_downloaded_and_verified() {
     let (code, out, err) = runner.run("Install the prebuilt kubevet", &[]);
     assert_eq!(code, Some(0), "{out}{err}");
     assert_eq!(runner.output_text(), "installed=false\n");
+    assert_eq!(
+        std::fs::read_dir(runner.dir.join("temp")).unwrap().count(),
+        0
+    );
     assert!(
         out.contains(
             "::notice title=kubevet::no prebuilt kubevet 9.8.7 for x86_64-unknown-linux-musl"
