@@ -11,15 +11,26 @@ use crate::{Input, KubeVersion, Options, Report, rules, workspace};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 
+/// `kubevet --version`: the version and the Kubernetes releases it checks against.
+static VERSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{} (Kubernetes {}-{})",
+        env!("CARGO_PKG_VERSION"),
+        KubeVersion::OLDEST,
+        KubeVersion::NEWEST
+    )
+});
+
 #[derive(Parser, Debug)]
 #[command(
     name = "kubevet",
-    version,
+    version = VERSION.as_str(),
     about = "Lint and policy-check the Kubernetes manifests of GitOps repositories: fast, exact, offline.",
     after_help = "Exit codes: 0 = no findings at or above --fail-on, 1 = findings at or above it, 2 = usage error, missing path or internal error."
 )]

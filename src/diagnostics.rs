@@ -181,6 +181,10 @@ pub struct Summary {
     pub suppressed: usize,
     /// Files read only as context for the whole-repo checks (not in `files`).
     pub context_files: usize,
+    /// The Kubernetes release the run checked against (`None` where nothing was checked, as
+    /// when the configuration is invalid).
+    #[serde(skip)]
+    pub kubernetes_version: Option<crate::KubeVersion>,
 }
 
 impl Summary {

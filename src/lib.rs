@@ -1032,7 +1032,10 @@ fn check_source(
 /// The whole-repo stage and the report: index every object, run the cross-object rules, apply
 /// the configuration and suppressions to every finding, sort.
 fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        kubernetes_version: Some(options.kubernetes_version),
+        ..Summary::default()
+    };
     let mut files = Vec::with_capacity(outcomes.len());
     let mut diagnostics = Vec::new();
     let mut indexed = Vec::with_capacity(outcomes.len());

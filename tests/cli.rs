@@ -408,3 +408,46 @@ fn bad_limit_flags_are_usage_errors() {
         assert_eq!(o.status.code(), Some(0), "{size}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn version_names_the_supported_kubernetes_releases() {
+    use kubevet::KubeVersion;
+    for flag in ["--version", "-V"] {
+        let o = kubevet(&[flag]);
+        assert_eq!(o.status.code(), Some(0));
+        assert_eq!(
+            stdout(&o),
+            format!(
+                "kubevet {} (Kubernetes {}-{})\n",
+                env!("CARGO_PKG_VERSION"),
+                KubeVersion::OLDEST,
+                KubeVersion::NEWEST
+            )
+        );
+    }
+}
+
+#[test]
+fn json_summary_names_kubevet_and_the_kubernetes_release() {
+    let o = kubevet(&[
+        "check",
+        "--format",
+        "json",
+        "--kubernetes-version",
+        "1.30",
+        "fixtures/valid",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        json["summary"]["kubevet_version"],
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(json["summary"]["kubernetes_version"], "1.30");
+    // The default: the newest release.
+    let o = kubevet(&["check", "--format", "json", "--no-config", "fixtures/valid"]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        json["summary"]["kubernetes_version"],
+        kubevet::KubeVersion::NEWEST.to_string()
+    );
+}

@@ -1,6 +1,6 @@
 //! What the README's "Use it in…" section tells users to paste works: the problem-matcher
 //! expression reads kubevet's concise output, the VS Code task uses the same expression, and
-//! the pre-commit example names the hook this repository defines.
+//! the pre-commit examples name the hooks this repository defines.
 
 use std::process::Command;
 
@@ -93,23 +93,37 @@ fn the_vs_code_task_uses_the_same_expression() {
 }
 
 #[test]
-fn the_pre_commit_example_names_this_repositorys_hook() {
-    let hooks = std::fs::read_to_string(".pre-commit-hooks.yaml").unwrap();
-    let example = blocks()
+fn the_pre_commit_examples_name_the_hooks_defined_here() {
+    let examples: Vec<String> = blocks()
         .into_iter()
-        .find(|(_, body)| body.starts_with("# .pre-commit-config.yaml"))
-        .expect("a pre-commit example")
-        .1;
-    assert!(example.contains("- id: kubevet"));
-    assert!(hooks.contains("- id: kubevet\n"));
+        .filter(|(_, body)| body.starts_with("# .pre-commit-config.yaml"))
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(
+        examples.len(),
+        2,
+        "the mirror's hook and the repo: local recipe"
+    );
+    // The prebuilt hook: the mirror generated from packaging/pre-commit/.
+    let mirror = std::fs::read_to_string("packaging/pre-commit/.pre-commit-hooks.yaml").unwrap();
+    assert!(examples[0].contains("- repo: https://github.com/kubevet/kubevet-pre-commit\n"));
+    assert!(examples[0].contains("- id: kubevet"));
+    assert!(mirror.contains("- id: kubevet\n"));
     for key in [
-        "language: rust",
+        "language: python",
         "types_or: [yaml, json]",
         "require_serial: true",
         "entry: kubevet check",
     ] {
-        assert!(hooks.contains(key), "{key}");
+        assert!(mirror.contains(key), "{key}");
+        // The repo: local recipe runs the same command on the same files.
+        if key != "language: python" {
+            assert!(examples[1].contains(key), "recipe: {key}");
+        }
     }
+    assert!(examples[1].contains("- repo: local\n"));
+    assert!(examples[1].contains("language: system\n"));
+    assert!(examples[1].contains("verbose: true"));
 }
 
 #[test]

@@ -10,11 +10,22 @@ use std::io::{self, Write};
 #[derive(Serialize)]
 struct JsonReport<'a> {
     version: u32,
-    summary: &'a Summary,
+    summary: JsonSummary<'a>,
     diagnostics: Vec<JsonDiagnostic<'a>>,
     /// Only with `--show-suppressed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<Vec<JsonSuppressed<'a>>>,
+}
+
+/// The counts, then which kubevet checked against which Kubernetes release.
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    #[serde(flatten)]
+    counts: &'a Summary,
+    kubevet_version: &'static str,
+    /// Absent where nothing was checked (an invalid configuration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kubernetes_version: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -115,7 +126,11 @@ fn diagnostic<'a>(report: &'a Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
 pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let json = JsonReport {
         version: 1,
-        summary: &report.summary,
+        summary: JsonSummary {
+            counts: &report.summary,
+            kubevet_version: env!("CARGO_PKG_VERSION"),
+            kubernetes_version: report.summary.kubernetes_version.map(|v| v.to_string()),
+        },
         diagnostics: report
             .diagnostics
             .iter()
