@@ -183,6 +183,38 @@ impl Index {
             .find(|i| i.object.name == name)
     }
 
+    /// Whether `to` can be in one cluster with `from`: not in an alternative of it (another
+    /// overlay of the same base, or a file that is an alternative of its file, [`units`]).
+    /// Whole-repo checks look only at what they can see.
+    pub fn visible(&self, from: &Instance, to: &Instance) -> bool {
+        !self.units.alternatives(from, to)
+    }
+
+    /// [`Index::find`], among the objects `from` can see.
+    pub fn find_from(
+        &self,
+        from: &Instance,
+        namespace: Option<&str>,
+        group: &str,
+        kind: &str,
+        name: &str,
+    ) -> Option<&Instance> {
+        self.of_kind(namespace, group, kind)
+            .iter()
+            .map(|&i| &self.instances[i])
+            .find(|i| i.object.name == name && self.visible(from, i))
+    }
+
+    /// [`Index::workloads_in`], among the objects `from` can see.
+    pub fn workloads_seen_from<'a>(
+        &'a self,
+        from: &'a Instance,
+        namespace: &str,
+    ) -> impl Iterator<Item = &'a Instance> {
+        self.workloads_in(namespace)
+            .filter(move |w| self.visible(from, w))
+    }
+
     /// Objects running pods (Pods, workloads, Jobs, CronJobs) in a namespace.
     pub fn workloads_in(&self, namespace: &str) -> impl Iterator<Item = &Instance> {
         self.workloads

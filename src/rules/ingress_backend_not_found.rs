@@ -36,7 +36,8 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             continue;
         };
         for backend in &ingress.object.ingress_backends {
-            let Some(service) = index.find(Some(ns), "", "Service", &backend.service) else {
+            let Some(service) = index.find_from(ingress, Some(ns), "", "Service", &backend.service)
+            else {
                 if index.of_kind(Some(ns), "", "Service").is_empty()
                     || index.may_lack_objects_in(ns)
                 {
@@ -104,7 +105,8 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
                 service,
                 wanted,
             } => {
-                let Some(service) = index.find(Some(ns), "", "Service", service) else {
+                let Some(service) = index.find_from(ingress, Some(ns), "", "Service", service)
+                else {
                     continue;
                 };
                 let have: Vec<String> = service

@@ -83,7 +83,9 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             // create does not say that the repository manages the others).
             let defined = index.of_kind(Some(ns), group, kind);
             if defined.is_empty()
-                || index.find(Some(ns), group, kind, name).is_some()
+                || index
+                    .find_from(instance, Some(ns), group, kind, name)
+                    .is_some()
                 || index.may_lack_objects_in(ns)
             {
                 continue;

@@ -31,7 +31,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         }
         let mut beyond = None;
         let mut selected = false;
-        for w in index.workloads_in(ns) {
+        for w in index.workloads_seen_from(instance, ns) {
             match pods::select_by(selector, &w.object) {
                 Selection::Selected => {
                     selected = true;

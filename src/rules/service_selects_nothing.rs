@@ -68,17 +68,20 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let elsewhere = index.workloads_selected_by(selector);
-        if elsewhere.iter().any(|w| w.namespace.as_deref() == Some(ns)) {
+        if elsewhere
+            .iter()
+            .any(|w| w.namespace.as_deref() == Some(ns) && index.visible(service, w))
+        {
             continue;
         }
         // A pod of a StatefulSet (or Indexed Job) beyond its replicas.
         let beyond = if selector.iter().any(|(k, _)| pods::is_ordinal_label(k)) {
-            index
-                .workloads_in(ns)
-                .find_map(|w| match pods::select(selector, &w.object) {
+            index.workloads_seen_from(service, ns).find_map(|w| {
+                match pods::select(selector, &w.object) {
                     Selection::BeyondOrdinals { key, ordinal } => Some((w, key, ordinal)),
                     _ => None,
-                })
+                }
+            })
         } else {
             None
         };
@@ -112,13 +115,41 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         let near_miss = if candidates <= budget {
             budget -= candidates;
             index
-                .workloads_in(ns)
+                .workloads_seen_from(service, ns)
                 .filter_map(|w| Some((distance(selector, pods(w))?, w)))
                 .min_by_key(|(d, w)| (*d, w.object.location))
         } else {
             None
         };
-        let (message, help) = if let Some(w) = elsewhere.first() {
+        let alternative = elsewhere
+            .iter()
+            .find(|w| w.namespace.as_deref() == Some(ns));
+        let (message, help) = if let Some(w) = alternative {
+            // Selected only in an alternative: another overlay of the same base.
+            let build = w
+                .build
+                .map(|root| format!(" of {}", index.paths[root.0 as usize].display()))
+                .unwrap_or_default();
+            let here = service
+                .build
+                .map(|root| {
+                    format!(
+                        "in the kustomize build of {}",
+                        index.paths[root.0 as usize].display()
+                    )
+                })
+                .unwrap_or_else(|| "where it is applied".to_string());
+            (
+                format!(
+                    "Service `{}` selects no pods in namespace `{ns}` {here}",
+                    service.object.name
+                ),
+                format!(
+                    "the pods with these labels ({}) are in the kustomize build{build}, an alternative never applied with this one; add them to this build too",
+                    w.display()
+                ),
+            )
+        } else if let Some(w) = elsewhere.first() {
             let other = w.namespace.as_deref().unwrap_or_default();
             (
                 format!(

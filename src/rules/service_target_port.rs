@@ -24,7 +24,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         let selected: Vec<_> = index
             .workloads_selected_by(selector)
             .into_iter()
-            .filter(|w| w.namespace.as_deref() == Some(ns))
+            .filter(|w| w.namespace.as_deref() == Some(ns) && index.visible(service, w))
             .collect();
         if selected.is_empty() || index.may_lack_objects_in(ns) {
             // service-selects-nothing says so; or a document that could not be read may hold

@@ -43,7 +43,9 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             // its own says nothing about Services defined elsewhere.
             if !known.contains(ns)
                 || services.is_empty()
-                || index.find(Some(ns), "", "Service", &host.service).is_some()
+                || index
+                    .find_from(instance, Some(ns), "", "Service", &host.service)
+                    .is_some()
                 || is_statefulset_pod(index, instance, &host.service, ns)
                 || index.may_lack_objects_in(ns)
             {
