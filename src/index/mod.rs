@@ -6,12 +6,13 @@
 //! kustomization includes stands on its own. Lookups go through hash maps keyed by namespace and
 //! kind, never scans over the whole index, so 100,000 objects stay cheap.
 
+pub mod kustomize;
 pub mod pods;
 pub mod summary;
 pub mod units;
 
-use crate::diagnostics::{Diagnostic, FileId, Location, ObjectRef, Rule};
-use crate::kustomize::{self, Kustomization};
+use crate::index::kustomize::Kustomization;
+use crate::model::diagnostic::{Diagnostic, FileId, Location, ObjectRef, Rule};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::{Path, PathBuf};
 use summary::{Labels, ObjectSummary};
@@ -571,7 +572,7 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
                 }
             };
             for pair in &pods.labels {
-                if crate::placeholder::contains(&pair.1) {
+                if crate::k8s::placeholder::contains(&pair.1) {
                     by_key(&pair.0);
                 } else {
                     workloads_by_label.entry(pair.clone()).or_default().push(i);

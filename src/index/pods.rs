@@ -23,9 +23,9 @@
 //! unknowable *could* match anything: selectors on it never make a finding.
 
 use super::summary::{Labels, ObjectSummary, Requirement, Selector};
-use crate::KubeVersion;
-use crate::object::Object;
-use crate::tree::Node;
+use crate::k8s::object::Object;
+use crate::load::tree::Node;
+use crate::model::KubeVersion;
 
 /// The value a controller gives one of the labels it adds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,7 +247,7 @@ impl PodValue<'_> {
         }
         match pods.labels.iter().find(|(k, _)| k == key) {
             // Rendered, it could be anything.
-            Some((_, v)) if crate::placeholder::contains(v) => PodValue::Unknowable,
+            Some((_, v)) if crate::k8s::placeholder::contains(v) => PodValue::Unknowable,
             Some((_, v)) => PodValue::Is(v),
             None => PodValue::Absent,
         }
@@ -436,10 +436,10 @@ pub fn autoscaled(index: &super::Index, workload: &super::Instance) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostics::{FileId, Location, Position};
     use crate::load::{Limits, load};
-    use crate::source::SourceFile;
-    use crate::tree::Span;
+    use crate::model::diagnostic::{FileId, Location, Position};
+    use crate::model::source::SourceFile;
+    use crate::model::span::Span;
 
     fn added(text: &str, minor: u32) -> (Vec<AddedLabel>, Option<Ordinals>) {
         let file = SourceFile::new(FileId(0), "t".into(), text.into());

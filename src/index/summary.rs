@@ -3,11 +3,11 @@
 //! references are kept, with their locations, so the index stays small for 100,000 objects.
 
 use super::pods::{AddedLabel, Ordinals};
-use crate::checks::Context;
-use crate::diagnostics::{FileId, Location};
-use crate::object::Object;
-use crate::placeholder;
-use crate::tree::{Node, Span, Style, Value};
+use crate::check::Context;
+use crate::k8s::object::Object;
+use crate::k8s::placeholder;
+use crate::load::tree::{Node, Value};
+use crate::model::diagnostic::{FileId, Location};
 
 pub type Labels = Vec<(String, String)>;
 
@@ -1014,7 +1014,7 @@ fn collect_hosts(node: &Node, cx: &Context<'_>, out: &mut Vec<HostMention>) {
             || !labels
                 .iter()
                 .take(2)
-                .all(|l| crate::validate::dns1123_label(l).is_empty())
+                .all(|l| crate::k8s::validate::dns1123_label(l).is_empty())
         {
             continue;
         }
@@ -1027,30 +1027,7 @@ fn collect_hosts(node: &Node, cx: &Context<'_>, out: &mut Vec<HostMention>) {
             service: labels[0].to_owned(),
             namespace: labels[1].to_owned(),
             text: run.to_owned(),
-            location: cx.loc(span_within(node, cx, start, run.len())),
+            location: cx.loc(cx.span_within(node, start..start + run.len())),
         });
-    }
-}
-
-/// The span of `value[start..start+len]` in the source, when the scalar's source text is the
-/// value itself (plain, or quoted without escapes); otherwise the whole scalar.
-fn span_within(node: &Node, cx: &Context<'_>, start: usize, len: usize) -> Span {
-    let source = cx.text(node.span);
-    let Value::Str(value) = &node.value else {
-        return node.span;
-    };
-    let quote = usize::from(node.style.is_quoted());
-    let content = source
-        .get(quote..source.len().saturating_sub(quote))
-        .unwrap_or("");
-    if content == value
-        && matches!(
-            node.style,
-            Style::Plain | Style::SingleQuoted | Style::DoubleQuoted
-        )
-    {
-        node.span.sub(quote + start, len)
-    } else {
-        node.span
     }
 }

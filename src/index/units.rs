@@ -22,10 +22,10 @@
 //! one is applied to staging, the other to production.
 
 use super::{FileObjects, Instance};
-use crate::diagnostics::{FileId, Location};
-use crate::globs::PathGlobs;
+use crate::discover::globs::PathGlobs;
+use crate::index::kustomize;
 use crate::index::summary::{DeploySource, Tool};
-use crate::kustomize;
+use crate::model::diagnostic::{FileId, Location};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::{Path, PathBuf};
 
@@ -349,11 +349,11 @@ pub(super) fn assign(
         }
     }
     if let (Some(declared), Some(root)) = (&settings.declared, &settings.root) {
-        let cwd = crate::workspace::current_dir();
+        let cwd = crate::discover::workspace::current_dir();
         let mut matched: Vec<&PathBuf> = dirs
             .iter()
             .filter(|d| {
-                let absolute = crate::workspace::absolute_from(&cwd, d);
+                let absolute = crate::discover::workspace::absolute_from(&cwd, d);
                 absolute
                     .strip_prefix(root)
                     .is_ok_and(|rel| !rel.as_os_str().is_empty() && declared.matches_exactly(rel))

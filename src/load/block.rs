@@ -16,8 +16,9 @@
 //! on generated documents, and the `load` fuzz target compares them on arbitrary input.
 
 use super::Limits;
-use crate::resolve::resolve_non_string;
-use crate::tree::{Entry, Node, Span, Style, Value};
+use crate::load::resolve::resolve_non_string;
+use crate::load::tree::{Entry, Node, Style, Value};
+use crate::model::span::Span;
 
 /// Parses one document chunk (as split by [`super::split_documents`]); `offset` is the chunk's
 /// byte offset in the file. `None`: not in the fast path's subset; use the general loader.

@@ -6,10 +6,10 @@
 //! a float64.
 
 use super::{Document, Limits, Loaded};
-use crate::diagnostics::Diagnostic;
-use crate::rules;
-use crate::source::SourceFile;
-use crate::tree::{Entry, Node, Span, Style, Value};
+use crate::load::tree::{Entry, Node, Style, Value};
+use crate::model::diagnostic::Diagnostic;
+use crate::model::source::SourceFile;
+use crate::model::span::Span;
 use std::collections::HashMap;
 
 /// Whether kubectl reads `text` as JSON: its first non-space character, within the first
@@ -43,7 +43,7 @@ pub(super) fn load(file: &SourceFile, limits: &Limits) -> Loaded {
             let at = parser.pos;
             loaded.diagnostics.push(
                 Diagnostic::new(
-                    &rules::input_limit_exceeded::RULE,
+                    &crate::model::rule::input_limit_exceeded,
                     file.location(Span::new(at, at)),
                     format!(
                         "file has more than {} documents; the rest of it was not checked",
@@ -114,7 +114,7 @@ impl JsonParser<'_> {
         let at = self.pos;
         self.diagnostics.push(
             Diagnostic::new(
-                &rules::invalid_yaml::RULE,
+                &crate::model::rule::invalid_yaml,
                 self.file.location(Span::new(at, at)),
                 format!("JSON syntax error: {problem}"),
             )
@@ -129,7 +129,7 @@ impl JsonParser<'_> {
         let at = self.pos;
         self.diagnostics.push(
             Diagnostic::new(
-                &rules::input_limit_exceeded::RULE,
+                &crate::model::rule::input_limit_exceeded,
                 self.file.location(Span::new(at, at)),
                 message,
             )
@@ -246,7 +246,7 @@ impl JsonParser<'_> {
                 _ => {
                     self.diagnostics.push(
                         Diagnostic::new(
-                            &rules::invalid_yaml::RULE,
+                            &crate::model::rule::invalid_yaml,
                             self.file.location(span),
                             format!("the number {text} is out of range: kubectl cannot decode it"),
                         )
@@ -397,7 +397,7 @@ impl JsonParser<'_> {
                         entries[i] = entry;
                         self.diagnostics.push(
                             Diagnostic::new(
-                                &rules::duplicate_key::RULE,
+                                &crate::model::rule::duplicate_key,
                                 self.file.location(second),
                                 format!(
                                     "duplicate key `{key}`: kubectl silently keeps only this one"

@@ -17,13 +17,15 @@
 mod block;
 mod json;
 mod parse;
+pub mod resolve;
 mod scan;
+pub mod tree;
 
-use crate::diagnostics::Diagnostic;
-use crate::resolve::{resolve_non_string, resolve_tagged};
-use crate::rules;
-use crate::source::SourceFile;
-use crate::tree::{Entry, Node, Span, Style, Value};
+use crate::load::resolve::{resolve_non_string, resolve_tagged};
+use crate::load::tree::{Entry, Node, Style, Value};
+use crate::model::diagnostic::Diagnostic;
+use crate::model::source::SourceFile;
+use crate::model::span::Span;
 use parse::{Event, Parser, SyntaxError};
 use scan::{Mark, ScalarStyle};
 use std::collections::HashMap;
@@ -208,7 +210,7 @@ fn load_documents(file: &SourceFile, limits: &Limits, fast_path: bool) -> Loaded
             let span = Span::new(document_start, document_start);
             loaded.diagnostics.push(
                 Diagnostic::new(
-                    &rules::input_limit_exceeded::RULE,
+                    &crate::model::rule::input_limit_exceeded,
                     file.location(span),
                     format!(
                         "file has more than {} documents; the rest of it was not checked",
@@ -246,7 +248,7 @@ fn load_documents(file: &SourceFile, limits: &Limits, fast_path: bool) -> Loaded
             let at = range.start + at;
             loaded.diagnostics.push(
                 Diagnostic::new(
-                    &rules::invalid_yaml::RULE,
+                    &crate::model::rule::invalid_yaml,
                     file.location(Span::new(at, at)),
                     "YAML syntax error: control characters are not allowed",
                 )
@@ -284,7 +286,7 @@ fn bad_separator(file: &SourceFile, at: usize) -> Diagnostic {
         .map_or(file.text.len(), |i| at + i);
     let line = file.text[at..line_end].trim_end_matches('\r');
     Diagnostic::new(
-        &rules::invalid_yaml::RULE,
+        &crate::model::rule::invalid_yaml,
         file.location(Span::new(at, at + line.len())),
         format!(
             "invalid document separator `{}`: kubectl's reader allows only a comment after `---`",
@@ -532,7 +534,7 @@ impl<'a> Builder<'a> {
         self.failed = true;
         self.diagnostics.push(
             Diagnostic::new(
-                &rules::invalid_yaml::RULE,
+                &crate::model::rule::invalid_yaml,
                 self.file.location(Span::new(at, at)),
                 format!("YAML syntax error: {}", error.problem),
             )
@@ -547,7 +549,7 @@ impl<'a> Builder<'a> {
     fn decode_error(&mut self, span: Span, message: String, help: &str) {
         self.diagnostics.push(
             Diagnostic::new(
-                &rules::invalid_yaml::RULE,
+                &crate::model::rule::invalid_yaml,
                 self.file.location(span),
                 message,
             )
@@ -561,7 +563,7 @@ impl<'a> Builder<'a> {
         self.failed = true;
         self.diagnostics.push(
             Diagnostic::new(
-                &rules::input_limit_exceeded::RULE,
+                &crate::model::rule::input_limit_exceeded,
                 self.file.location(span),
                 message,
             )
@@ -871,7 +873,7 @@ impl<'a> Builder<'a> {
             };
             self.diagnostics.push(
                 Diagnostic::new(
-                    &rules::invalid_yaml::RULE,
+                    &crate::model::rule::invalid_yaml,
                     self.file.location(key.span),
                     message,
                 )
@@ -902,7 +904,7 @@ impl<'a> Builder<'a> {
     fn duplicate_key(&mut self, key: &str, first: Span, second: Span) {
         self.diagnostics.push(
             Diagnostic::new(
-                &rules::duplicate_key::RULE,
+                &crate::model::rule::duplicate_key,
                 self.file.location(second),
                 format!("duplicate key `{key}`: kubectl silently keeps only this one"),
             )
@@ -928,7 +930,7 @@ impl<'a> Builder<'a> {
         let Some(sources) = sources else {
             self.diagnostics.push(
                 Diagnostic::new(
-                    &rules::invalid_yaml::RULE,
+                    &crate::model::rule::invalid_yaml,
                     self.file.location(span),
                     "a `<<` merge key needs a mapping or a list of mappings: kubectl rejects the document (map merge requires map or sequence of maps as the value)",
                 )
@@ -1048,7 +1050,7 @@ mod tests {
         assert!(split("").is_empty());
     }
     use super::*;
-    use crate::diagnostics::FileId;
+    use crate::model::diagnostic::FileId;
 
     fn load_str(text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
         let file = SourceFile::new(FileId(0), "t.yaml".into(), text.into());

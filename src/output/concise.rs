@@ -1,7 +1,7 @@
 //! `path:line:col: severity[rule-id]: message`, one finding a line.
 
 use super::{Style, escape_controls, summary_line};
-use crate::Report;
+use crate::model::report::Report;
 use std::io::{self, Write};
 
 pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {

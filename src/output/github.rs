@@ -5,8 +5,8 @@
 //! values also `:` and `,` become `%3A` and `%2C`. Paths are relative to `GITHUB_WORKSPACE`.
 
 use super::{SourceRoot, Style, escape_controls, summary_line};
-use crate::Report;
-use crate::diagnostics::Severity;
+use crate::model::diagnostic::Severity;
+use crate::model::report::Report;
 use std::io::{self, Write};
 
 pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {

@@ -2,8 +2,8 @@
 //! secondary labels, `help:` and the rule's doc link, then a summary line.
 
 use super::{Style, escape_controls, is_unsafe_char, summary_line};
-use crate::Report;
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::model::diagnostic::{Diagnostic, Severity};
+use crate::model::report::Report;
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Config, termcolor};
@@ -55,7 +55,7 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
 fn to_codespan(
     report: &Report,
     d: &Diagnostic,
-    ids: &HashMap<crate::diagnostics::FileId, usize>,
+    ids: &HashMap<crate::model::diagnostic::FileId, usize>,
 ) -> CsDiagnostic<usize> {
     let severity = match d.severity {
         Severity::Error => CsSeverity::Error,
@@ -92,7 +92,7 @@ fn to_codespan(
         // A newline from the manifest must not start a line that looks like kubevet's own.
         notes.push(format!("help: {}", escape_controls(help, false)));
     }
-    if crate::rules::find(d.rule.id).is_some() {
+    if crate::model::registry::find(d.rule.id).is_some() {
         notes.push(format!("see: kubevet explain {}", d.rule.id));
     }
     CsDiagnostic::new(severity)

@@ -1,9 +1,9 @@
 //! The JSON contract (version 1), documented in the README. Fields are only ever added.
 
 use super::Style;
-use crate::Report;
-use crate::diagnostics::{Diagnostic, Location, ObjectRef, Severity, Summary};
-use crate::suppress::Suppressed;
+use crate::model::diagnostic::{Diagnostic, Location, ObjectRef, Severity, Summary};
+use crate::model::report::Report;
+use crate::model::report::Suppressed;
 use serde::Serialize;
 use std::io::{self, Write};
 

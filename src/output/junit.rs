@@ -4,8 +4,8 @@
 //! below it are listed in the testcase's `<system-out>`.
 
 use super::{Style, escape_controls};
-use crate::diagnostics::{Diagnostic, ObjectRef};
-use crate::{FileEntry, Report};
+use crate::model::diagnostic::{Diagnostic, ObjectRef};
+use crate::model::report::{FileEntry, Report};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 

@@ -7,7 +7,7 @@ mod json;
 mod junit;
 mod sarif;
 
-use crate::Report;
+use crate::model::report::Report;
 use std::io::{self, Write};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -36,7 +36,7 @@ pub struct Style {
     pub show_suppressed: bool,
     /// The lowest severity that fails the run (`None`: nothing does); JUnit makes findings at
     /// or above it failures.
-    pub fail_on: Option<crate::diagnostics::Severity>,
+    pub fail_on: Option<crate::model::diagnostic::Severity>,
 }
 
 impl Default for Style {
@@ -45,7 +45,7 @@ impl Default for Style {
             color: false,
             summary: true,
             show_suppressed: false,
-            fail_on: Some(crate::diagnostics::Severity::Error),
+            fail_on: Some(crate::model::diagnostic::Severity::Error),
         }
     }
 }
@@ -172,12 +172,12 @@ pub(crate) struct SourceRoot {
 
 impl SourceRoot {
     pub(crate) fn detect() -> SourceRoot {
-        let cwd = crate::workspace::current_dir();
+        let cwd = crate::discover::workspace::current_dir();
         let root = std::env::var_os("GITHUB_WORKSPACE")
             .map(std::path::PathBuf::from)
             .filter(|p| p.is_absolute())
-            .map(|p| crate::workspace::absolute_from(&cwd, &p))
-            .or_else(|| crate::workspace::git_root(&cwd))
+            .map(|p| crate::discover::workspace::absolute_from(&cwd, &p))
+            .or_else(|| crate::discover::workspace::git_root(&cwd))
             .unwrap_or_else(|| cwd.clone());
         SourceRoot { cwd, root }
     }
@@ -189,14 +189,15 @@ impl SourceRoot {
     /// A file's name as the report has it, relative to the root (`/`-separated), or `None` when
     /// it is outside it.
     pub(crate) fn relative(&self, name: &str) -> Option<String> {
-        let absolute = crate::workspace::absolute_from(&self.cwd, std::path::Path::new(name));
+        let absolute =
+            crate::discover::workspace::absolute_from(&self.cwd, std::path::Path::new(name));
         let rel = absolute.strip_prefix(&self.root).ok()?;
-        Some(crate::workspace::slash_path(rel))
+        Some(crate::discover::workspace::slash_path(rel))
     }
 
     /// The absolute path of a file the report names.
     pub(crate) fn absolute(&self, name: &str) -> std::path::PathBuf {
-        crate::workspace::absolute_from(&self.cwd, std::path::Path::new(name))
+        crate::discover::workspace::absolute_from(&self.cwd, std::path::Path::new(name))
     }
 }
 

@@ -4,9 +4,9 @@
 //! tracking a finding when lines above it move.
 
 use super::{SourceRoot, Style};
-use crate::Report;
-use crate::diagnostics::{Diagnostic, Location, Rule, Severity};
-use crate::suppress::Suppressed;
+use crate::model::diagnostic::{Diagnostic, Location, Rule, Severity};
+use crate::model::report::Report;
+use crate::model::report::Suppressed;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
@@ -224,7 +224,7 @@ fn encode_path(path: &str) -> String {
 }
 
 fn file_uri(path: &std::path::Path) -> String {
-    let slashed = crate::workspace::slash_path(path);
+    let slashed = crate::discover::workspace::slash_path(path);
     let slashed = if slashed.starts_with('/') {
         slashed
     } else {
@@ -372,7 +372,7 @@ impl<'a> Renderer<'a> {
 
 pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     // Every rule kubevet has, then any other rule a finding names (a configuration error).
-    let mut rules: Vec<&'static Rule> = crate::rules::ALL.to_vec();
+    let mut rules: Vec<&'static Rule> = crate::model::registry::ALL.to_vec();
     for d in &report.diagnostics {
         if !rules.contains(&d.rule) {
             rules.push(d.rule);

@@ -2,15 +2,10 @@
 //! StorageClass, a cluster-scoped custom resource, ...) with `metadata.namespace`, which the API
 //! server silently drops (reference §1.2 META-NS-CLUSTER).
 
-use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::model::diagnostic::Diagnostic;
 use crate::index::Index;
 
-pub static RULE: Rule = Rule {
-    id: "cluster-scoped-with-namespace",
-    severity: Severity::Warning,
-    summary: "A cluster-scoped object has `metadata.namespace`, which the API server silently ignores.",
-    doc: include_str!("../../rules/cluster-scoped-with-namespace.md"),
-};
+pub use crate::model::rule::cluster_scoped_with_namespace as RULE;
 
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     for instance in &index.instances {

@@ -3,17 +3,12 @@
 //! AND (reference §5.2 CRON-DOM-DOW).
 
 use super::cron_schedule::{field_ranges, parsed, schedule};
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{go_quote, span_within};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::go_quote;
 
-pub static RULE: Rule = Rule {
-    id: "cron-day-or-weekday",
-    severity: Severity::Info,
-    summary: "A schedule with both day-of-month and day-of-week restricted runs when either matches, not both.",
-    doc: include_str!("../../rules/cron-day-or-weekday.md"),
-};
+pub use crate::model::rule::cron_day_or_weekday as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some((field, text)) = schedule(object) else {
@@ -29,7 +24,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let ranges = field_ranges(text);
     let span = match (ranges.get(2), ranges.get(4)) {
         (Some(dom), Some(dow)) if ranges.len() == 5 => {
-            span_within(cx, field.node, dom.start..dow.end)
+            cx.span_within(field.node, dom.start..dow.end)
         }
         _ => field.node.span,
     };

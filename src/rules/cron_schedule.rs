@@ -2,19 +2,14 @@
 //! server parses it (robfig/cron v3 `ParseStandard`, reference §5.2), with the caret under the
 //! failing item.
 
-use crate::checks::Context;
-use crate::cron::{self, CronError};
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, Field, Kind, go_quote, span_within};
+use crate::check::Context;
+use crate::k8s::cron::{self, CronError};
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, Field, Kind, go_quote};
 use std::ops::Range;
 
-pub static RULE: Rule = Rule {
-    id: "cron-schedule",
-    severity: Severity::Error,
-    summary: "A CronJob's `spec.schedule` must be five cron fields or a descriptor, exactly as Kubernetes parses it.",
-    doc: include_str!("../../rules/cron-schedule.md"),
-};
+pub use crate::model::rule::cron_schedule as RULE;
 
 pub const FIELD_NAMES: [&str; 5] = ["minute", "hour", "day-of-month", "month", "day-of-week"];
 const FIELDS_HELP: &str = "the five fields are minute (0-59), hour (0-23), day-of-month (1-31), month (1-12 or JAN-DEC) and day-of-week (0-6 or SUN-SAT, Sunday is 0)";
@@ -77,7 +72,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         },
     };
     let Some(text) = text.filter(|s| !s.is_empty()) else {
-        if workload::is_partial(cx) {
+        if cx.is_partial() {
             return;
         }
         let at = field.as_ref().map_or(spec.key, |f| f.value_span());
@@ -94,7 +89,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Err(error) = parsed(object, text) else {
         return;
     };
-    let span = span_within(cx, field.node, error.span.clone());
+    let span = cx.span_within(field.node, error.span.clone());
     let label = label_for(text, error);
     cx.report(
         Diagnostic::new(

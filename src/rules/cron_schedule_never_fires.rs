@@ -3,18 +3,14 @@
 //! `InvalidSchedule` event and never creates a Job.
 
 use super::cron_schedule::{field_ranges, parsed, schedule};
-use crate::checks::Context;
-use crate::cron::{FieldBits, ScheduleKind};
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{go_quote, join_and, span_within};
+use crate::check::Context;
+use crate::k8s::cron::{FieldBits, ScheduleKind};
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::go_quote;
+use crate::model::text::join_and;
 
-pub static RULE: Rule = Rule {
-    id: "cron-schedule-never-fires",
-    severity: Severity::Warning,
-    summary: "A CronJob schedule that parses but never fires (`0 0 30 2 *`): no Job is ever created.",
-    doc: include_str!("../../rules/cron-schedule-never-fires.md"),
-};
+pub use crate::model::rule::cron_schedule_never_fires as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some((field, text)) = schedule(object) else {
@@ -32,7 +28,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let (reason, field_index) = reason(&bits);
     let ranges = field_ranges(text);
     let span = match ranges.get(field_index) {
-        Some(range) if ranges.len() == 5 => span_within(cx, field.node, range.clone()),
+        Some(range) if ranges.len() == 5 => cx.span_within(field.node, range.clone()),
         _ => field.node.span,
     };
     let help = if reason.contains("selects no values") {
@@ -83,7 +79,7 @@ fn reason(bits: &FieldBits) -> (String, usize) {
     }
     let months: Vec<String> = set(bits.month, 1, 12)
         .into_iter()
-        .map(|m| crate::cron::MONTH_NAMES[usize::from(m)].to_owned())
+        .map(|m| crate::k8s::cron::MONTH_NAMES[usize::from(m)].to_owned())
         .collect();
     let days: Vec<String> = days.iter().map(u8::to_string).collect();
     let have = if months.len() == 1 { "has" } else { "have" };

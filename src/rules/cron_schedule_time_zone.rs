@@ -3,19 +3,14 @@
 //! (reference §5.1 CJ-TZ-IN-SCHEDULE).
 
 use super::cron_schedule::{parsed, schedule};
-use crate::KubeVersion;
-use crate::checks::Context;
-use crate::cron;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, go_quote, span_within};
+use crate::model::KubeVersion;
+use crate::check::Context;
+use crate::k8s::cron;
+use crate::model::diagnostic::{Diagnostic, Severity};
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "cron-schedule-time-zone",
-    severity: Severity::Error,
-    summary: "`TZ=`/`CRON_TZ=` in a CronJob schedule: rejected since Kubernetes 1.29 (a warning before); use `spec.timeZone`.",
-    doc: include_str!("../../rules/cron-schedule-time-zone.md"),
-};
+pub use crate::model::rule::cron_schedule_time_zone as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some((field, text)) = schedule(object) else {
@@ -29,7 +24,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         .ok()
         .and_then(|p| p.tz_prefix.clone());
     let range = prefix.as_ref().map_or(at..at + 2, |p| p.span.clone());
-    let span = span_within(cx, field.node, range);
+    let span = cx.span_within(field.node, range);
     let has_time_zone = workload::spec(object)
         .and_then(|s| s.child("timeZone"))
         .is_some_and(|f| !f.is_null());

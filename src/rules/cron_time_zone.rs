@@ -1,18 +1,13 @@
 //! `cron-time-zone`: a CronJob's `spec.timeZone` must be an exact IANA zone name (reference §5.1
 //! CJ-TIMEZONE), checked against the tz database bundled with kubevet.
 
-use crate::checks::Context;
-use crate::cron;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, Kind, go_quote};
+use crate::check::Context;
+use crate::k8s::cron;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, Kind, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "cron-time-zone",
-    severity: Severity::Error,
-    summary: "A CronJob's `spec.timeZone` must be an exact IANA time zone name (`Europe/Berlin`, `UTC`), not `Local` or \"\".",
-    doc: include_str!("../../rules/cron-time-zone.md"),
-};
+pub use crate::model::rule::cron_time_zone as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     if Kind::of(object) != Some(Kind::CronJob) {

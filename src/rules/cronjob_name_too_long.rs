@@ -2,17 +2,12 @@
 //! META-NAME-CRONJOB-52): the controller appends 11 characters to name each Job, and Job names
 //! end up in 63-character label values.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, Kind, go_quote};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, Kind, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "cronjob-name-too-long",
-    severity: Severity::Error,
-    summary: "A CronJob name may have at most 52 characters (the controller appends 11 for each Job).",
-    doc: include_str!("../../rules/cronjob-name-too-long.md"),
-};
+pub use crate::model::rule::cronjob_name_too_long as RULE;
 
 pub const MAX: usize = 52;
 

@@ -1,17 +1,12 @@
 //! `deployment-progress-deadline`: a Deployment's `progressDeadlineSeconds` (default 600) must be
 //! greater than `minReadySeconds` (reference §3.2 DEP-PDS).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, Kind};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, Kind};
 
-pub static RULE: Rule = Rule {
-    id: "deployment-progress-deadline",
-    severity: Severity::Error,
-    summary: "A Deployment's `progressDeadlineSeconds` (default 600) must be greater than `minReadySeconds`.",
-    doc: include_str!("../../rules/deployment-progress-deadline.md"),
-};
+pub use crate::model::rule::deployment_progress_deadline as RULE;
 
 const DEFAULT_DEADLINE: i64 = 600;
 
@@ -33,7 +28,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         },
         None => DEFAULT_DEADLINE,
     };
-    if (deadline.is_none() || min_ready.is_none()) && workload::is_partial(cx) {
+    if (deadline.is_none() || min_ready.is_none()) && cx.is_partial() {
         return; // the other value may come from the base
     }
     let min_ready_value = min_ready.as_ref().and_then(|f| f.int()).unwrap_or(0);

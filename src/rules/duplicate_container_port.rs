@@ -2,18 +2,13 @@
 //! The API server accepts it with a warning (reference §2.2 CTR-PORT-DUP); one of the two
 //! definitions is probably a copy-paste mistake.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::tree::Span;
-use crate::workload::{self, ContainerList};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::model::span::Span;
+use crate::k8s::workload::{self, ContainerList};
 
-pub static RULE: Rule = Rule {
-    id: "duplicate-container-port",
-    severity: Severity::Warning,
-    summary: "The same containerPort/protocol is defined twice in a pod.",
-    doc: include_str!("../../rules/duplicate-container-port.md"),
-};
+pub use crate::model::rule::duplicate_container_port as RULE;
 
 /// containerPort, protocol, hostIP, hostPort.
 type PortKey = (i64, String, String, i64);

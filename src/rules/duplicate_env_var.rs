@@ -2,18 +2,13 @@
 //! with a warning (reference §2.2 CTR-ENV-DUP): the last definition wins, and `kubectl apply`
 //! may drop one of them when it merges.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::tree::Span;
-use crate::workload;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::model::span::Span;
+use crate::k8s::workload;
 
-pub static RULE: Rule = Rule {
-    id: "duplicate-env-var",
-    severity: Severity::Warning,
-    summary: "The same env var name is defined twice in a container; the later one hides the earlier.",
-    doc: include_str!("../../rules/duplicate-env-var.md"),
-};
+pub use crate::model::rule::duplicate_env_var as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {

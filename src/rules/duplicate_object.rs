@@ -8,19 +8,14 @@
 //! of one directory tree or of an Argo CD application are applied one after the other, a warning,
 //! and not even that when the copies are equal or the files are alternatives of each other.
 
-use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::model::diagnostic::{Diagnostic, Severity};
 use crate::index::summary::Tool;
 use crate::index::units::{Together, UnitKind};
 use crate::index::{Index, Instance};
 use std::collections::HashMap;
 use std::path::Path;
 
-pub static RULE: Rule = Rule {
-    id: "duplicate-object",
-    severity: Severity::Error,
-    summary: "Two objects with the same group, kind, namespace and name in one apply unit: the build fails, or one silently replaces the other.",
-    doc: include_str!("../../rules/duplicate-object.md"),
-};
+pub use crate::model::rule::duplicate_object as RULE;
 
 /// Why two copies are a finding, and how bad.
 struct Verdict {

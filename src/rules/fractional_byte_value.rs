@@ -2,17 +2,12 @@
 //! whole number of bytes, such as `512m` (milli-bytes, not megabytes) or `1.5` (reference §2.4
 //! RES-FRACTIONAL-MEM). The API server accepts them with a warning and rounds up.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, go_quote};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "fractional-byte-value",
-    severity: Severity::Warning,
-    summary: "Memory or storage quantity that is not a whole number of bytes (`512m` is 0.512 bytes).",
-    doc: include_str!("../../rules/fractional-byte-value.md"),
-};
+pub use crate::model::rule::fractional_byte_value as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {

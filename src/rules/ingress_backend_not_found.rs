@@ -2,18 +2,13 @@
 //! define in the Ingress's namespace, or a port that Service does not have. One missing Service
 //! (or port) is one finding, however many backends name it.
 
-use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::model::diagnostic::Diagnostic;
 use crate::index::summary::{Backend, PortRef};
 use crate::index::{Index, Instance};
 use crate::rules::{group_references, reference_count, with_other_references};
-use crate::validate::did_you_mean;
+use crate::model::text::did_you_mean;
 
-pub static RULE: Rule = Rule {
-    id: "ingress-backend-not-found",
-    severity: Severity::Warning,
-    summary: "An Ingress routes to a Service (or Service port) that does not exist in its namespace.",
-    doc: include_str!("../../rules/ingress-backend-not-found.md"),
-};
+pub use crate::model::rule::ingress_backend_not_found as RULE;
 
 /// What a backend names that does not exist: a Service, or a port of an existing Service.
 #[derive(Clone, PartialEq, Eq, Hash)]

@@ -4,20 +4,15 @@
 //! terms (label and namespace selectors, namespace names, a `topologyKey`, `matchLabelKeys` and
 //! `mismatchLabelKeys`). Missing required fields are the schema's findings.
 
-use crate::KubeVersion;
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
+use crate::model::KubeVersion;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
 use crate::rules::invalid_selector::check_label_selector;
-use crate::validate;
-use crate::workload::{self, Field, PodKey, enum_help, go_quote};
+use crate::k8s::validate;
+use crate::k8s::workload::{self, Field, PodKey, enum_help, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-affinity",
-    severity: Severity::Error,
-    summary: "Node and pod affinity: valid operators and values, weights 1-100, a topologyKey for every pod affinity term.",
-    doc: include_str!("../../rules/invalid-affinity.md"),
-};
+pub use crate::model::rule::invalid_affinity as RULE;
 
 const REQUIRED: &str = "requiredDuringSchedulingIgnoredDuringExecution";
 const PREFERRED: &str = "preferredDuringSchedulingIgnoredDuringExecution";

@@ -1,18 +1,13 @@
 //! `invalid-annotation`: an annotation key is not a qualified name (checked case-insensitively),
 //! or all annotations together exceed 256 KiB (reference §1.3 ANN-KEY, ANN-SIZE).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::tree::Node;
-use crate::validate;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::load::tree::Node;
+use crate::k8s::validate;
 
-pub static RULE: Rule = Rule {
-    id: "invalid-annotation",
-    severity: Severity::Error,
-    summary: "Annotation keys must be qualified names, and all annotations together at most 256 KiB.",
-    doc: include_str!("../../rules/invalid-annotation.md"),
-};
+pub use crate::model::rule::invalid_annotation as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let mut maps = vec![(

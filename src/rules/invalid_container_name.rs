@@ -2,19 +2,14 @@
 //! `containers`, `initContainers` and `ephemeralContainers` (reference §2.2 CTR-NAME,
 //! CTR-NAME-UNIQUE).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::tree::Span;
-use crate::validate;
-use crate::workload::{self, go_quote};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::model::span::Span;
+use crate::k8s::validate;
+use crate::k8s::workload::{self, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-container-name",
-    severity: Severity::Error,
-    summary: "Container names are required DNS labels, unique among all containers of a pod (init containers included).",
-    doc: include_str!("../../rules/invalid-container-name.md"),
-};
+pub use crate::model::rule::invalid_container_name as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
@@ -32,7 +27,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         };
         // Formatted only for a finding: most containers have none.
         let path = || format!("{}.name", container.field.path);
-        if name.is_empty() && workload::is_partial(cx) {
+        if name.is_empty() && cx.is_partial() {
             continue;
         }
         if name.is_empty() {

@@ -4,18 +4,13 @@
 //! one letter), unique within the container; with `hostNetwork: true`, a `hostPort` equal to the
 //! `containerPort` (reference §2.1 POD-HOSTNETWORK-PORTS).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::tree::Span;
-use crate::workload::{self, ContainerList, PORT_RANGE_MSG, go_quote, port_name_errors};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::model::span::Span;
+use crate::k8s::workload::{self, ContainerList, PORT_RANGE_MSG, go_quote, port_name_errors};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-container-port",
-    severity: Severity::Error,
-    summary: "Container ports must be within 1-65535, and port names at most 15 characters, lower-case and unique.",
-    doc: include_str!("../../rules/invalid-container-port.md"),
-};
+pub use crate::model::rule::invalid_container_port as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
@@ -33,7 +28,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 continue;
             }
             match port.child("containerPort").filter(|f| !f.is_null()) {
-                None if workload::is_partial(cx) => {}
+                None if cx.is_partial() => {}
                 None => cx.report(
                     Diagnostic::new(
                         &RULE,

@@ -3,19 +3,14 @@
 //! nameservers, each an IP address; at most 32 search domains of at most 2048 characters in all,
 //! each a DNS subdomain (with `_` from 1.33, RelaxedDNSSearchValidation); options with a name.
 
-use crate::KubeVersion;
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::validate;
-use crate::workload::{self, Field, PodKey, go_quote};
+use crate::model::KubeVersion;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::validate;
+use crate::k8s::workload::{self, Field, PodKey, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-dns-config",
-    severity: Severity::Error,
-    summary: "dnsConfig: `dnsPolicy: None` needs nameservers; at most 3 IP nameservers and 32 valid search domains; named options.",
-    doc: include_str!("../../rules/invalid-dns-config.md"),
-};
+pub use crate::model::rule::invalid_dns_config as RULE;
 
 const MAX_NAMESERVERS: usize = 3;
 const MAX_SEARCHES: usize = 32;
@@ -42,7 +37,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let nameserver_count = nameservers.as_ref().map_or(0, |n| n.items().len());
     if let Some(policy) = pod.spec.child("dnsPolicy")
         && policy.str() == Some("None")
-        && !workload::is_partial(cx)
+        && !cx.is_partial()
     {
         match &config {
             None => {

@@ -4,18 +4,13 @@
 //! no `value` beside it, a supported downward-API field path, and `envFrom` with exactly one of
 //! configMapRef / secretRef.
 
-use crate::KubeVersion;
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, Field, enum_help, go_quote};
+use crate::model::KubeVersion;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, Field, enum_help, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-env-var",
-    severity: Severity::Error,
-    summary: "Env vars need a valid name, and `valueFrom`/`envFrom` exactly one source.",
-    doc: include_str!("../../rules/invalid-env-var.md"),
-};
+pub use crate::model::rule::invalid_env_var as RULE;
 
 const SOURCES: &[&str] = &[
     "fieldRef",

@@ -2,18 +2,13 @@
 //! projected volumes must be within 0-0777 (reference §2.5 VOL-CM-SECRET, VOL-MODE-DECIMAL,
 //! §10 YAML-OCTAL). The classic slip is `defaultMode: 644`, which YAML reads as decimal 644.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::tree::Style;
-use crate::workload::{self, Field, select};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::load::tree::Style;
+use crate::k8s::workload::{self, Field, select};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-file-mode",
-    severity: Severity::Error,
-    summary: "Volume file modes must be within 0-0777; `644` in YAML is decimal 644, write `0644` or `420`.",
-    doc: include_str!("../../rules/invalid-file-mode.md"),
-};
+pub use crate::model::rule::invalid_file_mode as RULE;
 
 const MAX_MODE: i64 = 0o777;
 

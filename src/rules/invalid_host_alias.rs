@@ -1,19 +1,14 @@
 //! `invalid-host-alias`: a pod's `hostAliases` as the API server validates them
 //! (`ValidateHostAliases`): each `ip` an IP address, each hostname a DNS subdomain.
 
-use crate::KubeVersion;
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::validate;
-use crate::workload::{self, PodKey, go_quote};
+use crate::model::KubeVersion;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::validate;
+use crate::k8s::workload::{self, PodKey, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-host-alias",
-    severity: Severity::Error,
-    summary: "hostAliases need an IP address in `ip` and DNS-subdomain `hostnames`.",
-    doc: include_str!("../../rules/invalid-host-alias.md"),
-};
+pub use crate::model::rule::invalid_host_alias as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec_with(object, &[PodKey::HostAliases]) else {
@@ -28,7 +23,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         // is the empty string, which is no IP address.
         if ip.is_none()
             && cx.options.kubernetes_version < KubeVersion::new(31)
-            && !workload::is_partial(cx)
+            && !cx.is_partial()
         {
             let path = format!("{}.ip", alias.path);
             cx.report(

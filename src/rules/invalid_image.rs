@@ -1,17 +1,12 @@
 //! `invalid-image`: every container needs an `image`; a bare Pod's image may not have leading
 //! or trailing white space (reference §2.2 CTR-IMAGE, CTR-IMAGE-WS).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, ContainerList, Kind, go_quote};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, ContainerList, Kind, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-image",
-    severity: Severity::Error,
-    summary: "Every container needs an `image` (without surrounding white space in a Pod).",
-    doc: include_str!("../../rules/invalid-image.md"),
-};
+pub use crate::model::rule::invalid_image as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
@@ -29,7 +24,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         // Formatted only for a finding: most containers have none.
         let path = || format!("{}.image", container.field.path);
         if image.is_empty() {
-            if container.list == ContainerList::Ephemeral || workload::is_partial(cx) {
+            if container.list == ContainerList::Ephemeral || cx.is_partial() {
                 continue;
             }
             let at = field

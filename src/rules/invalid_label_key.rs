@@ -1,17 +1,12 @@
 //! `invalid-label-key`: a label key (in labels, selectors or node selectors) is not a qualified
 //! name (reference §1.3 LBL-KEY).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::validate;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::validate;
 
-pub static RULE: Rule = Rule {
-    id: "invalid-label-key",
-    severity: Severity::Error,
-    summary: "Label keys must be qualified names: an optional DNS prefix and '/', then 1-63 characters.",
-    doc: include_str!("../../rules/invalid-label-key.md"),
-};
+pub use crate::model::rule::invalid_label_key as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     for (path, labels) in object.label_maps() {

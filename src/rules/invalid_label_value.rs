@@ -2,18 +2,13 @@
 //! label value, or is not a string at all (`canary: yes` is the boolean true to kubectl).
 //! Reference §1.3 LBL-VALUE and §10 YAML-NONSTRING.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::tree::Value;
-use crate::validate;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::load::tree::Value;
+use crate::k8s::validate;
 
-pub static RULE: Rule = Rule {
-    id: "invalid-label-value",
-    severity: Severity::Error,
-    summary: "Label values must be strings of at most 63 letters, digits, '-', '_' or '.'.",
-    doc: include_str!("../../rules/invalid-label-value.md"),
-};
+pub use crate::model::rule::invalid_label_value as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     for (path, labels) in object.label_maps() {

@@ -2,18 +2,13 @@
 //! requires (reference §1.1): a DNS-1123 subdomain for most kinds, a DNS-1123 label for Namespace
 //! and StatefulSet, a DNS-1035 label for Service, a path segment for RBAC objects.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::tree::Node;
-use crate::validate;
+use crate::check::Context;
+use crate::model::diagnostic::{Diagnostic, Rule};
+use crate::k8s::object::Object;
+use crate::load::tree::Node;
+use crate::k8s::validate;
 
-pub static RULE: Rule = Rule {
-    id: "invalid-name",
-    severity: Severity::Error,
-    summary: "`metadata.name` must have the format its kind requires (DNS subdomain, DNS label, ...).",
-    doc: include_str!("../../rules/invalid-name.md"),
-};
+pub use crate::model::rule::invalid_name as RULE;
 
 /// The name format a kind's API validation applies.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -1,16 +1,11 @@
 //! `invalid-namespace`: `metadata.namespace` is not a DNS-1123 label (reference §1.2 META-NS-VALUE).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::validate;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::validate;
 
-pub static RULE: Rule = Rule {
-    id: "invalid-namespace",
-    severity: Severity::Error,
-    summary: "`metadata.namespace` must be a DNS-1123 label.",
-    doc: include_str!("../../rules/invalid-namespace.md"),
-};
+pub use crate::model::rule::invalid_namespace as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(node) = object.metadata.and_then(|m| m.get("namespace")) else {

@@ -4,20 +4,15 @@
 //! objects); readiness gate condition types and scheduling gate names qualified names, the
 //! scheduling gates unique.
 
-use crate::KubeVersion;
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::tree::Span;
-use crate::validate;
-use crate::workload::{self, Field, PodKey, go_quote};
+use crate::model::KubeVersion;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::model::span::Span;
+use crate::k8s::validate;
+use crate::k8s::workload::{self, Field, PodKey, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-pod-names",
-    severity: Severity::Error,
-    summary: "Names in a pod spec (hostname, subdomain, serviceAccountName, nodeName, priorityClassName, gates) must have the DNS or qualified-name format.",
-    doc: include_str!("../../rules/invalid-pod-names.md"),
-};
+pub use crate::model::rule::invalid_pod_names as RULE;
 
 #[derive(Clone, Copy)]
 enum Format {

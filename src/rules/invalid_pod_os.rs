@@ -3,17 +3,12 @@
 //! seccomp, AppArmor, user and group ids, fsGroup, sysctls, capabilities, privileged, host
 //! namespaces, ...), a Linux pod no `windowsOptions`.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, ContainerKey, Field, PodKey, PodSpec, enum_help};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, ContainerKey, Field, PodKey, PodSpec, enum_help};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-pod-os",
-    severity: Severity::Error,
-    summary: "`os.name` must be linux or windows; Windows pods may not set Linux-only security settings, Linux pods no windowsOptions.",
-    doc: include_str!("../../rules/invalid-pod-os.md"),
-};
+pub use crate::model::rule::invalid_pod_os as RULE;
 
 const OSES: &[&str] = &["linux", "windows"];
 const WINDOWS_MSG: &str = "cannot be set for a windows pod";

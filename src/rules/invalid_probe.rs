@@ -4,17 +4,12 @@
 //! 1 for liveness and startup probes, and no probes on plain init containers. Negative timings
 //! are `negative-value`'s finding; named ports missing from the container `probe-port-not-found`'s.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, Container, ContainerList, Field, PortRef, go_value};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, Container, ContainerList, Field, PortRef, go_value};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-probe",
-    severity: Severity::Error,
-    summary: "Probes and lifecycle hooks need exactly one handler, valid ports and thresholds in range.",
-    doc: include_str!("../../rules/invalid-probe.md"),
-};
+pub use crate::model::rule::invalid_probe as RULE;
 
 pub const PROBES: [&str; 3] = ["livenessProbe", "readinessProbe", "startupProbe"];
 const PROBE_HANDLERS: &[&str] = &["exec", "httpGet", "tcpSocket", "grpc"];
@@ -96,7 +91,7 @@ fn handlers(cx: &mut Context<'_>, probe: &Field<'_>, kinds: &[&str]) {
         .filter_map(|k| probe.child(k).filter(|f| !f.is_null()))
         .collect();
     match present.as_slice() {
-        [] if workload::is_partial(cx) => {}
+        [] if cx.is_partial() => {}
         [] => cx.report(
             Diagnostic::new(
                 &RULE,
@@ -106,7 +101,7 @@ fn handlers(cx: &mut Context<'_>, probe: &Field<'_>, kinds: &[&str]) {
             .with_label("no handler")
             .with_help(format!(
                 "say how to check, with one of {}",
-                workload::join_or(&kinds.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>())
+                crate::model::text::join_or(&kinds.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>())
             )),
         ),
         [_] => {}

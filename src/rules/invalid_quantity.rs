@@ -2,17 +2,12 @@
 //! `1.5Gi`, `1e3`) and not negative (reference §2.4 RES-QTY-SYNTAX, RES-NONNEG). `512MB`,
 //! `1GiB`, `1gb` and `1K` are not quantities; the API server rejects the whole object.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, go_quote};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-quantity",
-    severity: Severity::Error,
-    summary: "Resource requests and limits must be quantities like `500m` or `1Gi` (not `512MB`), and not negative.",
-    doc: include_str!("../../rules/invalid-quantity.md"),
-};
+pub use crate::model::rule::invalid_quantity as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {

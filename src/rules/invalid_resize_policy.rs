@@ -4,19 +4,14 @@
 //! `NotRequired` or `RestartContainer`, and a pod with `restartPolicy: Never` allows only
 //! `NotRequired`.
 
-use crate::KubeVersion;
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::tree::Span;
-use crate::workload::{self, ContainerKey, ContainerList, enum_help, go_quote};
+use crate::model::KubeVersion;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::model::span::Span;
+use crate::k8s::workload::{self, ContainerKey, ContainerList, enum_help, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-resize-policy",
-    severity: Severity::Error,
-    summary: "resizePolicy entries name cpu or memory once, with NotRequired or RestartContainer (only NotRequired when the pod never restarts).",
-    doc: include_str!("../../rules/invalid-resize-policy.md"),
-};
+pub use crate::model::rule::invalid_resize_policy as RULE;
 
 const RESOURCES: &[&str] = &["cpu", "memory"];
 const POLICIES: &[&str] = &["NotRequired", "RestartContainer"];

@@ -3,17 +3,12 @@
 //! §3.4 DS-RU-INTORPCT, DS-RU-EXACTLY-ONE, §3.5 STS-UPDATE). Defaults are applied first:
 //! 25%/25% for Deployments, maxUnavailable 1 and maxSurge 0 for DaemonSets.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, Field, IntOrPercent, Kind, PERCENT_MSG, go_value};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, Field, IntOrPercent, Kind, PERCENT_MSG, go_value};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-rolling-update",
-    severity: Severity::Error,
-    summary: "maxSurge/maxUnavailable must be well-formed and allow progress (not both 0; exactly one non-zero for DaemonSets).",
-    doc: include_str!("../../rules/invalid-rolling-update.md"),
-};
+pub use crate::model::rule::invalid_rolling_update as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(kind) = Kind::of(object) else {
@@ -146,7 +141,7 @@ fn daemonset(cx: &mut Context<'_>, spec: &Field<'_>) {
     };
     let surge = rolling.child("maxSurge").filter(|f| !f.is_null());
     let unavailable = rolling.child("maxUnavailable").filter(|f| !f.is_null());
-    if (surge.is_none() || unavailable.is_none()) && workload::is_partial(cx) {
+    if (surge.is_none() || unavailable.is_none()) && cx.is_partial() {
         return; // the other value may come from the base
     }
     // Defaults: maxUnavailable 1, maxSurge 0.

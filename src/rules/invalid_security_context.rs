@@ -6,19 +6,14 @@
 //! `fsGroupChangePolicy` and `supplementalGroupsPolicy` values, sysctl names, and
 //! `shareProcessNamespace` without `hostPID`.
 
-use crate::KubeVersion;
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::tree::Span;
-use crate::workload::{self, ContainerKey, Field, PodKey, enum_help, go_quote};
+use crate::model::KubeVersion;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::model::span::Span;
+use crate::k8s::workload::{self, ContainerKey, Field, PodKey, enum_help, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-security-context",
-    severity: Severity::Error,
-    summary: "securityContext: ids 0-2147483647, valid seccomp/AppArmor profiles, no allowPrivilegeEscalation: false with privileged: true.",
-    doc: include_str!("../../rules/invalid-security-context.md"),
-};
+pub use crate::model::rule::invalid_security_context as RULE;
 
 const ID_RANGE: &str = "must be between 0 and 2147483647, inclusive";
 const PROFILE_TYPES: &[&str] = &["Localhost", "RuntimeDefault", "Unconfined"];
@@ -128,7 +123,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
 }
 
 /// An integer outside the id range (others are the schema's finding).
-fn bad_id(node: &crate::tree::Node) -> bool {
+fn bad_id(node: &crate::load::tree::Node) -> bool {
     workload::int(node).is_some_and(|n| !(0..=i64::from(i32::MAX)).contains(&n))
 }
 

@@ -3,19 +3,14 @@
 //! the template is `selector-mismatch`; label keys and values in `matchLabels` are checked by
 //! the label rules.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::tree::Value;
-use crate::validate;
-use crate::workload::{self, Field, Kind, go_quote, labels_of};
+use crate::check::Context;
+use crate::model::diagnostic::{Diagnostic, Rule};
+use crate::k8s::object::Object;
+use crate::load::tree::Value;
+use crate::k8s::validate;
+use crate::k8s::workload::{self, Field, Kind, go_quote, labels_of};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-selector",
-    severity: Severity::Error,
-    summary: "A workload's `spec.selector` must be present, non-empty and well-formed.",
-    doc: include_str!("../../rules/invalid-selector.md"),
-};
+pub use crate::model::rule::invalid_selector as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(kind) = Kind::of(object) else {
@@ -31,8 +26,8 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 // A DaemonSet without one fails the match check instead (selector-mismatch);
                 // kustomize's selector labels make one.
                 if kind != Kind::DaemonSet
-                    && !workload::is_partial(cx)
-                    && workload::kustomize_selector_labels(cx).is_empty()
+                    && !cx.is_partial()
+                    && cx.kustomize_selector_labels().is_empty()
                 {
                     report_missing(cx, object, &spec, kind);
                 }
@@ -76,7 +71,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 return; // job-selector
             }
             match selector {
-                None if workload::is_partial(cx) => {}
+                None if cx.is_partial() => {}
                 None => {
                     let at = spec.child("manualSelector").map_or(spec.key, |f| f.key);
                     cx.report(
@@ -97,7 +92,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             let has_labels = workload::pod_spec(object)
                 .and_then(|p| p.template_labels())
                 .is_some_and(|l| !l.node.entries().is_empty());
-            if !has_selector && !has_labels && !workload::is_partial(cx) {
+            if !has_selector && !has_labels && !cx.is_partial() {
                 let at = spec.child("selector").map_or(spec.key, |f| f.key);
                 cx.report(
                     Diagnostic::new(&RULE, cx.loc(at), workload::required("spec.selector", ""))

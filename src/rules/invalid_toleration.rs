@@ -5,19 +5,14 @@
 //! NoExecute. `Gt` and `Lt` exist only behind an alpha feature gate (1.35+), and the message says
 //! so.
 
-use crate::KubeVersion;
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::validate;
-use crate::workload::{self, PodKey, enum_help, go_quote};
+use crate::model::KubeVersion;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::validate;
+use crate::k8s::workload::{self, PodKey, enum_help, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-toleration",
-    severity: Severity::Error,
-    summary: "Tolerations: operator Equal or Exists (an empty key needs Exists), valid key and value, tolerationSeconds only with NoExecute.",
-    doc: include_str!("../../rules/invalid-toleration.md"),
-};
+pub use crate::model::rule::invalid_toleration as RULE;
 
 const OPERATORS: &[&str] = &["Equal", "Exists"];
 const EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];

@@ -6,20 +6,15 @@
 //! `matchLabelKeys` only with a `labelSelector` and valid label keys, and a valid `labelSelector`.
 //! A missing `maxSkew`, `topologyKey` or `whenUnsatisfiable` is the schema's finding.
 
-use crate::KubeVersion;
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
+use crate::model::KubeVersion;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
 use crate::rules::invalid_selector::check_label_selector;
-use crate::validate;
-use crate::workload::{self, Field, PodKey, enum_help, go_quote};
+use crate::k8s::validate;
+use crate::k8s::workload::{self, Field, PodKey, enum_help, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-topology-spread",
-    severity: Severity::Error,
-    summary: "topologySpreadConstraints need maxSkew > 0, a topologyKey, whenUnsatisfiable DoNotSchedule or ScheduleAnyway, minDomains only with DoNotSchedule.",
-    doc: include_str!("../../rules/invalid-topology-spread.md"),
-};
+pub use crate::model::rule::invalid_topology_spread as RULE;
 
 const WHEN: &[&str] = &["DoNotSchedule", "ScheduleAnyway"];
 const POLICIES: &[&str] = &["Honor", "Ignore"];

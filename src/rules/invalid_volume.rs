@@ -2,19 +2,14 @@
 //! DNS-1123 label, unique within the pod, and at most one volume source (none is defaulted to
 //! `emptyDir: {}`).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::tree::Span;
-use crate::validate;
-use crate::workload::{self, go_quote};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::model::span::Span;
+use crate::k8s::validate;
+use crate::k8s::workload::{self, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "invalid-volume",
-    severity: Severity::Error,
-    summary: "Pod volumes need a unique DNS-label name and at most one source (configMap, secret, emptyDir, ...).",
-    doc: include_str!("../../rules/invalid-volume.md"),
-};
+pub use crate::model::rule::invalid_volume as RULE;
 
 /// Every volume source type of core/v1 `VolumeSource`.
 pub const SOURCES: &[&str] = &[
@@ -57,7 +52,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(volumes) = pod.spec.child("volumes") else {
         return;
     };
-    let partial = workload::is_partial(cx);
+    let partial = cx.is_partial();
     let mut seen: Vec<(String, Span)> = Vec::new();
     for volume in volumes.items() {
         if !volume.node.is_map() {

@@ -2,18 +2,13 @@
 //! JOB-INDEXED-COMPLETIONS, JOB-INDEXED-PARALLELISM, JOB-BLPI-INDEXED, JOB-MFI-NEEDS-BLPI,
 //! JOB-SUCCESSPOLICY, §1.1 META-NAME-JOB-INDEXED).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::validate;
-use crate::workload::{self, go_quote};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::validate;
+use crate::k8s::workload::{self, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "job-completion-mode",
-    severity: Severity::Error,
-    summary: "`completionMode: Indexed` needs `completions`; backoffLimitPerIndex, maxFailedIndexes and successPolicy need Indexed.",
-    doc: include_str!("../../rules/job-completion-mode.md"),
-};
+pub use crate::model::rule::job_completion_mode as RULE;
 
 const INDEXED_MAX: i64 = 100_000;
 
@@ -29,7 +24,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let parallelism = set("parallelism");
     let per_index = set("backoffLimitPerIndex");
     let max_failed = set("maxFailedIndexes");
-    if workload::is_partial(cx) {
+    if cx.is_partial() {
         return; // the mode and counts may come from the base
     }
 

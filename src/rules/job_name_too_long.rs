@@ -2,18 +2,13 @@
 //! `job-name` and `batch.kubernetes.io/job-name`, and label values are limited to 63 characters
 //! (reference §1.1 META-NAME-JOB-63).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::validate::LABEL_VALUE_MAX;
-use crate::workload::{self, Kind, go_quote};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::validate::LABEL_VALUE_MAX;
+use crate::k8s::workload::{self, Kind, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "job-name-too-long",
-    severity: Severity::Error,
-    summary: "A Job name may have at most 63 characters: it becomes the value of the `job-name` label.",
-    doc: include_str!("../../rules/job-name-too-long.md"),
-};
+pub use crate::model::rule::job_name_too_long as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     if Kind::of(object) != Some(Kind::Job) {
@@ -44,7 +39,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             workload::invalid(
                 "spec.template.metadata.labels",
                 &go_quote(name),
-                &crate::validate::max_len_error(LABEL_VALUE_MAX),
+                &crate::k8s::validate::max_len_error(LABEL_VALUE_MAX),
             ),
         )
         .with_label(format!("{length} characters"))

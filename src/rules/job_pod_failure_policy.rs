@@ -5,19 +5,14 @@
 //! True, but in a CronJob's jobTemplate only from Kubernetes 1.34 (kubernetes/kubernetes#131525):
 //! before, it is required there.
 
-use crate::KubeVersion;
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::validate;
-use crate::workload::{self, Field, enum_help, go_quote};
+use crate::model::KubeVersion;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::validate;
+use crate::k8s::workload::{self, Field, enum_help, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "job-pod-failure-policy",
-    severity: Severity::Error,
-    summary: "A Job's `podFailurePolicy` needs `restartPolicy: Never` and well-formed rules.",
-    doc: include_str!("../../rules/job-pod-failure-policy.md"),
-};
+pub use crate::model::rule::job_pod_failure_policy as RULE;
 
 const ACTIONS: &[&str] = &["Count", "FailIndex", "FailJob", "Ignore"];
 const MAX_RULES: usize = 20;
@@ -109,7 +104,7 @@ fn check_rule(
         None => cx.report(
             Diagnostic::new(&RULE, cx.loc(rule.node.span), workload::required(&format!("{}.action", rule.path), ""))
                 .with_label("no action")
-                .with_help(format!("every rule needs an action: {}", workload::code_list(ACTIONS))),
+                .with_help(format!("every rule needs an action: {}", crate::model::text::code_list(ACTIONS))),
         ),
         Some(action) => match action.str() {
             Some(a) if !ACTIONS.contains(&a) => cx.report(
@@ -117,7 +112,7 @@ fn check_rule(
                     .with_label("unknown action")
                     .with_help(enum_help(a, ACTIONS)),
             ),
-            Some("FailIndex") if !per_index && !workload::is_partial(cx) => cx.report(
+            Some("FailIndex") if !per_index && !cx.is_partial() => cx.report(
                 Diagnostic::new(
                     &RULE,
                     cx.loc(action.node.span),
@@ -258,7 +253,7 @@ fn check_exit_codes(cx: &mut Context<'_>, codes: &Field<'_>, containers: &[Strin
             .with_label("no such container")
             .with_help(format!(
                 "the template's containers are {}",
-                workload::code_list(containers)
+                crate::model::text::code_list(containers)
             )),
         );
     }

@@ -3,17 +3,12 @@
 //! CJ-JT-MANUALSEL). A hand-written selector, or a `job-name` label with another value, is
 //! rejected; a CronJob's jobTemplate may not set a selector or `manualSelector: true` at all.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, go_quote};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "job-selector",
-    severity: Severity::Error,
-    summary: "A Job's selector is generated: a `spec.selector` without `manualSelector: true`, or in a CronJob's jobTemplate, is rejected.",
-    doc: include_str!("../../rules/job-selector.md"),
-};
+pub use crate::model::rule::job_selector as RULE;
 
 const JOB_NAME_LABELS: [&str; 2] = ["job-name", "batch.kubernetes.io/job-name"];
 

@@ -2,17 +2,12 @@
 //! with its pods, after it finishes (reference §4 JOB-NO-TTL). Jobs owned by a CronJob or
 //! another controller, and hook Jobs that Helm or Argo CD delete, are left alone.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, Kind};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, Kind};
 
-pub static RULE: Rule = Rule {
-    id: "job-without-ttl",
-    severity: Severity::Info,
-    summary: "Best practice: a standalone Job should set `ttlSecondsAfterFinished` so finished Jobs and pods are cleaned up.",
-    doc: include_str!("../../rules/job-without-ttl.md"),
-};
+pub use crate::model::rule::job_without_ttl as RULE;
 
 const DELETE_POLICIES: [&str; 2] = [
     "helm.sh/hook-delete-policy",
@@ -26,7 +21,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(spec) = workload::spec(object) else {
         return;
     };
-    if workload::is_partial(cx)
+    if cx.is_partial()
         || spec
             .child("ttlSecondsAfterFinished")
             .is_some_and(|f| !f.is_null())

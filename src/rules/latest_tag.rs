@@ -2,17 +2,12 @@
 //! latest) is not reproducible: each node may run a different image, and rollbacks do not roll
 //! back the code. Images pinned by digest are fine.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload;
 
-pub static RULE: Rule = Rule {
-    id: "latest-tag",
-    severity: Severity::Warning,
-    summary: "Hygiene: an image tagged `:latest`, or with no tag, is not reproducible; pin a version or a digest.",
-    doc: include_str!("../../rules/latest-tag.md"),
-};
+pub use crate::model::rule::latest_tag as RULE;
 
 /// The tag of an image reference, `None` when it has none; digests count as pinned (`Some("@")`).
 pub fn tag(image: &str) -> Option<&str> {
@@ -35,16 +30,14 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             continue;
         };
         // Unrendered placeholders are not images yet.
-        if crate::placeholder::contains(image) {
+        if crate::k8s::placeholder::contains(image) {
             continue;
         }
         let untagged = image
             .rsplit_once(':')
             .filter(|(_, t)| !t.contains('/'))
             .map_or(image, |(n, _)| n);
-        if crate::project::image_tagged_by_tool(&cx.file.name, untagged, &cx.options.limits)
-            .is_some()
-        {
+        if cx.project.image_tagged_by_tool(untagged).is_some() {
             continue; // skaffold or kustomize sets the tag when deploying
         }
         let message = match tag(image) {

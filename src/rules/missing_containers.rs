@@ -1,22 +1,17 @@
 //! `missing-containers`: a pod spec needs at least one container (reference §2.2 CTR-REQUIRED).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload;
 
-pub static RULE: Rule = Rule {
-    id: "missing-containers",
-    severity: Severity::Error,
-    summary: "A pod spec needs at least one entry in `containers`.",
-    doc: include_str!("../../rules/missing-containers.md"),
-};
+pub use crate::model::rule::missing_containers as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
         return;
     };
-    if workload::is_partial(cx) {
+    if cx.is_partial() {
         return;
     }
     let field = pod.spec.child("containers");

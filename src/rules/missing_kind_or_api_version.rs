@@ -2,16 +2,11 @@
 //! an empty or non-string `kind`/`apiVersion`. kubectl: `error validating data: [apiVersion not
 //! set, kind not set]` (reference §10, YAML-MISSING-TYPEMETA).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
 
-pub static RULE: Rule = Rule {
-    id: "missing-kind-or-api-version",
-    severity: Severity::Error,
-    summary: "An object needs both a non-empty `apiVersion` and a non-empty `kind`.",
-    doc: include_str!("../../rules/missing-kind-or-api-version.md"),
-};
+pub use crate::model::rule::missing_kind_or_api_version as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let root = object.root;

@@ -1,16 +1,11 @@
 //! `missing-name`: neither `metadata.name` nor `metadata.generateName` is set
 //! (reference §1.1 META-NAME-REQ).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
 
-pub static RULE: Rule = Rule {
-    id: "missing-name",
-    severity: Severity::Error,
-    summary: "An object needs `metadata.name` (or `metadata.generateName`).",
-    doc: include_str!("../../rules/missing-name.md"),
-};
+pub use crate::model::rule::missing_name as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     if object.kind.is_none() {

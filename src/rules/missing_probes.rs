@@ -3,23 +3,19 @@
 //! liveness probe. Without readiness, traffic reaches pods before they can serve; without
 //! liveness, a hung process is never restarted.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, ContainerList, join_or};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, ContainerList};
+use crate::model::text::join_or;
 
-pub static RULE: Rule = Rule {
-    id: "missing-probes",
-    severity: Severity::Info,
-    summary: "Best practice: containers of long-running workloads should have readiness and liveness probes.",
-    doc: include_str!("../../rules/missing-probes.md"),
-};
+pub use crate::model::rule::missing_probes as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
         return;
     };
-    if workload::is_partial(cx) {
+    if cx.is_partial() {
         return;
     }
     if !pod.kind.is_controller() {

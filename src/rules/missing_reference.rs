@@ -4,19 +4,14 @@
 //! the cluster creates (an operator's Secret, a StatefulSet's claims, `kube-root-ca.crt`) exist.
 //! One missing object is one finding, however many references name it.
 
-use crate::diagnostics::{Diagnostic, Location, Rule, Severity};
+use crate::model::diagnostic::{Diagnostic, Location};
 use crate::index::summary::{Created, RefKind, Reference};
 use crate::index::{Index, Instance};
 use crate::rules::{group_references, reference_count, with_other_references};
-use crate::validate::did_you_mean;
+use crate::model::text::did_you_mean;
 use foldhash::{HashMap, HashMapExt};
 
-pub static RULE: Rule = Rule {
-    id: "missing-reference",
-    severity: Severity::Warning,
-    summary: "A reference to a ServiceAccount, ConfigMap, Secret, PVC or scale target that does not exist in the namespace.",
-    doc: include_str!("../../rules/missing-reference.md"),
-};
+pub use crate::model::rule::missing_reference as RULE;
 
 /// Objects every namespace has: the ConfigMap the root CA publisher writes (Kubernetes
 /// `pkg/controller/certificates/rootcacertpublisher`).

@@ -2,23 +2,19 @@
 //! memory limit. Without requests the scheduler packs pods blindly; without a memory limit one
 //! leaking container can push its node into memory pressure.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, ContainerList, join_or};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, ContainerList};
+use crate::model::text::join_or;
 
-pub static RULE: Rule = Rule {
-    id: "missing-resources",
-    severity: Severity::Info,
-    summary: "Best practice: containers should request CPU and memory and limit memory.",
-    doc: include_str!("../../rules/missing-resources.md"),
-};
+pub use crate::model::rule::missing_resources as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
         return;
     };
-    if workload::is_partial(cx) {
+    if cx.is_partial() {
         return;
     }
     for container in pod.containers() {

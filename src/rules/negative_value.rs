@@ -2,17 +2,12 @@
 //! `ValidateNonnegativeField`, reference §0.1): replicas, history limits, Job parallelism and
 //! backoff, CronJob deadlines, probe timings.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, Field, Kind, select};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, Field, Kind, select};
 
-pub static RULE: Rule = Rule {
-    id: "negative-value",
-    severity: Severity::Error,
-    summary: "Counts, history limits, deadlines and probe timings must be zero or more.",
-    doc: include_str!("../../rules/negative-value.md"),
-};
+pub use crate::model::rule::negative_value as RULE;
 
 #[derive(Clone, Copy)]
 enum Base {

@@ -2,18 +2,14 @@
 //! among the container's ports. The API server does not check this; the kubelet fails the probe
 //! at run time, so the container never becomes ready or is restarted over and over.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::validate::did_you_mean;
-use crate::workload::{self, ContainerList, PortRef, code_list, port_name_errors};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::model::text::did_you_mean;
+use crate::k8s::workload::{self, ContainerList, PortRef, port_name_errors};
+use crate::model::text::code_list;
 
-pub static RULE: Rule = Rule {
-    id: "probe-port-not-found",
-    severity: Severity::Warning,
-    summary: "A probe or lifecycle hook names a port the container does not declare.",
-    doc: include_str!("../../rules/probe-port-not-found.md"),
-};
+pub use crate::model::rule::probe_port_not_found as RULE;
 
 const HANDLERS: [&[&str]; 5] = [
     &["livenessProbe"],

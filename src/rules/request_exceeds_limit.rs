@@ -3,19 +3,14 @@
 //! hugepages) need a limit equal to the request (reference §2.4 RES-REQ-LE-LIMIT,
 //! RES-NONOVERCOMMIT). Compared exactly: `1000m` equals `1`.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::ResourceEntry;
-use crate::workload::{self, go_quote};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::ResourceEntry;
+use crate::k8s::workload::{self, go_quote};
 use std::cmp::Ordering;
 
-pub static RULE: Rule = Rule {
-    id: "request-exceeds-limit",
-    severity: Severity::Error,
-    summary: "A resource request must not exceed its limit; GPUs and hugepages need request equal to limit.",
-    doc: include_str!("../../rules/request-exceeds-limit.md"),
-};
+pub use crate::model::rule::request_exceeds_limit as RULE;
 
 /// Resources the scheduler cannot overcommit: hugepages and extended (non-native) resources.
 fn overcommit_forbidden(name: &str) -> bool {

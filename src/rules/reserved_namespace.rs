@@ -1,15 +1,10 @@
 //! `reserved-namespace`: declaring a Namespace whose name starts with `kube-`, a prefix reserved
 //! for Kubernetes system namespaces.
 
-use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::model::diagnostic::Diagnostic;
 use crate::index::{BUILTIN_NAMESPACES, Index};
 
-pub static RULE: Rule = Rule {
-    id: "reserved-namespace",
-    severity: Severity::Warning,
-    summary: "A new Namespace uses the `kube-` prefix, which is reserved for Kubernetes system namespaces.",
-    doc: include_str!("../../rules/reserved-namespace.md"),
-};
+pub use crate::model::rule::reserved_namespace as RULE;
 
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     for instance in index.instances.iter().filter(|i| i.is("", "Namespace")) {

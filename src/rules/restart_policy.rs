@@ -4,17 +4,12 @@
 //! default). Jobs and CronJobs: OnFailure or Never, so leaving it out (Always) is an error.
 //! Container-level `restartPolicy` exists only for init containers (sidecars), as `Always`.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, ContainerList, Kind, enum_help};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, ContainerList, Kind, enum_help};
 
-pub static RULE: Rule = Rule {
-    id: "restart-policy",
-    severity: Severity::Error,
-    summary: "The pod `restartPolicy` must suit the kind: Always for controllers, OnFailure or Never for Jobs (and it must be set there).",
-    doc: include_str!("../../rules/restart-policy.md"),
-};
+pub use crate::model::rule::restart_policy as RULE;
 
 const POD: &[&str] = &["Always", "OnFailure", "Never"];
 const JOB: &[&str] = &["OnFailure", "Never"];
@@ -40,7 +35,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     if kind.is_batch() {
         match value {
             Some("OnFailure" | "Never") => {}
-            None if workload::is_partial(cx) => {}
+            None if cx.is_partial() => {}
             None | Some("Always") => {
                 let label = if value.is_none() {
                     "defaults to Always"
@@ -104,7 +99,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
 
 fn report_unsupported(
     cx: &mut Context<'_>,
-    at: crate::tree::Span,
+    at: crate::model::span::Span,
     path: &str,
     value: &str,
     supported: &[&str],

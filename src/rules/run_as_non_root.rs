@@ -1,17 +1,13 @@
 //! `run-as-non-root` (best practice): pods whose containers may run as root: neither the pod
 //! nor the container sets `runAsNonRoot: true` or a non-zero `runAsUser`.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, ContainerList, Field, code_list};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, ContainerList, Field};
+use crate::model::text::code_list;
 
-pub static RULE: Rule = Rule {
-    id: "run-as-non-root",
-    severity: Severity::Info,
-    summary: "Best practice: set `securityContext.runAsNonRoot: true` (or a non-zero runAsUser) so containers do not run as root.",
-    doc: include_str!("../../rules/run-as-non-root.md"),
-};
+pub use crate::model::rule::run_as_non_root as RULE;
 
 /// Whether a securityContext says "not root": `Some(true)`, `Some(false)` when it explicitly
 /// allows root, `None` when it says nothing.
@@ -31,7 +27,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
         return;
     };
-    if workload::is_partial(cx) {
+    if cx.is_partial() {
         return;
     }
     let pod_level = non_root(pod.spec.child("securityContext"));

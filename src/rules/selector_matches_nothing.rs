@@ -1,16 +1,11 @@
 //! `selector-matches-nothing`: a PodDisruptionBudget or NetworkPolicy whose pod selector matches
 //! no workload's pods in its namespace. An empty NetworkPolicy `podSelector` selects every pod.
 
-use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::model::diagnostic::Diagnostic;
 use crate::index::Index;
 use crate::index::pods::{self, Selection};
 
-pub static RULE: Rule = Rule {
-    id: "selector-matches-nothing",
-    severity: Severity::Warning,
-    summary: "A PodDisruptionBudget or NetworkPolicy selects no pods of any workload in its namespace.",
-    doc: include_str!("../../rules/selector-matches-nothing.md"),
-};
+pub use crate::model::rule::selector_matches_nothing as RULE;
 
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     for instance in &index.instances {

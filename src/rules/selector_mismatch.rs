@@ -3,17 +3,12 @@
 //! JOB-SELECTOR-MANUAL): Deployments, ReplicaSets, DaemonSets, StatefulSets,
 //! ReplicationControllers and Jobs with `manualSelector: true`.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, Kind, Selector, describe_mismatch, go_string_map, labels_of};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, Kind, Selector, describe_mismatch, go_string_map, labels_of};
 
-pub static RULE: Rule = Rule {
-    id: "selector-mismatch",
-    severity: Severity::Error,
-    summary: "A controller's `spec.selector` must match its pod template's labels.",
-    doc: include_str!("../../rules/selector-mismatch.md"),
-};
+pub use crate::model::rule::selector_mismatch as RULE;
 
 const DETAIL: &str = "`selector` does not match template `labels`";
 
@@ -21,7 +16,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(kind) = Kind::of(object) else {
         return;
     };
-    if workload::is_partial(cx) {
+    if cx.is_partial() {
         return; // the labels or the selector may come from the base
     }
     let Some(spec) = workload::spec(object) else {
@@ -40,7 +35,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Some(f) if f.node.is_map() => Selector::label_selector(f.node),
                 Some(_) => return,
                 // kustomize's selector labels make a selector matching the template.
-                None if !workload::kustomize_selector_labels(cx).is_empty() => return,
+                None if !cx.kustomize_selector_labels().is_empty() => return,
                 None if kind == Kind::DaemonSet => {
                     // A nil selector selects nothing, so it never matches.
                     let labels = pod.template_labels().map(|l| labels_of(l.node));
@@ -84,8 +79,8 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let mut have = labels.clone().unwrap_or_default();
     // What kustomize adds before the API server sees the object: template labels, and selector
     // labels on both sides (a `matchLabels` key it sets matches whatever was written).
-    workload::with_kustomize_template_labels(cx, &mut have);
-    let set_by_kustomize = workload::kustomize_selector_labels(cx);
+    cx.with_kustomize_template_labels(&mut have);
+    let set_by_kustomize = cx.kustomize_selector_labels();
     let mut unmatched = selector.unmatched(&have);
     unmatched.retain(|r| {
         !(r.op == workload::Op::Equals && set_by_kustomize.iter().any(|(k, _)| *k == r.key))

@@ -2,18 +2,13 @@
 //! workload in its namespace, with the nearest miss (a typo in a value, or the right pods in
 //! another namespace). Services without a selector and ExternalName Services are exempt.
 
-use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::model::diagnostic::Diagnostic;
 use crate::index::pods::{self, Selection};
 use crate::index::summary::Labels;
 use crate::index::{Index, Instance};
-use crate::validate::edit_distance_within;
+use crate::model::text::edit_distance_within;
 
-pub static RULE: Rule = Rule {
-    id: "service-selects-nothing",
-    severity: Severity::Warning,
-    summary: "A Service's selector matches no pods of any workload in its namespace.",
-    doc: include_str!("../../rules/service-selects-nothing.md"),
-};
+pub use crate::model::rule::service_selects_nothing as RULE;
 
 fn pods(instance: &Instance) -> &Labels {
     &instance

@@ -2,16 +2,11 @@
 //! a name that no selected container declares, or a number that none declares where the
 //! containers do declare their ports.
 
-use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::model::diagnostic::Diagnostic;
 use crate::index::Index;
 use crate::index::summary::{ContainerPort, PortRef};
 
-pub static RULE: Rule = Rule {
-    id: "service-target-port",
-    severity: Severity::Warning,
-    summary: "A Service's targetPort is not a container port of the pods it selects.",
-    doc: include_str!("../../rules/service-target-port.md"),
-};
+pub use crate::model::rule::service_target_port as RULE;
 
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     for service in &index.instances {
@@ -50,7 +45,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
                         .any(|p| p.name.as_deref() == Some(name.as_str())) =>
                 {
                     let known = names();
-                    let suggestion = crate::validate::did_you_mean(&name, known.iter().copied());
+                    let suggestion = crate::model::text::did_you_mean(&name, known.iter().copied());
                     (
                         format!("targetPort `{name}` is not the name of a container port of the selected pods ({})", selected[0].display()),
                         match suggestion {

@@ -2,17 +2,12 @@
 //! looks at schedules about every 10 seconds, so a shorter deadline can miss every run
 //! (reference §5.1 CJ-SDS).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, Kind};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, Kind};
 
-pub static RULE: Rule = Rule {
-    id: "starting-deadline-too-short",
-    severity: Severity::Warning,
-    summary: "A CronJob `startingDeadlineSeconds` under 10 can make the controller miss every run.",
-    doc: include_str!("../../rules/starting-deadline-too-short.md"),
-};
+pub use crate::model::rule::starting_deadline_too_short as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     if Kind::of(object) != Some(Kind::CronJob) {

@@ -2,19 +2,14 @@
 //! must be a DNS-1123 label (reference §3.5 STS-SVCNAME). Rejected on create since Kubernetes
 //! 1.33; older servers accept it and the pods fail later, so it is a warning there.
 
-use crate::KubeVersion;
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::validate;
-use crate::workload::{self, Kind, go_quote};
+use crate::model::KubeVersion;
+use crate::check::Context;
+use crate::model::diagnostic::{Diagnostic, Severity};
+use crate::k8s::object::Object;
+use crate::k8s::validate;
+use crate::k8s::workload::{self, Kind, go_quote};
 
-pub static RULE: Rule = Rule {
-    id: "statefulset-service-name",
-    severity: Severity::Error,
-    summary: "A StatefulSet's `serviceName` must be a DNS-1123 label (rejected since 1.33, a warning before).",
-    doc: include_str!("../../rules/statefulset-service-name.md"),
-};
+pub use crate::model::rule::statefulset_service_name as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     if Kind::of(object) != Some(Kind::StatefulSet) {

@@ -2,17 +2,12 @@
 //! paths declares — only when the paths declare at least one Namespace, so that repositories that
 //! manage namespaces elsewhere are not flooded.
 
-use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::model::diagnostic::Diagnostic;
 use crate::index::{BUILTIN_NAMESPACES, Index};
 use crate::rules::group_references;
-use crate::validate::did_you_mean;
+use crate::model::text::did_you_mean;
 
-pub static RULE: Rule = Rule {
-    id: "undeclared-namespace",
-    severity: Severity::Warning,
-    summary: "An object is in a namespace that none of the checked Namespace objects declares.",
-    doc: include_str!("../../rules/undeclared-namespace.md"),
-};
+pub use crate::model::rule::undeclared_namespace as RULE;
 
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     // A document that could not be read may be the Namespace.

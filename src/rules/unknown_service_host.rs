@@ -3,18 +3,13 @@
 //! use, but where no Service of that name exists. Hosts in unknown namespaces are never reported
 //! (they may be external names).
 
-use crate::diagnostics::{Diagnostic, Rule, Severity};
+use crate::model::diagnostic::Diagnostic;
 use crate::index::pods;
 use crate::index::{Index, Instance};
 use crate::rules::{group_references, reference_count, with_other_references};
-use crate::validate::did_you_mean;
+use crate::model::text::did_you_mean;
 
-pub static RULE: Rule = Rule {
-    id: "unknown-service-host",
-    severity: Severity::Warning,
-    summary: "A `<service>.<namespace>` host name points at a Service that does not exist there.",
-    doc: include_str!("../../rules/unknown-service-host.md"),
-};
+pub use crate::model::rule::unknown_service_host as RULE;
 
 /// Whether `<pod>.<subdomain>` is the DNS name of a StatefulSet's pod in the namespace of the
 /// object that names it (`web-0.nginx`: pod `web-0` of a StatefulSet whose `serviceName` is

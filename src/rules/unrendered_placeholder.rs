@@ -7,118 +7,16 @@
 //! and claims a pod uses) are checked here. Placeholders in free-form values (ConfigMap data,
 //! annotations, env values, commands) are data and never reported.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::placeholder;
-use crate::rules;
-use crate::tree::Span;
-use crate::workload::{self, Field, select};
+use crate::check::Context;
+use crate::model::diagnostic::{Diagnostic, Severity};
+use crate::k8s::object::Object;
+use crate::k8s::placeholder;
+use crate::k8s::workload::{self, Field, select};
 
-pub static RULE: Rule = Rule {
-    id: "unrendered-placeholder",
-    severity: Severity::Error,
-    summary: "A template placeholder (`{{ ... }}`, `${VAR}`, `<ADD VALUE HERE>`) left in a value it makes invalid.",
-    doc: include_str!("../../rules/unrendered-placeholder.md"),
-};
+pub use crate::model::rule::unrendered_placeholder as RULE;
 
-/// The rules about a value's format: a finding of theirs on a placeholder is this rule's.
-fn replaces(rule: &Rule) -> bool {
-    [
-        &rules::invalid_yaml::RULE,
-        &rules::invalid_name::RULE,
-        &rules::invalid_namespace::RULE,
-        &rules::invalid_label_key::RULE,
-        &rules::invalid_label_value::RULE,
-        &rules::invalid_annotation::RULE,
-        &rules::unknown_kind::RULE,
-        &rules::no_schema::RULE,
-        &rules::unknown_field::RULE,
-        &rules::wrong_type::RULE,
-        &rules::schema_violation::RULE,
-        &rules::cron_schedule::RULE,
-        &rules::cron_time_zone::RULE,
-        &rules::cronjob_name_too_long::RULE,
-        &rules::job_name_too_long::RULE,
-        &rules::restart_policy::RULE,
-        &rules::job_completion_mode::RULE,
-        &rules::job_pod_failure_policy::RULE,
-        &rules::invalid_selector::RULE,
-        &rules::selector_mismatch::RULE,
-        &rules::invalid_rolling_update::RULE,
-        &rules::deployment_progress_deadline::RULE,
-        &rules::statefulset_service_name::RULE,
-        &rules::unsupported_value::RULE,
-        &rules::negative_value::RULE,
-        &rules::invalid_container_name::RULE,
-        &rules::invalid_image::RULE,
-        &rules::invalid_container_port::RULE,
-        &rules::invalid_volume::RULE,
-        &rules::volume_mount_not_found::RULE,
-        &rules::invalid_file_mode::RULE,
-        &rules::invalid_probe::RULE,
-        &rules::probe_port_not_found::RULE,
-        &rules::invalid_quantity::RULE,
-        &rules::fractional_byte_value::RULE,
-        &rules::invalid_env_var::RULE,
-        &rules::kustomize_missing_file::RULE,
-        &rules::invalid_affinity::RULE,
-        &rules::invalid_toleration::RULE,
-        &rules::invalid_host_alias::RULE,
-        &rules::invalid_dns_config::RULE,
-        &rules::invalid_pod_os::RULE,
-        &rules::invalid_resize_policy::RULE,
-        &rules::invalid_security_context::RULE,
-        &rules::invalid_pod_names::RULE,
-        &rules::invalid_topology_spread::RULE,
-        &rules::invalid_base64::RULE,
-    ]
-    .contains(&rule)
-}
 
-/// The placeholder a finding is about, if it is about one: where this rule reports it.
-pub fn token_of(diagnostic: &Diagnostic, source: &str) -> Option<Span> {
-    let span = diagnostic.primary.location.span;
-    if diagnostic.rule == &RULE {
-        Some(span)
-    } else if diagnostic.rule == &rules::invalid_yaml::RULE {
-        // Of the placeholders, only `{{ ... }}` is YAML syntax (flow mappings).
-        placeholder::at(source, span).filter(|t| {
-            let text = source.get(t.range()).unwrap_or_default();
-            text.starts_with("{{") || text.starts_with("${{")
-        })
-    } else if replaces(diagnostic.rule) {
-        placeholder::at(source, span)
-    } else {
-        None
-    }
-}
 
-/// This rule's finding at `span` instead of another rule's, with that finding's severity (the
-/// API server rejects an invalid name; it accepts a StatefulSet's `serviceName` before 1.33).
-pub fn instead_of(replaced: Diagnostic, span: Span, cx: &Context<'_>) -> Diagnostic {
-    if replaced.rule == &RULE {
-        return replaced;
-    }
-    let verdict = if replaced.rule == &rules::invalid_yaml::RULE {
-        "kubectl cannot read it as written"
-    } else if replaced.rule == &rules::kustomize_missing_file::RULE {
-        "`kustomize build` fails on it as written"
-    } else if replaced.severity == Severity::Error {
-        "the API server rejects the value as written"
-    } else {
-        "the value cannot work as written"
-    };
-    let mut d = Diagnostic::new(&RULE, cx.loc(span), placeholder::describe(cx.text(span)))
-        .with_label("not rendered")
-        .with_help(format!("{verdict} (`{}`); {RENDER}", replaced.rule.id));
-    d.severity = replaced.severity;
-    d.document = replaced.document;
-    d.object = replaced.object;
-    d
-}
-
-const RENDER: &str = "render the templates first (`helm template`, `envsubst`, Flux `postBuild.substitute`) and check what they produce, or write the value";
 
 /// Fields the API server accepts any string in but that cannot work with a placeholder (a
 /// warning), and fields it checks that no other rule does (an error): (path below the pod spec,
@@ -273,7 +171,7 @@ fn report(field: &Field<'_>, what: &str, severity: Severity, cx: &mut Context<'_
     };
     let mut d = Diagnostic::new(&RULE, cx.loc(field.node.span), placeholder::describe(value))
         .with_label("not rendered")
-        .with_help(format!("{verdict}; {RENDER}"));
+        .with_help(format!("{verdict}; {}", crate::check::placeholder::RENDER));
     d.severity = severity;
     cx.report(d);
 }

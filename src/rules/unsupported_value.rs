@@ -2,17 +2,12 @@
 //! schemas carry no enums). Reference §2.1, §2.2, §2.3, §3.2, §3.4, §3.5, §4 and §5.1.
 //! `restartPolicy` has its own rule (`restart-policy`), because the allowed set depends on the kind.
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::workload::{self, Field, Kind, enum_help, go_quote, select};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::k8s::workload::{self, Field, Kind, enum_help, go_quote, select};
 
-pub static RULE: Rule = Rule {
-    id: "unsupported-value",
-    severity: Severity::Error,
-    summary: "An enum field (dnsPolicy, imagePullPolicy, protocol, strategy type, concurrencyPolicy, ...) has a value Kubernetes does not support.",
-    doc: include_str!("../../rules/unsupported-value.md"),
-};
+pub use crate::model::rule::unsupported_value as RULE;
 
 /// How the API server words the error.
 #[derive(Clone, Copy)]

@@ -1,24 +1,20 @@
 //! `volume-mount-not-found`: every `volumeMounts[].name` must name a volume of the pod (for a
 //! StatefulSet, a `volumeClaimTemplates` entry counts too) (reference §2.2 CTR-VOLMOUNT-REF).
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::validate::did_you_mean;
-use crate::workload::{self, Kind, code_list, go_quote};
+use crate::check::Context;
+use crate::model::diagnostic::Diagnostic;
+use crate::k8s::object::Object;
+use crate::model::text::did_you_mean;
+use crate::k8s::workload::{self, Kind, go_quote};
+use crate::model::text::code_list;
 
-pub static RULE: Rule = Rule {
-    id: "volume-mount-not-found",
-    severity: Severity::Error,
-    summary: "A `volumeMounts[].name` must name a volume of the pod (or a StatefulSet volumeClaimTemplate).",
-    doc: include_str!("../../rules/volume-mount-not-found.md"),
-};
+pub use crate::model::rule::volume_mount_not_found as RULE;
 
 pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
         return;
     };
-    if workload::is_partial(cx) {
+    if cx.is_partial() {
         return; // the volumes may come from the base
     }
     let name_of =

@@ -5,7 +5,7 @@
 //! schemas cannot show.
 
 use super::catalog::{Catalog, KindEntry};
-use crate::KubeVersion;
+use crate::model::KubeVersion;
 
 /// An API removed before the oldest embedded release (reference §9, from the Kubernetes
 /// deprecation guide).
@@ -373,7 +373,7 @@ pub fn lifecycle<'c>(
             .iter()
             .filter(|k| k.api_version == api_version && k.served & bit != 0)
             .map(|k| k.kind.as_str());
-        crate::validate::did_you_mean(kind, names)
+        crate::model::text::did_you_mean(kind, names)
     } else {
         None
     };

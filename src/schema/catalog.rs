@@ -4,7 +4,7 @@
 //! parsed and compiled ([`super::validator`]) lazily, once, and shared by every thread.
 
 use super::validator::{DefId, Definitions, Schema};
-use crate::KubeVersion;
+use crate::model::KubeVersion;
 use foldhash::{HashMap, HashSet};
 use serde::Deserialize;
 use serde_json::Value;

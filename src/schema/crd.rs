@@ -9,11 +9,12 @@
 
 use super::catalog::{VersionSet, ref_uri};
 use super::validator::{LIST_MAP_KEYWORD, Schema};
-use crate::KubeVersion;
-use crate::diagnostics::FileId;
+use crate::k8s::object::{Object, objects_of};
 use crate::load::Loaded;
-use crate::object::{Object, objects_of};
-use crate::tree::{Entry, Node, Span, Value as Yaml};
+use crate::load::tree::{Entry, Node, Value as Yaml};
+use crate::model::KubeVersion;
+use crate::model::diagnostic::FileId;
+use crate::model::span::Span;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -113,7 +114,7 @@ pub struct VersionDefinition<'a> {
     pub name: &'a str,
     pub served: bool,
     /// The `openAPIV3Schema` entry (key and value).
-    pub schema: Option<&'a crate::tree::Entry>,
+    pub schema: Option<&'a crate::load::tree::Entry>,
 }
 
 /// A structural problem of a CRD schema, at its YAML node.
@@ -385,7 +386,7 @@ fn check_schema(node: &Node, legacy: bool, position: Position, out: &mut Vec<Pro
         Some(entry) => match entry.value.as_str() {
             Some(t) if TYPES.contains(&t) => Some(t),
             Some(t) => {
-                let help = crate::validate::did_you_mean(t, TYPES.iter().copied())
+                let help = crate::model::text::did_you_mean(t, TYPES.iter().copied())
                     .map(|s| format!("did you mean `{s}`?"))
                     .unwrap_or_else(|| format!("the types are {}", TYPES.join(", ")));
                 out.push(Problem {
@@ -702,7 +703,7 @@ fn convert(node: &Node, preserve_all: bool, junctor: bool) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
+    use crate::model::source::SourceFile;
 
     fn yaml(text: &str) -> Node {
         let file = SourceFile::new(FileId(0), "t.yaml".into(), text.into());

@@ -4,12 +4,11 @@
 
 use super::validator::{Failure, FailureKind, JsonType};
 use super::{Segment, Target};
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Severity};
-use crate::object::Object;
-use crate::rules;
-use crate::tree::{Node, Value as Yaml};
-use crate::validate::did_you_mean;
+use crate::check::Context;
+use crate::k8s::object::Object;
+use crate::load::tree::{Node, Value as Yaml};
+use crate::model::diagnostic::{Diagnostic, Severity};
+use crate::model::text::did_you_mean;
 use serde_json::Value;
 
 pub(super) fn report(
@@ -31,7 +30,7 @@ pub(super) fn report(
             .any(|t| f.path.starts_with(t) && (f.path.len() > t.len() || !is_type))
     });
     // A kustomize patch is partial, and may hold patch directives.
-    let is_patch = super::patches::has_directive(object.root) || cx.is_patch_file();
+    let is_patch = super::patches::has_directive(object.root) || cx.is_partial();
     if is_patch {
         failures.retain(|f| match &f.kind {
             FailureKind::Required { .. } => false,
@@ -57,7 +56,7 @@ pub(super) fn report(
                     target.kind,
                     "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet"
                 )
-                && !crate::workload::kustomize_selector_labels(cx).is_empty()
+                && !cx.kustomize_selector_labels().is_empty()
             {
                 continue;
             }
@@ -280,7 +279,7 @@ fn report_unknown(
     // Where the mistake is about how the kind works, the workload rules explain it.
     let kind_help = target
         .builtin
-        .then(|| crate::workload::unknown_field_help(object.group(), kind, &keys))
+        .then(|| crate::k8s::workload::unknown_field_help(object.group(), kind, &keys))
         .flatten();
     let help = if let Some(help) = kind_help {
         help.to_owned()
@@ -314,10 +313,13 @@ fn report_unknown(
     } else {
         kubectl
     };
-    let mut diagnostic =
-        Diagnostic::new(&rules::unknown_field::RULE, cx.loc(entry.key.span), message)
-            .with_label("unknown field")
-            .with_help(help);
+    let mut diagnostic = Diagnostic::new(
+        &crate::model::rule::unknown_field,
+        cx.loc(entry.key.span),
+        message,
+    )
+    .with_label("unknown field")
+    .with_help(help);
     if !cx.options.strict {
         diagnostic.severity = Severity::Warning;
     }
@@ -363,9 +365,13 @@ fn report_missing(
         );
     }
     cx.report(
-        Diagnostic::new(&rules::missing_required_field::RULE, cx.loc(span), message)
-            .with_label(format!("{list} missing here"))
-            .with_help(help),
+        Diagnostic::new(
+            &crate::model::rule::missing_required_field,
+            cx.loc(span),
+            message,
+        )
+        .with_label(format!("{list} missing here"))
+        .with_help(help),
     );
 }
 
@@ -503,9 +509,10 @@ fn report_wrong_type(
             help,
         )
     };
-    let mut diagnostic = Diagnostic::new(&rules::wrong_type::RULE, cx.loc(node.span), message)
-        .with_label(label)
-        .with_help(help);
+    let mut diagnostic =
+        Diagnostic::new(&crate::model::rule::wrong_type, cx.loc(node.span), message)
+            .with_label(label)
+            .with_help(help);
     if let (Some(key), true) = (here.key, node.span.start == node.span.end) {
         // An empty value: point at its key.
         diagnostic.primary.location = cx.loc(key.span);
@@ -541,7 +548,7 @@ fn report_list_map(
     let first_node = locate(object.root, &first_path).node;
     cx.report(
         Diagnostic::new(
-            &rules::schema_violation::RULE,
+            &crate::model::rule::schema_violation,
             cx.loc(here.node.span),
             format!(
                 "`{list}[{index}]` has the same key as `{list}[{first}]` ({}); the items of `{list}` must have unique keys (in {})",
@@ -599,9 +606,9 @@ fn report_base64(
     } else {
         let short: String = text.chars().take(40).collect();
         let value = if short.len() < text.len() {
-            format!("{}...", crate::workload::go_quote(&short))
+            format!("{}...", crate::k8s::workload::go_quote(&short))
         } else {
-            crate::workload::go_quote(text)
+            crate::k8s::workload::go_quote(text)
         };
         format!(
             "{shown}: Invalid value: {value}: {shown} in body must be of type byte: {value} ({detail})"
@@ -609,7 +616,7 @@ fn report_base64(
     };
     let plain = text.trim_start();
     let help = if text.contains(' ')
-        && crate::validate::base64_error(&text.replace(' ', "")).is_none()
+        && crate::k8s::validate::base64_error(&text.replace(' ', "")).is_none()
     {
         "the value has spaces: a plain scalar written over several lines is joined with spaces; write it on one line, or as a literal block (`|`), whose line breaks the decoder skips".to_owned()
     } else if target.kind == "Secret" && builtin_field("data") {
@@ -643,9 +650,9 @@ fn report_base64(
         let width = text[at..].chars().next().map_or(1, char::len_utf8);
         ("not a base64 character", at..at + width)
     };
-    let span = crate::workload::span_within(cx, node, range);
+    let span = cx.span_within(node, range);
     cx.report(
-        Diagnostic::new(&rules::invalid_base64::RULE, cx.loc(span), message)
+        Diagnostic::new(&crate::model::rule::invalid_base64, cx.loc(span), message)
             .with_label(label)
             .with_help(help),
     );
@@ -770,7 +777,7 @@ fn report_other(
     let parent = &path[..path.len().saturating_sub(1)];
     let message = format!("{message} (in {})", in_object(target.kind, parent));
     let mut diagnostic = Diagnostic::new(
-        &rules::schema_violation::RULE,
+        &crate::model::rule::schema_violation,
         cx.loc(here.node.span),
         message,
     )

@@ -11,11 +11,12 @@ mod messages;
 pub mod patches;
 pub mod validator;
 
-use crate::checks::Context;
-use crate::diagnostics::{Diagnostic, Rule, Severity};
-use crate::object::Object;
-use crate::rules;
-use crate::tree::{Node, Span};
+use crate::check::Context;
+use crate::k8s::object::Object;
+use crate::load::tree::Node;
+use crate::model::diagnostic::{Diagnostic, Rule, Severity};
+use crate::model::span::Span;
+use crate::schema::crd::Crds;
 use apis::Lifecycle;
 use catalog::{VersionSet, catalog};
 use serde_json::Value;
@@ -24,10 +25,10 @@ use serde_json::Value;
 /// report the same node, the specific finding is kept ([`crate::checks`]).
 pub fn is_validator_rule(rule: &Rule) -> bool {
     [
-        &rules::unknown_field::RULE,
-        &rules::wrong_type::RULE,
-        &rules::missing_required_field::RULE,
-        &rules::schema_violation::RULE,
+        &crate::model::rule::unknown_field,
+        &crate::model::rule::wrong_type,
+        &crate::model::rule::missing_required_field,
+        &crate::model::rule::schema_violation,
     ]
     .contains(&rule)
 }
@@ -51,7 +52,7 @@ pub(crate) struct Target<'s> {
 
 /// Loads and indexes the embedded schemas of a release ahead of the first object (the pipeline
 /// does it during the first pass over the files); definitions are compiled when first needed.
-pub fn prepare(version: crate::KubeVersion) {
+pub fn prepare(version: crate::model::KubeVersion) {
     let catalog = catalog();
     if let Some(i) = catalog.index_of(version) {
         catalog.version_set(i);
@@ -61,13 +62,13 @@ pub fn prepare(version: crate::KubeVersion) {
 /// Whether checking this object needs the run's CRDs: it is a custom resource (its group is not
 /// one of Kubernetes' own). Tool configs (a kustomization, say) are not checked as objects, so
 /// they need none.
-pub fn is_custom_resource(object: &crate::object::Object<'_>) -> bool {
+pub fn is_custom_resource(object: &crate::k8s::object::Object<'_>) -> bool {
     !object.is_tool_config() && !apis::is_builtin_group(catalog(), object.group())
 }
 
 /// Checks one object: its apiVersion against the target release, then its content against the
-/// schema.
-pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
+/// schema (custom resources against the run's CRDs).
+pub fn check(object: &Object<'_>, cx: &mut Context<'_>, crds: &Crds) {
     let (Some(api_version), Some(kind)) = (object.api_version, object.kind) else {
         return;
     };
@@ -82,7 +83,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let api_node = object.root.get("apiVersion").expect("the object has one");
     let kind_node = object.root.get("kind").expect("the object has one");
     if !apis::is_builtin_group(catalog, object.group()) {
-        return check_custom(object, api_version, kind, target, api_node, cx);
+        return check_custom(object, api_version, kind, target, api_node, cx, crds);
     }
     match apis::lifecycle(catalog, target, api_version, kind) {
         Lifecycle::Served { def, deprecation } => {
@@ -108,7 +109,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 };
                 cx.report(
                     Diagnostic::new(
-                        &rules::deprecated_api_version::RULE,
+                        &crate::model::rule::deprecated_api_version,
                         cx.loc(api_node.span),
                         message,
                     )
@@ -150,7 +151,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             };
             cx.report(
                 Diagnostic::new(
-                    &rules::removed_api_version::RULE,
+                    &crate::model::rule::removed_api_version,
                     cx.loc(api_node.span),
                     message,
                 )
@@ -169,16 +170,20 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 None => "target a newer release with --kubernetes-version".to_owned(),
             };
             cx.report(
-                Diagnostic::new(&rules::unknown_kind::RULE, cx.loc(api_node.span), message)
-                    .with_label(format!("not served by Kubernetes {version}"))
-                    .with_help(help),
+                Diagnostic::new(
+                    &crate::model::rule::unknown_kind,
+                    cx.loc(api_node.span),
+                    message,
+                )
+                .with_label(format!("not served by Kubernetes {version}"))
+                .with_help(help),
             );
         }
         Lifecycle::Unknown {
             served_as,
             similar_kind,
         } => {
-            let (span, message, help) = if crate::placeholder::contains(api_version) {
+            let (span, message, help) = if crate::k8s::placeholder::contains(api_version) {
                 // The apiVersion is at fault (and reported as the placeholder it is).
                 (
                     api_node.span,
@@ -207,7 +212,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 )
             };
             cx.report(
-                Diagnostic::new(&rules::unknown_kind::RULE, cx.loc(span), message)
+                Diagnostic::new(&crate::model::rule::unknown_kind, cx.loc(span), message)
                     .with_label("unknown to Kubernetes")
                     .with_help(help),
             );
@@ -223,8 +228,8 @@ fn check_custom(
     target: usize,
     api_node: &Node,
     cx: &mut Context<'_>,
+    crds: &Crds,
 ) {
-    let crds = cx.crds;
     let Some(found) = crds.get(api_version, kind) else {
         let (message, help) = match crds.served_versions(object.group(), kind) {
             Some((served, name)) => (
@@ -243,9 +248,13 @@ fn check_custom(
             ),
         };
         cx.report(
-            Diagnostic::new(&rules::no_schema::RULE, cx.loc(api_node.span), message)
-                .with_label("not validated")
-                .with_help(help),
+            Diagnostic::new(
+                &crate::model::rule::no_schema,
+                cx.loc(api_node.span),
+                message,
+            )
+            .with_label("not validated")
+            .with_help(help),
         );
         return;
     };
@@ -262,7 +271,7 @@ fn check_custom(
             if found.file() != Some(cx.file.id) {
                 cx.report(
                     Diagnostic::new(
-                        &rules::no_schema::RULE,
+                        &crate::model::rule::no_schema,
                         cx.loc(api_node.span),
                         format!(
                             "{api_version} {kind} is not validated: the schema of its CRD {} is invalid",
@@ -302,7 +311,7 @@ fn check_crd_schemas(object: &Object<'_>, cx: &mut Context<'_>) {
         seen.push(entry.value.span);
         for problem in crd::structural_problems(&entry.value, definition.legacy) {
             let mut d = Diagnostic::new(
-                &rules::invalid_crd_schema::RULE,
+                &crate::model::rule::invalid_crd_schema,
                 cx.loc(problem.span),
                 format!(
                     "{} (CRD {}, version {})",
@@ -343,7 +352,7 @@ fn check_crd_versions(object: &Object<'_>, cx: &mut Context<'_>) {
     match storage.as_slice() {
         [] => cx.report(
             Diagnostic::new(
-                &rules::invalid_crd_schema::RULE,
+                &crate::model::rule::invalid_crd_schema,
                 cx.loc(entry.key.span),
                 format!(
                     "spec.versions: Invalid value: must have exactly one version marked as storage version, and none is (CRD {crd})"
@@ -356,7 +365,7 @@ fn check_crd_versions(object: &Object<'_>, cx: &mut Context<'_>) {
             for (i, node) in extra {
                 cx.report(
                     Diagnostic::new(
-                        &rules::invalid_crd_schema::RULE,
+                        &crate::model::rule::invalid_crd_schema,
                         cx.loc(node.span),
                         format!(
                             "spec.versions[{i}].storage: Invalid value: must have exactly one version marked as storage version (CRD {crd})"
@@ -376,7 +385,7 @@ fn check_crd_versions(object: &Object<'_>, cx: &mut Context<'_>) {
         let name_node = item.get("name");
         let name = name_node.and_then(Node::as_str).unwrap_or("");
         let mut diagnostic = Diagnostic::new(
-            &rules::invalid_crd_schema::RULE,
+            &crate::model::rule::invalid_crd_schema,
             cx.loc(name_node.unwrap_or(item).span),
             format!(
                 "spec.versions[{i}]: version `{name}` of CRD {crd} is not served: `served` is absent, which means false"

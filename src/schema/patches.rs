@@ -1,17 +1,17 @@
 //! Kustomize patches are partial objects: a strategic-merge patch of a Deployment has no
 //! `selector`, and may hold directives such as `$patch: delete`. Files that a kustomization names
-//! as patches ([`crate::project::is_patch_file`]), and objects that hold patch directives, are
+//! as patches ([`crate::run::project::is_patch_file`]), and objects that hold patch directives, are
 //! validated without required fields and with the directives allowed.
 
-use crate::tree::Node;
+use crate::load::tree::Node;
 
 /// Whether a node holds a strategic-merge-patch directive key.
 pub fn has_directive(node: &Node) -> bool {
     match &node.value {
-        crate::tree::Value::Map(entries) => entries
+        crate::load::tree::Value::Map(entries) => entries
             .iter()
             .any(|e| e.key.as_str().is_some_and(is_directive) || has_directive(&e.value)),
-        crate::tree::Value::Seq(items) => items.iter().any(has_directive),
+        crate::load::tree::Value::Seq(items) => items.iter().any(has_directive),
         _ => false,
     }
 }

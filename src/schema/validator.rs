@@ -13,7 +13,7 @@
 //! crate), as Go's `regexp` in the API server.
 
 use super::Segment;
-use crate::tree::{Node, Value as Yaml};
+use crate::load::tree::{Node, Value as Yaml};
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 
@@ -539,7 +539,12 @@ impl<'n> Walk<'_, 'n> {
         }
     }
 
-    fn check_object(&mut self, schema: &Schema, node: &'n Node, entries: &'n [crate::tree::Entry]) {
+    fn check_object(
+        &mut self,
+        schema: &Schema,
+        node: &'n Node,
+        entries: &'n [crate::load::tree::Entry],
+    ) {
         // Keys that are not strings in YAML (`on:`, `1:`) become strings in JSON, where a later
         // key of the same text replaces an earlier one; string keys are already unique.
         let all_strings = entries.iter().all(|e| matches!(e.key.value, Yaml::Str(_)));
@@ -620,7 +625,7 @@ impl<'n> Walk<'_, 'n> {
                 // `${VAR}`: a placeholder substituted before the object is applied (Flux).
                 if rare.format_byte
                     && !s.contains("${")
-                    && let Some(at) = crate::validate::base64_error(s)
+                    && let Some(at) = crate::k8s::validate::base64_error(s)
                 {
                     self.fail(node, FailureKind::Base64 { at });
                 }
@@ -804,9 +809,9 @@ impl ListMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostics::FileId;
     use crate::load::{Limits, load};
-    use crate::source::SourceFile;
+    use crate::model::diagnostic::FileId;
+    use crate::model::source::SourceFile;
     use serde_json::json;
 
     struct NoDefs;

@@ -1,0 +1,120 @@
+//! What a run found, as every output format reads it: the files, the findings, the summary.
+
+use crate::model::diagnostic::{Diagnostic, FileId, Location, ObjectRef, Severity, Summary};
+use std::path::PathBuf;
+
+/// A file as the report knows it: its name for output, and its text where a renderer will need
+/// it for snippets. Texts of files without per-file findings are dropped after their checks (so
+/// memory does not grow with the repository); a renderer re-reads them from `path` if a
+/// whole-repo finding points there.
+#[derive(Default)]
+pub struct FileEntry {
+    pub name: String,
+    /// The text, kept only where it cannot be read again (stdin, undecodable files).
+    pub text: Option<String>,
+    /// Where to read the text again; `None` for stdin and for paths that could not be read.
+    pub path: Option<PathBuf>,
+    /// The length and hash of the text that was checked, for files with findings: a snippet
+    /// is shown from the file read again only if it is still that text.
+    pub digest: Option<(usize, u64)>,
+    /// The objects in the file, in order (for formats that list them, such as JUnit).
+    pub objects: Vec<ObjectEntry>,
+    /// Read only as context for the whole-repo checks; nothing is reported about it.
+    pub context: bool,
+}
+
+/// An object of a checked file, as the report lists it.
+#[derive(Clone, Debug, Default)]
+pub struct ObjectEntry {
+    pub document: u32,
+    pub object: ObjectRef,
+}
+
+impl FileEntry {
+    /// The file's text for snippets: kept, or read again (checked files are not kept in memory,
+    /// so a run's memory does not grow with the size of the sources). `None` when the file
+    /// changed since it was checked.
+    pub fn source(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match (&self.text, &self.path) {
+            (Some(text), _) => Some(std::borrow::Cow::Borrowed(text)),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .ok()
+                .filter(|text| self.digest.is_none_or(|d| d == digest(text)))
+                .map(std::borrow::Cow::Owned),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Length and FNV-1a hash of a text.
+pub fn digest(text: &str) -> (usize, u64) {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (text.len(), hash)
+}
+
+/// Everything a run found, ready for any output format.
+#[derive(Default)]
+pub struct Report {
+    pub files: Vec<FileEntry>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+    /// Findings a suppression comment or annotation covered (counted in the summary).
+    pub suppressed: Vec<Suppressed>,
+}
+
+impl Report {
+    pub fn file_name(&self, id: FileId) -> &str {
+        &self.files[id.0 as usize].name
+    }
+
+    /// The most severe finding, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.diagnostics.iter().map(|d| d.severity).max()
+    }
+}
+
+/// How a suppression was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// `# kubevet-ignore:`
+    Line,
+    /// `# kubevet-ignore-document:`
+    Document,
+    /// `# kubevet-ignore-file:`
+    File,
+    /// The `kubevet.dev/ignore` annotation.
+    Annotation,
+}
+
+impl SuppressionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::Line => "comment",
+            SuppressionKind::Document => "document-comment",
+            SuppressionKind::File => "file-comment",
+            SuppressionKind::Annotation => "annotation",
+        }
+    }
+
+    /// Where it applies, in words.
+    pub fn covers(self) -> &'static str {
+        match self {
+            SuppressionKind::Line => "on the line it covers",
+            SuppressionKind::Document => "in its document",
+            SuppressionKind::File => "in this file",
+            SuppressionKind::Annotation => "in this object",
+        }
+    }
+}
+
+/// A finding kept out of the results by a suppression.
+#[derive(Clone, Debug)]
+pub struct Suppressed {
+    pub diagnostic: Diagnostic,
+    pub kind: SuppressionKind,
+    /// Where the suppression is written.
+    pub by: Location,
+    pub reason: Option<String>,
+}

@@ -1,0 +1,77 @@
+//! A file's text plus the line index that turns byte offsets into line and column.
+
+use crate::model::diagnostic::{FileId, Location, Position};
+use crate::model::span::Span;
+
+pub struct SourceFile {
+    pub id: FileId,
+    /// The path as the user gave it (or `--stdin-filename`), for output.
+    pub name: String,
+    pub text: String,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    pub fn new(id: FileId, name: String, text: String) -> SourceFile {
+        let line_starts = std::iter::once(0)
+            .chain(memchr_newlines(&text).map(|i| i as u32 + 1))
+            .collect();
+        SourceFile {
+            id,
+            name,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and character column of a byte offset (clamped to the text and snapped back
+    /// to a character boundary).
+    pub fn position(&self, offset: u32) -> Position {
+        let mut offset = (offset as usize).min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|&s| s as usize <= offset) - 1;
+        let line_start = self.line_starts[line] as usize;
+        let column = self.text[line_start..offset].chars().count();
+        Position {
+            line: line as u32 + 1,
+            column: column as u32 + 1,
+        }
+    }
+
+    pub fn location(&self, span: Span) -> Location {
+        Location {
+            file: self.id,
+            span,
+            start: self.position(span.start),
+            end: self.position(span.end),
+        }
+    }
+
+    /// The source text of a span.
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+}
+
+fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr_iter(b'\n', text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters() {
+        let f = SourceFile::new(FileId(0), "x".into(), "ab\nçé: x\n".into());
+        assert_eq!(f.position(0), Position { line: 1, column: 1 });
+        assert_eq!(f.position(3), Position { line: 2, column: 1 });
+        // "çé" is 4 bytes: ':' is byte 7 but column 3.
+        assert_eq!(f.position(7), Position { line: 2, column: 3 });
+        // Inside a multi-byte character snaps back to its start.
+        assert_eq!(f.position(4), Position { line: 2, column: 1 });
+        assert_eq!(f.position(1000), Position { line: 3, column: 1 });
+    }
+}

@@ -1,0 +1,317 @@
+//! Reading and decoding a file, and one file's contribution to the report: its findings, the
+//! objects and kustomization the whole-repo stage indexes, its suppressions.
+
+use crate::discover::Found;
+use crate::index::{self, kustomize};
+use crate::load;
+use crate::model::diagnostic::{self, Diagnostic, FileId};
+use crate::model::report::{FileEntry, ObjectEntry, digest};
+use crate::model::source::SourceFile;
+use crate::model::span::Span;
+use crate::run::Options;
+use crate::run::passes::Preloaded;
+use crate::run::per_file;
+use crate::run::suppress;
+use crate::schema::crd::Crds;
+use std::path::{Path, PathBuf};
+
+/// What happened to a file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FileStatus {
+    Checked,
+    Skipped,
+    Failed,
+}
+
+/// One file's contribution to the report.
+pub struct FileResult {
+    pub entry: FileEntry,
+    pub status: FileStatus,
+    pub documents: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    pub objects: Vec<index::summary::ObjectSummary>,
+    pub kustomization: Option<kustomize::Kustomization>,
+    pub suppressions: Vec<suppress::Suppression>,
+    /// Documents of the file could not be read (or the file itself): the whole-repo checks
+    /// must not take what they may define for missing.
+    pub lost: bool,
+}
+
+/// The finding for what discovery found but cannot be checked: Helm chart templates, and
+/// paths it could not read.
+pub(crate) fn not_checked(id: FileId, found: Found) -> FileResult {
+    let name = found.path().display().to_string();
+    match found {
+        Found::File(_) => unreachable!("files are read and checked"),
+        Found::HelmTemplates(_) => problem(
+            id,
+            name,
+            FileStatus::Skipped,
+            &crate::model::rule::helm_template_skipped,
+            "Helm chart templates are not checked: they are not YAML until rendered".into(),
+            Some("render the chart and check the result: helm template CHART | kubevet check -"),
+        ),
+        Found::Problem { message, .. } => problem(
+            id,
+            name,
+            FileStatus::Failed,
+            &crate::model::rule::unreadable_file,
+            message,
+            None,
+        ),
+    }
+}
+
+/// A context file: indexed, not checked (its findings would be dropped anyway). `None`: it
+/// could not be read, or is not UTF-8.
+pub(crate) fn index_context(
+    path: PathBuf,
+    preloaded: Option<Preloaded>,
+    options: &Options,
+) -> FileResult {
+    let name = path.display().to_string();
+    let outcome = preloaded.map(|p| per_file::index_loaded(&p.file, &p.loaded, options));
+    let status = if outcome.is_some() {
+        FileStatus::Checked
+    } else {
+        FileStatus::Failed
+    };
+    let outcome = outcome.unwrap_or(per_file::FileOutcome {
+        documents: 0,
+        diagnostics: Vec::new(),
+        objects: Vec::new(),
+        kustomization: None,
+        suppressions: Vec::new(),
+        lost: false,
+    });
+    FileResult {
+        entry: FileEntry {
+            name,
+            path: Some(path),
+            context: true,
+            ..FileEntry::default()
+        },
+        status,
+        documents: outcome.documents,
+        diagnostics: Vec::new(),
+        objects: outcome.objects,
+        kustomization: outcome.kustomization,
+        suppressions: outcome.suppressions,
+        lost: outcome.lost,
+    }
+}
+
+/// A context file that was not needed.
+pub(crate) fn unread_context(path: PathBuf) -> FileResult {
+    FileResult {
+        entry: FileEntry {
+            name: path.display().to_string(),
+            path: Some(path),
+            context: true,
+            ..FileEntry::default()
+        },
+        status: FileStatus::Skipped,
+        documents: 0,
+        diagnostics: Vec::new(),
+        objects: Vec::new(),
+        kustomization: None,
+        suppressions: Vec::new(),
+        lost: false,
+    }
+}
+
+/// Why a file was not read: the finding to report.
+pub(crate) struct Unread {
+    pub(crate) rule: &'static diagnostic::Rule,
+    pub(crate) message: String,
+    pub(crate) help: Option<&'static str>,
+}
+
+pub(crate) const FILE_SIZE_HELP: &str = "if the file is legitimate, raise the limit: `limits: {maxFileSize: 64MiB}` in .kubevet.yaml, or --max-file-size 64MiB";
+
+impl Unread {
+    pub(crate) fn too_large(message: String) -> Unread {
+        Unread {
+            rule: &crate::model::rule::input_limit_exceeded,
+            message,
+            help: Some(FILE_SIZE_HELP),
+        }
+    }
+}
+
+/// Reads and decodes a file, or the finding that says why it cannot be checked.
+pub(crate) fn read_source(
+    id: FileId,
+    path: &Path,
+    options: &Options,
+) -> Result<SourceFile, Box<FileResult>> {
+    let name = path.display().to_string();
+    let bytes = read_file(path, options).map_err(|unread| {
+        Box::new(problem(
+            id,
+            name.clone(),
+            FileStatus::Failed,
+            unread.rule,
+            unread.message,
+            unread.help,
+        ))
+    })?;
+    decode(id, name, bytes).map_err(|mut problem| {
+        problem.entry.path = Some(path.to_path_buf());
+        problem
+    })
+}
+
+pub(crate) fn read_file(path: &std::path::Path, options: &Options) -> Result<Vec<u8>, Unread> {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| Unread {
+        rule: &crate::model::rule::unreadable_file,
+        message: format!("cannot read file: {e}"),
+        help: None,
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let metadata = file.metadata().map_err(unreadable)?;
+    if metadata.is_dir() {
+        return Err(Unread {
+            rule: &crate::model::rule::unreadable_file,
+            message: "is a directory".into(),
+            help: None,
+        });
+    }
+    let limit = options.limits.max_file_bytes;
+    if metadata.len() > limit {
+        return Err(Unread::too_large(format!(
+            "file is {} bytes, more than the limit of {limit} bytes; not checked",
+            metadata.len()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    // `take` guards against files that grow while we read them.
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > limit {
+        return Err(Unread::too_large(format!(
+            "file is more than the limit of {limit} bytes; not checked"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// A file that could not be checked: one finding at its start.
+pub(crate) fn problem(
+    id: FileId,
+    name: String,
+    status: FileStatus,
+    rule: &'static diagnostic::Rule,
+    message: String,
+    help: Option<&'static str>,
+) -> FileResult {
+    let file = SourceFile::new(id, name.clone(), String::new());
+    let mut diagnostic = Diagnostic::new(rule, file.location(Span::default()), message);
+    diagnostic.help = help.map(Into::into);
+    FileResult {
+        entry: FileEntry {
+            name,
+            ..FileEntry::default()
+        },
+        status,
+        documents: 0,
+        diagnostics: vec![diagnostic],
+        objects: Vec::new(),
+        kustomization: None,
+        suppressions: Vec::new(),
+        lost: false,
+    }
+}
+
+/// The file's text, or the finding that it is not UTF-8.
+pub(crate) fn decode(
+    id: FileId,
+    name: String,
+    bytes: Vec<u8>,
+) -> Result<SourceFile, Box<FileResult>> {
+    let (text, utf8_error) = match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+        }
+    };
+    let file = SourceFile::new(id, name.clone(), text);
+    let Some(at) = utf8_error else {
+        return Ok(file);
+    };
+    let diagnostic = Diagnostic::new(
+        &crate::model::rule::invalid_utf8,
+        file.location(Span::new(at, at)),
+        format!("file is not valid UTF-8 (first invalid byte at offset {at}); it was not checked"),
+    )
+    .with_help(
+        "Kubernetes manifests must be UTF-8; convert the file, e.g. `iconv -f latin1 -t utf-8`",
+    );
+    Err(Box::new(FileResult {
+        entry: FileEntry {
+            name,
+            text: Some(file.text),
+            ..FileEntry::default()
+        },
+        status: FileStatus::Failed,
+        documents: 0,
+        diagnostics: vec![diagnostic],
+        objects: Vec::new(),
+        kustomization: None,
+        suppressions: Vec::new(),
+        lost: false,
+    }))
+}
+
+pub(crate) fn check_source(
+    file: SourceFile,
+    loaded: &load::Loaded,
+    options: &Options,
+    crds: &Crds,
+    facts: &kustomize::Facts,
+    keep_text: bool,
+) -> FileResult {
+    let mut outcome = per_file::check_loaded(&file, loaded, options, crds, facts);
+    // Sorted here, in parallel: the run's sort then meets sorted runs, one a file.
+    outcome
+        .diagnostics
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // A file's text is read again where a renderer shows a snippet of it (`keep_text`: it
+    // cannot be, stdin).
+    let name = file.name.clone();
+    let shown = !outcome.diagnostics.is_empty() || !outcome.suppressions.is_empty();
+    let digest = shown.then(|| digest(&file.text));
+    let text = keep_text.then_some(file.text);
+    let objects = outcome
+        .objects
+        .iter()
+        .map(|o| ObjectEntry {
+            document: o.document,
+            object: diagnostic::ObjectRef {
+                api_version: Some(o.api_version.clone()),
+                kind: Some(o.kind.clone()),
+                namespace: o.namespace.clone(),
+                name: Some(o.name.clone()),
+            },
+        })
+        .collect();
+    FileResult {
+        entry: FileEntry {
+            name,
+            text,
+            digest,
+            objects,
+            ..FileEntry::default()
+        },
+        status: FileStatus::Checked,
+        documents: outcome.documents,
+        diagnostics: outcome.diagnostics,
+        objects: outcome.objects,
+        kustomization: outcome.kustomization,
+        suppressions: outcome.suppressions,
+        lost: outcome.lost,
+    }
+}

@@ -1,0 +1,100 @@
+//! The whole-repo stage over the per-file results: index every object, run the cross-object
+//! rules, apply the configuration and suppressions, sort into the report.
+
+use crate::discover::workspace;
+use crate::index;
+use crate::model::diagnostic::{Diagnostic, FileId, Summary};
+use crate::model::report::Report;
+use crate::rules;
+use crate::run::Options;
+use crate::run::files::{FileResult, FileStatus};
+use crate::run::suppress;
+use std::path::{Path, PathBuf};
+
+/// The whole-repo stage and the report: index every object, run the cross-object rules, apply
+/// the configuration and suppressions to every finding, sort.
+pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
+    let mut summary = Summary {
+        kubernetes_version: Some(options.kubernetes_version),
+        ..Summary::default()
+    };
+    let mut files = Vec::with_capacity(outcomes.len());
+    let mut diagnostics = Vec::new();
+    let mut indexed = Vec::with_capacity(outcomes.len());
+    let mut suppressions = Vec::new();
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        let id = FileId(i as u32);
+        if outcome.entry.context {
+            summary.context_files += usize::from(outcome.status == FileStatus::Checked);
+        } else {
+            match outcome.status {
+                FileStatus::Checked => summary.files += 1,
+                FileStatus::Skipped => summary.skipped += 1,
+                FileStatus::Failed => summary.failed += 1,
+            }
+            summary.documents += outcome.documents;
+        }
+        indexed.push(index::FileObjects {
+            file: id,
+            path: PathBuf::from(&outcome.entry.name),
+            objects: outcome.objects,
+            kustomization: outcome.kustomization,
+            lost: outcome.lost || outcome.status == FileStatus::Failed,
+        });
+        if !outcome.suppressions.is_empty() {
+            suppressions.push((id, outcome.suppressions));
+        }
+        files.push(outcome.entry);
+        diagnostics.extend(outcome.diagnostics);
+    }
+    let index = index::build(indexed, options.policy.units());
+    rules::check_repo(&index, &mut diagnostics);
+    // With context, a whole-repo finding that involves a given file is reported at the given
+    // file (the other file is the related location), never only in a file not asked about.
+    let given = |f: FileId| !files[f.0 as usize].context;
+    if files.iter().any(|f| f.context) {
+        for d in diagnostics.iter_mut().filter(|d| !given(d.file())) {
+            if let Some(i) = d.secondary.iter().position(|l| given(l.location.file)) {
+                std::mem::swap(&mut d.primary, &mut d.secondary[i]);
+                let at = d.primary.location;
+                d.document = index
+                    .instances
+                    .iter()
+                    .find(|i| i.object.location == at)
+                    .map(|i| i.object.document);
+            }
+        }
+    }
+    // Freeing the index is all small allocations: off the critical path, like the CRDs.
+    rayon::spawn(move || drop(index));
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // A base included by several overlays is checked once per overlay; say each thing once.
+    diagnostics
+        .dedup_by(|b, a| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
+    let cwd = workspace::current_dir();
+    let path_of = |f: FileId| {
+        Some(workspace::absolute_from(
+            &cwd,
+            Path::new(&files[f.0 as usize].name),
+        ))
+    };
+    let mut applied = suppress::apply(diagnostics, &suppressions, &options.policy, &path_of);
+    // Context files are there for the index: only findings that involve the files asked about
+    // are reported (those in them, and those moved to them above).
+    let involves_given =
+        |d: &Diagnostic| given(d.file()) || d.secondary.iter().any(|l| given(l.location.file));
+    applied.diagnostics.retain(involves_given);
+    applied.suppressed.retain(|s| involves_given(&s.diagnostic));
+    let mut diagnostics = applied.diagnostics;
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    for d in &diagnostics {
+        summary.count(d.severity);
+    }
+    summary.suppressed = applied.suppressed.len();
+    Report {
+        files,
+        diagnostics,
+        summary,
+        suppressed: applied.suppressed,
+    }
+}

@@ -1,0 +1,583 @@
+//! The two passes over the files: the first reads, loads and checks every file without custom
+//! resources and collects the CRDs every file defines; the second, with every CRD known, checks
+//! the files that have custom resources.
+
+use crate::discover::{self, Found, workspace};
+use crate::index::kustomize;
+use crate::load;
+use crate::model::diagnostic::FileId;
+use crate::model::report::Report;
+use crate::model::source::SourceFile;
+use crate::run::files::{
+    FileResult, FileStatus, Unread, check_source, decode, index_context, not_checked, problem,
+    read_file, read_source, unread_context,
+};
+use crate::run::finish::finish;
+use crate::run::per_file::no_crds;
+use crate::run::{CheckError, Input, Options};
+use crate::schema::{self, crd::Crds};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What the per-file stage works on.
+enum Job {
+    Found(Found),
+    Stream {
+        name: String,
+        bytes: Vec<u8>,
+    },
+    /// A file read only for the whole-repo index.
+    Context(PathBuf),
+}
+
+impl Job {
+    fn order(&self) -> (u8, &Path) {
+        match self {
+            Job::Found(Found::File(p)) | Job::Context(p) => (0, p),
+            Job::Stream { name, .. } => (0, Path::new(name)),
+            Job::Found(Found::HelmTemplates(p)) => (1, p),
+            Job::Found(Found::Problem { path, .. }) => (2, path),
+        }
+    }
+}
+
+/// A job after the first pass.
+enum Work {
+    /// A file that both defines CRDs and has custom resources: checked in the second pass, its
+    /// tree kept (its CRDs point into it).
+    Kept(PathBuf, Preloaded),
+    /// A file with custom resources: checked in the second pass, once every CRD is known,
+    /// loaded again from the text kept (trees are not kept between the passes).
+    Reload(PathBuf, SourceFile),
+    /// Done in the first pass: a file that needs no CRDs to be checked (no custom resource),
+    /// or a context file (indexing needs none), with the CRDs it defines if it is the earliest
+    /// to define one of them ([`CrdClaims`]), and whether a whole-repo finding could involve it.
+    Done {
+        result: Box<FileResult>,
+        defined: Option<Crds>,
+        involvable: bool,
+    },
+    /// Stdin, decoded and loaded (it cannot be read twice), or the finding that it is not UTF-8.
+    Stream(Result<Preloaded, Box<FileResult>>),
+    /// A context file not needed (no given file has anything the context could matter for).
+    Context(PathBuf),
+}
+
+/// Runs the whole pipeline.
+pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
+    let cwd = workspace::current_dir();
+    let policy = &options.policy;
+    let crd_files =
+        discover::discover(&options.crd_paths).map_err(|m| CheckError::MissingCrdPath(m.0))?;
+    let with_context = !options.context.is_empty() || !options.crd_paths.is_empty();
+    // With context, every file gets one name however it was reached, so that paths written in
+    // kustomizations resolve to it: relative to the current directory if every context root is
+    // inside it (the usual case: a hook runs at the repository's root), else absolute.
+    let naming = if !with_context {
+        None
+    } else if options
+        .context
+        .iter()
+        .chain(&options.crd_paths)
+        .all(|r| workspace::absolute_from(&cwd, r).starts_with(&cwd))
+    {
+        Some(Naming::Relative)
+    } else {
+        Some(Naming::Absolute)
+    };
+    let rename = |path: &Path| match naming {
+        None => path.to_path_buf(),
+        Some(naming) => naming.name(&cwd, path),
+    };
+    let selects = |path: &Path, is_dir: bool, depth: usize| {
+        if !policy.filters_files() {
+            return true;
+        }
+        let absolute = workspace::absolute_from(&cwd, path);
+        if is_dir {
+            depth == 0 || !policy.excludes_dir(&absolute)
+        } else {
+            policy.selects(&absolute)
+        }
+    };
+    let mut jobs: Vec<Job> = match input {
+        Input::Paths(paths) => discover::discover_filtered(&paths, &selects)
+            .map_err(|m| CheckError::MissingPath(m.0))?
+            .into_iter()
+            .map(|found| Job::Found(found.renamed(&rename)))
+            .collect(),
+        Input::Stream { name, bytes } => vec![Job::Stream { name, bytes }],
+    };
+    if with_context {
+        let mut seen: std::collections::HashSet<PathBuf> = jobs
+            .iter()
+            .filter_map(|job| match job {
+                Job::Found(found) => Some(workspace::absolute_from(&cwd, found.path())),
+                // Stdin named after a file (an editor's unsaved buffer) stands in for it.
+                Job::Stream { name, .. } => Some(workspace::absolute_from(&cwd, Path::new(name))),
+                Job::Context(_) => None,
+            })
+            .collect();
+        // The repository honours include/exclude; CRDs are named explicitly and always read.
+        let mut context = discover::discover_filtered(&options.context, &selects)
+            .map_err(|m| CheckError::MissingPath(m.0))?;
+        context.extend(crd_files.iter().cloned());
+        jobs.extend(context.into_iter().filter_map(|found| match found {
+            Found::File(path) if seen.insert(workspace::absolute_from(&cwd, &path)) => {
+                Some(Job::Context(rename(&path)))
+            }
+            _ => None,
+        }));
+        // File ids in path order, as a run over the whole repository numbers them: rules that
+        // order findings by location then pick the same object as "the later one".
+        jobs.sort_by(|a, b| a.order().cmp(&b.order()));
+    }
+
+    // CRDs must be known before any custom resource is validated. A parallel first pass reads,
+    // loads and checks every file that has no custom resource (nearly all: its tree is dropped
+    // at once), and registers the CRDs files define; the files with custom resources wait for
+    // the second pass, when every CRD (and `--crd`) is known. With context, the given files go
+    // first, and the context is indexed only if one of them has an object or a kustomization a
+    // whole-repo finding could involve (a hook is often passed only CI configs and Helm
+    // values); its CRDs count then too. The schema set of the target release is built
+    // meanwhile.
+    let (given, context): (Vec<_>, Vec<_>) = jobs
+        .into_iter()
+        .enumerate()
+        .map(|(i, job)| (FileId(i as u32), job))
+        .partition(|(_, job)| !matches!(job, Job::Context(_)));
+    let claims = CrdClaims::default();
+    // Kustomization files go first (they are few): what they add to the objects they include
+    // (selector labels) is handed to the checks of those objects.
+    let is_kustomization = |job: &Job| match job {
+        Job::Found(Found::File(path)) | Job::Context(path) => {
+            kustomize::is_kustomization_file(path)
+        }
+        _ => false,
+    };
+    let (k_given, given): (Vec<_>, Vec<_>) = given
+        .into_iter()
+        .partition(|(_, job)| is_kustomization(job));
+    let (k_context, context): (Vec<_>, Vec<_>) = context
+        .into_iter()
+        .partition(|(_, job)| is_kustomization(job));
+    let no_facts = kustomize::Facts::default();
+    let prepare_all = |jobs: Vec<(FileId, Job)>, facts: &kustomize::Facts| -> Vec<(FileId, Work)> {
+        jobs.into_par_iter()
+            .map(|(id, job)| (id, prepare(id, job, &claims, options, facts)))
+            .collect()
+    };
+    let ((mut given, mut context, facts), _) = rayon::join(
+        || {
+            let mut k_given = prepare_all(k_given, &no_facts);
+            let mut k_context = prepare_all(k_context, &no_facts);
+            let facts = kustomization_facts(k_given.iter().chain(&k_context));
+            let mut given = prepare_all(given, &facts);
+            given.append(&mut k_given);
+            let needs_context = with_context && given.iter().any(|(_, w)| involves(w));
+            let mut context: Vec<(FileId, Work)> = if needs_context {
+                prepare_all(context, &facts)
+            } else {
+                // Not needed: nothing of the context is reported or indexed (its kustomizations
+                // were read for the facts only).
+                k_context = k_context
+                    .into_iter()
+                    .map(|(id, w)| (id, unneeded(w)))
+                    .collect();
+                context
+                    .into_iter()
+                    .map(|(id, job)| match job {
+                        Job::Context(path) => (id, Work::Context(path)),
+                        _ => unreachable!("partitioned"),
+                    })
+                    .collect()
+            };
+            context.append(&mut k_context);
+            (given, context, facts)
+        },
+        || schema::prepare(options.kubernetes_version),
+    );
+    let mut crds = Crds::default();
+    for (_, w) in given.iter_mut().chain(&mut context) {
+        match w {
+            Work::Kept(_, p) | Work::Stream(Ok(p)) => {
+                crds.add_file(p.file.id, &p.loaded, options.kubernetes_version);
+            }
+            Work::Done { defined, .. } => {
+                if let Some(defined) = defined.take() {
+                    crds.merge(defined);
+                }
+            }
+            _ => {}
+        }
+    }
+    crds.merge(collect_crds(&crd_files, &claims, options));
+
+    let mut outcomes: Vec<(FileId, FileResult)> = given
+        .into_par_iter()
+        .map(|(id, w)| {
+            let outcome = match w {
+                Work::Kept(path, p) => {
+                    let mut result = check_source(p.file, &p.loaded, options, &crds, &facts, false);
+                    result.entry.path = Some(path);
+                    result
+                }
+                Work::Reload(path, file) => {
+                    let loaded = load::load(&file, &options.limits);
+                    let mut result = check_source(file, &loaded, options, &crds, &facts, false);
+                    result.entry.path = Some(path);
+                    result
+                }
+                // Stdin cannot be read again, so its text is kept for whole-repo findings.
+                Work::Stream(Ok(p)) => {
+                    check_source(p.file, &p.loaded, options, &crds, &facts, true)
+                }
+                Work::Stream(Err(problem)) => *problem,
+                Work::Done { result, .. } => *result,
+                Work::Context(_) => unreachable!("partitioned"),
+            };
+            (id, outcome)
+        })
+        .collect();
+    outcomes.par_extend(context.into_par_iter().map(|(id, w)| {
+        let outcome = match w {
+            Work::Done { result, .. } => *result,
+            Work::Context(path) => unread_context(path),
+            _ => unreachable!("context files are done in the first pass or not needed"),
+        };
+        (id, outcome)
+    }));
+    outcomes.sort_by_key(|(id, _)| *id);
+    // The CRD trees and compiled schemas can be large: free them off the critical path.
+    rayon::spawn(move || drop(crds));
+    Ok(finish(
+        outcomes.into_iter().map(|(_, o)| o).collect(),
+        options,
+    ))
+}
+
+/// How files are named in a run with context.
+#[derive(Clone, Copy)]
+enum Naming {
+    Relative,
+    Absolute,
+}
+
+impl Naming {
+    fn name(self, cwd: &Path, path: &Path) -> PathBuf {
+        let absolute = workspace::absolute_from(cwd, path);
+        match self {
+            Naming::Relative => match absolute.strip_prefix(cwd) {
+                Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+                _ => absolute,
+            },
+            Naming::Absolute => absolute,
+        }
+    }
+}
+
+/// The first pass for one job (see [`Work`]).
+fn prepare(
+    id: FileId,
+    job: Job,
+    claims: &CrdClaims,
+    options: &Options,
+    facts: &kustomize::Facts,
+) -> Work {
+    match job {
+        Job::Found(Found::File(path)) => prepare_file(id, path, claims, options, facts),
+        Job::Found(found) => Work::Done {
+            result: Box::new(not_checked(id, found)),
+            defined: None,
+            involvable: false,
+        },
+        // The command line reads at most one byte more than the limit from stdin.
+        Job::Stream { name, bytes } if bytes.len() as u64 > options.limits.max_file_bytes => {
+            let limit = options.limits.max_file_bytes;
+            let Unread {
+                rule,
+                message,
+                help,
+            } = Unread::too_large(format!(
+                "the stream is more than the limit of {limit} bytes; not checked"
+            ));
+            Work::Stream(Err(Box::new(problem(
+                id,
+                name,
+                FileStatus::Failed,
+                rule,
+                message,
+                help,
+            ))))
+        }
+        Job::Stream { name, bytes } => Work::Stream(decode(id, name, bytes).map(|file| {
+            let loaded = Arc::new(load::load(&file, &options.limits));
+            Preloaded { file, loaded }
+        })),
+        Job::Context(path) => {
+            let name = path.display().to_string();
+            let preloaded = read_file(&path, options)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .map(|text| {
+                    let file = SourceFile::new(id, name, text);
+                    let loaded = Arc::new(load::load(&file, &options.limits));
+                    Preloaded { file, loaded }
+                });
+            let defined = preloaded
+                .as_ref()
+                .and_then(|p| claims.claim(CrdRank::Context(id), p, options));
+            Work::Done {
+                result: Box::new(index_context(path, preloaded, options)),
+                defined,
+                involvable: false,
+            }
+        }
+    }
+}
+
+/// The first pass for a given file: read, loaded and checked, unless it has custom resources.
+fn prepare_file(
+    id: FileId,
+    path: PathBuf,
+    claims: &CrdClaims,
+    options: &Options,
+    facts: &kustomize::Facts,
+) -> Work {
+    let file = match read_source(id, &path, options) {
+        Ok(file) => file,
+        Err(result) => {
+            return Work::Done {
+                result,
+                defined: None,
+                involvable: false,
+            };
+        }
+    };
+    let loaded = Arc::new(load::load(&file, &options.limits));
+    let p = Preloaded { file, loaded };
+    let survey = Survey::of(&p);
+    if survey.custom_resources {
+        return if survey.crds {
+            Work::Kept(path, p)
+        } else {
+            Work::Reload(path, p.file)
+        };
+    }
+    let defined = if survey.crds {
+        claims.claim(CrdRank::Given(id), &p, options)
+    } else {
+        None
+    };
+    let mut result = check_source(p.file, &p.loaded, options, no_crds(), facts, false);
+    result.entry.path = Some(path);
+    Work::Done {
+        result: Box::new(result),
+        defined,
+        involvable: survey.involvable,
+    }
+}
+
+/// Where a file's CRDs come in the order that decides which definition of an apiVersion/kind
+/// wins: the given files, then the context, then `--crd` files, each in path order.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum CrdRank {
+    Given(FileId),
+    Context(FileId),
+    CrdFlag(usize),
+}
+
+/// The earliest file seen so far to define each CRD apiVersion/kind, shared by the parallel
+/// first pass: a file whose every definition an earlier file already gives drops its tree at
+/// once, instead of holding it until all files are loaded (a repository that vendors the same
+/// CRDs many times held them all). Which definition wins is still decided by merging in rank
+/// order; this only decides what may be dropped early.
+#[derive(Default)]
+struct CrdClaims(std::sync::Mutex<foldhash::HashMap<(String, String), CrdRank>>);
+
+impl CrdClaims {
+    /// The CRDs `p` defines if it is the earliest so far to define one of them.
+    fn claim(&self, rank: CrdRank, p: &Preloaded, options: &Options) -> Option<Crds> {
+        let mut crds = Crds::default();
+        crds.add_file(p.file.id, &p.loaded, options.kubernetes_version);
+        self.keep(rank, crds)
+    }
+
+    fn keep(&self, rank: CrdRank, crds: Crds) -> Option<Crds> {
+        let mut claims = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut first = false;
+        for key in crds.keys() {
+            match claims.get_mut(key) {
+                Some(earliest) if *earliest < rank => {}
+                Some(earliest) => {
+                    *earliest = rank;
+                    first = true;
+                }
+                None => {
+                    claims.insert(key.clone(), rank);
+                    first = true;
+                }
+            }
+        }
+        first.then_some(crds)
+    }
+}
+
+/// What the first pass needs to know of a loaded file, from one look at its objects.
+struct Survey {
+    /// It has an object, or is a kustomization: a whole-repo finding could involve it.
+    involvable: bool,
+    /// It has a custom resource: it is checked once every CRD is known.
+    custom_resources: bool,
+    /// It defines CRDs.
+    crds: bool,
+}
+
+impl Survey {
+    fn of(p: &Preloaded) -> Survey {
+        let mut survey = Survey {
+            involvable: kustomize::is_kustomization_file(Path::new(&p.file.name)),
+            custom_resources: false,
+            crds: false,
+        };
+        for d in &p.loaded.documents {
+            for object in crate::k8s::object::objects_of(&d.root, d.index) {
+                survey.involvable = true;
+                survey.custom_resources |= schema::is_custom_resource(&object);
+                survey.crds |= schema::crd::is_crd(&object);
+            }
+        }
+        survey
+    }
+}
+
+/// Whether the first pass found a given file a whole-repo finding could involve. (A file that
+/// could not be read could not be.)
+fn involves(work: &Work) -> bool {
+    match work {
+        Work::Kept(_, p) | Work::Stream(Ok(p)) => Survey::of(p).involvable,
+        // It has custom resources: objects.
+        Work::Reload(..) => true,
+        Work::Done { involvable, .. } => *involvable,
+        _ => false,
+    }
+}
+
+/// What the kustomizations read in the first pass add to the objects they include.
+fn kustomization_facts<'a>(done: impl Iterator<Item = &'a (FileId, Work)>) -> kustomize::Facts {
+    let mut names: foldhash::HashMap<FileId, &str> = foldhash::HashMap::default();
+    let mut ks: Vec<&kustomize::Kustomization> = Vec::new();
+    for (id, w) in done {
+        if let Work::Done { result, .. } = w
+            && let Some(k) = &result.kustomization
+        {
+            names.insert(*id, &result.entry.name);
+            ks.push(k);
+        }
+    }
+    if ks.is_empty() {
+        return kustomize::Facts::default();
+    }
+    let path_of = |id: FileId| names.get(&id).map_or_else(PathBuf::new, PathBuf::from);
+    kustomize::Facts::compute(&ks, &path_of)
+}
+
+/// A context file read before it was known that the context is not needed: not reported.
+fn unneeded(work: Work) -> Work {
+    match work {
+        Work::Done { result, .. } => match result.entry.path {
+            Some(path) => Work::Context(path),
+            None => Work::Context(PathBuf::from(&result.entry.name)),
+        },
+        other => other,
+    }
+}
+
+/// A file read and loaded in the first pass.
+pub(crate) struct Preloaded {
+    pub(crate) file: SourceFile,
+    pub(crate) loaded: Arc<load::Loaded>,
+}
+
+/// The CRDs of the `--crd` files (their own findings are not reported).
+fn collect_crds(files: &[Found], claims: &CrdClaims, options: &Options) -> Crds {
+    let parts: Vec<Crds> = files
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, found)| {
+            let Found::File(path) = found else {
+                return None;
+            };
+            let bytes = read_file(path, options).ok()?;
+            let file = decode(FileId(u32::MAX), found.path().display().to_string(), bytes).ok()?;
+            let loaded = Arc::new(load::load(&file, &options.limits));
+            let mut crds = Crds::default();
+            crds.add_file(file.id, &loaded, options.kubernetes_version);
+            claims.keep(CrdRank::CrdFlag(i), crds)
+        })
+        .collect();
+    let mut crds = Crds::default();
+    for part in parts {
+        crds.merge(part);
+    }
+    crds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::KubeVersion;
+
+    fn defining(kinds: &[&str]) -> Crds {
+        let text: String = kinds
+            .iter()
+            .map(|kind| {
+                format!(
+                    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n\
+                     metadata: {{name: x}}\nspec:\n  group: example.org\n  names: {{kind: {kind}}}\n  \
+                     versions: [{{name: v1, served: true}}]\n---\n"
+                )
+            })
+            .collect();
+        let file = SourceFile::new(FileId(0), "crds.yaml".into(), text);
+        let loaded = Arc::new(load::load(&file, &Options::default().limits));
+        let mut crds = Crds::default();
+        crds.add_file(file.id, &loaded, KubeVersion::new(37));
+        assert_eq!(crds.keys().count(), kinds.len());
+        crds
+    }
+
+    /// A file keeps its CRDs only while it is the earliest to define one of them; the threads
+    /// may present files in any order.
+    #[test]
+    fn crd_claims_keep_only_possible_winners() {
+        let claims = CrdClaims::default();
+        let given = |i| CrdRank::Given(FileId(i));
+        assert!(claims.keep(given(5), defining(&["A"])).is_some());
+        // Earlier than the holder: kept (it wins at the merge).
+        assert!(claims.keep(given(3), defining(&["A"])).is_some());
+        // Later than the earliest: dropped.
+        assert!(claims.keep(given(4), defining(&["A"])).is_none());
+        // Partly new: kept whole.
+        assert!(claims.keep(given(9), defining(&["A", "B"])).is_some());
+        assert!(
+            claims
+                .keep(CrdRank::Context(FileId(0)), defining(&["B"]))
+                .is_none()
+        );
+        assert!(
+            claims
+                .keep(CrdRank::CrdFlag(0), defining(&["A", "B"]))
+                .is_none()
+        );
+        assert!(claims.keep(CrdRank::CrdFlag(0), defining(&["C"])).is_some());
+        // Given files come before the context, whatever their ids.
+        assert!(
+            claims
+                .keep(CrdRank::Context(FileId(0)), defining(&["D"]))
+                .is_some()
+        );
+        assert!(claims.keep(given(100), defining(&["D"])).is_some());
+    }
+}

@@ -1,0 +1,209 @@
+//! The per-file stage: a loaded file's documents → objects → the per-object rules and the schema
+//! validation, the kustomization read, and what the whole-repo stage needs of each object. Runs
+//! in parallel, one file a task.
+
+use crate::check::{CheckOptions, Context};
+use crate::index::kustomize::{self, Kustomization};
+use crate::index::summary::{ObjectSummary, summarize};
+use crate::k8s::object::{Object, objects_of};
+use crate::load::tree::Node;
+use crate::load::{Document, Loaded};
+use crate::model::diagnostic::Diagnostic;
+use crate::model::registry;
+use crate::model::source::SourceFile;
+use crate::model::span::Span;
+use crate::rules;
+use crate::run::Options;
+use crate::run::suppress::{self, Suppression};
+use crate::schema::{self, crd::Crds};
+use crate::settings::Level;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// The result of checking one file.
+pub struct FileOutcome {
+    pub documents: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    /// What the whole-repo checks need of its objects.
+    pub objects: Vec<ObjectSummary>,
+    pub kustomization: Option<Kustomization>,
+    /// The `kubevet-ignore` comments and annotations in the file.
+    pub suppressions: Vec<Suppression>,
+    /// Some of its documents could not be read.
+    pub lost: bool,
+}
+
+/// The CRDs of a run without any (and of checks that need none).
+pub fn no_crds() -> &'static Crds {
+    static EMPTY: OnceLock<Crds> = OnceLock::new();
+    EMPTY.get_or_init(Crds::default)
+}
+
+/// What the checks need of the run's options.
+pub fn check_options(options: &Options) -> CheckOptions {
+    CheckOptions {
+        kubernetes_version: options.kubernetes_version,
+        strict: options.strict,
+    }
+}
+
+/// Which per-object rules run in a file: those the configuration does not switch off there. A
+/// rule whose findings on a placeholder become `unrendered-placeholder` also runs while that
+/// rule is on (its other findings are dropped with the rest of an off rule's).
+fn enabled_rules(file: &SourceFile, options: &Options) -> Option<Vec<bool>> {
+    let policy = &options.policy;
+    if !policy.turns_off_any() {
+        return None;
+    }
+    let path = policy.has_overrides().then(|| {
+        crate::discover::workspace::absolute_from(
+            &crate::discover::workspace::current_dir(),
+            std::path::Path::new(&file.name),
+        )
+    });
+    let on =
+        |rule: &crate::model::diagnostic::Rule| policy.level(rule, path.as_deref()) != Level::Off;
+    let placeholder_on = on(&registry::rule::unrendered_placeholder);
+    Some(
+        registry::ALL
+            .iter()
+            .map(|rule| on(rule) || (rule.replaceable_by_placeholder && placeholder_on))
+            .collect(),
+    )
+}
+
+/// Runs every per-object rule and the schema validation on a loaded file, with what the run's
+/// kustomizations and the tool files around it say about it.
+pub fn check_loaded(
+    file: &SourceFile,
+    loaded: &Loaded,
+    options: &Options,
+    crds: &Crds,
+    facts: &kustomize::Facts,
+) -> FileOutcome {
+    let check_options = check_options(options);
+    let mut cx = Context::new(file, &check_options);
+    cx.kustomize = facts.of(&file.name);
+    cx.project = crate::run::project::facts(&file.name, &options.limits);
+    for diagnostic in &loaded.diagnostics {
+        let mut diagnostic = diagnostic.clone();
+        if diagnostic.document.is_none() {
+            // A loading problem inside a document (a duplicate key) belongs to that document.
+            let at = diagnostic.primary.location.span.start;
+            diagnostic.document = loaded
+                .documents
+                .iter()
+                .find(|d| d.root.span.start <= at && at < d.root.span.end)
+                .map(|d| d.index);
+        }
+        cx.report(diagnostic);
+    }
+    let enabled = enabled_rules(file, options);
+    let checks = Checks {
+        crds,
+        enabled: enabled.as_deref(),
+    };
+    let (objects, kustomization) = walk_documents(file, loaded, &mut cx, Some(&checks));
+    FileOutcome {
+        documents: loaded.documents.len(),
+        diagnostics: prefer_specific(cx.into_diagnostics()),
+        objects,
+        kustomization,
+        suppressions: suppress::scan(file, &loaded.documents),
+        lost: loaded.lost > 0,
+    }
+}
+
+/// A loaded file only for the whole-repo index (a context file): its objects and kustomization,
+/// without running the per-object rules.
+pub fn index_loaded(file: &SourceFile, loaded: &Loaded, options: &Options) -> FileOutcome {
+    let check_options = check_options(options);
+    let mut cx = Context::new(file, &check_options);
+    cx.context_only = true;
+    let (objects, kustomization) = walk_documents(file, loaded, &mut cx, None);
+    FileOutcome {
+        documents: loaded.documents.len(),
+        diagnostics: Vec::new(),
+        objects,
+        kustomization,
+        // A whole-repo finding in this file may be reported (it points into a given file), and
+        // then its suppressions apply as in a run over the whole repository.
+        suppressions: suppress::scan(file, &loaded.documents),
+        lost: loaded.lost > 0,
+    }
+}
+
+/// What the per-object checks of a file need besides the context.
+struct Checks<'a> {
+    crds: &'a Crds,
+    /// Which rules of [`registry::ALL`] run; `None`: all.
+    enabled: Option<&'a [bool]>,
+}
+
+/// Reads every document's kustomization or objects for the index, running the per-object
+/// checks unless the file is context only (`checks` is `None`).
+fn walk_documents(
+    file: &SourceFile,
+    loaded: &Loaded,
+    cx: &mut Context<'_>,
+    checks: Option<&Checks<'_>>,
+) -> (Vec<ObjectSummary>, Option<Kustomization>) {
+    let mut objects = Vec::new();
+    let mut kustomization = None;
+    for Document { index, root } in &loaded.documents {
+        cx.set_document(Some(*index));
+        if kustomization.is_none() && is_kustomization(file, root) {
+            kustomization = Some(kustomize::read(root, cx));
+            continue;
+        }
+        for object in objects_of(root, *index) {
+            cx.set_object(Some(object.object_ref()));
+            if let Some(checks) = checks {
+                check_object(&object, cx, checks);
+            }
+            if !object.is_tool_config() {
+                objects.extend(summarize(&object, cx));
+            }
+        }
+        cx.set_object(None);
+    }
+    (objects, kustomization)
+}
+
+/// A kustomization file: named as kustomize looks for it, and not some other object that
+/// happens to have that name (a Flux `Kustomization` custom resource, say).
+fn is_kustomization(file: &SourceFile, root: &Node) -> bool {
+    kustomize::is_kustomization_file(std::path::Path::new(&file.name))
+        && root
+            .get("apiVersion")
+            .and_then(|v| v.as_str())
+            .is_none_or(|v| v.starts_with("kustomize.config.k8s.io/"))
+}
+
+fn check_object(object: &Object<'_>, cx: &mut Context<'_>, checks: &Checks<'_>) {
+    if object.is_tool_config() {
+        return;
+    }
+    rules::check_object(object, cx, checks.enabled);
+    schema::check(object, cx, checks.crds);
+}
+
+/// When a schema finding and a more specific rule's finding point at the same node (the label
+/// `canary: yes` is both a wrong type and an invalid label value), only the specific one is kept:
+/// it explains the problem better, and one problem should be one finding.
+fn prefer_specific(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let specific: HashSet<Span> = diagnostics
+        .iter()
+        .filter(|d| !schema::is_validator_rule(d.rule))
+        .map(|d| d.primary.location.span)
+        .collect();
+    if specific.is_empty() {
+        return diagnostics;
+    }
+    diagnostics
+        .into_iter()
+        .filter(|d| {
+            !schema::is_validator_rule(d.rule) || !specific.contains(&d.primary.location.span)
+        })
+        .collect()
+}

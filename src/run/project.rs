@@ -1,0 +1,282 @@
+//! What the files around a manifest say about it, read by the run and handed to the per-object
+//! rules as data ([`crate::check::facts::ProjectFacts`]; rules never read the file system):
+//!
+//! * **Patches.** A file listed under `patches`, `patchesStrategicMerge` or `patchesJson6902` of
+//!   a kustomization in its directory or above, or kept in a directory named `patches`
+//!   (kustomize, kubeadm and kind conventions), holds a fragment that is merged into a full
+//!   object elsewhere. Rules that report a *missing* field, or rely on defaults, skip it.
+//! * **Images set by tools.** An image named as a skaffold build artifact, or given a tag by a
+//!   kustomization's `images:` transformer, is tagged when it is deployed.
+//!
+//! Directories are read once per run and cached; the search stops a few levels up. Tool files
+//! are read with the run's limits (and never over 1 MiB): they are input from the repository
+//! like the manifests.
+
+use crate::check::facts::ProjectFacts;
+use crate::load::tree::Node;
+use crate::load::{self, Limits};
+use crate::model::diagnostic::FileId;
+use crate::model::source::SourceFile;
+use foldhash::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// How many directories above a manifest are searched.
+const LEVELS: usize = 5;
+/// Tool files larger than this are not read.
+const MAX_TOOL_FILE: u64 = 1024 * 1024;
+
+const SKAFFOLDS: [&str; 2] = ["skaffold.yaml", "skaffold.yml"];
+
+/// What one directory's tool files say.
+#[derive(Default)]
+struct DirFacts {
+    /// Canonical paths of patch files named by a kustomization here.
+    patches: Vec<PathBuf>,
+    /// Image names built by skaffold or re-tagged by kustomize here.
+    tool_images: Vec<(String, &'static str)>,
+}
+
+/// Facts per directory and limits (a library user may check with different limits in turn).
+type DirCache = HashMap<(PathBuf, Limits), Arc<DirFacts>>;
+
+fn cache() -> &'static Mutex<DirCache> {
+    static CACHE: OnceLock<Mutex<DirCache>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+fn facts_of_dir(dir: &Path, limits: &Limits) -> Arc<DirFacts> {
+    let key = (dir.to_path_buf(), limits.clone());
+    if let Some(facts) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return facts;
+    }
+    let facts = Arc::new(read_dir_facts(dir, limits));
+    if let Ok(mut c) = cache().lock() {
+        c.insert(key, facts.clone());
+    }
+    facts
+}
+
+fn read_yaml(path: &Path, limits: &Limits) -> Vec<Node> {
+    let max_bytes = MAX_TOOL_FILE.min(limits.max_file_bytes);
+    let readable = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= max_bytes);
+    let Some(text) = readable
+        .then(|| std::fs::read_to_string(path).ok())
+        .flatten()
+    else {
+        return Vec::new();
+    };
+    let file = SourceFile::new(FileId(0), path.display().to_string(), text);
+    load::load(&file, limits)
+        .documents
+        .into_iter()
+        .map(|d| d.root)
+        .collect()
+}
+
+fn read_dir_facts(dir: &Path, limits: &Limits) -> DirFacts {
+    let mut facts = DirFacts::default();
+    for name in crate::index::kustomize::FILE_NAMES {
+        for doc in read_yaml(&dir.join(name), limits) {
+            for (_, path) in crate::index::kustomize::patch_paths(&doc) {
+                let path = path.as_str().unwrap_or_default();
+                if let Ok(canonical) = dir.join(path).canonicalize() {
+                    facts.patches.push(canonical);
+                }
+            }
+            for image in doc.get("images").and_then(Node::as_seq).unwrap_or_default() {
+                let sets_tag = ["newTag", "digest", "tagSuffix"]
+                    .iter()
+                    .any(|k| image.get(k).is_some());
+                if let (Some(name), true) = (image.get("name").and_then(Node::as_str), sets_tag) {
+                    facts
+                        .tool_images
+                        .push((name.to_owned(), "kustomize `images`"));
+                }
+            }
+        }
+    }
+    for name in SKAFFOLDS {
+        for doc in read_yaml(&dir.join(name), limits) {
+            let profiles = doc
+                .get("profiles")
+                .and_then(Node::as_seq)
+                .unwrap_or_default();
+            for build in std::iter::once(&doc)
+                .chain(profiles)
+                .filter_map(|d| d.get("build"))
+            {
+                for artifact in build
+                    .get("artifacts")
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default()
+                {
+                    if let Some(image) = artifact.get("image").and_then(Node::as_str) {
+                        facts.tool_images.push((image.to_owned(), "skaffold"));
+                    }
+                }
+            }
+        }
+    }
+    facts
+}
+
+/// What the tool files around a manifest say about it: computed once per file.
+pub fn facts(file_name: &str, limits: &Limits) -> ProjectFacts {
+    type FileCache = HashMap<(String, Limits), ProjectFacts>;
+    static FILES: OnceLock<Mutex<FileCache>> = OnceLock::new();
+    let files = FILES.get_or_init(Default::default);
+    let key = (file_name.to_owned(), limits.clone());
+    if let Some(facts) = files.lock().ok().and_then(|f| f.get(&key).cloned()) {
+        return facts;
+    }
+    let facts = read_file_facts(file_name, limits);
+    if let Ok(mut f) = files.lock() {
+        f.insert(key, facts.clone());
+    }
+    facts
+}
+
+fn read_file_facts(file_name: &str, limits: &Limits) -> ProjectFacts {
+    let path = Path::new(file_name);
+    let in_patches_dir = path
+        .parent()
+        .is_some_and(|p| p.components().any(|c| c.as_os_str() == "patches"));
+    let Some(canonical) = canonical_file(path) else {
+        return ProjectFacts {
+            is_patch: in_patches_dir,
+            tool_images: Arc::from([]),
+        };
+    };
+    let Some(dir) = canonical.parent() else {
+        return ProjectFacts {
+            is_patch: in_patches_dir,
+            tool_images: Arc::from([]),
+        };
+    };
+    let chain = ancestor_facts(dir, limits);
+    let is_patch = in_patches_dir || chain.dirs.iter().any(|d| d.patches.contains(&canonical));
+    ProjectFacts {
+        is_patch,
+        tool_images: chain.tool_images.clone(),
+    }
+}
+
+/// The facts of a directory and those above it.
+struct Chain {
+    /// Nearest first.
+    dirs: Vec<Arc<DirFacts>>,
+    /// Their images set by tools, nearest directory first.
+    tool_images: Arc<[(String, &'static str)]>,
+}
+
+/// The facts of `dir` and the directories above it, nearest first: the same for every file of
+/// a directory, so looked up once per directory.
+fn ancestor_facts(dir: &Path, limits: &Limits) -> Arc<Chain> {
+    type Chains = HashMap<(PathBuf, Limits), Arc<Chain>>;
+    static CHAINS: OnceLock<Mutex<Chains>> = OnceLock::new();
+    let chains = CHAINS.get_or_init(Default::default);
+    let key = (dir.to_path_buf(), limits.clone());
+    if let Some(chain) = chains.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return chain;
+    }
+    let dirs: Vec<Arc<DirFacts>> = dir
+        .ancestors()
+        .take(LEVELS)
+        .map(|d| facts_of_dir(d, limits))
+        .collect();
+    let tool_images = dirs
+        .iter()
+        .flat_map(|d| d.tool_images.iter().cloned())
+        .collect();
+    let chain = Arc::new(Chain { dirs, tool_images });
+    if let Ok(mut c) = chains.lock() {
+        c.insert(key, chain.clone());
+    }
+    chain
+}
+
+/// `path.canonicalize()`, with the directory's part computed once per directory: resolving
+/// every file on its own cost a `readlink` per path component, per file.
+fn canonical_file(path: &Path) -> Option<PathBuf> {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return path.canonicalize().ok();
+    };
+    if std::fs::symlink_metadata(path)
+        .ok()?
+        .file_type()
+        .is_symlink()
+    {
+        return path.canonicalize().ok();
+    }
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    static DIRS: OnceLock<Mutex<HashMap<PathBuf, Option<PathBuf>>>> = OnceLock::new();
+    let dirs = DIRS.get_or_init(Default::default);
+    if let Some(dir) = dirs.lock().ok().and_then(|d| d.get(parent).cloned()) {
+        return dir.map(|d| d.join(name));
+    }
+    let dir = parent.canonicalize().ok();
+    if let Ok(mut d) = dirs.lock() {
+        d.insert(parent.to_path_buf(), dir.clone());
+    }
+    dir.map(|d| d.join(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patches_and_tool_images() {
+        let dir = std::env::temp_dir().join(format!("kubevet-project-{}", std::process::id()));
+        let overlay = dir.join("overlay");
+        std::fs::create_dir_all(&overlay).unwrap();
+        std::fs::write(
+            dir.join("kustomization.yaml"),
+            "patches:\n- path: overlay/patch.yaml\npatchesStrategicMerge:\n- other.yaml\nimages:\n- name: api\n  newTag: v1\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("skaffold.yaml"),
+            "apiVersion: skaffold/v4beta6\nkind: Config\nbuild:\n  artifacts:\n  - image: web\n",
+        )
+        .unwrap();
+        for f in ["overlay/patch.yaml", "other.yaml", "deploy.yaml"] {
+            std::fs::write(dir.join(f), "kind: Deployment\n").unwrap();
+        }
+        let name = |f: &str| dir.join(f).display().to_string();
+        let limits = Limits::default();
+        assert!(facts(&name("overlay/patch.yaml"), &limits).is_patch);
+        assert!(facts(&name("other.yaml"), &limits).is_patch);
+        assert!(!facts(&name("deploy.yaml"), &limits).is_patch);
+        assert!(facts("some/patches/kube-apiserver.yaml", &limits).is_patch);
+        assert_eq!(
+            facts(&name("deploy.yaml"), &limits).image_tagged_by_tool("web"),
+            Some("skaffold")
+        );
+        assert_eq!(
+            facts(&name("overlay/patch.yaml"), &limits).image_tagged_by_tool("api"),
+            Some("kustomize `images`")
+        );
+        assert_eq!(
+            facts(&name("deploy.yaml"), &limits).image_tagged_by_tool("db"),
+            None
+        );
+        // Tool files are read with the run's limits: over them, they are not consulted (and
+        // facts read under other limits are not reused).
+        let shallow = Limits {
+            max_depth: 1,
+            ..Limits::default()
+        };
+        assert_eq!(
+            facts(&name("deploy.yaml"), &shallow).image_tagged_by_tool("web"),
+            None
+        );
+        assert!(!facts(&name("other.yaml"), &shallow).is_patch);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
