@@ -7,65 +7,16 @@
 //!
 //! `UPDATE_EXPECT=1 cargo test --test fixtures` rewrites the `.expected` files; review the diff.
 
-use kubevet::output::{Format, Style, render};
-use kubevet::{Input, Options, check, rules};
-use std::path::{Path, PathBuf};
+use kubevet::{Options, rules};
+use std::path::Path;
 
-fn cases(dir: &Path) -> Vec<PathBuf> {
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.is_dir()
-                || matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("yaml" | "yml" | "json")
-                )
-        })
-        .collect();
-    cases.sort();
-    cases
-}
-
-fn run(case: &Path) -> String {
-    let report = check(Input::Paths(vec![case.to_path_buf()]), &Options::default()).unwrap();
-    let mut out = Vec::new();
-    let style = Style {
-        summary: false,
-        ..Style::default()
-    };
-    render(&report, Format::Concise, style, &mut out).unwrap();
-    String::from_utf8(out).unwrap()
-}
-
-fn expected_path(case: &Path) -> PathBuf {
-    let mut name = case.file_name().unwrap().to_os_string();
-    name.push(".expected");
-    case.with_file_name(name)
-}
+mod common;
+use common::{assert_expected, beside, cases, check_paths, concise};
 
 /// Compares a case with its `.expected` file; returns the findings.
 fn assert_matches_expected(case: &Path) -> String {
-    let actual = run(case);
-    let expected_file = expected_path(case);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&expected_file, &actual).unwrap();
-        return actual;
-    }
-    let expected = std::fs::read_to_string(&expected_file).unwrap_or_else(|_| {
-        panic!(
-            "{} has no {} (run with UPDATE_EXPECT=1 to create it)\nactual:\n{actual}",
-            case.display(),
-            expected_file.display()
-        )
-    });
-    assert_eq!(
-        expected,
-        actual,
-        "findings for {} differ from {}",
-        case.display(),
-        expected_file.display()
-    );
+    let actual = concise(&check_paths(&[case], &Options::default()));
+    assert_expected(&beside(case, ".expected"), &actual);
     actual
 }
 
