@@ -5,19 +5,42 @@
 //! multi-file case). Cases named `fires*` must produce that rule, cases named `ok*` must not.
 //! `fixtures/valid/` holds everyday manifests that must produce no error or warning at all.
 //!
-//! `UPDATE_EXPECT=1 cargo test --test fixtures` rewrites the `.expected` files; review the diff.
+//! Each case of `fixtures/rules/` and `fixtures/invalid/` also has a rendered snapshot,
+//! `<case>.rendered`: the human output (snippets, labels, help; no colour, no summary line), so
+//! that a change to what a user reads shows in review as well as a change to what is found.
+//!
+//! `UPDATE_EXPECT=1 cargo test --test fixtures` rewrites the `.expected` and `.rendered` files;
+//! review the diff.
 
-use kubevet::{Options, rules};
+use kubevet::output::Format;
+use kubevet::{Options, Report, rules};
 use std::path::Path;
 
 mod common;
-use common::{assert_expected, beside, cases, check_paths, concise};
+use common::{
+    assert_expected, beside, cases, check_paths, concise, normalise_paths, render_report,
+};
+
+/// Compares a case with its `.expected` file; returns the findings and the report.
+fn assert_findings_expected(case: &Path) -> (String, Report) {
+    let report = check_paths(&[case], &Options::default());
+    let actual = concise(&report);
+    assert_expected(&beside(case, ".expected"), &actual);
+    (actual, report)
+}
+
+/// Compares a case with its `.expected` file, and its human rendering with its `.rendered`
+/// file; returns the findings.
+fn assert_matches_expected_and_rendered(case: &Path) -> String {
+    let (findings, report) = assert_findings_expected(case);
+    let rendered = normalise_paths(&render_report(&report, Format::Human));
+    assert_expected(&beside(case, ".rendered"), &rendered);
+    findings
+}
 
 /// Compares a case with its `.expected` file; returns the findings.
 fn assert_matches_expected(case: &Path) -> String {
-    let actual = concise(&check_paths(&[case], &Options::default()));
-    assert_expected(&beside(case, ".expected"), &actual);
-    actual
+    assert_findings_expected(case).0
 }
 
 #[test]
@@ -29,7 +52,7 @@ fn rule_fixtures_match_their_expected_findings() {
             "fixtures/rules/{rule}: no such rule"
         );
         for case in cases(&rule_dir) {
-            let findings = assert_matches_expected(&case);
+            let findings = assert_matches_expected_and_rendered(&case);
             let name = case.file_name().unwrap().to_str().unwrap();
             let marker = format!("[{rule}]");
             if name.starts_with("fires") {
@@ -113,7 +136,7 @@ fn everyday_manifests_are_clean() {
 #[test]
 fn invalid_examples_report_at_the_right_place() {
     for case in cases(Path::new("fixtures/invalid")) {
-        let findings = assert_matches_expected(&case);
+        let findings = assert_matches_expected_and_rendered(&case);
         assert!(
             findings.contains(": error["),
             "{} should have an error:\n{findings}",
