@@ -203,6 +203,25 @@ fn every_rule_page_example_shows_what_kubevet_reports() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Rule pages cite sources users have (a Kubernetes source file and function, a kubernetes.io
+/// page), not sections of a private reference document.
+#[test]
+fn no_rule_page_cites_the_private_reference() {
+    let mut offenders = Vec::new();
+    for rule in kubevet::rules::ALL {
+        let page = std::fs::read_to_string(Path::new("rules").join(format!("{}.md", rule.id)))
+            .unwrap()
+            .to_lowercase();
+        if page.contains("reference §") || page.contains("reference section") {
+            offenders.push(rule.id);
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "these pages cite \"Reference §N\"; cite the Kubernetes source or docs instead: {offenders:?}"
+    );
+}
+
 #[test]
 fn the_pages_that_cannot_run_their_example_exist() {
     for (id, reason) in NOT_RUNNABLE {
