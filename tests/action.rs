@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 const INPUTS: &[&str] = &[
     "paths",
     "kubernetes-version",
@@ -916,16 +918,7 @@ fn the_build_from_source_with_a_stand_in_cargo() {
 
 #[test]
 fn the_scripts_pass_shellcheck() {
-    if Command::new("shellcheck")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("KUBEVET_REQUIRE_SHELLCHECK").is_none(),
-            "shellcheck is required (KUBEVET_REQUIRE_SHELLCHECK) but not installed"
-        );
-        eprintln!("shellcheck is not installed: action.yml's scripts are not checked");
+    if !common::shellcheck_installed("action.yml's scripts") {
         return;
     }
     let action = action();

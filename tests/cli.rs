@@ -1,53 +1,9 @@
 //! The built binary, end to end: flags, exit codes, stdin, and the rendered formats.
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
-fn kubevet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubevet"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run kubevet")
-}
-
-fn kubevet_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kubevet"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run kubevet");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Compares with a snapshot under tests/snapshots (UPDATE_EXPECT=1 rewrites it).
-fn assert_snapshot(name: &str, actual: &str) {
-    let path = Path::new("tests/snapshots").join(name);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing snapshot {} (UPDATE_EXPECT=1 creates it)\n{actual}",
-            path.display()
-        )
-    });
-    assert_eq!(expected, actual, "output differs from {}", path.display());
-}
+mod common;
+use common::{assert_snapshot, command_in, kubevet, kubevet_stdin, root, scratch, stderr, stdout};
 
 #[test]
 fn valid_fixtures_exit_zero() {
@@ -212,7 +168,7 @@ fn color_follows_the_flag_and_no_color() {
     // Not a terminal: auto means no colour.
     let o = kubevet(&["check", path]);
     assert!(!stdout(&o).contains("\u{1b}["));
-    let o = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+    let o = command_in(root())
         .args(["check", "--color", "never", path])
         .env("NO_COLOR", "1")
         .output()
@@ -235,7 +191,7 @@ fn quiet_drops_the_summary() {
 #[test]
 fn closing_stdout_early_is_not_a_crash() {
     // Many findings, read one line, close the pipe.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+    let mut child = command_in(root())
         .args(["check", "--format", "concise", "fixtures/rules"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -248,14 +204,6 @@ fn closing_stdout_early_is_not_a_crash() {
     let o = child.wait_with_output().unwrap();
     assert!(matches!(o.status.code(), Some(0 | 1)), "{:?}", o.status);
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
-}
-
-/// A scratch directory under the build's temporary directory.
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

@@ -3,45 +3,9 @@
 //! `fixtures/config/<name>.expected`. `UPDATE_EXPECT=1 cargo test --test config` rewrites them.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn kubevet_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubevet"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("GITHUB_WORKSPACE")
-        .output()
-        .expect("run kubevet")
-}
-
-fn kubevet(args: &[&str]) -> Output {
-    kubevet_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
-
-fn transcript(o: &Output) -> String {
-    format!(
-        "{}{}exit: {}\n",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr),
-        o.status.code().unwrap_or(-1)
-    )
-}
-
-fn assert_expected(name: &str, actual: &str) {
-    let path = Path::new("fixtures/config").join(format!("{name}.expected"));
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing {} (UPDATE_EXPECT=1 creates it)\n{actual}",
-            path.display()
-        )
-    });
-    assert_eq!(expected, actual, "output differs from {}", path.display());
-}
+mod common;
+use common::{assert_expected, kubevet, kubevet_in, kubevet_stdin_in, scratch, transcript};
 
 /// (expected file, arguments after `check --format concise`)
 const CASES: &[(&str, &[&str])] = &[
@@ -120,7 +84,10 @@ fn configuration_cases_match_their_expected_output() {
         let mut all = vec!["check", "--format", "concise"];
         all.extend_from_slice(args);
         let o = kubevet(&all);
-        assert_expected(name, &transcript(&o));
+        assert_expected(
+            &Path::new("fixtures/config").join(format!("{name}.expected")),
+            &transcript(&o),
+        );
     }
 }
 
@@ -171,14 +138,6 @@ fn config_flag_errors() {
     );
 }
 
-/// A scratch directory under the build's temporary directory.
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn the_search_walks_up_to_the_repository_root_and_no_further() {
     let root = scratch("config-walk");
@@ -215,12 +174,11 @@ fn the_search_walks_up_to_the_repository_root_and_no_further() {
     assert_eq!(o.status.code(), Some(0), "{}", transcript(&o));
     assert!(transcript(&o).contains("warning[invalid-name]"));
     // For stdin, the search starts in the current directory.
-    let o = Command::new(env!("CARGO_BIN_EXE_kubevet"))
-        .args(["check", "-", "--format", "concise"])
-        .current_dir(&app)
-        .stdin(std::fs::File::open(app.join("cm.yaml")).unwrap())
-        .output()
-        .unwrap();
+    let o = kubevet_stdin_in(
+        &app,
+        &["check", "-", "--format", "concise"],
+        &std::fs::read(app.join("cm.yaml")).unwrap(),
+    );
     assert!(
         transcript(&o).contains("<stdin>:4:9: warning[invalid-name]"),
         "{}",

@@ -9,6 +9,8 @@ use kubevet::source::SourceFile;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+mod common;
+
 const SCHEMA: &str = "schemas/kubevet-config.schema.json";
 
 fn schema() -> Value {
@@ -32,9 +34,9 @@ fn to_json(yaml: &str) -> Value {
         .map_or_else(|| serde_json::json!({}), |d| d.root.to_json())
 }
 
+/// A scratch directory with an empty `crds/` directory.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = common::scratch(name);
     std::fs::create_dir_all(dir.join("crds")).unwrap();
     dir
 }
@@ -68,7 +70,7 @@ fn the_schema_lists_kubevets_rules_and_keys() {
         .map(|r| Value::from(r.id))
         .collect();
     let listed = &mut schema["definitions"]["ruleLevels"]["propertyNames"]["enum"];
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
+    if common::update_expect() {
         *listed = Value::Array(ids);
         std::fs::write(
             SCHEMA,

@@ -3,7 +3,9 @@
 
 use kubevet::{Input, Options, check};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+mod common;
+use common::{kubevet_in, kubevet_stdin_in, scratch, transcript};
 
 /// A finding as `file:line:col: severity[rule]: message`.
 fn line(
@@ -121,30 +123,6 @@ fn real_repositories_too() {
     }
 }
 
-fn kubevet_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubevet"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_WORKSPACE")
-        .output()
-        .expect("run kubevet")
-}
-
-fn transcript(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 const CONFIG_MAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n";
 
 /// Two files of one kustomize build defining the same ConfigMap: the finding is on the second
@@ -257,22 +235,7 @@ fn stdin_named_after_a_file_stands_in_for_it() {
     // An editor checking its unsaved buffer: the file on disk is replaced, not duplicated.
     let repo = duplicate_repo("context-stdin", true);
     let run = |args: &[&str], input: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kubevet"))
-            .args(args)
-            .current_dir(&repo)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let o = child.wait_with_output().unwrap();
+        let o = kubevet_stdin_in(&repo, args, input.as_bytes());
         (o.status.code(), transcript(&o))
     };
     let args = [

@@ -1,21 +1,7 @@
 //! The `kubevet` binary: `explain-schedule` output and exit codes, and `kubevet rules`.
 
-use std::process::{Command, Output};
-
-fn kubevet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubevet"))
-        .args(args)
-        .output()
-        .expect("the kubevet binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
+mod common;
+use common::{kubevet, stderr, stdout};
 
 const AFTER: &str = "2025-03-29T12:00:00Z";
 

@@ -5,68 +5,42 @@
 //! multi-file case). Cases named `fires*` must produce that rule, cases named `ok*` must not.
 //! `fixtures/valid/` holds everyday manifests that must produce no error or warning at all.
 //!
-//! `UPDATE_EXPECT=1 cargo test --test fixtures` rewrites the `.expected` files; review the diff.
+//! Each case of `fixtures/rules/` and `fixtures/invalid/` also has a rendered snapshot,
+//! `<case>.rendered`: the human output (snippets, labels, help; no colour, no summary line), so
+//! that a change to what a user reads shows in review as well as a change to what is found.
+//!
+//! `UPDATE_EXPECT=1 cargo test --test fixtures` rewrites the `.expected` and `.rendered` files;
+//! review the diff.
 
-use kubevet::output::{Format, Style, render};
-use kubevet::{Input, Options, check, rules};
-use std::path::{Path, PathBuf};
+use kubevet::output::Format;
+use kubevet::{Options, Report, rules};
+use std::path::Path;
 
-fn cases(dir: &Path) -> Vec<PathBuf> {
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.is_dir()
-                || matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("yaml" | "yml" | "json")
-                )
-        })
-        .collect();
-    cases.sort();
-    cases
+mod common;
+use common::{
+    assert_expected, beside, cases, check_paths, concise, normalise_paths, render_report,
+};
+
+/// Compares a case with its `.expected` file; returns the findings and the report.
+fn assert_findings_expected(case: &Path) -> (String, Report) {
+    let report = check_paths(&[case], &Options::default());
+    let actual = concise(&report);
+    assert_expected(&beside(case, ".expected"), &actual);
+    (actual, report)
 }
 
-fn run(case: &Path) -> String {
-    let report = check(Input::Paths(vec![case.to_path_buf()]), &Options::default()).unwrap();
-    let mut out = Vec::new();
-    let style = Style {
-        summary: false,
-        ..Style::default()
-    };
-    render(&report, Format::Concise, style, &mut out).unwrap();
-    String::from_utf8(out).unwrap()
-}
-
-fn expected_path(case: &Path) -> PathBuf {
-    let mut name = case.file_name().unwrap().to_os_string();
-    name.push(".expected");
-    case.with_file_name(name)
+/// Compares a case with its `.expected` file, and its human rendering with its `.rendered`
+/// file; returns the findings.
+fn assert_matches_expected_and_rendered(case: &Path) -> String {
+    let (findings, report) = assert_findings_expected(case);
+    let rendered = normalise_paths(&render_report(&report, Format::Human));
+    assert_expected(&beside(case, ".rendered"), &rendered);
+    findings
 }
 
 /// Compares a case with its `.expected` file; returns the findings.
 fn assert_matches_expected(case: &Path) -> String {
-    let actual = run(case);
-    let expected_file = expected_path(case);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&expected_file, &actual).unwrap();
-        return actual;
-    }
-    let expected = std::fs::read_to_string(&expected_file).unwrap_or_else(|_| {
-        panic!(
-            "{} has no {} (run with UPDATE_EXPECT=1 to create it)\nactual:\n{actual}",
-            case.display(),
-            expected_file.display()
-        )
-    });
-    assert_eq!(
-        expected,
-        actual,
-        "findings for {} differ from {}",
-        case.display(),
-        expected_file.display()
-    );
-    actual
+    assert_findings_expected(case).0
 }
 
 #[test]
@@ -78,7 +52,7 @@ fn rule_fixtures_match_their_expected_findings() {
             "fixtures/rules/{rule}: no such rule"
         );
         for case in cases(&rule_dir) {
-            let findings = assert_matches_expected(&case);
+            let findings = assert_matches_expected_and_rendered(&case);
             let name = case.file_name().unwrap().to_str().unwrap();
             let marker = format!("[{rule}]");
             if name.starts_with("fires") {
@@ -162,7 +136,7 @@ fn everyday_manifests_are_clean() {
 #[test]
 fn invalid_examples_report_at_the_right_place() {
     for case in cases(Path::new("fixtures/invalid")) {
-        let findings = assert_matches_expected(&case);
+        let findings = assert_matches_expected_and_rendered(&case);
         assert!(
             findings.contains(": error["),
             "{} should have an error:\n{findings}",

@@ -1,53 +1,10 @@
 //! The machine formats end to end: SARIF (validated against the official SARIF 2.1.0 schema),
 //! GitHub workflow commands, JUnit XML, `--output`, `--show-suppressed`, and completions.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn kubevet_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubevet"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("GITHUB_WORKSPACE")
-        .output()
-        .expect("run kubevet")
-}
-
-fn kubevet(args: &[&str]) -> Output {
-    kubevet_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn assert_snapshot(name: &str, actual: &str) {
-    let path = Path::new("tests/snapshots").join(name);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing snapshot {} (UPDATE_EXPECT=1 creates it)\n{actual}",
-            path.display()
-        )
-    });
-    assert_eq!(expected, actual, "output differs from {}", path.display());
-}
-
-/// A scratch directory under the build's temporary directory (inside this repository).
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{assert_snapshot, command_in, kubevet, root, scratch, stderr, stdout};
 
 /// Fixtures with secondary labels, cross-file related locations, a file that cannot be read
 /// as UTF-8, non-ASCII text, and suppressions.
@@ -311,7 +268,7 @@ fn github_escapes_file_names_and_messages() {
     );
     assert!(line.contains("%0A%0Ahelp: "), "{line}");
     // Paths are relative to GITHUB_WORKSPACE when it is set.
-    let o = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+    let o = command_in(root())
         .args([
             "check",
             "--format",

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
 
 /// Crates that would mean an HTTP or TLS client somewhere in the build.
 const NETWORK_CRATES: &[&str] = &[
@@ -98,7 +99,7 @@ fn a_check_run_leaves_the_tree_unchanged() {
     copy_tree(Path::new("fixtures"), &dir);
     let before = snapshot(&dir);
     for format in ["human", "json", "concise"] {
-        let status = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+        let status = common::command()
             .args(["check", "--format", format, dir.to_str().unwrap()])
             .output()
             .unwrap()

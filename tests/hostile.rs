@@ -1,9 +1,12 @@
 //! Hostile and broken input: every case ends with exit 0, 1 or 2, a clear message, no panic,
 //! within seconds and under 1 GiB of memory (the child runs under `ulimit -v`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::scratch_outside as scratch;
 
 struct Run {
     code: Option<i32>,
@@ -47,13 +50,6 @@ fn run_limited(args: &[&str], limit: Duration) -> Run {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kubevet-hostile-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Asserts the run ended as documented, and returns its concise output.
@@ -281,7 +277,7 @@ fn broken_pipe_exits_quietly() {
         ));
     }
     std::fs::write(dir.join("many.yaml"), text).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+    let mut child = common::command()
         .args(["check", dir.to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -335,7 +331,7 @@ fn a_path_that_is_not_utf8_is_checked_and_named() {
 
 #[test]
 fn closed_or_empty_stdin_is_an_empty_stream() {
-    let o = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+    let o = common::command()
         .args(["check", "-", "--format", "concise"])
         .stdin(Stdio::null())
         .output()
@@ -347,7 +343,7 @@ fn closed_or_empty_stdin_is_an_empty_stream() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(String::from_utf8_lossy(&o.stdout).contains("checked 1 file (0 documents)"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+    let mut child = common::command()
         .args(["check", "-", "--format", "concise"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -376,7 +372,7 @@ fn ctrl_c_stops_promptly() {
         ));
     }
     std::fs::write(dir.join("big.yaml"), text).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+    let mut child = common::command()
         .args(["check", dir.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -501,7 +497,7 @@ fn untrusted_text_is_escaped_in_every_format() {
     );
     std::fs::write(dir.join(HOSTILE_FILE_NAME), &manifest).unwrap();
     let run = |format: &str| {
-        let o = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+        let o = common::command()
             .args(["check", "--no-config", "--no-context", "--color", "never"])
             .args(["--format", format])
             .arg(&dir)

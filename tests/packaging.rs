@@ -14,6 +14,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 fn cargo_version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
@@ -435,10 +437,7 @@ fn the_readmes_name_this_version() {
         assert!(readme.contains(&pinned), "README: {pinned}");
     }
     // What `kubevet --version` says.
-    let o = Command::new(env!("CARGO_BIN_EXE_kubevet"))
-        .arg("--version")
-        .output()
-        .unwrap();
+    let o = common::command().arg("--version").output().unwrap();
     let said = String::from_utf8(o.stdout).unwrap();
     let line = format!("kubevet --version             # {said}");
     assert!(readme.contains(&line), "README: {line}");
@@ -534,16 +533,7 @@ fn included_files(dir: &Path) -> Vec<PathBuf> {
 
 /// shellcheck on a script; `None` where shellcheck is not installed (and not required).
 fn shellcheck(name: &str, script: &str) -> Option<Result<(), String>> {
-    if Command::new("shellcheck")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("KUBEVET_REQUIRE_SHELLCHECK").is_none(),
-            "shellcheck is required (KUBEVET_REQUIRE_SHELLCHECK) but not installed"
-        );
-        eprintln!("shellcheck is not installed: {name} is not checked");
+    if !common::shellcheck_installed(name) {
         return None;
     }
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shellcheck");

@@ -2,7 +2,7 @@
 //! expression reads kubevet's concise output, the VS Code task uses the same expression, and
 //! the pre-commit examples name the hooks this repository defines.
 
-use std::process::Command;
+mod common;
 
 fn readme() -> String {
     std::fs::read_to_string("README.md").unwrap()
@@ -41,7 +41,7 @@ fn problem_matcher() -> regex::Regex {
 #[test]
 fn the_problem_matcher_reads_concise_output() {
     let matcher = problem_matcher();
-    let o = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+    let o = common::command()
         .args([
             "check",
             "--format",
@@ -136,12 +136,11 @@ fn the_suppression_example_suppresses_what_it_says() {
         .expect("a suppression example")
         .1;
     let manifest = format!("apiVersion: v1\nkind: ConfigMap\n{example}");
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("readme-suppressions");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch("readme-suppressions");
     let file = dir.join("cm.yaml");
     std::fs::write(&file, &manifest).unwrap();
     let run = |path: &std::path::Path| {
-        let o = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+        let o = common::command()
             .args([
                 "check",
                 "--format",

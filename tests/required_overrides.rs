@@ -4,10 +4,13 @@
 //! `schemas/README.md` lists it. Then the verdicts they change, per Kubernetes version: objects
 //! the API server accepts get no finding, and fields it does require still get one.
 
+use kubevet::KubeVersion;
 use kubevet::diagnostics::Severity;
 use kubevet::schema::catalog::catalog;
-use kubevet::{Input, KubeVersion, Options, check};
 use serde_json::Value;
+
+mod common;
+use common::errors_and_warnings as findings;
 
 struct Override {
     definition: String,
@@ -122,25 +125,6 @@ fn every_override_is_applied_in_the_embedded_schemas() {
         );
         assert!(readme.contains(&row), "schemas/README.md lacks {row}");
     }
-}
-
-/// (rule id, severity) of every error and warning for `yaml` checked against 1.`minor`.
-fn findings(yaml: &str, minor: u32) -> Vec<(&'static str, Severity)> {
-    let options = Options {
-        kubernetes_version: KubeVersion::new(minor),
-        ..Options::default()
-    };
-    let input = Input::Stream {
-        name: "test.yaml".into(),
-        bytes: yaml.as_bytes().to_vec(),
-    };
-    check(input, &options)
-        .unwrap()
-        .diagnostics
-        .iter()
-        .map(|d| (d.rule.id, d.severity))
-        .filter(|(_, s)| *s != Severity::Info)
-        .collect()
 }
 
 fn every_version() -> std::ops::RangeInclusive<u32> {

@@ -2,22 +2,14 @@
 //! on the right line, and the flags (`--kubernetes-version`, `--crd`, `--strict`) work through
 //! the real binary.
 
-use kubevet::output::{Format, Style, render};
 use kubevet::schema::catalog::catalog;
 use kubevet::{Input, KubeVersion, Options, check};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
+
+mod common;
 
 fn concise(input: Input, options: &Options) -> Vec<String> {
-    let report = check(input, options).unwrap();
-    let mut out = Vec::new();
-    let style = Style {
-        summary: false,
-        ..Style::default()
-    };
-    render(&report, Format::Concise, style, &mut out).unwrap();
-    String::from_utf8(out)
-        .unwrap()
+    common::concise(&check(input, options).unwrap())
         .lines()
         .map(str::to_owned)
         .collect()
@@ -191,15 +183,11 @@ fn crds_from_a_stream_and_from_crd_paths_give_schemas() {
 }
 
 fn kubevet(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kubevet"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .output()
-        .unwrap();
+    let out = common::kubevet(args);
     (
         out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+        common::stdout(&out),
+        common::stderr(&out),
     )
 }
 

@@ -1,26 +1,9 @@
 //! Workload rules whose verdict depends on `--kubernetes-version`.
 
 use kubevet::diagnostics::Severity;
-use kubevet::{Input, KubeVersion, Options, check};
 
-/// (rule id, severity) of every finding for `yaml` checked against Kubernetes 1.`minor`.
-fn findings(yaml: &str, minor: u32) -> Vec<(&'static str, Severity)> {
-    let options = Options {
-        kubernetes_version: KubeVersion::new(minor),
-        ..Options::default()
-    };
-    let input = Input::Stream {
-        name: "test.yaml".into(),
-        bytes: yaml.as_bytes().to_vec(),
-    };
-    check(input, &options)
-        .unwrap()
-        .diagnostics
-        .iter()
-        .map(|d| (d.rule.id, d.severity))
-        .filter(|(_, s)| *s != Severity::Info)
-        .collect()
-}
+mod common;
+use common::{check_yaml_at, errors_and_warnings as findings};
 
 const CRONJOB_TZ: &str = r#"
 apiVersion: batch/v1
@@ -101,16 +84,7 @@ fn env_var_names_are_relaxed_from_1_32() {
 
 /// Every finding's rule id and message, for tests that look at the wording.
 fn messages(yaml: &str, minor: u32) -> Vec<(&'static str, String)> {
-    let options = Options {
-        kubernetes_version: KubeVersion::new(minor),
-        ..Options::default()
-    };
-    let input = Input::Stream {
-        name: "test.yaml".into(),
-        bytes: yaml.as_bytes().to_vec(),
-    };
-    check(input, &options)
-        .unwrap()
+    check_yaml_at(yaml, minor)
         .diagnostics
         .iter()
         .filter(|d| d.severity != Severity::Info)
