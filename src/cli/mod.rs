@@ -108,6 +108,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "X.Y", value_parser = KubeVersion::parse)]
     pub kubernetes_version: Option<KubeVersion>,
 
+    /// Check every pod against this Pod Security level where no namespace label sets
+    /// `enforce` (warnings), as before turning enforcement on [default: the configuration's
+    /// podSecurity.level].
+    #[arg(long, value_name = "LEVEL", value_parser = parse_pod_security_level)]
+    pub pod_security: Option<crate::k8s::pod_security::Level>,
+
     /// A CustomResourceDefinition file or directory whose CRDs give schemas to custom resources
     /// (repeatable). CRDs among the checked paths are always used.
     #[arg(long = "crd", value_name = "PATH")]
@@ -195,6 +201,12 @@ impl LimitArgs {
             max_nodes_per_document: self.max_nodes_per_document,
         }
     }
+}
+
+fn parse_pod_security_level(text: &str) -> Result<crate::k8s::pod_security::Level, String> {
+    crate::k8s::pod_security::Level::parse(text).ok_or_else(|| {
+        format!("unknown Pod Security level {text:?}: expected privileged, baseline or restricted")
+    })
 }
 
 fn parse_file_size(text: &str) -> Result<u64, String> {
@@ -402,6 +414,10 @@ fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         // CRDs named with --crd and in the configuration are all used.
         crd_paths: args.crds.iter().cloned().chain(config.crds).collect(),
         limits: args.limits.settings().or(config.limits).resolve(),
+        pod_security: crate::k8s::pod_security::Settings {
+            level: args.pod_security.or(config.pod_security.level),
+            ..config.pod_security
+        },
         ..Options::default()
     };
     match context(&args, reads_stdin) {

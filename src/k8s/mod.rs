@@ -5,6 +5,7 @@
 pub mod cron;
 pub mod object;
 pub mod placeholder;
+pub mod pod_security;
 pub mod quantity;
 pub mod validate;
 pub mod workload;

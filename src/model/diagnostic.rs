@@ -49,6 +49,9 @@ pub enum Stage {
     Kustomize,
     /// A whole-repository rule over the index (`src/rules/<module>.rs`, `check_repo`).
     Repo,
+    /// Pod Security admission over the index, with the run's settings and the files' texts
+    /// (`src/rules/pod_security.rs`, called by `src/run/finish.rs`).
+    Admission,
     /// Applying suppressions, after every other check (`src/run/suppress.rs`).
     Suppressions,
     /// Reading kubevet's own configuration (not a rule of the table).
@@ -66,6 +69,7 @@ impl Stage {
             Stage::Schema => "schema",
             Stage::Kustomize => "whole repository (kustomize)",
             Stage::Repo => "whole repository",
+            Stage::Admission => "whole repository (admission)",
             Stage::Suppressions => "suppressions",
             Stage::Settings => "configuration",
         }

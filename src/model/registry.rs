@@ -191,6 +191,8 @@ macro_rules! for_each_rule {
                 "A reference to a ServiceAccount, ConfigMap, Secret, PVC or scale target that does not exist in the namespace.";
             unknown_service_host: "unknown-service-host", Warning, Repo,
                 "A `<service>.<namespace>` host name points at a Service that does not exist there.";
+            pod_security: "pod-security", Error, Admission,
+                "A pod violates the Pod Security level its namespace enforces, warns or audits.";
             // Suppressions.
             unused_suppression: "unused-suppression", Warning, Suppressions,
                 "A suppression comment or annotation suppresses nothing, or names an unknown rule.";

@@ -75,6 +75,9 @@ macro_rules! dispatch {
 
 type RepoRule = fn(&Index, &mut Vec<Diagnostic>);
 
+// Stage `Admission`: needs the run's settings and the files' texts (`src/run/finish.rs`).
+pub mod pod_security;
+
 for_each_rule!(dispatch);
 
 /// Runs every cross-object rule over the repository index, in parallel: they only read the

@@ -49,6 +49,20 @@ pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
     }
     let index = index::build(indexed, options.policy.units());
     rules::check_repo(&index, &mut diagnostics);
+    rules::pod_security::check_repo(
+        &index,
+        &rules::pod_security::Inputs {
+            settings: &options.pod_security,
+            kubernetes_version: options.kubernetes_version,
+            limits: &options.limits,
+            source: &|f: FileId| {
+                files[f.0 as usize]
+                    .source()
+                    .map(std::borrow::Cow::into_owned)
+            },
+        },
+        &mut diagnostics,
+    );
     // With context, a whole-repo finding that involves a given file is reported at the given
     // file (the other file is the related location), never only in a file not asked about.
     let given = |f: FileId| !files[f.0 as usize].context;

@@ -35,6 +35,9 @@ pub struct Options {
     /// Extra CustomResourceDefinitions (`--crd`, `crds:`): files or directories. Their CRDs
     /// give schemas and scopes to custom resources; the files themselves are not checked.
     pub crd_paths: Vec<PathBuf>,
+    /// Pod Security admission settings beyond the namespace labels (`--pod-security`,
+    /// `podSecurity:`).
+    pub pod_security: crate::k8s::pod_security::Settings,
 }
 
 impl Default for Options {
@@ -46,6 +49,7 @@ impl Default for Options {
             policy: settings::Policy::default(),
             context: Vec::new(),
             crd_paths: Vec::new(),
+            pod_security: crate::k8s::pod_security::Settings::default(),
         }
     }
 }

@@ -46,7 +46,12 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "limits",
     "applyUnits",
     "directoryUnits",
+    "podSecurity",
 ];
+
+/// The keys of `podSecurity`, and of its `exemptions`.
+pub const POD_SECURITY_KEYS: &[&str] = &["level", "exemptions"];
+pub const POD_SECURITY_EXEMPTION_KEYS: &[&str] = &["namespaces", "runtimeClasses"];
 
 /// The keys of `limits`.
 pub const LIMIT_KEYS: &[&str] = &[
@@ -83,6 +88,8 @@ pub struct Config {
     pub policy: Policy,
     /// `limits:`; flags win over each one.
     pub limits: LimitSettings,
+    /// `podSecurity:`; `--pod-security` wins over its level.
+    pub pod_security: crate::k8s::pod_security::Settings,
 }
 
 /// Why a configuration could not be used.
@@ -375,6 +382,7 @@ impl Reader<'_> {
                     }
                 }
                 "limits" => config.limits = self.limits(value),
+                "podSecurity" => config.pod_security = self.pod_security(value),
                 // Editors that read JSON Schema from the document itself.
                 "$schema" => {}
                 _ => self.unknown_key(&entry.key, &key, TOP_LEVEL_KEYS),
@@ -613,6 +621,61 @@ impl Reader<'_> {
                 policy.add_override(files, levels.into_iter().collect());
             }
         }
+    }
+
+    /// `podSecurity: {level, exemptions: {namespaces, runtimeClasses}}`, as the cluster's
+    /// PodSecurity admission configuration has them (`defaults`, `exemptions`).
+    fn pod_security(&mut self, node: &Node) -> crate::k8s::pod_security::Settings {
+        use crate::k8s::pod_security::Level as PsLevel;
+        let mut settings = crate::k8s::pod_security::Settings::default();
+        if !node.is_map() {
+            if !node.is_null() {
+                self.type_error("podSecurity", node, "a mapping (level, exemptions)");
+            }
+            return settings;
+        }
+        for entry in node.entries() {
+            let key = entry.key.key_string().unwrap_or_default().into_owned();
+            let value = &entry.value;
+            match key.as_str() {
+                "level" => match value.as_str().map(|s| (s, PsLevel::parse(s))) {
+                    Some((_, Some(level))) => settings.level = Some(level),
+                    Some((text, None)) => self.error(
+                        value,
+                        format!("unknown Pod Security level `{text}`"),
+                        "the levels are privileged, baseline and restricted",
+                    ),
+                    None => self.type_error("level", value, "a level (baseline, restricted)"),
+                },
+                "exemptions" if value.is_map() => {
+                    for e in value.entries() {
+                        let key = e.key.key_string().unwrap_or_default().into_owned();
+                        let names = |this: &mut Self| -> Vec<String> {
+                            this.strings(&key, &e.value)
+                                .into_iter()
+                                .map(|(_, s)| s.to_owned())
+                                .collect()
+                        };
+                        match key.as_str() {
+                            "namespaces" => settings.exempt_namespaces = names(self),
+                            "runtimeClasses" => settings.exempt_runtime_classes = names(self),
+                            _ => self.unknown_key(&e.key, &key, POD_SECURITY_EXEMPTION_KEYS),
+                        }
+                    }
+                }
+                "exemptions" => {
+                    if !value.is_null() {
+                        self.type_error(
+                            "exemptions",
+                            value,
+                            "a mapping (namespaces, runtimeClasses)",
+                        );
+                    }
+                }
+                _ => self.unknown_key(&entry.key, &key, POD_SECURITY_KEYS),
+            }
+        }
+        settings
     }
 
     fn limits(&mut self, node: &Node) -> LimitSettings {
