@@ -4,13 +4,14 @@
 //! a path that does not exist, or an internal error.
 
 use crate::discover::workspace;
-use crate::load::{self, LimitSettings, Limits};
+use crate::load::Limits;
 use crate::model::KubeVersion;
-use crate::model::diagnostic::Severity;
 use crate::model::registry;
 use crate::model::report::Report;
 use crate::output::{self, Format};
 use crate::run::{Input, Options};
+pub use crate::settings::FailOn;
+use crate::settings::limits::{self as limit_settings, LimitSettings};
 use crate::settings::{self, ConfigError};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Read, Write};
@@ -210,14 +211,15 @@ fn parse_pod_security_level(text: &str) -> Result<crate::k8s::pod_security::Leve
 }
 
 fn parse_file_size(text: &str) -> Result<u64, String> {
-    load::parse_size(text).ok_or_else(|| format!("expected {}", load::SIZE_SYNTAX))
+    limit_settings::parse_size(text)
+        .ok_or_else(|| format!("expected {}", limit_settings::SIZE_SYNTAX))
 }
 
 fn parse_whole_number(text: &str, max: usize) -> Result<usize, String> {
     text.trim()
         .parse::<i128>()
         .ok()
-        .and_then(|n| load::check_count(n, max))
+        .and_then(|n| limit_settings::check_count(n, max))
         .ok_or_else(|| format!("expected a whole number from 1 to {max}"))
 }
 
@@ -282,27 +284,14 @@ pub enum ColorChoice {
     Never,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    /// Errors fail the run.
-    Error,
-    /// Warnings and errors.
-    Warning,
-    /// Any finding.
-    Info,
-    /// Nothing: report, and exit 0 whatever was found.
-    None,
-}
+/// `--fail-on`'s values, as the configuration's `failOn` names them.
+impl ValueEnum for FailOn {
+    fn value_variants<'a>() -> &'a [FailOn] {
+        FailOn::ALL
+    }
 
-impl FailOn {
-    /// The lowest severity that fails the run; `None` when nothing does.
-    pub fn threshold(self) -> Option<Severity> {
-        match self {
-            FailOn::Error => Some(Severity::Error),
-            FailOn::Warning => Some(Severity::Warning),
-            FailOn::Info => Some(Severity::Info),
-            FailOn::None => None,
-        }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()).help(self.help()))
     }
 }
 
@@ -572,11 +561,23 @@ fn explain(id: &str, out: &mut dyn Write) -> io::Result<i32> {
 /// `kubevet explain-schedule`: the schedule in words, the day-of-month/day-of-week rule when it
 /// matters, and the next runs, computed exactly as the CronJob controller does.
 fn explain_schedule(args: &ExplainScheduleArgs, out: &mut dyn Write) -> io::Result<i32> {
-    use crate::k8s::cron;
+    use crate::k8s::cron::{self, ExplainError};
     let expr = args.schedule.as_str();
-    let parsed = match cron::parse_standard(expr) {
-        Ok(parsed) => parsed,
-        Err(error) => {
+    match cron::explain(
+        expr,
+        args.time_zone.as_deref(),
+        args.after.as_deref(),
+        args.count,
+    ) {
+        Ok(explained) => {
+            out.write_all(explained.text.as_bytes())?;
+            Ok(if explained.findings {
+                EXIT_FINDINGS
+            } else {
+                EXIT_OK
+            })
+        }
+        Err(ExplainError::Schedule(error)) => {
             let caret_at = expr[..error.span.start.min(expr.len())].chars().count();
             let width = expr
                 .get(error.span.clone())
@@ -588,73 +589,8 @@ fn explain_schedule(args: &ExplainScheduleArgs, out: &mut dyn Write) -> io::Resu
             eprintln!("  {}", expr.escape_debug());
             eprintln!("  {}{}", " ".repeat(caret_at), "^".repeat(width));
             eprintln!("help: {}", crate::rules::cron_schedule::hint(expr, &error));
-            return Ok(EXIT_FINDINGS);
+            Ok(EXIT_FINDINGS)
         }
-    };
-    let zone_name = match (&args.time_zone, &parsed.tz_prefix) {
-        (Some(name), _) => name.clone(),
-        (None, Some(prefix)) if cron::is_valid_time_zone(&prefix.name) => prefix.name.clone(),
-        _ => "UTC".to_owned(),
-    };
-    let Some(zone) = cron::time_zone(&zone_name) else {
-        let hint = cron::time_zone_in_canonical_case(&zone_name)
-            .map(|c| format!("; did you mean `{c}`?"))
-            .unwrap_or_else(|| "; use an IANA name such as Europe/Berlin or UTC".to_owned());
-        return usage_error(format!("unknown time zone `{zone_name}`{hint}"));
-    };
-    let after = match &args.after {
-        None => jiff::Timestamp::now(),
-        Some(text) => match text.parse::<jiff::Timestamp>() {
-            Ok(t) => t,
-            Err(e) => {
-                return usage_error(format!(
-                    "--after `{text}` is not an RFC 3339 time such as 2025-01-31T12:00:00Z: {e}"
-                ));
-            }
-        },
-    };
-    let schedule = parsed.schedule;
-    let mut code = EXIT_OK;
-    writeln!(out, "Schedule:  {expr}")?;
-    writeln!(out, "Meaning:   {}", schedule.describe())?;
-    writeln!(out, "Time zone: {zone_name}")?;
-    if let Some(prefix) = &parsed.tz_prefix {
-        code = EXIT_FINDINGS;
-        writeln!(
-            out,
-            "Rejected:  Kubernetes 1.29 and later reject `{}=` in the schedule; put the zone in `spec.timeZone` instead",
-            prefix.key
-        )?;
-    } else if expr.contains("TZ") {
-        code = EXIT_FINDINGS;
-        writeln!(
-            out,
-            "Rejected:  Kubernetes 1.29 and later reject any schedule containing `TZ`"
-        )?;
+        Err(ExplainError::Usage(message)) => usage_error(message),
     }
-    if schedule.dom_and_dow_both_restricted() {
-        writeln!(
-            out,
-            "Note:      day of month and day of week are both restricted, so it runs when EITHER matches (cron ORs them), not only on days that match both"
-        )?;
-    }
-    if let cron::ScheduleKind::Every(_) = schedule.kind() {
-        writeln!(
-            out,
-            "Note:      `@every` is accepted by Kubernetes but not documented; runs count from the CronJob's creation (or its last run), here from the --after time"
-        )?;
-    }
-    if schedule.never_fires() {
-        writeln!(
-            out,
-            "Next runs: none, the schedule never fires; Kubernetes accepts it but never creates a Job"
-        )?;
-        return Ok(EXIT_FINDINGS);
-    }
-    let fires = schedule.next_fires(&after.to_zoned(zone), args.count);
-    writeln!(out, "Next runs:")?;
-    for fire in &fires {
-        writeln!(out, "  {}", fire.strftime("%a %Y-%m-%d %H:%M:%S %Z (%:z)"))?;
-    }
-    Ok(code)
 }

@@ -1,5 +1,6 @@
 //! The apiVersion/kind/metadata view of a document.
 
+use crate::k8s::kind::Kind;
 use crate::load::tree::Node;
 use crate::model::diagnostic::ObjectRef;
 
@@ -16,7 +17,7 @@ pub struct Object<'a> {
     pub name: Option<&'a str>,
     pub namespace: Option<&'a str>,
     /// The pod spec, found once for the many rules that look at it.
-    pub(crate) pod_spec: std::cell::OnceCell<Option<crate::k8s::workload::PodSpec<'a>>>,
+    pub(crate) pod_spec: std::cell::OnceCell<Option<crate::k8s::pod::PodSpec<'a>>>,
     /// [`Object::label_maps`], found once for the rules that look at labels.
     label_maps: std::cell::OnceCell<Vec<(&'static str, &'a Node)>>,
     /// A CronJob's schedule, parsed once for the rules that read it
@@ -246,4 +247,26 @@ pub fn objects_of(root: &Node, document: u32) -> Vec<Object<'_>> {
 /// asked for by many rules of every object (`rsplit_once('/')` cost over 100 instructions).
 fn last_slash(api_version: &str) -> Option<usize> {
     api_version.bytes().rposition(|b| b == b'/')
+}
+
+/// Which workload kind an object is (here, where the object view is: [`Kind`] knows no objects).
+impl Kind {
+    /// The kind of a built-in object in a version Kubernetes still serves (`v1`, `apps/v1`,
+    /// `batch/v1`). Removed versions such as `apps/v1beta1` had other defaults (a selector taken
+    /// from the template labels) and are rejected as a whole, which is not these rules' finding.
+    /// Asked by many rules for every object: whole-string matches, no splitting.
+    pub fn of(object: &Object<'_>) -> Option<Kind> {
+        Some(match (object.api_version?, object.kind?) {
+            ("v1", "Pod") => Kind::Pod,
+            ("v1", "PodTemplate") => Kind::PodTemplate,
+            ("v1", "ReplicationController") => Kind::ReplicationController,
+            ("apps/v1", "Deployment") => Kind::Deployment,
+            ("apps/v1", "ReplicaSet") => Kind::ReplicaSet,
+            ("apps/v1", "DaemonSet") => Kind::DaemonSet,
+            ("apps/v1", "StatefulSet") => Kind::StatefulSet,
+            ("batch/v1", "Job") => Kind::Job,
+            ("batch/v1", "CronJob") => Kind::CronJob,
+            _ => return None,
+        })
+    }
 }

@@ -16,10 +16,13 @@
 
 mod block;
 mod json;
+pub mod limits;
 mod parse;
 pub mod resolve;
 mod scan;
 pub mod tree;
+
+pub use limits::Limits;
 
 use crate::load::resolve::{resolve_non_string, resolve_tagged};
 use crate::load::tree::{Entry, Node, Style, Value};
@@ -29,125 +32,6 @@ use crate::model::span::Span;
 use parse::{Event, Parser, SyntaxError};
 use scan::{Mark, ScalarStyle};
 use std::collections::HashMap;
-
-/// Bounds that keep hostile input from exhausting time or memory. Each can be set in the
-/// configuration (`limits:`) or with a flag, within [`Limits::MAX_FILE_BYTES`],
-/// [`Limits::MAX_DEPTH`] and [`Limits::MAX_COUNT`].
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Limits {
-    pub max_file_bytes: u64,
-    pub max_documents: usize,
-    pub max_depth: usize,
-    /// Nodes that alias expansion may add to one document (an alias bomb hits this at once).
-    pub max_alias_nodes: usize,
-    pub max_nodes_per_document: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_file_bytes: 32 * 1024 * 1024,
-            max_documents: 100_000,
-            max_depth: 200,
-            max_alias_nodes: 100_000,
-            max_nodes_per_document: 5_000_000,
-        }
-    }
-}
-
-impl Limits {
-    /// The largest file size a user may allow: spans are 32-bit byte offsets, and a file is
-    /// held in memory with its tree, so this stays well below 4 GiB.
-    pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
-    /// The deepest nesting a user may allow: the tree's recursive walks (JSON conversion,
-    /// schema validation) are sized for it, and Kubernetes objects are never nested this deeply.
-    pub const MAX_DEPTH: usize = 250;
-    /// The largest count (documents, alias-expanded nodes, nodes per document) a user may
-    /// allow: a billion nodes already take tens of GiB, and no file within `MAX_FILE_BYTES`
-    /// holds a billion documents, so a larger value is a typo rather than a need.
-    pub const MAX_COUNT: usize = 1_000_000_000;
-}
-
-/// Limits a flag or the configuration sets; `None` keeps the next source's (then the default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LimitSettings {
-    pub max_file_bytes: Option<u64>,
-    pub max_documents: Option<usize>,
-    pub max_depth: Option<usize>,
-    pub max_alias_nodes: Option<usize>,
-    pub max_nodes_per_document: Option<usize>,
-}
-
-impl LimitSettings {
-    /// These settings, and `fallback`'s where these set none.
-    pub fn or(self, fallback: LimitSettings) -> LimitSettings {
-        LimitSettings {
-            max_file_bytes: self.max_file_bytes.or(fallback.max_file_bytes),
-            max_documents: self.max_documents.or(fallback.max_documents),
-            max_depth: self.max_depth.or(fallback.max_depth),
-            max_alias_nodes: self.max_alias_nodes.or(fallback.max_alias_nodes),
-            max_nodes_per_document: self
-                .max_nodes_per_document
-                .or(fallback.max_nodes_per_document),
-        }
-    }
-
-    /// The limits: these settings, else the defaults.
-    pub fn resolve(self) -> Limits {
-        let d = Limits::default();
-        Limits {
-            max_file_bytes: self.max_file_bytes.unwrap_or(d.max_file_bytes),
-            max_documents: self.max_documents.unwrap_or(d.max_documents),
-            max_depth: self.max_depth.unwrap_or(d.max_depth),
-            max_alias_nodes: self.max_alias_nodes.unwrap_or(d.max_alias_nodes),
-            max_nodes_per_document: self
-                .max_nodes_per_document
-                .unwrap_or(d.max_nodes_per_document),
-        }
-    }
-}
-
-/// What a file size may be written as, for messages.
-pub const SIZE_SYNTAX: &str = "a size from 1 byte to 2GiB (a number of bytes, or a number with KiB, MiB or GiB such as 64MiB)";
-
-/// Parses a file size: `1048576`, `512KiB`, `64MiB`, `1GiB` (units are powers of 1024; a
-/// space before the unit is allowed, `B` means bytes). `None` when it is not a size or not
-/// within 1 byte and [`Limits::MAX_FILE_BYTES`].
-pub fn parse_size(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let digits = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(digits);
-    let multiplier: u64 = match unit.trim_start() {
-        "" | "B" => 1,
-        "KiB" => 1 << 10,
-        "MiB" => 1 << 20,
-        "GiB" => 1 << 30,
-        _ => return None,
-    };
-    let bytes = number.parse::<u64>().ok()?.checked_mul(multiplier)?;
-    (1..=Limits::MAX_FILE_BYTES)
-        .contains(&bytes)
-        .then_some(bytes)
-}
-
-/// Formats a byte count the way [`parse_size`] reads it, in the largest unit that divides it.
-pub fn format_size(bytes: u64) -> String {
-    for (unit, size) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-        if bytes >= size && bytes.is_multiple_of(size) {
-            return format!("{}{unit}", bytes / size);
-        }
-    }
-    format!("{bytes} bytes")
-}
-
-/// A count limit (documents, nodes) or depth, within `1..=max`.
-pub fn check_count(value: i128, max: usize) -> Option<usize> {
-    usize::try_from(value)
-        .ok()
-        .filter(|v| (1..=max).contains(v))
-}
 
 pub struct Document {
     /// 0-based index among the file's non-empty documents (the numbering kubectl's reader uses).

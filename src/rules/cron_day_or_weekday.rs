@@ -6,7 +6,7 @@ use super::cron_schedule::{field_ranges, parsed, schedule};
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::go_quote;
+use crate::k8s::apimachinery::go_quote;
 
 pub use crate::model::rule::cron_day_or_weekday as RULE;
 

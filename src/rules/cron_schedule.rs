@@ -2,11 +2,15 @@
 //! server parses it (robfig/cron v3 `ParseStandard`, reference §5.2), with the caret under the
 //! failing item.
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::k8s::cron::{self, CronError};
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, Field, Kind, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::field::Field;
+use crate::k8s::kind::Kind;
+use crate::k8s::workload;
 use std::ops::Range;
 
 pub use crate::model::rule::cron_schedule as RULE;
@@ -77,7 +81,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         }
         let at = field.as_ref().map_or(spec.key, |f| f.value_span());
         cx.report(
-            Diagnostic::new(&RULE, cx.loc(at), workload::required("spec.schedule", ""))
+            Diagnostic::new(&RULE, cx.loc(at), apimachinery::required("spec.schedule", ""))
                 .with_label("a CronJob needs a schedule")
                 .with_help(format!(
                     "write when to run in cron syntax, e.g. `schedule: \"30 23 * * *\"` (23:30 every day); {FIELDS_HELP}"
@@ -95,7 +99,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         Diagnostic::new(
             &RULE,
             cx.loc(span),
-            workload::invalid("spec.schedule", &go_quote(text), &error.message),
+            apimachinery::invalid("spec.schedule", &go_quote(text), &error.message),
         )
         .with_label(label)
         .with_help(help_for(text, error)),

@@ -7,7 +7,7 @@ use crate::check::Context;
 use crate::k8s::cron::{FieldBits, ScheduleKind};
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::go_quote;
+use crate::k8s::apimachinery::go_quote;
 use crate::model::text::join_and;
 
 pub use crate::model::rule::cron_schedule_never_fires as RULE;

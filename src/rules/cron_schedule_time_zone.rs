@@ -2,13 +2,15 @@
 //! later reject any schedule containing `TZ`; older releases accepted it with a warning
 //! (reference §5.1 CJ-TZ-IN-SCHEDULE).
 
+use crate::k8s::apimachinery;
 use super::cron_schedule::{parsed, schedule};
 use crate::model::KubeVersion;
 use crate::check::Context;
 use crate::k8s::cron;
 use crate::model::diagnostic::{Diagnostic, Severity};
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::workload;
 
 pub use crate::model::rule::cron_schedule_time_zone as RULE;
 
@@ -36,7 +38,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     } else {
         "CRON_TZ or TZ used in .spec.schedule is not officially supported, see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details"
     };
-    let message = workload::invalid("spec.schedule", &go_quote(text), detail);
+    let message = apimachinery::invalid("spec.schedule", &go_quote(text), detail);
     let rest = match &prefix {
         Some(p) => text[p.span.end..].trim(),
         None => "…",

@@ -1,11 +1,14 @@
 //! `cron-time-zone`: a CronJob's `spec.timeZone` must be an exact IANA zone name (reference §5.1
 //! CJ-TIMEZONE), checked against the tz database bundled with kubevet.
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::k8s::cron;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, Kind, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::kind::Kind;
+use crate::k8s::workload;
 
 pub use crate::model::rule::cron_time_zone as RULE;
 
@@ -41,7 +44,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         Diagnostic::new(
             &RULE,
             cx.loc(field.value_span()),
-            workload::invalid("spec.timeZone", &go_quote(name), &detail),
+            apimachinery::invalid("spec.timeZone", &go_quote(name), &detail),
         )
         .with_label("not an IANA time zone")
         .with_help(help),

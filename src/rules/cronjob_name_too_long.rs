@@ -2,10 +2,13 @@
 //! META-NAME-CRONJOB-52): the controller appends 11 characters to name each Job, and Job names
 //! end up in 63-character label values.
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, Kind, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::kind::Kind;
+use crate::k8s::workload;
 
 pub use crate::model::rule::cronjob_name_too_long as RULE;
 
@@ -29,7 +32,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         Diagnostic::new(
             &RULE,
             cx.loc(field.node.span),
-            workload::invalid(
+            apimachinery::invalid(
                 "metadata.name",
                 &go_quote(name),
                 &format!("must be no more than {MAX} characters"),

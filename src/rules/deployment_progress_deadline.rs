@@ -1,10 +1,12 @@
 //! `deployment-progress-deadline`: a Deployment's `progressDeadlineSeconds` (default 600) must be
 //! greater than `minReadySeconds` (reference §3.2 DEP-PDS).
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, Kind};
+use crate::k8s::kind::Kind;
+use crate::k8s::workload;
 
 pub use crate::model::rule::deployment_progress_deadline as RULE;
 
@@ -35,7 +37,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     if deadline_value < 0 || min_ready_value < 0 || deadline_value > min_ready_value {
         return; // negatives are negative-value's finding
     }
-    let message = workload::invalid(
+    let message = apimachinery::invalid(
         "spec.progressDeadlineSeconds",
         &deadline_value.to_string(),
         "must be greater than minReadySeconds",

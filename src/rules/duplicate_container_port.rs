@@ -2,11 +2,13 @@
 //! The API server accepts it with a warning (reference §2.2 CTR-PORT-DUP); one of the two
 //! definitions is probably a copy-paste mistake.
 
+use crate::k8s::field;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::model::span::Span;
-use crate::k8s::workload::{self, ContainerList};
+use crate::k8s::pod::ContainerList;
+use crate::k8s::workload;
 
 pub use crate::model::rule::duplicate_container_port as RULE;
 
@@ -17,7 +19,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
         return;
     };
-    let mut seen: Vec<(PortKey, workload::FieldPath<'_>, Span)> = Vec::new();
+    let mut seen: Vec<(PortKey, field::FieldPath<'_>, Span)> = Vec::new();
     for container in pod.containers() {
         if container.list != ContainerList::Regular {
             continue;

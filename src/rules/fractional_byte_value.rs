@@ -5,7 +5,8 @@
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::workload;
 
 pub use crate::model::rule::fractional_byte_value as RULE;
 

@@ -4,13 +4,17 @@
 //! terms (label and namespace selectors, namespace names, a `topologyKey`, `matchLabelKeys` and
 //! `mismatchLabelKeys`). Missing required fields are the schema's findings.
 
+use crate::k8s::apimachinery;
 use crate::model::KubeVersion;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::rules::invalid_selector::check_label_selector;
 use crate::k8s::validate;
-use crate::k8s::workload::{self, Field, PodKey, enum_help, go_quote};
+use crate::k8s::apimachinery::{enum_help, go_quote};
+use crate::k8s::field::Field;
+use crate::k8s::pod::PodKey;
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_affinity as RULE;
 
@@ -43,7 +47,7 @@ fn node_affinity(cx: &mut Context<'_>, node: &Field<'_>) {
         let items = terms.items();
         if items.is_empty() && terms.node.as_seq().is_some() {
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(terms.value_span()), workload::required(&terms.path, "must have at least one node selector term"))
+                Diagnostic::new(&RULE, cx.loc(terms.value_span()), apimachinery::required(&terms.path, "must have at least one node selector term"))
                     .with_label("no terms")
                     .with_help("a required node affinity needs at least one term, e.g. `- matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [amd64]}]`; or remove it"),
             );
@@ -69,7 +73,7 @@ fn weight(cx: &mut Context<'_>, item: &Field<'_>) {
         && let Some(n) = w.int().filter(|n| !(1..=100).contains(n))
     {
         cx.report(
-            Diagnostic::new(&RULE, cx.loc(w.node.span), workload::invalid(&w.path, &n.to_string(), WEIGHT_MSG))
+            Diagnostic::new(&RULE, cx.loc(w.node.span), apimachinery::invalid(&w.path, &n.to_string(), WEIGHT_MSG))
                 .with_label("out of range")
                 .with_help("a preferred term's weight is from 1 to 100: the scheduler adds it to the score of the nodes that match"),
         );
@@ -109,26 +113,26 @@ fn node_requirement(cx: &mut Context<'_>, expr: &Field<'_>, check_values: bool) 
         let at = values.as_ref().map_or(op_field.node.span, |v| v.node.span);
         match op {
             "In" | "NotIn" if count == 0 => cx.report(
-                Diagnostic::new(&RULE, cx.loc(at), workload::required(&values_path(), "must be specified when `operator` is 'In' or 'NotIn'"))
+                Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&values_path(), "must be specified when `operator` is 'In' or 'NotIn'"))
                     .with_label("no values")
                     .with_help(format!("list the label values `{op}` compares with, e.g. `values: [a, b]`")),
             ),
             "Exists" | "DoesNotExist" if count > 0 => {
                 let values = values.as_ref().expect("count > 0 has values");
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(values.key), workload::forbidden(&values.path, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
+                    Diagnostic::new(&RULE, cx.loc(values.key), apimachinery::forbidden(&values.path, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
                         .with_label("values with Exists/DoesNotExist")
                         .with_help(format!("`{op}` looks only at whether the node has the label: remove `values`, or use `In`/`NotIn`")),
                 );
             }
             "Gt" | "Lt" if count != 1 => cx.report(
-                Diagnostic::new(&RULE, cx.loc(at), workload::required(&values_path(), "must be specified single value when `operator` is 'Lt' or 'Gt'"))
+                Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&values_path(), "must be specified single value when `operator` is 'Lt' or 'Gt'"))
                     .with_label(if count == 0 { "no value" } else { "more than one value" })
                     .with_help(format!("`{op}` compares the node label, as an integer, with exactly one value, e.g. `values: [\"4\"]`")),
             ),
             "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt" => {}
             other => cx.report(
-                Diagnostic::new(&RULE, cx.loc(op_field.node.span), workload::invalid(&op_field.path, &go_quote(other), "not a valid selector operator"))
+                Diagnostic::new(&RULE, cx.loc(op_field.node.span), apimachinery::invalid(&op_field.path, &go_quote(other), "not a valid selector operator"))
                     .with_label("unknown operator")
                     .with_help(enum_help(other, NODE_OPERATORS)),
             ),
@@ -147,7 +151,7 @@ fn node_requirement(cx: &mut Context<'_>, expr: &Field<'_>, check_values: bool) 
             let errors = validate::label_value(v);
             if !errors.is_empty() {
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(value.node.span), workload::invalid(&value.path, &go_quote(v), &errors.join(", ")))
+                    Diagnostic::new(&RULE, cx.loc(value.node.span), apimachinery::invalid(&value.path, &go_quote(v), &errors.join(", ")))
                         .with_label("not a valid label value")
                         .with_help("a node label value is empty or at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"),
                 );
@@ -166,7 +170,7 @@ fn field_requirement(cx: &mut Context<'_>, req: &Field<'_>) {
             "In" | "NotIn" if count != 1 => {
                 let at = values.as_ref().map_or(op_field.node.span, |v| v.node.span);
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(at), workload::required(&format!("{}.values", req.path), "must be only one value when `operator` is 'In' or 'NotIn' for node field selector"))
+                    Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&format!("{}.values", req.path), "must be only one value when `operator` is 'In' or 'NotIn' for node field selector"))
                         .with_label(if count == 0 { "no value" } else { "more than one value" })
                         .with_help("a node field selector names exactly one node; to allow several nodes, use one term per node"),
                 );
@@ -176,7 +180,7 @@ fn field_requirement(cx: &mut Context<'_>, req: &Field<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(op_field.node.span),
-                    workload::invalid(
+                    apimachinery::invalid(
                         &op_field.path,
                         &go_quote(other),
                         "not a valid selector operator",
@@ -192,7 +196,7 @@ fn field_requirement(cx: &mut Context<'_>, req: &Field<'_>) {
     {
         if k != "metadata.name" {
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(key.node.span), workload::invalid(&key.path, &go_quote(k), "not a valid field selector key"))
+                Diagnostic::new(&RULE, cx.loc(key.node.span), apimachinery::invalid(&key.path, &go_quote(k), "not a valid field selector key"))
                     .with_label("not a node field")
                     .with_help("matchFields only selects on `metadata.name`; select on node labels with `matchExpressions`"),
             );
@@ -204,7 +208,7 @@ fn field_requirement(cx: &mut Context<'_>, req: &Field<'_>) {
                 let errors = validate::dns1123_subdomain(v);
                 if !errors.is_empty() {
                     cx.report(
-                        Diagnostic::new(&RULE, cx.loc(value.node.span), workload::invalid(&value.path, &go_quote(v), &errors.join(", ")))
+                        Diagnostic::new(&RULE, cx.loc(value.node.span), apimachinery::invalid(&value.path, &go_quote(v), &errors.join(", ")))
                             .with_label("not a node name")
                             .with_help("node names are DNS subdomains: lower-case letters, digits, '-' and '.'"),
                     );
@@ -218,7 +222,7 @@ fn label_key(cx: &mut Context<'_>, key: &Field<'_>, k: &str) {
     let errors = validate::qualified_name(k);
     if !errors.is_empty() {
         cx.report(
-            Diagnostic::new(&RULE, cx.loc(key.value_span()), workload::invalid(&key.path, &go_quote(k), &errors.join(", ")))
+            Diagnostic::new(&RULE, cx.loc(key.value_span()), apimachinery::invalid(&key.path, &go_quote(k), &errors.join(", ")))
                 .with_label("not a valid label key")
                 .with_help("a label key is an optional DNS-subdomain prefix and '/', then up to 63 letters, digits, '-', '_' or '.'"),
         );
@@ -261,7 +265,7 @@ fn pod_affinity_term(cx: &mut Context<'_>, term: &Field<'_>) {
             let errors = validate::dns1123_label(name);
             if !errors.is_empty() {
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(item.node.span), workload::invalid(&path, &go_quote(name), &errors.join(", ")))
+                    Diagnostic::new(&RULE, cx.loc(item.node.span), apimachinery::invalid(&path, &go_quote(name), &errors.join(", ")))
                         .with_label("not a namespace name")
                         .with_help("namespace names are DNS labels: at most 63 lower-case letters, digits and '-'"),
                 );
@@ -277,7 +281,7 @@ fn pod_affinity_term(cx: &mut Context<'_>, term: &Field<'_>) {
     {
         if k.is_empty() {
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(key.value_span()), workload::required(&key.path, "can not be empty"))
+                Diagnostic::new(&RULE, cx.loc(key.value_span()), apimachinery::required(&key.path, "can not be empty"))
                     .with_label("no topology key")
                     .with_help("name the node label whose value defines \"together\", e.g. `topologyKey: kubernetes.io/hostname` (same node) or `topology.kubernetes.io/zone`"),
             );
@@ -298,7 +302,7 @@ fn match_label_keys(cx: &mut Context<'_>, term: &Field<'_>, has_selector: bool) 
     for list in &lists {
         if !has_selector {
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(list.key), workload::forbidden(&list.path, "must not be specified when labelSelector is not set"))
+                Diagnostic::new(&RULE, cx.loc(list.key), apimachinery::forbidden(&list.path, "must not be specified when labelSelector is not set"))
                     .with_label("without a labelSelector")
                     .with_help("matchLabelKeys and mismatchLabelKeys narrow a labelSelector with the values of the pod's own labels; add the `labelSelector`"),
             );
@@ -327,7 +331,7 @@ fn match_label_keys(cx: &mut Context<'_>, term: &Field<'_>, has_selector: bool) 
                 && mismatch.iter().any(|m| m == k)
             {
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(item.node.span), workload::invalid(&item.path, &go_quote(k), "exists in both matchLabelKeys and mismatchLabelKeys"))
+                    Diagnostic::new(&RULE, cx.loc(item.node.span), apimachinery::invalid(&item.path, &go_quote(k), "exists in both matchLabelKeys and mismatchLabelKeys"))
                         .with_label("also in mismatchLabelKeys")
                         .with_help("a key either requires the same value as this pod (matchLabelKeys) or a different one (mismatchLabelKeys); keep it in one list"),
                 );

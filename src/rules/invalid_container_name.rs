@@ -2,12 +2,14 @@
 //! `containers`, `initContainers` and `ephemeralContainers` (reference §2.2 CTR-NAME,
 //! CTR-NAME-UNIQUE).
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::model::span::Span;
 use crate::k8s::validate;
-use crate::k8s::workload::{self, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_container_name as RULE;
 
@@ -35,7 +37,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 .as_ref()
                 .map_or(container.field.node.span, |f| f.value_span());
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(at), workload::required(&path(), ""))
+                Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&path(), ""))
                     .with_label("container without a name")
                     .with_help(
                         "every container needs a name: a lower-case DNS label such as `app`",
@@ -47,14 +49,14 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         let errors = validate::dns1123_label(name);
         if !errors.is_empty() {
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(node.span), workload::invalid(&path(), &go_quote(name), &errors.join(", ")))
+                Diagnostic::new(&RULE, cx.loc(node.span), apimachinery::invalid(&path(), &go_quote(name), &errors.join(", ")))
                     .with_label("not a DNS label")
                     .with_help("a container name has at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"),
             );
         }
         if let Some((_, first)) = seen.iter().find(|(n, _)| n == name) {
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(node.span), workload::duplicate(&path(), &go_quote(name)))
+                Diagnostic::new(&RULE, cx.loc(node.span), apimachinery::duplicate(&path(), &go_quote(name)))
                     .with_label("used twice")
                     .with_secondary(cx.loc(*first), "first used here")
                     .with_help("names must be unique across containers, init containers and ephemeral containers; rename one of them"),

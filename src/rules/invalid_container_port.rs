@@ -4,11 +4,16 @@
 //! one letter), unique within the container; with `hostNetwork: true`, a `hostPort` equal to the
 //! `containerPort` (reference §2.1 POD-HOSTNETWORK-PORTS).
 
+use crate::k8s::apimachinery;
+use crate::k8s::pod;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::model::span::Span;
-use crate::k8s::workload::{self, ContainerList, PORT_RANGE_MSG, go_quote, port_name_errors};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::intstr::{PORT_RANGE_MSG, port_name_errors};
+use crate::k8s::pod::ContainerList;
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_container_port as RULE;
 
@@ -16,7 +21,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let Some(pod) = workload::pod_spec(object) else {
         return;
     };
-    let host_network = pod.has(&[workload::PodKey::HostNetwork])
+    let host_network = pod.has(&[pod::PodKey::HostNetwork])
         && pod.spec.child("hostNetwork").and_then(|f| f.node.as_bool()) == Some(true);
     for container in pod.containers() {
         let Some(ports) = container.child("ports") else {
@@ -33,7 +38,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                     Diagnostic::new(
                         &RULE,
                         cx.loc(port.node.span),
-                        workload::required(&format!("{}.containerPort", port.path), ""),
+                        apimachinery::required(&format!("{}.containerPort", port.path), ""),
                     )
                     .with_label("no containerPort")
                     .with_help(
@@ -61,7 +66,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 && h != c
             {
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(host.node.span), workload::invalid(&host.path, &h.to_string(), "must match `containerPort` when `hostNetwork` is true"))
+                    Diagnostic::new(&RULE, cx.loc(host.node.span), apimachinery::invalid(&host.path, &h.to_string(), "must match `containerPort` when `hostNetwork` is true"))
                         .with_label(format!("not the containerPort {c}"))
                         .with_help("a pod on the host network cannot map ports: remove hostPort, or set it to the containerPort"),
                 );
@@ -83,7 +88,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                     Diagnostic::new(
                         &RULE,
                         cx.loc(name_field.node.span),
-                        workload::invalid(&name_field.path, &go_quote(name), &errors.join(", ")),
+                        apimachinery::invalid(&name_field.path, &go_quote(name), &errors.join(", ")),
                     )
                     .with_label("not a valid port name")
                     .with_help(help),
@@ -91,7 +96,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             }
             if let Some((_, first)) = names.iter().find(|(n, _)| n == name) {
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(name_field.node.span), workload::duplicate(&name_field.path, &go_quote(name)))
+                    Diagnostic::new(&RULE, cx.loc(name_field.node.span), apimachinery::duplicate(&name_field.path, &go_quote(name)))
                         .with_label("used twice")
                         .with_secondary(cx.loc(*first), "first used here")
                         .with_help("port names must be unique within a container; Services and probes refer to ports by name"),
@@ -108,7 +113,7 @@ fn report_range(cx: &mut Context<'_>, path: &str, span: Span, n: i64) {
         Diagnostic::new(
             &RULE,
             cx.loc(span),
-            workload::invalid(path, &n.to_string(), PORT_RANGE_MSG),
+            apimachinery::invalid(path, &n.to_string(), PORT_RANGE_MSG),
         )
         .with_label("not a port number")
         .with_help("port numbers run from 1 to 65535"),

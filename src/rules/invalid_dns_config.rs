@@ -3,12 +3,16 @@
 //! nameservers, each an IP address; at most 32 search domains of at most 2048 characters in all,
 //! each a DNS subdomain (with `_` from 1.33, RelaxedDNSSearchValidation); options with a name.
 
+use crate::k8s::apimachinery;
 use crate::model::KubeVersion;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::k8s::validate;
-use crate::k8s::workload::{self, Field, PodKey, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::field::Field;
+use crate::k8s::pod::PodKey;
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_dns_config as RULE;
 
@@ -43,7 +47,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             None => {
                 let path = format!("{}.dnsConfig", pod.spec.path);
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(policy.node.span), workload::required(&path, "must provide `dnsConfig` when `dnsPolicy` is None"))
+                    Diagnostic::new(&RULE, cx.loc(policy.node.span), apimachinery::required(&path, "must provide `dnsConfig` when `dnsPolicy` is None"))
                         .with_label("no DNS settings at all")
                         .with_help("with `dnsPolicy: None` the pod gets only what `dnsConfig` says: add `dnsConfig: {nameservers: [...]}`, or use `dnsPolicy: ClusterFirst`"),
                 );
@@ -53,7 +57,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 let at = nameservers.as_ref().map_or(config.key, |n| n.key);
                 let path = format!("{}.nameservers", config.path);
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(at), workload::required(&path, "must provide at least one DNS nameserver when `dnsPolicy` is None"))
+                    Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&path, "must provide at least one DNS nameserver when `dnsPolicy` is None"))
                         .with_label("no nameserver")
                         .with_secondary(cx.loc(policy.node.span), "dnsPolicy None")
                         .with_help("with `dnsPolicy: None` nothing else provides a resolver: list at least one nameserver IP"),
@@ -83,7 +87,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 && !validate::is_ip(text)
             {
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(item.node.span), workload::invalid(&item.path, &go_quote(text), validate::IP_MSG))
+                    Diagnostic::new(&RULE, cx.loc(item.node.span), apimachinery::invalid(&item.path, &go_quote(text), validate::IP_MSG))
                         .with_label("not an IP address")
                         .with_help("nameservers are IP addresses, e.g. `10.96.0.10` or `2001:db8::53`; host names go under `searches`"),
                 );
@@ -106,7 +110,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         let joined = texts.iter().map(|t| t.len()).sum::<usize>() + texts.len().saturating_sub(1);
         if joined > MAX_SEARCH_CHARS {
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(searches.key), workload::invalid(&searches.path, &go_strings(&texts), &format!("must not have more than {MAX_SEARCH_CHARS} characters (including spaces) in the search list")))
+                Diagnostic::new(&RULE, cx.loc(searches.key), apimachinery::invalid(&searches.path, &go_strings(&texts), &format!("must not have more than {MAX_SEARCH_CHARS} characters (including spaces) in the search list")))
                     .with_label(format!("{joined} characters"))
                     .with_help("the search list is written to resolv.conf, which allows 2048 characters; drop some domains"),
             );
@@ -127,7 +131,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             };
             if !errors.is_empty() {
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(item.node.span), workload::invalid(&item.path, &go_quote(domain), &errors.join(", ")))
+                    Diagnostic::new(&RULE, cx.loc(item.node.span), apimachinery::invalid(&item.path, &go_quote(domain), &errors.join(", ")))
                         .with_label("not a DNS domain")
                         .with_help(if relaxed {
                             "a search domain is lower-case letters, digits, '-', '_' and '.', e.g. `svc.cluster.local`"
@@ -148,7 +152,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             if empty {
                 let at = name.as_ref().map_or(option.node.span, |n| n.value_span());
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(at), workload::required(&option.path, "must not be empty"))
+                    Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&option.path, "must not be empty"))
                         .with_label("option without a name")
                         .with_help("a resolver option has a `name` (and maybe a `value`), e.g. `{name: ndots, value: \"2\"}`"),
                 );
@@ -171,7 +175,7 @@ fn too_many(
         Diagnostic::new(
             &RULE,
             cx.loc(items[max].node.span),
-            workload::invalid(&list.path, &go_strings(&texts), detail),
+            apimachinery::invalid(&list.path, &go_strings(&texts), detail),
         )
         .with_label(format!("more than {max}"))
         .with_help(format!("{why}; remove the extra ones")),

@@ -4,11 +4,14 @@
 //! no `value` beside it, a supported downward-API field path, and `envFrom` with exactly one of
 //! configMapRef / secretRef.
 
+use crate::k8s::apimachinery;
 use crate::model::KubeVersion;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, Field, enum_help, go_quote};
+use crate::k8s::apimachinery::{enum_help, go_quote};
+use crate::k8s::field::Field;
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_env_var as RULE;
 
@@ -57,7 +60,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 };
                 let at = present.get(1).map_or(source.node.span, |f| f.key);
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(at), workload::invalid(&source.path, "\"\"", detail))
+                    Diagnostic::new(&RULE, cx.loc(at), apimachinery::invalid(&source.path, "\"\"", detail))
                         .with_label(if present.is_empty() { "no source" } else { "two sources" })
                         .with_help("each `envFrom` entry imports one ConfigMap (`configMapRef: {name: ...}`) or one Secret (`secretRef: {name: ...}`); use two entries for both"),
                 );
@@ -79,7 +82,7 @@ fn check_var(cx: &mut Context<'_>, var: &Field<'_>, relaxed: bool) {
                 .as_ref()
                 .map_or(var.node.span, |f| f.value_span());
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(at), workload::required(&name_path, ""))
+                Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&name_path, ""))
                     .with_label("no name")
                     .with_help("every env entry needs a `name`"),
             );
@@ -100,7 +103,7 @@ fn check_var(cx: &mut Context<'_>, var: &Field<'_>, relaxed: bool) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(node.span),
-                    workload::invalid(&name_path, &go_quote(name), &errors.join(", ")),
+                    apimachinery::invalid(&name_path, &go_quote(name), &errors.join(", ")),
                 )
                 .with_label("not a valid variable name")
                 .with_help(help),
@@ -115,7 +118,7 @@ fn check_var(cx: &mut Context<'_>, var: &Field<'_>, relaxed: bool) {
         .filter(|f| f.str().is_some_and(|s| !s.is_empty()))
     {
         cx.report(
-            Diagnostic::new(&RULE, cx.loc(value_from.key), workload::invalid(&value_from.path, "\"\"", "may not be specified when `value` is not empty"))
+            Diagnostic::new(&RULE, cx.loc(value_from.key), apimachinery::invalid(&value_from.path, "\"\"", "may not be specified when `value` is not empty"))
                 .with_label("valueFrom next to a value")
                 .with_secondary(cx.loc(value.key), "value")
                 .with_help("an env var takes its value either literally (`value`) or from a source (`valueFrom`); remove one"),
@@ -130,14 +133,14 @@ fn check_var(cx: &mut Context<'_>, var: &Field<'_>, relaxed: bool) {
             Diagnostic::new(
                 &RULE,
                 cx.loc(value_from.key),
-                workload::invalid(&value_from.path, "\"\"", "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"),
+                apimachinery::invalid(&value_from.path, "\"\"", "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"),
             )
             .with_label("no source")
             .with_help("say where the value comes from, e.g. `secretKeyRef: {name: db, key: password}` or `fieldRef: {fieldPath: metadata.name}`"),
         ),
         [_] => {}
         [first, second, ..] => cx.report(
-            Diagnostic::new(&RULE, cx.loc(second.key), workload::invalid(&value_from.path, "\"\"", "may not have more than one field specified at a time"))
+            Diagnostic::new(&RULE, cx.loc(second.key), apimachinery::invalid(&value_from.path, "\"\"", "may not have more than one field specified at a time"))
                 .with_label("second source")
                 .with_secondary(cx.loc(first.key), "first source")
                 .with_help("one env var takes its value from exactly one source; use a second env var for the other"),
@@ -154,7 +157,7 @@ fn check_var(cx: &mut Context<'_>, var: &Field<'_>, relaxed: bool) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(path.node.span),
-                    workload::unsupported(&path.path, p, FIELD_PATHS),
+                    apimachinery::unsupported(&path.path, p, FIELD_PATHS),
                 )
                 .with_label("not available to env vars")
                 .with_help(format!(

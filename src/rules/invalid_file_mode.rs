@@ -2,11 +2,13 @@
 //! projected volumes must be within 0-0777 (reference §2.5 VOL-CM-SECRET, VOL-MODE-DECIMAL,
 //! §10 YAML-OCTAL). The classic slip is `defaultMode: 644`, which YAML reads as decimal 644.
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::load::tree::Style;
-use crate::k8s::workload::{self, Field, select};
+use crate::k8s::field::{Field, select};
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_file_mode as RULE;
 
@@ -88,7 +90,7 @@ fn check_mode(cx: &mut Context<'_>, field: &Field<'_>) {
         Diagnostic::new(
             &RULE,
             cx.loc(field.node.span),
-            workload::invalid(
+            apimachinery::invalid(
                 &field.path,
                 &mode.to_string(),
                 "must be a number between 0 and 0777 (octal), both inclusive",

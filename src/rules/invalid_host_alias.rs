@@ -1,12 +1,15 @@
 //! `invalid-host-alias`: a pod's `hostAliases` as the API server validates them
 //! (`ValidateHostAliases`): each `ip` an IP address, each hostname a DNS subdomain.
 
+use crate::k8s::apimachinery;
 use crate::model::KubeVersion;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::k8s::validate;
-use crate::k8s::workload::{self, PodKey, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::pod::PodKey;
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_host_alias as RULE;
 
@@ -30,7 +33,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(alias.node.span),
-                    workload::invalid(&path, "\"\"", validate::IP_MSG),
+                    apimachinery::invalid(&path, "\"\"", validate::IP_MSG),
                 )
                 .with_label("no ip")
                 .with_help("give the address the hostnames resolve to, e.g. `ip: 10.9.8.7`"),
@@ -57,7 +60,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(ip.value_span()),
-                    workload::invalid(&ip.path, &go_quote(text), validate::IP_MSG),
+                    apimachinery::invalid(&ip.path, &go_quote(text), validate::IP_MSG),
                 )
                 .with_label("not an IP address")
                 .with_help(help),
@@ -86,7 +89,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                     Diagnostic::new(
                         &RULE,
                         cx.loc(name.node.span),
-                        workload::invalid(&name.path, &go_quote(text), &errors.join(", ")),
+                        apimachinery::invalid(&name.path, &go_quote(text), &errors.join(", ")),
                     )
                     .with_label("not a DNS subdomain")
                     .with_help(help),

@@ -1,10 +1,14 @@
 //! `invalid-image`: every container needs an `image`; a bare Pod's image may not have leading
 //! or trailing white space (reference §2.2 CTR-IMAGE, CTR-IMAGE-WS).
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, ContainerList, Kind, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::kind::Kind;
+use crate::k8s::pod::ContainerList;
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_image as RULE;
 
@@ -31,7 +35,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 .as_ref()
                 .map_or_else(|| container.name_span(), |f| f.value_span());
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(at), workload::required(&path(), ""))
+                Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&path(), ""))
                     .with_label(format!("{} has no image", container.describe()))
                     .with_help("set the container image, e.g. `image: nginx:1.27`"),
             );
@@ -41,7 +45,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(node.span),
-                    workload::invalid(
+                    apimachinery::invalid(
                         &path(),
                         &go_quote(image),
                         "must not have leading or trailing whitespace",

@@ -4,13 +4,17 @@
 //! objects); readiness gate condition types and scheduling gate names qualified names, the
 //! scheduling gates unique.
 
+use crate::k8s::apimachinery;
 use crate::model::KubeVersion;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::model::span::Span;
 use crate::k8s::validate;
-use crate::k8s::workload::{self, Field, PodKey, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::field::Field;
+use crate::k8s::pod::PodKey;
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_pod_names as RULE;
 
@@ -103,7 +107,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                     Diagnostic::new(
                         &RULE,
                         cx.loc(f.node.span),
-                        workload::duplicate(&gate.path, &go_quote(text)),
+                        apimachinery::duplicate(&gate.path, &go_quote(text)),
                     )
                     .with_label("listed twice")
                     .with_secondary(cx.loc(*first), "first here")
@@ -131,7 +135,7 @@ fn report(cx: &mut Context<'_>, f: &Field<'_>, path: &str, text: &str, format: F
         Diagnostic::new(
             &RULE,
             cx.loc(f.value_span()),
-            workload::invalid(path, &go_quote(text), &errors.join(", ")),
+            apimachinery::invalid(path, &go_quote(text), &errors.join(", ")),
         )
         .with_label("not a valid name")
         .with_help(help),

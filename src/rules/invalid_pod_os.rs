@@ -3,10 +3,14 @@
 //! seccomp, AppArmor, user and group ids, fsGroup, sysctls, capabilities, privileged, host
 //! namespaces, ...), a Linux pod no `windowsOptions`.
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, ContainerKey, Field, PodKey, PodSpec, enum_help};
+use crate::k8s::apimachinery::enum_help;
+use crate::k8s::field::Field;
+use crate::k8s::pod::{ContainerKey, PodKey, PodSpec};
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_pod_os as RULE;
 
@@ -73,7 +77,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             Diagnostic::new(
                 &RULE,
                 cx.loc(name.value_span()),
-                workload::required(&name.path, "cannot be empty"),
+                apimachinery::required(&name.path, "cannot be empty"),
             )
             .with_label("no OS")
             .with_help("write `name: linux` or `name: windows`, or remove `os`"),
@@ -85,7 +89,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             Diagnostic::new(
                 &RULE,
                 cx.loc(name.node.span),
-                workload::unsupported(&os.path, other, OSES),
+                apimachinery::unsupported(&os.path, other, OSES),
             )
             .with_label("not an OS Kubernetes knows")
             .with_help(enum_help(other, OSES)),
@@ -138,7 +142,7 @@ fn windows(cx: &mut Context<'_>, pod: &PodSpec<'_>, os: &Field<'_>) {
     }
     for field in found {
         cx.report(
-            Diagnostic::new(&RULE, cx.loc(field.key), workload::forbidden(&field.path, WINDOWS_MSG))
+            Diagnostic::new(&RULE, cx.loc(field.key), apimachinery::forbidden(&field.path, WINDOWS_MSG))
                 .with_label("Linux-only")
                 .with_secondary(cx.loc(os.node.span), "a Windows pod")
                 .with_help("Windows containers have no such setting: remove it, or set Windows options under `securityContext.windowsOptions` (runAsUserName, gmsaCredentialSpec, hostProcess)"),
@@ -168,7 +172,7 @@ fn linux(cx: &mut Context<'_>, pod: &PodSpec<'_>, os: &Field<'_>) {
         .filter_map(|sc| sc.child("windowsOptions").filter(|f| !f.is_null()));
     for field in pod_level.into_iter().chain(containers) {
         cx.report(
-            Diagnostic::new(&RULE, cx.loc(field.key), workload::forbidden(&field.path, LINUX_MSG))
+            Diagnostic::new(&RULE, cx.loc(field.key), apimachinery::forbidden(&field.path, LINUX_MSG))
                 .with_label("Windows-only")
                 .with_secondary(cx.loc(os.node.span), "a Linux pod")
                 .with_help("windowsOptions apply to Windows containers only: remove them, or set `os.name: windows` if the pod runs on Windows nodes"),

@@ -4,10 +4,15 @@
 //! 1 for liveness and startup probes, and no probes on plain init containers. Negative timings
 //! are `negative-value`'s finding; named ports missing from the container `probe-port-not-found`'s.
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, Container, ContainerList, Field, PortRef, go_value};
+use crate::k8s::apimachinery::go_value;
+use crate::k8s::field::Field;
+use crate::k8s::intstr::PortRef;
+use crate::k8s::pod::{Container, ContainerList};
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_probe as RULE;
 
@@ -24,7 +29,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             for key in PROBES.iter().copied().chain(["lifecycle"]) {
                 if let Some(f) = container.child(key).filter(|f| !f.is_null()) {
                     cx.report(
-                        Diagnostic::new(&RULE, cx.loc(f.key), workload::forbidden(&f.path, "may not be set for init containers without restartPolicy=Always"))
+                        Diagnostic::new(&RULE, cx.loc(f.key), apimachinery::forbidden(&f.path, "may not be set for init containers without restartPolicy=Always"))
                             .with_label("init containers run to completion")
                             .with_help("an init container runs once before the others start, so it has no probes or hooks; remove them, or make it a sidecar with `restartPolicy: Always`"),
                     );
@@ -46,7 +51,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 && let Some(n) = f.int().filter(|n| *n > 1)
             {
                 cx.report(
-                            Diagnostic::new(&RULE, cx.loc(f.node.span), workload::invalid(&f.path, &n.to_string(), "must be 1"))
+                            Diagnostic::new(&RULE, cx.loc(f.node.span), apimachinery::invalid(&f.path, &n.to_string(), "must be 1"))
                                 .with_label(format!("only 1 for a {key}"))
                                 .with_help("one success is enough to count a liveness or startup probe as passed; remove successThreshold (it defaults to 1)"),
                         );
@@ -60,13 +65,13 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 };
                 if key == "readinessProbe" {
                     cx.report(
-                        Diagnostic::new(&RULE, cx.loc(f.key), workload::invalid(&f.path, &n.to_string(), "must not be set for readinessProbes"))
+                        Diagnostic::new(&RULE, cx.loc(f.key), apimachinery::invalid(&f.path, &n.to_string(), "must not be set for readinessProbes"))
                             .with_label("readiness probes do not kill the container")
                             .with_help("terminationGracePeriodSeconds applies when a failed liveness or startup probe kills the container; remove it here"),
                     );
                 } else if n <= 0 {
                     cx.report(
-                        Diagnostic::new(&RULE, cx.loc(f.node.span), workload::invalid(&f.path, &n.to_string(), "must be greater than 0"))
+                        Diagnostic::new(&RULE, cx.loc(f.node.span), apimachinery::invalid(&f.path, &n.to_string(), "must be greater than 0"))
                             .with_label("not positive")
                             .with_help("give the container at least 1 second to stop, or leave the field out to use the pod's terminationGracePeriodSeconds"),
                     );
@@ -96,7 +101,7 @@ fn handlers(cx: &mut Context<'_>, probe: &Field<'_>, kinds: &[&str]) {
             Diagnostic::new(
                 &RULE,
                 cx.loc(probe.key),
-                workload::required(&probe.path, "must specify a handler type"),
+                apimachinery::required(&probe.path, "must specify a handler type"),
             )
             .with_label("no handler")
             .with_help(format!(
@@ -109,7 +114,7 @@ fn handlers(cx: &mut Context<'_>, probe: &Field<'_>, kinds: &[&str]) {
             Diagnostic::new(
                 &RULE,
                 cx.loc(second.key),
-                workload::forbidden(&second.path, "may not specify more than 1 handler type"),
+                apimachinery::forbidden(&second.path, "may not specify more than 1 handler type"),
             )
             .with_label("second handler")
             .with_secondary(cx.loc(first.key), "first handler")
@@ -128,7 +133,7 @@ fn handlers(cx: &mut Context<'_>, probe: &Field<'_>, kinds: &[&str]) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(at),
-                    workload::required(&format!("{}.command", exec.path), ""),
+                    apimachinery::required(&format!("{}.command", exec.path), ""),
                 )
                 .with_label("no command")
                 .with_help("give the command to run, e.g. `command: [cat, /tmp/healthy]`"),
@@ -170,7 +175,7 @@ fn ports(cx: &mut Context<'_>, probe: &Field<'_>, container: &Container<'_>) {
             Diagnostic::new(
                 &RULE,
                 cx.loc(port.node.span),
-                workload::invalid(&port.path, &go_value(port.node), &errors.join(", ")),
+                apimachinery::invalid(&port.path, &go_value(port.node), &errors.join(", ")),
             )
             .with_label(if quoted_number {
                 "a name, not a number"

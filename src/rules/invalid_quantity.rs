@@ -2,10 +2,12 @@
 //! `1.5Gi`, `1e3`) and not negative (reference §2.4 RES-QTY-SYNTAX, RES-NONNEG). `512MB`,
 //! `1GiB`, `1gb` and `1K` are not quantities; the API server rejects the whole object.
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_quantity as RULE;
 
@@ -21,7 +23,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                         Diagnostic::new(
                             &RULE,
                             cx.loc(entry.node.span),
-                            workload::invalid(&entry.path, &go_quote(&entry.text), reason),
+                            apimachinery::invalid(&entry.path, &go_quote(&entry.text), reason),
                         )
                         .with_label("not a quantity")
                         .with_help(help(&entry.text)),
@@ -32,7 +34,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                         Diagnostic::new(
                             &RULE,
                             cx.loc(entry.node.span),
-                            workload::invalid(
+                            apimachinery::invalid(
                                 &entry.path,
                                 &go_quote(&entry.text),
                                 "must be greater than or equal to 0",

@@ -4,12 +4,15 @@
 //! `NotRequired` or `RestartContainer`, and a pod with `restartPolicy: Never` allows only
 //! `NotRequired`.
 
+use crate::k8s::apimachinery;
 use crate::model::KubeVersion;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::model::span::Span;
-use crate::k8s::workload::{self, ContainerKey, ContainerList, enum_help, go_quote};
+use crate::k8s::apimachinery::{enum_help, go_quote};
+use crate::k8s::pod::{ContainerKey, ContainerList};
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_resize_policy as RULE;
 
@@ -46,7 +49,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                         Diagnostic::new(
                             &RULE,
                             cx.loc(f.node.span),
-                            workload::duplicate(&format!("{}[{i}]", list.path), &go_quote(name)),
+                            apimachinery::duplicate(&format!("{}[{i}]", list.path), &go_quote(name)),
                         )
                         .with_label("named twice")
                         .with_secondary(cx.loc(*first), "first here")
@@ -64,7 +67,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                         Diagnostic::new(
                             &RULE,
                             cx.loc(f.value_span()),
-                            workload::required(&list.path, ""),
+                            apimachinery::required(&list.path, ""),
                         )
                         .with_label("no resource")
                         .with_help("name the resource: `cpu` or `memory`"),
@@ -73,7 +76,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                         Diagnostic::new(
                             &RULE,
                             cx.loc(f.node.span),
-                            workload::unsupported(&list.path, other, RESOURCES),
+                            apimachinery::unsupported(&list.path, other, RESOURCES),
                         )
                         .with_label("only cpu and memory resize in place")
                         .with_help(enum_help(other, RESOURCES)),
@@ -89,19 +92,19 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             match policy {
                 "NotRequired" | "RestartContainer" => {}
                 "" => cx.report(
-                    Diagnostic::new(&RULE, cx.loc(f.value_span()), workload::required(&list.path, ""))
+                    Diagnostic::new(&RULE, cx.loc(f.value_span()), apimachinery::required(&list.path, ""))
                         .with_label("no restart policy")
                         .with_help("say whether a resize restarts the container: `NotRequired` or `RestartContainer`"),
                 ),
                 other => cx.report(
-                    Diagnostic::new(&RULE, cx.loc(f.node.span), workload::unsupported(&list.path, other, POLICIES))
+                    Diagnostic::new(&RULE, cx.loc(f.node.span), apimachinery::unsupported(&list.path, other, POLICIES))
                         .with_label("not a resize restart policy")
                         .with_help(enum_help(other, POLICIES)),
                 ),
             }
             if never && policy == "RestartContainer" {
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(f.value_span()), workload::invalid(&list.path, &go_quote(policy), "must be 'NotRequired' when `restartPolicy` is 'Never'"))
+                    Diagnostic::new(&RULE, cx.loc(f.value_span()), apimachinery::invalid(&list.path, &go_quote(policy), "must be 'NotRequired' when `restartPolicy` is 'Never'"))
                         .with_label("the pod never restarts containers")
                         .with_help("a pod with `restartPolicy: Never` cannot restart a container to resize it: use `restartPolicy: NotRequired`"),
                 );

@@ -3,10 +3,15 @@
 //! §3.4 DS-RU-INTORPCT, DS-RU-EXACTLY-ONE, §3.5 STS-UPDATE). Defaults are applied first:
 //! 25%/25% for Deployments, maxUnavailable 1 and maxSurge 0 for DaemonSets.
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, Field, IntOrPercent, Kind, PERCENT_MSG, go_value};
+use crate::k8s::apimachinery::go_value;
+use crate::k8s::field::Field;
+use crate::k8s::intstr::{IntOrPercent, PERCENT_MSG};
+use crate::k8s::kind::Kind;
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_rolling_update as RULE;
 
@@ -68,7 +73,7 @@ fn value(cx: &mut Context<'_>, field: &Field<'_>, max_100: bool) -> Result<IntOr
         Diagnostic::new(
             &RULE,
             cx.loc(field.node.span),
-            workload::invalid(&field.path, &written, detail),
+            apimachinery::invalid(&field.path, &written, detail),
         )
         .with_label(label)
         .with_help(help),
@@ -88,7 +93,7 @@ fn deployment(cx: &mut Context<'_>, spec: &Field<'_>) {
             Diagnostic::new(
                 &RULE,
                 cx.loc(rolling.key),
-                workload::forbidden(&rolling.path, "may not be specified when strategy `type` is 'Recreate'"),
+                apimachinery::forbidden(&rolling.path, "may not be specified when strategy `type` is 'Recreate'"),
             )
             .with_label("rollingUpdate with Recreate")
             .with_help("Recreate stops all pods before starting new ones and takes no parameters: remove `rollingUpdate`, or use `type: RollingUpdate`"),
@@ -120,7 +125,7 @@ fn deployment(cx: &mut Context<'_>, spec: &Field<'_>) {
             Diagnostic::new(
                 &RULE,
                 cx.loc(field.node.span),
-                workload::invalid(&field.path, &go_value(field.node), "may not be 0 when `maxSurge` is 0"),
+                apimachinery::invalid(&field.path, &go_value(field.node), "may not be 0 when `maxSurge` is 0"),
             )
             .with_label("no pod may be down")
             .with_secondary(cx.loc(surge.node.span), "and no extra pod may be started")
@@ -161,7 +166,7 @@ fn daemonset(cx: &mut Context<'_>, spec: &Field<'_>) {
             let mut diagnostic = Diagnostic::new(
                 &RULE,
                 cx.loc(surge.node.span),
-                workload::invalid(
+                apimachinery::invalid(
                     &surge.path,
                     &go_value(surge.node),
                     "may not be set when maxUnavailable is non-zero",
@@ -182,7 +187,7 @@ fn daemonset(cx: &mut Context<'_>, spec: &Field<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(at),
-                    workload::required(&format!("{}.maxUnavailable", rolling.path), "cannot be 0 when maxSurge is 0"),
+                    apimachinery::required(&format!("{}.maxUnavailable", rolling.path), "cannot be 0 when maxSurge is 0"),
                 )
                 .with_label("no pod may be replaced")
                 .with_help("with both 0 a rollout can make no progress; allow `maxUnavailable: 1` or `maxSurge: 1` (with `maxUnavailable: 0`)"),
@@ -204,7 +209,7 @@ fn statefulset(cx: &mut Context<'_>, spec: &Field<'_>) {
             Diagnostic::new(
                 &RULE,
                 cx.loc(rolling.key),
-                workload::invalid(&rolling.path, &rolling.node.to_json().to_string(), "only allowed for updateStrategy 'RollingUpdate'"),
+                apimachinery::invalid(&rolling.path, &rolling.node.to_json().to_string(), "only allowed for updateStrategy 'RollingUpdate'"),
             )
             .with_label("rollingUpdate with OnDelete")
             .with_help("OnDelete replaces pods only when you delete them and takes no parameters: remove `rollingUpdate`, or use `type: RollingUpdate`"),
@@ -216,7 +221,7 @@ fn statefulset(cx: &mut Context<'_>, spec: &Field<'_>) {
         && v.is_zero()
     {
         cx.report(
-                    Diagnostic::new(&RULE, cx.loc(field.node.span), workload::invalid(&field.path, &go_value(field.node), "cannot be 0"))
+                    Diagnostic::new(&RULE, cx.loc(field.node.span), apimachinery::invalid(&field.path, &go_value(field.node), "cannot be 0"))
                         .with_label("no pod may be updated")
                         .with_help("maxUnavailable is at least 1 (or a non-zero percentage); leave it out for the default of 1"),
                 );

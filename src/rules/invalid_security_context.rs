@@ -6,12 +6,17 @@
 //! `fsGroupChangePolicy` and `supplementalGroupsPolicy` values, sysctl names, and
 //! `shareProcessNamespace` without `hostPID`.
 
+use crate::k8s::apimachinery;
+use crate::k8s::field;
 use crate::model::KubeVersion;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::model::span::Span;
-use crate::k8s::workload::{self, ContainerKey, Field, PodKey, enum_help, go_quote};
+use crate::k8s::apimachinery::{enum_help, go_quote};
+use crate::k8s::field::Field;
+use crate::k8s::pod::{ContainerKey, PodKey};
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_security_context as RULE;
 
@@ -77,7 +82,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         // Internally both live in the pod security context, which names the path.
         let path = format!("{}.securityContext.shareProcessNamespace", pod.spec.path);
         cx.report(
-            Diagnostic::new(&RULE, cx.loc(share.node.span), workload::invalid(&path, "true", "ShareProcessNamespace and HostPID cannot both be enabled"))
+            Diagnostic::new(&RULE, cx.loc(share.node.span), apimachinery::invalid(&path, "true", "ShareProcessNamespace and HostPID cannot both be enabled"))
                 .with_label("with hostPID")
                 .with_secondary(cx.loc(host_pid.node.span), "hostPID")
                 .with_help("with hostPID the containers already see every process of the node; drop one of the two"),
@@ -124,7 +129,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
 
 /// An integer outside the id range (others are the schema's finding).
 fn bad_id(node: &crate::load::tree::Node) -> bool {
-    workload::int(node).is_some_and(|n| !(0..=i64::from(i32::MAX)).contains(&n))
+    field::int(node).is_some_and(|n| !(0..=i64::from(i32::MAX)).contains(&n))
 }
 
 /// `IsValidUserID` / `IsValidGroupID`.
@@ -134,7 +139,7 @@ fn id_range(cx: &mut Context<'_>, f: &Field<'_>) {
             Diagnostic::new(
                 &RULE,
                 cx.loc(f.node.span),
-                workload::invalid(&f.path, &n.to_string(), ID_RANGE),
+                apimachinery::invalid(&f.path, &n.to_string(), ID_RANGE),
             )
             .with_label("not a user or group id")
             .with_help("user and group ids run from 0 to 2147483647"),
@@ -151,7 +156,7 @@ fn enumeration(cx: &mut Context<'_>, sc: &Field<'_>, key: &str, values: &[&str])
             Diagnostic::new(
                 &RULE,
                 cx.loc(f.value_span()),
-                workload::unsupported(&f.path, v, values),
+                apimachinery::unsupported(&f.path, v, values),
             )
             .with_label("not a supported value")
             .with_help(enum_help(v, values)),
@@ -173,14 +178,14 @@ fn profile(cx: &mut Context<'_>, p: &Field<'_>, what: &str) {
             let field = if what == "seccomp" { "seccompProfile" } else { "appArmorProfile" };
             let detail = format!("type is required when {field} is set");
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(at), workload::required(&type_path(), &detail))
+                Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&type_path(), &detail))
                     .with_label(format!("no {what_lower} profile type"))
                     .with_help("say which profile: `type: RuntimeDefault` (the runtime's default), `Localhost` (with `localhostProfile`) or `Unconfined`"),
             );
         }
         "Localhost" => match &local {
             None => cx.report(
-                Diagnostic::new(&RULE, cx.loc(ty.as_ref().map_or(p.key, |f| f.node.span)), workload::required(&format!("{}.localhostProfile", p.path), &format!("must be set when {what} type is Localhost")))
+                Diagnostic::new(&RULE, cx.loc(ty.as_ref().map_or(p.key, |f| f.node.span)), apimachinery::required(&format!("{}.localhostProfile", p.path), &format!("must be set when {what} type is Localhost")))
                     .with_label("Localhost without a profile")
                     .with_help("name the profile file on the node, relative to the kubelet's profile directory: `localhostProfile: profiles/audit.json`"),
             ),
@@ -199,7 +204,7 @@ fn profile(cx: &mut Context<'_>, p: &Field<'_>, what: &str) {
                 };
                 let path = format!("{}.localhostProfile", p.path);
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(l.key), workload::invalid(&path, &value, detail))
+                    Diagnostic::new(&RULE, cx.loc(l.key), apimachinery::invalid(&path, &value, detail))
                         .with_label(format!("with type {t}"))
                         .with_help("a profile file goes with `type: Localhost`; remove `localhostProfile` or change the type"),
                 );
@@ -208,7 +213,7 @@ fn profile(cx: &mut Context<'_>, p: &Field<'_>, what: &str) {
         other => {
             let f = ty.as_ref().expect("a non-empty type was written");
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(f.node.span), workload::unsupported(&type_path(), other, PROFILE_TYPES))
+                Diagnostic::new(&RULE, cx.loc(f.node.span), apimachinery::unsupported(&type_path(), other, PROFILE_TYPES))
                     .with_label("not a profile type")
                     .with_help(if other.eq_ignore_ascii_case("runtime/default") || other.eq_ignore_ascii_case("docker/default") {
                         "`runtime/default` is the old annotation value; the field takes `RuntimeDefault`".to_owned()
@@ -244,14 +249,14 @@ fn local_profile(cx: &mut Context<'_>, l: &Field<'_>, text: &str, what: &str) {
         problems.push("must not be padded with whitespace");
     } else if text.is_empty() {
         cx.report(
-            Diagnostic::new(&RULE, cx.loc(l.value_span()), workload::required(&l.path, "must be set when AppArmor type is Localhost"))
+            Diagnostic::new(&RULE, cx.loc(l.value_span()), apimachinery::required(&l.path, "must be set when AppArmor type is Localhost"))
                 .with_label("empty profile name")
                 .with_help("name the AppArmor profile loaded on the node, e.g. `localhostProfile: k8s-apparmor-example-deny-write`"),
         );
     }
     for problem in problems {
         cx.report(
-            Diagnostic::new(&RULE, cx.loc(l.node.span), workload::invalid(&l.path, &go_quote(text), problem))
+            Diagnostic::new(&RULE, cx.loc(l.node.span), apimachinery::invalid(&l.path, &go_quote(text), problem))
                 .with_label("not a profile under the kubelet's directory")
                 .with_help("a localhost profile is a path relative to the kubelet's seccomp directory (`<kubelet root>/seccomp`), e.g. `profiles/audit.json`"),
         );
@@ -271,7 +276,7 @@ fn escalation(cx: &mut Context<'_>, sc: &Field<'_>) {
         && p.node.as_bool() == Some(true)
     {
         cx.report(
-            Diagnostic::new(&RULE, cx.loc(ape.node.span), workload::invalid(&sc.path, r#"{"allowPrivilegeEscalation":false,"privileged":true}"#, "cannot set `allowPrivilegeEscalation` to false and `privileged` to true"))
+            Diagnostic::new(&RULE, cx.loc(ape.node.span), apimachinery::invalid(&sc.path, r#"{"allowPrivilegeEscalation":false,"privileged":true}"#, "cannot set `allowPrivilegeEscalation` to false and `privileged` to true"))
                 .with_label("no escalation")
                 .with_secondary(cx.loc(p.node.span), "but privileged")
                 .with_help("a privileged container has every privilege already; remove `allowPrivilegeEscalation: false` or `privileged: true`"),
@@ -289,7 +294,7 @@ fn escalation(cx: &mut Context<'_>, sc: &Field<'_>) {
         .unwrap_or_default();
     for at in added {
         cx.report(
-            Diagnostic::new(&RULE, cx.loc(ape.node.span), workload::invalid(&sc.path, r#"{"allowPrivilegeEscalation":false,"capabilities":{"add":["CAP_SYS_ADMIN"]}}"#, "cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN"))
+            Diagnostic::new(&RULE, cx.loc(ape.node.span), apimachinery::invalid(&sc.path, r#"{"allowPrivilegeEscalation":false,"capabilities":{"add":["CAP_SYS_ADMIN"]}}"#, "cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN"))
                 .with_label("no escalation")
                 .with_secondary(cx.loc(at), "but CAP_SYS_ADMIN")
                 .with_help("CAP_SYS_ADMIN allows escalating privileges; remove it or `allowPrivilegeEscalation: false`"),
@@ -315,14 +320,14 @@ fn sysctls(cx: &mut Context<'_>, sc: &Field<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(name.value_span()),
-                    workload::required(&name.path, ""),
+                    apimachinery::required(&name.path, ""),
                 )
                 .with_label("no sysctl name")
                 .with_help("name the kernel parameter, e.g. `net.ipv4.ip_local_port_range`"),
             );
         } else if !is_sysctl_name(text) {
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(name.node.span), workload::invalid(&name.path, &go_quote(text), "must have at most 253 characters and match regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$"))
+                Diagnostic::new(&RULE, cx.loc(name.node.span), apimachinery::invalid(&name.path, &go_quote(text), "must have at most 253 characters and match regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$"))
                     .with_label("not a sysctl name")
                     .with_help("sysctl names are lower-case segments separated by `.` or `/`, e.g. `net.core.somaxconn`"),
             );
@@ -331,7 +336,7 @@ fn sysctls(cx: &mut Context<'_>, sc: &Field<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(name.node.span),
-                    workload::duplicate(&name.path, &go_quote(text)),
+                    apimachinery::duplicate(&name.path, &go_quote(text)),
                 )
                 .with_label("set twice")
                 .with_secondary(cx.loc(*first), "first here")

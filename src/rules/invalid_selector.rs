@@ -3,12 +3,17 @@
 //! the template is `selector-mismatch`; label keys and values in `matchLabels` are checked by
 //! the label rules.
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::{Diagnostic, Rule};
 use crate::k8s::object::Object;
 use crate::load::tree::Value;
 use crate::k8s::validate;
-use crate::k8s::workload::{self, Field, Kind, go_quote, labels_of};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::field::Field;
+use crate::k8s::kind::Kind;
+use crate::k8s::selector::labels_of;
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_selector as RULE;
 
@@ -52,7 +57,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                     Diagnostic::new(
                         &RULE,
                         cx.loc(selector.value_span()),
-                        workload::invalid(
+                        apimachinery::invalid(
                             "spec.selector",
                             &selector.node.to_json().to_string(),
                             &format!("empty selector is invalid for {which}"),
@@ -75,7 +80,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 None => {
                     let at = spec.child("manualSelector").map_or(spec.key, |f| f.key);
                     cx.report(
-                        Diagnostic::new(&RULE, cx.loc(at), workload::required("spec.selector", ""))
+                        Diagnostic::new(&RULE, cx.loc(at), apimachinery::required("spec.selector", ""))
                             .with_label("manualSelector needs a selector")
                             .with_help("with `manualSelector: true` you must write `spec.selector` yourself, matching the template labels; or remove `manualSelector` and let Kubernetes generate it"),
                     );
@@ -95,7 +100,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             if !has_selector && !has_labels && !cx.is_partial() {
                 let at = spec.child("selector").map_or(spec.key, |f| f.key);
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(at), workload::required("spec.selector", ""))
+                    Diagnostic::new(&RULE, cx.loc(at), apimachinery::required("spec.selector", ""))
                         .with_label("no selector and no template labels to default it from")
                         .with_help("give the pod template labels (`spec.template.metadata.labels`); the selector defaults to them"),
                 );
@@ -110,7 +115,7 @@ fn report_missing(cx: &mut Context<'_>, object: &Object<'_>, spec: &Field<'_>, k
         Diagnostic::new(
             &RULE,
             cx.loc(spec.key),
-            workload::required("spec.selector", ""),
+            apimachinery::required("spec.selector", ""),
         )
         .with_label(format!("a {} needs a selector", kind.name()))
         .with_help(suggestion(object, kind)),
@@ -161,7 +166,7 @@ pub fn check_label_selector(
                         Diagnostic::new(
                             rule,
                             cx.loc(entry.key.span),
-                            workload::invalid(&labels.path, &go_quote(k), &errors.join(", ")),
+                            apimachinery::invalid(&labels.path, &go_quote(k), &errors.join(", ")),
                         )
                         .with_label("not a valid label key")
                         .with_help(LABEL_KEY_HELP),
@@ -175,7 +180,7 @@ pub fn check_label_selector(
                         Diagnostic::new(
                             rule,
                             cx.loc(entry.value.span),
-                            workload::invalid(&labels.path, &go_quote(v), &errors.join(", ")),
+                            apimachinery::invalid(&labels.path, &go_quote(v), &errors.join(", ")),
                         )
                         .with_label("not a valid label value")
                         .with_help(LABEL_VALUE_HELP),
@@ -213,7 +218,7 @@ fn check_expressions(
                     Diagnostic::new(
                         rule,
                         cx.loc(key.node.span),
-                        workload::invalid(&key.path, &go_quote(k), &errors.join(", ")),
+                        apimachinery::invalid(&key.path, &go_quote(k), &errors.join(", ")),
                     )
                     .with_label("not a valid label key")
                     .with_help(LABEL_KEY_HELP),
@@ -239,7 +244,7 @@ fn check_expressions(
                         Diagnostic::new(
                             rule,
                             cx.loc(at),
-                            workload::required(
+                            apimachinery::required(
                                 &format!("{}.values", expr.path),
                                 "must be specified when `operator` is 'In' or 'NotIn'",
                             ),
@@ -258,7 +263,7 @@ fn check_expressions(
                         Diagnostic::new(
                             rule,
                             cx.loc(values.key),
-                            workload::forbidden(
+                            apimachinery::forbidden(
                                 &values.path,
                                 "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
                             ),
@@ -273,14 +278,14 @@ fn check_expressions(
                     Diagnostic::new(
                         rule,
                         cx.loc(op_field.node.span),
-                        workload::invalid(
+                        apimachinery::invalid(
                             &op_field.path,
                             &go_quote(other),
                             "not a valid selector operator",
                         ),
                     )
                     .with_label("unknown operator")
-                    .with_help(workload::enum_help(
+                    .with_help(apimachinery::enum_help(
                         other,
                         &["In", "NotIn", "Exists", "DoesNotExist"],
                     )),
@@ -298,7 +303,7 @@ fn check_expressions(
                         Diagnostic::new(
                             rule,
                             cx.loc(value.node.span),
-                            workload::invalid(&value.path, &go_quote(v), &errors.join(", ")),
+                            apimachinery::invalid(&value.path, &go_quote(v), &errors.join(", ")),
                         )
                         .with_label("not a valid label value")
                         .with_help(LABEL_VALUE_HELP),

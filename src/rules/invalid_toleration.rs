@@ -5,12 +5,15 @@
 //! NoExecute. `Gt` and `Lt` exist only behind an alpha feature gate (1.35+), and the message says
 //! so.
 
+use crate::k8s::apimachinery;
 use crate::model::KubeVersion;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::k8s::validate;
-use crate::k8s::workload::{self, PodKey, enum_help, go_quote};
+use crate::k8s::apimachinery::{enum_help, go_quote};
+use crate::k8s::pod::PodKey;
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_toleration as RULE;
 
@@ -45,7 +48,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             let errors = validate::qualified_name(key_value);
             if !errors.is_empty() {
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(k.node.span), workload::invalid(&k.path, &go_quote(key_value), &errors.join(", ")))
+                    Diagnostic::new(&RULE, cx.loc(k.node.span), apimachinery::invalid(&k.path, &go_quote(key_value), &errors.join(", ")))
                         .with_label("not a valid taint key")
                         .with_help("a taint key is a label key: an optional DNS-subdomain prefix and '/', then up to 63 letters, digits, '-', '_' or '.'"),
                 );
@@ -56,7 +59,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 if key_value.is_empty() {
                     let at = operator.as_ref().map_or(t.node.span, |f| f.node.span);
                     cx.report(
-                        Diagnostic::new(&RULE, cx.loc(at), workload::invalid(&operator_path(), &go_quote(op), "operator must be Exists when `key` is empty, which means \"match all values and all keys\""))
+                        Diagnostic::new(&RULE, cx.loc(at), apimachinery::invalid(&operator_path(), &go_quote(op), "operator must be Exists when `key` is empty, which means \"match all values and all keys\""))
                             .with_label(if op.is_empty() { "no key, and the operator defaults to Equal" } else { "Equal without a key" })
                             .with_help("to tolerate every taint write `operator: Exists` without a key; to tolerate one taint, give its `key`"),
                     );
@@ -67,7 +70,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 {
                     // The API server reports the value under `operator`.
                     cx.report(
-                        Diagnostic::new(&RULE, cx.loc(v.node.span), workload::invalid(&operator_path(), &go_quote(value_text), &errors.join(";")))
+                        Diagnostic::new(&RULE, cx.loc(v.node.span), apimachinery::invalid(&operator_path(), &go_quote(value_text), &errors.join(";")))
                             .with_label("not a valid taint value")
                             .with_help("a taint value is empty or at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"),
                     );
@@ -78,7 +81,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                     && !value_text.is_empty()
                 {
                     cx.report(
-                        Diagnostic::new(&RULE, cx.loc(v.node.span), workload::invalid(&operator_path(), &go_quote(value_text), "value must be empty when `operator` is 'Exists'"))
+                        Diagnostic::new(&RULE, cx.loc(v.node.span), apimachinery::invalid(&operator_path(), &go_quote(value_text), "value must be empty when `operator` is 'Exists'"))
                             .with_label("a value with Exists")
                             .with_help("`Exists` tolerates the taint whatever its value: remove `value`, or use `operator: Equal`"),
                     );
@@ -86,7 +89,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             }
             other => {
                 let field = operator.as_ref().expect("a non-empty operator was written");
-                let mut message = workload::unsupported(&field.path, other, OPERATORS);
+                let mut message = apimachinery::unsupported(&field.path, other, OPERATORS);
                 let help = if matches!(other, "Gt" | "Lt") {
                     let since = if cx.options.kubernetes_version >= KubeVersion::new(35) {
                         "which is off by default"
@@ -121,7 +124,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         {
             let e = effect_value.unwrap_or("");
             let path = format!("{}.effect", t.path);
-            let message = workload::invalid(
+            let message = apimachinery::invalid(
                 &path,
                 &go_quote(e),
                 "effect must be 'NoExecute' when `tolerationSeconds` is set",
@@ -143,7 +146,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(f.node.span),
-                    workload::unsupported(&f.path, e, EFFECTS),
+                    apimachinery::unsupported(&f.path, e, EFFECTS),
                 )
                 .with_label("not a taint effect")
                 .with_help(enum_help(e, EFFECTS)),

@@ -6,13 +6,17 @@
 //! `matchLabelKeys` only with a `labelSelector` and valid label keys, and a valid `labelSelector`.
 //! A missing `maxSkew`, `topologyKey` or `whenUnsatisfiable` is the schema's finding.
 
+use crate::k8s::apimachinery;
 use crate::model::KubeVersion;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::rules::invalid_selector::check_label_selector;
 use crate::k8s::validate;
-use crate::k8s::workload::{self, Field, PodKey, enum_help, go_quote};
+use crate::k8s::apimachinery::{enum_help, go_quote};
+use crate::k8s::field::Field;
+use crate::k8s::pod::PodKey;
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_topology_spread as RULE;
 
@@ -38,7 +42,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             && let Some(n) = f.int().filter(|n| *n <= 0)
         {
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(f.node.span), workload::invalid(&f.path, &n.to_string(), POSITIVE))
+                Diagnostic::new(&RULE, cx.loc(f.node.span), apimachinery::invalid(&f.path, &n.to_string(), POSITIVE))
                     .with_label("not positive")
                     .with_help("maxSkew is how many more matching pods one domain may have than the emptiest one; it is at least 1"),
             );
@@ -48,7 +52,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             && k.str() == Some("")
         {
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(k.value_span()), workload::required(&k.path, "can not be empty"))
+                Diagnostic::new(&RULE, cx.loc(k.value_span()), apimachinery::required(&k.path, "can not be empty"))
                     .with_label("no topology key")
                     .with_help("name the node label that defines the domains, e.g. `topologyKey: topology.kubernetes.io/zone` or `kubernetes.io/hostname`"),
             );
@@ -62,7 +66,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(f.value_span()),
-                    workload::unsupported(&f.path, v, WHEN),
+                    apimachinery::unsupported(&f.path, v, WHEN),
                 )
                 .with_label("not a supported value")
                 .with_help(enum_help(v, WHEN)),
@@ -76,7 +80,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         {
             if n <= 0 {
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(f.node.span), workload::invalid(&f.path, &n.to_string(), POSITIVE))
+                    Diagnostic::new(&RULE, cx.loc(f.node.span), apimachinery::invalid(&f.path, &n.to_string(), POSITIVE))
                         .with_label("not positive")
                         .with_help("minDomains is the number of domains the pods should spread over; leave it out to spread over the domains there are"),
                 );
@@ -91,7 +95,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 let mut d = Diagnostic::new(
                     &RULE,
                     cx.loc(f.node.span),
-                    workload::invalid(&f.path, &n.to_string(), &format!("can only use minDomains if whenUnsatisfiable=DoNotSchedule, not {action}")),
+                    apimachinery::invalid(&f.path, &n.to_string(), &format!("can only use minDomains if whenUnsatisfiable=DoNotSchedule, not {action}")),
                 )
                 .with_label("needs whenUnsatisfiable: DoNotSchedule")
                 .with_help("minDomains only affects `whenUnsatisfiable: DoNotSchedule`: use that, or remove minDomains");
@@ -112,7 +116,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                         Diagnostic::new(
                             &RULE,
                             cx.loc(f.value_span()),
-                            workload::unsupported(&f.path, v, POLICIES),
+                            apimachinery::unsupported(&f.path, v, POLICIES),
                         )
                         .with_label("not a supported value")
                         .with_help(enum_help(v, POLICIES)),
@@ -148,7 +152,7 @@ fn duplicate(cx: &mut Context<'_>, constraint: &Field<'_>, later: &[Field<'_>]) 
     let path = format!("{}.{{topologyKey, whenUnsatisfiable}}", constraint.path);
     let value = go_quote(&format!("{{{}, {}}}", mine.0, mine.1));
     cx.report(
-        Diagnostic::new(&RULE, cx.loc(at(constraint)), workload::duplicate(&path, &value))
+        Diagnostic::new(&RULE, cx.loc(at(constraint)), apimachinery::duplicate(&path, &value))
             .with_label("this topologyKey and whenUnsatisfiable")
             .with_secondary(cx.loc(at(other)), "repeated here")
             .with_help("each constraint needs its own pair of topologyKey and whenUnsatisfiable; merge the two, or spread over another topology key"),
@@ -167,7 +171,7 @@ fn match_label_keys(cx: &mut Context<'_>, constraint: &Field<'_>, has_selector: 
     }
     if !has_selector {
         cx.report(
-            Diagnostic::new(&RULE, cx.loc(keys.key), workload::forbidden(&keys.path, "must not be specified when labelSelector is not set"))
+            Diagnostic::new(&RULE, cx.loc(keys.key), apimachinery::forbidden(&keys.path, "must not be specified when labelSelector is not set"))
                 .with_label("matchLabelKeys without labelSelector")
                 .with_help("matchLabelKeys narrows a labelSelector with the values of the pod's own labels; add the `labelSelector` that selects the pods to spread"),
         );
@@ -182,7 +186,7 @@ fn match_label_keys(cx: &mut Context<'_>, constraint: &Field<'_>, has_selector: 
                 Diagnostic::new(
                     &RULE,
                     cx.loc(item.node.span),
-                    workload::invalid(&item.path, &go_quote(k), &errors.join(", ")),
+                    apimachinery::invalid(&item.path, &go_quote(k), &errors.join(", ")),
                 )
                 .with_label("not a valid label key")
                 .with_help("matchLabelKeys lists label keys of the pod, e.g. `pod-template-hash`"),

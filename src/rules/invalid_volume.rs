@@ -2,12 +2,14 @@
 //! DNS-1123 label, unique within the pod, and at most one volume source (none is defaulted to
 //! `emptyDir: {}`).
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::model::span::Span;
 use crate::k8s::validate;
-use crate::k8s::workload::{self, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::workload;
 
 pub use crate::model::rule::invalid_volume as RULE;
 
@@ -73,7 +75,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 .as_ref()
                 .map_or(volume.node.span, |f| f.value_span());
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(at), workload::required(&name_path, ""))
+                Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&name_path, ""))
                     .with_label("volume without a name")
                     .with_help("every volume needs a name, which volumeMounts refer to"),
             );
@@ -82,7 +84,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             let errors = validate::dns1123_label(name);
             if !errors.is_empty() {
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(node.span), workload::invalid(&name_path, &go_quote(name), &errors.join(", ")))
+                    Diagnostic::new(&RULE, cx.loc(node.span), apimachinery::invalid(&name_path, &go_quote(name), &errors.join(", ")))
                         .with_label("not a DNS label")
                         .with_help("a volume name has at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"),
                 );
@@ -92,7 +94,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                     Diagnostic::new(
                         &RULE,
                         cx.loc(node.span),
-                        workload::duplicate(&name_path, &go_quote(name)),
+                        apimachinery::duplicate(&name_path, &go_quote(name)),
                     )
                     .with_label("used twice")
                     .with_secondary(cx.loc(*first), "first used here")
@@ -112,7 +114,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             [] => {}
             [_] => {}
             [first, second, ..] => cx.report(
-                Diagnostic::new(&RULE, cx.loc(second.key), workload::forbidden(&second.path, "may not specify more than 1 volume type"))
+                Diagnostic::new(&RULE, cx.loc(second.key), apimachinery::forbidden(&second.path, "may not specify more than 1 volume type"))
                     .with_label("second volume source")
                     .with_secondary(cx.loc(first.key), "first source")
                     .with_help("a volume has exactly one source; to combine ConfigMaps, Secrets and downward API data in one directory use a `projected` volume"),

@@ -2,11 +2,13 @@
 //! JOB-INDEXED-COMPLETIONS, JOB-INDEXED-PARALLELISM, JOB-BLPI-INDEXED, JOB-MFI-NEEDS-BLPI,
 //! JOB-SUCCESSPOLICY, §1.1 META-NAME-JOB-INDEXED).
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::k8s::validate;
-use crate::k8s::workload::{self, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::workload;
 
 pub use crate::model::rule::job_completion_mode as RULE;
 
@@ -43,7 +45,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(mode.node.span),
-                    workload::required(
+                    apimachinery::required(
                         &format!("{}.completions", spec.path),
                         "when completion mode is Indexed",
                     ),
@@ -62,7 +64,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(p.node.span),
-                    workload::invalid(
+                    apimachinery::invalid(
                         &p.path,
                         &p.int().unwrap_or_default().to_string(),
                         &format!("must be less than or equal to {INDEXED_MAX} when completion mode is Indexed"),
@@ -81,7 +83,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(m.0.node.span),
-                    workload::invalid(
+                    apimachinery::invalid(
                         &m.0.path,
                         &m.1.to_string(),
                         "must be less than or equal to completions",
@@ -105,7 +107,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 None => field.node.to_json().to_string(),
             };
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(field.key), workload::invalid(&field.path, &value, why))
+                Diagnostic::new(&RULE, cx.loc(field.key), apimachinery::invalid(&field.path, &value, why))
                     .with_label("only for Indexed Jobs")
                     .with_help(format!(
                         "`{}` works per index: set `completionMode: Indexed` (and `completions`) or remove it",
@@ -119,7 +121,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             Diagnostic::new(
                 &RULE,
                 cx.loc(m.key),
-                workload::required(
+                apimachinery::required(
                     &format!("{}.backoffLimitPerIndex", spec.path),
                     "when maxFailedIndexes is specified",
                 ),
@@ -159,7 +161,7 @@ fn check_hostname(
         Diagnostic::new(
             &RULE,
             cx.loc(field.node.span),
-            workload::invalid(
+            apimachinery::invalid(
                 "metadata.name",
                 &go_quote(name),
                 &format!("will not able to create pod with invalid DNS label: {hostname}"),

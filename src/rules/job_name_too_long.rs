@@ -2,11 +2,14 @@
 //! `job-name` and `batch.kubernetes.io/job-name`, and label values are limited to 63 characters
 //! (reference §1.1 META-NAME-JOB-63).
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::k8s::validate::LABEL_VALUE_MAX;
-use crate::k8s::workload::{self, Kind, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::kind::Kind;
+use crate::k8s::workload;
 
 pub use crate::model::rule::job_name_too_long as RULE;
 
@@ -36,7 +39,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         Diagnostic::new(
             &RULE,
             cx.loc(field.node.span),
-            workload::invalid(
+            apimachinery::invalid(
                 "spec.template.metadata.labels",
                 &go_quote(name),
                 &crate::k8s::validate::max_len_error(LABEL_VALUE_MAX),

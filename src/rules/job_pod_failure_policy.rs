@@ -5,12 +5,16 @@
 //! True, but in a CronJob's jobTemplate only from Kubernetes 1.34 (kubernetes/kubernetes#131525):
 //! before, it is required there.
 
+use crate::k8s::apimachinery;
+use crate::k8s::pod;
 use crate::model::KubeVersion;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::k8s::validate;
-use crate::k8s::workload::{self, Field, enum_help, go_quote};
+use crate::k8s::apimachinery::{enum_help, go_quote};
+use crate::k8s::field::Field;
+use crate::k8s::workload;
 
 pub use crate::model::rule::job_pod_failure_policy as RULE;
 
@@ -37,7 +41,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(restart.node.span),
-                    workload::invalid(&restart.path, &go_quote(value), "only \"Never\" is supported when podFailurePolicy is specified"),
+                    apimachinery::invalid(&restart.path, &go_quote(value), "only \"Never\" is supported when podFailurePolicy is specified"),
                 )
                 .with_label("podFailurePolicy needs Never")
                 .with_secondary(cx.loc(policy.key), "podFailurePolicy")
@@ -50,7 +54,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         && value == "TerminatingOrFailed"
     {
         cx.report(
-                    Diagnostic::new(&RULE, cx.loc(prp.node.span), workload::unsupported(&prp.path, value, &["Failed"]))
+                    Diagnostic::new(&RULE, cx.loc(prp.node.span), apimachinery::unsupported(&prp.path, value, &["Failed"]))
                         .with_label("must be Failed with podFailurePolicy")
                         .with_help("with a podFailurePolicy, a replacement pod is only created once the old one has failed: use `podReplacementPolicy: Failed` or leave it out"),
                 );
@@ -64,7 +68,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         .map(|p| p.containers())
         .unwrap_or_default()
         .iter()
-        .filter(|c| c.list != workload::ContainerList::Ephemeral)
+        .filter(|c| c.list != pod::ContainerList::Ephemeral)
         .filter_map(|c| c.name().map(str::to_owned))
         .collect();
     let Some(rules) = policy.child("rules") else {
@@ -102,13 +106,13 @@ fn check_rule(
 ) {
     match rule.child("action") {
         None => cx.report(
-            Diagnostic::new(&RULE, cx.loc(rule.node.span), workload::required(&format!("{}.action", rule.path), ""))
+            Diagnostic::new(&RULE, cx.loc(rule.node.span), apimachinery::required(&format!("{}.action", rule.path), ""))
                 .with_label("no action")
                 .with_help(format!("every rule needs an action: {}", crate::model::text::code_list(ACTIONS))),
         ),
         Some(action) => match action.str() {
             Some(a) if !ACTIONS.contains(&a) => cx.report(
-                Diagnostic::new(&RULE, cx.loc(action.node.span), workload::unsupported(&action.path, a, ACTIONS))
+                Diagnostic::new(&RULE, cx.loc(action.node.span), apimachinery::unsupported(&action.path, a, ACTIONS))
                     .with_label("unknown action")
                     .with_help(enum_help(a, ACTIONS)),
             ),
@@ -116,7 +120,7 @@ fn check_rule(
                 Diagnostic::new(
                     &RULE,
                     cx.loc(action.node.span),
-                    workload::invalid(&action.path, "\"FailIndex\"", "requires the backoffLimitPerIndex to be set"),
+                    apimachinery::invalid(&action.path, "\"FailIndex\"", "requires the backoffLimitPerIndex to be set"),
                 )
                 .with_label("FailIndex without backoffLimitPerIndex")
                 .with_help("FailIndex fails one index of an Indexed Job: set `backoffLimitPerIndex` (and `completionMode: Indexed`)"),
@@ -131,7 +135,7 @@ fn check_rule(
             Diagnostic::new(
                 &RULE,
                 cx.loc(c.key),
-                workload::invalid(
+                apimachinery::invalid(
                     &rule.path,
                     "\"\"",
                     "specifying both OnExitCodes and OnPodConditions is not supported",
@@ -146,7 +150,7 @@ fn check_rule(
             Diagnostic::new(
                 &RULE,
                 cx.loc(rule.node.span),
-                workload::invalid(
+                apimachinery::invalid(
                     &rule.path,
                     "\"\"",
                     "specifying one of OnExitCodes and OnPodConditions is required",
@@ -171,7 +175,7 @@ fn check_rule(
                     Diagnostic::new(
                         &RULE,
                         cx.loc(pattern.node.span),
-                        workload::required(
+                        apimachinery::required(
                             &format!("{}.status", pattern.path),
                             r#"valid values: ["False" "True" "Unknown"]"#,
                         ),
@@ -192,7 +196,7 @@ fn check_rule(
                     Diagnostic::new(
                         &RULE,
                         cx.loc(status.node.span),
-                        workload::unsupported(&status.path, s, &["True", "False", "Unknown"]),
+                        apimachinery::unsupported(&status.path, s, &["True", "False", "Unknown"]),
                     )
                     .with_label("not a condition status")
                     .with_help(enum_help(s, &["True", "False", "Unknown"])),
@@ -207,7 +211,7 @@ fn check_rule(
                         Diagnostic::new(
                             &RULE,
                             cx.loc(t.node.span),
-                            workload::invalid(&t.path, &go_quote(s), &errors.join(", ")),
+                            apimachinery::invalid(&t.path, &go_quote(s), &errors.join(", ")),
                         )
                         .with_label("not a condition type")
                         .with_help("a pod condition type such as `DisruptionTarget`"),
@@ -230,7 +234,7 @@ fn check_exit_codes(cx: &mut Context<'_>, codes: &Field<'_>, containers: &[Strin
             Diagnostic::new(
                 &RULE,
                 cx.loc(field.node.span),
-                workload::unsupported(&field.path, op, &["In", "NotIn"]),
+                apimachinery::unsupported(&field.path, op, &["In", "NotIn"]),
             )
             .with_label("not In or NotIn")
             .with_help(enum_help(op, &["In", "NotIn"])),
@@ -244,7 +248,7 @@ fn check_exit_codes(cx: &mut Context<'_>, codes: &Field<'_>, containers: &[Strin
             Diagnostic::new(
                 &RULE,
                 cx.loc(name_field.node.span),
-                workload::invalid(
+                apimachinery::invalid(
                     &name_field.path,
                     &go_quote(name),
                     "must be one of the container or initContainer names in the pod template",
@@ -269,7 +273,7 @@ fn check_exit_codes(cx: &mut Context<'_>, codes: &Field<'_>, containers: &[Strin
             Diagnostic::new(
                 &RULE,
                 cx.loc(values.node.span),
-                workload::invalid(&values.path, "[]int32{}", "at least one value is required"),
+                apimachinery::invalid(&values.path, "[]int32{}", "at least one value is required"),
             )
             .with_label("no exit codes")
             .with_help("list the exit codes the rule matches, e.g. `values: [1, 42]`"),
@@ -302,7 +306,7 @@ fn check_exit_codes(cx: &mut Context<'_>, codes: &Field<'_>, containers: &[Strin
                 Diagnostic::new(
                     &RULE,
                     cx.loc(item.node.span),
-                    workload::invalid(&item.path, "0", "must not be 0 for the In operator"),
+                    apimachinery::invalid(&item.path, "0", "must not be 0 for the In operator"),
                 )
                 .with_label("0 means success")
                 .with_help("exit code 0 is success, which never makes a pod fail; remove it"),
@@ -313,7 +317,7 @@ fn check_exit_codes(cx: &mut Context<'_>, codes: &Field<'_>, containers: &[Strin
                 Diagnostic::new(
                     &RULE,
                     cx.loc(item.node.span),
-                    workload::duplicate(&item.path, &code.to_string()),
+                    apimachinery::duplicate(&item.path, &code.to_string()),
                 )
                 .with_label("listed twice")
                 .with_help("list each exit code once"),
@@ -322,7 +326,7 @@ fn check_exit_codes(cx: &mut Context<'_>, codes: &Field<'_>, containers: &[Strin
                 Diagnostic::new(
                     &RULE,
                     cx.loc(item.node.span),
-                    workload::invalid(&item.path, &code.to_string(), "must be ordered"),
+                    apimachinery::invalid(&item.path, &code.to_string(), "must be ordered"),
                 )
                 .with_label("out of order")
                 .with_help("exit codes must be listed in increasing order"),

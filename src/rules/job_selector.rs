@@ -3,10 +3,12 @@
 //! CJ-JT-MANUALSEL). A hand-written selector, or a `job-name` label with another value, is
 //! rejected; a CronJob's jobTemplate may not set a selector or `manualSelector: true` at all.
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::workload;
 
 pub use crate::model::rule::job_selector as RULE;
 
@@ -26,7 +28,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(selector.key),
-                    workload::invalid(
+                    apimachinery::invalid(
                         &selector.path,
                         &selector.node.to_json().to_string(),
                         "`selector` will be auto-generated",
@@ -62,7 +64,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             Diagnostic::new(
                 &RULE,
                 cx.loc(selector.key),
-                workload::invalid(
+                apimachinery::invalid(
                     "spec.selector",
                     &selector.node.to_json().to_string(),
                     "`selector` not auto-generated",
@@ -92,7 +94,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             Diagnostic::new(
                 &RULE,
                 cx.loc(entry.value.span),
-                workload::invalid(
+                apimachinery::invalid(
                     &format!("spec.template.metadata.labels[{key}]"),
                     &go_quote(value),
                     &format!("must be '{name}'"),

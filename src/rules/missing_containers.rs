@@ -1,5 +1,6 @@
 //! `missing-containers`: a pod spec needs at least one container (reference §2.2 CTR-REQUIRED).
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
@@ -30,7 +31,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         "add at least one container with a `name` and an `image`"
     };
     cx.report(
-        Diagnostic::new(&RULE, cx.loc(at), workload::required(&path, ""))
+        Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&path, ""))
             .with_label("no containers")
             .with_help(help),
     );

@@ -6,7 +6,8 @@
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, ContainerList};
+use crate::k8s::pod::ContainerList;
+use crate::k8s::workload;
 use crate::model::text::join_or;
 
 pub use crate::model::rule::missing_probes as RULE;

@@ -2,10 +2,13 @@
 //! `ValidateNonnegativeField`, reference §0.1): replicas, history limits, Job parallelism and
 //! backoff, CronJob deadlines, probe timings.
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, Field, Kind, select};
+use crate::k8s::field::{Field, select};
+use crate::k8s::kind::Kind;
+use crate::k8s::workload;
 
 pub use crate::model::rule::negative_value as RULE;
 
@@ -108,7 +111,7 @@ fn check_value(cx: &mut Context<'_>, field: &Field<'_>) {
         Diagnostic::new(
             &RULE,
             cx.loc(field.node.span),
-            workload::invalid(
+            apimachinery::invalid(
                 &field.path,
                 &value.to_string(),
                 "must be greater than or equal to 0",

@@ -6,7 +6,9 @@ use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::model::text::did_you_mean;
-use crate::k8s::workload::{self, ContainerList, PortRef, port_name_errors};
+use crate::k8s::intstr::{PortRef, port_name_errors};
+use crate::k8s::pod::ContainerList;
+use crate::k8s::workload;
 use crate::model::text::code_list;
 
 pub use crate::model::rule::probe_port_not_found as RULE;

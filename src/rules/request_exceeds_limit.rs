@@ -3,11 +3,13 @@
 //! hugepages) need a limit equal to the request (reference §2.4 RES-REQ-LE-LIMIT,
 //! RES-NONOVERCOMMIT). Compared exactly: `1000m` equals `1`.
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::ResourceEntry;
-use crate::k8s::workload::{self, go_quote};
+use crate::k8s::pod::ResourceEntry;
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::workload;
 use std::cmp::Ordering;
 
 pub use crate::model::rule::request_exceeds_limit as RULE;
@@ -39,7 +41,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 if strict {
                     let limits_path = format!("{}.resources.limits", container.field.path);
                     cx.report(
-                        Diagnostic::new(&RULE, cx.loc(request.node.span), workload::required(&limits_path, "Limit must be set for non overcommitable resources"))
+                        Diagnostic::new(&RULE, cx.loc(request.node.span), apimachinery::required(&limits_path, "Limit must be set for non overcommitable resources"))
                             .with_label("request without a limit")
                             .with_help(format!("`{}` cannot be overcommitted: set `limits: {{{}: {}}}` equal to the request", request.name, request.name, request.text)),
                     );
@@ -85,7 +87,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(request.node.span),
-                    workload::invalid(&path, &go_quote(&request.text), &detail),
+                    apimachinery::invalid(&path, &go_quote(&request.text), &detail),
                 )
                 .with_label(label)
                 .with_secondary(cx.loc(limit.node.span), "limit")

@@ -4,10 +4,14 @@
 //! default). Jobs and CronJobs: OnFailure or Never, so leaving it out (Always) is an error.
 //! Container-level `restartPolicy` exists only for init containers (sidecars), as `Always`.
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, ContainerList, Kind, enum_help};
+use crate::k8s::apimachinery::enum_help;
+use crate::k8s::kind::Kind;
+use crate::k8s::pod::ContainerList;
+use crate::k8s::workload;
 
 pub use crate::model::rule::restart_policy as RULE;
 
@@ -46,7 +50,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                     Diagnostic::new(
                         &RULE,
                         cx.loc(at),
-                        workload::required(&path(), "valid values: \"OnFailure\", \"Never\""),
+                        apimachinery::required(&path(), "valid values: \"OnFailure\", \"Never\""),
                     )
                     .with_label(label)
                     .with_help(format!(
@@ -78,7 +82,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(field.key),
-                    workload::forbidden(&field.path, "may not be set for non-init containers"),
+                    apimachinery::forbidden(&field.path, "may not be set for non-init containers"),
                 )
                 .with_label("only init containers have a restartPolicy")
                 .with_help("a container-level `restartPolicy: Always` turns an init container into a sidecar; for regular containers the pod's restartPolicy applies, so remove this field"),
@@ -88,7 +92,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(field.node.span),
-                    workload::unsupported(&field.path, value, CONTROLLER),
+                    apimachinery::unsupported(&field.path, value, CONTROLLER),
                 )
                 .with_label("only Always (a sidecar)")
                 .with_help("an init container's restartPolicy can only be `Always`, which makes it a sidecar; leave it out for a normal init container"),
@@ -117,7 +121,7 @@ fn report_unsupported(
         Diagnostic::new(
             &RULE,
             cx.loc(at),
-            workload::unsupported(path, value, supported),
+            apimachinery::unsupported(path, value, supported),
         )
         .with_label(format!("not allowed for a {}", kind.name()))
         .with_help(help),

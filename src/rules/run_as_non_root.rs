@@ -4,7 +4,9 @@
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, ContainerList, Field};
+use crate::k8s::field::Field;
+use crate::k8s::pod::ContainerList;
+use crate::k8s::workload;
 use crate::model::text::code_list;
 
 pub use crate::model::rule::run_as_non_root as RULE;

@@ -3,10 +3,15 @@
 //! JOB-SELECTOR-MANUAL): Deployments, ReplicaSets, DaemonSets, StatefulSets,
 //! ReplicationControllers and Jobs with `manualSelector: true`.
 
+use crate::k8s::apimachinery;
+use crate::k8s::selector;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, Kind, Selector, describe_mismatch, go_string_map, labels_of};
+use crate::k8s::apimachinery::go_string_map;
+use crate::k8s::kind::Kind;
+use crate::k8s::selector::{Selector, describe_mismatch, labels_of};
+use crate::k8s::workload;
 
 pub use crate::model::rule::selector_mismatch as RULE;
 
@@ -43,7 +48,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                         Diagnostic::new(
                             &RULE,
                             cx.loc(spec.key),
-                            workload::invalid(
+                            apimachinery::invalid(
                                 "spec.template.metadata.labels",
                                 &go_string_map(labels.as_deref()),
                                 DETAIL,
@@ -83,7 +88,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let set_by_kustomize = cx.kustomize_selector_labels();
     let mut unmatched = selector.unmatched(&have);
     unmatched.retain(|r| {
-        !(r.op == workload::Op::Equals && set_by_kustomize.iter().any(|(k, _)| *k == r.key))
+        !(r.op == selector::Op::Equals && set_by_kustomize.iter().any(|(k, _)| *k == r.key))
     });
     let Some(first) = unmatched.first() else {
         return;
@@ -104,7 +109,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         Diagnostic::new(
             &RULE,
             cx.loc(first.node.span),
-            workload::invalid(
+            apimachinery::invalid(
                 "spec.template.metadata.labels",
                 // As the API server sees them: with what kustomize adds.
                 &go_string_map(if cx.kustomize.is_some() {

@@ -5,7 +5,8 @@
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, Kind};
+use crate::k8s::kind::Kind;
+use crate::k8s::workload;
 
 pub use crate::model::rule::starting_deadline_too_short as RULE;
 

@@ -2,12 +2,15 @@
 //! must be a DNS-1123 label (reference §3.5 STS-SVCNAME). Rejected on create since Kubernetes
 //! 1.33; older servers accept it and the pods fail later, so it is a warning there.
 
+use crate::k8s::apimachinery;
 use crate::model::KubeVersion;
 use crate::check::Context;
 use crate::model::diagnostic::{Diagnostic, Severity};
 use crate::k8s::object::Object;
 use crate::k8s::validate;
-use crate::k8s::workload::{self, Kind, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::kind::Kind;
+use crate::k8s::workload;
 
 pub use crate::model::rule::statefulset_service_name as RULE;
 
@@ -28,7 +31,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
     let mut diagnostic = Diagnostic::new(
         &RULE,
         cx.loc(field.node.span),
-        workload::invalid("spec.serviceName", &go_quote(name), &errors.join(", ")),
+        apimachinery::invalid("spec.serviceName", &go_quote(name), &errors.join(", ")),
     )
     .with_label("not a DNS label")
     .with_help("serviceName names the headless Service that gives the pods their DNS names (`<pod>.<serviceName>`); it must be a lower-case DNS label like the Service's own name");

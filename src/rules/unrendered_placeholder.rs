@@ -11,7 +11,8 @@ use crate::check::Context;
 use crate::model::diagnostic::{Diagnostic, Severity};
 use crate::k8s::object::Object;
 use crate::k8s::placeholder;
-use crate::k8s::workload::{self, Field, select};
+use crate::k8s::field::{Field, select};
+use crate::k8s::workload;
 
 pub use crate::model::rule::unrendered_placeholder as RULE;
 

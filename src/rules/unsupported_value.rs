@@ -2,10 +2,14 @@
 //! schemas carry no enums). Reference §2.1, §2.2, §2.3, §3.2, §3.4, §3.5, §4 and §5.1.
 //! `restartPolicy` has its own rule (`restart-policy`), because the allowed set depends on the kind.
 
+use crate::k8s::apimachinery;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
-use crate::k8s::workload::{self, Field, Kind, enum_help, go_quote, select};
+use crate::k8s::apimachinery::{enum_help, go_quote};
+use crate::k8s::field::{Field, select};
+use crate::k8s::kind::Kind;
+use crate::k8s::workload;
 
 pub use crate::model::rule::unsupported_value as RULE;
 
@@ -189,10 +193,10 @@ fn check_value(cx: &mut Context<'_>, e: &Enum, field: &Field<'_>) {
         return;
     }
     let message = match e.wording {
-        Wording::Unsupported => workload::unsupported(&field.path, value, e.values),
+        Wording::Unsupported => apimachinery::unsupported(&field.path, value, e.values),
         Wording::MustBe => {
             let quoted: Vec<String> = e.values.iter().map(|v| format!("'{v}'")).collect();
-            workload::invalid(
+            apimachinery::invalid(
                 &field.path,
                 &go_quote(value),
                 &format!("must be {}", quoted.join(" or ")),

@@ -1,11 +1,15 @@
 //! `volume-mount-not-found`: every `volumeMounts[].name` must name a volume of the pod (for a
 //! StatefulSet, a `volumeClaimTemplates` entry counts too) (reference §2.2 CTR-VOLMOUNT-REF).
 
+use crate::k8s::apimachinery;
+use crate::k8s::field;
 use crate::check::Context;
 use crate::model::diagnostic::Diagnostic;
 use crate::k8s::object::Object;
 use crate::model::text::did_you_mean;
-use crate::k8s::workload::{self, Kind, go_quote};
+use crate::k8s::apimachinery::go_quote;
+use crate::k8s::kind::Kind;
+use crate::k8s::workload;
 use crate::model::text::code_list;
 
 pub use crate::model::rule::volume_mount_not_found as RULE;
@@ -18,7 +22,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         return; // the volumes may come from the base
     }
     let name_of =
-        |f: &workload::Field<'_>| f.child("name").and_then(|n| n.str().map(str::to_owned));
+        |f: &field::Field<'_>| f.child("name").and_then(|n| n.str().map(str::to_owned));
     let mut volumes: Vec<String> = pod
         .spec
         .child("volumes")
@@ -66,7 +70,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(field.node.span),
-                    workload::not_found(&field.path, &go_quote(name)),
+                    apimachinery::not_found(&field.path, &go_quote(name)),
                 )
                 .with_label("no volume with this name")
                 .with_help(help),

@@ -9,11 +9,11 @@ use crate::model::report::{FileEntry, ObjectEntry, digest};
 use crate::model::source::SourceFile;
 use crate::model::span::Span;
 use crate::run::Options;
-use crate::run::passes::Preloaded;
 use crate::run::per_file;
 use crate::run::suppress;
 use crate::schema::crd::Crds;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What happened to a file.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -314,4 +314,10 @@ pub(crate) fn check_source(
         suppressions: outcome.suppressions,
         lost: outcome.lost,
     }
+}
+
+/// A file read and loaded in the first pass.
+pub struct Preloaded {
+    pub file: SourceFile,
+    pub loaded: Arc<load::Loaded>,
 }

@@ -9,8 +9,8 @@ use crate::model::diagnostic::FileId;
 use crate::model::report::Report;
 use crate::model::source::SourceFile;
 use crate::run::files::{
-    FileResult, FileStatus, Unread, check_source, decode, index_context, not_checked, problem,
-    read_file, read_source, unread_context,
+    FileResult, FileStatus, Preloaded, Unread, check_source, decode, index_context, not_checked,
+    problem, read_file, read_source, unread_context,
 };
 use crate::run::finish::finish;
 use crate::run::per_file::no_crds;
@@ -492,12 +492,6 @@ fn unneeded(work: Work) -> Work {
         },
         other => other,
     }
-}
-
-/// A file read and loaded in the first pass.
-pub(crate) struct Preloaded {
-    pub(crate) file: SourceFile,
-    pub(crate) loaded: Arc<load::Loaded>,
 }
 
 /// The CRDs of the `--crd` files (their own findings are not reported).

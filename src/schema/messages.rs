@@ -606,9 +606,9 @@ fn report_base64(
     } else {
         let short: String = text.chars().take(40).collect();
         let value = if short.len() < text.len() {
-            format!("{}...", crate::k8s::workload::go_quote(&short))
+            format!("{}...", crate::k8s::apimachinery::go_quote(&short))
         } else {
-            crate::k8s::workload::go_quote(text)
+            crate::k8s::apimachinery::go_quote(text)
         };
         format!(
             "{shown}: Invalid value: {value}: {shown} in body must be of type byte: {value} ({detail})"
