@@ -1,3 +1,5 @@
+//! The `kubevet` binary: runs the command line ([`kubevet::cli::main`]) and exits with its code.
+
 // mimalloc: loading builds many small nodes and strings; glibc malloc/free were a quarter of all
 // instructions of a full check (callgrind, README "Performance").
 #[global_allocator]

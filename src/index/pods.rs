@@ -22,39 +22,10 @@
 //! A CronJob's Jobs have generated names, so their `job-name` is unknowable too. A value that is
 //! unknowable *could* match anything: selectors on it never make a finding.
 
-use super::summary::{Labels, ObjectSummary, Requirement, Selector};
+use super::summary::{Added, AddedLabel, Labels, ObjectSummary, Ordinals, Requirement, Selector};
 use crate::k8s::object::Object;
 use crate::load::tree::Node;
 use crate::model::KubeVersion;
-
-/// The value a controller gives one of the labels it adds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Added {
-    /// The workload's name (a Job's `job-name`).
-    Name,
-    /// `<name>-<ordinal>`, one value a pod (a StatefulSet's `statefulset.kubernetes.io/pod-name`).
-    NameOrdinal,
-    /// The ordinal itself, one value a pod (`apps.kubernetes.io/pod-index`, an Indexed Job's
-    /// completion index).
-    Ordinal,
-    /// A hash, a UID or a generated name: not known before the cluster makes it.
-    Unknowable,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AddedLabel {
-    pub key: &'static str,
-    pub value: Added,
-}
-
-/// The ordinals of a workload's pods: `start..start + count` (StatefulSet `spec.ordinals.start`
-/// and `replicas`; an Indexed Job's completions).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Ordinals {
-    pub start: i64,
-    /// `None` when the count is not a number the repository shows (a placeholder, say).
-    pub count: Option<i64>,
-}
 
 const POD_NAME: &str = "statefulset.kubernetes.io/pod-name";
 const POD_INDEX: &str = "apps.kubernetes.io/pod-index";

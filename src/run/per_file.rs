@@ -4,7 +4,8 @@
 
 use crate::check::{CheckOptions, Context};
 use crate::index::kustomize::{self, Kustomization};
-use crate::index::summary::{ObjectSummary, summarize};
+use crate::index::summarize::summarize;
+use crate::index::summary::ObjectSummary;
 use crate::k8s::object::{Object, objects_of};
 use crate::load::tree::Node;
 use crate::load::{Document, Loaded};

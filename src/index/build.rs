@@ -1,0 +1,325 @@
+//! Builds the index from every file's objects: each object file once per kustomize build that
+//! includes it (its namespace, name prefix/suffix and labels applied), then the lookups.
+
+use super::*;
+
+/// A file's objects and what kustomize says about it.
+pub struct FileObjects {
+    pub file: FileId,
+    pub path: PathBuf,
+    pub objects: Vec<ObjectSummary>,
+    pub kustomization: Option<Kustomization>,
+    /// Some of its documents (or all: the file could not be read) were lost.
+    pub lost: bool,
+}
+
+/// Transformers accumulated from the outermost kustomization inwards.
+#[derive(Clone, Default)]
+pub(super) struct Transform {
+    namespace: Option<(String, Location, FileId)>,
+    prefix: String,
+    suffix: String,
+    labels: Labels,
+    template_labels: Labels,
+    selector_labels: Labels,
+    /// `replicas:` counts by workload name (the outermost kustomization's win).
+    replicas: Vec<(String, i64)>,
+}
+
+impl Transform {
+    /// Adds an inner kustomization: the outer one's namespace wins, prefixes nest.
+    pub(super) fn inner(&self, k: &Kustomization) -> Transform {
+        let mut t = self.clone();
+        if t.namespace.is_none() {
+            t.namespace = k.namespace.clone().map(|(ns, loc)| (ns, loc, k.file));
+        }
+        t.prefix.push_str(&k.name_prefix);
+        t.suffix = format!("{}{}", k.name_suffix, t.suffix);
+        add_labels(&mut t.labels, &k.labels);
+        add_labels(&mut t.template_labels, &k.template_labels);
+        add_labels(&mut t.selector_labels, &k.selector_labels);
+        for (name, count) in &k.replicas {
+            if !t.replicas.iter().any(|(n, _)| n == name) {
+                t.replicas.push((name.clone(), *count));
+            }
+        }
+        t
+    }
+}
+
+pub(super) fn add_labels(to: &mut Labels, from: &Labels) {
+    for (k, v) in from {
+        if !to.iter().any(|(key, _)| key == k) {
+            to.push((k.clone(), v.clone()));
+        }
+    }
+}
+
+pub(super) fn rename(name: &str, t: &Transform) -> String {
+    format!("{}{name}{}", t.prefix, t.suffix)
+}
+
+/// Applies a build's transformers to an object, as `kustomize build` would.
+pub(super) fn transform(mut o: ObjectSummary, t: &Transform) -> ObjectSummary {
+    // kustomize's replica count transformer matches the name as written or as renamed.
+    if let Some(ordinals) = o.pods.as_mut().and_then(|p| p.ordinals.as_mut())
+        && o.kind == "StatefulSet"
+        && let Some((_, count)) = t
+            .replicas
+            .iter()
+            .find(|(n, _)| *n == o.name || *n == rename(&o.name, t))
+    {
+        ordinals.count = Some(*count);
+    }
+    if !t.prefix.is_empty() || !t.suffix.is_empty() {
+        o.name = rename(&o.name, t);
+        for r in o.references.iter_mut().chain(o.scale_target.as_deref_mut()) {
+            r.name = rename(&r.name, t);
+        }
+        // As the references to them are (a per-pod name follows the renamed workload).
+        for c in o.creates.iter_mut().filter(|c| !c.per_pod) {
+            c.name = rename(&c.name, t);
+        }
+        for b in &mut o.ingress_backends {
+            b.service = rename(&b.service, t);
+        }
+    }
+    let all_labels: Labels = t
+        .labels
+        .iter()
+        .chain(&t.template_labels)
+        .chain(&t.selector_labels)
+        .cloned()
+        .collect();
+    add_labels_override(&mut o.labels, &all_labels);
+    if let Some(pods) = &mut o.pods {
+        add_labels_override(&mut pods.labels, &t.template_labels);
+        add_labels_override(&mut pods.labels, &t.selector_labels);
+    }
+    if let Some((selector, _)) = o.service.as_mut().and_then(|s| s.selector.as_mut()) {
+        add_labels_override(selector, &t.selector_labels);
+    }
+    o
+}
+
+pub(super) fn add_labels_override(to: &mut Labels, from: &Labels) {
+    for (k, v) in from {
+        match to.iter_mut().find(|(key, _)| key == k) {
+            Some(entry) => entry.1 = v.clone(),
+            None => to.push((k.clone(), v.clone())),
+        }
+    }
+}
+
+/// Builds the index from every file's objects and kustomizations.
+pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -> Index {
+    let mut defined_scope: HashMap<(String, String), bool> = HashMap::new();
+    for f in &files {
+        for o in &f.objects {
+            if let Some(d) = &o.defines {
+                defined_scope.insert((d.group.clone(), d.kind.clone()), d.namespaced);
+            }
+        }
+    }
+    let namespaced = |o: &ObjectSummary| {
+        if CLUSTER_SCOPED.contains(&(o.group.as_str(), o.kind.as_str())) {
+            return false;
+        }
+        // (Most repositories define no CRD: no key to build for the lookup.)
+        defined_scope.is_empty()
+            || defined_scope
+                .get(&(o.group.clone(), o.kind.clone()))
+                .copied()
+                .unwrap_or(true)
+    };
+
+    // Each file's path normalised once (this stage is serial).
+    let normalized: Vec<PathBuf> = files
+        .iter()
+        .map(|f| kustomize::normalize(&f.path))
+        .collect();
+    let by_path: HashMap<&Path, usize> = normalized
+        .iter()
+        .enumerate()
+        .map(|(i, path)| (path.as_path(), i))
+        .collect();
+    let kustomization_of_dir = |dir: &Path| -> Option<usize> {
+        kustomize::FILE_NAMES
+            .iter()
+            .find_map(|n| {
+                by_path
+                    .get(kustomize::normalize(&dir.join(n)).as_path())
+                    .copied()
+            })
+            .filter(|&i| files[i].kustomization.is_some())
+    };
+
+    // Which files kustomizations include, and which are patches.
+    let mut included: HashSet<usize> = HashSet::new();
+    let mut patches: HashSet<PathBuf> = HashSet::new();
+    for f in &files {
+        let Some(k) = &f.kustomization else { continue };
+        patches.extend(k.patches.iter().cloned());
+        for include in &k.includes {
+            let target = by_path
+                .get(include.path.as_path())
+                .copied()
+                .or_else(|| kustomization_of_dir(&include.path));
+            included.extend(target);
+        }
+    }
+
+    let mut instances = Vec::with_capacity(files.iter().map(|f| f.objects.len()).sum());
+    let mut instantiated: HashSet<usize> = HashSet::new();
+    let add =
+        |instances: &mut Vec<Instance>, o: ObjectSummary, t: &Transform, build: Option<FileId>| {
+            let o = transform(o, t);
+            let (namespace, namespace_location, via) = if !namespaced(&o) {
+                (None, o.namespace_location, None)
+            } else if let Some((ns, loc, file)) = &t.namespace {
+                (Some(ns.clone()), Some(*loc), Some(*file))
+            } else {
+                (
+                    Some(o.namespace.clone().unwrap_or_else(|| "default".to_owned())),
+                    o.namespace_location,
+                    None,
+                )
+            };
+            instances.push(Instance {
+                object: o,
+                namespace,
+                namespace_location,
+                build,
+                units: Box::default(),
+                loose_dir: None,
+                via,
+            });
+        };
+
+    let mut lost_in = HashSet::new();
+    let mut lost_anywhere = false;
+    // Each root kustomization (one no other includes) is a build.
+    let mut builds: Vec<(FileId, Vec<usize>)> = Vec::new();
+    for (root, f) in files.iter().enumerate() {
+        match &f.kustomization {
+            Some(k) if !k.is_component && !included.contains(&root) => {}
+            _ => continue,
+        }
+        let mut in_build = Vec::new();
+        let mut stack = vec![(root, Transform::default(), vec![root])];
+        while let Some((current, outer, path)) = stack.pop() {
+            let Some(k) = &files[current].kustomization else {
+                continue;
+            };
+            let t = outer.inner(k);
+            for generated in &k.generated {
+                add(&mut instances, generated.clone(), &t, Some(f.file));
+            }
+            for include in &k.includes {
+                let target = by_path
+                    .get(include.path.as_path())
+                    .copied()
+                    .or_else(|| kustomization_of_dir(&include.path));
+                let Some(target) = target else { continue };
+                if files[target].kustomization.is_some() {
+                    // Handled when the target kustomization itself is popped.
+                    if !path.contains(&target) {
+                        let mut p = path.clone();
+                        p.push(target);
+                        stack.push((target, t.clone(), p));
+                    }
+                } else {
+                    instantiated.insert(target);
+                    in_build.push(target);
+                    if files[target].lost {
+                        match &t.namespace {
+                            Some((ns, _, _)) => {
+                                lost_in.insert(ns.clone());
+                            }
+                            None => lost_anywhere = true,
+                        }
+                    }
+                    for o in &files[target].objects {
+                        add(&mut instances, o.clone(), &t, Some(f.file));
+                    }
+                }
+            }
+        }
+        in_build.sort_unstable();
+        in_build.dedup();
+        builds.push((f.file, in_build));
+    }
+
+    // Everything no build includes stands on its own (its summaries move, not copied: they
+    // are not needed again).
+    for (i, f) in files.iter_mut().enumerate() {
+        if instantiated.contains(&i) || patches.contains(&normalized[i]) {
+            continue;
+        }
+        // A lost document standing on its own: its namespace is unknown.
+        lost_anywhere |= f.lost;
+        for o in std::mem::take(&mut f.objects) {
+            add(&mut instances, o, &Transform::default(), None);
+        }
+    }
+    let units = units::assign(&mut instances, &files, &normalized, &builds, unit_settings);
+
+    let mut by_kind: HashMap<_, Vec<usize>> = HashMap::new();
+    let mut workloads: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut declared_namespaces = HashSet::new();
+    let mut workloads_by_label: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    let mut workloads_by_added_label: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut with_custom_resources = HashSet::new();
+    for (i, instance) in instances.iter().enumerate() {
+        let o = &instance.object;
+        by_kind
+            .entry((instance.namespace.clone(), o.group.clone(), o.kind.clone()))
+            .or_default()
+            .push(i);
+        if let (Some(ns), Some(pods)) = (&instance.namespace, &o.pods) {
+            workloads.entry(ns.clone()).or_default().push(i);
+            // (Keyed by a few distinct keys: looked up before a key is copied.)
+            let mut by_key = |key: &str| match workloads_by_added_label.get_mut(key) {
+                Some(list) => list.push(i),
+                None => {
+                    workloads_by_added_label.insert(key.to_owned(), vec![i]);
+                }
+            };
+            for pair in &pods.labels {
+                if crate::k8s::placeholder::contains(&pair.1) {
+                    by_key(&pair.0);
+                } else {
+                    workloads_by_label.entry(pair.clone()).or_default().push(i);
+                }
+            }
+            for added in &pods.added {
+                by_key(added.key);
+            }
+        }
+        if let (Some(ns), false) = (&instance.namespace, is_builtin_group(&o.group)) {
+            with_custom_resources.insert(ns.clone());
+        }
+        if instance.is("", "Namespace") {
+            declared_namespaces.insert(o.name.clone());
+        }
+        // Argo CD's `CreateNamespace=true` creates the destination namespace.
+        if let Some(d) = o.deploys.as_deref().filter(|d| d.creates_namespace)
+            && let Some((ns, _)) = &d.namespace
+        {
+            declared_namespaces.insert(ns.clone());
+        }
+    }
+    Index {
+        instances,
+        paths: files.into_iter().map(|f| f.path).collect(),
+        declared_namespaces,
+        by_kind,
+        workloads,
+        workloads_by_label,
+        workloads_by_added_label,
+        with_custom_resources,
+        units,
+        lost_in,
+        lost_anywhere,
+    }
+}
