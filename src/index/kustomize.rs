@@ -299,7 +299,7 @@ pub fn read(root: &Node, cx: &mut Context<'_>) -> Kustomization {
                 continue;
             }
             let path = normalize(&dir.join(entry));
-            if check_exists(cx, field, node, &path, dirs_only) {
+            if check_exists(cx, field, node, &dir, &path, dirs_only) {
                 k.includes.push(Include {
                     path,
                     location: cx.loc(node.span),
@@ -351,7 +351,7 @@ pub fn read(root: &Node, cx: &mut Context<'_>) -> Kustomization {
             continue;
         }
         let path = normalize(&dir.join(entry));
-        if check_exists(cx, field, node, &path, false) && field.starts_with("patches") {
+        if check_exists(cx, field, node, &dir, &path, false) && field.starts_with("patches") {
             k.patches.push(path);
         }
     }
@@ -379,6 +379,7 @@ fn check_exists(
     cx: &mut Context<'_>,
     field: &str,
     node: &Node,
+    dir: &Path,
     path: &Path,
     dirs_only: bool,
 ) -> bool {
@@ -386,8 +387,41 @@ fn check_exists(
         return false;
     };
     let mut ignored = None;
-    let problem = if path.is_dir() {
+    // A file (whatever its type) outside the kustomization's directory: kustomize refuses it
+    // before reading it, and kubevet never reads it.
+    let is_dir = path.is_dir();
+    if !is_dir
+        && !dirs_only
+        && let Some(via_link) = outside_root(dir, path)
+    {
+        let mut message = format!(
+            "security; file '{}' is not in or below '{}'",
+            path.display(),
+            if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            }
+            .display()
+        );
+        if via_link {
+            message.push_str(" (a symbolic link to a file outside it)");
+        }
+        cx.report(load_restriction(node, message, cx));
+        return false;
+    }
+    let problem = if let Some(kind) = crate::discover::special::special_kind(path) {
+        format!(
+            "`{entry}` in `{field}` is {kind}, not a regular file: `kustomize build` would block or never end reading it"
+        )
+    } else if is_dir {
         if kustomization_in(path).is_some() {
+            if Path::new(entry.as_str()).is_absolute() {
+                // kustomize's loader: `New` refuses absolute roots.
+                let message = format!("new root '{entry}' cannot be absolute");
+                cx.report(load_restriction(node, message, cx));
+                return false;
+            }
             return true;
         }
         format!("`{entry}` in `{field}` is a directory without a kustomization.yaml")
@@ -454,6 +488,41 @@ fn check_exists(
     false
 }
 
+/// Whether a file a kustomization in `dir` names is outside the directory, as kustomize's
+/// default load restrictor (`RestrictionRootOnly`, sigs.k8s.io/kustomize
+/// `api/internal/loader/loadrestrictions.go`) decides: the directory of the file, symbolic links
+/// resolved (`CleanedAbs` in `kyaml/filesys/fsondisk.go`), must be the kustomization's directory
+/// (resolved too) or below it. `Some(true)`: only a symbolic link takes it out. Only the file's
+/// metadata is looked at: the file is never read.
+fn outside_root(dir: &Path, path: &Path) -> Option<bool> {
+    let root = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let root = std::fs::canonicalize(root).ok()?;
+    let real = std::fs::canonicalize(path).ok()?;
+    if real.parent().is_some_and(|d| d.starts_with(&root)) {
+        return None;
+    }
+    let lexically_inside = path.is_relative()
+        && !path.starts_with("..")
+        && (dir.as_os_str().is_empty() || path.starts_with(dir));
+    Some(lexically_inside)
+}
+
+fn load_restriction(node: &Node, message: String, cx: &Context<'_>) -> Diagnostic {
+    Diagnostic::new(
+        &crate::model::rule::kustomize_load_restriction,
+        cx.loc(node.span),
+        message,
+    )
+    .with_label("`kustomize build` fails here")
+    .with_help(
+        "kustomize loads files only from the kustomization's directory and below (its default, LoadRestrictionsRootOnly); to share a file, put it in a directory with its own kustomization.yaml and list that directory under `resources`",
+    )
+}
+
 /// The `.gitignore` line that ignores a path.
 pub struct IgnoredBy {
     pub file: PathBuf,
@@ -481,7 +550,7 @@ fn gitignore_in(dir: &Path) -> Option<Arc<GitignoreFile>> {
     if let Some(file) = cache.lock().ok()?.get(dir).filter(|f| f.stamp == stamp) {
         return Some(Arc::clone(file));
     }
-    let text = std::fs::read_to_string(&path).ok()?;
+    let text = crate::discover::special::read_regular_string(&path, 16 * 1024 * 1024).ok()?;
     let mut builder = GitignoreBuilder::new(dir);
     for line in text.lines() {
         // A line that is no valid glob is ignored, as git ignores it.

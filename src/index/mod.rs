@@ -10,6 +10,7 @@ mod build;
 pub use build::*;
 
 pub mod kustomize;
+pub mod kustomize_cycles;
 pub mod pods;
 mod read;
 mod references;
