@@ -410,11 +410,22 @@ fn check_exists(
         cx.report(load_restriction(node, message, cx));
         return false;
     }
-    let problem = if let Some(kind) = crate::discover::special::special_kind(path) {
-        format!(
+    if let Some(kind) = crate::discover::special::special_kind(path) {
+        let message = format!(
             "`{entry}` in `{field}` is {kind}, not a regular file: `kustomize build` would block or never end reading it"
-        )
-    } else if is_dir {
+        );
+        cx.report(
+            Diagnostic::new(
+                &crate::model::rule::kustomize_missing_file,
+                cx.loc(node.span),
+                message,
+            )
+            .with_label("`kustomize build` hangs here")
+            .with_help("name a regular file; kubevet never opens a FIFO, socket or device"),
+        );
+        return false;
+    }
+    let problem = if is_dir {
         if kustomization_in(path).is_some() {
             if Path::new(entry.as_str()).is_absolute() {
                 // kustomize's loader: `New` refuses absolute roots.
