@@ -392,7 +392,7 @@ fn check_exists(
     let is_dir = path.is_dir();
     if !is_dir
         && !dirs_only
-        && let Some(via_link) = outside_root(dir, path)
+        && let Some(via_link) = super::kustomize_load::outside_root(dir, path)
     {
         let mut message = format!(
             "security; file '{}' is not in or below '{}'",
@@ -407,7 +407,7 @@ fn check_exists(
         if via_link {
             message.push_str(" (a symbolic link to a file outside it)");
         }
-        cx.report(load_restriction(node, message, cx));
+        cx.report(super::kustomize_load::load_restriction(node, message, cx));
         return false;
     }
     if let Some(kind) = crate::discover::special::special_kind(path) {
@@ -430,7 +430,7 @@ fn check_exists(
             if Path::new(entry.as_str()).is_absolute() {
                 // kustomize's loader: `New` refuses absolute roots.
                 let message = format!("new root '{entry}' cannot be absolute");
-                cx.report(load_restriction(node, message, cx));
+                cx.report(super::kustomize_load::load_restriction(node, message, cx));
                 return false;
             }
             return true;
@@ -497,41 +497,6 @@ fn check_exists(
     }
     cx.report(diagnostic);
     false
-}
-
-/// Whether a file a kustomization in `dir` names is outside the directory, as kustomize's
-/// default load restrictor (`RestrictionRootOnly`, sigs.k8s.io/kustomize
-/// `api/internal/loader/loadrestrictions.go`) decides: the directory of the file, symbolic links
-/// resolved (`CleanedAbs` in `kyaml/filesys/fsondisk.go`), must be the kustomization's directory
-/// (resolved too) or below it. `Some(true)`: only a symbolic link takes it out. Only the file's
-/// metadata is looked at: the file is never read.
-fn outside_root(dir: &Path, path: &Path) -> Option<bool> {
-    let root = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let root = std::fs::canonicalize(root).ok()?;
-    let real = std::fs::canonicalize(path).ok()?;
-    if real.parent().is_some_and(|d| d.starts_with(&root)) {
-        return None;
-    }
-    let lexically_inside = path.is_relative()
-        && !path.starts_with("..")
-        && (dir.as_os_str().is_empty() || path.starts_with(dir));
-    Some(lexically_inside)
-}
-
-fn load_restriction(node: &Node, message: String, cx: &Context<'_>) -> Diagnostic {
-    Diagnostic::new(
-        &crate::model::rule::kustomize_load_restriction,
-        cx.loc(node.span),
-        message,
-    )
-    .with_label("`kustomize build` fails here")
-    .with_help(
-        "kustomize loads files only from the kustomization's directory and below (its default, LoadRestrictionsRootOnly); to share a file, put it in a directory with its own kustomization.yaml and list that directory under `resources`",
-    )
 }
 
 /// The `.gitignore` line that ignores a path.
