@@ -27,6 +27,10 @@ const NOT_RUNNABLE: &[(&str, &str)] = &[
         "the example is a file kubevet may not read",
     ),
     (
+        "special-file-skipped",
+        "the example is a FIFO, which a text file cannot be",
+    ),
+    (
         "helm-template-skipped",
         "the finding is on a chart's templates directory, not on a line",
     ),

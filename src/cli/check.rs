@@ -108,6 +108,11 @@ pub(super) fn find_config(args: &CheckArgs) -> Result<Option<PathBuf>, String> {
     if let Some(path) = &args.config {
         return if path.is_file() {
             Ok(Some(path.clone()))
+        } else if let Some(kind) = crate::discover::special::special_kind(path) {
+            Err(format!(
+                "--config {}: it is {kind}, not a regular file",
+                path.display()
+            ))
         } else {
             Err(format!("--config {}: no such file", path.display()))
         };

@@ -4,6 +4,7 @@
 //! depends on the walk's parallelism.
 
 pub mod globs;
+pub mod special;
 pub mod workspace;
 
 use ignore::{WalkBuilder, WalkState};
@@ -16,14 +17,20 @@ pub enum Found {
     File(PathBuf),
     /// A Helm chart's `templates/` directory, skipped as a whole.
     HelmTemplates(PathBuf),
-    /// A path the walk could not enter or follow (a symlink loop, a permission error).
+    /// A path the walk could not enter or follow (a symlink loop, a permission error), or a
+    /// path named explicitly that is not a regular file.
     Problem { path: PathBuf, message: String },
+    /// A FIFO, socket or device (also behind a symbolic link) met in a walk: never opened.
+    Special { path: PathBuf, kind: String },
 }
 
 impl Found {
     pub fn path(&self) -> &Path {
         match self {
-            Found::File(p) | Found::HelmTemplates(p) | Found::Problem { path: p, .. } => p,
+            Found::File(p)
+            | Found::HelmTemplates(p)
+            | Found::Problem { path: p, .. }
+            | Found::Special { path: p, .. } => p,
         }
     }
 }
@@ -37,6 +44,10 @@ impl Found {
             Found::Problem { path, message } => Found::Problem {
                 path: rename(&path),
                 message,
+            },
+            Found::Special { path, kind } => Found::Special {
+                path: rename(&path),
+                kind,
             },
         }
     }
@@ -60,8 +71,38 @@ pub fn discover_filtered(roots: &[PathBuf], filter: Filter<'_>) -> Result<Vec<Fo
     if let Some(missing) = roots.iter().find(|r| std::fs::symlink_metadata(r).is_err()) {
         return Err(MissingPath(missing.clone()));
     }
+    // The walk reads git's ignore files itself (`.gitignore`, `.ignore`, `.git/info/exclude`)
+    // in the roots, their parents and every directory it enters: one that is a FIFO or a device
+    // would block it or never end. Such a directory is not walked, and that is an error.
+    let found = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let roots: Vec<PathBuf> = roots
+        .iter()
+        .filter(|root| {
+            let absolute = workspace::absolute(root);
+            let bad = absolute.ancestors().find_map(|dir| {
+                if std::fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
+                    special_ignore_file(dir, if dir == absolute { root } else { dir })
+                } else {
+                    None
+                }
+            });
+            match bad {
+                Some(problem) => {
+                    found
+                        .lock()
+                        .unwrap()
+                        .push(problem.renamed_under(root, &absolute));
+                    false
+                }
+                None => true,
+            }
+        })
+        .cloned()
+        .collect();
     let Some((first, rest)) = roots.split_first() else {
-        return Ok(Vec::new());
+        let mut found = std::mem::take(&mut *found.lock().unwrap());
+        sort_found(&mut found);
+        return Ok(found);
     };
     let mut builder = WalkBuilder::new(first);
     for root in rest {
@@ -76,7 +117,21 @@ pub fn discover_filtered(roots: &[PathBuf], filter: Filter<'_>) -> Result<Vec<Fo
         .ignore(true)
         .parents(true)
         .threads(rayon::current_num_threads().min(4));
-    let found = Mutex::new(Vec::new());
+    {
+        let found = std::sync::Arc::clone(&found);
+        builder.filter_entry(move |entry| {
+            if !entry.file_type().is_some_and(|t| t.is_dir()) {
+                return true;
+            }
+            match special_ignore_file(entry.path(), entry.path()) {
+                Some(problem) => {
+                    found.lock().unwrap().push(problem);
+                    false
+                }
+                None => true,
+            }
+        });
+    }
     builder.build_parallel().run(|| {
         let found = &found;
         Box::new(move |entry| {
@@ -112,6 +167,32 @@ pub fn discover_filtered(roots: &[PathBuf], filter: Filter<'_>) -> Result<Vec<Fo
                     if !wanted {
                         return WalkState::Continue;
                     }
+                    // A FIFO, socket or device: never opened (see `special`).
+                    let file_type = if entry.path_is_symlink() {
+                        std::fs::metadata(path).ok().map(|m| m.file_type())
+                    } else {
+                        entry.file_type()
+                    };
+                    let kind = file_type
+                        .and_then(special::describe)
+                        .and_then(|_| special::special_kind(path));
+                    if let Some(kind) = kind {
+                        let item = if named {
+                            Found::Problem {
+                                path: path.to_path_buf(),
+                                message: format!(
+                                    "cannot read file: it is {kind}, not a regular file"
+                                ),
+                            }
+                        } else {
+                            Found::Special {
+                                path: path.to_path_buf(),
+                                kind,
+                            }
+                        };
+                        found.lock().unwrap().push(item);
+                        return WalkState::Continue;
+                    }
                     if in_helm_templates(path) {
                         Some(Found::HelmTemplates(path.to_path_buf()))
                     } else {
@@ -125,10 +206,39 @@ pub fn discover_filtered(roots: &[PathBuf], filter: Filter<'_>) -> Result<Vec<Fo
             WalkState::Continue
         })
     });
-    let mut found = found.into_inner().unwrap();
+    let mut found = std::mem::take(&mut *found.lock().unwrap());
     sort_found(&mut found);
     found.dedup();
     Ok(found)
+}
+
+/// The ignore files the walk reads in a directory.
+const IGNORE_FILES: &[&str] = &[".gitignore", ".ignore", ".git/info/exclude"];
+
+/// A directory whose ignore file is a FIFO, socket or device: the problem to report.
+fn special_ignore_file(dir: &Path, shown: &Path) -> Option<Found> {
+    IGNORE_FILES.iter().find_map(|name| {
+        let path = dir.join(name);
+        let kind = special::special_kind(&path)?;
+        Some(Found::Problem {
+            message: format!(
+                "cannot read git's ignore file: it is {kind}, not a regular file; the directory `{}` was not checked",
+                shown.display()
+            ),
+            path,
+        })
+    })
+}
+
+impl Found {
+    /// A problem found at an absolute path, named relative to the root the user gave when it
+    /// is inside it.
+    fn renamed_under(self, root: &Path, absolute_root: &Path) -> Found {
+        self.renamed(&|p: &Path| match p.strip_prefix(absolute_root) {
+            Ok(rest) => root.join(rest),
+            Err(_) => p.to_path_buf(),
+        })
+    }
 }
 
 fn problem(error: &ignore::Error) -> Option<Found> {
@@ -190,6 +300,7 @@ fn sort_found(found: &mut [Found]) {
             Found::File(_) => 0,
             Found::HelmTemplates(_) => 1,
             Found::Problem { .. } => 2,
+            Found::Special { .. } => 3,
         };
         // (the variant's rank, the text): the order `Component` derives.
         let components: Vec<(u8, std::ffi::OsString)> = f
@@ -208,6 +319,7 @@ fn sort_found(found: &mut [Found]) {
             .collect();
         let message = match f {
             Found::Problem { message, .. } => message.clone(),
+            Found::Special { kind, .. } => kind.clone(),
             _ => String::new(),
         };
         (variant, components, message)
@@ -232,6 +344,10 @@ mod tests {
                     Found::Problem {
                         path: PathBuf::from(n),
                         message: n.to_string(),
+                    },
+                    Found::Special {
+                        path: PathBuf::from(n),
+                        kind: n.to_string(),
                     },
                 ]
             })

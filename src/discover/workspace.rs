@@ -73,7 +73,9 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
     for dir in start.ancestors() {
         for name in CONFIG_FILE_NAMES {
             let candidate = dir.join(name);
-            if candidate.is_file() {
+            // A FIFO or device there is taken too: reading it fails with a clear error
+            // rather than the run silently using no configuration.
+            if candidate.is_file() || crate::discover::special::special_kind(&candidate).is_some() {
                 return Some(candidate);
             }
         }

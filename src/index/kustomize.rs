@@ -299,7 +299,7 @@ pub fn read(root: &Node, cx: &mut Context<'_>) -> Kustomization {
                 continue;
             }
             let path = normalize(&dir.join(entry));
-            if check_exists(cx, field, node, &path, dirs_only) {
+            if check_exists(cx, field, node, &dir, &path, dirs_only) {
                 k.includes.push(Include {
                     path,
                     location: cx.loc(node.span),
@@ -351,7 +351,7 @@ pub fn read(root: &Node, cx: &mut Context<'_>) -> Kustomization {
             continue;
         }
         let path = normalize(&dir.join(entry));
-        if check_exists(cx, field, node, &path, false) && field.starts_with("patches") {
+        if check_exists(cx, field, node, &dir, &path, false) && field.starts_with("patches") {
             k.patches.push(path);
         }
     }
@@ -379,6 +379,7 @@ fn check_exists(
     cx: &mut Context<'_>,
     field: &str,
     node: &Node,
+    dir: &Path,
     path: &Path,
     dirs_only: bool,
 ) -> bool {
@@ -386,8 +387,52 @@ fn check_exists(
         return false;
     };
     let mut ignored = None;
-    let problem = if path.is_dir() {
+    // A file (whatever its type) outside the kustomization's directory: kustomize refuses it
+    // before reading it, and kubevet never reads it.
+    let is_dir = path.is_dir();
+    if !is_dir
+        && !dirs_only
+        && let Some(via_link) = super::kustomize_load::outside_root(dir, path)
+    {
+        let mut message = format!(
+            "security; file '{}' is not in or below '{}'",
+            path.display(),
+            if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            }
+            .display()
+        );
+        if via_link {
+            message.push_str(" (a symbolic link to a file outside it)");
+        }
+        cx.report(super::kustomize_load::load_restriction(node, message, cx));
+        return false;
+    }
+    if let Some(kind) = crate::discover::special::special_kind(path) {
+        let message = format!(
+            "`{entry}` in `{field}` is {kind}, not a regular file: `kustomize build` would block or never end reading it"
+        );
+        cx.report(
+            Diagnostic::new(
+                &crate::model::rule::kustomize_missing_file,
+                cx.loc(node.span),
+                message,
+            )
+            .with_label("`kustomize build` hangs here")
+            .with_help("name a regular file; kubevet never opens a FIFO, socket or device"),
+        );
+        return false;
+    }
+    let problem = if is_dir {
         if kustomization_in(path).is_some() {
+            if Path::new(entry.as_str()).is_absolute() {
+                // kustomize's loader: `New` refuses absolute roots.
+                let message = format!("new root '{entry}' cannot be absolute");
+                cx.report(super::kustomize_load::load_restriction(node, message, cx));
+                return false;
+            }
             return true;
         }
         format!("`{entry}` in `{field}` is a directory without a kustomization.yaml")
@@ -481,7 +526,7 @@ fn gitignore_in(dir: &Path) -> Option<Arc<GitignoreFile>> {
     if let Some(file) = cache.lock().ok()?.get(dir).filter(|f| f.stamp == stamp) {
         return Some(Arc::clone(file));
     }
-    let text = std::fs::read_to_string(&path).ok()?;
+    let text = crate::discover::special::read_regular_string(&path, 16 * 1024 * 1024).ok()?;
     let mut builder = GitignoreBuilder::new(dir);
     for line in text.lines() {
         // A line that is no valid glob is ignored, as git ignores it.

@@ -10,6 +10,8 @@ mod build;
 pub use build::*;
 
 pub mod kustomize;
+pub mod kustomize_cycles;
+pub mod kustomize_load;
 pub mod pods;
 mod read;
 mod references;

@@ -29,6 +29,8 @@ macro_rules! for_each_rule {
                 "A file is too large, too deeply nested or expands too many aliases to be checked.";
             helm_template_skipped: "helm-template-skipped", Info, Discovery,
                 "Helm chart templates are not YAML until rendered; they are skipped.";
+            special_file_skipped: "special-file-skipped", Info, Discovery,
+                "A FIFO, socket or device (also behind a symbolic link) met in a walk is never read; it is skipped.";
             // Object metadata.
             missing_kind_or_api_version: "missing-kind-or-api-version", Error, Object,
                 "An object needs both a non-empty `apiVersion` and a non-empty `kind`.";
@@ -171,6 +173,10 @@ macro_rules! for_each_rule {
             // Whole repository.
             kustomize_missing_file: "kustomize-missing-file", Error, Kustomize [placeholder],
                 "A kustomization names a file or directory that does not exist; `kustomize build` fails.";
+            kustomize_load_restriction: "kustomize-load-restriction", Error, Kustomize,
+                "A kustomization names a file outside its directory (`../x.yaml`, `/etc/hosts`, a symlink out of it); kustomize refuses to load it.";
+            kustomize_cycle: "kustomize-cycle", Error, Kustomize,
+                "A kustomization includes its own directory, one above it, or one that includes it back; kustomize reports a cycle.";
             duplicate_object: "duplicate-object", Error, Repo,
                 "Two objects with the same group, kind, namespace and name in one apply unit: the build fails, or one silently replaces the other.";
             cluster_scoped_with_namespace: "cluster-scoped-with-namespace", Warning, Repo,

@@ -37,10 +37,12 @@ impl FileEntry {
     pub fn source(&self) -> Option<std::borrow::Cow<'_, str>> {
         match (&self.text, &self.path) {
             (Some(text), _) => Some(std::borrow::Cow::Borrowed(text)),
-            (None, Some(path)) => std::fs::read_to_string(path)
-                .ok()
-                .filter(|text| self.digest.is_none_or(|d| d == digest(text)))
-                .map(std::borrow::Cow::Owned),
+            (None, Some(path)) => {
+                crate::discover::special::read_regular_string(path, u32::MAX.into())
+                    .ok()
+                    .filter(|text| self.digest.is_none_or(|d| d == digest(text)))
+                    .map(std::borrow::Cow::Owned)
+            }
             (None, None) => None,
         }
     }

@@ -51,6 +51,16 @@ pub(crate) fn not_checked(id: FileId, found: Found) -> FileResult {
             "Helm chart templates are not checked: they are not YAML until rendered".into(),
             Some("render the chart and check the result: helm template CHART | kubevet check -"),
         ),
+        Found::Special { kind, .. } => problem(
+            id,
+            name,
+            FileStatus::Skipped,
+            &crate::model::rule::special_file_skipped,
+            format!("not checked: it is {kind}, not a regular file"),
+            Some(
+                "kubevet reads only regular files: a FIFO, socket or device could block it or never end",
+            ),
+        ),
         Found::Problem { message, .. } => problem(
             id,
             name,
@@ -169,8 +179,8 @@ pub(crate) fn read_file(path: &std::path::Path, options: &Options) -> Result<Vec
         message: format!("cannot read file: {e}"),
         help: None,
     };
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    let metadata = file.metadata().map_err(unreadable)?;
+    // Never a FIFO or a device: they could block or never end.
+    let (file, metadata) = crate::discover::special::open_regular(path).map_err(unreadable)?;
     if metadata.is_dir() {
         return Err(Unread {
             rule: &crate::model::rule::unreadable_file,

@@ -47,6 +47,7 @@ pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
         files.push(outcome.entry);
         diagnostics.extend(outcome.diagnostics);
     }
+    diagnostics.extend(index::kustomize_cycles::cycles(&indexed));
     let index = index::build(indexed, options.policy.units());
     rules::check_repo(&index, &mut diagnostics);
     rules::pod_security::check_repo(

@@ -38,6 +38,7 @@ impl Job {
             Job::Stream { name, .. } => (0, Path::new(name)),
             Job::Found(Found::HelmTemplates(p)) => (1, p),
             Job::Found(Found::Problem { path, .. }) => (2, path),
+            Job::Found(Found::Special { path, .. }) => (3, path),
         }
     }
 }
@@ -123,6 +124,14 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
         let mut context = discover::discover_filtered(&options.context, &selects)
             .map_err(|m| CheckError::MissingPath(m.0))?;
         context.extend(crd_files.iter().cloned());
+        // A `--crd` path that cannot be read, or a FIFO or device met in a `--crd` directory,
+        // is reported: it is named explicitly, and its CRDs would be missed.
+        jobs.extend(
+            crd_files
+                .iter()
+                .filter(|f| matches!(f, Found::Problem { .. } | Found::Special { .. }))
+                .map(|found| Job::Found(found.clone().renamed(&rename))),
+        );
         jobs.extend(context.into_iter().filter_map(|found| match found {
             Found::File(path) if seen.insert(workspace::absolute_from(&cwd, &path)) => {
                 Some(Job::Context(rename(&path)))

@@ -61,7 +61,7 @@ fn read_yaml(path: &Path, limits: &Limits) -> Vec<Node> {
     let max_bytes = MAX_TOOL_FILE.min(limits.max_file_bytes);
     let readable = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= max_bytes);
     let Some(text) = readable
-        .then(|| std::fs::read_to_string(path).ok())
+        .then(|| crate::discover::special::read_regular_string(path, max_bytes).ok())
         .flatten()
     else {
         return Vec::new();

@@ -7,7 +7,8 @@ use super::*;
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let cwd = current_dir();
     let absolute = absolute_from(&cwd, path);
-    let text = match std::fs::read(path) {
+    // Never a FIFO or a device (they could block or never end); more than 64 MiB is not read.
+    let text = match crate::discover::special::read_regular(path, 64 * 1024 * 1024) {
         Ok(bytes) if bytes.len() > 1024 * 1024 => {
             return Err(ConfigError::Unreadable(format!(
                 "{}: a configuration file of {} bytes? (the limit is 1 MiB)",
