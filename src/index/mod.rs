@@ -9,6 +9,7 @@
 mod build;
 pub use build::*;
 
+pub mod gitignore;
 pub mod kustomize;
 pub mod kustomize_cycles;
 pub mod kustomize_load;
