@@ -65,6 +65,10 @@ fn run(cli: Cli) -> i32 {
             Ok(EXIT_OK)
         }
         Command::ExplainSchedule(args) => explain_schedule(&args, &mut out),
+        Command::Lsp => {
+            drop(out);
+            return crate::lsp::run();
+        }
     };
     match result.and_then(|code| out.flush().map(|_| code)) {
         Ok(code) => code,
