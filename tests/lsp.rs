@@ -663,3 +663,332 @@ fn an_untitled_buffer_is_checked_on_its_own() {
     let _ = Path::new("");
     client.shutdown();
 }
+
+const JOB: &str = "\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: j
+spec:
+  ttlSecondsAfterFinished: 600
+  template:
+    spec:
+      containers:
+      - name: a
+        image: busybox:1.36
+";
+
+fn hover(client: &mut Client, uri: &str, line: u32, character: u32) -> String {
+    let response = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
+    );
+    response["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{response}"))
+        .to_owned()
+}
+
+/// Applies a code action's edits (one file, in reverse order as they do not overlap).
+fn apply(text: &str, action: &Value) -> String {
+    let edits = action["edit"]["changes"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone();
+    let offset = |p: &Value| {
+        let line = p["line"].as_u64().unwrap() as usize;
+        let character = p["character"].as_u64().unwrap() as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        let line_text = text[start..].split('\n').next().unwrap();
+        let mut units = 0;
+        for (i, c) in line_text.char_indices() {
+            if units >= character {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        start + line_text.len()
+    };
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_owned();
+    for (start, end, new) in edits {
+        out.replace_range(start..end, &new);
+    }
+    out
+}
+
+fn actions(client: &mut Client, uri: &str, diagnostic: &Value) -> Vec<Value> {
+    let response = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": uri},
+            "range": diagnostic["range"],
+            "context": {"diagnostics": [diagnostic]},
+        }),
+    );
+    response["result"].as_array().unwrap().clone()
+}
+
+#[test]
+fn a_quick_fix_applied_is_checked_again() {
+    let repo = Repo::new("fix", &[("job.yaml", JOB)]);
+    let mut client = Client::start(&repo);
+    let uri = repo.uri("job.yaml");
+    client.open(&repo, "job.yaml");
+    let list = client.diagnostics(&uri, |l| has(l, "restart-policy"));
+    let d = list
+        .iter()
+        .find(|d| d["code"] == "restart-policy")
+        .unwrap()
+        .clone();
+    let offered = actions(&mut client, &uri, &d);
+    let titles: Vec<&str> = offered
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"Set `restartPolicy: OnFailure`"),
+        "{titles:?}"
+    );
+    assert!(titles.contains(&"Set `restartPolicy: Never`"), "{titles:?}");
+    let never = offered
+        .iter()
+        .find(|a| a["title"] == "Set `restartPolicy: Never`")
+        .unwrap();
+    assert_eq!(never["kind"], "quickfix");
+    let fixed = apply(JOB, never);
+    assert!(
+        fixed.contains("    spec:\n      restartPolicy: Never\n      containers:\n"),
+        "{fixed}"
+    );
+    client.change_full(&uri, 2, &fixed);
+    let list = client.diagnostics(&uri, |l| !has(l, "restart-policy"));
+    assert!(!has(&list, "restart-policy"), "{list:?}");
+
+    // The suppression comment silences a finding it is offered for.
+    let d = list
+        .iter()
+        .find(|d| d["code"] == "run-as-non-root")
+        .unwrap()
+        .clone();
+    let offered = actions(&mut client, &uri, &d);
+    let suppress = offered
+        .iter()
+        .find(|a| {
+            a["title"] == "Suppress `run-as-non-root` here (kubevet-ignore comment)"
+                && a["diagnostics"][0]["code"] == "run-as-non-root"
+        })
+        .unwrap_or_else(|| panic!("{offered:?}"));
+    let silenced = apply(&fixed, suppress);
+    client.change_full(&uri, 3, &silenced);
+    let list = client.diagnostics(&uri, |l| !has(l, "run-as-non-root"));
+    assert!(!has(&list, "unused-suppression"), "{list:?}");
+    client.shutdown();
+}
+
+#[test]
+fn quick_fixes_quote_rename_and_remove() {
+    let text = "\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: d
+  labels:
+    enabled: yes
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: d}
+  template:
+    metadata:
+      labels: {app: d}
+    spec:
+      contianers:
+      - name: a
+        image: busybox:1.36
+";
+    let repo = Repo::new("fixes", &[("ds.yaml", text)]);
+    let mut client = Client::start(&repo);
+    let uri = repo.uri("ds.yaml");
+    client.open(&repo, "ds.yaml");
+    let list = client.diagnostics(&uri, |l| has(l, "invalid-label-value"));
+    let mut fixed = text.to_owned();
+    let wanted = [
+        ("invalid-label-value", "Quote `yes`"),
+        (
+            "unknown-field",
+            "Remove `replicas` (a DaemonSet runs one pod per node)",
+        ),
+        ("unknown-field", "Change `contianers` to `containers`"),
+    ];
+    let mut chosen = Vec::new();
+    for (rule, title) in wanted {
+        let action = list
+            .iter()
+            .filter(|d| d["code"] == rule)
+            .flat_map(|d| actions(&mut client, &uri, d))
+            .find(|a| a["title"] == title)
+            .unwrap_or_else(|| panic!("no `{title}`"));
+        chosen.push(action);
+    }
+    // Applied from the end of the file back, each to the text as it was.
+    for action in chosen.iter().rev() {
+        fixed = apply(&fixed, action);
+    }
+    assert!(fixed.contains("    enabled: \"yes\"\n"), "{fixed}");
+    assert!(!fixed.contains("replicas"), "{fixed}");
+    assert!(fixed.contains("      containers:\n"), "{fixed}");
+    client.change_full(&uri, 2, &fixed);
+    let list = client.diagnostics(&uri, |l| {
+        !has(l, "invalid-label-value") && !has(l, "unknown-field")
+    });
+    assert!(!has(&list, "missing-containers"), "{list:?}");
+    client.shutdown();
+}
+
+#[test]
+fn a_removed_api_version_is_replaced_only_where_nothing_else_changes() {
+    let text = "\
+apiVersion: policy/v1beta1
+kind: PodDisruptionBudget
+metadata:
+  name: p
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels: {app: x}
+---
+apiVersion: extensions/v1beta1
+kind: Ingress
+metadata:
+  name: i
+spec:
+  backend:
+    serviceName: web
+    servicePort: 80
+";
+    let repo = Repo::new("apis", &[("old.yaml", text)]);
+    let mut client = Client::start(&repo);
+    let uri = repo.uri("old.yaml");
+    client.open(&repo, "old.yaml");
+    let list = client.diagnostics(&uri, |l| {
+        l.iter()
+            .filter(|d| d["code"] == "removed-api-version")
+            .count()
+            == 2
+    });
+    let titles = |client: &mut Client, line: u64| -> Vec<String> {
+        let d = list
+            .iter()
+            .find(|d| d["code"] == "removed-api-version" && d["range"]["start"]["line"] == line)
+            .unwrap();
+        actions(client, &uri, d)
+            .iter()
+            .map(|a| a["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let pdb = titles(&mut client, 0);
+    assert!(
+        pdb.contains(&"Change `policy/v1beta1` to `policy/v1`".to_owned()),
+        "{pdb:?}"
+    );
+    // The Ingress's backend changed shape in networking.k8s.io/v1: no automatic fix.
+    let ingress = titles(&mut client, 9);
+    assert!(
+        !ingress.iter().any(|t| t.starts_with("Change")),
+        "{ingress:?}"
+    );
+    client.shutdown();
+}
+
+#[test]
+fn hover_explains_findings_schedules_api_versions_and_selectors() {
+    let cron = "\
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly
+spec:
+  schedule: \"30 2 * * 1-5\"
+  timeZone: Europe/Berlin
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: a
+            image: busybox:1.36
+";
+    let repo = Repo::new(
+        "hover",
+        &[
+            ("cron.yaml", cron),
+            ("a.yaml", SERVICE),
+            ("b.yaml", &deployment("web")),
+        ],
+    );
+    let mut client = Client::start(&repo);
+    let cron_uri = repo.uri("cron.yaml");
+    client.open(&repo, "cron.yaml");
+    client.diagnostics(&cron_uri, |_| true);
+    let schedule = hover(&mut client, &cron_uri, 5, 14);
+    assert!(
+        schedule.contains("Next runs (Europe/Berlin):"),
+        "{schedule}"
+    );
+    assert_eq!(schedule.matches("\n- ").count(), 5, "{schedule}");
+    assert!(
+        schedule.contains("CET") || schedule.contains("CEST"),
+        "{schedule}"
+    );
+    let api = hover(&mut client, &cron_uri, 0, 14);
+    assert!(api.contains("**batch/v1 CronJob**"), "{api}");
+    assert!(api.contains("1.25–1.37: served"), "{api}");
+    // A finding: its rule and a link to its page.
+    let a = repo.uri("a.yaml");
+    client.open(&repo, "a.yaml");
+    client.diagnostics(&a, |_| true);
+    // `app: web` in the Service's selector.
+    let selects = hover(&mut client, &a, 6, 6);
+    assert!(selects.contains("Deployment default/web"), "{selects}");
+    client.shutdown();
+}
+
+#[test]
+fn hover_on_a_finding_shows_its_rule() {
+    let repo = Repo::new("hover-rule", &[("job.yaml", JOB)]);
+    let mut client = Client::start(&repo);
+    let uri = repo.uri("job.yaml");
+    client.open(&repo, "job.yaml");
+    let list = client.diagnostics(&uri, |l| has(l, "restart-policy"));
+    let d = list.iter().find(|d| d["code"] == "restart-policy").unwrap();
+    let start = &d["range"]["start"];
+    let text = hover(
+        &mut client,
+        &uri,
+        start["line"].as_u64().unwrap() as u32,
+        start["character"].as_u64().unwrap() as u32,
+    );
+    assert!(text.contains("**restart-policy** (error)"), "{text}");
+    assert!(
+        text.contains("https://github.com/kubevet/kubevet/blob/main/rules/restart-policy.md"),
+        "{text}"
+    );
+    client.shutdown();
+}

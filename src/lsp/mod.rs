@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod engine;
+pub mod fixes;
 pub mod hover;
 pub mod server;
 pub mod text;
