@@ -14,6 +14,7 @@ pub mod discover;
 pub mod index;
 pub mod k8s;
 pub mod load;
+pub mod lsp;
 pub mod model;
 pub mod output;
 pub mod rules;

@@ -41,6 +41,9 @@ pub enum Command {
         after_help = "Exit codes: 0 = Kubernetes accepts the schedule and it fires, 1 = Kubernetes rejects it or it never fires (the reason is printed), 2 = usage error such as an unknown --time-zone."
     )]
     ExplainSchedule(ExplainScheduleArgs),
+    /// Serve the Language Server Protocol on stdin/stdout (for editors): diagnostics as you
+    /// type with the whole repository in view, hover, quick fixes.
+    Lsp,
     /// Print a shell completion script (e.g. `kubevet completions bash > /etc/bash_completion.d/kubevet`).
     Completions {
         #[arg(value_enum)]

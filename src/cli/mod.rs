@@ -23,9 +23,7 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_FINDINGS: i32 = 1;
-pub const EXIT_USAGE: i32 = 2;
+pub use crate::model::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 
 /// Runs kubevet and returns the process exit code. Never panics outward.
 pub fn main() -> i32 {
@@ -65,6 +63,10 @@ fn run(cli: Cli) -> i32 {
             Ok(EXIT_OK)
         }
         Command::ExplainSchedule(args) => explain_schedule(&args, &mut out),
+        Command::Lsp => {
+            drop(out);
+            return crate::lsp::run();
+        }
     };
     match result.and_then(|code| out.flush().map(|_| code)) {
         Ok(code) => code,

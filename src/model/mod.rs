@@ -10,5 +10,11 @@ pub mod span;
 pub mod text;
 pub mod version;
 
+/// Exit codes of every command (and of `kubevet lsp`): no findings at or above `--fail-on`,
+/// findings at or above it, usage error, missing path or internal error.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
 pub use registry::rule;
 pub use version::KubeVersion;

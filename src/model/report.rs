@@ -7,7 +7,7 @@ use std::path::PathBuf;
 /// it for snippets. Texts of files without per-file findings are dropped after their checks (so
 /// memory does not grow with the repository); a renderer re-reads them from `path` if a
 /// whole-repo finding points there.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct FileEntry {
     pub name: String,
     /// The text, kept only where it cannot be read again (stdin, undecodable files).

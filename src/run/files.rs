@@ -24,6 +24,7 @@ pub enum FileStatus {
 }
 
 /// One file's contribution to the report.
+#[derive(Clone)]
 pub struct FileResult {
     pub entry: FileEntry,
     pub status: FileStatus,
@@ -179,6 +180,18 @@ pub(crate) fn read_file(path: &std::path::Path, options: &Options) -> Result<Vec
         message: format!("cannot read file: {e}"),
         help: None,
     };
+    if let Some(buffers) = &options.buffers
+        && let Some(text) = buffers.get(&crate::workspace::absolute(path))
+    {
+        let limit = options.limits.max_file_bytes;
+        if text.len() as u64 > limit {
+            return Err(Unread::too_large(format!(
+                "file is {} bytes, more than the limit of {limit} bytes; not checked",
+                text.len()
+            )));
+        }
+        return Ok(text.clone().into_bytes());
+    }
     // Never a FIFO or a device: they could block or never end.
     let (file, metadata) = crate::discover::special::open_regular(path).map_err(unreadable)?;
     if metadata.is_dir() {

@@ -38,6 +38,9 @@ pub struct Options {
     /// Pod Security admission settings beyond the namespace labels (`--pod-security`,
     /// `podSecurity:`).
     pub pod_security: crate::k8s::pod_security::Settings,
+    /// Unsaved editor buffers (`kubevet lsp`), by absolute path: read instead of the files on
+    /// disk, under the same limits.
+    pub buffers: Option<std::sync::Arc<foldhash::HashMap<PathBuf, String>>>,
 }
 
 impl Default for Options {
@@ -50,6 +53,7 @@ impl Default for Options {
             context: Vec::new(),
             crd_paths: Vec::new(),
             pod_security: crate::k8s::pod_security::Settings::default(),
+            buffers: None,
         }
     }
 }

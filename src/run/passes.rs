@@ -67,6 +67,23 @@ enum Work {
 
 /// Runs the whole pipeline.
 pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
+    let analysis = analyse(input, options)?;
+    // The CRD trees and compiled schemas can be large: free them off the critical path.
+    rayon::spawn(move || drop(analysis.crds));
+    Ok(finish(analysis.outcomes, options))
+}
+
+/// The per-file stages of a run, kept by `kubevet lsp` to check one file again and re-run
+/// [`finish`] when a buffer changes.
+pub(crate) struct Analysis {
+    /// In file id order.
+    pub(crate) outcomes: Vec<FileResult>,
+    pub(crate) crds: Crds,
+    pub(crate) facts: kustomize::Facts,
+}
+
+/// Both passes over every file: everything of [`check`] but the whole-repo stage.
+pub(crate) fn analyse(input: Input, options: &Options) -> Result<Analysis, CheckError> {
     let cwd = workspace::current_dir();
     let policy = &options.policy;
     let crd_files =
@@ -258,12 +275,11 @@ pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
         (id, outcome)
     }));
     outcomes.sort_by_key(|(id, _)| *id);
-    // The CRD trees and compiled schemas can be large: free them off the critical path.
-    rayon::spawn(move || drop(crds));
-    Ok(finish(
-        outcomes.into_iter().map(|(_, o)| o).collect(),
-        options,
-    ))
+    Ok(Analysis {
+        outcomes: outcomes.into_iter().map(|(_, o)| o).collect(),
+        crds,
+        facts,
+    })
 }
 
 /// How files are named in a run with context.
@@ -434,17 +450,17 @@ impl CrdClaims {
 }
 
 /// What the first pass needs to know of a loaded file, from one look at its objects.
-struct Survey {
+pub(crate) struct Survey {
     /// It has an object, or is a kustomization: a whole-repo finding could involve it.
     involvable: bool,
     /// It has a custom resource: it is checked once every CRD is known.
-    custom_resources: bool,
+    pub(crate) custom_resources: bool,
     /// It defines CRDs.
-    crds: bool,
+    pub(crate) crds: bool,
 }
 
 impl Survey {
-    fn of(p: &Preloaded) -> Survey {
+    pub(crate) fn of(p: &Preloaded) -> Survey {
         let mut survey = Survey {
             involvable: kustomize::is_kustomization_file(Path::new(&p.file.name)),
             custom_resources: false,

@@ -1,0 +1,310 @@
+//! The checks behind `kubevet lsp`: the same stages as `kubevet check` on the workspace folder,
+//! with the per-file results kept. A changed buffer is checked again on its own (as the second
+//! pass of a run would check it) and the whole-repo stage runs again over the kept results, so
+//! its findings are those `kubevet check FOLDER` reports with the buffers saved. A change that
+//! alters what other files are checked with (a kustomization, a CRD, the configuration, a file
+//! appearing or going) re-runs both passes.
+
+use crate::config::{self, ConfigError};
+use crate::diagnostics::{Diagnostic, FileId};
+use crate::index::kustomize;
+use crate::run::files::{FileResult, Preloaded, check_source, read_source};
+use crate::run::finish::finish;
+use crate::run::passes::{Analysis, Survey, analyse};
+use crate::run::per_file::no_crds;
+use crate::schema::crd::Crds;
+use crate::{Input, KubeVersion, Options, Report, load, workspace};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Open buffers by absolute path.
+pub type Buffers = Arc<foldhash::HashMap<PathBuf, String>>;
+
+pub struct Engine {
+    /// The workspace folder, absolute.
+    pub root: PathBuf,
+    /// The `.kubevet.yaml` in force, if any.
+    pub config: Option<PathBuf>,
+    /// Why the configuration cannot be used (unreadable): nothing is checked, as with `check`.
+    pub config_problem: Option<String>,
+    /// The findings of an invalid configuration: the only report, as with `check`.
+    pub config_report: Option<Report>,
+    pub options: Options,
+    cwd: PathBuf,
+    /// Absolute path of every file, by id.
+    paths: Vec<PathBuf>,
+    ids: foldhash::HashMap<PathBuf, FileId>,
+    outcomes: Vec<FileResult>,
+    /// Files whose change changes how other files are checked: kustomizations and files that
+    /// define CRDs.
+    special: Vec<bool>,
+    crds: Crds,
+    facts: kustomize::Facts,
+    /// The last whole-repo report (findings sorted by file).
+    pub report: Report,
+    /// Paths under the folder that the last analysis did not take (excluded, ignored): they are
+    /// checked on their own.
+    outside: HashSet<PathBuf>,
+    /// How long the last full analysis took.
+    pub analysis_time: Duration,
+}
+
+impl Engine {
+    /// Reads the configuration for `root` and checks every file under it.
+    pub fn build(root: PathBuf, buffers: Buffers) -> Engine {
+        let cwd = workspace::current_dir();
+        let root = workspace::absolute_from(&cwd, &root);
+        let config = workspace::find_config(&root);
+        let mut engine = Engine {
+            root,
+            config: config.clone(),
+            config_problem: None,
+            config_report: None,
+            options: Options::default(),
+            cwd,
+            paths: Vec::new(),
+            ids: Default::default(),
+            outcomes: Vec::new(),
+            special: Vec::new(),
+            crds: Crds::default(),
+            facts: kustomize::Facts::default(),
+            report: Report::default(),
+            outside: HashSet::new(),
+            analysis_time: Duration::ZERO,
+        };
+        let config = match config.as_deref().map(config::load) {
+            None => config::Config::default(),
+            Some(Ok(config)) => config,
+            Some(Err(ConfigError::Unreadable(message))) => {
+                engine.config_problem = Some(message);
+                return engine;
+            }
+            Some(Err(ConfigError::Invalid(report))) => {
+                engine.config_report = Some(*report);
+                return engine;
+            }
+        };
+        engine.options = Options {
+            kubernetes_version: config.kubernetes_version.unwrap_or(KubeVersion::NEWEST),
+            strict: config.strict.unwrap_or(true),
+            policy: config.policy,
+            crd_paths: config.crds,
+            limits: config.limits.resolve(),
+            pod_security: config.pod_security,
+            context: Vec::new(),
+            buffers: Some(buffers),
+        };
+        engine.analyse();
+        engine
+    }
+
+    /// Whether the configuration lets anything be checked.
+    pub fn usable(&self) -> bool {
+        self.config_problem.is_none() && self.config_report.is_none()
+    }
+
+    /// Both passes over the folder, then the whole-repo stage.
+    fn analyse(&mut self) {
+        let started = Instant::now();
+        let analysis = analyse(Input::Paths(vec![self.root.clone()]), &self.options)
+            .unwrap_or_else(|_| Analysis {
+                outcomes: Vec::new(),
+                crds: Crds::default(),
+                facts: kustomize::Facts::default(),
+            });
+        self.paths = analysis
+            .outcomes
+            .iter()
+            .map(|o| workspace::absolute_from(&self.cwd, Path::new(&o.entry.name)))
+            .collect();
+        self.ids = self
+            .paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), FileId(i as u32)))
+            .collect();
+        self.special = analysis
+            .outcomes
+            .iter()
+            .map(|o| {
+                kustomize::is_kustomization_file(Path::new(&o.entry.name))
+                    || o.objects
+                        .iter()
+                        .any(|o| o.kind == "CustomResourceDefinition")
+            })
+            .collect();
+        self.outcomes = analysis.outcomes;
+        self.crds = analysis.crds;
+        self.facts = analysis.facts;
+        self.outside.clear();
+        self.finish();
+        self.analysis_time = started.elapsed();
+    }
+
+    fn finish(&mut self) {
+        self.report = finish(self.outcomes.clone(), &self.options);
+    }
+
+    pub fn set_buffers(&mut self, buffers: Buffers) {
+        if self.options.buffers.is_some() {
+            self.options.buffers = Some(buffers);
+        }
+    }
+
+    /// Whether a change to `path` concerns this folder.
+    pub fn contains(&self, path: &Path) -> bool {
+        path.starts_with(&self.root)
+            || self.options.crd_paths.iter().any(|c| path.starts_with(c))
+            || self.config.as_deref() == Some(path)
+    }
+
+    /// Checks again after the buffers or files at `paths` changed (the buffers are already
+    /// set). Returns whether the configuration was read again.
+    pub fn update(&mut self, paths: &[PathBuf]) -> bool {
+        let is_config = |p: &Path| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| workspace::CONFIG_FILE_NAMES.contains(&n))
+                && (self.config.as_deref() == Some(p)
+                    || (self.config.is_none() && self.root.starts_with(p.parent().unwrap_or(p))))
+        };
+        if paths.iter().any(|p| is_config(p)) || !self.usable() {
+            let buffers = self.options.buffers.clone().unwrap_or_default();
+            *self = Engine::build(self.root.clone(), buffers);
+            return true;
+        }
+        let mut full = false;
+        let mut changed = false;
+        for path in paths {
+            if self.options.crd_paths.iter().any(|c| path.starts_with(c)) {
+                full = true;
+                continue;
+            }
+            match self.ids.get(path).copied() {
+                Some(id) => {
+                    let exists = self.buffered(path) || path.is_file();
+                    if self.special[id.0 as usize] || !exists {
+                        full = true;
+                        continue;
+                    }
+                    let (result, special) = self.recheck(id);
+                    if special {
+                        full = true;
+                        continue;
+                    }
+                    self.outcomes[id.0 as usize] = result;
+                    changed = true;
+                }
+                None => {
+                    if path.starts_with(&self.root)
+                        && !self.outside.contains(path)
+                        && is_manifest_name(path)
+                        && path.is_file()
+                    {
+                        full = true;
+                    }
+                }
+            }
+        }
+        if full {
+            let before: Vec<PathBuf> = paths
+                .iter()
+                .filter(|p| !self.ids.contains_key(*p))
+                .cloned()
+                .collect();
+            self.analyse();
+            for p in before {
+                if !self.ids.contains_key(&p) {
+                    self.outside.insert(p);
+                }
+            }
+        } else if changed {
+            self.finish();
+        }
+        false
+    }
+
+    fn buffered(&self, path: &Path) -> bool {
+        self.options
+            .buffers
+            .as_ref()
+            .is_some_and(|b| b.contains_key(path))
+    }
+
+    /// One file checked again, as the run checked it (first pass, or second with the CRDs);
+    /// and whether it is now one whose change needs both passes again.
+    fn recheck(&self, id: FileId) -> (FileResult, bool) {
+        let name = self.outcomes[id.0 as usize].entry.name.clone();
+        let path = PathBuf::from(&name);
+        let file = match read_source(id, &path, &self.options) {
+            Ok(file) => file,
+            Err(result) => return (*result, false),
+        };
+        let loaded = Arc::new(load::load(&file, &self.options.limits));
+        let p = Preloaded { file, loaded };
+        let survey = Survey::of(&p);
+        let special = survey.crds || kustomize::is_kustomization_file(&path);
+        let crds = if survey.custom_resources {
+            &self.crds
+        } else {
+            no_crds()
+        };
+        let mut result = check_source(p.file, &p.loaded, &self.options, crds, &self.facts, false);
+        result.entry.path = Some(path);
+        (result, special)
+    }
+
+    pub fn id(&self, path: &Path) -> Option<FileId> {
+        self.ids.get(path).copied()
+    }
+
+    /// The absolute path of a file of the report.
+    pub fn path(&self, id: FileId) -> Option<&Path> {
+        self.paths.get(id.0 as usize).map(PathBuf::as_path)
+    }
+
+    /// The findings whose primary location is in `id`.
+    pub fn findings(&self, id: FileId) -> &[Diagnostic] {
+        let d = &self.report.diagnostics;
+        let start = d.partition_point(|d| d.file() < id);
+        let end = d.partition_point(|d| d.file() <= id);
+        &d[start..end]
+    }
+
+    /// Every object of the folder, as the whole-repo checks know it.
+    pub fn objects(&self) -> impl Iterator<Item = &crate::index::summary::ObjectSummary> {
+        self.outcomes.iter().flat_map(|o| &o.objects)
+    }
+
+    pub fn files(&self) -> usize {
+        self.paths.len()
+    }
+
+    /// A file the folder's run does not take, checked on its own (as `kubevet check -
+    /// --stdin-filename PATH --no-context` would), with this folder's configuration.
+    pub fn standalone(&self, path: &Path, text: &str) -> Report {
+        let options = Options {
+            context: Vec::new(),
+            buffers: None,
+            ..self.options.clone()
+        };
+        crate::check(
+            Input::Stream {
+                name: path.display().to_string(),
+                bytes: text.as_bytes().to_vec(),
+            },
+            &options,
+        )
+        .unwrap_or_default()
+    }
+}
+
+/// What discovery takes in a directory.
+fn is_manifest_name(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}

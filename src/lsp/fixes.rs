@@ -1,0 +1,165 @@
+//! Fixes whose outcome is certain, computed from a finding's spans and the file's text: text
+//! edits (byte ranges) any client can apply. `kubevet lsp` offers them as quick fixes.
+
+use crate::diagnostics::Diagnostic;
+use crate::tree::Span;
+
+/// One replacement in the file's text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub title: String,
+    pub edits: Vec<Edit>,
+    /// The fix for the finding (rather than a way to silence it).
+    pub preferred: bool,
+}
+
+impl Fix {
+    fn one(title: String, span: Span, text: impl Into<String>) -> Fix {
+        Fix {
+            title,
+            edits: vec![Edit {
+                span,
+                text: text.into(),
+            }],
+            preferred: true,
+        }
+    }
+}
+
+/// The fixes for a finding in `text` (the text of the file it points into).
+pub fn fixes(d: &Diagnostic, text: &str) -> Vec<Fix> {
+    let span = d.primary.location.span;
+    let Some(at) = text.get(span.range()) else {
+        return Vec::new();
+    };
+    let help = d.help.as_deref().unwrap_or("");
+    let mut out = Vec::new();
+    match d.rule.id {
+        // `enabled: yes` where a string is required.
+        _ if help.contains("quote it") && is_plain(at) => {
+            out.push(Fix::one(format!("Quote `{at}`"), span, format!("\"{at}\"")));
+        }
+        "unknown-field" | "unknown-kind" => {
+            if let Some(suggestion) = did_you_mean(help).or_else(|| did_you_mean(&d.message))
+                && is_plain(at)
+            {
+                out.push(Fix::one(
+                    format!("Change `{at}` to `{suggestion}`"),
+                    span,
+                    suggestion,
+                ));
+            } else if d.rule.id == "unknown-field"
+                && at == "replicas"
+                && d.message.contains("DaemonSet")
+                && let Some(line) = whole_line(text, span)
+            {
+                out.push(Fix::one(
+                    "Remove `replicas` (a DaemonSet runs one pod per node)".into(),
+                    line,
+                    "",
+                ));
+            }
+        }
+        "restart-policy" if d.message.contains("Required value") => {
+            if let Some((at, indent)) = first_child_line(text, span) {
+                for policy in ["OnFailure", "Never"] {
+                    out.push(Fix::one(
+                        format!("Set `restartPolicy: {policy}`"),
+                        Span::new(at, at),
+                        format!("{indent}restartPolicy: {policy}\n"),
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    if let Some(fix) = suppress(d, text) {
+        out.push(fix);
+    }
+    out
+}
+
+/// A plain scalar that can be quoted as it is.
+fn is_plain(s: &str) -> bool {
+    !s.is_empty()
+        && !s.contains(['"', '\\', '\'', '\n', '#', ':', '{', '}', '[', ']', ','])
+        && !s.starts_with([' ', '&', '*', '!', '|', '>', '%', '@', '`'])
+}
+
+/// `did you mean `X`?` in a message.
+fn did_you_mean(text: &str) -> Option<&str> {
+    let rest = text.split("did you mean `").nth(1)?;
+    let end = rest.find('`')?;
+    Some(&rest[..end])
+}
+
+/// The span of the line holding `span`, newline included, if the entry at `span` is alone on
+/// it and has no children (the next line is not indented more).
+fn whole_line(text: &str, span: Span) -> Option<Span> {
+    let start = text[..span.start as usize].rfind('\n').map_or(0, |i| i + 1);
+    if !text[start..span.start as usize].trim().is_empty() {
+        return None;
+    }
+    let end = text[start..]
+        .find('\n')
+        .map_or(text.len(), |i| start + i + 1);
+    let line = &text[start..end];
+    let (_, value) = line.split_once(':')?;
+    let value = value.split('#').next().unwrap_or("").trim();
+    value.parse::<i64>().ok()?;
+    Some(Span::new(start, end))
+}
+
+/// Where to insert a first entry into the block mapping whose key is at `span`: the start of the
+/// next line, and that line's indentation (deeper than the key's).
+fn first_child_line(text: &str, span: Span) -> Option<(usize, String)> {
+    let line_start = text[..span.start as usize].rfind('\n').map_or(0, |i| i + 1);
+    let key_indent = span.start as usize - line_start;
+    if !text[line_start..span.start as usize].trim().is_empty() {
+        return None;
+    }
+    let next = line_start + text[line_start..].find('\n')? + 1;
+    let line = text[next..].lines().next()?;
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let body = line.trim_start_matches(' ');
+    if indent <= key_indent || body.starts_with('-') || body.starts_with('#') || body.is_empty() {
+        return None;
+    }
+    Some((next, " ".repeat(indent)))
+}
+
+/// A `# kubevet-ignore: rule` comment on a line of its own above the finding's line.
+fn suppress(d: &Diagnostic, text: &str) -> Option<Fix> {
+    let offset = (d.primary.location.span.start as usize).min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let body = line.trim_start_matches(' ').trim_start_matches("- ");
+    if body.is_empty() {
+        return None;
+    }
+    // Inside a block scalar a comment would be text: only where the line above is not one.
+    let above = text[..line_start.saturating_sub(1)]
+        .rsplit('\n')
+        .next()
+        .unwrap_or("");
+    let header = above.split(" #").next().unwrap_or("").trim_end();
+    let block = ["|", ">", "|-", ">-", "|+", ">+"];
+    if block.iter().any(|b| header.ends_with(&format!(" {b}"))) {
+        return None;
+    }
+    Some(Fix {
+        title: format!("Suppress `{}` here (kubevet-ignore comment)", d.rule.id),
+        edits: vec![Edit {
+            span: Span::new(line_start, line_start),
+            text: format!("{}# kubevet-ignore: {}\n", " ".repeat(indent), d.rule.id),
+        }],
+        preferred: false,
+    })
+}

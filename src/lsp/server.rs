@@ -1,0 +1,568 @@
+//! The message loop: documents, diagnostics, requests, progress and the lifecycle.
+//!
+//! Messages are taken in batches (all that are waiting): changes to a document are applied in
+//! order but checked once, a request cancelled in the same batch is answered as cancelled
+//! without running, and a panic while handling one message is caught, logged to stderr and
+//! answered as an internal error; the server goes on.
+
+use super::engine::Engine;
+use super::state::{Doc, Folder, Server, Texts, to_lsp};
+use super::text::{apply_change, uri_to_path};
+use super::{actions, hover};
+use crossbeam_channel::select;
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types as lsp;
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub fn run() -> i32 {
+    let (connection, io_threads) = Connection::stdio();
+    let code = match serve(&connection) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kubevet lsp: {e}");
+            crate::model::EXIT_USAGE
+        }
+    };
+    drop(connection);
+    let _ = io_threads.join();
+    code
+}
+
+fn serve(connection: &Connection) -> Result<i32, Box<dyn std::error::Error + Send + Sync>> {
+    let (id, params) = connection.initialize_start()?;
+    let params: lsp::InitializeParams = serde_json::from_value(params)?;
+    let capabilities = lsp::ServerCapabilities {
+        position_encoding: Some(lsp::PositionEncodingKind::UTF16),
+        text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
+            lsp::TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(lsp::TextDocumentSyncKind::INCREMENTAL),
+                save: Some(lsp::TextDocumentSyncSaveOptions::Supported(true)),
+                ..Default::default()
+            },
+        )),
+        hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+        code_action_provider: Some(lsp::CodeActionProviderCapability::Options(
+            lsp::CodeActionOptions {
+                code_action_kinds: Some(vec![lsp::CodeActionKind::QUICKFIX]),
+                ..Default::default()
+            },
+        )),
+        ..Default::default()
+    };
+    connection.initialize_finish(
+        id,
+        json!({
+            "capabilities": capabilities,
+            "serverInfo": {"name": "kubevet", "version": env!("CARGO_PKG_VERSION")},
+        }),
+    )?;
+    let (indexed_tx, indexed_rx) = crossbeam_channel::unbounded();
+    let mut server = Server {
+        sender: connection.sender.clone(),
+        docs: HashMap::new(),
+        buffers: Arc::default(),
+        folders: Vec::new(),
+        pending: Vec::new(),
+        published: HashMap::new(),
+        indexed_tx,
+        indexed_rx,
+        progress: params
+            .capabilities
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false),
+        next_id: 0,
+        shutdown: false,
+        debug: std::env::var_os("KUBEVET_LSP_DEBUG").is_some_and(|v| v == "1"),
+    };
+    let watch = params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.did_change_watched_files)
+        .and_then(|w| w.dynamic_registration)
+        .unwrap_or(false);
+    if watch {
+        server.register_watchers();
+    }
+    #[allow(deprecated)]
+    let roots: Vec<PathBuf> = match (&params.workspace_folders, &params.root_uri) {
+        (Some(folders), _) if !folders.is_empty() => folders
+            .iter()
+            .filter_map(|f| uri_to_path(f.uri.as_str()))
+            .collect(),
+        (_, Some(uri)) => uri_to_path(uri.as_str()).into_iter().collect(),
+        _ => Vec::new(),
+    };
+    for root in roots {
+        server.add_folder(root);
+    }
+    server.main_loop(connection)
+}
+
+impl Server {
+    fn main_loop(
+        &mut self,
+        connection: &Connection,
+    ) -> Result<i32, Box<dyn std::error::Error + Send + Sync>> {
+        // lsp-server hands messages over one at a time (a rendezvous channel): a thread moves
+        // them to a queue, so that all that wait can be taken as one batch.
+        let (tx, receiver) = crossbeam_channel::unbounded();
+        let incoming = connection.receiver.clone();
+        std::thread::spawn(move || {
+            for msg in incoming {
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut backlog: VecDeque<Message> = VecDeque::new();
+        // Requests the client cancelled that have not been answered.
+        let mut cancelled: HashSet<RequestId> = HashSet::new();
+        let absorb = |backlog: &mut VecDeque<Message>, cancelled: &mut HashSet<RequestId>| {
+            for msg in receiver.try_iter() {
+                if let Some(id) = cancel_of(&msg) {
+                    cancelled.insert(id);
+                }
+                backlog.push_back(msg);
+            }
+        };
+        loop {
+            if backlog.is_empty() {
+                select! {
+                    recv(receiver) -> msg => match msg {
+                        Ok(msg) => backlog.push_back(msg),
+                        // The client went away without `exit`.
+                        Err(_) => return Ok(1),
+                    },
+                    recv(self.indexed_rx) -> indexed => {
+                        if let Ok((root, engine)) = indexed {
+                            self.guard("index", |s| s.indexed(root, engine));
+                        }
+                    },
+                }
+                // Everything waiting is one batch: a document changed many times is checked once.
+                absorb(&mut backlog, &mut cancelled);
+            }
+            while let Some(msg) = backlog.pop_front() {
+                match msg {
+                    Message::Request(req) => {
+                        if req.method != "shutdown" && !self.shutdown {
+                            // Answers see every change before them; checking takes time, in
+                            // which the client may have cancelled this request.
+                            self.guard("check", Server::flush);
+                            absorb(&mut backlog, &mut cancelled);
+                        }
+                        if cancelled.remove(&req.id) {
+                            self.respond(Response::new_err(
+                                req.id,
+                                ErrorCode::RequestCanceled as i32,
+                                "cancelled".into(),
+                            ));
+                        } else if req.method == "shutdown" {
+                            self.shutdown = true;
+                            self.respond(Response::new_ok(req.id, Value::Null));
+                        } else if self.shutdown {
+                            self.respond(Response::new_err(
+                                req.id,
+                                ErrorCode::InvalidRequest as i32,
+                                "the server is shutting down".into(),
+                            ));
+                        } else {
+                            self.answer(req);
+                        }
+                    }
+                    Message::Notification(n) if n.method == "exit" => {
+                        return Ok(if self.shutdown { 0 } else { 1 });
+                    }
+                    Message::Notification(n) => {
+                        let method = n.method.clone();
+                        self.guard(&method, |s| s.notification(n));
+                    }
+                    Message::Response(_) => {}
+                }
+            }
+            if cancelled.len() > 1000 {
+                cancelled.clear();
+            }
+            self.guard("check", Server::flush);
+        }
+    }
+
+    /// Runs a request, catching a panic: logged to stderr and answered as an internal error.
+    fn answer(&mut self, req: Request) {
+        let id = req.id.clone();
+        let method = req.method.clone();
+        let response = match catch_unwind(AssertUnwindSafe(|| self.request(req))) {
+            Ok(Ok(value)) => Response::new_ok(id, value),
+            Ok(Err((code, message))) => Response::new_err(id, code, message),
+            Err(panic) => {
+                let message = panic_message(&panic);
+                eprintln!(
+                    "kubevet lsp: internal error in {method}: {message}; please report this with the input that caused it"
+                );
+                Response::new_err(
+                    id,
+                    ErrorCode::InternalError as i32,
+                    format!("internal error: {message}"),
+                )
+            }
+        };
+        self.respond(response);
+    }
+
+    /// Runs `f`, catching a panic: logged to stderr, the server goes on.
+    fn guard(&mut self, what: &str, f: impl FnOnce(&mut Server)) {
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| f(self))) {
+            eprintln!(
+                "kubevet lsp: internal error in {what}: {}; please report this with the input that caused it",
+                panic_message(&panic)
+            );
+            self.pending.clear();
+        }
+    }
+
+    fn respond(&self, response: Response) {
+        let _ = self.sender.send(Message::Response(response));
+    }
+
+    fn notify(&self, method: &str, params: impl serde::Serialize) {
+        let _ = self.sender.send(Message::Notification(Notification::new(
+            method.into(),
+            params,
+        )));
+    }
+
+    fn send_request(&mut self, method: &str, params: impl serde::Serialize) {
+        self.next_id += 1;
+        let id = RequestId::from(format!("kubevet-{}", self.next_id));
+        let _ = self
+            .sender
+            .send(Message::Request(Request::new(id, method.into(), params)));
+    }
+
+    fn register_watchers(&mut self) {
+        let watchers = ["**/*.yaml", "**/*.yml", "**/*.json"]
+            .iter()
+            .map(|glob| lsp::FileSystemWatcher {
+                glob_pattern: lsp::GlobPattern::String((*glob).into()),
+                kind: None,
+            })
+            .collect();
+        let options = lsp::DidChangeWatchedFilesRegistrationOptions { watchers };
+        self.send_request(
+            "client/registerCapability",
+            lsp::RegistrationParams {
+                registrations: vec![lsp::Registration {
+                    id: "kubevet-watch".into(),
+                    method: "workspace/didChangeWatchedFiles".into(),
+                    register_options: serde_json::to_value(options).ok(),
+                }],
+            },
+        );
+    }
+
+    /// Starts indexing a folder in the background.
+    fn add_folder(&mut self, root: PathBuf) {
+        if self.folders.iter().any(|f| f.root == root) {
+            return;
+        }
+        self.folders.push(Folder {
+            root: root.clone(),
+            engine: None,
+        });
+        let token = lsp::NumberOrString::String(format!("kubevet-index-{}", root.display()));
+        if self.progress {
+            self.send_request(
+                "window/workDoneProgress/create",
+                lsp::WorkDoneProgressCreateParams {
+                    token: token.clone(),
+                },
+            );
+            self.notify(
+                "$/progress",
+                lsp::ProgressParams {
+                    token,
+                    value: lsp::ProgressParamsValue::WorkDone(lsp::WorkDoneProgress::Begin(
+                        lsp::WorkDoneProgressBegin {
+                            title: "kubevet: indexing".into(),
+                            message: Some(root.display().to_string()),
+                            ..Default::default()
+                        },
+                    )),
+                },
+            );
+        }
+        let buffers = self.buffers.clone();
+        let tx = self.indexed_tx.clone();
+        std::thread::spawn(move || {
+            let built = catch_unwind(AssertUnwindSafe(|| Engine::build(root.clone(), buffers)));
+            match built {
+                Ok(engine) => {
+                    let _ = tx.send((root, engine));
+                }
+                Err(panic) => eprintln!(
+                    "kubevet lsp: internal error indexing {}: {}",
+                    root.display(),
+                    panic_message(&panic)
+                ),
+            }
+        });
+    }
+
+    fn indexed(&mut self, root: PathBuf, mut engine: Engine) {
+        if self.progress {
+            let token = lsp::NumberOrString::String(format!("kubevet-index-{}", root.display()));
+            self.notify(
+                "$/progress",
+                lsp::ProgressParams {
+                    token,
+                    value: lsp::ProgressParamsValue::WorkDone(lsp::WorkDoneProgress::End(
+                        lsp::WorkDoneProgressEnd {
+                            message: Some(format!(
+                                "{} files in {} ms",
+                                engine.files(),
+                                engine.analysis_time.as_millis()
+                            )),
+                        },
+                    )),
+                },
+            );
+        }
+        if let Some(problem) = &engine.config_problem {
+            self.notify(
+                "window/showMessage",
+                lsp::ShowMessageParams {
+                    typ: lsp::MessageType::ERROR,
+                    message: format!("kubevet: {problem}"),
+                },
+            );
+        }
+        // Buffers changed while it indexed: check them again.
+        engine.set_buffers(self.buffers.clone());
+        let open: Vec<PathBuf> = self
+            .docs
+            .values()
+            .filter_map(|d| d.path.clone())
+            .filter(|p| engine.contains(p))
+            .collect();
+        engine.update(&open);
+        if let Some(folder) = self.folders.iter_mut().find(|f| f.root == root) {
+            folder.engine = Some(engine);
+        }
+        self.publish();
+    }
+
+    fn notification(&mut self, n: Notification) {
+        match n.method.as_str() {
+            "textDocument/didOpen" => {
+                let Ok(p) = n.extract::<lsp::DidOpenTextDocumentParams>("textDocument/didOpen")
+                else {
+                    return;
+                };
+                let path = uri_to_path(p.text_document.uri.as_str());
+                if let Some(path) = &path {
+                    if !self.folders.iter().any(|f| path.starts_with(&f.root)) {
+                        // No workspace folder holds it: its repository is one.
+                        let dir = path.parent().unwrap_or(path);
+                        let root = crate::workspace::git_root(dir).unwrap_or(dir.to_path_buf());
+                        self.add_folder(root);
+                    }
+                    self.set_buffer(path, Some(p.text_document.text.clone()));
+                }
+                self.docs.insert(
+                    p.text_document.uri.as_str().to_owned(),
+                    Doc {
+                        uri: p.text_document.uri,
+                        path,
+                        text: p.text_document.text,
+                        version: p.text_document.version,
+                    },
+                );
+            }
+            "textDocument/didChange" => {
+                let Ok(p) = n.extract::<lsp::DidChangeTextDocumentParams>("textDocument/didChange")
+                else {
+                    return;
+                };
+                let Some(doc) = self.docs.get_mut(p.text_document.uri.as_str()) else {
+                    return;
+                };
+                for change in p.content_changes {
+                    apply_change(&mut doc.text, change.range, &change.text);
+                }
+                doc.version = p.text_document.version;
+                if let Some(path) = doc.path.clone() {
+                    let text = doc.text.clone();
+                    self.set_buffer(&path, Some(text));
+                }
+            }
+            "textDocument/didSave" => {
+                let Ok(p) = n.extract::<lsp::DidSaveTextDocumentParams>("textDocument/didSave")
+                else {
+                    return;
+                };
+                if let Some(path) = uri_to_path(p.text_document.uri.as_str()) {
+                    // The configuration is read from disk: a saved `.kubevet.yaml` applies now.
+                    self.pending.push(path);
+                }
+            }
+            "textDocument/didClose" => {
+                let Ok(p) = n.extract::<lsp::DidCloseTextDocumentParams>("textDocument/didClose")
+                else {
+                    return;
+                };
+                let key = p.text_document.uri.as_str().to_owned();
+                if let Some(doc) = self.docs.remove(&key) {
+                    if let Some(path) = doc.path {
+                        // The file on disk stands for it again.
+                        self.set_buffer(&path, None);
+                    }
+                    if self.published.remove(&key).is_some_and(|d| !d.is_empty()) {
+                        self.notify(
+                            "textDocument/publishDiagnostics",
+                            lsp::PublishDiagnosticsParams::new(doc.uri, Vec::new(), None),
+                        );
+                    }
+                }
+            }
+            "workspace/didChangeWatchedFiles" => {
+                let Ok(p) = n
+                    .extract::<lsp::DidChangeWatchedFilesParams>("workspace/didChangeWatchedFiles")
+                else {
+                    return;
+                };
+                for change in p.changes {
+                    if let Some(path) = uri_to_path(change.uri.as_str()) {
+                        // An open document's buffer is what counts, not the disk.
+                        if !self.buffers.contains_key(&path) {
+                            self.pending.push(path);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn set_buffer(&mut self, path: &Path, text: Option<String>) {
+        let buffers = Arc::make_mut(&mut self.buffers);
+        match text {
+            Some(text) => {
+                buffers.insert(path.to_path_buf(), text);
+            }
+            None => {
+                buffers.remove(path);
+            }
+        }
+        self.pending.push(path.to_path_buf());
+    }
+
+    /// Checks what changed, and publishes what differs.
+    fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort();
+        pending.dedup();
+        for folder in &mut self.folders {
+            let Some(engine) = &mut folder.engine else {
+                continue;
+            };
+            let paths: Vec<PathBuf> = pending
+                .iter()
+                .filter(|p| engine.contains(p))
+                .cloned()
+                .collect();
+            if paths.is_empty() {
+                continue;
+            }
+            engine.set_buffers(self.buffers.clone());
+            engine.update(&paths);
+        }
+        self.publish();
+    }
+
+    /// Every open document's findings, published where they changed.
+    fn publish(&mut self) {
+        let mut out = Vec::new();
+        for (key, doc) in &self.docs {
+            let Some(diagnostics) = self.diagnostics_of(doc) else {
+                continue;
+            };
+            if self.published.get(key) != Some(&diagnostics) {
+                out.push((key.clone(), doc.uri.clone(), doc.version, diagnostics));
+            }
+        }
+        for (key, uri, version, diagnostics) in out {
+            self.notify(
+                "textDocument/publishDiagnostics",
+                lsp::PublishDiagnosticsParams::new(uri, diagnostics.clone(), Some(version)),
+            );
+            self.published.insert(key, diagnostics);
+        }
+    }
+
+    /// The document's findings; `None` while its folder is being indexed.
+    fn diagnostics_of(&self, doc: &Doc) -> Option<Vec<lsp::Diagnostic>> {
+        let found = self.findings_of(doc)?;
+        let mut texts = Texts::new(self);
+        Some(
+            found
+                .diagnostics
+                .iter()
+                .map(|d| to_lsp(d, &found, &mut texts))
+                .collect(),
+        )
+    }
+
+    fn request(&mut self, req: Request) -> Result<Value, (i32, String)> {
+        let invalid = |e: serde_json::Error| (ErrorCode::InvalidParams as i32, e.to_string());
+        match req.method.as_str() {
+            "textDocument/hover" => {
+                let p: lsp::HoverParams = serde_json::from_value(req.params).map_err(invalid)?;
+                Ok(serde_json::to_value(hover::hover(self, &p)).unwrap_or(Value::Null))
+            }
+            "textDocument/codeAction" => {
+                let p: lsp::CodeActionParams =
+                    serde_json::from_value(req.params).map_err(invalid)?;
+                Ok(serde_json::to_value(actions::code_actions(self, &p)).unwrap_or(Value::Null))
+            }
+            "kubevet/panic" if self.debug => panic!("kubevet/panic requested"),
+            _ => Err((
+                ErrorCode::MethodNotFound as i32,
+                format!("unknown method {}", req.method),
+            )),
+        }
+    }
+}
+
+/// The request a `$/cancelRequest` cancels.
+fn cancel_of(msg: &Message) -> Option<RequestId> {
+    let Message::Notification(n) = msg else {
+        return None;
+    };
+    if n.method != "$/cancelRequest" {
+        return None;
+    }
+    let p: lsp::CancelParams = serde_json::from_value(n.params.clone()).ok()?;
+    Some(match p.id {
+        lsp::NumberOrString::Number(n) => RequestId::from(n),
+        lsp::NumberOrString::String(s) => RequestId::from(s),
+    })
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}

@@ -1,0 +1,994 @@
+//! `kubevet lsp` driven as an editor drives it: the built binary, JSON-RPC frames over its
+//! stdin and stdout.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A scratch repository (a git root, so the configuration search stops there).
+struct Repo(PathBuf);
+
+impl Repo {
+    fn new(name: &str, files: &[(&str, &str)]) -> Repo {
+        let root = std::env::temp_dir().join(format!("kubevet-lsp-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        let repo = Repo(root);
+        for (path, text) in files {
+            repo.write(path, text);
+        }
+        repo
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.0.join(rel)
+    }
+
+    fn uri(&self, rel: &str) -> String {
+        format!("file://{}", self.path(rel).display())
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+impl Drop for Repo {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Value>,
+    /// Messages received and not yet looked at.
+    seen: Vec<Value>,
+    next_id: i64,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl Client {
+    fn start(repo: &Repo) -> Client {
+        Client::start_with(repo, &[])
+    }
+
+    fn start_with(repo: &Repo, env: &[(&str, &str)]) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+            .arg("lsp")
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = None;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(n) = line.strip_prefix("Content-Length: ") {
+                        length = n.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; length.expect("a Content-Length header")];
+                reader.read_exact(&mut body).unwrap();
+                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut client = Client {
+            child,
+            stdin,
+            rx,
+            seen: Vec::new(),
+            next_id: 0,
+            stderr,
+        };
+        let init = client.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "capabilities": {
+                    "window": {"workDoneProgress": true},
+                    "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}},
+                },
+                "workspaceFolders": [{"uri": repo.uri(""), "name": "repo"}],
+            }),
+        );
+        assert_eq!(
+            init["result"]["capabilities"]["textDocumentSync"]["change"], 2,
+            "{init}"
+        );
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Sends a request; returns its id.
+    fn send_request(&mut self, method: &str, params: Value) -> i64 {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        id
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.send_request(method, params);
+        self.wait_for(|m| m.get("method").is_none() && m["id"] == id)
+    }
+
+    /// The first message (already received or to come) that `pred` accepts; it is consumed.
+    /// Requests from the server are answered on the way.
+    fn wait_for(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.seen.iter().position(&pred) {
+            return self.seen.remove(i);
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let message = match self.rx.recv_timeout(left) {
+                Ok(m) => m,
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = self.child.kill();
+                    let stderr =
+                        std::mem::replace(&mut self.stderr, std::thread::spawn(String::new));
+                    panic!(
+                        "timed out; received meanwhile: {}\nserver stderr:\n{}",
+                        serde_json::to_string_pretty(&self.seen).unwrap(),
+                        stderr.join().unwrap_or_default()
+                    )
+                }
+                Err(RecvTimeoutError::Disconnected) => panic!("the server exited"),
+            };
+            if message.get("method").is_some() && message.get("id").is_some() {
+                // workDoneProgress/create, registerCapability: accepted.
+                let id = message["id"].clone();
+                self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+            }
+            if pred(&message) {
+                return message;
+            }
+            self.seen.push(message);
+        }
+    }
+
+    /// The next diagnostics published for `uri` that `pred` accepts (earlier ones for it are
+    /// dropped).
+    fn diagnostics(&mut self, uri: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let is_for = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        };
+        loop {
+            let m = self.wait_for(is_for);
+            let list = m["params"]["diagnostics"].as_array().unwrap().clone();
+            if pred(&list) {
+                return list;
+            }
+        }
+    }
+
+    fn open(&mut self, repo: &Repo, rel: &str) {
+        let text = std::fs::read_to_string(repo.path(rel)).unwrap();
+        self.open_text(&repo.uri(rel), &text);
+    }
+
+    fn open_text(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+        );
+    }
+
+    fn change_full(&mut self, uri: &str, version: i32, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+        );
+    }
+
+    fn change_range(&mut self, uri: &str, version: i32, range: [u32; 4], text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{
+                    "range": {
+                        "start": {"line": range[0], "character": range[1]},
+                        "end": {"line": range[2], "character": range[3]},
+                    },
+                    "text": text,
+                }],
+            }),
+        );
+    }
+
+    /// `shutdown` then `exit`: the exit code and what the server wrote on stderr.
+    fn shutdown(mut self) -> (i32, String) {
+        let response = self.request("shutdown", Value::Null);
+        assert_eq!(response["result"], Value::Null, "{response}");
+        self.notify("exit", Value::Null);
+        self.finish()
+    }
+
+    fn finish(mut self) -> (i32, String) {
+        drop(self.stdin);
+        let deadline = Instant::now() + TIMEOUT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        (status.code().unwrap_or(-1), self.stderr.join().unwrap())
+    }
+}
+
+fn rules(list: &[Value]) -> Vec<String> {
+    list.iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn has(list: &[Value], rule: &str) -> bool {
+    list.iter().any(|d| d["code"] == rule)
+}
+
+/// (rule, 0-based line, UTF-16 start character) of each diagnostic.
+fn places(list: &[Value]) -> Vec<(String, u64, u64)> {
+    let mut places: Vec<_> = list
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["range"]["start"]["line"].as_u64().unwrap(),
+                d["range"]["start"]["character"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    places.sort();
+    places
+}
+
+const SERVICE: &str = "\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: web
+  ports:
+  - port: 80
+    targetPort: 8080
+";
+
+fn deployment(app: &str) -> String {
+    format!(
+        "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: {app}
+  template:
+    metadata:
+      labels:
+        app: {app}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports:
+        - containerPort: 8080
+"
+    )
+}
+
+#[test]
+fn a_service_is_fixed_by_a_deployment_edited_in_another_file() {
+    let repo = Repo::new(
+        "cross",
+        &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
+    );
+    let mut client = Client::start(&repo);
+    client.open(&repo, "a.yaml");
+    let a = repo.uri("a.yaml");
+    let list = client.diagnostics(&a, |l| !l.is_empty());
+    let d = list
+        .iter()
+        .find(|d| d["code"] == "service-selects-nothing")
+        .unwrap_or_else(|| panic!("{list:?}"));
+    assert_eq!(d["range"]["start"], json!({"line": 6, "character": 4}));
+    assert_eq!(d["severity"], 2);
+    assert_eq!(d["source"], "kubevet");
+    assert_eq!(
+        d["codeDescription"]["href"],
+        "https://github.com/kubevet/kubevet/blob/main/rules/service-selects-nothing.md"
+    );
+
+    // Typing in b.yaml (unsaved) fixes a.yaml: it is published again.
+    client.open(&repo, "b.yaml");
+    let b = repo.uri("b.yaml");
+    client.change_full(&b, 2, &deployment("web"));
+    let list = client.diagnostics(&a, |l| !has(l, "service-selects-nothing"));
+    assert!(!has(&list, "service-selects-nothing"), "{list:?}");
+    // Back again, with an incremental change: the template's `app: web` → `app: wex`.
+    client.change_range(&b, 3, [11, 15, 11, 16], "x");
+    client.diagnostics(&a, |l| has(l, "service-selects-nothing"));
+    let list = client.diagnostics(&b, |l| has(l, "selector-mismatch"));
+    let mismatch = list
+        .iter()
+        .find(|d| d["code"] == "selector-mismatch")
+        .unwrap();
+    assert_eq!(mismatch["severity"], 1);
+    assert_eq!(
+        mismatch["relatedInformation"][0]["location"]["uri"],
+        json!(b),
+        "{mismatch}"
+    );
+
+    // Closing the unsaved b.yaml reverts to the file on disk (`webx`): still not selected,
+    // and b.yaml's diagnostics are cleared.
+    client.notify("textDocument/didClose", json!({"textDocument": {"uri": b}}));
+    let cleared = client.diagnostics(&b, |_| true);
+    assert!(cleared.is_empty(), "{cleared:?}");
+    let (code, _) = client.shutdown();
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn findings_are_those_of_check_with_config_suppressions_and_crds() {
+    let crd = "\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.org
+spec:
+  group: example.org
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+";
+    let widget = "\
+apiVersion: example.org/v1
+kind: Widget
+metadata:
+  name: w
+spec:
+  size: big
+  colour: red
+";
+    let pod = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: Bad_Name
+  labels:
+    tier: front end   # kubevet-ignore: invalid-label-value -- legacy
+spec:
+  restartPolicy: Sometimes
+  containers:
+  - name: app
+    image: nginx
+";
+    let repo = Repo::new(
+        "same",
+        &[
+            (
+                ".kubevet.yaml",
+                "kubernetesVersion: \"1.30\"\nrules:\n  missing-probes: off\n",
+            ),
+            ("crds/widget.yaml", crd),
+            ("apps/widget.yaml", widget),
+            ("apps/pod.yaml", pod),
+            ("apps/svc.yaml", SERVICE),
+            ("apps/deploy.yaml", &deployment("web")),
+        ],
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+        .args(["check", "--format", "json"])
+        .arg(&repo.0)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut client = Client::start(&repo);
+    let files = [
+        "apps/widget.yaml",
+        "apps/pod.yaml",
+        "apps/svc.yaml",
+        "apps/deploy.yaml",
+    ];
+    for rel in files {
+        client.open(&repo, rel);
+    }
+    for rel in files {
+        let path = repo.path(rel).display().to_string();
+        let mut expected: Vec<(String, u64, u64)> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["file"] == path.as_str())
+            .map(|d| {
+                (
+                    d["rule"].as_str().unwrap().to_owned(),
+                    d["line"].as_u64().unwrap() - 1,
+                    d["column"].as_u64().unwrap() - 1,
+                )
+            })
+            .collect();
+        expected.sort();
+        let list = client.diagnostics(&repo.uri(rel), |_| true);
+        assert_eq!(places(&list), expected, "{rel}");
+        // The configuration and the suppression apply: none of these.
+        assert!(!has(&list, "missing-probes") && !has(&list, "invalid-label-value"));
+    }
+    // Some findings of each kind are there: schema (CRD), per-object, whole-repo none.
+    assert!(
+        report["summary"]["errors"].as_u64().unwrap() >= 3,
+        "{report}"
+    );
+    assert_eq!(report["summary"]["suppressed"], 1);
+    client.shutdown();
+}
+
+#[test]
+fn positions_are_utf16_and_incremental_edits_count_utf16_units() {
+    // "😀" is two UTF-16 units (four bytes, one character), "é" one unit (two bytes).
+    let text = "\
+apiVersion: v1
+kind: ConfigMap
+metadata: {annotations: {note: \"é😀\"}, name: Bad_Name}
+";
+    let repo = Repo::new("utf16", &[("cm.yaml", text)]);
+    let mut client = Client::start(&repo);
+    client.open(&repo, "cm.yaml");
+    let uri = repo.uri("cm.yaml");
+    let list = client.diagnostics(&uri, |l| has(l, "invalid-name"));
+    let d = list.iter().find(|d| d["code"] == "invalid-name").unwrap();
+    let line = text.lines().nth(2).unwrap();
+    let at = line.find("Bad_Name").unwrap();
+    let units = line[..at].encode_utf16().count() as u64;
+    // Not the character count: the emoji is one character, two units.
+    assert_eq!(units, line[..at].chars().count() as u64 + 1);
+    assert_eq!(d["range"]["start"], json!({"line": 2, "character": units}));
+    assert_eq!(
+        d["range"]["end"],
+        json!({"line": 2, "character": units + 8})
+    );
+    // Replace `Bad_Name` by `good` through UTF-16 positions: the finding goes.
+    client.change_range(&uri, 2, [2, units as u32, 2, units as u32 + 8], "good");
+    client.diagnostics(&uri, |l| !has(l, "invalid-name"));
+    // And `good` → `Good`, one unit at the same place.
+    client.change_range(&uri, 3, [2, units as u32, 2, units as u32 + 1], "G");
+    let list = client.diagnostics(&uri, |l| has(l, "invalid-name"));
+    let d = list.iter().find(|d| d["code"] == "invalid-name").unwrap();
+    assert_eq!(d["range"]["end"]["character"], units + 4);
+    client.shutdown();
+}
+
+#[test]
+fn an_unparseable_buffer_gets_its_yaml_error_and_the_server_goes_on() {
+    let repo = Repo::new(
+        "broken",
+        &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
+    );
+    let mut client = Client::start(&repo);
+    client.open(&repo, "a.yaml");
+    let uri = repo.uri("a.yaml");
+    client.diagnostics(&uri, |_| true);
+    client.change_full(
+        &uri,
+        2,
+        "apiVersion: v1\nkind: Service\nmetadata: [unclosed\n",
+    );
+    let list = client.diagnostics(&uri, |l| has(l, "invalid-yaml"));
+    assert_eq!(rules(&list), ["invalid-yaml"], "{list:?}");
+    client.change_full(&uri, 3, SERVICE);
+    client.diagnostics(&uri, |l| !has(l, "invalid-yaml"));
+    let (code, _) = client.shutdown();
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_panic_is_caught_logged_and_the_server_survives() {
+    let repo = Repo::new(
+        "panic",
+        &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
+    );
+    let mut client = Client::start_with(&repo, &[("KUBEVET_LSP_DEBUG", "1")]);
+    let response = client.request("kubevet/panic", Value::Null);
+    assert_eq!(response["error"]["code"], -32603, "{response}");
+    client.open(&repo, "a.yaml");
+    let list = client.diagnostics(&repo.uri("a.yaml"), |l| !l.is_empty());
+    assert!(has(&list, "service-selects-nothing"));
+    let (code, stderr) = client.shutdown();
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains("kubevet lsp: internal error in kubevet/panic"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_request_cancelled_while_the_server_checks_is_answered_as_cancelled() {
+    let repo = Repo::new(
+        "cancel",
+        &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
+    );
+    let mut client = Client::start(&repo);
+    let uri = repo.uri("a.yaml");
+    client.open(&repo, "a.yaml");
+    client.diagnostics(&uri, |_| true);
+    // A large change keeps the server busy; the hover after it is cancelled before it runs.
+    let big: String = (0..3000)
+        .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n"))
+        .collect();
+    client.change_full(&uri, 2, &big);
+    let id = client.send_request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+    );
+    client.notify("$/cancelRequest", json!({"id": id}));
+    let response = client.wait_for(|m| m["id"] == id);
+    assert_eq!(response["error"]["code"], -32800, "{response}");
+    client.shutdown();
+}
+
+#[test]
+fn a_buffer_over_the_configured_limit_is_not_checked() {
+    let repo = Repo::new(
+        "limits",
+        &[
+            (".kubevet.yaml", "limits:\n  maxFileSize: 1KiB\n"),
+            ("a.yaml", SERVICE),
+            ("b.yaml", &deployment("webx")),
+        ],
+    );
+    let mut client = Client::start(&repo);
+    let uri = repo.uri("a.yaml");
+    client.open(&repo, "a.yaml");
+    client.diagnostics(&uri, |l| has(l, "service-selects-nothing"));
+    let big = format!("{SERVICE}{}", "# padding\n".repeat(200));
+    client.change_full(&uri, 2, &big);
+    let list = client.diagnostics(&uri, |l| has(l, "input-limit-exceeded"));
+    assert_eq!(rules(&list), ["input-limit-exceeded"]);
+    client.shutdown();
+}
+
+#[test]
+fn exit_without_shutdown_is_exit_code_1() {
+    let repo = Repo::new(
+        "exit",
+        &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
+    );
+    let mut client = Client::start(&repo);
+    client.notify("exit", Value::Null);
+    let (code, _) = client.finish();
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn indexing_reports_progress_and_saving_the_configuration_applies_it() {
+    let repo = Repo::new(
+        "config",
+        &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
+    );
+    let mut client = Client::start(&repo);
+    let end =
+        client.wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
+    assert!(
+        end["params"]["value"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("2 files in"),
+        "{end}"
+    );
+    let uri = repo.uri("a.yaml");
+    client.open(&repo, "a.yaml");
+    client.diagnostics(&uri, |l| has(l, "service-selects-nothing"));
+    repo.write(".kubevet.yaml", "rules:\n  service-selects-nothing: off\n");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": repo.uri(".kubevet.yaml"), "type": 1}]}),
+    );
+    client.diagnostics(&uri, |l| !has(l, "service-selects-nothing"));
+    client.shutdown();
+}
+
+/// A file the folder's run does not take (a document not on disk) is checked on its own.
+#[test]
+fn an_untitled_buffer_is_checked_on_its_own() {
+    let repo = Repo::new(
+        "untitled",
+        &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
+    );
+    let mut client = Client::start(&repo);
+    client.open_text(
+        "untitled:Untitled-1",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\n",
+    );
+    let list = client.diagnostics("untitled:Untitled-1", |l| !l.is_empty());
+    assert!(has(&list, "invalid-name"), "{list:?}");
+    let _ = Path::new("");
+    client.shutdown();
+}
+
+const JOB: &str = "\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: j
+spec:
+  ttlSecondsAfterFinished: 600
+  template:
+    spec:
+      containers:
+      - name: a
+        image: busybox:1.36
+";
+
+fn hover(client: &mut Client, uri: &str, line: u32, character: u32) -> String {
+    let response = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
+    );
+    response["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{response}"))
+        .to_owned()
+}
+
+/// Applies a code action's edits (one file, in reverse order as they do not overlap).
+fn apply(text: &str, action: &Value) -> String {
+    let edits = action["edit"]["changes"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone();
+    let offset = |p: &Value| {
+        let line = p["line"].as_u64().unwrap() as usize;
+        let character = p["character"].as_u64().unwrap() as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        let line_text = text[start..].split('\n').next().unwrap();
+        let mut units = 0;
+        for (i, c) in line_text.char_indices() {
+            if units >= character {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        start + line_text.len()
+    };
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_owned();
+    for (start, end, new) in edits {
+        out.replace_range(start..end, &new);
+    }
+    out
+}
+
+fn actions(client: &mut Client, uri: &str, diagnostic: &Value) -> Vec<Value> {
+    let response = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": uri},
+            "range": diagnostic["range"],
+            "context": {"diagnostics": [diagnostic]},
+        }),
+    );
+    response["result"].as_array().unwrap().clone()
+}
+
+#[test]
+fn a_quick_fix_applied_is_checked_again() {
+    let repo = Repo::new("fix", &[("job.yaml", JOB)]);
+    let mut client = Client::start(&repo);
+    let uri = repo.uri("job.yaml");
+    client.open(&repo, "job.yaml");
+    let list = client.diagnostics(&uri, |l| has(l, "restart-policy"));
+    let d = list
+        .iter()
+        .find(|d| d["code"] == "restart-policy")
+        .unwrap()
+        .clone();
+    let offered = actions(&mut client, &uri, &d);
+    let titles: Vec<&str> = offered
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"Set `restartPolicy: OnFailure`"),
+        "{titles:?}"
+    );
+    assert!(titles.contains(&"Set `restartPolicy: Never`"), "{titles:?}");
+    let never = offered
+        .iter()
+        .find(|a| a["title"] == "Set `restartPolicy: Never`")
+        .unwrap();
+    assert_eq!(never["kind"], "quickfix");
+    let fixed = apply(JOB, never);
+    assert!(
+        fixed.contains("    spec:\n      restartPolicy: Never\n      containers:\n"),
+        "{fixed}"
+    );
+    client.change_full(&uri, 2, &fixed);
+    let list = client.diagnostics(&uri, |l| !has(l, "restart-policy"));
+    assert!(!has(&list, "restart-policy"), "{list:?}");
+
+    // The suppression comment silences a finding it is offered for.
+    let d = list
+        .iter()
+        .find(|d| d["code"] == "run-as-non-root")
+        .unwrap()
+        .clone();
+    let offered = actions(&mut client, &uri, &d);
+    let suppress = offered
+        .iter()
+        .find(|a| {
+            a["title"] == "Suppress `run-as-non-root` here (kubevet-ignore comment)"
+                && a["diagnostics"][0]["code"] == "run-as-non-root"
+        })
+        .unwrap_or_else(|| panic!("{offered:?}"));
+    let silenced = apply(&fixed, suppress);
+    client.change_full(&uri, 3, &silenced);
+    let list = client.diagnostics(&uri, |l| !has(l, "run-as-non-root"));
+    assert!(!has(&list, "unused-suppression"), "{list:?}");
+    client.shutdown();
+}
+
+#[test]
+fn quick_fixes_quote_rename_and_remove() {
+    let text = "\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: d
+  labels:
+    enabled: yes
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: d}
+  template:
+    metadata:
+      labels: {app: d}
+    spec:
+      contianers:
+      - name: a
+        image: busybox:1.36
+";
+    let repo = Repo::new("fixes", &[("ds.yaml", text)]);
+    let mut client = Client::start(&repo);
+    let uri = repo.uri("ds.yaml");
+    client.open(&repo, "ds.yaml");
+    let list = client.diagnostics(&uri, |l| has(l, "invalid-label-value"));
+    let mut fixed = text.to_owned();
+    let wanted = [
+        ("invalid-label-value", "Quote `yes`"),
+        (
+            "unknown-field",
+            "Remove `replicas` (a DaemonSet runs one pod per node)",
+        ),
+        ("unknown-field", "Change `contianers` to `containers`"),
+    ];
+    let mut chosen = Vec::new();
+    for (rule, title) in wanted {
+        let action = list
+            .iter()
+            .filter(|d| d["code"] == rule)
+            .flat_map(|d| actions(&mut client, &uri, d))
+            .find(|a| a["title"] == title)
+            .unwrap_or_else(|| panic!("no `{title}`"));
+        chosen.push(action);
+    }
+    // Applied from the end of the file back, each to the text as it was.
+    for action in chosen.iter().rev() {
+        fixed = apply(&fixed, action);
+    }
+    assert!(fixed.contains("    enabled: \"yes\"\n"), "{fixed}");
+    assert!(!fixed.contains("replicas"), "{fixed}");
+    assert!(fixed.contains("      containers:\n"), "{fixed}");
+    client.change_full(&uri, 2, &fixed);
+    let list = client.diagnostics(&uri, |l| {
+        !has(l, "invalid-label-value") && !has(l, "unknown-field")
+    });
+    assert!(!has(&list, "missing-containers"), "{list:?}");
+    client.shutdown();
+}
+
+#[test]
+fn a_removed_api_version_is_replaced_only_where_nothing_else_changes() {
+    let text = "\
+apiVersion: policy/v1beta1
+kind: PodDisruptionBudget
+metadata:
+  name: p
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels: {app: x}
+---
+apiVersion: extensions/v1beta1
+kind: Ingress
+metadata:
+  name: i
+spec:
+  backend:
+    serviceName: web
+    servicePort: 80
+";
+    let repo = Repo::new("apis", &[("old.yaml", text)]);
+    let mut client = Client::start(&repo);
+    let uri = repo.uri("old.yaml");
+    client.open(&repo, "old.yaml");
+    let list = client.diagnostics(&uri, |l| {
+        l.iter()
+            .filter(|d| d["code"] == "removed-api-version")
+            .count()
+            == 2
+    });
+    let titles = |client: &mut Client, line: u64| -> Vec<String> {
+        let d = list
+            .iter()
+            .find(|d| d["code"] == "removed-api-version" && d["range"]["start"]["line"] == line)
+            .unwrap();
+        actions(client, &uri, d)
+            .iter()
+            .map(|a| a["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let pdb = titles(&mut client, 0);
+    assert!(
+        pdb.contains(&"Change `policy/v1beta1` to `policy/v1`".to_owned()),
+        "{pdb:?}"
+    );
+    // The Ingress's backend changed shape in networking.k8s.io/v1: no automatic fix.
+    let ingress = titles(&mut client, 9);
+    assert!(
+        !ingress.iter().any(|t| t.starts_with("Change")),
+        "{ingress:?}"
+    );
+    client.shutdown();
+}
+
+#[test]
+fn hover_explains_findings_schedules_api_versions_and_selectors() {
+    let cron = "\
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly
+spec:
+  schedule: \"30 2 * * 1-5\"
+  timeZone: Europe/Berlin
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: a
+            image: busybox:1.36
+";
+    let repo = Repo::new(
+        "hover",
+        &[
+            ("cron.yaml", cron),
+            ("a.yaml", SERVICE),
+            ("b.yaml", &deployment("web")),
+        ],
+    );
+    let mut client = Client::start(&repo);
+    let cron_uri = repo.uri("cron.yaml");
+    client.open(&repo, "cron.yaml");
+    client.diagnostics(&cron_uri, |_| true);
+    let schedule = hover(&mut client, &cron_uri, 5, 14);
+    assert!(
+        schedule.contains("Next runs (Europe/Berlin):"),
+        "{schedule}"
+    );
+    assert_eq!(schedule.matches("\n- ").count(), 5, "{schedule}");
+    assert!(
+        schedule.contains("CET") || schedule.contains("CEST"),
+        "{schedule}"
+    );
+    let api = hover(&mut client, &cron_uri, 0, 14);
+    assert!(api.contains("**batch/v1 CronJob**"), "{api}");
+    assert!(api.contains("1.25–1.37: served"), "{api}");
+    // A finding: its rule and a link to its page.
+    let a = repo.uri("a.yaml");
+    client.open(&repo, "a.yaml");
+    client.diagnostics(&a, |_| true);
+    // `app: web` in the Service's selector.
+    let selects = hover(&mut client, &a, 6, 6);
+    assert!(selects.contains("Deployment default/web"), "{selects}");
+    client.shutdown();
+}
+
+#[test]
+fn hover_on_a_finding_shows_its_rule() {
+    let repo = Repo::new("hover-rule", &[("job.yaml", JOB)]);
+    let mut client = Client::start(&repo);
+    let uri = repo.uri("job.yaml");
+    client.open(&repo, "job.yaml");
+    let list = client.diagnostics(&uri, |l| has(l, "restart-policy"));
+    let d = list.iter().find(|d| d["code"] == "restart-policy").unwrap();
+    let start = &d["range"]["start"];
+    let text = hover(
+        &mut client,
+        &uri,
+        start["line"].as_u64().unwrap() as u32,
+        start["character"].as_u64().unwrap() as u32,
+    );
+    assert!(text.contains("**restart-policy** (error)"), "{text}");
+    assert!(
+        text.contains("https://github.com/kubevet/kubevet/blob/main/rules/restart-policy.md"),
+        "{text}"
+    );
+    client.shutdown();
+}
