@@ -3,6 +3,7 @@
 //! once; an editor server can keep per-file results ([`files::FileResult`]) and run the
 //! whole-repo stage again over them.
 
+mod crd_claims;
 pub mod files;
 pub mod finish;
 pub mod passes;

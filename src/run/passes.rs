@@ -8,6 +8,7 @@ use crate::load;
 use crate::model::diagnostic::FileId;
 use crate::model::report::Report;
 use crate::model::source::SourceFile;
+use crate::run::crd_claims::{CrdClaims, CrdRank};
 use crate::run::files::{
     FileResult, FileStatus, Preloaded, Unread, check_source, decode, index_context, not_checked,
     problem, read_file, read_source, unread_context,
@@ -401,51 +402,6 @@ fn prepare_file(
         result: Box::new(result),
         defined,
         involvable: survey.involvable,
-    }
-}
-
-/// Where a file's CRDs come in the order that decides which definition of an apiVersion/kind
-/// wins: the given files, then the context, then `--crd` files, each in path order.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum CrdRank {
-    Given(FileId),
-    Context(FileId),
-    CrdFlag(usize),
-}
-
-/// The earliest file seen so far to define each CRD apiVersion/kind, shared by the parallel
-/// first pass: a file whose every definition an earlier file already gives drops its tree at
-/// once, instead of holding it until all files are loaded (a repository that vendors the same
-/// CRDs many times held them all). Which definition wins is still decided by merging in rank
-/// order; this only decides what may be dropped early.
-#[derive(Default)]
-struct CrdClaims(std::sync::Mutex<foldhash::HashMap<(String, String), CrdRank>>);
-
-impl CrdClaims {
-    /// The CRDs `p` defines if it is the earliest so far to define one of them.
-    fn claim(&self, rank: CrdRank, p: &Preloaded, options: &Options) -> Option<Crds> {
-        let mut crds = Crds::default();
-        crds.add_file(p.file.id, &p.loaded, options.kubernetes_version);
-        self.keep(rank, crds)
-    }
-
-    fn keep(&self, rank: CrdRank, crds: Crds) -> Option<Crds> {
-        let mut claims = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let mut first = false;
-        for key in crds.keys() {
-            match claims.get_mut(key) {
-                Some(earliest) if *earliest < rank => {}
-                Some(earliest) => {
-                    *earliest = rank;
-                    first = true;
-                }
-                None => {
-                    claims.insert(key.clone(), rank);
-                    first = true;
-                }
-            }
-        }
-        first.then_some(crds)
     }
 }
 
