@@ -301,7 +301,7 @@ impl Soak {
     /// One step of the session.
     fn step(&mut self, n: usize) {
         // The configuration changes at fixed steps, four times between checkpoints.
-        if n % (self.params.checkpoint / 4).max(1) == 0 {
+        if n.is_multiple_of((self.params.checkpoint / 4).max(1)) {
             self.set_config((self.config + 1) % CONFIGS.len());
             return;
         }
@@ -863,7 +863,7 @@ fn a_long_editing_session_answers_everything_stays_exact_and_does_not_grow() {
         if soak.client.unanswered.len() > 20 {
             soak.client.quiesce(Duration::ZERO);
         }
-        if n % soak.params.checkpoint == 0 || n == soak.params.edits {
+        if n.is_multiple_of(soak.params.checkpoint) || n == soak.params.edits {
             soak.checkpoint(n);
             rss.push((n, soak.client.rss_kib()));
             if n >= rss_from && baseline.is_none() {

@@ -16,3 +16,13 @@ pub mod text;
 pub fn run() -> i32 {
     server::run()
 }
+
+/// Serves on an in-process connection (`lsp_server::Connection::memory()`: the `lsp` fuzz target
+/// and tests/lsp_fuzz.rs) from `initialize` until `exit`, or until the client's end is
+/// dropped; returns the exit code.
+pub fn serve(connection: &lsp_server::Connection) -> i32 {
+    server::serve(connection).unwrap_or_else(|e| {
+        eprintln!("kubevet lsp: {e}");
+        crate::model::EXIT_USAGE
+    })
+}

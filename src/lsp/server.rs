@@ -32,7 +32,9 @@ pub fn run() -> i32 {
     code
 }
 
-fn serve(connection: &Connection) -> Result<i32, Box<dyn std::error::Error + Send + Sync>> {
+pub(super) fn serve(
+    connection: &Connection,
+) -> Result<i32, Box<dyn std::error::Error + Send + Sync>> {
     let (id, params) = connection.initialize_start()?;
     let params: lsp::InitializeParams = serde_json::from_value(params)?;
     let capabilities = lsp::ServerCapabilities {
