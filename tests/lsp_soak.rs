@@ -4,7 +4,8 @@
 //! character, broken YAML, lines deleted and copied, several changes in one notification,
 //! whole-text replacements and half-written files, pastes just under and just over the file
 //! size limit, saves, files created, changed and deleted on disk (announced with
-//! `workspace/didChangeWatchedFiles`), files closed and others opened, and `.kubevet.yaml`
+//! `workspace/didChangeWatchedFiles`; a kustomization setting image tags appears and goes),
+//! files closed and others opened, and `.kubevet.yaml`
 //! rewritten (another Kubernetes release, rule levels and overrides, an invalid file, none) —
 //! with hover and code-action requests in between, some cancelled.
 //!
@@ -155,6 +156,7 @@ struct Counts {
     created: u64,
     deleted: u64,
     changed_on_disk: u64,
+    kustomizations: u64,
     reopened: u64,
     configs: u64,
     hovers: u64,
@@ -173,6 +175,8 @@ struct Soak {
     /// Manifests on disk, relative to the root.
     disk: BTreeSet<String>,
     next_new: usize,
+    /// The kustomization written on disk, if any.
+    kustomization: Option<String>,
     config: usize,
     counts: Counts,
 }
@@ -562,6 +566,9 @@ impl Soak {
 
     /// A closed manifest rewritten on disk (a `git checkout`, a generator).
     fn change_on_disk(&mut self) {
+        if self.rng.below(5) == 0 {
+            return self.toggle_kustomization();
+        }
         let rel = self.pick_disk();
         if self.docs.contains_key(&rel) {
             return;
@@ -574,6 +581,30 @@ impl Soak {
         std::fs::write(self.root.join(&rel), text).unwrap();
         self.watched(&rel, 2);
         self.counts.changed_on_disk += 1;
+    }
+
+    /// A kustomization that lists an open file and tags its `nginx` images appears beside it,
+    /// or goes: the facts tools give the manifests around it change.
+    fn toggle_kustomization(&mut self) {
+        if let Some(rel) = self.kustomization.take() {
+            std::fs::remove_file(self.root.join(&rel)).unwrap();
+            self.watched(&rel, 3);
+        } else {
+            let doc = self.pick_open();
+            let (dir, name) = doc.rsplit_once('/').unwrap_or(("", &doc));
+            let rel = if dir.is_empty() {
+                "kustomization.yaml".to_owned()
+            } else {
+                format!("{dir}/kustomization.yaml")
+            };
+            let text = format!(
+                "resources: [{name}]\nimages:\n- name: nginx\n  newTag: \"1.27\"\n- name: busybox\n  digest: sha256:0000000000000000000000000000000000000000000000000000000000000000\n"
+            );
+            std::fs::write(self.root.join(&rel), text).unwrap();
+            self.watched(&rel, 1);
+            self.kustomization = Some(rel);
+        }
+        self.counts.kustomizations += 1;
     }
 
     /// One open file closed, another opened.
@@ -667,24 +698,7 @@ impl Soak {
         for (rel, doc) in &self.docs {
             std::fs::write(self.copy.join(rel), &doc.text).unwrap();
         }
-        let output = std::process::Command::new(&self.params.binary)
-            .args(["check", "--format", "json", "--fail-on", "none", "."])
-            .current_dir(&self.copy)
-            .env_remove("GITHUB_WORKSPACE")
-            .output()
-            .unwrap();
-        let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-            panic!(
-                "check's JSON: {e}\n{}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-        });
-        let mut expected: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-        for d in report["diagnostics"].as_array().unwrap() {
-            let file = d["file"].as_str().unwrap();
-            let file = file.strip_prefix("./").unwrap_or(file);
-            expected.entry(file.to_owned()).or_default().push(d.clone());
-        }
+        let (report, expected) = check(&self.params.binary, &self.copy);
         let mut compared = 0;
         let mut findings = 0;
         for (rel, doc) in &self.docs {
@@ -722,6 +736,29 @@ impl Soak {
             self.client.rss_kib()
         );
     }
+}
+
+/// `kubevet check --format json` of `dir`: the report, and its findings by file.
+fn check(binary: &Path, dir: &Path) -> (Value, BTreeMap<String, Vec<Value>>) {
+    let output = std::process::Command::new(binary)
+        .args(["check", "--format", "json", "--fail-on", "none", "."])
+        .current_dir(dir)
+        .env_remove("GITHUB_WORKSPACE")
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check's JSON: {e}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let mut by_file: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for d in report["diagnostics"].as_array().unwrap() {
+        let file = d["file"].as_str().unwrap();
+        let file = file.strip_prefix("./").unwrap_or(file);
+        by_file.entry(file.to_owned()).or_default().push(d.clone());
+    }
+    (report, by_file)
 }
 
 fn config_name(i: usize) -> String {
@@ -841,13 +878,15 @@ fn a_long_editing_session_answers_everything_stays_exact_and_does_not_grow() {
         docs: BTreeMap::new(),
         disk,
         next_new: 0,
+        kustomization: None,
         config: 0,
         counts: Counts::default(),
     };
     // Open files spread over the workspace.
     let step = (soak.params.files / soak.params.open).max(1);
     for i in 0..soak.params.open {
-        soak.open(&corpus::manifest_path(i * step));
+        // In every directory (`i * step` alone would keep to a few of the 40).
+        soak.open(&corpus::manifest_path(i * step + i % step));
     }
     soak.client.quiesce(Duration::from_millis(150));
 
@@ -904,4 +943,60 @@ fn a_long_editing_session_answers_everything_stays_exact_and_does_not_grow() {
     assert_eq!(code, 0, "{stderr}");
     let _ = std::fs::remove_dir_all(&root);
     let _ = std::fs::remove_dir_all(&copy);
+}
+
+/// The files around a manifest that tools read (a kustomization's `images:` and `patches`, a
+/// skaffold build) are read again when they change while the server runs: what it publishes
+/// stays what `kubevet check` reports.
+#[test]
+fn tool_files_changed_while_the_server_runs_are_read_again() {
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_kubevet"));
+    let root = unique_dir("tools");
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::create_dir_all(root.join("app")).unwrap();
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n      - name: api\n        image: acme/api\n";
+    let patch =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 3\n";
+    std::fs::write(root.join("app/deploy.yaml"), deployment).unwrap();
+    std::fs::write(root.join("app/replicas.yaml"), patch).unwrap();
+    let mut client = Client::start(&binary, &root);
+    let uri = |rel: &str| uri_of(&root.join(rel));
+    for rel in ["app/deploy.yaml", "app/replicas.yaml"] {
+        let text = std::fs::read_to_string(root.join(rel)).unwrap();
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri(rel), "languageId": "yaml", "version": 1, "text": text}}),
+        );
+    }
+    let kustomization = "resources: [deploy.yaml]\nimages:\n- name: acme/api\n  newTag: \"1.2\"\npatches:\n- path: replicas.yaml\n";
+    for (step, text) in [
+        ("before", None),
+        ("created", Some(kustomization)),
+        ("deleted", None),
+    ] {
+        let path = root.join("app/kustomization.yaml");
+        match text {
+            Some(text) => std::fs::write(&path, text).unwrap(),
+            None => {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        let kind = if text.is_some() { 1 } else { 3 };
+        client.notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": uri("app/kustomization.yaml"), "type": kind}]}),
+        );
+        client.quiesce(Duration::from_millis(100));
+        let (_, expected) = check(&binary, &root);
+        for rel in ["app/deploy.yaml", "app/replicas.yaml"] {
+            let server = normalise_lsp(&client.published[&uri(rel)].diagnostics);
+            let check = normalise_check(expected.get(rel).map_or(&[][..], Vec::as_slice));
+            let keys =
+                |l: &[(Key, String, String)]| l.iter().map(|d| d.0.clone()).collect::<Vec<_>>();
+            assert_eq!(keys(&server), keys(&check), "{rel}, kustomization {step}");
+        }
+    }
+    let (code, stderr) = client.shutdown();
+    assert_eq!(code, 0, "{stderr}");
+    let _ = std::fs::remove_dir_all(&root);
 }

@@ -108,6 +108,7 @@ impl Engine {
     /// Both passes over the folder, then the whole-repo stage.
     fn analyse(&mut self) {
         let started = Instant::now();
+        crate::run::project::forget();
         let analysis = analyse(Input::Paths(vec![self.root.clone()]), &self.options)
             .unwrap_or_else(|_| Analysis {
                 outcomes: Vec::new(),
@@ -175,9 +176,15 @@ impl Engine {
             *self = Engine::build(self.root.clone(), buffers);
             return true;
         }
+        // Tool files (kustomizations, skaffold) may have changed since a file's facts were read.
+        crate::run::project::forget();
         let mut full = false;
         let mut changed = false;
         for path in paths {
+            if crate::run::project::is_tool_file(path) {
+                full = true;
+                continue;
+            }
             if self.options.crd_paths.iter().any(|c| path.starts_with(c)) {
                 full = true;
                 continue;

@@ -8,7 +8,8 @@
 //! * **Images set by tools.** An image named as a skaffold build artifact, or given a tag by a
 //!   kustomization's `images:` transformer, is tagged when it is deployed.
 //!
-//! Directories are read once per run and cached; the search stops a few levels up. Tool files
+//! Directories are read once per run and cached (a long-running caller, the language server,
+//! [`forget`]s them when files change); the search stops a few levels up. Tool files
 //! are read with the run's limits (and never over 1 MiB): they are input from the repository
 //! like the manifests.
 
@@ -27,6 +28,32 @@ const LEVELS: usize = 5;
 const MAX_TOOL_FILE: u64 = 1024 * 1024;
 
 const SKAFFOLDS: [&str; 2] = ["skaffold.yaml", "skaffold.yml"];
+
+/// Whether a file is one whose content changes the facts of the manifests around it (a
+/// kustomization, a skaffold file).
+pub fn is_tool_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| SKAFFOLDS.contains(&n) || crate::index::kustomize::FILE_NAMES.contains(&n))
+}
+
+/// Empties the caches of directory and file facts: tool files may have changed (or the files
+/// gone) since they were read. Without it a long-running process would report from stale
+/// facts, and keep the facts of every file it ever saw.
+pub fn forget() {
+    if let Ok(mut c) = cache().lock() {
+        c.clear();
+    }
+    if let Ok(mut f) = files().lock() {
+        f.clear();
+    }
+    if let Ok(mut c) = chains().lock() {
+        c.clear();
+    }
+    if let Ok(mut d) = dirs().lock() {
+        d.clear();
+    }
+}
 
 /// What one directory's tool files say.
 #[derive(Default)]
@@ -121,11 +148,29 @@ fn read_dir_facts(dir: &Path, limits: &Limits) -> DirFacts {
     facts
 }
 
+type FileCache = HashMap<(String, Limits), ProjectFacts>;
+
+fn files() -> &'static Mutex<FileCache> {
+    static FILES: OnceLock<Mutex<FileCache>> = OnceLock::new();
+    FILES.get_or_init(Default::default)
+}
+
+type Chains = HashMap<(PathBuf, Limits), Arc<Chain>>;
+
+fn chains() -> &'static Mutex<Chains> {
+    static CHAINS: OnceLock<Mutex<Chains>> = OnceLock::new();
+    CHAINS.get_or_init(Default::default)
+}
+
+/// Canonical directories by the path written.
+fn dirs() -> &'static Mutex<HashMap<PathBuf, Option<PathBuf>>> {
+    static DIRS: OnceLock<Mutex<HashMap<PathBuf, Option<PathBuf>>>> = OnceLock::new();
+    DIRS.get_or_init(Default::default)
+}
+
 /// What the tool files around a manifest say about it: computed once per file.
 pub fn facts(file_name: &str, limits: &Limits) -> ProjectFacts {
-    type FileCache = HashMap<(String, Limits), ProjectFacts>;
-    static FILES: OnceLock<Mutex<FileCache>> = OnceLock::new();
-    let files = FILES.get_or_init(Default::default);
+    let files = files();
     let key = (file_name.to_owned(), limits.clone());
     if let Some(facts) = files.lock().ok().and_then(|f| f.get(&key).cloned()) {
         return facts;
@@ -173,9 +218,7 @@ struct Chain {
 /// The facts of `dir` and the directories above it, nearest first: the same for every file of
 /// a directory, so looked up once per directory.
 fn ancestor_facts(dir: &Path, limits: &Limits) -> Arc<Chain> {
-    type Chains = HashMap<(PathBuf, Limits), Arc<Chain>>;
-    static CHAINS: OnceLock<Mutex<Chains>> = OnceLock::new();
-    let chains = CHAINS.get_or_init(Default::default);
+    let chains = chains();
     let key = (dir.to_path_buf(), limits.clone());
     if let Some(chain) = chains.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return chain;
@@ -214,8 +257,7 @@ fn canonical_file(path: &Path) -> Option<PathBuf> {
     } else {
         parent
     };
-    static DIRS: OnceLock<Mutex<HashMap<PathBuf, Option<PathBuf>>>> = OnceLock::new();
-    let dirs = DIRS.get_or_init(Default::default);
+    let dirs = dirs();
     if let Some(dir) = dirs.lock().ok().and_then(|d| d.get(parent).cloned()) {
         return dir.map(|d| d.join(name));
     }
