@@ -1,8 +1,9 @@
 //! The `lsp` fuzz target's session (fuzz/fuzz_targets/lsp_session.rs) on stable Rust: the
 //! server's message handling, in-process, on every seed in `fuzz/seeds/lsp` and on random bytes
 //! from a seeded generator (`KUBEVET_LSP_FUZZ_SESSIONS` sessions, default 500: several thousand
-//! messages). Besides what the session asserts (every request answered once, no internal
-//! error, still answering, exit code 0), no panic anywhere, also none the server caught.
+//! messages; `KUBEVET_LSP_FUZZ_SEED` for another sequence). Besides what the session asserts
+//! (every request answered once, no internal error, still answering, exit code 0), no panic
+//! anywhere, also none the server caught.
 
 #[path = "../fuzz/fuzz_targets/lsp_session.rs"]
 mod lsp_session;
@@ -47,8 +48,13 @@ fn message_handling_survives_the_seeds_and_random_sessions() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(500);
-    // xorshift64*, seeded: the same sessions on every run.
-    let mut state = 0x4C53_5046_555A_5A31_u64;
+    // xorshift64*, seeded: the same sessions on every run (`KUBEVET_LSP_FUZZ_SEED` for others).
+    let mut state = std::env::var("KUBEVET_LSP_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(0x4C53_5046_555A_5A31, |s| {
+            s.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1
+        });
     let mut next = move || {
         state ^= state >> 12;
         state ^= state << 25;

@@ -5,17 +5,17 @@
 //! whole-text replacements and half-written files, pastes just under and just over the file
 //! size limit, saves, files created, changed and deleted on disk (announced with
 //! `workspace/didChangeWatchedFiles`; a kustomization setting image tags appears and goes),
-//! files closed and others opened, and `.kubevet.yaml`
-//! rewritten (another Kubernetes release, rule levels and overrides, an invalid file, none) —
-//! with hover and code-action requests in between, some cancelled.
+//! files closed and others opened, and `.kubevet.yaml` rewritten (another Kubernetes release,
+//! rule levels and overrides, an invalid file, none) — with hover and code-action requests in
+//! between, some cancelled.
 //!
 //! Asserted: every request is answered; at every checkpoint, once the server is quiet, the
 //! diagnostics it last published for each open file equal (rule, range, severity, message,
 //! help) what `kubevet check` reports for that file on a copy of the workspace with the
 //! buffers written into it; a paste over the limit is `input-limit-exceeded` exactly when its
 //! bytes exceed it; the server's resident memory at the end is at most 10% over what it was
-//! after the first 1,000 edits (two fifths of a shorter run); nothing was logged as an internal error; `shutdown` and `exit` end it
-//! with code 0.
+//! after the first 1,000 edits (two fifths of a shorter run); nothing was logged as an
+//! internal error; `shutdown` and `exit` end it with code 0.
 //!
 //! The size is set by environment variables (the default fits a debug `cargo test`):
 //! `KUBEVET_SOAK_FILES` (manifests in the workspace), `KUBEVET_SOAK_OPEN` (open files),
