@@ -6,7 +6,6 @@
 
 pub mod actions;
 pub mod engine;
-pub mod fixes;
 pub mod hover;
 pub mod server;
 pub mod state;
