@@ -1181,3 +1181,62 @@ fn diagnostics_after_random_edits_are_those_of_a_fresh_check() {
         client.shutdown();
     }
 }
+
+#[test]
+fn completion_offers_rule_ids_in_suppressions_and_zones_in_time_zone() {
+    let text = "\
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: c  # kubevet-ignore: missing-probes, invalid-na
+spec:
+  schedule: \"0 3 * * *\"
+  timeZone: Europe/Be
+";
+    let repo = Repo::new("complete", &[("cron.yaml", text)]);
+    let mut client = Client::start(&repo);
+    let uri = repo.uri("cron.yaml");
+    client.open(&repo, "cron.yaml");
+    let mut complete = |line: u32, character: u32| -> Vec<Value> {
+        let response = client.request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
+        );
+        response["result"].as_array().cloned().unwrap_or_default()
+    };
+    let labels = |items: &[Value]| -> Vec<String> {
+        items
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let rules = complete(3, 55);
+    assert!(
+        labels(&rules).contains(&"invalid-name".to_owned()),
+        "{rules:?}"
+    );
+    // A rule already named is not offered again.
+    assert!(!labels(&rules).contains(&"missing-probes".to_owned()));
+    let item = rules.iter().find(|i| i["label"] == "invalid-name").unwrap();
+    assert_eq!(
+        item["textEdit"]["range"],
+        json!({"start": {"line": 3, "character": 45}, "end": {"line": 3, "character": 55}})
+    );
+    let zones = complete(6, 21);
+    assert!(
+        labels(&zones).contains(&"Europe/Berlin".to_owned()),
+        "{}",
+        zones.len()
+    );
+    let item = zones
+        .iter()
+        .find(|i| i["label"] == "Europe/Berlin")
+        .unwrap();
+    assert_eq!(
+        item["textEdit"]["range"]["start"],
+        json!({"line": 6, "character": 12})
+    );
+    // Elsewhere: nothing.
+    assert!(complete(1, 6).is_empty());
+    client.shutdown();
+}

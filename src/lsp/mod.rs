@@ -5,6 +5,7 @@
 //! ([`hover`]) and quick fixes ([`actions`]) work from the same findings.
 
 pub mod actions;
+pub mod complete;
 pub mod engine;
 pub mod hover;
 pub mod server;

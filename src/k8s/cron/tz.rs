@@ -81,3 +81,13 @@ mod tests {
         );
     }
 }
+
+/// Every IANA zone name of the bundled database (for completion in editors).
+pub fn time_zone_names() -> Vec<String> {
+    let mut names: Vec<String> = bundled_tzdb()
+        .available()
+        .map(|name| name.as_str().to_owned())
+        .collect();
+    names.sort();
+    names
+}
