@@ -156,6 +156,26 @@ fn sarif_validates_against_the_official_schema() {
                 .unwrap()
                 .ends_with("nginx-a.yaml")
     }));
+    // Certain fixes, as `check --fix` applies them: `canary: yes` (line 6) quoted.
+    let canary = results
+        .iter()
+        .find(|r| {
+            r["ruleId"] == "invalid-label-value"
+                && r["locations"][0]["physicalLocation"]["region"]["startLine"] == 6
+        })
+        .expect("the canary label's finding");
+    let change = &canary["fixes"][0]["artifactChanges"][0];
+    assert_eq!(
+        change["artifactLocation"],
+        canary["locations"][0]["physicalLocation"]["artifactLocation"]
+    );
+    assert_eq!(
+        change["replacements"][0],
+        serde_json::json!({
+            "deletedRegion": {"startLine": 6, "startColumn": 13, "endLine": 6, "endColumn": 16},
+            "insertedContent": {"text": "\"yes\""},
+        })
+    );
 }
 
 #[test]

@@ -992,3 +992,251 @@ fn hover_on_a_finding_shows_its_rule() {
     );
     client.shutdown();
 }
+
+/// The variants each file of the differential test's repository takes.
+fn variants(rel: &str) -> Vec<String> {
+    let ns = |name: &str| format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n");
+    let svc = |app: &str, ns: &str| {
+        SERVICE
+            .replace(
+                "  name: web\n",
+                &format!("  name: web\n  namespace: {ns}\n"),
+            )
+            .replace("app: web", &format!("app: {app}"))
+    };
+    let deploy = |app: &str, cm: &str| {
+        deployment(app).replace("  name: web\nspec:", "  name: web\n  namespace: shop\nspec:").replace(
+            "        - containerPort: 8080\n",
+            &format!("        - containerPort: 8080\n        envFrom:\n        - configMapRef: {{name: {cm}}}\n"),
+        )
+    };
+    let cm = |name: &str, label: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: shop\n  labels:\n    enabled: {label}\n"
+        )
+    };
+    match rel {
+        "ns.yaml" => vec![
+            ns("shop"),
+            ns("other"),
+            format!("{}---\n{}", ns("shop"), ns("Bad_NS")),
+            "kind: [\n".into(),
+        ],
+        "svc.yaml" => vec![
+            svc("web", "shop"),
+            svc("api", "shop"),
+            svc("web", "nowhere"),
+            format!(
+                "# kubevet-ignore: service-selects-nothing -- test\n{}",
+                svc("api", "shop")
+            ),
+        ],
+        "deploy.yaml" => vec![
+            deploy("web", "cm"),
+            deploy("api", "cm"),
+            deploy("web", "cm2"),
+            deploy("web", "cm").replace("image: nginx:1.27", "image: nginx"),
+        ],
+        "cm.yaml" => vec![
+            cm("cm", "\"yes\""),
+            cm("cm", "yes"),
+            cm("cm2", "on"),
+            format!("{}---\n{}", cm("cm", "x"), cm("cm", "x")),
+        ],
+        "k/app.yaml" => vec![
+            svc("web", "shop"),
+            svc("api", "shop").replace("namespace: shop", "namespace: k"),
+            String::new(),
+        ],
+        _ => unreachable!(),
+    }
+}
+
+/// Random edit sequences (changes, saves, closes) over a small repository: the server's
+/// diagnostics are those of a fresh `kubevet check` of the same state, at checkpoints and at
+/// the end.
+#[test]
+fn diagnostics_after_random_edits_are_those_of_a_fresh_check() {
+    const FILES: [&str; 5] = [
+        "ns.yaml",
+        "svc.yaml",
+        "deploy.yaml",
+        "cm.yaml",
+        "k/app.yaml",
+    ];
+    for seed in [1u64, 7, 42] {
+        let mut initial: Vec<(&str, String)> =
+            FILES.iter().map(|f| (*f, variants(f)[0].clone())).collect();
+        initial.push((
+            "k/kustomization.yaml",
+            "namespace: k\nresources: [app.yaml]\n".into(),
+        ));
+        let borrowed: Vec<(&str, &str)> = initial.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        let repo = Repo::new(&format!("diff-{seed}"), &borrowed);
+        let mut client = Client::start(&repo);
+        client.wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
+        // Buffers of the open documents (what the state is where they differ from the disk).
+        let mut open: std::collections::HashMap<&str, (i32, String)> = Default::default();
+        for rel in FILES {
+            client.open(&repo, rel);
+            open.insert(rel, (1, std::fs::read_to_string(repo.path(rel)).unwrap()));
+        }
+        let mut state = seed;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as usize) % n
+        };
+        for step in 1..=24 {
+            let rel = FILES[next(FILES.len())];
+            let text = variants(rel)[next(variants(rel).len())].clone();
+            match (open.get_mut(rel), next(4)) {
+                (Some((version, buffer)), 0) => {
+                    // Saved: the disk holds the buffer.
+                    *version += 1;
+                    *buffer = text.clone();
+                    client.change_full(&repo.uri(rel), *version, &text);
+                    repo.write(rel, &text);
+                    client.notify(
+                        "textDocument/didSave",
+                        json!({"textDocument": {"uri": repo.uri(rel)}}),
+                    );
+                }
+                (Some(_), 1) => {
+                    // Closed unsaved: the disk counts again; then changed on disk.
+                    open.remove(rel);
+                    client.notify(
+                        "textDocument/didClose",
+                        json!({"textDocument": {"uri": repo.uri(rel)}}),
+                    );
+                    repo.write(rel, &text);
+                    client.notify(
+                        "workspace/didChangeWatchedFiles",
+                        json!({"changes": [{"uri": repo.uri(rel), "type": 2}]}),
+                    );
+                }
+                (Some((version, buffer)), _) => {
+                    *version += 1;
+                    *buffer = text.clone();
+                    client.change_full(&repo.uri(rel), *version, &text);
+                }
+                (None, _) => {
+                    repo.write(rel, &text);
+                    client.open_text(&repo.uri(rel), &text);
+                    open.insert(rel, (1, text));
+                }
+            }
+            if step % 6 != 0 {
+                continue;
+            }
+            // A request is answered after every change before it is checked and published.
+            client.request(
+                "textDocument/hover",
+                json!({"textDocument": {"uri": repo.uri(rel)}, "position": {"line": 0, "character": 0}}),
+            );
+            // The state on disk, for a fresh check: every buffer saved (the server is told).
+            let mut last: std::collections::HashMap<String, Vec<Value>> = Default::default();
+            for m in client.seen.drain(..) {
+                if m["method"] == "textDocument/publishDiagnostics" {
+                    last.insert(
+                        m["params"]["uri"].as_str().unwrap().to_owned(),
+                        m["params"]["diagnostics"].as_array().unwrap().clone(),
+                    );
+                }
+            }
+            for (rel, (_, buffer)) in &open {
+                std::fs::write(repo.path(rel), buffer).unwrap();
+            }
+            let output = Command::new(env!("CARGO_BIN_EXE_kubevet"))
+                .args(["check", "--format", "json"])
+                .arg(&repo.0)
+                .output()
+                .unwrap();
+            let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+            for rel in open.keys() {
+                let path = repo.path(rel).display().to_string();
+                let mut expected: Vec<(String, u64, u64)> = report["diagnostics"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|d| d["file"] == path.as_str())
+                    .map(|d| {
+                        (
+                            d["rule"].as_str().unwrap().to_owned(),
+                            d["line"].as_u64().unwrap() - 1,
+                            d["column"].as_u64().unwrap() - 1,
+                        )
+                    })
+                    .collect();
+                expected.sort();
+                let got = last.entry(repo.uri(rel)).or_default();
+                assert_eq!(places(got), expected, "seed {seed}, step {step}, {rel}");
+            }
+            // Published lists are only sent when they change: keep them as the baseline.
+            for (uri, list) in last {
+                client.seen.push(json!({"method": "textDocument/publishDiagnostics", "params": {"uri": uri, "diagnostics": list}}));
+            }
+        }
+        client.shutdown();
+    }
+}
+
+#[test]
+fn completion_offers_rule_ids_in_suppressions_and_zones_in_time_zone() {
+    let text = "\
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: c  # kubevet-ignore: missing-probes, invalid-na
+spec:
+  schedule: \"0 3 * * *\"
+  timeZone: Europe/Be
+";
+    let repo = Repo::new("complete", &[("cron.yaml", text)]);
+    let mut client = Client::start(&repo);
+    let uri = repo.uri("cron.yaml");
+    client.open(&repo, "cron.yaml");
+    let mut complete = |line: u32, character: u32| -> Vec<Value> {
+        let response = client.request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}),
+        );
+        response["result"].as_array().cloned().unwrap_or_default()
+    };
+    let labels = |items: &[Value]| -> Vec<String> {
+        items
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let rules = complete(3, 55);
+    assert!(
+        labels(&rules).contains(&"invalid-name".to_owned()),
+        "{rules:?}"
+    );
+    // A rule already named is not offered again.
+    assert!(!labels(&rules).contains(&"missing-probes".to_owned()));
+    let item = rules.iter().find(|i| i["label"] == "invalid-name").unwrap();
+    assert_eq!(
+        item["textEdit"]["range"],
+        json!({"start": {"line": 3, "character": 45}, "end": {"line": 3, "character": 55}})
+    );
+    let zones = complete(6, 21);
+    assert!(
+        labels(&zones).contains(&"Europe/Berlin".to_owned()),
+        "{}",
+        zones.len()
+    );
+    let item = zones
+        .iter()
+        .find(|i| i["label"] == "Europe/Berlin")
+        .unwrap();
+    assert_eq!(
+        item["textEdit"]["range"]["start"],
+        json!({"line": 6, "character": 12})
+    );
+    // Elsewhere: nothing.
+    assert!(complete(1, 6).is_empty());
+    client.shutdown();
+}

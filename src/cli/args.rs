@@ -143,6 +143,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub show_suppressed: bool,
 
+    /// Apply the fixes that have one certain choice to the files (quote `yes`/`on`/`0755`
+    /// where a string is required, a removed apiVersion's successor, ...), then report what
+    /// remains. With `-`, the fixed stream goes to stdout and the findings to stderr.
+    #[arg(long)]
+    pub fix: bool,
+
     #[command(flatten)]
     pub limits: LimitArgs,
 }

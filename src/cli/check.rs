@@ -84,19 +84,67 @@ pub(super) fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
     } else {
         Input::Paths(args.paths.clone())
     };
-    let report = match crate::check(input, &options) {
+    let stream = match (&input, args.fix) {
+        (Input::Stream { name, bytes }, true) => Some((name.clone(), bytes.clone())),
+        _ => None,
+    };
+    let mut report = match crate::check(input, &options) {
         Ok(report) => report,
         Err(e) => return usage_error(e),
     };
+    if args.fix {
+        let fixed = super::fix::apply(&report, &options, &args.paths);
+        for (name, why) in &fixed.skipped {
+            eprintln!("kubevet: {name}: not fixed: {why}");
+        }
+        if let Some((name, bytes)) = stream {
+            // `-`: the stream, fixed, is the output; the findings that remain go to stderr.
+            let text = fixed
+                .stream
+                .clone()
+                .map(String::into_bytes)
+                .unwrap_or(bytes);
+            out.write_all(&text)?;
+            out.flush()?;
+            if fixed.findings > 0 {
+                report =
+                    crate::check(Input::Stream { name, bytes: text }, &options).unwrap_or(report);
+            }
+            let style = output::Style {
+                color: matches!(args.color, ColorChoice::Always),
+                ..style
+            };
+            write_outputs(&report, &args, style, &mut io::stderr().lock())?;
+            if !args.quiet {
+                eprintln!("{}", super::fix::summary(&fixed));
+            }
+            return Ok(exit_code(&report, style));
+        }
+        if fixed.findings > 0 {
+            // What remains, checked again.
+            report = match crate::check(Input::Paths(args.paths.clone()), &options) {
+                Ok(report) => report,
+                Err(e) => return usage_error(e),
+            };
+        }
+        if !args.quiet {
+            eprintln!("{}", super::fix::summary(&fixed));
+        }
+    }
     write_outputs(&report, &args, style, out)?;
+    let code = exit_code(&report, style);
+    // Every finding and file entry is its own allocation; the process is about to exit, so
+    // free them on the pool rather than make the exit wait.
+    rayon::spawn(move || drop(report));
+    Ok(code)
+}
+
+fn exit_code(report: &Report, style: output::Style) -> i32 {
     let failed = match (report.worst(), style.fail_on) {
         (Some(worst), Some(threshold)) => worst >= threshold,
         _ => false,
     };
-    // Every finding and file entry is its own allocation; the process is about to exit, so
-    // free them on the pool rather than make the exit wait.
-    rayon::spawn(move || drop(report));
-    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
+    if failed { EXIT_FINDINGS } else { EXIT_OK }
 }
 
 /// The configuration file to use, if any: `--config`, else the nearest `.kubevet.yaml` from the

@@ -5,6 +5,7 @@
 
 mod args;
 mod check;
+mod fix;
 pub use args::*;
 use check::*;
 

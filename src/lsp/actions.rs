@@ -1,11 +1,10 @@
-//! `textDocument/codeAction`: the quick fixes of [`super::fixes`] for the findings in the
+//! `textDocument/codeAction`: the quick fixes of [`crate::model::fix`] for the findings in the
 //! requested range, as workspace edits.
 
-use super::fixes::{Edit, Fix, fixes};
 use super::state::{Doc, Server, Texts, to_lsp};
 use super::text::LineIndex;
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::tree::Span;
+use crate::model::fix::{self, Fix, fixes};
 use lsp_types as lsp;
 use std::collections::HashMap;
 
@@ -78,14 +77,6 @@ fn api_version_fix(server: &Server, doc: &Doc, d: &Diagnostic) -> Option<Fix> {
     if d.rule.id != "removed-api-version" {
         return None;
     }
-    let successor = d.message.rsplit("; use ").next()?.trim();
-    if successor.contains(' ') || successor == d.message {
-        return None;
-    }
-    let span = d.primary.location.span;
-    let old = doc.text.get(span.range())?;
-    let mut text = doc.text.clone();
-    text.replace_range(span.range(), successor);
     let errors = |text: &str| -> Vec<&'static str> {
         let name = doc
             .path
@@ -109,15 +100,5 @@ fn api_version_fix(server: &Server, doc: &Doc, d: &Diagnostic) -> Option<Fix> {
             .map(|d| d.rule.id)
             .collect()
     };
-    let before = errors(&doc.text);
-    let after = errors(&text);
-    let certain = after.len() < before.len() && after.iter().all(|r| before.contains(r));
-    certain.then(|| Fix {
-        title: format!("Change `{old}` to `{successor}`"),
-        edits: vec![Edit {
-            span: Span::new(span.start as usize, span.end as usize),
-            text: successor.to_owned(),
-        }],
-        preferred: true,
-    })
+    fix::api_version(d, &doc.text, &errors)
 }

@@ -1,15 +1,17 @@
 //! The checks behind `kubevet lsp`: the same stages as `kubevet check` on the workspace folder,
 //! with the per-file results kept. A changed buffer is checked again on its own (as the second
-//! pass of a run would check it) and the whole-repo stage runs again over the kept results, so
-//! its findings are those `kubevet check FOLDER` reports with the buffers saved. A change that
-//! alters what other files are checked with (a kustomization, a CRD, the configuration, a file
-//! appearing or going) re-runs both passes.
+//! pass of a run would check it) and the whole-repo checks run again over the kept results
+//! (borrowed, not copied); the configuration and suppressions are applied again only to the
+//! files whose own or whole-repo findings changed. So the findings are those `kubevet check
+//! FOLDER` reports with the buffers saved. A change that alters what other files are checked
+//! with (a kustomization, a CRD, the configuration, a file appearing or going) re-runs both
+//! passes.
 
 use crate::config::{self, ConfigError};
 use crate::diagnostics::{Diagnostic, FileId};
 use crate::index::kustomize;
 use crate::run::files::{FileResult, Preloaded, check_source, read_source};
-use crate::run::finish::finish;
+use crate::run::finish::{file_findings, repo_stage};
 use crate::run::passes::{Analysis, Survey, analyse};
 use crate::run::per_file::no_crds;
 use crate::schema::crd::Crds;
@@ -42,8 +44,11 @@ pub struct Engine {
     special: Vec<bool>,
     crds: Crds,
     facts: kustomize::Facts,
-    /// The last whole-repo report (findings sorted by file).
-    pub report: Report,
+    /// The whole-repo findings by the file of their primary location, before the
+    /// configuration and suppressions apply.
+    repo: Vec<Vec<Diagnostic>>,
+    /// Each file's findings as `check` reports them.
+    findings: Vec<Vec<Diagnostic>>,
     /// Paths under the folder that the last analysis did not take (excluded, ignored): they are
     /// checked on their own.
     outside: HashSet<PathBuf>,
@@ -70,7 +75,8 @@ impl Engine {
             special: Vec::new(),
             crds: Crds::default(),
             facts: kustomize::Facts::default(),
-            report: Report::default(),
+            repo: Vec::new(),
+            findings: Vec::new(),
             outside: HashSet::new(),
             analysis_time: Duration::ZERO,
         };
@@ -140,12 +146,62 @@ impl Engine {
         self.crds = analysis.crds;
         self.facts = analysis.facts;
         self.outside.clear();
-        self.finish();
+        self.finish(None);
         self.analysis_time = started.elapsed();
     }
 
-    fn finish(&mut self) {
-        self.report = finish(self.outcomes.clone(), &self.options);
+    /// The whole-repo checks again, and the findings of the files that `changed` (all if
+    /// `None`) or whose whole-repo findings changed.
+    fn finish(&mut self, changed: Option<&[FileId]>) {
+        let indexed = self
+            .outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, o)| crate::index::FileObjects {
+                file: FileId(i as u32),
+                path: PathBuf::from(&o.entry.name),
+                objects: o.objects.clone(),
+                kustomization: o.kustomization.clone(),
+                lost: o.lost || o.status == crate::run::files::FileStatus::Failed,
+            })
+            .collect();
+        let outcomes = &self.outcomes;
+        let source = |f: FileId| {
+            outcomes
+                .get(f.0 as usize)
+                .and_then(|o| o.entry.source())
+                .map(std::borrow::Cow::into_owned)
+        };
+        let mut found = Vec::new();
+        let index = repo_stage(indexed, &self.options, &source, &mut found);
+        // Freeing the index is all small allocations: off the critical path.
+        rayon::spawn(move || drop(index));
+        let mut repo: Vec<Vec<Diagnostic>> = vec![Vec::new(); self.outcomes.len()];
+        for d in found {
+            if let Some(list) = repo.get_mut(d.file().0 as usize) {
+                list.push(d);
+            }
+        }
+        if self.findings.len() != self.outcomes.len() {
+            self.findings = vec![Vec::new(); self.outcomes.len()];
+            self.repo = vec![Vec::new(); self.outcomes.len()];
+        }
+        for (i, list) in repo.into_iter().enumerate() {
+            let id = FileId(i as u32);
+            let again = changed.is_none_or(|c| c.contains(&id)) || self.repo[i] != list;
+            self.repo[i] = list;
+            if again {
+                let o = &self.outcomes[i];
+                self.findings[i] = file_findings(
+                    id,
+                    &o.diagnostics,
+                    &self.repo[i],
+                    &o.suppressions,
+                    &self.options,
+                    &self.paths[i],
+                );
+            }
+        }
     }
 
     pub fn set_buffers(&mut self, buffers: Buffers) {
@@ -179,7 +235,7 @@ impl Engine {
         // Tool files (kustomizations, skaffold) may have changed since a file's facts were read.
         crate::run::project::forget();
         let mut full = false;
-        let mut changed = false;
+        let mut changed = Vec::new();
         for path in paths {
             if crate::run::project::is_tool_file(path) {
                 full = true;
@@ -202,7 +258,7 @@ impl Engine {
                         continue;
                     }
                     self.outcomes[id.0 as usize] = result;
-                    changed = true;
+                    changed.push(id);
                 }
                 None => {
                     if path.starts_with(&self.root)
@@ -227,8 +283,8 @@ impl Engine {
                     self.outside.insert(p);
                 }
             }
-        } else if changed {
-            self.finish();
+        } else if !changed.is_empty() {
+            self.finish(Some(&changed));
         }
         false
     }
@@ -274,10 +330,7 @@ impl Engine {
 
     /// The findings whose primary location is in `id`.
     pub fn findings(&self, id: FileId) -> &[Diagnostic] {
-        let d = &self.report.diagnostics;
-        let start = d.partition_point(|d| d.file() < id);
-        let end = d.partition_point(|d| d.file() <= id);
-        &d[start..end]
+        self.findings.get(id.0 as usize).map_or(&[], Vec::as_slice)
     }
 
     /// Every object of the folder, as the whole-repo checks know it.

@@ -5,8 +5,8 @@
 //! ([`hover`]) and quick fixes ([`actions`]) work from the same findings.
 
 pub mod actions;
+pub mod complete;
 pub mod engine;
-pub mod fixes;
 pub mod hover;
 pub mod server;
 pub mod state;

@@ -8,7 +8,7 @@
 use super::engine::Engine;
 use super::state::{Doc, Folder, Server, Texts, to_lsp};
 use super::text::{apply_change, uri_to_path};
-use super::{actions, hover};
+use super::{actions, complete, hover};
 use crossbeam_channel::select;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
@@ -48,6 +48,10 @@ pub(super) fn serve(
             },
         )),
         hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+        completion_provider: Some(lsp::CompletionOptions {
+            trigger_characters: Some(vec![":".into(), ",".into(), "/".into()]),
+            ..Default::default()
+        }),
         code_action_provider: Some(lsp::CodeActionProviderCapability::Options(
             lsp::CodeActionOptions {
                 code_action_kinds: Some(vec![lsp::CodeActionKind::QUICKFIX]),
@@ -536,6 +540,11 @@ impl Server {
                 let p: lsp::CodeActionParams =
                     serde_json::from_value(req.params).map_err(invalid)?;
                 Ok(serde_json::to_value(actions::code_actions(self, &p)).unwrap_or(Value::Null))
+            }
+            "textDocument/completion" => {
+                let p: lsp::CompletionParams =
+                    serde_json::from_value(req.params).map_err(invalid)?;
+                Ok(serde_json::to_value(complete::complete(self, &p)).unwrap_or(Value::Null))
             }
             "kubevet/panic" if self.debug => panic!("kubevet/panic requested"),
             _ => Err((

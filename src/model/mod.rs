@@ -3,6 +3,7 @@
 //! version a run targets, and small text helpers for messages. It imports nothing of kubevet.
 
 pub mod diagnostic;
+pub mod fix;
 pub mod registry;
 pub mod report;
 pub mod source;

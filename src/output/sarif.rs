@@ -103,6 +103,31 @@ struct SarifResult {
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+/// A fix with one certain choice ([`crate::model::fix::certain`]), as `kubevet check --fix`
+/// applies it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Message,
+    artifact_changes: Vec<ArtifactChange>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    inserted_content: Message,
 }
 
 #[derive(Serialize)]
@@ -302,6 +327,49 @@ impl<'a> Renderer<'a> {
         format!("{value:032x}:{count}")
     }
 
+    /// The certain fix of a finding, its edits as regions of the file (an insertion is an
+    /// empty region).
+    fn fixes(&mut self, d: &Diagnostic) -> Vec<SarifFix> {
+        let file = d.primary.location.file.0;
+        let report = self.report;
+        let text = self
+            .texts
+            .entry(file)
+            .or_insert_with(|| report.files[file as usize].source());
+        let Some(text) = text.as_deref() else {
+            return Vec::new();
+        };
+        let Some(fix) = crate::model::fix::certain(d, text) else {
+            return Vec::new();
+        };
+        let replacements = fix
+            .edits
+            .iter()
+            .map(|e| {
+                let (start_line, start_column) = line_column(text, e.span.start as usize);
+                let (end_line, end_column) = line_column(text, e.span.end as usize);
+                Replacement {
+                    deleted_region: Region {
+                        start_line,
+                        start_column,
+                        end_line,
+                        end_column,
+                    },
+                    inserted_content: Message {
+                        text: e.text.clone(),
+                    },
+                }
+            })
+            .collect();
+        vec![SarifFix {
+            description: Message { text: fix.title },
+            artifact_changes: vec![ArtifactChange {
+                artifact_location: self.artifact(&d.primary.location),
+                replacements,
+            }],
+        }]
+    }
+
     fn result(&mut self, d: &Diagnostic, suppressed: Option<&Suppressed>) -> SarifResult {
         let mut text = d.message.clone();
         if let Some(help) = &d.help {
@@ -340,6 +408,7 @@ impl<'a> Renderer<'a> {
             })
             .collect();
         let fingerprint = self.fingerprint(d);
+        let fixes = self.fixes(d);
         SarifResult {
             rule_id: d.rule.id,
             rule_index: self.rule_index.get(d.rule.id).copied(),
@@ -366,8 +435,25 @@ impl<'a> Renderer<'a> {
                 })
                 .into_iter()
                 .collect(),
+            fixes,
         }
     }
+}
+
+/// The 1-based line and column (in Unicode code points, the run's `columnKind`) of a byte
+/// offset.
+fn line_column(text: &str, offset: usize) -> (u32, u32) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.bytes().filter(|&b| b == b'\n').count();
+    (
+        line as u32 + 1,
+        text[line_start..offset].chars().count() as u32 + 1,
+    )
 }
 
 pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {

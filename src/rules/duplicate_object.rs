@@ -12,7 +12,7 @@ use crate::model::diagnostic::{Diagnostic, Severity};
 use crate::index::summary::Tool;
 use crate::index::units::{Together, UnitKind};
 use crate::index::{Index, Instance};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 
 pub use crate::model::rule::duplicate_object as RULE;

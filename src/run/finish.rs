@@ -47,23 +47,12 @@ pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
         files.push(outcome.entry);
         diagnostics.extend(outcome.diagnostics);
     }
-    diagnostics.extend(index::kustomize_cycles::cycles(&indexed));
-    let index = index::build(indexed, options.policy.units());
-    rules::check_repo(&index, &mut diagnostics);
-    rules::pod_security::check_repo(
-        &index,
-        &rules::pod_security::Inputs {
-            settings: &options.pod_security,
-            kubernetes_version: options.kubernetes_version,
-            limits: &options.limits,
-            source: &|f: FileId| {
-                files[f.0 as usize]
-                    .source()
-                    .map(std::borrow::Cow::into_owned)
-            },
-        },
-        &mut diagnostics,
-    );
+    let source = |f: FileId| {
+        files[f.0 as usize]
+            .source()
+            .map(std::borrow::Cow::into_owned)
+    };
+    let index = repo_stage(indexed, options, &source, &mut diagnostics);
     // With context, a whole-repo finding that involves a given file is reported at the given
     // file (the other file is the related location), never only in a file not asked about.
     let given = |f: FileId| !files[f.0 as usize].context;
@@ -112,4 +101,58 @@ pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
         summary,
         suppressed: applied.suppressed,
     }
+}
+
+/// The whole-repo checks: every file's objects indexed, then the cross-object rules. Their
+/// findings are added to `out` as they are (before the configuration and suppressions apply);
+/// `source` reads a file's text again. Returns the index.
+pub fn repo_stage(
+    indexed: Vec<index::FileObjects>,
+    options: &Options,
+    source: &(dyn Fn(FileId) -> Option<String> + Sync),
+    out: &mut Vec<Diagnostic>,
+) -> index::Index {
+    out.extend(index::kustomize_cycles::cycles(&indexed));
+    let index = index::build(indexed, options.policy.units());
+    rules::check_repo(&index, out);
+    rules::pod_security::check_repo(
+        &index,
+        &rules::pod_security::Inputs {
+            settings: &options.pod_security,
+            kubernetes_version: options.kubernetes_version,
+            limits: &options.limits,
+            source,
+        },
+        out,
+    );
+    index
+}
+
+/// The findings of one file of a run without context, as [`finish`] reports them: its own
+/// (`per_file`) and the whole-repo findings whose primary location is in it (`repo`, in the
+/// order the whole-repo stage found them), with the configuration and its suppressions applied.
+pub fn file_findings(
+    file: FileId,
+    per_file: &[Diagnostic],
+    repo: &[Diagnostic],
+    suppressions: &[suppress::Suppression],
+    options: &Options,
+    path: &Path,
+) -> Vec<Diagnostic> {
+    let mut diagnostics: Vec<Diagnostic> = per_file.iter().chain(repo).cloned().collect();
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics
+        .dedup_by(|b, a| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
+    let suppressions = if suppressions.is_empty() {
+        Vec::new()
+    } else {
+        vec![(file, suppressions.to_vec())]
+    };
+    let path = path.to_path_buf();
+    let mut diagnostics = suppress::apply(diagnostics, &suppressions, &options.policy, &|_| {
+        Some(path.clone())
+    })
+    .diagnostics;
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics
 }

@@ -23,7 +23,7 @@ pub use explain::{ExplainError, Explained, explain};
 pub use go::go_strconv_quote;
 pub use parse::parse_standard;
 use tz::lookup_time_zone;
-pub use tz::{is_valid_time_zone, time_zone, time_zone_in_canonical_case};
+pub use tz::{is_valid_time_zone, time_zone, time_zone_in_canonical_case, time_zone_names};
 
 use std::fmt;
 use std::ops::Range;

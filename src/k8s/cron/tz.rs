@@ -23,6 +23,16 @@ pub fn time_zone(name: &str) -> Option<TimeZone> {
     lookup_time_zone(name)
 }
 
+/// Every IANA zone name of the bundled database (for completion in editors).
+pub fn time_zone_names() -> Vec<String> {
+    let mut names: Vec<String> = bundled_tzdb()
+        .available()
+        .map(|name| name.as_str().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// The bundled tzdb, chosen explicitly so results never depend on the host's
 /// `/usr/share/zoneinfo`, even if another crate enables jiff's system tzdb.
 pub(super) fn bundled_tzdb() -> &'static TimeZoneDatabase {

@@ -1,8 +1,10 @@
 //! Fixes whose outcome is certain, computed from a finding's spans and the file's text: text
-//! edits (byte ranges) any client can apply. `kubevet lsp` offers them as quick fixes.
+//! edits (byte ranges) any client can apply. `kubevet lsp` offers them as quick fixes,
+//! `kubevet check --fix` applies those with one certain choice ([`certain`]), and SARIF carries
+//! them as `fixes`.
 
-use crate::diagnostics::Diagnostic;
-use crate::tree::Span;
+use crate::model::diagnostic::Diagnostic;
+use crate::model::span::Span;
 
 /// One replacement in the file's text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +87,77 @@ pub fn fixes(d: &Diagnostic, text: &str) -> Vec<Fix> {
     out
 }
 
+/// The fix to apply without asking: the one certain fix of the finding, where there is exactly
+/// one (a Job's missing `restartPolicy` has two, `OnFailure` and `Never`: the user chooses).
+/// Suppressing a finding is never automatic.
+pub fn certain(d: &Diagnostic, text: &str) -> Option<Fix> {
+    let mut preferred = fixes(d, text).into_iter().filter(|f| f.preferred);
+    let first = preferred.next()?;
+    preferred.next().is_none().then_some(first)
+}
+
+/// A removed apiVersion replaced by its successor, only where the object needs no other change:
+/// `errors` (the error rules of a text checked as the file would be) has fewer errors with the
+/// replacement and none the original lacks.
+pub fn api_version(
+    d: &Diagnostic,
+    text: &str,
+    errors: &dyn Fn(&str) -> Vec<&'static str>,
+) -> Option<Fix> {
+    if d.rule.id != "removed-api-version" {
+        return None;
+    }
+    let successor = d.message.rsplit("; use ").next()?.trim();
+    if successor.contains(' ') || successor == d.message {
+        return None;
+    }
+    let span = d.primary.location.span;
+    let old = text.get(span.range())?;
+    let mut fixed = text.to_owned();
+    fixed.replace_range(span.range(), successor);
+    let before = errors(text);
+    let after = errors(&fixed);
+    let certain = after.len() < before.len() && after.iter().all(|r| before.contains(r));
+    certain.then(|| Fix::one(format!("Change `{old}` to `{successor}`"), span, successor))
+}
+
+/// Applies fixes to a text, all at once: a fix with an edit that overlaps an edit of a fix
+/// taken before it (or inserts where one does) is left out. Returns the new text and the
+/// indexes of the fixes applied.
+pub fn apply(text: &str, fixes: &[Fix]) -> (String, Vec<usize>) {
+    let mut taken: Vec<&Edit> = Vec::new();
+    let mut applied = Vec::new();
+    // Overlapping, at the same place, or an insertion inside a replacement.
+    let inside = |a: Span, b: Span| a.start == a.end && b.start < a.start && a.start < b.end;
+    let clash = |a: &Edit, b: &Edit| {
+        let (a, b) = (a.span, b.span);
+        (a.start < b.end && b.start < a.end) || a.start == b.start || inside(a, b) || inside(b, a)
+    };
+    for (i, fix) in fixes.iter().enumerate() {
+        let fits = fix.edits.iter().all(|e| text.get(e.span.range()).is_some())
+            && fix.edits.iter().enumerate().all(|(j, e)| {
+                fix.edits[..j]
+                    .iter()
+                    .chain(taken.iter().copied())
+                    .all(|t| !clash(e, t))
+            });
+        if fits {
+            taken.extend(&fix.edits);
+            applied.push(i);
+        }
+    }
+    taken.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0usize;
+    for e in taken {
+        out.push_str(&text[at..e.span.start as usize]);
+        out.push_str(&e.text);
+        at = e.span.end as usize;
+    }
+    out.push_str(&text[at..]);
+    (out, applied)
+}
+
 /// A plain scalar that can be quoted as it is.
 fn is_plain(s: &str) -> bool {
     !s.is_empty()
@@ -162,4 +235,31 @@ fn suppress(d: &Diagnostic, text: &str) -> Option<Fix> {
         }],
         preferred: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fix(start: usize, end: usize, text: &str) -> Fix {
+        Fix::one(String::new(), Span::new(start, end), text)
+    }
+
+    #[test]
+    fn fixes_apply_at_once_and_overlapping_ones_are_left_out() {
+        let text = "a: yes\nb: on\nc: 1\n";
+        let (out, applied) = apply(
+            text,
+            &[
+                fix(10, 12, "\"on\""),
+                fix(3, 6, "\"yes\""),
+                fix(4, 5, "x"),
+                fix(10, 10, "y"),
+            ],
+        );
+        assert_eq!(out, "a: \"yes\"\nb: \"on\"\nc: 1\n");
+        assert_eq!(applied, vec![0, 1]);
+        // Out of the text: left out.
+        assert_eq!(apply(text, &[fix(30, 31, "z")]), (text.to_owned(), vec![]));
+    }
 }
