@@ -5,6 +5,7 @@
 
 mod args;
 mod check;
+mod render;
 pub use args::*;
 use check::*;
 
@@ -63,6 +64,7 @@ fn run(cli: Cli) -> i32 {
             Ok(EXIT_OK)
         }
         Command::ExplainSchedule(args) => explain_schedule(&args, &mut out),
+        Command::Render(args) => render::render(&args, &mut out),
         Command::Lsp => {
             drop(out);
             return crate::lsp::run();
