@@ -197,3 +197,57 @@ fn corpora_render_as_kustomize_does() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+fn kubevet_render(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kubevet"))
+        .arg("render")
+        .args(args)
+        .output()
+        .expect("kubevet runs")
+}
+
+#[test]
+fn show_sources_names_the_line_that_set_each_value() {
+    let out = kubevet_render(&["--show-sources", "fixtures/render/overlay-chain"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let dir = "fixtures/render/overlay-chain";
+    for line in [
+        // The object, where its first line is.
+        format!("# from {dir}/base/all.yaml:8"),
+        // A value a JSON patch replaced and a strategic merge patch replaced again.
+        format!("  REGION: eu  # {dir}/staging-eu/kustomization.yaml:8"),
+        // Set by the middle overlay's `namespace:`, kept by the outer overlay's patch.
+        format!("  namespace: staging  # {dir}/staging/kustomization.yaml:1"),
+        // The `images:` entry's `newTag`.
+        format!("        image: shop:2  # {dir}/staging/kustomization.yaml:13"),
+        // As written in the base.
+        format!("        role: web  # {dir}/base/all.yaml:17"),
+        // A label the base's `labels:` adds to the selector.
+        format!("      app.kubernetes.io/name: shop  # {dir}/base/kustomization.yaml:3"),
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+}
+
+#[test]
+fn render_errors_are_at_the_entry_in_kustomizes_words() {
+    let out = kubevet_render(&["fixtures/render/error-patch-not-found"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error-patch-not-found/staging-eu/kustomization.yaml:8:5: no resource matches strategic merge patch \"ConfigMap.v1.[noGrp]/env.staging\""),
+        "{stderr}"
+    );
+    let out = kubevet_render(&["fixtures/render-unsupported/replacements"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot render: fixtures/render-unsupported/replacements/kustomization.yaml:3:1: kubevet does not render `replacements` yet"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}

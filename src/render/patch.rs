@@ -250,12 +250,15 @@ fn apply_strategic(
                     patch.set(key, v);
                 }
             }
+            // The target's own nodes, so that its name keeps pointing where it was set.
             let meta = patch.child_map("metadata", at);
-            meta.set("name", RNode::str(r.name(), at));
-            if r.namespace().is_empty() {
-                meta.remove("namespace");
-            } else {
-                meta.set("namespace", RNode::str(r.namespace(), at));
+            for key in ["name", "namespace"] {
+                match r.root.get_path(&["metadata", key]) {
+                    Some(v) => meta.set(key, v.clone()),
+                    None => {
+                        meta.remove(key);
+                    }
+                }
             }
         }
         let known = super::smp::is_builtin(r.group_version().0);

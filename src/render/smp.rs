@@ -1,9 +1,11 @@
 //! Strategic merge patches as kustomize applies them (kyaml's `merge2`): mappings merge
 //! recursively, `null` deletes a field, lists of built-in types merge by their patch merge key
 //! (containers by `name`, container ports by `containerPort`, …) and other lists are replaced;
-//! `$patch: delete|replace|merge`, `$retainKeys`, `$deleteFromPrimitiveList/<field>` and
-//! `$setElementOrder/<field>` are honoured. Custom resources have no schema here, as in a plain
-//! `kustomize build`: their lists are replaced.
+//! `$patch: delete|replace|merge` is honoured. kustomize 5.5 does not know the other directives
+//! of the API server's strategic merge (`$retainKeys`, `$deleteFromPrimitiveList/<field>`,
+//! `$setElementOrder/<field>`): it keeps them as ordinary fields, and so does this (the API server
+//! then rejects the object). Custom resources have no schema here, as in a plain `kustomize
+//! build`: their lists are replaced.
 
 use super::node::{RNode, RValue};
 
@@ -81,7 +83,7 @@ fn clean(node: &mut RNode) {
     match &mut node.value {
         RValue::Map(entries) => {
             // A directive, or a null that deletes a field nothing had.
-            entries.retain(|(k, v)| !k.starts_with('$') && v.value != RValue::Null);
+            entries.retain(|(k, v)| k != "$patch" && v.value != RValue::Null);
             entries.iter_mut().for_each(|(_, v)| clean(v));
         }
         RValue::Seq(items) => {
@@ -97,20 +99,8 @@ fn merge_map<'a>(target: &mut RNode, patch: &'a RNode, known: bool, path: &mut V
         *target = strip(patch);
         return;
     }
-    let retain: Option<Vec<String>> = patch.get("$retainKeys").map(|keys| {
-        keys.items()
-            .iter()
-            .filter_map(|k| k.as_str().map(str::to_owned))
-            .collect()
-    });
     for (key, value) in patch.entries() {
-        if let Some(field) = key.strip_prefix("$deleteFromPrimitiveList/") {
-            if let Some(RValue::Seq(items)) = target.get_mut(field).map(|n| &mut n.value) {
-                items.retain(|i| !value.items().iter().any(|d| d.value == i.value));
-            }
-            continue;
-        }
-        if key.starts_with('$') {
+        if key == "$patch" {
             continue;
         }
         if value.value == RValue::Null {
@@ -131,11 +121,6 @@ fn merge_map<'a>(target: &mut RNode, patch: &'a RNode, known: bool, path: &mut V
             None => target.set(key, strip(value)),
         }
         path.pop();
-    }
-    if let Some(keep) = retain
-        && let RValue::Map(entries) = &mut target.value
-    {
-        entries.retain(|(k, _)| keep.contains(k));
     }
 }
 
