@@ -232,6 +232,14 @@ fn generate(
                 ));
             };
             let r = &mut resources[i];
+            if kind == "Secret"
+                && let Some(t) = g.get("type").and_then(Node::as_str)
+            {
+                r.root
+                    .set("type", RNode::str(t, k.origin(g.get("type").unwrap_or(g))));
+            } else if kind == "Secret" && behavior == "replace" {
+                r.root.set("type", RNode::str("Opaque", at));
+            }
             if behavior == "replace" {
                 r.root.set("data", data_map);
             } else {

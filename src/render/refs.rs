@@ -64,7 +64,6 @@ const OTHER_REFS: &[(&str, &str, &str)] = &[
         "spec/rules/http/paths/backend/serviceName",
     ),
     ("Service", "Ingress", "spec/backend/serviceName"),
-    ("Service", "APIService", "spec/service/name"),
     (
         "PersistentVolume",
         "PersistentVolumeClaim",
@@ -179,6 +178,35 @@ pub(crate) fn fix_references(resources: &mut [Resource]) {
                     && let Some(name) = n.get_mut("name")
                 {
                     rename(name, &renamed, &k, &ns);
+                }
+            });
+        }
+        // A Service named by name and namespace (webhooks, API services).
+        let service_refs: &[&str] = match kind.as_str() {
+            "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration" => {
+                &["webhooks/clientConfig/service"]
+            }
+            "APIService" => &["spec/service"],
+            _ => &[],
+        };
+        for path in service_refs {
+            fieldspecs::visit(&mut r.root, path, false, at, &mut |service| {
+                let (Some(old), Some(old_ns)) = (
+                    service.str_at(&["name"]).map(str::to_owned),
+                    service.str_at(&["namespace"]).map(str::to_owned),
+                ) else {
+                    return;
+                };
+                let found = renamed.iter().find(|c| {
+                    c.kind == "Service"
+                        && c.ids
+                            .iter()
+                            .any(|(ns, n)| *n == old && same_ns(ns, &old_ns))
+                });
+                if let Some(c) = found {
+                    let origin = service.origin;
+                    service.set("name", RNode::str(c.name.clone(), origin));
+                    service.set("namespace", RNode::str(c.namespace.clone(), origin));
                 }
             });
         }
