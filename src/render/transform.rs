@@ -24,7 +24,30 @@ pub(crate) fn run(
     }
     super::patch::json6902_legacy(walk, k, resources)?;
     replicas(k, resources)?;
-    images(k, resources);
+    images(k, resources)
+}
+
+/// kustomize decodes its `images:` entries into strings: a number or a boolean there fails the
+/// build (`newTag: 2` must be written `newTag: "2"`).
+fn check_image_fields(k: &Kust) -> Result<(), RenderError> {
+    for e in k.seq("images") {
+        for key in ["name", "newName", "newTag", "digest"] {
+            if let Some(n) = e.get(key)
+                && !matches!(
+                    n.value,
+                    crate::load::tree::Value::Str(_) | crate::load::tree::Value::Null
+                )
+            {
+                return Err(RenderError::new(
+                    format!(
+                        "invalid Kustomization: json: cannot unmarshal {} into Go struct field Image.images.{key} of type string",
+                        go_type(n)
+                    ),
+                    Some(k.origin(n)),
+                ));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -230,20 +253,15 @@ struct ImageRule {
     at: Origin,
 }
 
-fn images(k: &Kust, resources: &mut [Resource]) {
+fn images(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
+    check_image_fields(k)?;
     let rules: Vec<ImageRule> = k
         .seq("images")
         .iter()
         .filter_map(|e| {
             let text = |key: &str| {
                 let n = e.get(key)?;
-                let s = match &n.value {
-                    crate::load::tree::Value::Str(s) => s.clone(),
-                    crate::load::tree::Value::Int(i) => i.to_string(),
-                    crate::load::tree::Value::Float(f) => f.to_string(),
-                    _ => return None,
-                };
-                Some((s, k.origin(n)))
+                Some((n.as_str()?.to_owned(), k.origin(n)))
             };
             Some(ImageRule {
                 name: e.get("name")?.as_str()?.to_owned(),
@@ -254,12 +272,10 @@ fn images(k: &Kust, resources: &mut [Resource]) {
             })
         })
         .collect();
-    if rules.is_empty() {
-        return;
-    }
-    for r in resources.iter_mut() {
+    for r in resources.iter_mut().filter(|_| !rules.is_empty()) {
         update_images(&mut r.root, &rules);
     }
+    Ok(())
 }
 
 /// Every `containers`/`initContainers` list anywhere in the object (kustomize's legacy image
