@@ -41,6 +41,8 @@ pub enum Command {
         after_help = "Exit codes: 0 = Kubernetes accepts the schedule and it fires, 1 = Kubernetes rejects it or it never fires (the reason is printed), 2 = usage error such as an unknown --time-zone."
     )]
     ExplainSchedule(ExplainScheduleArgs),
+    /// Render a kustomization as `kubectl kustomize DIR` does, natively and offline.
+    Render(RenderArgs),
     /// Serve the Language Server Protocol on stdin/stdout (for editors): diagnostics as you
     /// type with the whole repository in view, hover, quick fixes.
     Lsp,
@@ -49,6 +51,17 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// The directory holding the kustomization.yaml.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Add a comment per object and per value saying which file and line set it.
+    #[arg(long)]
+    pub show_sources: bool,
 }
 
 #[derive(Args, Debug)]

@@ -6,6 +6,7 @@
 mod args;
 mod check;
 mod fix;
+mod render;
 pub use args::*;
 use check::*;
 
@@ -64,6 +65,7 @@ fn run(cli: Cli) -> i32 {
             Ok(EXIT_OK)
         }
         Command::ExplainSchedule(args) => explain_schedule(&args, &mut out),
+        Command::Render(args) => render::render(&args, &mut out),
         Command::Lsp => {
             drop(out);
             return crate::lsp::run();

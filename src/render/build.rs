@@ -1,0 +1,377 @@
+//! The walk of one kustomization: resources, components, generators, transformers, in
+//! kustomize's order (`AccumulateTarget` in sigs.k8s.io/kustomize
+//! `api/internal/target/kusttarget.go`), and what only the top level does.
+
+use super::kust::{Kust, Walk, append};
+use super::node::{Origin, RNode, from_loaded};
+use super::{Files, RenderError, Resource};
+use crate::index::kustomize::{kustomization_in, normalize};
+use crate::load::tree::Node;
+use std::path::Path;
+
+/// Fields kubevet does not render yet: a kustomization using one is refused, never rendered
+/// differently from kustomize.
+const UNSUPPORTED: &[&str] = &[
+    "replacements",
+    "vars",
+    "configurations",
+    "transformers",
+    "generators",
+    "validators",
+    "openapi",
+    "buildMetadata",
+    "helmGlobals",
+];
+
+pub(crate) fn build_top(files: &mut Files, dir: &Path) -> Result<Vec<Resource>, RenderError> {
+    let mut walk = Walk {
+        files,
+        stack: Vec::new(),
+    };
+    let mut resources = Vec::new();
+    let fifo = walk.build(dir, &mut resources, false)?;
+    super::generate::add_hashes(&mut resources);
+    super::refs::fix_references(&mut resources);
+    if !fifo {
+        legacy_sort(&mut resources);
+    }
+    Ok(resources)
+}
+
+fn is_remote(entry: &str) -> bool {
+    entry.contains("://")
+        || entry.contains("?ref=")
+        || entry.starts_with("git@")
+        || ["github.com/", "gitlab.com/", "bitbucket.org/"]
+            .iter()
+            .any(|host| entry.starts_with(host))
+}
+
+impl Walk<'_> {
+    /// Builds the kustomization in `dir` into `resources` (which a component transforms in
+    /// place); returns whether its `sortOptions` ask for no sorting.
+    fn build(
+        &mut self,
+        dir: &Path,
+        resources: &mut Vec<Resource>,
+        component: bool,
+    ) -> Result<bool, RenderError> {
+        let Some(path) = kustomization_in(dir) else {
+            return Err(RenderError::new(
+                format!(
+                    "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '{}'",
+                    dir.display()
+                ),
+                None,
+            ));
+        };
+        let file = self
+            .files
+            .read(&path)
+            .map_err(|e| RenderError::new(e, None))?;
+        let root = self
+            .files
+            .documents(file)?
+            .first()
+            .cloned()
+            .unwrap_or_else(|| {
+                Node::new(
+                    crate::load::tree::Value::Null,
+                    Default::default(),
+                    crate::load::tree::Style::Plain,
+                )
+            });
+        let k = Kust {
+            file,
+            dir: dir.to_path_buf(),
+            root,
+        };
+        let kind = k
+            .root
+            .get("kind")
+            .and_then(Node::as_str)
+            .unwrap_or("Kustomization");
+        if component && kind != "Component" {
+            return Err(RenderError::new(
+                format!(
+                    "accumulating components: '{}' is not a Component (kind: {kind})",
+                    dir.display()
+                ),
+                None,
+            ));
+        }
+        for field in UNSUPPORTED {
+            if let Some(at) = k.at(field) {
+                return Err(RenderError::unsupported(
+                    format!("kubevet does not render `{field}` yet"),
+                    Some(at),
+                ));
+            }
+        }
+        for field in ["helmCharts", "helmChartInflationGenerator"] {
+            if let Some(at) = k.at(field) {
+                return Err(RenderError::unsupported(
+                    format!("`{field}` is not rendered: kubevet never runs helm"),
+                    Some(at),
+                ));
+            }
+        }
+        self.stack.push(dir.to_path_buf());
+        let result = self.build_body(&k, resources);
+        self.stack.pop();
+        result?;
+        let fifo = k
+            .root
+            .get_path(&["sortOptions", "order"])
+            .and_then(Node::as_str)
+            == Some("fifo");
+        Ok(fifo)
+    }
+
+    fn build_body(&mut self, k: &Kust, resources: &mut Vec<Resource>) -> Result<(), RenderError> {
+        let entries: Vec<Node> = k
+            .seq("resources")
+            .iter()
+            .chain(k.seq("bases"))
+            .cloned()
+            .collect();
+        for entry in &entries {
+            let mut loaded = self.resource_entry(k, entry)?;
+            for r in loaded.drain(..) {
+                append(resources, r, k.origin(entry))?;
+            }
+        }
+        for entry in k.seq("components") {
+            let Some(name) = entry.as_str() else { continue };
+            if is_remote(name) {
+                return Err(self.remote(k, entry));
+            }
+            let dir = normalize(&k.dir.join(name));
+            self.check_cycle(k, entry, &dir)?;
+            self.build(&dir, resources, true)
+                .map_err(|e| within(e, k.origin(entry)))?;
+        }
+        super::generate::run(self, k, resources)?;
+        super::transform::run(self, k, resources)
+    }
+
+    fn remote(&mut self, k: &Kust, entry: &Node) -> RenderError {
+        RenderError::unsupported(
+            format!(
+                "`{}` is a remote resource: kubevet never fetches it",
+                entry.as_str().unwrap_or_default()
+            ),
+            Some(k.origin(entry)),
+        )
+    }
+
+    fn check_cycle(&self, k: &Kust, entry: &Node, dir: &Path) -> Result<(), RenderError> {
+        if let Some(visited) = self.stack.iter().find(|v| v.starts_with(dir)) {
+            return Err(RenderError::new(
+                format!(
+                    "cycle detected: candidate root '{}' contains visited root '{}'",
+                    dir.display(),
+                    visited.display()
+                ),
+                Some(k.origin(entry)),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The objects one `resources` entry names.
+    fn resource_entry(&mut self, k: &Kust, entry: &Node) -> Result<Vec<Resource>, RenderError> {
+        let origin = k.origin(entry);
+        let Some(name) = entry.as_str() else {
+            return Err(RenderError::new(
+                "a resources entry must be a string",
+                Some(origin),
+            ));
+        };
+        if is_remote(name) {
+            return Err(self.remote(k, entry));
+        }
+        let path = normalize(&k.dir.join(name));
+        if path.is_dir() {
+            if kustomization_in(&path).is_none() {
+                return Err(RenderError::new(
+                    format!(
+                        "accumulating resources from '{name}': unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '{}'",
+                        path.display()
+                    ),
+                    Some(origin),
+                ));
+            }
+            self.check_cycle(k, entry, &path)?;
+            let mut inner = Vec::new();
+            self.build(&path, &mut inner, false)
+                .map_err(|e| within(e, origin))?;
+            return Ok(inner);
+        }
+        if !path.exists() {
+            return Err(RenderError::new(
+                format!(
+                    "accumulating resources from '{name}': open {}: no such file or directory",
+                    path.display()
+                ),
+                Some(origin),
+            ));
+        }
+        if let Some(_via_link) = crate::index::kustomize_load::outside_root(&k.dir, &path) {
+            return Err(RenderError::new(
+                format!(
+                    "security; file '{}' is not in or below '{}'",
+                    path.display(),
+                    k.dir.display()
+                ),
+                Some(origin),
+            ));
+        }
+        let file = self
+            .files
+            .read(&path)
+            .map_err(|e| RenderError::new(e, Some(origin)))?;
+        self.objects_of(file)
+    }
+
+    /// The objects of a file (a `List`'s items one by one, as kustomize reads them).
+    pub(crate) fn objects_of(&mut self, file: u32) -> Result<Vec<Resource>, RenderError> {
+        let docs: Vec<Node> = self.files.documents(file)?.to_vec();
+        let text = self.files.text(file).to_owned();
+        let mut out = Vec::new();
+        for doc in &docs {
+            let mut node = from_loaded(doc, file, &text);
+            annotations_as_text(doc, &mut node, &text);
+            if !node.is_map() || node.entries().is_empty() {
+                continue;
+            }
+            let is_list = node.str_at(&["kind"]).is_some_and(|k| k.ends_with("List"))
+                && node.get("items").is_some();
+            if is_list {
+                let loaded_items = doc.get("items").and_then(Node::as_seq).unwrap_or_default();
+                let items = node.get("items").map(RNode::items).unwrap_or_default();
+                for (item, loaded) in items.iter().zip(loaded_items) {
+                    if item.is_map() {
+                        let mut item = item.clone();
+                        annotations_as_text(loaded, &mut item, &text);
+                        out.push(Resource::new(item));
+                    }
+                }
+            } else {
+                if node.str_at(&["metadata", "name"]).is_none() {
+                    return Err(RenderError::new(
+                        "missing metadata.name in object",
+                        Some(node.origin),
+                    ));
+                }
+                out.push(Resource::new(node));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// kustomize reads annotations as strings and writes them back: each value is its text as
+/// written (`0755`, `true`, `~` stay those strings), whatever YAML would resolve it to.
+fn annotations_as_text(loaded: &Node, node: &mut RNode, text: &str) {
+    let Some(written) = loaded.get_path(&["metadata", "annotations"]) else {
+        return;
+    };
+    let Some(annotations) = node
+        .get_mut("metadata")
+        .and_then(|m| m.get_mut("annotations"))
+    else {
+        return;
+    };
+    for e in written.entries() {
+        let Some(key) = e.key.key_string() else {
+            continue;
+        };
+        let value = match &e.value.value {
+            crate::load::tree::Value::Str(s) => s.clone(),
+            crate::load::tree::Value::Seq(_) | crate::load::tree::Value::Map(_) => continue,
+            _ => text.get(e.value.span.range()).unwrap_or("").to_owned(),
+        };
+        if let Some(v) = annotations.get_mut(&key) {
+            v.value = crate::render::node::RValue::Str(value);
+        }
+    }
+}
+
+/// An error of an included kustomization, pointed at where the outer one includes it when
+/// the inner one has no place of its own.
+fn within(mut e: RenderError, at: Origin) -> RenderError {
+    if e.at.is_none() {
+        e.at = Some(at);
+    }
+    e
+}
+
+/// kustomize's legacy order (`SortOrderTransformer`): kinds in a fixed order, then by
+/// `group_version_kind|namespace|name`.
+fn legacy_sort(resources: &mut [Resource]) {
+    const FIRST: &[&str] = &[
+        "Namespace",
+        "ResourceQuota",
+        "StorageClass",
+        "CustomResourceDefinition",
+        "ServiceAccount",
+        "PodSecurityPolicy",
+        "Role",
+        "ClusterRole",
+        "RoleBinding",
+        "ClusterRoleBinding",
+        "ConfigMap",
+        "Secret",
+        "Endpoints",
+        "Service",
+        "LimitRange",
+        "PriorityClass",
+        "PersistentVolume",
+        "PersistentVolumeClaim",
+        "Deployment",
+        "StatefulSet",
+        "CronJob",
+        "PodDisruptionBudget",
+    ];
+    const LAST: &[&str] = &[
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+    ];
+    let rank = |kind: &str| -> i64 {
+        if let Some(i) = FIRST.iter().position(|k| *k == kind) {
+            i as i64 - FIRST.len() as i64
+        } else if let Some(i) = LAST.iter().position(|k| *k == kind) {
+            1 + i as i64
+        } else {
+            0
+        }
+    };
+    let gvk = |r: &Resource| {
+        let (g, v) = r.group_version();
+        let or = |s: &str, d: &str| {
+            if s.is_empty() {
+                d.to_owned()
+            } else {
+                s.to_owned()
+            }
+        };
+        format!("{}_{}_{}", or(g, "~G"), or(v, "~V"), or(r.kind(), "~K"))
+    };
+    let key = |r: &Resource| {
+        let or = |s: &str, d: &str| {
+            if s.is_empty() {
+                d.to_owned()
+            } else {
+                s.to_owned()
+            }
+        };
+        let g = gvk(r);
+        (
+            rank(r.kind()),
+            g.clone(),
+            format!("{g}|{}|{}", or(r.namespace(), "~X"), or(r.name(), "~N")),
+        )
+    };
+    resources.sort_by_cached_key(key);
+}

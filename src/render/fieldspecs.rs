@@ -1,0 +1,309 @@
+//! kustomize's built-in field specs (sigs.k8s.io/kustomize
+//! `api/internal/konfig/builtinpluginconsts/`): which fields of which kinds its label,
+//! annotation and name-reference transformers touch, and the walk that visits them.
+
+use super::node::{Origin, RNode, RValue};
+
+/// A field spec: a path in objects of a kind (any kind when `None`) of a group.
+#[derive(Clone, Copy, Debug)]
+pub struct FieldSpec {
+    pub group: Option<&'static str>,
+    pub kind: Option<&'static str>,
+    pub path: &'static str,
+    pub create: bool,
+}
+
+const fn fs(
+    group: Option<&'static str>,
+    kind: Option<&'static str>,
+    path: &'static str,
+    create: bool,
+) -> FieldSpec {
+    FieldSpec {
+        group,
+        kind,
+        path,
+        create,
+    }
+}
+
+impl FieldSpec {
+    pub fn matches(&self, group: &str, kind: &str) -> bool {
+        self.kind.is_none_or(|k| k == kind) && self.group.is_none_or(|g| g == group)
+    }
+}
+
+const APPS: Option<&str> = Some("apps");
+const BATCH: Option<&str> = Some("batch");
+const NET: Option<&str> = Some("networking.k8s.io");
+
+/// `metadataLabelsFieldSpecs`: metadata and pod-template labels (`labels` with
+/// `includeTemplates`, and part of `commonLabels`).
+pub const TEMPLATE_LABELS: &[FieldSpec] = &[
+    fs(None, None, "metadata/labels", true),
+    fs(
+        None,
+        Some("ReplicationController"),
+        "spec/template/metadata/labels",
+        true,
+    ),
+    fs(
+        None,
+        Some("Deployment"),
+        "spec/template/metadata/labels",
+        true,
+    ),
+    fs(
+        None,
+        Some("ReplicaSet"),
+        "spec/template/metadata/labels",
+        true,
+    ),
+    fs(
+        None,
+        Some("DaemonSet"),
+        "spec/template/metadata/labels",
+        true,
+    ),
+    fs(
+        APPS,
+        Some("StatefulSet"),
+        "spec/template/metadata/labels",
+        true,
+    ),
+    fs(
+        APPS,
+        Some("StatefulSet"),
+        "spec/volumeClaimTemplates[]/metadata/labels",
+        true,
+    ),
+    fs(BATCH, Some("Job"), "spec/template/metadata/labels", true),
+    fs(
+        BATCH,
+        Some("CronJob"),
+        "spec/jobTemplate/metadata/labels",
+        true,
+    ),
+    fs(
+        BATCH,
+        Some("CronJob"),
+        "spec/jobTemplate/spec/template/metadata/labels",
+        true,
+    ),
+];
+
+const AFFINITY: [&str; 5] = [
+    "spec/template/spec/affinity/podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels",
+    "spec/template/spec/affinity/podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
+    "spec/template/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels",
+    "spec/template/spec/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
+    "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
+];
+
+/// `commonLabelFieldSpecs` (selectors) without the template ones above.
+pub const SELECTOR_LABELS: &[FieldSpec] = &[
+    fs(None, Some("Service"), "spec/selector", true),
+    fs(None, Some("ReplicationController"), "spec/selector", true),
+    fs(None, Some("Deployment"), "spec/selector/matchLabels", true),
+    fs(APPS, Some("Deployment"), AFFINITY[0], false),
+    fs(APPS, Some("Deployment"), AFFINITY[1], false),
+    fs(APPS, Some("Deployment"), AFFINITY[2], false),
+    fs(APPS, Some("Deployment"), AFFINITY[3], false),
+    fs(APPS, Some("Deployment"), AFFINITY[4], false),
+    fs(None, Some("ReplicaSet"), "spec/selector/matchLabels", true),
+    fs(None, Some("DaemonSet"), "spec/selector/matchLabels", true),
+    fs(APPS, Some("StatefulSet"), "spec/selector/matchLabels", true),
+    fs(
+        APPS,
+        Some("StatefulSet"),
+        "spec/volumeClaimTemplates[]/metadata/labels",
+        true,
+    ),
+    fs(APPS, Some("StatefulSet"), AFFINITY[0], false),
+    fs(APPS, Some("StatefulSet"), AFFINITY[1], false),
+    fs(APPS, Some("StatefulSet"), AFFINITY[2], false),
+    fs(APPS, Some("StatefulSet"), AFFINITY[3], false),
+    fs(APPS, Some("StatefulSet"), AFFINITY[4], false),
+    fs(BATCH, Some("Job"), "spec/selector/matchLabels", false),
+    fs(
+        BATCH,
+        Some("CronJob"),
+        "spec/jobTemplate/spec/selector/matchLabels",
+        false,
+    ),
+    fs(
+        Some("policy"),
+        Some("PodDisruptionBudget"),
+        "spec/selector/matchLabels",
+        false,
+    ),
+    fs(
+        NET,
+        Some("NetworkPolicy"),
+        "spec/podSelector/matchLabels",
+        false,
+    ),
+    fs(
+        NET,
+        Some("NetworkPolicy"),
+        "spec/ingress/from/podSelector/matchLabels",
+        false,
+    ),
+    fs(
+        NET,
+        Some("NetworkPolicy"),
+        "spec/egress/to/podSelector/matchLabels",
+        false,
+    ),
+];
+
+/// `commonAnnotationFieldSpecs`.
+pub const ANNOTATIONS: &[FieldSpec] = &[
+    fs(None, None, "metadata/annotations", true),
+    fs(
+        None,
+        Some("ReplicationController"),
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    fs(
+        None,
+        Some("Deployment"),
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    fs(
+        None,
+        Some("ReplicaSet"),
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    fs(
+        None,
+        Some("DaemonSet"),
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    fs(
+        APPS,
+        Some("StatefulSet"),
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    fs(
+        BATCH,
+        Some("Job"),
+        "spec/template/metadata/annotations",
+        true,
+    ),
+    fs(
+        BATCH,
+        Some("CronJob"),
+        "spec/jobTemplate/metadata/annotations",
+        true,
+    ),
+    fs(
+        BATCH,
+        Some("CronJob"),
+        "spec/jobTemplate/spec/template/metadata/annotations",
+        true,
+    ),
+];
+
+/// Splits a field-spec path on `/` (`\/` is a slash inside a key).
+fn segments(path: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'/') => {
+                chars.next();
+                out.last_mut().expect("non-empty").push('/');
+            }
+            '/' => out.push(String::new()),
+            c => out.last_mut().expect("non-empty").push(c),
+        }
+    }
+    out
+}
+
+/// Calls `f` on every node at `path` in `node` (lists on the way are entered element by
+/// element); with `create`, missing mappings on the way are created and a missing last field
+/// is created as null for `f` to fill.
+pub fn visit(
+    node: &mut RNode,
+    path: &str,
+    create: bool,
+    origin: Origin,
+    f: &mut dyn FnMut(&mut RNode),
+) {
+    let segs = segments(path);
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    walk(node, &segs, create, origin, f);
+}
+
+fn walk(
+    node: &mut RNode,
+    segs: &[&str],
+    create: bool,
+    origin: Origin,
+    f: &mut dyn FnMut(&mut RNode),
+) {
+    let Some((first, rest)) = segs.split_first() else {
+        f(node);
+        return;
+    };
+    if let RValue::Seq(items) = &mut node.value {
+        for item in items {
+            walk(item, segs, create, origin, f);
+        }
+        return;
+    }
+    let (key, is_list) = match first.strip_suffix("[]") {
+        Some(k) => (k, true),
+        None => (*first, false),
+    };
+    if !node.is_map() {
+        return;
+    }
+    let missing = node.get(key).is_none_or(|n| n.value == RValue::Null);
+    if missing {
+        if !create || is_list {
+            return;
+        }
+        let value = if rest.is_empty() {
+            RValue::Null
+        } else {
+            RValue::Map(Vec::new())
+        };
+        node.set(key, RNode::new(value, origin));
+    }
+    let child = node.get_mut(key).expect("present");
+    walk(child, rest, create, origin, f);
+}
+
+/// Sets `pairs` in the mapping `node` (a null node becomes a mapping at `origin`).
+pub fn merge_pairs(node: &mut RNode, pairs: &[(String, RNode)], origin: Origin) {
+    if node.value == RValue::Null {
+        *node = RNode::map(origin);
+    }
+    if !node.is_map() {
+        return;
+    }
+    for (k, v) in pairs {
+        node.set(k, v.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_escaped_slashes() {
+        assert_eq!(
+            segments("metadata/annotations/a.io\\/b"),
+            vec!["metadata", "annotations", "a.io/b"]
+        );
+    }
+}

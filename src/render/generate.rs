@@ -1,0 +1,422 @@
+//! `configMapGenerator` and `secretGenerator` (literals, files, env files; `behavior:
+//! create|merge|replace`; `generatorOptions` and per-generator `options`), and the content
+//! hash kustomize appends to generated names (sigs.k8s.io/kustomize `api/hasher/hasher.go`:
+//! the SHA-256 of the JSON of kind, name and data, its first ten hex digits with `0 1 3 a e`
+//! spelled `g h k m t`).
+
+use super::kust::{Kust, Walk, append, same_ns};
+use super::node::{Origin, RNode, RValue};
+use super::sha256::{base64, sha256_hex};
+use super::{RenderError, Resource};
+use crate::index::kustomize::normalize;
+use crate::load::tree::Node;
+
+pub(crate) fn run(
+    walk: &mut Walk<'_>,
+    k: &Kust,
+    resources: &mut Vec<Resource>,
+) -> Result<(), RenderError> {
+    for (field, kind) in [
+        ("configMapGenerator", "ConfigMap"),
+        ("secretGenerator", "Secret"),
+    ] {
+        for generator in k.seq(field) {
+            generate(walk, k, resources, generator, kind)?;
+        }
+    }
+    Ok(())
+}
+
+/// Options of the kustomization and of one generator (the generator's win).
+struct Options {
+    labels: Vec<(String, RNode)>,
+    annotations: Vec<(String, RNode)>,
+    hash: bool,
+    immutable: Option<RNode>,
+}
+
+fn options(k: &Kust, generator: &Node) -> Options {
+    let mut o = Options {
+        labels: Vec::new(),
+        annotations: Vec::new(),
+        hash: true,
+        immutable: None,
+    };
+    for node in [k.root.get("generatorOptions"), generator.get("options")]
+        .into_iter()
+        .flatten()
+    {
+        let pairs = |key: &str| -> Vec<(String, RNode)> {
+            node.get(key)
+                .map(|m| {
+                    m.entries()
+                        .iter()
+                        .filter_map(|e| {
+                            Some((
+                                e.key.key_string()?.into_owned(),
+                                RNode::str(e.value.as_str()?, k.origin(&e.value)),
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for (to, key) in [
+            (&mut o.labels, "labels"),
+            (&mut o.annotations, "annotations"),
+        ] {
+            for (name, value) in pairs(key) {
+                to.retain(|(n, _)| *n != name);
+                to.push((name, value));
+            }
+        }
+        if let Some(b) = node.get("disableNameSuffixHash").and_then(Node::as_bool) {
+            o.hash = !b;
+        }
+        if let Some(b) = node.get("immutable").and_then(Node::as_bool) {
+            o.immutable = Some(RNode::new(RValue::Bool(b), k.origin(node)));
+        }
+    }
+    o
+}
+
+/// Strips one pair of matching quotes, as kustomize's `parseLiteralSource` does.
+fn unquote(s: &str) -> &str {
+    for q in ['"', '\''] {
+        if s.len() >= 2 && s.starts_with(q) && s.ends_with(q) {
+            return &s[1..s.len() - 1];
+        }
+    }
+    s
+}
+
+fn read_text(
+    walk: &mut Walk<'_>,
+    k: &Kust,
+    entry: &Node,
+    path: &str,
+) -> Result<String, RenderError> {
+    let full = normalize(&k.dir.join(path));
+    if crate::index::kustomize_load::outside_root(&k.dir, &full).is_some() {
+        return Err(RenderError::new(
+            format!(
+                "security; file '{}' is not in or below '{}'",
+                full.display(),
+                k.dir.display()
+            ),
+            Some(k.origin(entry)),
+        ));
+    }
+    let file = walk
+        .files
+        .read(&full)
+        .map_err(|e| RenderError::new(e, Some(k.origin(entry))))?;
+    Ok(walk.files.text(file).to_owned())
+}
+
+/// The key/value pairs of a generator, in kustomize's order: env files, literals, files.
+fn data(walk: &mut Walk<'_>, k: &Kust, g: &Node) -> Result<Vec<(String, RNode)>, RenderError> {
+    let mut out: Vec<(String, RNode)> = Vec::new();
+    let put = |out: &mut Vec<(String, RNode)>, key: String, value: RNode, at: Origin| {
+        if out.iter().any(|(k, _)| *k == key) {
+            return Err(RenderError::new(
+                format!("configmap/secret cannot have duplicate key {key:?}"),
+                Some(at),
+            ));
+        }
+        out.push((key, value));
+        Ok(())
+    };
+    let envs: Vec<&Node> = g
+        .get("envs")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .chain(g.get("env"))
+        .collect();
+    for entry in envs {
+        let Some(path) = entry.as_str() else { continue };
+        let at = k.origin(entry);
+        let text = read_text(walk, k, entry, path)?;
+        for line in text.lines() {
+            let line = line.trim_start_matches('\u{feff}').trim_start();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (key, value) = line.split_once('=').unwrap_or((line, ""));
+            put(&mut out, key.to_owned(), RNode::str(value, at), at)?;
+        }
+    }
+    for entry in g.get("literals").and_then(Node::as_seq).unwrap_or_default() {
+        let Some(text) = entry.as_str() else { continue };
+        let at = k.origin(entry);
+        let Some((key, value)) = text.split_once('=') else {
+            return Err(RenderError::new(
+                format!("invalid literal source {text}, expected key=value"),
+                Some(at),
+            ));
+        };
+        put(&mut out, key.to_owned(), RNode::str(unquote(value), at), at)?;
+    }
+    for entry in g.get("files").and_then(Node::as_seq).unwrap_or_default() {
+        let Some(text) = entry.as_str() else { continue };
+        let at = k.origin(entry);
+        let (key, path) = match text.split_once('=') {
+            Some((key, path)) => (key.to_owned(), path),
+            None => (
+                std::path::Path::new(text)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                text,
+            ),
+        };
+        let content = read_text(walk, k, entry, path)?;
+        put(&mut out, key, RNode::str(content, at), at)?;
+    }
+    Ok(out)
+}
+
+fn generate(
+    walk: &mut Walk<'_>,
+    k: &Kust,
+    resources: &mut Vec<Resource>,
+    g: &Node,
+    kind: &str,
+) -> Result<(), RenderError> {
+    let at = k.origin(g);
+    let Some(name_node) = g.get("name").filter(|n| n.as_str().is_some()) else {
+        return Err(RenderError::new("a generator needs a name", Some(at)));
+    };
+    let name = name_node.as_str().unwrap_or_default();
+    let name_at = k.origin(name_node);
+    let namespace = g.get("namespace").and_then(Node::as_str).unwrap_or("");
+    let behavior = g.get("behavior").and_then(Node::as_str).unwrap_or("create");
+    let opts = options(k, g);
+    let pairs = data(walk, k, g)?;
+    let data_map = RNode::new(
+        RValue::Map(
+            pairs
+                .into_iter()
+                .map(|(key, v)| {
+                    let v = if kind == "Secret" {
+                        RNode::str(secret_base64(v.as_str().unwrap_or("").as_bytes()), v.origin)
+                    } else {
+                        v
+                    };
+                    (key, v)
+                })
+                .collect(),
+        ),
+        at,
+    );
+    let existing = resources.iter().position(|r| {
+        r.kind() == kind
+            && r.ids
+                .iter()
+                .any(|(ns, n)| n == name && same_ns(ns, namespace))
+    });
+    match behavior {
+        "merge" | "replace" => {
+            let Some(i) = existing else {
+                return Err(RenderError::new(
+                    format!(
+                        "id {kind}.v1.[noGrp]/{name}.{} does not exist; cannot merge or replace",
+                        if namespace.is_empty() {
+                            "[noNs]"
+                        } else {
+                            namespace
+                        }
+                    ),
+                    Some(at),
+                ));
+            };
+            let r = &mut resources[i];
+            if kind == "Secret"
+                && let Some(t) = g.get("type").and_then(Node::as_str)
+            {
+                r.root
+                    .set("type", RNode::str(t, k.origin(g.get("type").unwrap_or(g))));
+            } else if kind == "Secret" && behavior == "replace" {
+                r.root.set("type", RNode::str("Opaque", at));
+            }
+            if behavior == "replace" {
+                r.root.set("data", data_map);
+            } else {
+                let d = r.root.child_map("data", at);
+                for (key, v) in data_map.entries() {
+                    d.set(key, v.clone());
+                }
+            }
+            let meta = r.root.child_map("metadata", at);
+            for (field, pairs) in [("labels", &opts.labels), ("annotations", &opts.annotations)] {
+                if !pairs.is_empty() {
+                    let m = meta.child_map(field, at);
+                    for (key, v) in pairs.iter() {
+                        m.set(key, v.clone());
+                    }
+                }
+            }
+            r.hashed = r.hashed && opts.hash;
+            Ok(())
+        }
+        "create" => {
+            let mut root = RNode::map(at);
+            root.set("apiVersion", RNode::str("v1", at));
+            root.set("kind", RNode::str(kind, at));
+            let mut meta = RNode::map(at);
+            meta.set("name", RNode::str(name, name_at));
+            if !namespace.is_empty() {
+                meta.set("namespace", RNode::str(namespace, at));
+            }
+            for (field, pairs) in [("labels", &opts.labels), ("annotations", &opts.annotations)] {
+                if !pairs.is_empty() {
+                    meta.set(field, RNode::new(RValue::Map(pairs.clone()), at));
+                }
+            }
+            root.set("metadata", meta);
+            if kind == "Secret" {
+                let t = g.get("type").and_then(Node::as_str).unwrap_or("Opaque");
+                root.set("type", RNode::str(t, at));
+            }
+            if !data_map.entries().is_empty() || kind == "Secret" {
+                root.set("data", data_map);
+            }
+            if let Some(b) = opts.immutable {
+                root.set("immutable", b);
+            }
+            let mut r = Resource::new(root);
+            r.hashed = opts.hash;
+            append(resources, r, at)
+        }
+        other => Err(RenderError::new(
+            format!("unknown generation behavior '{other}'"),
+            Some(at),
+        )),
+    }
+}
+
+/// A Secret's data value as kustomize encodes it (kyaml's `encodeBase64`): base64 in lines of
+/// 70 characters, each ending in a newline once there is more than one.
+fn secret_base64(data: &[u8]) -> String {
+    const LINE: usize = 70;
+    let encoded = base64(data);
+    if encoded.len() < LINE {
+        return encoded;
+    }
+    let mut out = String::with_capacity(encoded.len() + encoded.len() / LINE + 1);
+    for chunk in encoded.as_bytes().chunks(LINE) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes a string as Go's `json.Marshal` does (HTML-escaped).
+fn go_json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn go_json(node: &RNode, out: &mut String) {
+    match &node.value {
+        RValue::Map(entries) => {
+            let mut sorted: Vec<&(String, RNode)> = entries.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            out.push('{');
+            for (i, (k, v)) in sorted.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                go_json_string(k, out);
+                out.push(':');
+                go_json(v, out);
+            }
+            out.push('}');
+        }
+        RValue::Str(s) => go_json_string(s, out),
+        _ => out.push_str(&node.to_json().to_string()),
+    }
+}
+
+/// kustomize's hash of a generated object's content: the JSON of `kind`, `name`, `data` (and
+/// `binaryData`, or a Secret's `type` and `stringData`). kustomize looks the name up as one field
+/// called `metadata/name`, which no object has, so the name it hashes is always "" (and a
+/// missing `data` is "" too).
+fn content_hash(r: &Resource) -> String {
+    let at = Origin::default();
+    let mut m = RNode::map(at);
+    m.set("kind", RNode::str(r.kind(), at));
+    m.set("name", RNode::str("", at));
+    let field = |key: &str| {
+        r.root
+            .get(key)
+            .filter(|v| !matches!(v.value, RValue::Null))
+            .cloned()
+            .unwrap_or_else(|| RNode::str("", at))
+    };
+    m.set("data", field("data"));
+    let optional = if r.kind() == "Secret" {
+        m.set("type", field("type"));
+        "stringData"
+    } else {
+        "binaryData"
+    };
+    if let Some(b) = r.root.get(optional).filter(|b| b.is_map()) {
+        m.set(optional, b.clone());
+    }
+    let mut json = String::new();
+    go_json(&m, &mut json);
+    let hex = sha256_hex(json.as_bytes());
+    hex[..10]
+        .chars()
+        .map(|c| match c {
+            '0' => 'g',
+            '1' => 'h',
+            '3' => 'k',
+            'a' => 'm',
+            'e' => 't',
+            c => c,
+        })
+        .collect()
+}
+
+/// Appends the content hash to the names of generated objects (the top level only).
+pub(crate) fn add_hashes(resources: &mut [Resource]) {
+    for r in resources.iter_mut().filter(|r| r.hashed) {
+        let hash = content_hash(r);
+        let name = format!("{}-{hash}", r.name());
+        if let Some(n) = r.root.get_mut("metadata").and_then(|m| m.get_mut("name")) {
+            n.value = RValue::Str(name);
+        }
+        r.remember_id();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_escapes_html() {
+        let mut out = String::new();
+        go_json_string("<a&b>\n", &mut out);
+        assert_eq!(out, r#""\u003ca\u0026b\u003e\n""#);
+    }
+}

@@ -1,0 +1,261 @@
+//! kustomize, rendered natively: `kustomize build DIR` in kubevet, with every rendered value
+//! remembering the file and span that set it.
+//!
+//! [`render`] walks a kustomization as kustomize 5 does (sigs.k8s.io/kustomize
+//! `api/internal/target/kusttarget.go`): its `resources` (files, and directories with their own
+//! kustomization, rendered first), its `components` (applied to what is accumulated so far), its
+//! generators, then its transformers in kustomize's fixed order (patches, namespace, prefix and
+//! suffix, labels, annotations, JSON 6902 patches, replicas, images); at the top level only, the
+//! generated names get their hash suffix, references to renamed objects follow them, and the
+//! objects are sorted in kustomize's legacy order. Files are read with kubevet's loader, and
+//! scalars re-read as kustomize's go-yaml v3 reads them ([`node`]).
+//!
+//! Not rendered (yet): remote resources and `helmCharts` (never fetched),
+//! `replacements`, `vars`, `configurations`, `transformers`/`generators` plugins, `openapi`
+//! schemas for custom resources (their lists are replaced by patches, as kustomize does without
+//! a schema); a kustomization using one of the last four is refused with
+//! [`RenderError::unsupported`] rather than rendered wrongly.
+
+mod build;
+pub mod emit;
+mod fieldspecs;
+mod generate;
+mod json_patch;
+mod kust;
+pub mod node;
+mod patch;
+mod refs;
+mod sha256;
+mod smp;
+mod transform;
+
+use crate::load::Limits;
+use crate::load::tree::Node;
+use crate::model::source::SourceFile;
+use crate::model::span::Span;
+use node::{Origin, RNode};
+use std::path::{Path, PathBuf};
+
+/// One object of a render, with the ids it had on the way (kustomize's name history).
+#[derive(Clone, Debug)]
+pub struct Resource {
+    pub root: RNode,
+    /// Every (namespace, name) the object had, oldest first; the last is the current one.
+    pub(crate) ids: Vec<(String, String)>,
+    /// A generated object whose name gets kustomize's content hash at the end.
+    pub(crate) hashed: bool,
+}
+
+impl Resource {
+    pub(crate) fn new(root: RNode) -> Resource {
+        let mut r = Resource {
+            root,
+            ids: Vec::new(),
+            hashed: false,
+        };
+        r.ids.push((r.namespace().to_owned(), r.name().to_owned()));
+        r
+    }
+
+    pub fn kind(&self) -> &str {
+        self.root.str_at(&["kind"]).unwrap_or("")
+    }
+
+    pub fn api_version(&self) -> &str {
+        self.root.str_at(&["apiVersion"]).unwrap_or("")
+    }
+
+    /// (group, version) of `apiVersion`.
+    pub fn group_version(&self) -> (&str, &str) {
+        match self.api_version().split_once('/') {
+            Some((g, v)) => (g, v),
+            None => ("", self.api_version()),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        self.root.str_at(&["metadata", "name"]).unwrap_or("")
+    }
+
+    pub fn namespace(&self) -> &str {
+        self.root.str_at(&["metadata", "namespace"]).unwrap_or("")
+    }
+
+    /// Records the current id after a transformer changed the name or namespace.
+    pub(crate) fn remember_id(&mut self) {
+        let id = (self.namespace().to_owned(), self.name().to_owned());
+        if self.ids.last() != Some(&id) {
+            self.ids.push(id);
+        }
+    }
+
+    /// kustomize's `ResId.String()`-like description: `Kind.version.group/name.namespace`.
+    pub fn id_string(&self) -> String {
+        let (g, v) = self.group_version();
+        let gv = if g.is_empty() {
+            format!("{v}.[noGrp]")
+        } else {
+            format!("{v}.{g}")
+        };
+        let ns = match self.namespace() {
+            "" => "[noNs]",
+            ns => ns,
+        };
+        format!("{}.{}/{}.{}", self.kind(), gv, self.name(), ns)
+    }
+}
+
+/// Why a render failed: kustomize's words where kustomize fails, and the entry that causes it.
+#[derive(Clone, Debug)]
+pub struct RenderError {
+    pub message: String,
+    pub at: Option<Origin>,
+    /// kustomize would render this, kubevet cannot yet.
+    pub unsupported: bool,
+}
+
+impl RenderError {
+    pub(crate) fn new(message: impl Into<String>, at: Option<Origin>) -> RenderError {
+        RenderError {
+            message: message.into(),
+            at,
+            unsupported: false,
+        }
+    }
+
+    pub(crate) fn unsupported(message: impl Into<String>, at: Option<Origin>) -> RenderError {
+        RenderError {
+            message: message.into(),
+            at,
+            unsupported: true,
+        }
+    }
+}
+
+/// The result of a render: the objects in kustomize's output order, and the files they came
+/// from (an [`Origin`]'s `file` indexes `files`).
+pub struct Rendered {
+    pub files: Vec<SourceFile>,
+    pub resources: Vec<Resource>,
+}
+
+impl Rendered {
+    /// `file:line` of an origin, for `--show-sources`.
+    pub fn describe(&self, origin: Origin) -> Option<String> {
+        let file = self.files.get(origin.file as usize)?;
+        let line = file.position(origin.span.start).line;
+        Some(format!("{}:{line}", file.name))
+    }
+
+    pub fn to_yaml(&self, show_sources: bool) -> String {
+        let objects: Vec<&RNode> = self.resources.iter().map(|r| &r.root).collect();
+        let describe = |o: Origin| self.describe(o);
+        emit::write_stream(
+            &objects,
+            show_sources.then_some(&describe as emit::Describe),
+        )
+    }
+}
+
+/// The table of files a render read, each loaded once.
+pub(crate) struct Files {
+    pub files: Vec<SourceFile>,
+    docs: Vec<Option<Vec<Node>>>,
+    limits: Limits,
+}
+
+impl Files {
+    fn new() -> Files {
+        Files {
+            files: Vec::new(),
+            docs: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// Reads a file into the table (once); `Err` in kustomize-like words.
+    pub(crate) fn read(&mut self, path: &Path) -> Result<u32, String> {
+        let name = path.to_string_lossy().into_owned();
+        if let Some(i) = self.files.iter().position(|f| f.name == name) {
+            return Ok(i as u32);
+        }
+        let text = crate::discover::special::read_regular_string(path, 64 << 20)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let id = self.files.len() as u32;
+        self.files.push(SourceFile::new(
+            crate::model::diagnostic::FileId(id),
+            name,
+            text,
+        ));
+        self.docs.push(None);
+        Ok(id)
+    }
+
+    /// The documents of a file as kubevet's loader reads them; a syntax error fails the render.
+    pub(crate) fn documents(&mut self, id: u32) -> Result<&[Node], RenderError> {
+        let i = id as usize;
+        if self.docs[i].is_none() {
+            let loaded = crate::load::load(&self.files[i], &self.limits);
+            if let Some(d) = loaded.diagnostics.iter().find(|d| {
+                d.severity == crate::model::diagnostic::Severity::Error
+                    && d.rule.id != "duplicate-key"
+            }) {
+                return Err(RenderError::new(
+                    format!("{}: {}", self.files[i].name, d.message),
+                    Some(Origin {
+                        file: id,
+                        span: d.primary.location.span,
+                    }),
+                ));
+            }
+            self.docs[i] = Some(loaded.documents.into_iter().map(|d| d.root).collect());
+        }
+        Ok(self.docs[i].as_deref().unwrap_or_default())
+    }
+
+    pub(crate) fn text(&self, id: u32) -> &str {
+        &self.files[id as usize].text
+    }
+
+    pub(crate) fn origin(id: u32, span: Span) -> Origin {
+        Origin { file: id, span }
+    }
+}
+
+/// A failed render: the error, and the files read (where the error points).
+pub struct Failed {
+    pub error: RenderError,
+    pub files: Vec<SourceFile>,
+}
+
+impl Failed {
+    /// `file:line:column: message`, or the message alone when it has no place.
+    pub fn describe(&self) -> String {
+        let place = self.error.at.and_then(|o| {
+            let file = self.files.get(o.file as usize)?;
+            let p = file.position(o.span.start);
+            Some(format!("{}:{}:{}: ", file.name, p.line, p.column))
+        });
+        format!("{}{}", place.unwrap_or_default(), self.error.message)
+    }
+}
+
+/// Renders the kustomization in `dir` as `kustomize build DIR` does.
+pub fn render(dir: &Path) -> Result<Rendered, Failed> {
+    let mut files = Files::new();
+    match build::build_top(&mut files, dir) {
+        Ok(resources) => Ok(Rendered {
+            files: files.files,
+            resources,
+        }),
+        Err(error) => Err(Failed {
+            error,
+            files: files.files,
+        }),
+    }
+}
+
+/// The kustomization file of a directory, as kustomize looks for it.
+pub fn kustomization_file(dir: &Path) -> Option<PathBuf> {
+    crate::index::kustomize::kustomization_in(dir)
+}

@@ -1,0 +1,448 @@
+//! `patches`, `patchesStrategicMerge` and `patchesJson6902`: reading the patch (a file or
+//! inline text), choosing its targets (sigs.k8s.io/kustomize
+//! `api/internal/builtins/PatchTransformer.go`) and applying it.
+
+use super::kust::{Kust, Walk, same_ns};
+use super::node::{Origin, RNode, RValue, from_loaded};
+use super::{RenderError, Resource};
+use crate::index::kustomize::normalize;
+use crate::load::tree::Node;
+use crate::model::diagnostic::FileId;
+use crate::model::source::SourceFile;
+use regex::Regex;
+
+/// A patch's documents, and where the patch is written.
+struct Loaded {
+    docs: Vec<RNode>,
+    at: Origin,
+}
+
+/// Reads a patch: a path relative to the kustomization, or inline YAML (whose nodes all point
+/// at the inline text in the kustomization).
+fn load_patch(
+    walk: &mut Walk<'_>,
+    k: &Kust,
+    node: &Node,
+    inline: bool,
+) -> Result<Loaded, RenderError> {
+    let at = k.origin(node);
+    let text = node.as_str().unwrap_or_default();
+    let as_path = !inline && !text.contains('\n');
+    if as_path {
+        let path = normalize(&k.dir.join(text.trim()));
+        if path.is_file() {
+            if crate::index::kustomize_load::outside_root(&k.dir, &path).is_some() {
+                return Err(RenderError::new(
+                    format!(
+                        "security; file '{}' is not in or below '{}'",
+                        path.display(),
+                        k.dir.display()
+                    ),
+                    Some(at),
+                ));
+            }
+            let file = walk
+                .files
+                .read(&path)
+                .map_err(|e| RenderError::new(e, Some(at)))?;
+            let docs: Vec<Node> = walk.files.documents(file)?.to_vec();
+            let source = walk.files.text(file).to_owned();
+            return Ok(Loaded {
+                docs: docs.iter().map(|d| from_loaded(d, file, &source)).collect(),
+                at,
+            });
+        }
+        if !text.contains(':') && !text.trim_start().starts_with('[') {
+            return Err(RenderError::new(
+                format!("open {}: no such file or directory", path.display()),
+                Some(at),
+            ));
+        }
+    }
+    let file = SourceFile::new(FileId(u32::MAX), "inline".into(), text.to_owned());
+    let loaded = crate::load::load(&file, &Default::default());
+    if let Some(d) = loaded.diagnostics.first() {
+        return Err(RenderError::new(
+            format!(
+                "unable to parse SM or JSON patch from [{text}]: {}",
+                d.message
+            ),
+            Some(at),
+        ));
+    }
+    let docs = loaded
+        .documents
+        .iter()
+        .map(|d| {
+            let mut n = from_loaded(&d.root, at.file, text);
+            relocate(&mut n, at);
+            n
+        })
+        .collect();
+    Ok(Loaded { docs, at })
+}
+
+fn relocate(node: &mut RNode, at: Origin) {
+    node.origin = at;
+    match &mut node.value {
+        RValue::Seq(items) => items.iter_mut().for_each(|i| relocate(i, at)),
+        RValue::Map(entries) => entries.iter_mut().for_each(|(_, v)| relocate(v, at)),
+        _ => {}
+    }
+}
+
+pub(crate) fn strategic_legacy(
+    walk: &mut Walk<'_>,
+    k: &Kust,
+    resources: &mut Vec<Resource>,
+) -> Result<(), RenderError> {
+    for entry in k.seq("patchesStrategicMerge") {
+        let patch = load_patch(walk, k, entry, false)?;
+        for doc in &patch.docs {
+            apply_strategic(resources, doc, None, patch.at)?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn patches(
+    walk: &mut Walk<'_>,
+    k: &Kust,
+    resources: &mut Vec<Resource>,
+) -> Result<(), RenderError> {
+    for entry in k.seq("patches") {
+        let (node, inline) = match (entry.get("path"), entry.get("patch")) {
+            (Some(p), None) => (p, false),
+            (None, Some(p)) => (p, true),
+            (Some(_), Some(_)) => {
+                return Err(RenderError::new(
+                    "patch and path can't be set at the same time",
+                    Some(k.origin(entry)),
+                ));
+            }
+            (None, None) if entry.as_str().is_some() => {
+                return Err(RenderError::new(
+                    "invalid Kustomization: json: cannot unmarshal string into Go struct field Kustomization.patches of type types.Patch",
+                    Some(k.origin(entry)),
+                ));
+            }
+            (None, None) => {
+                return Err(RenderError::new(
+                    "must specify one of patch and path",
+                    Some(k.origin(entry)),
+                ));
+            }
+        };
+        if let Some(options) = entry.get("options")
+            && options
+                .entries()
+                .iter()
+                .any(|e| e.value.as_bool() == Some(true))
+        {
+            return Err(RenderError::unsupported(
+                "kubevet does not render patch `options` yet",
+                Some(k.origin(options)),
+            ));
+        }
+        let patch = load_patch(walk, k, node, inline)?;
+        let target = entry
+            .get("target")
+            .map(|t| Target::read(k, t))
+            .transpose()?;
+        apply(resources, &patch, target.as_ref())?;
+    }
+    Ok(())
+}
+
+pub(crate) fn json6902_legacy(
+    walk: &mut Walk<'_>,
+    k: &Kust,
+    resources: &mut Vec<Resource>,
+) -> Result<(), RenderError> {
+    for entry in k.seq("patchesJson6902") {
+        let (node, inline) = match (entry.get("path"), entry.get("patch")) {
+            (Some(p), _) => (p, false),
+            (None, Some(p)) => (p, true),
+            (None, None) => continue,
+        };
+        let patch = load_patch(walk, k, node, inline)?;
+        let Some(t) = entry.get("target") else {
+            return Err(RenderError::new(
+                "must specify a target for patch",
+                Some(k.origin(entry)),
+            ));
+        };
+        let target = Target::read(k, t)?;
+        apply(resources, &patch, Some(&target))?;
+    }
+    Ok(())
+}
+
+/// Applies every document of a patch: JSON 6902 when it is a list of operations, else a
+/// strategic merge patch.
+fn apply(
+    resources: &mut Vec<Resource>,
+    patch: &Loaded,
+    target: Option<&Target>,
+) -> Result<(), RenderError> {
+    for doc in &patch.docs {
+        if let RValue::Seq(ops) = &doc.value {
+            let Some(target) = target else {
+                return Err(RenderError::new(
+                    "must specify a target for patch",
+                    Some(patch.at),
+                ));
+            };
+            for r in resources.iter_mut().filter(|r| target.selects(r)) {
+                super::json_patch::apply(&mut r.root, ops)
+                    .map_err(|e| RenderError::new(e, Some(patch.at)))?;
+                r.remember_id();
+            }
+        } else if doc.is_map() {
+            apply_strategic(resources, doc, target, patch.at)?;
+        }
+    }
+    Ok(())
+}
+
+fn apply_strategic(
+    resources: &mut Vec<Resource>,
+    doc: &RNode,
+    target: Option<&Target>,
+    at: Origin,
+) -> Result<(), RenderError> {
+    let chosen: Vec<usize> = match target {
+        Some(t) => (0..resources.len())
+            .filter(|&i| t.selects(&resources[i]))
+            .collect(),
+        None => {
+            let patch = Resource::new(doc.clone());
+            let matches: Vec<usize> = (0..resources.len())
+                .filter(|&i| same_id(&resources[i], &patch))
+                .collect();
+            if matches.len() != 1 {
+                let id = patch.id_string();
+                return Err(RenderError::new(
+                    if matches.is_empty() {
+                        format!(
+                            "no resource matches strategic merge patch \"{id}\": no matches for Id {id}; failed to find unique target for patch {id}"
+                        )
+                    } else {
+                        format!(
+                            "multiple matches for Id {id}; failed to find unique target for patch {id}"
+                        )
+                    },
+                    Some(at),
+                ));
+            }
+            matches
+        }
+    };
+    let mut deleted = Vec::new();
+    for i in chosen {
+        let r = &mut resources[i];
+        let mut patch = doc.clone();
+        {
+            // The patch takes the target's identity (kustomize's `ApplySmPatch`): its own name
+            // only chose the target.
+            for key in ["apiVersion", "kind"] {
+                if let Some(v) = r.root.get(key).cloned() {
+                    patch.set(key, v);
+                }
+            }
+            // The target's own nodes, so that its name keeps pointing where it was set.
+            let meta = patch.child_map("metadata", at);
+            for key in ["name", "namespace"] {
+                match r.root.get_path(&["metadata", key]) {
+                    Some(v) => meta.set(key, v.clone()),
+                    None => {
+                        meta.remove(key);
+                    }
+                }
+            }
+        }
+        let known = super::smp::is_builtin(r.group_version().0);
+        if super::smp::merge_object(&mut r.root, &patch, known) {
+            deleted.push(i);
+        }
+        r.remember_id();
+    }
+    for i in deleted.into_iter().rev() {
+        resources.remove(i);
+    }
+    Ok(())
+}
+
+/// Whether a patch's own id names a resource (any name and namespace it had).
+fn same_id(r: &Resource, patch: &Resource) -> bool {
+    let (pg, pv) = patch.group_version();
+    let (g, v) = r.group_version();
+    r.kind() == patch.kind()
+        && g == pg
+        && (pv.is_empty() || v == pv)
+        && r.ids
+            .iter()
+            .any(|(ns, name)| name == patch.name() && same_ns(ns, patch.namespace()))
+}
+
+/// A patch `target` (kustomize's `types.Selector`).
+pub(crate) struct Target {
+    group: Option<String>,
+    version: Option<String>,
+    kind: Option<String>,
+    name: Option<Regex>,
+    namespace: Option<Regex>,
+    labels: Option<Selector>,
+    annotations: Option<Selector>,
+}
+
+impl Target {
+    fn read(k: &Kust, node: &Node) -> Result<Target, RenderError> {
+        let text = |key: &str| {
+            node.get(key)
+                .and_then(Node::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let regex = |key: &str| -> Result<Option<Regex>, RenderError> {
+            text(key)
+                .map(|s| {
+                    Regex::new(&format!("^(?:{s})$")).map_err(|e| {
+                        RenderError::new(
+                            format!("target {key} regex: {e}"),
+                            Some(k.origin(node.get(key).unwrap_or(node))),
+                        )
+                    })
+                })
+                .transpose()
+        };
+        let selector = |key: &str| -> Result<Option<Selector>, RenderError> {
+            text(key)
+                .map(|s| {
+                    Selector::parse(&s).ok_or_else(|| {
+                        RenderError::new(
+                            format!("unable to parse requirement: `{s}`"),
+                            Some(k.origin(node)),
+                        )
+                    })
+                })
+                .transpose()
+        };
+        Ok(Target {
+            group: text("group"),
+            version: text("version"),
+            kind: text("kind"),
+            name: regex("name")?,
+            namespace: regex("namespace")?,
+            labels: selector("labelSelector")?,
+            annotations: selector("annotationSelector")?,
+        })
+    }
+
+    pub(crate) fn selects(&self, r: &Resource) -> bool {
+        let (g, v) = r.group_version();
+        if self.group.as_deref().is_some_and(|x| x != g)
+            || self.version.as_deref().is_some_and(|x| x != v)
+            || self.kind.as_deref().is_some_and(|x| x != r.kind())
+        {
+            return false;
+        }
+        let first = &r.ids[0];
+        let current = (r.namespace().to_owned(), r.name().to_owned());
+        let ids = [first, &current];
+        if let Some(re) = &self.name
+            && !ids.iter().any(|(_, n)| re.is_match(n))
+        {
+            return false;
+        }
+        if let Some(re) = &self.namespace {
+            let effective = |ns: &str| {
+                if ns.is_empty() {
+                    "default".to_owned()
+                } else {
+                    ns.to_owned()
+                }
+            };
+            if !ids.iter().any(|(ns, _)| re.is_match(&effective(ns))) {
+                return false;
+            }
+        }
+        let map = |key: &str| r.root.get_path(&["metadata", key]);
+        if let Some(sel) = &self.labels
+            && !sel.matches(map("labels"))
+        {
+            return false;
+        }
+        if let Some(sel) = &self.annotations
+            && !sel.matches(map("annotations"))
+        {
+            return false;
+        }
+        true
+    }
+}
+
+/// A label selector string: `a=b,c!=d,e,!f,g in (x,y),h notin (z)`.
+struct Selector(Vec<(String, Op, Vec<String>)>);
+
+#[derive(PartialEq)]
+enum Op {
+    In,
+    NotIn,
+    Exists,
+    NotExists,
+}
+
+impl Selector {
+    fn parse(text: &str) -> Option<Selector> {
+        let mut reqs = Vec::new();
+        let mut rest = text.trim();
+        while !rest.is_empty() {
+            // A requirement ends at a comma outside parentheses.
+            let mut depth = 0;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    c == ',' && depth == 0
+                })
+                .map_or(rest.len(), |(i, _)| i);
+            let req = rest[..end].trim();
+            rest = rest.get(end + 1..).unwrap_or("").trim();
+            let set = |s: &str| -> Option<Vec<String>> {
+                let inner = s.trim().strip_prefix('(')?.strip_suffix(')')?;
+                Some(inner.split(',').map(|v| v.trim().to_owned()).collect())
+            };
+            if let Some((k, v)) = req.split_once("!=") {
+                reqs.push((k.trim().to_owned(), Op::NotIn, vec![v.trim().to_owned()]));
+            } else if let Some((k, v)) = req.split_once("==").or_else(|| req.split_once('=')) {
+                reqs.push((k.trim().to_owned(), Op::In, vec![v.trim().to_owned()]));
+            } else if let Some((k, v)) = req.split_once(" notin ") {
+                reqs.push((k.trim().to_owned(), Op::NotIn, set(v)?));
+            } else if let Some((k, v)) = req.split_once(" in ") {
+                reqs.push((k.trim().to_owned(), Op::In, set(v)?));
+            } else if let Some(k) = req.strip_prefix('!') {
+                reqs.push((k.trim().to_owned(), Op::NotExists, Vec::new()));
+            } else if !req.is_empty() {
+                reqs.push((req.to_owned(), Op::Exists, Vec::new()));
+            }
+        }
+        Some(Selector(reqs))
+    }
+
+    fn matches(&self, map: Option<&RNode>) -> bool {
+        self.0.iter().all(|(key, op, values)| {
+            let value = map.and_then(|m| m.get(key)).and_then(RNode::as_str);
+            match op {
+                Op::Exists => value.is_some(),
+                Op::NotExists => value.is_none(),
+                Op::In => value.is_some_and(|v| values.iter().any(|x| x == v)),
+                Op::NotIn => value.is_none_or(|v| !values.iter().any(|x| x == v)),
+            }
+        })
+    }
+}

@@ -1,0 +1,352 @@
+//! A kustomization's transformers, in kustomize's order (`configureBuiltinTransformers` in
+//! sigs.k8s.io/kustomize `api/internal/target/kusttarget_configplugin.go`): patches, namespace,
+//! name prefix and suffix, labels, annotations, JSON 6902 patches, replicas, images.
+
+use super::fieldspecs::{self, ANNOTATIONS, FieldSpec, SELECTOR_LABELS, TEMPLATE_LABELS};
+use super::kust::{Kust, Walk, is_cluster_scoped};
+use super::node::{Origin, RNode, RValue};
+use super::{RenderError, Resource};
+use crate::load::tree::Node;
+
+pub(crate) fn run(
+    walk: &mut Walk<'_>,
+    k: &Kust,
+    resources: &mut Vec<Resource>,
+) -> Result<(), RenderError> {
+    super::patch::strategic_legacy(walk, k, resources)?;
+    super::patch::patches(walk, k, resources)?;
+    namespace(k, resources);
+    prefix_suffix(k, resources)?;
+    labels(k, resources)?;
+    if let Some(node) = k.root.get("commonAnnotations") {
+        let pairs = string_pairs(k, node, "commonAnnotations")?;
+        apply_specs(resources, ANNOTATIONS, &pairs, k.origin(node));
+    }
+    super::patch::json6902_legacy(walk, k, resources)?;
+    replicas(k, resources)?;
+    images(k, resources)
+}
+
+/// kustomize decodes its `images:` entries into strings: a number or a boolean there fails the
+/// build (`newTag: 2` must be written `newTag: "2"`).
+fn check_image_fields(k: &Kust) -> Result<(), RenderError> {
+    for e in k.seq("images") {
+        for key in ["name", "newName", "newTag", "digest"] {
+            if let Some(n) = e.get(key)
+                && !matches!(
+                    n.value,
+                    crate::load::tree::Value::Str(_) | crate::load::tree::Value::Null
+                )
+            {
+                return Err(RenderError::new(
+                    format!(
+                        "invalid Kustomization: json: cannot unmarshal {} into Go struct field Image.images.{key} of type string",
+                        go_type(n)
+                    ),
+                    Some(k.origin(n)),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn namespace(k: &Kust, resources: &mut [Resource]) {
+    let Some(node) = k.root.get("namespace") else {
+        return;
+    };
+    let Some(ns) = node.as_str().filter(|s| !s.is_empty()) else {
+        return;
+    };
+    let at = k.origin(node);
+    for r in resources.iter_mut() {
+        if is_cluster_scoped(r) {
+        } else {
+            r.root
+                .child_map("metadata", at)
+                .set("namespace", RNode::str(ns, at));
+        }
+        if matches!(r.kind(), "RoleBinding" | "ClusterRoleBinding")
+            && let Some(RValue::Seq(subjects)) = r.root.get_mut("subjects").map(|s| &mut s.value)
+        {
+            for s in subjects.iter_mut() {
+                if s.str_at(&["name"]) == Some("default") {
+                    s.set("namespace", RNode::str(ns, at));
+                }
+            }
+        }
+        r.remember_id();
+    }
+}
+
+fn prefix_suffix(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
+    for (field, is_prefix) in [("namePrefix", true), ("nameSuffix", false)] {
+        let Some(node) = k.root.get(field) else {
+            continue;
+        };
+        let Some(affix) = node.as_str().filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        let at = k.origin(node);
+        for r in resources.iter_mut() {
+            let skip = matches!(r.kind(), "CustomResourceDefinition" | "Namespace")
+                || (r.kind() == "APIService" && r.group_version().0 == "apiregistration.k8s.io");
+            if skip {
+                continue;
+            }
+            let name = r.name();
+            let renamed = if is_prefix {
+                format!("{affix}{name}")
+            } else {
+                format!("{name}{affix}")
+            };
+            r.root
+                .child_map("metadata", at)
+                .set("name", RNode::str(renamed, at));
+            r.remember_id();
+        }
+    }
+    Ok(())
+}
+
+/// A kustomization's string map (`commonLabels`, `pairs`), each value at its node.
+fn string_pairs(k: &Kust, node: &Node, field: &str) -> Result<Vec<(String, RNode)>, RenderError> {
+    let mut out = Vec::new();
+    for e in node.entries() {
+        let key = e.key.key_string().unwrap_or_default().into_owned();
+        let value = match &e.value.value {
+            crate::load::tree::Value::Str(s) => s.clone(),
+            crate::load::tree::Value::Null => String::new(),
+            _ => {
+                return Err(RenderError::new(
+                    format!(
+                        "invalid Kustomization: json: cannot unmarshal {} into Go struct field Kustomization.{field} of type string",
+                        go_type(&e.value)
+                    ),
+                    Some(k.origin(&e.value)),
+                ));
+            }
+        };
+        out.push((key, RNode::str(value, k.origin(&e.value))));
+    }
+    Ok(out)
+}
+
+fn go_type(node: &Node) -> &'static str {
+    use crate::load::tree::Value;
+    match node.value {
+        Value::Bool(_) => "bool",
+        Value::Int(_) | Value::Float(_) => "number",
+        Value::Seq(_) => "array",
+        Value::Map(_) => "object",
+        _ => "string",
+    }
+}
+
+fn apply_specs(
+    resources: &mut [Resource],
+    specs: &[FieldSpec],
+    pairs: &[(String, RNode)],
+    at: Origin,
+) {
+    if pairs.is_empty() {
+        return;
+    }
+    for r in resources.iter_mut() {
+        let (group, kind) = {
+            let (g, _) = r.group_version();
+            (g.to_owned(), r.kind().to_owned())
+        };
+        // One path may be listed twice (StatefulSet claim templates): touch it once.
+        let mut done: Vec<&str> = Vec::new();
+        for spec in specs.iter().filter(|s| s.matches(&group, &kind)) {
+            if done.contains(&spec.path) {
+                continue;
+            }
+            done.push(spec.path);
+            fieldspecs::visit(&mut r.root, spec.path, spec.create, at, &mut |n| {
+                fieldspecs::merge_pairs(n, pairs, at)
+            });
+        }
+    }
+}
+
+fn labels(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
+    let all: Vec<FieldSpec> = SELECTOR_LABELS
+        .iter()
+        .chain(TEMPLATE_LABELS)
+        .copied()
+        .collect();
+    for entry in k.seq("labels") {
+        let Some(pairs_node) = entry.get("pairs") else {
+            continue;
+        };
+        if let Some(fields) = entry.get("fields") {
+            return Err(RenderError::unsupported(
+                "kubevet does not render `labels[].fields` yet",
+                Some(k.origin(fields)),
+            ));
+        }
+        let pairs = string_pairs(k, pairs_node, "labels")?;
+        let flag = |key| entry.get(key).and_then(Node::as_bool) == Some(true);
+        let specs: &[FieldSpec] = if flag("includeSelectors") {
+            &all
+        } else if flag("includeTemplates") {
+            TEMPLATE_LABELS
+        } else {
+            &TEMPLATE_LABELS[..1]
+        };
+        apply_specs(resources, specs, &pairs, k.origin(pairs_node));
+    }
+    if let Some(node) = k.root.get("commonLabels") {
+        let pairs = string_pairs(k, node, "commonLabels")?;
+        apply_specs(resources, &all, &pairs, k.origin(node));
+    }
+    Ok(())
+}
+
+const REPLICA_KINDS: &[&str] = &[
+    "Deployment",
+    "ReplicationController",
+    "ReplicaSet",
+    "StatefulSet",
+];
+
+fn replicas(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
+    for entry in k.seq("replicas") {
+        let Some(name) = entry.get("name").and_then(Node::as_str) else {
+            continue;
+        };
+        let count = entry.get("count");
+        let value = count
+            .and_then(Node::as_i64)
+            .map_or(RValue::Int(0), |c| RValue::Int(i128::from(c)));
+        let at = k.origin(count.unwrap_or(entry));
+        let mut found = false;
+        for r in resources.iter_mut() {
+            let named = r.ids.iter().any(|(_, n)| n == name);
+            if named && REPLICA_KINDS.contains(&r.kind()) {
+                found = true;
+                r.root
+                    .child_map("spec", at)
+                    .set("replicas", RNode::new(value.clone(), at));
+            }
+        }
+        if !found {
+            return Err(RenderError::new(
+                format!(
+                    "resource with name {name} does not match a config with the following GVK [~G_~V_Deployment ~G_~V_ReplicationController ~G_~V_ReplicaSet apps_~V_StatefulSet]"
+                ),
+                Some(k.origin(entry)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An `images:` entry.
+struct ImageRule {
+    name: String,
+    new_name: Option<(String, Origin)>,
+    new_tag: Option<(String, Origin)>,
+    digest: Option<(String, Origin)>,
+    at: Origin,
+}
+
+fn images(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
+    check_image_fields(k)?;
+    let rules: Vec<ImageRule> = k
+        .seq("images")
+        .iter()
+        .filter_map(|e| {
+            let text = |key: &str| {
+                let n = e.get(key)?;
+                Some((n.as_str()?.to_owned(), k.origin(n)))
+            };
+            Some(ImageRule {
+                name: e.get("name")?.as_str()?.to_owned(),
+                new_name: text("newName"),
+                new_tag: text("newTag"),
+                digest: text("digest"),
+                at: k.origin(e),
+            })
+        })
+        .collect();
+    for r in resources.iter_mut().filter(|_| !rules.is_empty()) {
+        update_images(&mut r.root, &rules);
+    }
+    Ok(())
+}
+
+/// Every `containers`/`initContainers` list anywhere in the object (kustomize's legacy image
+/// filter walks the whole object).
+fn update_images(node: &mut RNode, rules: &[ImageRule]) {
+    match &mut node.value {
+        RValue::Map(entries) => {
+            for (key, value) in entries.iter_mut() {
+                if matches!(key.as_str(), "containers" | "initContainers")
+                    && let RValue::Seq(items) = &mut value.value
+                {
+                    for c in items.iter_mut() {
+                        if let Some(image) = c.get_mut("image") {
+                            update_image(image, rules);
+                        }
+                    }
+                }
+                update_images(value, rules);
+            }
+        }
+        RValue::Seq(items) => items.iter_mut().for_each(|i| update_images(i, rules)),
+        _ => {}
+    }
+}
+
+/// Splits an image into its name and its `:tag`/`@digest` part (kustomize's `image.Split`).
+fn split_image(image: &str) -> (&str, &str) {
+    if let Some(at) = image.find('@') {
+        return (&image[..at], &image[at..]);
+    }
+    let slash = image.rfind('/').map_or(0, |i| i + 1);
+    match image[slash..].find(':') {
+        Some(colon) => (&image[..slash + colon], &image[slash + colon..]),
+        None => (image, ""),
+    }
+}
+
+fn update_image(image: &mut RNode, rules: &[ImageRule]) {
+    let Some(current) = image.as_str() else {
+        return;
+    };
+    let (name, tag) = split_image(current);
+    let Some(rule) = rules.iter().find(|r| r.name == name) else {
+        return;
+    };
+    let new_name = rule.new_name.as_ref().map_or(name, |(n, _)| n.as_str());
+    let (suffix, at) = if let Some((d, at)) = &rule.digest {
+        (format!("@{d}"), *at)
+    } else if let Some((t, at)) = &rule.new_tag {
+        (format!(":{t}"), *at)
+    } else {
+        (
+            tag.to_owned(),
+            rule.new_name.as_ref().map_or(rule.at, |(_, at)| *at),
+        )
+    };
+    *image = RNode::str(format!("{new_name}{suffix}"), at);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_images_like_kustomize() {
+        assert_eq!(split_image("nginx"), ("nginx", ""));
+        assert_eq!(split_image("nginx:1.2"), ("nginx", ":1.2"));
+        assert_eq!(
+            split_image("reg:5000/team/app:v1"),
+            ("reg:5000/team/app", ":v1")
+        );
+        assert_eq!(split_image("app@sha256:abc"), ("app", "@sha256:abc"));
+    }
+}
