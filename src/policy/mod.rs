@@ -1,0 +1,4 @@
+//! Policies written in CEL (issue #17): the engine ([`cel`]), CRD `x-kubernetes-validations`
+//! rules and ValidatingAdmissionPolicies evaluated offline.
+
+pub mod cel;
