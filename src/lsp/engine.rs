@@ -91,6 +91,7 @@ impl Engine {
             strict: config.strict.unwrap_or(true),
             policy: config.policy,
             crd_paths: config.crds,
+            policies: config.policies,
             limits: config.limits.resolve(),
             pod_security: config.pod_security,
             context: Vec::new(),

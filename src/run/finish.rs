@@ -64,6 +64,22 @@ pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
         },
         &mut diagnostics,
     );
+    crate::policy::admission::check_repo(
+        &index,
+        &crate::policy::admission::Inputs {
+            kubernetes_version: options.kubernetes_version,
+            limits: &options.limits,
+            given: &options.policies,
+            tree: &|_| None,
+            source: &|f: FileId| {
+                files[f.0 as usize]
+                    .source()
+                    .map(std::borrow::Cow::into_owned)
+            },
+            context: &|f: FileId| files.get(f.0 as usize).is_none_or(|e| e.context),
+        },
+        &mut diagnostics,
+    );
     // With context, a whole-repo finding that involves a given file is reported at the given
     // file (the other file is the related location), never only in a file not asked about.
     let given = |f: FileId| !files[f.0 as usize].context;

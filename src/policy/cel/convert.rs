@@ -1,4 +1,4 @@
-//! kubevet's YAML tree ([`crate::tree::Node`]) as CEL values, the way the API server turns an
+//! kubevet's YAML tree ([`crate::load::tree::Node`]) as CEL values, the way the API server turns an
 //! object into CEL (k8s.io/apiserver/pkg/cel/common/values.go, `UnstructuredToVal`), after the
 //! YAML → JSON step kubectl does.
 //!
@@ -14,7 +14,7 @@
 //! - `x-kubernetes-int-or-string` → the int or the string as written;
 //! - `x-kubernetes-preserve-unknown-fields` / no schema → as the JSON is.
 
-use crate::tree::{Node, Value as Y};
+use crate::load::tree::{Node, Value as Y};
 use cel::ExecutionError;
 use cel::common::traits::{Adder, Container, Indexer, Iterable, Sizer, Zeroer};
 use cel::common::types::{

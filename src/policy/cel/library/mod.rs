@@ -133,7 +133,6 @@ pub fn list<'b, 'v>(items: Vec<Box<dyn Val + 'v>>) -> Ret<'b, 'v> {
 }
 
 /// Implements `Val` for an opaque, `'static` library type (`Quantity`, `IP`, ...).
-#[macro_export]
 macro_rules! opaque_val {
     ($t:ty, $ty:ident, $name:literal) => {
         pub static $ty: cel::common::types::Type =
@@ -164,3 +163,4 @@ macro_rules! opaque_val {
         impl cel::common::value::StaticVal for $t {}
     };
 }
+pub(crate) use opaque_val;

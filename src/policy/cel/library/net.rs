@@ -29,8 +29,8 @@ impl KCidr {
     }
 }
 
-crate::opaque_val!(KIp, IP_TYPE, "net.IP");
-crate::opaque_val!(KCidr, CIDR_TYPE, "net.CIDR");
+super::opaque_val!(KIp, IP_TYPE, "net.IP");
+super::opaque_val!(KCidr, CIDR_TYPE, "net.CIDR");
 
 fn ip_type() -> Type {
     KIp::cel_type_owned()

@@ -18,7 +18,7 @@ impl KQuantity {
     }
 }
 
-crate::opaque_val!(KQuantity, QUANTITY_TYPE, "kubernetes.Quantity");
+super::opaque_val!(KQuantity, QUANTITY_TYPE, "kubernetes.Quantity");
 
 pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     let d = || DYN_TYPE;

@@ -51,7 +51,7 @@ impl Semver {
     }
 }
 
-crate::opaque_val!(Semver, SEMVER_TYPE, "kubernetes.Semver");
+super::opaque_val!(Semver, SEMVER_TYPE, "kubernetes.Semver");
 
 pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     let d = || DYN_TYPE;

@@ -23,7 +23,7 @@ impl KUrl {
     }
 }
 
-crate::opaque_val!(KUrl, URL_TYPE, "kubernetes.URL");
+super::opaque_val!(KUrl, URL_TYPE, "kubernetes.URL");
 
 pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
     let d = || DYN_TYPE;

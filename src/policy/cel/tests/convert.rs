@@ -1,8 +1,8 @@
 //! kubevet's YAML tree as CEL values, with and without the CRD schema's typing.
 
+use crate::load::tree::{Entry, Node, Span, Style, Value as Y};
 use crate::policy::cel::convert::{Schema, parse_go_duration, to_cel, to_cel_typed};
 use crate::policy::cel::{Activation, Env, EvalError, Limits, compile, eval};
-use crate::tree::{Entry, Node, Span, Style, Value as Y};
 
 fn n(v: Y) -> Node {
     Node::new(v, Span::default(), Style::Plain)
