@@ -59,3 +59,37 @@ fn policies_given_by_path_are_evaluated_and_nothing_without_them() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].contains("replicas must be between 1 and 50, but it is 80"));
 }
+
+/// The run keeps the trees of the files it loads for the policies (all of them when policies
+/// are given, else from the first file with a policy on); the files it did not keep are read
+/// again. Both give the same findings.
+#[test]
+fn kept_trees_and_files_read_again_agree() {
+    let run = |policies: Vec<Source>| -> Vec<String> {
+        let options = Options {
+            policies,
+            ..Options::default()
+        };
+        let report = check(
+            Input::Paths(vec![PathBuf::from(
+                "fixtures/rules/admission-policy/fires-policies",
+            )]),
+            &options,
+        )
+        .unwrap();
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.id == "admission-policy")
+            .map(|d| format!("{} {}", d.primary.location.start.line, d.message))
+            .collect()
+    };
+    // In the tree only: the files loaded before the policies' file are read again.
+    let read_again = run(Vec::new());
+    // A given policy that selects nothing here makes the run keep every tree.
+    let kept = run(vec![Source::Path(PathBuf::from(
+        "rules/policies/replica-bounds.yaml",
+    ))]);
+    assert_eq!(read_again.len(), 3, "{read_again:#?}");
+    assert_eq!(read_again, kept);
+}

@@ -22,6 +22,7 @@ pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
     let mut diagnostics = Vec::new();
     let mut indexed = Vec::with_capacity(outcomes.len());
     let mut suppressions = Vec::new();
+    let mut trees = Vec::with_capacity(outcomes.len());
     for (i, outcome) in outcomes.into_iter().enumerate() {
         let id = FileId(i as u32);
         if outcome.entry.context {
@@ -44,6 +45,7 @@ pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
         if !outcome.suppressions.is_empty() {
             suppressions.push((id, outcome.suppressions));
         }
+        trees.push(outcome.tree);
         files.push(outcome.entry);
         diagnostics.extend(outcome.diagnostics);
     }
@@ -70,7 +72,7 @@ pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
             kubernetes_version: options.kubernetes_version,
             limits: &options.limits,
             given: &options.policies,
-            tree: &|_| None,
+            tree: &|f: FileId| trees.get(f.0 as usize).cloned().flatten(),
             source: &|f: FileId| {
                 files[f.0 as usize]
                     .source()

@@ -73,6 +73,17 @@ pub fn pack(name: &str) -> Option<&'static str> {
     PACK.iter().find(|(n, _)| *n == name).map(|(n, _)| *n)
 }
 
+/// Whether a loaded file has a ValidatingAdmissionPolicy or a binding (the run then keeps the
+/// trees of the files it loads after it, for this stage).
+pub fn has_policy(loaded: &crate::load::Loaded) -> bool {
+    loaded.documents.iter().any(|d| {
+        objects_of(&d.root, d.index).iter().any(|o| {
+            matches!(o.kind, Some(POLICY | BINDING))
+                && o.api_version.is_some_and(|v| v.starts_with(GROUP))
+        })
+    })
+}
+
 /// What the stage needs of the run.
 pub struct Inputs<'a> {
     pub kubernetes_version: KubeVersion,
