@@ -4,7 +4,8 @@
 //! [`model`] (findings, the rule table, the report) → [`discover`] (the walk) → [`load`] (YAML
 //! into a span-carrying tree, decoded as kubectl does) → [`k8s`] (the object view and the
 //! Kubernetes semantics) → [`check`] (the rule API) → [`index`] (the whole-repo index,
-//! kustomize, apply units) → [`render`] (kustomize builds, natively) → [`schema`] (validation) → [`rules`] → [`settings`]
+//! kustomize, apply units) → [`render`] (kustomize builds, natively) → [`policy`] (CEL: CRD
+//! rules and admission policies) → [`schema`] (validation) → [`rules`] → [`settings`]
 //! (`.kubevet.yaml`) → [`run`] (the two passes, the per-file and whole-repo stages) → [`output`]
 //! → [`cli`].
 
@@ -17,6 +18,7 @@ pub mod load;
 pub mod lsp;
 pub mod model;
 pub mod output;
+pub mod policy;
 pub mod render;
 pub mod rules;
 pub mod run;

@@ -86,22 +86,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
         "invalid",
         "v1 has no kind SkipThisKind (unknown-kind); kubeval was told to skip it",
     ),
-    // --- CEL rules (x-kubernetes-validations) are not evaluated by kubevet (documented in
-    // schema-violation); the structural schema of the same CRD is.
-    (
-        "kubectl-validate",
-        "testcases/manifests/error_cel_basic.yaml",
-        "0",
-        "valid",
-        "CEL rule `self > 0` not evaluated",
-    ),
-    (
-        "kubectl-validate",
-        "testcases/manifests/error_cel_basic_multiple.yaml",
-        "0",
-        "valid",
-        "CEL rule on the root not evaluated",
-    ),
     // --- List-map key uniqueness of a Pod's ports: kubectl-validate rejects a duplicate
     // (containerPort, protocol). The API server accepts it on create with a warning (reference
     // §12: a duplicate containerPort is only a warning), and so does kubevet (the warning

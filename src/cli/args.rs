@@ -117,6 +117,11 @@ pub struct CheckArgs {
     #[arg(long = "crd", value_name = "PATH")]
     pub crds: Vec<PathBuf>,
 
+    /// A file or directory of ValidatingAdmissionPolicies and their bindings to evaluate on the
+    /// checked objects (repeatable). Policies among the checked paths are always evaluated.
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
+
     /// Unknown fields are errors, as with `kubectl --validate=strict`; `--strict=false` makes
     /// them warnings [default: true].
     #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true")]

@@ -55,6 +55,13 @@ pub(super) fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         policy: config.policy,
         // CRDs named with --crd and in the configuration are all used.
         crd_paths: args.crds.iter().cloned().chain(config.crds).collect(),
+        policies: args
+            .policies
+            .iter()
+            .cloned()
+            .map(crate::policy::admission::Source::Path)
+            .chain(config.policies)
+            .collect(),
         limits: args.limits.settings().or(config.limits).resolve(),
         pod_security: crate::k8s::pod_security::Settings {
             level: args.pod_security.or(config.pod_security.level),

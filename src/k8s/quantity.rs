@@ -232,6 +232,179 @@ impl PartialOrd for Big {
     }
 }
 
+// CEL: the arithmetic and conversions of the CEL quantity library (k8s.io/apiserver/pkg/cel/
+// library/quantity.go). Exact, like apimachinery's inf.Dec arithmetic.
+impl Quantity {
+    /// -1, 0 or 1.
+    pub fn sign(&self) -> i64 {
+        if self.is_zero() {
+            0
+        } else if self.negative {
+            -1
+        } else {
+            1
+        }
+    }
+
+    /// A whole quantity from an integer.
+    pub fn from_i64(v: i64) -> Quantity {
+        let mut mantissa = Big::default();
+        let m = v.unsigned_abs();
+        mantissa.mul_add(1, (m & 0xffff_ffff) as u32);
+        let mut hi = Big::default();
+        hi.mul_add(1, (m >> 32) as u32);
+        for _ in 0..32 {
+            hi.mul_add(2, 0);
+        }
+        let mantissa = Big::add(&mantissa, &hi);
+        Quantity {
+            negative: v < 0,
+            mantissa,
+            exp10: 0,
+            exp2: 0,
+        }
+    }
+
+    pub fn neg(&self) -> Quantity {
+        Quantity {
+            negative: !self.negative && !self.is_zero(),
+            ..self.clone()
+        }
+    }
+
+    /// `self + other`, exactly; `None` for absurd exponents.
+    pub fn add(&self, other: &Quantity) -> Option<Quantity> {
+        let e10 = self.exp10.min(other.exp10);
+        let e2 = self.exp2.min(other.exp2);
+        let scale = |q: &Quantity| -> Option<Big> {
+            let (d10, d2) = (q.exp10 - e10, q.exp2 - e2);
+            if d10 > MAX_EXPONENT || d2 > MAX_EXPONENT {
+                return None;
+            }
+            let mut m = q.mantissa.clone();
+            for _ in 0..d10 {
+                m.mul_add(10, 0);
+            }
+            for _ in 0..d2 {
+                m.mul_add(2, 0);
+            }
+            Some(m)
+        };
+        let (a, b) = (scale(self)?, scale(other)?);
+        let (negative, mantissa) = if self.negative == other.negative {
+            (self.negative, Big::add(&a, &b))
+        } else if a >= b {
+            (self.negative, Big::sub(&a, &b))
+        } else {
+            (other.negative, Big::sub(&b, &a))
+        };
+        Some(Quantity {
+            negative: negative && !mantissa.is_zero(),
+            mantissa,
+            exp10: e10,
+            exp2: e2,
+        })
+    }
+
+    /// The value as an `i64` when it is whole and fits (apimachinery's `AsInt64`).
+    pub fn to_i64(&self) -> Option<i64> {
+        if !self.is_integer() || self.exp10 > 40 || self.exp2 > 130 || self.exp2 < 0 {
+            // (a negative power of two with an integer value cannot happen for real inputs)
+            return if self.is_zero() { Some(0) } else { None };
+        }
+        let mut m = self.mantissa.clone();
+        for _ in 0..self.exp2 {
+            m.mul_add(2, 0);
+        }
+        if self.exp10 >= 0 {
+            for _ in 0..self.exp10 {
+                m.mul_add(10, 0);
+            }
+        } else {
+            for _ in 0..-self.exp10 {
+                m.div_rem(10);
+            }
+        }
+        let v = m.to_u128()?;
+        if self.negative {
+            if v <= 1u128 << 63 {
+                Some((v as i128).wrapping_neg() as i64)
+            } else {
+                None
+            }
+        } else {
+            i64::try_from(v).ok()
+        }
+    }
+
+    /// The nearest `f64` (apimachinery's `AsApproximateFloat64`).
+    pub fn to_f64(&self) -> f64 {
+        let mut m = 0f64;
+        for limb in self.mantissa.0.iter().rev() {
+            m = m * 4294967296.0 + f64::from(*limb);
+        }
+        let v = m
+            * 10f64.powi(self.exp10.clamp(-400, 400) as i32)
+            * 2f64.powi(self.exp2.clamp(-2000, 2000) as i32);
+        if self.negative { -v } else { v }
+    }
+}
+
+impl Big {
+    fn add(a: &Big, b: &Big) -> Big {
+        let mut out = Vec::with_capacity(a.0.len().max(b.0.len()) + 1);
+        let mut carry = 0u64;
+        for i in 0..a.0.len().max(b.0.len()) {
+            let v =
+                u64::from(*a.0.get(i).unwrap_or(&0)) + u64::from(*b.0.get(i).unwrap_or(&0)) + carry;
+            out.push(v as u32);
+            carry = v >> 32;
+        }
+        if carry > 0 {
+            out.push(carry as u32);
+        }
+        let mut r = Big(out);
+        r.trim();
+        r
+    }
+
+    /// `a - b` for `a >= b`.
+    fn sub(a: &Big, b: &Big) -> Big {
+        let mut out = Vec::with_capacity(a.0.len());
+        let mut borrow = 0i64;
+        for i in 0..a.0.len() {
+            let mut v = i64::from(a.0[i]) - i64::from(*b.0.get(i).unwrap_or(&0)) - borrow;
+            borrow = 0;
+            if v < 0 {
+                v += 1 << 32;
+                borrow = 1;
+            }
+            out.push(v as u32);
+        }
+        let mut r = Big(out);
+        r.trim();
+        r
+    }
+
+    fn trim(&mut self) {
+        while self.0.last() == Some(&0) {
+            self.0.pop();
+        }
+    }
+
+    fn to_u128(&self) -> Option<u128> {
+        if self.0.len() > 4 {
+            return None;
+        }
+        Some(
+            self.0
+                .iter()
+                .rev()
+                .fold(0u128, |acc, l| (acc << 32) | u128::from(*l)),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,5 +457,26 @@ mod tests {
         assert!(!q("512m").is_integer());
         assert!(!q("1.5").is_integer());
         assert!(q("1000m").is_integer());
+    }
+
+    #[test]
+    fn cel_arithmetic() {
+        assert_eq!(q("1Gi").to_i64(), Some(1 << 30));
+        assert_eq!(q("1500m").to_i64(), None);
+        assert_eq!(q("-3k").to_i64(), Some(-3000));
+        assert_eq!(q("10E").to_i64(), None); // 1e19 > i64::MAX
+        assert_eq!(
+            q("1k").add(&q("500m")).map(|x| x.compare(&q("1000.5"))),
+            Some(Some(Ordering::Equal))
+        );
+        assert_eq!(q("1").add(&q("-1")).map(|x| x.sign()), Some(0));
+        assert_eq!(q("1").add(&q("-2")).map(|x| x.sign()), Some(-1));
+        assert_eq!(q("1Ki").add(&q("1k")).and_then(|x| x.to_i64()), Some(2024));
+        assert_eq!(
+            Quantity::from_i64(-5_000_000_000).compare(&q("-5G")),
+            Some(Ordering::Equal)
+        );
+        assert!((q("1.5Gi").to_f64() - 1610612736.0).abs() < 1e-3);
+        assert_eq!(q("-0.5").to_f64(), -0.5);
     }
 }

@@ -97,6 +97,7 @@ impl Engine {
             strict: config.strict.unwrap_or(true),
             policy: config.policy,
             crd_paths: config.crds,
+            policies: config.policies,
             limits: config.limits.resolve(),
             pod_security: config.pod_security,
             context: Vec::new(),
@@ -173,7 +174,12 @@ impl Engine {
                 .map(std::borrow::Cow::into_owned)
         };
         let mut found = Vec::new();
-        let index = repo_stage(indexed, &self.options, &source, &mut found);
+        let access = crate::run::finish::FileAccess {
+            source: &source,
+            tree: &|f: FileId| outcomes.get(f.0 as usize).and_then(|o| o.tree.clone()),
+            context: &|f: FileId| outcomes.get(f.0 as usize).is_none_or(|o| o.entry.context),
+        };
+        let index = repo_stage(indexed, &self.options, &access, &mut found);
         // Freeing the index is all small allocations: off the critical path.
         rayon::spawn(move || drop(index));
         let mut repo: Vec<Vec<Diagnostic>> = vec![Vec::new(); self.outcomes.len()];

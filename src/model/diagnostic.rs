@@ -52,6 +52,9 @@ pub enum Stage {
     /// Pod Security admission over the index, with the run's settings and the files' texts
     /// (`src/rules/pod_security.rs`, called by `src/run/finish.rs`).
     Admission,
+    /// ValidatingAdmissionPolicies over the repository, after the whole-repo rules
+    /// (`src/policy/admission.rs`).
+    Policies,
     /// Applying suppressions, after every other check (`src/run/suppress.rs`).
     Suppressions,
     /// Reading kubevet's own configuration (not a rule of the table).
@@ -70,6 +73,7 @@ impl Stage {
             Stage::Kustomize => "whole repository (kustomize)",
             Stage::Repo => "whole repository",
             Stage::Admission => "whole repository (admission)",
+            Stage::Policies => "whole repository (admission policies)",
             Stage::Suppressions => "suppressions",
             Stage::Settings => "configuration",
         }

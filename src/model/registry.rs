@@ -69,6 +69,8 @@ macro_rules! for_each_rule {
                 "A base64 field (Secret `data`, ConfigMap `binaryData`, `caBundle`, ...) holds text that is not base64; use `stringData` for plain text.";
             invalid_crd_schema: "invalid-crd-schema", Error, Schema,
                 "A CustomResourceDefinition the API server rejects: its schema is invalid (not structural, unknown type, does not compile) or it has not exactly one storage version.";
+            crd_validation_rule: "crd-validation-rule", Error, Schema,
+                "A custom resource that a CEL validation rule (x-kubernetes-validations) of its CRD rejects, or a rule that does not compile.";
             // CronJob (reference §5).
             cron_schedule: "cron-schedule", Error, Object [placeholder],
                 "A CronJob's `spec.schedule` must be five cron fields or a descriptor, exactly as Kubernetes parses it.";
@@ -199,6 +201,8 @@ macro_rules! for_each_rule {
                 "A `<service>.<namespace>` host name points at a Service that does not exist there.";
             pod_security: "pod-security", Error, Admission,
                 "A pod violates the Pod Security level its namespace enforces, warns or audits.";
+            admission_policy: "admission-policy", Error, Policies,
+                "An object that a ValidatingAdmissionPolicy bound in the repository denies (error), warns about (warning) or audits (info).";
             // Suppressions.
             unused_suppression: "unused-suppression", Warning, Suppressions,
                 "A suppression comment or annotation suppresses nothing, or names an unknown rule.";

@@ -14,6 +14,7 @@ use crate::run::suppress;
 use crate::schema::crd::Crds;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What happened to a file.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,28 @@ pub struct FileResult {
     /// Documents of the file could not be read (or the file itself): the whole-repo checks
     /// must not take what they may define for missing.
     pub lost: bool,
+    /// The file's tree, kept for the admission policies of the whole-repo stage ([`KeepTrees`]).
+    pub tree: Option<Arc<load::Loaded>>,
+}
+
+/// Whether the trees of checked files are kept for the whole-repo stage, where admission
+/// policies evaluate the objects they select: when policies are given (`--policy`,
+/// `policies:`), or from the moment a file with a policy or binding is loaded (the files loaded
+/// before are read again by that stage, as they are without this).
+pub(crate) struct KeepTrees(AtomicBool);
+
+impl KeepTrees {
+    pub(crate) fn new(options: &Options) -> KeepTrees {
+        KeepTrees(AtomicBool::new(!options.policies.is_empty()))
+    }
+
+    /// Notes a loaded file; whether its tree is kept.
+    pub(crate) fn keep(&self, loaded: &load::Loaded) -> bool {
+        if !self.0.load(Ordering::Relaxed) && crate::policy::admission::has_policy(loaded) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 /// The finding for what discovery found but cannot be checked: Helm chart templates, and
@@ -109,6 +132,7 @@ pub(crate) fn index_context(
         kustomization: outcome.kustomization,
         suppressions: outcome.suppressions,
         lost: outcome.lost,
+        tree: None,
     }
 }
 
@@ -128,6 +152,7 @@ pub(crate) fn unread_context(path: PathBuf) -> FileResult {
         kustomization: None,
         suppressions: Vec::new(),
         lost: false,
+        tree: None,
     }
 }
 
@@ -245,6 +270,7 @@ pub(crate) fn problem(
         kustomization: None,
         suppressions: Vec::new(),
         lost: false,
+        tree: None,
     }
 }
 
@@ -286,6 +312,7 @@ pub(crate) fn decode(
         kustomization: None,
         suppressions: Vec::new(),
         lost: false,
+        tree: None,
     }))
 }
 
@@ -336,6 +363,7 @@ pub(crate) fn check_source(
         kustomization: outcome.kustomization,
         suppressions: outcome.suppressions,
         lost: outcome.lost,
+        tree: None,
     }
 }
 

@@ -22,6 +22,7 @@ pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
     let mut diagnostics = Vec::new();
     let mut indexed = Vec::with_capacity(outcomes.len());
     let mut suppressions = Vec::new();
+    let mut trees = Vec::with_capacity(outcomes.len());
     for (i, outcome) in outcomes.into_iter().enumerate() {
         let id = FileId(i as u32);
         if outcome.entry.context {
@@ -44,6 +45,7 @@ pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
         if !outcome.suppressions.is_empty() {
             suppressions.push((id, outcome.suppressions));
         }
+        trees.push(outcome.tree);
         files.push(outcome.entry);
         diagnostics.extend(outcome.diagnostics);
     }
@@ -52,7 +54,12 @@ pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
             .source()
             .map(std::borrow::Cow::into_owned)
     };
-    let index = repo_stage(indexed, options, &source, &mut diagnostics);
+    let access = FileAccess {
+        source: &source,
+        tree: &|f: FileId| trees.get(f.0 as usize).cloned().flatten(),
+        context: &|f: FileId| files.get(f.0 as usize).is_none_or(|e| e.context),
+    };
+    let index = repo_stage(indexed, options, &access, &mut diagnostics);
     // With context, a whole-repo finding that involves a given file is reported at the given
     // file (the other file is the related location), never only in a file not asked about.
     let given = |f: FileId| !files[f.0 as usize].context;
@@ -103,13 +110,23 @@ pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
     }
 }
 
-/// The whole-repo checks: every file's objects indexed, then the cross-object rules. Their
-/// findings are added to `out` as they are (before the configuration and suppressions apply);
-/// `source` reads a file's text again. Returns the index.
+/// What the whole-repo stage may read of the files besides their summaries.
+pub struct FileAccess<'a> {
+    /// A file's text again (read again, or kept for stdin and editor buffers).
+    pub source: &'a (dyn Fn(FileId) -> Option<String> + Sync),
+    /// A checked file's tree, when the run kept it (for admission policies).
+    pub tree: &'a (dyn Fn(FileId) -> Option<std::sync::Arc<crate::load::Loaded>> + Sync),
+    /// Whether a file is context (indexed, not reported on).
+    pub context: &'a (dyn Fn(FileId) -> bool + Sync),
+}
+
+/// The whole-repo checks: every file's objects indexed, then the cross-object rules and the
+/// admission policies. Their findings are added to `out` as they are (before the
+/// configuration and suppressions apply). Returns the index.
 pub fn repo_stage(
     indexed: Vec<index::FileObjects>,
     options: &Options,
-    source: &(dyn Fn(FileId) -> Option<String> + Sync),
+    files: &FileAccess<'_>,
     out: &mut Vec<Diagnostic>,
 ) -> index::Index {
     out.extend(index::kustomize_cycles::cycles(&indexed));
@@ -121,7 +138,19 @@ pub fn repo_stage(
             settings: &options.pod_security,
             kubernetes_version: options.kubernetes_version,
             limits: &options.limits,
-            source,
+            source: files.source,
+        },
+        out,
+    );
+    crate::policy::admission::check_repo(
+        &index,
+        &crate::policy::admission::Inputs {
+            kubernetes_version: options.kubernetes_version,
+            limits: &options.limits,
+            given: &options.policies,
+            tree: files.tree,
+            source: files.source,
+            context: files.context,
         },
         out,
     );

@@ -36,6 +36,8 @@ pub struct Options {
     /// Extra CustomResourceDefinitions (`--crd`, `crds:`): files or directories. Their CRDs
     /// give schemas and scopes to custom resources; the files themselves are not checked.
     pub crd_paths: Vec<PathBuf>,
+    /// ValidatingAdmissionPolicies besides those of the tree (`--policy`, `policies:`).
+    pub policies: Vec<crate::policy::admission::Source>,
     /// Pod Security admission settings beyond the namespace labels (`--pod-security`,
     /// `podSecurity:`).
     pub pod_security: crate::k8s::pod_security::Settings,
@@ -53,6 +55,7 @@ impl Default for Options {
             policy: settings::Policy::default(),
             context: Vec::new(),
             crd_paths: Vec::new(),
+            policies: Vec::new(),
             pod_security: crate::k8s::pod_security::Settings::default(),
             buffers: None,
         }

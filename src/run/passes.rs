@@ -10,8 +10,8 @@ use crate::model::report::Report;
 use crate::model::source::SourceFile;
 use crate::run::crd_claims::{CrdClaims, CrdRank};
 use crate::run::files::{
-    FileResult, FileStatus, Preloaded, Unread, check_source, decode, index_context, not_checked,
-    problem, read_file, read_source, unread_context,
+    FileResult, FileStatus, KeepTrees, Preloaded, Unread, check_source, decode, index_context,
+    not_checked, problem, read_file, read_source, unread_context,
 };
 use crate::run::finish::finish;
 use crate::run::per_file::no_crds;
@@ -190,9 +190,10 @@ pub(crate) fn analyse(input: Input, options: &Options) -> Result<Analysis, Check
         .into_iter()
         .partition(|(_, job)| is_kustomization(job));
     let no_facts = kustomize::Facts::default();
+    let keep = KeepTrees::new(options);
     let prepare_all = |jobs: Vec<(FileId, Job)>, facts: &kustomize::Facts| -> Vec<(FileId, Work)> {
         jobs.into_par_iter()
-            .map(|(id, job)| (id, prepare(id, job, &claims, options, facts)))
+            .map(|(id, job)| (id, prepare(id, job, &claims, &keep, options, facts)))
             .collect()
     };
     let ((mut given, mut context, facts), _) = rayon::join(
@@ -248,17 +249,21 @@ pub(crate) fn analyse(input: Input, options: &Options) -> Result<Analysis, Check
                 Work::Kept(path, p) => {
                     let mut result = check_source(p.file, &p.loaded, options, &crds, &facts, false);
                     result.entry.path = Some(path);
+                    result.tree = keep.keep(&p.loaded).then_some(p.loaded);
                     result
                 }
                 Work::Reload(path, file) => {
-                    let loaded = load::load(&file, &options.limits);
+                    let loaded = Arc::new(load::load(&file, &options.limits));
                     let mut result = check_source(file, &loaded, options, &crds, &facts, false);
                     result.entry.path = Some(path);
+                    result.tree = keep.keep(&loaded).then_some(loaded);
                     result
                 }
                 // Stdin cannot be read again, so its text is kept for whole-repo findings.
                 Work::Stream(Ok(p)) => {
-                    check_source(p.file, &p.loaded, options, &crds, &facts, true)
+                    let mut result = check_source(p.file, &p.loaded, options, &crds, &facts, true);
+                    result.tree = keep.keep(&p.loaded).then_some(p.loaded);
+                    result
                 }
                 Work::Stream(Err(problem)) => *problem,
                 Work::Done { result, .. } => *result,
@@ -308,11 +313,12 @@ fn prepare(
     id: FileId,
     job: Job,
     claims: &CrdClaims,
+    keep: &KeepTrees,
     options: &Options,
     facts: &kustomize::Facts,
 ) -> Work {
     match job {
-        Job::Found(Found::File(path)) => prepare_file(id, path, claims, options, facts),
+        Job::Found(Found::File(path)) => prepare_file(id, path, claims, keep, options, facts),
         Job::Found(found) => Work::Done {
             result: Box::new(not_checked(id, found)),
             defined: None,
@@ -354,8 +360,14 @@ fn prepare(
             let defined = preloaded
                 .as_ref()
                 .and_then(|p| claims.claim(CrdRank::Context(id), p, options));
+            let tree = preloaded
+                .as_ref()
+                .filter(|p| keep.keep(&p.loaded))
+                .map(|p| p.loaded.clone());
+            let mut result = index_context(path, preloaded, options);
+            result.tree = tree;
             Work::Done {
-                result: Box::new(index_context(path, preloaded, options)),
+                result: Box::new(result),
                 defined,
                 involvable: false,
             }
@@ -368,6 +380,7 @@ fn prepare_file(
     id: FileId,
     path: PathBuf,
     claims: &CrdClaims,
+    keep: &KeepTrees,
     options: &Options,
     facts: &kustomize::Facts,
 ) -> Work {
@@ -398,6 +411,7 @@ fn prepare_file(
     };
     let mut result = check_source(p.file, &p.loaded, options, no_crds(), facts, false);
     result.entry.path = Some(path);
+    result.tree = keep.keep(&p.loaded).then_some(p.loaded);
     Work::Done {
         result: Box::new(result),
         defined,

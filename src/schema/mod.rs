@@ -130,6 +130,14 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>, crds: &Crds) {
             if crd::is_crd(object) {
                 check_crd_schemas(object, cx);
                 check_crd_versions(object, cx);
+                if let Some(definition) = crd::definition(object) {
+                    let versions: Vec<(&str, &Node)> = definition
+                        .versions
+                        .iter()
+                        .filter_map(|v| Some((v.name, &v.schema?.value)))
+                        .collect();
+                    crate::policy::crd_rules::check_crd(&definition.name, &versions, cx);
+                }
             }
         }
         Lifecycle::Removed {
@@ -292,6 +300,9 @@ fn check_custom(
         builtin: false,
     };
     validate(object, schema, &target, cx);
+    if let Some(rules) = found.cel_rules(cx.options.kubernetes_version.minor) {
+        crate::policy::crd_rules::check(object, rules, &found.crd_name, cx);
+    }
 }
 
 /// `invalid-crd-schema`: the schemas of a CRD object, checked as the API server checks them

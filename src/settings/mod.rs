@@ -47,6 +47,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "include",
     "exclude",
     "crds",
+    "policies",
     "rules",
     "overrides",
     "limits",
@@ -91,6 +92,8 @@ pub struct Config {
     pub fail_on: Option<FailOn>,
     /// CustomResourceDefinition files and directories, absolute.
     pub crds: Vec<PathBuf>,
+    /// `policies:`: packs by name and policy files or directories (absolute).
+    pub policies: Vec<crate::policy::admission::Source>,
     pub policy: Policy,
     /// `limits:`; flags win over each one.
     pub limits: LimitSettings,

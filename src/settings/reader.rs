@@ -131,6 +131,7 @@ impl Reader<'_> {
                     }
                 }
                 "crds" => config.crds = self.crds(value),
+                "policies" => config.policies = self.policies(value),
                 "rules" => {
                     for (rule, level) in self.rule_levels(&key, value) {
                         config.policy.set_rule(rule, level);
@@ -269,6 +270,28 @@ impl Reader<'_> {
                 );
             } else {
                 out.push(path);
+            }
+        }
+        out
+    }
+
+    fn policies(&mut self, node: &Node) -> Vec<crate::policy::admission::Source> {
+        use crate::policy::admission::{Source, pack};
+        let mut out = Vec::new();
+        for (item, entry) in self.strings("policies", node) {
+            if let Some(name) = pack(entry) {
+                out.push(Source::Pack(name));
+                continue;
+            }
+            let path = absolute_from(self.dir, Path::new(entry));
+            if std::fs::symlink_metadata(&path).is_err() {
+                self.error(
+                    item,
+                    format!("`{entry}` is neither a policy of the pack nor a path that exists"),
+                    "`policies` names policies of kubevet's pack (required-labels, allowed-registries, no-latest-tag, resource-limits, replica-bounds) or files and directories of ValidatingAdmissionPolicies, relative to the configuration's directory",
+                );
+            } else {
+                out.push(Source::Path(path));
             }
         }
         out

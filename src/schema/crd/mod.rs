@@ -5,7 +5,7 @@
 //! `x-kubernetes-preserve-unknown-fields`, `x-kubernetes-int-or-string` is an integer or a string,
 //! `x-kubernetes-embedded-resource` adds `apiVersion`/`kind`/`metadata`, `nullable` and pruning
 //! make `null` acceptable everywhere, and a `required` field that has a `default` is filled in by
-//! the server. CEL rules (`x-kubernetes-validations`) are not evaluated.
+//! the server. CEL rules (`x-kubernetes-validations`) are evaluated by [`crate::policy::crd_rules`].
 
 mod convert;
 mod structural;
@@ -68,6 +68,8 @@ pub struct CrdVersion {
     /// `None`: the version has no schema (apiextensions v1beta1 allowed that); anything goes.
     source: Option<Source>,
     compiled: OnceLock<Option<Compiled>>,
+    /// Its CEL rules (`x-kubernetes-validations`), compiled once ([`crate::policy::crd_rules`]).
+    cel_rules: OnceLock<Option<crate::policy::crd_rules::Rules>>,
 }
 
 impl CrdVersion {
@@ -85,6 +87,21 @@ impl CrdVersion {
                     };
                     Compiled { schema, validator }
                 })
+            })
+            .as_ref()
+    }
+
+    /// The CEL rules of the version's schema, compiled once for the run's release; `None`
+    /// when it has none.
+    pub fn cel_rules(&self, kube_minor: u32) -> Option<&crate::policy::crd_rules::Rules> {
+        self.cel_rules
+            .get_or_init(|| {
+                let source = self.source.as_ref()?;
+                source
+                    .with_schema(|_, entry| {
+                        crate::policy::crd_rules::Rules::build(&entry.value, kube_minor)
+                    })
+                    .flatten()
             })
             .as_ref()
     }
@@ -223,6 +240,7 @@ impl Crds {
                             crd_name: crd.name.clone(),
                             source,
                             compiled: OnceLock::new(),
+                            cel_rules: OnceLock::new(),
                         }),
                     );
                     let (served, _) = self

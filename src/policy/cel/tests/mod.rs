@@ -1,0 +1,7 @@
+//! The engine's tests: the Kubernetes libraries against the API server's expected results,
+//! hostile and random expressions (bounds), the YAML → CEL conversion.
+
+mod bounds;
+mod convert;
+mod library;
+mod smoke;
