@@ -613,7 +613,7 @@ fn untrusted_text_is_escaped_in_every_format() {
     let headers = human
         .lines()
         .filter(|l| {
-            ["error[", "warning[", "note["]
+            ["error[", "warning[", "info["]
                 .iter()
                 .any(|h| l.starts_with(h))
         })
