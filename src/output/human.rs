@@ -96,7 +96,7 @@ fn to_codespan(
         // A newline from the manifest must not start a line that looks like kubevet's own.
         notes.push(format!("help: {}", escape_controls(help, false)));
     }
-    if crate::model::registry::find(d.rule.id).is_some() {
+    if crate::model::registry::find_documented(d.rule.id).is_some() {
         notes.push(format!("see: kubevet explain {}", d.rule.id));
     }
     CsDiagnostic::new(severity)
