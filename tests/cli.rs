@@ -3,7 +3,9 @@
 use std::process::Stdio;
 
 mod common;
-use common::{assert_snapshot, command_in, kubevet, kubevet_stdin, root, scratch, stderr, stdout};
+use common::{
+    assert_snapshot, command_in, kubevet, kubevet_in, kubevet_stdin, root, scratch, stderr, stdout,
+};
 
 #[test]
 fn valid_fixtures_exit_zero() {
@@ -121,6 +123,8 @@ fn human_output_snapshot() {
         "--color",
         "never",
         "--no-context",
+        "--select",
+        "hygiene,hardening",
         "fixtures/rules/duplicate-key/fires.yaml",
         "fixtures/rules/invalid-label-value/fires.yaml",
     ]);
@@ -135,6 +139,8 @@ fn json_output_snapshot_follows_the_contract() {
         "--format",
         "json",
         "--no-context",
+        "--select",
+        "hygiene,hardening",
         "fixtures/rules/duplicate-key/fires.yaml",
         "fixtures/rules/missing-name/fires.yaml",
     ]);
@@ -398,4 +404,225 @@ fn json_summary_names_kubevet_and_the_kubernetes_release() {
         json["summary"]["kubernetes_version"],
         kubevet::KubeVersion::NEWEST.to_string()
     );
+}
+
+/// `kubevet rules` shows each rule's set, and whether it is on under the configuration found
+/// from the current directory and the flags.
+#[test]
+fn rules_shows_each_set_and_whether_it_is_on() {
+    let dir = scratch("rules-sets");
+    let line = |listing: &str, id: &str| -> Vec<String> {
+        let line = listing
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .unwrap_or_else(|| panic!("{id} missing:\n{listing}"));
+        line.split_whitespace().take(4).map(str::to_owned).collect()
+    };
+    let listing = stdout(&kubevet_in(&dir, &["rules"]));
+    assert_eq!(
+        line(&listing, "invalid-name"),
+        ["invalid-name", "error", "correctness", "on"]
+    );
+    assert_eq!(
+        line(&listing, "run-as-non-root"),
+        ["run-as-non-root", "info", "hardening", "off"]
+    );
+    assert_eq!(
+        line(&listing, "latest-tag"),
+        ["latest-tag", "warning", "hygiene", "off"]
+    );
+    std::fs::write(
+        dir.join(".kubevet.yaml"),
+        "select: [hardening]\nignore: [service-selects-nothing]\nrules: {latest-tag: info}\n",
+    )
+    .unwrap();
+    let listing = stdout(&kubevet_in(&dir, &["rules"]));
+    assert_eq!(line(&listing, "run-as-non-root")[3], "on");
+    assert_eq!(line(&listing, "latest-tag")[3], "on");
+    assert_eq!(line(&listing, "service-selects-nothing")[3], "off");
+    let listing = stdout(&kubevet_in(&dir, &["rules", "--ignore", "hardening"]));
+    assert_eq!(line(&listing, "run-as-non-root")[3], "off");
+    let listing = stdout(&kubevet_in(&dir, &["rules", "--no-config"]));
+    assert_eq!(line(&listing, "service-selects-nothing")[3], "on");
+    let o = kubevet_in(&dir, &["rules", "--select", "hardning"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown rule or rule set `hardning`; did you mean `hardening`?"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Every id a finding can carry has a page `kubevet explain` prints, with the rule's set.
+#[test]
+fn explain_knows_every_finding_id() {
+    let o = kubevet(&["explain", "invalid-config"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("# invalid-config\n"));
+    assert!(std::path::Path::new("rules/invalid-config.md").is_file());
+    let o = kubevet(&["explain", "missing-probes"]);
+    assert!(stdout(&o).contains("· Set: hygiene ·"), "{}", stdout(&o));
+    // Every id used in a finding: the table's and the configuration's.
+    for rule in kubevet::rules::ALL
+        .iter()
+        .copied()
+        .chain([&kubevet::config::INVALID_CONFIG])
+    {
+        assert!(
+            std::path::Path::new("rules")
+                .join(format!("{}.md", rule.id))
+                .is_file(),
+            "{}",
+            rule.id
+        );
+    }
+    let o = kubevet(&["explain", "invalid-confg"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `invalid-config`?"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_unknown_output_format_is_named() {
+    let o = kubevet(&["check", "--output", "foo=x.out", "fixtures/valid"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("unknown format `foo`; expected one of human, concise, concise-range, json, sarif, github or junit"),
+        "{err}"
+    );
+    let o = kubevet(&["check", "--output", "sarfi=x.out", "fixtures/valid"]);
+    assert!(
+        stderr(&o).contains("(did you mean `sarif`?)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `--max-documents`: the help says what happens, and it happens: the first N documents are
+/// checked, the rest is reported.
+#[test]
+fn max_documents_checks_the_first_documents() {
+    let help = stdout(&kubevet(&["check", "--help"]));
+    assert!(help.contains("only the first N are checked"), "{help}");
+    let dir = scratch("max-documents");
+    std::fs::write(
+        dir.join("two.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: First_One}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: Second_One}\n",
+    )
+    .unwrap();
+    let o = kubevet_in(
+        &dir,
+        &["check", "--format", "concise", "--max-documents", "1", "."],
+    );
+    let out = stdout(&o);
+    assert!(out.contains("\"First_One\""), "{out}");
+    assert!(!out.contains("\"Second_One\""), "{out}");
+    assert!(
+        out.contains("file has more than 1 document; the rest of it was not checked"),
+        "{out}"
+    );
+}
+
+/// A directory without manifests is not an error, but the run says that nothing was checked,
+/// where it looked and with which filters.
+#[test]
+fn nothing_to_check_is_said() {
+    let dir = scratch("nothing-to-check");
+    std::fs::write(dir.join("README.md"), "no manifests here\n").unwrap();
+    let o = kubevet_in(&dir, &["check", "."]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("nothing to check: no Kubernetes manifests (.yaml, .yml, .json) found under . (no include or exclude)"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(
+        dir.join(".kubevet.yaml"),
+        "include: ['apps/**']\nexclude: [legacy]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("web.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n",
+    )
+    .unwrap();
+    let o = kubevet_in(&dir, &["check", "."]);
+    assert!(
+        stderr(&o).contains("found under . (include: `apps/**`; exclude: `legacy`)"),
+        "{}",
+        stderr(&o)
+    );
+    // With a manifest checked, nothing is said.
+    let o = kubevet_in(&dir, &["check", "--no-config", "."]);
+    assert!(!stderr(&o).contains("nothing to check"), "{}", stderr(&o));
+}
+
+/// `--format concise-range`: concise with the end of each finding, as the README's
+/// problem-matcher expression for it reads it.
+#[test]
+fn concise_range_gives_the_end() {
+    let o = kubevet(&[
+        "check",
+        "--format",
+        "concise-range",
+        "--no-context",
+        "fixtures/rules/invalid-label-value/fires.yaml",
+    ]);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with(
+            "fixtures/rules/invalid-label-value/fires.yaml:6:13-6:16: error[invalid-label-value]: "
+        ),
+        "{out}"
+    );
+}
+
+/// Shell completions offer the rule ids after `kubevet explain`, the rule ids and sets after
+/// `--select`, and the format names after `--format`.
+#[test]
+fn completions_offer_rule_ids_and_formats() {
+    for shell in ["bash", "zsh", "fish"] {
+        let script = stdout(&kubevet(&["completions", shell]));
+        for word in [
+            "service-selects-nothing",
+            "invalid-config",
+            "hardening",
+            "concise-range",
+            "junit",
+        ] {
+            assert!(script.contains(word), "{shell}: {word}");
+        }
+    }
+}
+
+/// A tab used for indentation is reported at the tab, with the fix.
+#[test]
+fn a_tab_indent_is_reported_at_the_tab() {
+    for (yaml, at) in [
+        ("a:\n\tb: 1\n", "2:1"),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n",
+            "4:1",
+        ),
+        ("a:\n  b: 1\n\tc: 2\n", "3:1"),
+        ("a:\n  b: 1\n \tc: 2\n", "3:2"),
+        ("a: |\n  x\n\ty\n", "3:1"),
+    ] {
+        let o = kubevet_stdin(&["check", "--format", "concise", "-"], yaml.as_bytes());
+        let out = stdout(&o);
+        assert!(
+            out.starts_with(&format!("<stdin>:{at}: error[invalid-yaml]: YAML syntax error: a tab character is used for indentation")),
+            "{yaml:?}: {out}"
+        );
+        let o = kubevet_stdin(&["check", "--color", "never", "-"], yaml.as_bytes());
+        assert!(
+            stdout(&o).contains("help: indent with spaces: YAML forbids tabs for indentation"),
+            "{}",
+            stdout(&o)
+        );
+    }
 }

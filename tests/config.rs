@@ -76,6 +76,28 @@ const CASES: &[(&str, &[&str])] = &[
         "apply-units-invalid",
         &["fixtures/config/apply-units-invalid"],
     ),
+    // extends/select/ignore: sets, ids winning over sets, a level turning a rule on.
+    ("rule-sets", &["fixtures/config/rule-sets"]),
+    // The flags win over the file: an id or a set, selected or ignored.
+    (
+        "rule-sets-flags",
+        &[
+            "--select",
+            "suspicious",
+            "--ignore",
+            "hardening,service-selects-nothing",
+            "--ignore",
+            "undeclared-namespace",
+            "fixtures/config/rule-sets",
+        ],
+    ),
+    // Without the file: the default sets only.
+    (
+        "rule-sets-no-config",
+        &["--no-config", "fixtures/config/rule-sets"],
+    ),
+    // Unknown sets and rules, with the nearest names.
+    ("rule-sets-invalid", &["fixtures/config/rule-sets-invalid"]),
 ];
 
 #[test]
@@ -88,6 +110,56 @@ fn configuration_cases_match_their_expected_output() {
             &Path::new("fixtures/config").join(format!("{name}.expected")),
             &transcript(&o),
         );
+    }
+}
+
+/// An invalid configuration fails a CI report: in JUnit, each of its problems is a failed test
+/// case (the run exits with 2, and checks nothing).
+#[test]
+fn a_bad_configuration_is_a_failed_junit_test_case() {
+    for args in [
+        &["check", "--format", "junit", "fixtures/config/invalid"][..],
+        &[
+            "check",
+            "--format",
+            "junit",
+            "--fail-on",
+            "none",
+            "fixtures/config/invalid",
+        ],
+    ] {
+        let o = kubevet(args);
+        assert_eq!(o.status.code(), Some(2));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            out.contains("<testsuites name=\"kubevet\" tests=\"1\" failures=\"1\""),
+            "{out}"
+        );
+        assert!(out.contains("<failure type=\"invalid-config\""), "{out}");
+    }
+}
+
+/// Problems of the configuration are worded for a configuration, not for a manifest that
+/// kubectl reads among other documents.
+#[test]
+fn configuration_errors_do_not_speak_of_manifests() {
+    for case in ["duplicate-key", "not-yaml"] {
+        let o = kubevet(&[
+            "check",
+            "--color",
+            "never",
+            &format!("fixtures/config/{case}"),
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        let out = transcript(&o);
+        assert!(out.contains("error[invalid-config]"), "{out}");
+        let about_documents =
+            |l: &str| l.contains("one YAML document") || l.contains("first document");
+        for line in out.lines().filter(|l| !about_documents(l)) {
+            for word in ["kubectl", "document", "were still checked"] {
+                assert!(!line.contains(word), "{case}: `{word}` in:\n{out}");
+            }
+        }
     }
 }
 

@@ -69,9 +69,15 @@ fn the_schema_lists_kubevets_rules_and_keys() {
         .iter()
         .map(|r| Value::from(r.id))
         .collect();
-    let listed = &mut schema["definitions"]["ruleLevels"]["propertyNames"]["enum"];
+    let sets: Vec<Value> = kubevet::diagnostics::RuleSet::ALL
+        .iter()
+        .map(|s| Value::from(s.name()))
+        .collect();
+    let selectors: Vec<Value> = sets.iter().chain(&ids).cloned().collect();
     if common::update_expect() {
-        *listed = Value::Array(ids);
+        schema["definitions"]["ruleLevels"]["propertyNames"]["enum"] = Value::Array(ids);
+        schema["definitions"]["ruleSet"]["enum"] = Value::Array(sets);
+        schema["definitions"]["selector"]["enum"] = Value::Array(selectors);
         std::fs::write(
             SCHEMA,
             serde_json::to_string_pretty(&schema).unwrap() + "\n",
@@ -80,7 +86,21 @@ fn the_schema_lists_kubevets_rules_and_keys() {
         return;
     }
     assert_eq!(
-        listed.as_array().unwrap(),
+        schema["definitions"]["ruleSet"]["enum"].as_array().unwrap(),
+        &sets,
+        "the rule sets in {SCHEMA} are not kubevet's: UPDATE_EXPECT=1 cargo test --test config_schema"
+    );
+    assert_eq!(
+        schema["definitions"]["selector"]["enum"]
+            .as_array()
+            .unwrap(),
+        &selectors,
+        "the rule ids and sets in {SCHEMA} are not kubevet's: UPDATE_EXPECT=1 cargo test --test config_schema"
+    );
+    assert_eq!(
+        schema["definitions"]["ruleLevels"]["propertyNames"]["enum"]
+            .as_array()
+            .unwrap(),
         &ids,
         "the rule ids in {SCHEMA} are not kubevet's: UPDATE_EXPECT=1 cargo test --test config_schema"
     );
@@ -217,6 +237,8 @@ fn the_schema_and_kubevet_agree() {
         "strict: false\nfailOn: none\n",
         "include: ['apps/**']\nexclude: [testdata, '*.sops.yaml']\n",
         "crds: [crds]\n",
+        "extends: [correctness]\nselect: [hygiene, run-as-non-root]\nignore: [latest-tag]\n",
+        "extends: []\nselect: [duplicate-key]\n",
         "rules:\n  invalid-name: off\n  duplicate-key: 'off'\n  missing-name: info\n",
         "rules:\n",
         "overrides:\n  - files: ['legacy/**']\n    rules: {invalid-name: warning}\n",
@@ -238,6 +260,9 @@ fn the_schema_and_kubevet_agree() {
         "include: 'apps/**'\n",
         "include: [1]\n",
         "rules: {no-such-rule: error}\n",
+        "extends: [latest-tag]\n",
+        "select: [hardning]\n",
+        "ignore: hygiene\n",
         "rules: {invalid-name: loud}\n",
         "rules: {invalid-name: true}\n",
         "rules: [invalid-name]\n",

@@ -10,7 +10,8 @@
 //!   duplicates, and kubevet says so.
 
 use kubevet::{Input, Options, check};
-use std::path::Path;
+
+mod common;
 
 const DIFFERS_ON_PURPOSE: &[&str] = &[
     "fixtures/same-kind-different-api.yaml",
@@ -19,11 +20,12 @@ const DIFFERS_ON_PURPOSE: &[&str] = &[
 
 #[test]
 fn kubeval_duplicate_cases_agree() {
-    let peers = Path::new("../shared/corpora/peers");
-    let Ok(tsv) = std::fs::read_to_string(peers.join("expectations.tsv")) else {
-        eprintln!("skipped: {} is absent", peers.display());
+    let Ok(peers) = common::corpus("peers/expectations.tsv", "kubeval_duplicate_cases_agree")
+        .map(|tsv| tsv.parent().unwrap().to_path_buf())
+    else {
         return;
     };
+    let tsv = std::fs::read_to_string(peers.join("expectations.tsv")).unwrap();
     let (mut agree, mut total) = (0, 0);
     for row in tsv.lines().skip(1) {
         let cols: Vec<&str> = row.split('\t').collect();

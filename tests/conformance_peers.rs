@@ -9,9 +9,10 @@
 use kubevet::diagnostics::Severity;
 use kubevet::{Input, Options, check};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-const PEERS: &str = "../shared/corpora/peers";
+mod common;
+
 const SUITES: &[&str] = &["kubeconform", "kubeval", "kubectl-validate"];
 
 /// (suite, file, document index or "-", kubevet's outcome) and why kubevet differs.
@@ -158,11 +159,11 @@ fn outcome(peers: &Path, row: &Row) -> String {
 
 #[test]
 fn agreement_with_peer_validators() {
-    let peers = PathBuf::from(PEERS);
-    if !peers.join("expectations.tsv").is_file() {
-        println!("note: {PEERS} is absent; peer conformance not checked");
+    let Ok(peers) = common::corpus("peers/expectations.tsv", "agreement_with_peer_validators")
+        .map(|tsv| tsv.parent().unwrap().to_path_buf())
+    else {
         return;
-    }
+    };
     let mut per_suite: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut differences = Vec::new();
     for row in rows(&peers) {

@@ -109,11 +109,9 @@ fn every_fixture_file_alone_reports_what_the_whole_run_reports_for_it() {
 
 #[test]
 fn real_repositories_too() {
-    let root = Path::new("../shared/corpora/real");
-    if !root.is_dir() {
-        eprintln!("skipped: {} is absent", root.display());
+    let Ok(root) = common::corpus("real", "context::real_repositories_too") else {
         return;
-    }
+    };
     for repo in ["flux2-kustomize-helm-example", "microservices-demo"] {
         // Absolute, as context mode names files outside the current directory.
         let path = kubevet::workspace::absolute(&root.join(repo));

@@ -6,7 +6,8 @@
 //! together they are one small repository, checked with the built binary. A finding is written
 //! as a comment on the line it points at: `# error[rule-id]`, `# warning[rule-id]` or
 //! `# info[rule-id]` (several on one line if need be; text may follow, e.g.
-//! `# warning[latest-tag]: no tag means latest`). The test compares rule, severity, file and
+//! `# warning[latest-tag]: no tag means latest`). The page's own rule is selected (as with
+//! `--select <rule-id>`), so that opt-in rules show too. The test compares rule, severity, file and
 //! line: every annotation must be reported, and every finding of the page's own rule, and every
 //! error or warning of any rule, must be annotated. (Info findings of other rules, such as
 //! `missing-probes` on a short Deployment, are not compared unless annotated.)
@@ -155,7 +156,9 @@ fn check_page(rule: &str) -> Vec<String> {
     }
     let o = kubevet_in(
         &dir,
-        &["check", "--format", "concise", "--color", "never", "."],
+        &[
+            "check", "--format", "concise", "--color", "never", "--select", rule, ".",
+        ],
     );
     let _ = std::fs::remove_dir_all(&dir);
     if !matches!(o.status.code(), Some(0 | 1)) {

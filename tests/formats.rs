@@ -7,9 +7,11 @@ mod common;
 use common::{assert_snapshot, command_in, kubevet, root, scratch, stderr, stdout};
 
 /// Fixtures with secondary labels, cross-file related locations, a file that cannot be read
-/// as UTF-8, non-ASCII text, and suppressions.
+/// as UTF-8, non-ASCII text, and suppressions; with every rule set, so that infos are there too.
 const SAMPLE: &[&str] = &[
     "--no-context",
+    "--select",
+    "hygiene,hardening",
     "fixtures/rules/duplicate-key/fires.yaml",
     "fixtures/rules/duplicate-object/fires-two-files",
     "fixtures/rules/invalid-utf8/fires-latin1.yaml",
@@ -515,10 +517,14 @@ fn snippets_are_read_again_and_only_from_unchanged_files() {
     let file = dir.join("pod.yaml");
     let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: nginx:latest\n";
     std::fs::write(&file, manifest).unwrap();
-    let options = kubevet::Options {
+    let mut options = kubevet::Options {
         context: Vec::new(),
         ..kubevet::Options::default()
     };
+    options.policy.set_flags(kubevet::config::Selectors {
+        select: vec![kubevet::config::Selector::parse("latest-tag").unwrap()],
+        ignore: Vec::new(),
+    });
     let report = kubevet::check(kubevet::Input::Paths(vec![file.clone()]), &options).unwrap();
     assert!(report.files[0].text.is_none(), "the text is not kept");
     let human = |report: &kubevet::Report| {

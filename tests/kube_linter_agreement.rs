@@ -14,6 +14,8 @@ use kubevet::{Input, Options, check};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+mod common;
+
 /// kube-linter check → the kubevet rules that decide the same question.
 const CHECKS: &[(&str, &[&str])] = &[
     ("restart-policy", &["restart-policy"]),
@@ -94,8 +96,9 @@ struct Row {
 }
 
 fn peers() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/peers");
-    dir.join("expectations.tsv").is_file().then_some(dir)
+    common::corpus("peers/expectations.tsv", "kube_linter_agreement")
+        .ok()
+        .map(|tsv| tsv.parent().unwrap().to_path_buf())
 }
 
 fn rows(peers: &Path) -> Vec<Row> {
@@ -123,7 +126,16 @@ fn rows(peers: &Path) -> Vec<Row> {
 
 /// The rule ids kubevet reports per document of a file.
 fn findings(path: &Path) -> HashMap<usize, BTreeSet<&'static str>> {
-    let report = check(Input::Paths(vec![path.to_path_buf()]), &Options::default()).unwrap();
+    // Every set: kube-linter's checks include best practice (hygiene, hardening).
+    let mut options = Options::default();
+    options.policy.set_flags(kubevet::config::Selectors {
+        select: kubevet::diagnostics::RuleSet::ALL
+            .iter()
+            .map(|&s| kubevet::config::Selector::Set(s))
+            .collect(),
+        ignore: Vec::new(),
+    });
+    let report = check(Input::Paths(vec![path.to_path_buf()]), &options).unwrap();
     let mut by_document: HashMap<usize, BTreeSet<&'static str>> = HashMap::new();
     for d in &report.diagnostics {
         if let Some(doc) = d.document {
@@ -139,9 +151,6 @@ fn findings(path: &Path) -> HashMap<usize, BTreeSet<&'static str>> {
 #[test]
 fn kube_linter_expectations_agree_or_are_explained() {
     let Some(peers) = peers() else {
-        eprintln!(
-            "note: ../shared/corpora/peers is not there; skipping the kube-linter agreement test"
-        );
         return;
     };
     let rows = rows(&peers);

@@ -10,6 +10,8 @@ use kubevet::tree::{Node, Value};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 
+mod common;
+
 /// Both loaders agree on `text`; the message names the input on failure.
 fn assert_same(name: &str, text: &str) {
     let file = SourceFile::new(FileId(0), name.to_owned(), text.to_owned());
@@ -159,11 +161,9 @@ fn mutated_fixtures_load_the_same() {
 
 #[test]
 fn real_repositories_load_the_same() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
-    if !root.is_dir() {
-        eprintln!("skipped: {} is absent", root.display());
+    let Ok(root) = common::corpus("", "real_repositories_load_the_same") else {
         return;
-    }
+    };
     let mut paths = Vec::new();
     manifests(&root, &mut paths);
     let (mut parsed, mut all) = (0, 0);

@@ -746,7 +746,14 @@ fn actions(client: &mut Client, uri: &str, diagnostic: &Value) -> Vec<Value> {
 
 #[test]
 fn a_quick_fix_applied_is_checked_again() {
-    let repo = Repo::new("fix", &[("job.yaml", JOB)]);
+    // run-as-non-root (hardening) is opt-in: the configuration turns it on.
+    let repo = Repo::new(
+        "fix",
+        &[
+            ("job.yaml", JOB),
+            (".kubevet.yaml", "select: [hardening]\n"),
+        ],
+    );
     let mut client = Client::start(&repo);
     let uri = repo.uri("job.yaml");
     client.open(&repo, "job.yaml");

@@ -76,6 +76,39 @@ fn the_problem_matcher_reads_concise_output() {
     );
 }
 
+/// The README's expression for `--format concise-range` reads its lines, end included.
+#[test]
+fn the_range_problem_matcher_reads_concise_range_output() {
+    let expression = blocks()
+        .into_iter()
+        .find(|(info, body)| info.is_empty() && body.starts_with("^(.+?):(\\d+):(\\d+)-"))
+        .expect("the README shows the concise-range expression")
+        .1;
+    let matcher = regex::Regex::new(expression.trim_end()).unwrap();
+    let o = common::command()
+        .args([
+            "check",
+            "--format",
+            "concise-range",
+            "-q",
+            "--no-context",
+            "fixtures/rules/invalid-label-value/fires.yaml",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(!out.is_empty());
+    for line in out.lines() {
+        let c = matcher
+            .captures(line)
+            .unwrap_or_else(|| panic!("no match: {line}"));
+        let (line_no, column): (u32, u32) = (c[2].parse().unwrap(), c[3].parse().unwrap());
+        let (end_line, end_column): (u32, u32) = (c[4].parse().unwrap(), c[5].parse().unwrap());
+        assert!((end_line, end_column) > (line_no, column), "{line}");
+        assert!(kubevet::rules::find(&c[7]).is_some(), "{line}");
+    }
+}
+
 #[test]
 fn the_vs_code_task_uses_the_same_expression() {
     let task = blocks()
@@ -170,4 +203,27 @@ fn the_suppression_example_suppresses_what_it_says() {
         out.contains("error[invalid-name]") && out.contains("error[invalid-label-value]"),
         "{out}"
     );
+}
+
+/// The quick start shows the output of a real run on the examples.
+#[test]
+fn the_quick_start_output_is_real() {
+    let shown = blocks()
+        .into_iter()
+        .find(|(info, body)| {
+            info.is_empty() && body.contains("fixtures/invalid/service-name-starts-with-digit.yaml")
+        })
+        .expect("the quick start shows its output")
+        .1;
+    let o = common::command()
+        .args([
+            "check",
+            "--color",
+            "never",
+            "fixtures/valid",
+            "fixtures/invalid",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), shown);
 }

@@ -1,19 +1,19 @@
 //! Real GitOps repositories that apply cleanly upstream must produce zero errors.
-//! Uses `../shared/corpora/real` when present; skips with a note otherwise (a user's clone has none).
+//! Uses `../shared/corpora/real` (or `$KUBEVET_CORPORA/real`) when present; otherwise the test
+//! prints a visible SKIPPED line (a user's clone has none).
 
 use kubevet::diagnostics::Severity;
 use kubevet::output::{Format, Style, render};
 use kubevet::{Input, Options, check};
-use std::path::Path;
+
+mod common;
 
 #[test]
 fn real_repositories_have_zero_errors() {
-    let root = Path::new("../shared/corpora/real");
-    if !root.is_dir() {
-        eprintln!("skipped: {} is absent", root.display());
+    let Ok(root) = common::corpus("real", "real_repositories_have_zero_errors") else {
         return;
-    }
-    let mut repos: Vec<_> = std::fs::read_dir(root)
+    };
+    let mut repos: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_dir())
@@ -45,4 +45,18 @@ fn real_repositories_have_zero_errors() {
             report.summary.warnings
         );
     }
+}
+
+/// Without the corpora the tests above skip, and say so where `cargo test` shows it.
+#[test]
+fn an_absent_corpus_is_a_visible_skip() {
+    let line = common::corpus("no-such-corpus", "an_absent_corpus_is_a_visible_skip").unwrap_err();
+    assert!(
+        line.starts_with("SKIPPED an_absent_corpus_is_a_visible_skip: "),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("no-such-corpus is absent (set KUBEVET_CORPORA to the corpora directory)"),
+        "{line}"
+    );
 }

@@ -28,12 +28,14 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check manifests (files, directories, or `-` for stdin).
-    Check(CheckArgs),
-    /// List every rule with its id, default severity and summary.
-    Rules,
+    Check(Box<CheckArgs>),
+    /// List every rule with its id, default severity, set, whether it is on (under the
+    /// configuration and flags given) and summary.
+    Rules(RulesArgs),
     /// Print a rule's documentation.
     Explain {
         /// The rule id, as shown in brackets in findings (e.g. duplicate-key).
+        #[arg(value_parser = RuleIds, hide_possible_values = true)]
         rule: String,
     },
     /// Explain a CronJob schedule: what it means in words and when it runs next.
@@ -51,6 +53,104 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+/// The flags that choose rules, shared by `check` and `rules`.
+#[derive(Args, Debug, Default)]
+pub struct SelectArgs {
+    /// Turn on these rules or rule sets (comma-separated, repeatable), over the configuration's
+    /// `extends`/`select`/`ignore`: e.g. `--select hardening,latest-tag`. The sets are
+    /// correctness and suspicious (on by default), hygiene and hardening.
+    #[arg(long, value_name = "RULES", value_delimiter = ',', value_parser = SelectorParser, hide_possible_values = true)]
+    pub select: Vec<Selector>,
+
+    /// Turn off these rules or rule sets (comma-separated, repeatable); wins over `--select` of
+    /// a set, not of the rule itself.
+    #[arg(long, value_name = "RULES", value_delimiter = ',', value_parser = SelectorParser, hide_possible_values = true)]
+    pub ignore: Vec<Selector>,
+}
+
+impl SelectArgs {
+    pub fn selectors(&self) -> Selectors {
+        Selectors {
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+        }
+    }
+}
+
+/// A rule id or set name (`--select`, `--ignore`), completed by the shell completions.
+#[derive(Clone)]
+struct SelectorParser;
+
+impl clap::builder::TypedValueParser for SelectorParser {
+    type Value = Selector;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Selector, clap::Error> {
+        Selector::parse(&value.to_string_lossy()).map_err(|message| {
+            let message = format!(
+                "{message}\n\n  tip: {}\n",
+                crate::settings::selection::selector_help()
+            );
+            clap::Error::raw(clap::error::ErrorKind::InvalidValue, message).with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let sets = RuleSet::ALL.iter().map(|s| s.name());
+        let ids = registry::ALL.iter().map(|r| r.id);
+        Some(Box::new(
+            sets.chain(ids).map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
+/// A rule id for `kubevet explain`: any text is taken (an unknown one gets kubevet's own
+/// message with a did-you-mean), and the shell completions offer every id.
+#[derive(Clone)]
+struct RuleIds;
+
+impl clap::builder::TypedValueParser for RuleIds {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            registry::documented().map(|r| clap::builder::PossibleValue::new(r.id)),
+        ))
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// The configuration file whose selection to show [default: the nearest .kubevet.yaml from
+    /// the current directory up to the repository's root].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore .kubevet.yaml files.
+    #[arg(long)]
+    pub no_config: bool,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
 }
 
 #[derive(Args, Debug)]
@@ -135,6 +235,9 @@ pub struct CheckArgs {
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
 
+    #[command(flatten)]
+    pub select: SelectArgs,
+
     /// Do not print the summary line.
     #[arg(short, long)]
     pub quiet: bool,
@@ -179,8 +282,8 @@ pub struct LimitArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_file_size)]
     pub max_file_size: Option<u64>,
 
-    /// A file with more documents is checked only up to here [default: limits.maxDocuments,
-    /// else 100000].
+    /// Of a file with more documents, only the first N are checked, the rest is reported
+    /// (input-limit-exceeded) [default: limits.maxDocuments, else 100000].
     #[arg(long, value_name = "N", value_parser = parse_count)]
     pub max_documents: Option<usize>,
 
@@ -265,6 +368,26 @@ pub(super) fn parse_output(text: &str) -> Result<OutputFile, String> {
             format,
             path: PathBuf::from(path),
         });
+    }
+    // `foo=x.out`: a word before `=` is meant as a format, not as part of a file name.
+    if let Some((format, _)) = text.split_once('=')
+        && !format.is_empty()
+        && format
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        let names = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value())
+            .map(|v| v.get_name().to_owned())
+            .collect::<Vec<_>>();
+        let suggestion = crate::model::text::did_you_mean(format, names.iter().map(String::as_str))
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        return Err(format!(
+            "unknown format `{format}`; expected one of {}{suggestion}",
+            crate::model::text::join_or(&names)
+        ));
     }
     let lower = text.to_ascii_lowercase();
     let format = if lower.ends_with(".sarif") || lower.ends_with(".sarif.json") {

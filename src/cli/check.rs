@@ -27,8 +27,11 @@ pub(super) fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
             Ok(config) => Some(config),
             Err(ConfigError::Unreadable(message)) => return usage_error(message),
             Err(ConfigError::Invalid(report)) => {
+                // Every problem of the configuration fails the run (a failed test case in
+                // JUnit, whatever --fail-on says).
                 let style = output::Style {
                     summary: false,
+                    fail_on: Some(crate::model::diagnostic::Severity::Info),
                     ..style
                 };
                 write_outputs(&report, &args, style, out)?;
@@ -52,7 +55,11 @@ pub(super) fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
             .or(config.kubernetes_version)
             .unwrap_or(KubeVersion::NEWEST),
         strict: args.strict.or(config.strict).unwrap_or(true),
-        policy: config.policy,
+        policy: {
+            let mut policy = config.policy;
+            policy.set_flags(args.select.selectors());
+            policy
+        },
         // CRDs named with --crd and in the configuration are all used.
         crd_paths: args.crds.iter().cloned().chain(config.crds).collect(),
         policies: args
@@ -139,6 +146,16 @@ pub(super) fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         }
     }
     write_outputs(&report, &args, style, out)?;
+    let s = &report.summary;
+    if !reads_stdin && s.files + s.skipped + s.failed == 0 && report.diagnostics.is_empty() {
+        // Not an error (a hook may run on a repository without manifests yet), but said.
+        let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "kubevet: nothing to check: no Kubernetes manifests (.yaml, .yml, .json) found under {} ({})",
+            crate::model::text::join_and(&paths),
+            options.policy.describe_filters()
+        );
+    }
     let code = exit_code(&report, style);
     // Every finding and file entry is its own allocation; the process is about to exit, so
     // free them on the pool rather than make the exit wait.

@@ -13,13 +13,14 @@ use check::*;
 use crate::discover::workspace;
 use crate::load::Limits;
 use crate::model::KubeVersion;
+use crate::model::diagnostic::RuleSet;
 use crate::model::registry;
 use crate::model::report::Report;
 use crate::output::{self, Format};
 use crate::run::{Input, Options};
 pub use crate::settings::FailOn;
 use crate::settings::limits::{self as limit_settings, LimitSettings};
-use crate::settings::{self, ConfigError};
+use crate::settings::{self, ConfigError, Selector, Selectors};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -57,13 +58,10 @@ fn run(cli: Cli) -> i32 {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let result = match cli.command {
-        Command::Check(args) => check(args, &mut out),
-        Command::Rules => list_rules(&mut out).map(|_| EXIT_OK),
+        Command::Check(args) => check(*args, &mut out),
+        Command::Rules(args) => list_rules(&args, &mut out),
         Command::Explain { rule } => explain(&rule, &mut out),
-        Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "kubevet", &mut out);
-            Ok(EXIT_OK)
-        }
+        Command::Completions { shell } => completions(shell, &mut out),
         Command::ExplainSchedule(args) => explain_schedule(&args, &mut out),
         Command::Render(args) => render::render(&args, &mut out),
         Command::Lsp => {
@@ -82,34 +80,71 @@ fn run(cli: Cli) -> i32 {
     }
 }
 
+/// `kubevet completions SHELL`: clap's script, which completes the rule ids after `kubevet
+/// explain` (and after `--select`/`--ignore`) from their parsers' possible values; fish's
+/// generator leaves positional arguments out, so their line is added here.
+fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> io::Result<i32> {
+    clap_complete::generate(shell, &mut Cli::command(), "kubevet", out);
+    if shell == clap_complete::Shell::Fish {
+        let ids: Vec<&str> = registry::documented().map(|r| r.id).collect();
+        writeln!(
+            out,
+            "complete -c kubevet -n \"__fish_kubevet_using_subcommand explain\" -f -a \"{}\"",
+            ids.join(" ")
+        )?;
+    }
+    Ok(EXIT_OK)
+}
+
 fn usage_error(message: impl std::fmt::Display) -> io::Result<i32> {
     eprintln!("kubevet: {message}");
     Ok(EXIT_USAGE)
 }
 
-fn list_rules(out: &mut dyn Write) -> io::Result<()> {
+/// `kubevet rules`: every rule, its default severity, its set, and whether it is on under the
+/// configuration (the nearest `.kubevet.yaml`, or `--config`) and the flags.
+fn list_rules(args: &RulesArgs, out: &mut dyn Write) -> io::Result<i32> {
+    let config = if args.no_config {
+        None
+    } else if let Some(path) = &args.config {
+        Some(path.clone())
+    } else {
+        workspace::find_config(&workspace::current_dir())
+    };
+    let mut policy = match config.map(|path| settings::load(&path)) {
+        None => settings::Policy::default(),
+        Some(Ok(config)) => config.policy,
+        Some(Err(ConfigError::Unreadable(message))) => return usage_error(message),
+        Some(Err(ConfigError::Invalid(report))) => {
+            output::render(&report, Format::Human, output::Style::default(), out)?;
+            return usage_error("the configuration is not valid (see the findings above)");
+        }
+    };
+    policy.set_flags(args.select.selectors());
     let width = registry::ALL.iter().map(|r| r.id.len()).max().unwrap_or(0);
     for rule in registry::ALL {
         writeln!(
             out,
-            "{:width$}  {:7}  {}",
+            "{:width$}  {:7}  {:11}  {:3}  {}",
             rule.id,
             rule.severity.as_str(),
+            rule.set.name(),
+            if policy.is_on(rule) { "on" } else { "off" },
             rule.summary
         )?;
     }
-    Ok(())
+    Ok(EXIT_OK)
 }
 
 fn explain(id: &str, out: &mut dyn Write) -> io::Result<i32> {
-    match registry::find(id) {
+    match registry::find_documented(id) {
         Some(rule) => {
             out.write_all(rule.doc.as_bytes())?;
             Ok(EXIT_OK)
         }
         None => {
             let suggestion =
-                crate::model::text::did_you_mean(id, registry::ALL.iter().map(|r| r.id))
+                crate::model::text::did_you_mean(id, registry::documented().map(|r| r.id))
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
             usage_error(format!(

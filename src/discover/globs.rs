@@ -11,13 +11,17 @@ use std::path::Path;
 #[derive(Clone, Debug)]
 pub struct PathGlobs {
     set: GlobSet,
+    /// The patterns as written, for messages.
+    patterns: Vec<String>,
 }
 
 impl PathGlobs {
     /// Compiles patterns; the error names the pattern that is wrong.
     pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<PathGlobs, String> {
         let mut builder = GlobSetBuilder::new();
+        let mut written = Vec::new();
         for pattern in patterns {
+            written.push(pattern.to_owned());
             let glob = GlobBuilder::new(&normalize_pattern(pattern)?)
                 .literal_separator(true)
                 .backslash_escape(true)
@@ -26,7 +30,15 @@ impl PathGlobs {
             builder.add(glob);
         }
         let set = builder.build().map_err(|e| e.to_string())?;
-        Ok(PathGlobs { set })
+        Ok(PathGlobs {
+            set,
+            patterns: written,
+        })
+    }
+
+    /// The patterns as written.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
     }
 
     /// Whether a relative path, or a directory it is in, matches.

@@ -150,20 +150,25 @@ impl<'a> Builder<'a> {
     }
 
     pub(super) fn syntax_error(&mut self, error: &SyntaxError) {
-        let at = self.byte(error.mark);
         self.stack.clear();
         self.root = None;
         self.failed = true;
-        self.diagnostics.push(
-            Diagnostic::new(
-                &crate::model::rule::invalid_yaml,
-                self.file.location(Span::new(at, at)),
-                format!("YAML syntax error: {}", error.problem),
-            )
-            .with_help(
-                "kubectl cannot parse this document; the other documents were still checked",
-            ),
-        );
+        let tab = super::tabs::indenting_tab(self.source, error.mark.index);
+        let diagnostic = match tab.map(|tab| self.offset + tab) {
+            Some(tab) => super::tabs::diagnostic(self.file.location(Span::new(tab, tab + 1))),
+            None => {
+                let at = self.byte(error.mark);
+                Diagnostic::new(
+                    &crate::model::rule::invalid_yaml,
+                    self.file.location(Span::new(at, at)),
+                    format!("YAML syntax error: {}", error.problem),
+                )
+                .with_help(
+                    "kubectl cannot parse this document; the other documents were still checked",
+                )
+            }
+        };
+        self.diagnostics.push(diagnostic);
     }
 
     /// A document kubectl cannot decode although it parses (a tag that does not fit its value,
@@ -319,8 +324,8 @@ impl<'a> Builder<'a> {
                             return Err(self.limit_exceeded(
                                 span,
                                 format!(
-                                    "aliases in this document expand to more than {} nodes (an alias bomb?)",
-                                    self.limits.max_alias_nodes
+                                    "aliases in this document expand to more than {} (an alias bomb?)",
+                                    crate::model::text::plural(self.limits.max_alias_nodes, "node")
                                 ),
                                 "this document was not checked; if it is legitimate, expand the anchors by hand or raise the limit: `limits: {maxAliasNodes: N}` in .kubevet.yaml, or --max-alias-nodes N",
                             ));
@@ -382,8 +387,8 @@ impl<'a> Builder<'a> {
             return Err(self.limit_exceeded(
                 span,
                 format!(
-                    "document has more than {} nodes",
-                    self.limits.max_nodes_per_document
+                    "document has more than {}",
+                    crate::model::text::plural(self.limits.max_nodes_per_document, "node")
                 ),
                 "this document was not checked; if it is legitimate, raise the limit: `limits: {maxNodesPerDocument: N}` in .kubevet.yaml, or --max-nodes-per-document N",
             ));

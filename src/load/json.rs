@@ -46,8 +46,8 @@ pub(super) fn load(file: &SourceFile, limits: &Limits) -> Loaded {
                     &crate::model::rule::input_limit_exceeded,
                     file.location(Span::new(at, at)),
                     format!(
-                        "file has more than {} documents; the rest of it was not checked",
-                        limits.max_documents
+                        "file has more than {}; the rest of it was not checked",
+                        crate::model::text::plural(limits.max_documents, "document")
                     ),
                 )
                 .with_help(
@@ -143,8 +143,8 @@ impl JsonParser<'_> {
         if self.nodes > self.limits.max_nodes_per_document {
             return Err(self.limit(
                 format!(
-                    "document has more than {} nodes",
-                    self.limits.max_nodes_per_document
+                    "document has more than {}",
+                    crate::model::text::plural(self.limits.max_nodes_per_document, "node")
                 ),
                 "this document was not checked; if it is legitimate, raise the limit: `limits: {maxNodesPerDocument: N}` in .kubevet.yaml, or --max-nodes-per-document N",
             ));

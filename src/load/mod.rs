@@ -23,6 +23,7 @@ pub mod limits;
 mod parse;
 pub mod resolve;
 mod scan;
+mod tabs;
 pub mod tree;
 
 pub use limits::Limits;
@@ -100,8 +101,8 @@ fn load_documents(file: &SourceFile, limits: &Limits, fast_path: bool) -> Loaded
                     &crate::model::rule::input_limit_exceeded,
                     file.location(span),
                     format!(
-                        "file has more than {} documents; the rest of it was not checked",
-                        limits.max_documents
+                        "file has more than {}; the rest of it was not checked",
+                        crate::model::text::plural(limits.max_documents, "document")
                     ),
                 )
                 .with_help(

@@ -80,12 +80,63 @@ impl Stage {
     }
 }
 
-/// What a rule is: its stable id, default severity, stage, one-line summary and doc page (the
-/// rules of the table are made in [`crate::model::registry`]).
+/// The set a rule belongs to, by what its findings mean; `extends`, `select` and `ignore`
+/// (and `--select`/`--ignore`) turn rules on and off by set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RuleSet {
+    /// The API server or `kustomize build` rejects it, it certainly malfunctions, or kubevet
+    /// could not read it: on by default.
+    Correctness,
+    /// Accepted, but likely wrong: on by default.
+    Suspicious,
+    /// Best practice for operating workloads (probes, resources, pinned images, TTLs): opt-in.
+    Hygiene,
+    /// Best practice for security (not running as root): opt-in.
+    Hardening,
+}
+
+impl RuleSet {
+    pub const ALL: &'static [RuleSet] = &[
+        RuleSet::Correctness,
+        RuleSet::Suspicious,
+        RuleSet::Hygiene,
+        RuleSet::Hardening,
+    ];
+
+    /// The sets that are on when a configuration does not say (`extends`).
+    pub const DEFAULT: &'static [RuleSet] = &[RuleSet::Correctness, RuleSet::Suspicious];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleSet::Correctness => "correctness",
+            RuleSet::Suspicious => "suspicious",
+            RuleSet::Hygiene => "hygiene",
+            RuleSet::Hardening => "hardening",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<RuleSet> {
+        RuleSet::ALL.iter().copied().find(|s| s.name() == name)
+    }
+
+    pub fn on_by_default(self) -> bool {
+        RuleSet::DEFAULT.contains(&self)
+    }
+}
+
+impl fmt::Display for RuleSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a rule is: its stable id, default severity, set, stage, one-line summary and doc page
+/// (the rules of the table are made in [`crate::model::registry`]).
 #[derive(Debug)]
 pub struct Rule {
     pub id: &'static str,
     pub severity: Severity,
+    pub set: RuleSet,
     pub stage: Stage,
     /// A finding of this rule on an unrendered placeholder is reported as
     /// `unrendered-placeholder` instead (the rule checks a value's format).

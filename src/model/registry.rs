@@ -9,202 +9,207 @@
 //! `Repo`, one with `pub fn check_repo(&Index, &mut Vec<Diagnostic>)`; the other stages report
 //! from the code of that stage (the loader, the schema validator, ...) and have only a doc page.
 
-use crate::model::diagnostic::{Rule, Severity, Stage};
+use crate::model::diagnostic::{Rule, RuleSet, Severity, Stage};
 
 /// Calls `$callback!` with the whole rule table; each entry is
-/// `module: "id", Severity, Stage [placeholder]?, "summary";`.
+/// `module: "id", Severity, RuleSet, Stage [placeholder]?, "summary";`.
+///
+/// The set says what a finding means, whatever its severity: `Correctness` (the API server or
+/// kustomize rejects it, it certainly malfunctions, or it could not be read), `Suspicious`
+/// (accepted but likely wrong), both on by default; `Hygiene` and `Hardening` (best practice),
+/// opt-in.
 macro_rules! for_each_rule {
     ($callback:ident) => {
         $callback! {
             // Reading and parsing.
-            unreadable_file: "unreadable-file", Error, Reading,
+            unreadable_file: "unreadable-file", Error, Correctness, Reading,
                 "A file could not be read (permissions, a broken symlink, a symlink loop, a vanished file).";
-            invalid_utf8: "invalid-utf8", Error, Reading,
+            invalid_utf8: "invalid-utf8", Error, Correctness, Reading,
                 "A file is not valid UTF-8, so kubectl cannot read it as YAML or JSON.";
-            invalid_yaml: "invalid-yaml", Error, Loading [placeholder],
+            invalid_yaml: "invalid-yaml", Error, Correctness, Loading [placeholder],
                 "A document is not valid YAML (or holds YAML that kubectl cannot convert to JSON).";
-            duplicate_key: "duplicate-key", Error, Loading,
+            duplicate_key: "duplicate-key", Error, Correctness, Loading,
                 "A mapping has the same key twice; kubectl silently keeps the last one.";
-            input_limit_exceeded: "input-limit-exceeded", Error, Loading,
+            input_limit_exceeded: "input-limit-exceeded", Error, Correctness, Loading,
                 "A file is too large, too deeply nested or expands too many aliases to be checked.";
-            helm_template_skipped: "helm-template-skipped", Info, Discovery,
+            helm_template_skipped: "helm-template-skipped", Info, Correctness, Discovery,
                 "Helm chart templates are not YAML until rendered; they are skipped.";
-            special_file_skipped: "special-file-skipped", Info, Discovery,
+            special_file_skipped: "special-file-skipped", Info, Correctness, Discovery,
                 "A FIFO, socket or device (also behind a symbolic link) met in a walk is never read; it is skipped.";
             // Object metadata.
-            missing_kind_or_api_version: "missing-kind-or-api-version", Error, Object,
+            missing_kind_or_api_version: "missing-kind-or-api-version", Error, Correctness, Object,
                 "An object needs both a non-empty `apiVersion` and a non-empty `kind`.";
-            missing_name: "missing-name", Error, Object,
+            missing_name: "missing-name", Error, Correctness, Object,
                 "An object needs `metadata.name` (or `metadata.generateName`).";
-            invalid_name: "invalid-name", Error, Object [placeholder],
+            invalid_name: "invalid-name", Error, Correctness, Object [placeholder],
                 "`metadata.name` must have the format its kind requires (DNS subdomain, DNS label, ...).";
-            invalid_namespace: "invalid-namespace", Error, Object [placeholder],
+            invalid_namespace: "invalid-namespace", Error, Correctness, Object [placeholder],
                 "`metadata.namespace` must be a DNS-1123 label.";
-            invalid_label_key: "invalid-label-key", Error, Object [placeholder],
+            invalid_label_key: "invalid-label-key", Error, Correctness, Object [placeholder],
                 "Label keys must be qualified names: an optional DNS prefix and '/', then 1-63 characters.";
-            invalid_label_value: "invalid-label-value", Error, Object [placeholder],
+            invalid_label_value: "invalid-label-value", Error, Correctness, Object [placeholder],
                 "Label values must be strings of at most 63 letters, digits, '-', '_' or '.'.";
-            invalid_annotation: "invalid-annotation", Error, Object [placeholder],
+            invalid_annotation: "invalid-annotation", Error, Correctness, Object [placeholder],
                 "Annotation keys must be qualified names, and all annotations together at most 256 KiB.";
-            unrendered_placeholder: "unrendered-placeholder", Error, Object,
+            unrendered_placeholder: "unrendered-placeholder", Error, Correctness, Object,
                 "A template placeholder (`{{ ... }}`, `${VAR}`, `<ADD VALUE HERE>`) left in a value it makes invalid.";
             // Schemas: API versions, then the object against its schema.
-            removed_api_version: "removed-api-version", Error, Schema,
+            removed_api_version: "removed-api-version", Error, Correctness, Schema,
                 "The apiVersion of this kind is no longer served by the target Kubernetes release.";
-            deprecated_api_version: "deprecated-api-version", Warning, Schema,
+            deprecated_api_version: "deprecated-api-version", Warning, Suspicious, Schema,
                 "The apiVersion of this kind is deprecated and will stop being served.";
-            unknown_kind: "unknown-kind", Error, Schema [placeholder],
+            unknown_kind: "unknown-kind", Error, Correctness, Schema [placeholder],
                 "The apiVersion/kind pair is not served by Kubernetes (a misspelled kind, a wrong group, or too new for the target release).";
-            no_schema: "no-schema", Warning, Schema [placeholder],
+            no_schema: "no-schema", Warning, Suspicious, Schema [placeholder],
                 "A custom resource whose CRD kubevet was not given, so it could not be validated.";
-            unknown_field: "unknown-field", Error, Schema [placeholder],
+            unknown_field: "unknown-field", Error, Correctness, Schema [placeholder],
                 "A field the schema of the kind does not have (kubectl --validate=strict rejects it); a warning with --strict=false.";
-            wrong_type: "wrong-type", Error, Schema [placeholder],
+            wrong_type: "wrong-type", Error, Correctness, Schema [placeholder],
                 "A value of the wrong type for its field, such as an unquoted `yes` where a string is expected.";
-            missing_required_field: "missing-required-field", Error, Schema,
+            missing_required_field: "missing-required-field", Error, Correctness, Schema,
                 "A field the schema requires is missing.";
-            schema_violation: "schema-violation", Error, Schema [placeholder],
+            schema_violation: "schema-violation", Error, Correctness, Schema [placeholder],
                 "A value the schema does not allow (not one of the allowed values, out of range, wrong pattern).";
-            invalid_base64: "invalid-base64", Error, Schema [placeholder],
+            invalid_base64: "invalid-base64", Error, Correctness, Schema [placeholder],
                 "A base64 field (Secret `data`, ConfigMap `binaryData`, `caBundle`, ...) holds text that is not base64; use `stringData` for plain text.";
-            invalid_crd_schema: "invalid-crd-schema", Error, Schema,
+            invalid_crd_schema: "invalid-crd-schema", Error, Correctness, Schema,
                 "A CustomResourceDefinition the API server rejects: its schema is invalid (not structural, unknown type, does not compile) or it has not exactly one storage version.";
-            crd_validation_rule: "crd-validation-rule", Error, Schema,
+            crd_validation_rule: "crd-validation-rule", Error, Correctness, Schema,
                 "A custom resource that a CEL validation rule (x-kubernetes-validations) of its CRD rejects, or a rule that does not compile.";
             // CronJob (reference §5).
-            cron_schedule: "cron-schedule", Error, Object [placeholder],
+            cron_schedule: "cron-schedule", Error, Correctness, Object [placeholder],
                 "A CronJob's `spec.schedule` must be five cron fields or a descriptor, exactly as Kubernetes parses it.";
-            cron_schedule_never_fires: "cron-schedule-never-fires", Warning, Object,
+            cron_schedule_never_fires: "cron-schedule-never-fires", Warning, Correctness, Object,
                 "A CronJob schedule that parses but never fires (`0 0 30 2 *`): no Job is ever created.";
-            cron_schedule_time_zone: "cron-schedule-time-zone", Error, Object,
+            cron_schedule_time_zone: "cron-schedule-time-zone", Error, Correctness, Object,
                 "`TZ=`/`CRON_TZ=` in a CronJob schedule: rejected since Kubernetes 1.29 (a warning before); use `spec.timeZone`.";
-            cron_time_zone: "cron-time-zone", Error, Object [placeholder],
+            cron_time_zone: "cron-time-zone", Error, Correctness, Object [placeholder],
                 "A CronJob's `spec.timeZone` must be an exact IANA time zone name (`Europe/Berlin`, `UTC`), not `Local` or \"\".";
-            cron_day_or_weekday: "cron-day-or-weekday", Info, Object,
+            cron_day_or_weekday: "cron-day-or-weekday", Info, Suspicious, Object,
                 "A schedule with both day-of-month and day-of-week restricted runs when either matches, not both.";
-            cronjob_name_too_long: "cronjob-name-too-long", Error, Object [placeholder],
+            cronjob_name_too_long: "cronjob-name-too-long", Error, Correctness, Object [placeholder],
                 "A CronJob name may have at most 52 characters (the controller appends 11 for each Job).";
-            starting_deadline_too_short: "starting-deadline-too-short", Warning, Object,
+            starting_deadline_too_short: "starting-deadline-too-short", Warning, Suspicious, Object,
                 "A CronJob `startingDeadlineSeconds` under 10 can make the controller miss every run.";
             // Jobs (reference §4); also a CronJob's jobTemplate.
-            restart_policy: "restart-policy", Error, Object [placeholder],
+            restart_policy: "restart-policy", Error, Correctness, Object [placeholder],
                 "The pod `restartPolicy` must suit the kind: Always for controllers, OnFailure or Never for Jobs (and it must be set there).";
-            job_selector: "job-selector", Error, Object,
+            job_selector: "job-selector", Error, Correctness, Object,
                 "A Job's selector is generated: a `spec.selector` without `manualSelector: true`, or in a CronJob's jobTemplate, is rejected.";
-            job_name_too_long: "job-name-too-long", Error, Object [placeholder],
+            job_name_too_long: "job-name-too-long", Error, Correctness, Object [placeholder],
                 "A Job name may have at most 63 characters: it becomes the value of the `job-name` label.";
-            job_completion_mode: "job-completion-mode", Error, Object [placeholder],
+            job_completion_mode: "job-completion-mode", Error, Correctness, Object [placeholder],
                 "`completionMode: Indexed` needs `completions`; backoffLimitPerIndex, maxFailedIndexes and successPolicy need Indexed.";
-            job_pod_failure_policy: "job-pod-failure-policy", Error, Object [placeholder],
+            job_pod_failure_policy: "job-pod-failure-policy", Error, Correctness, Object [placeholder],
                 "A Job's `podFailurePolicy` needs `restartPolicy: Never` and well-formed rules.";
             // Controllers (reference §3).
-            invalid_selector: "invalid-selector", Error, Object [placeholder],
+            invalid_selector: "invalid-selector", Error, Correctness, Object [placeholder],
                 "A workload's `spec.selector` must be present, non-empty and well-formed.";
-            selector_mismatch: "selector-mismatch", Error, Object [placeholder],
+            selector_mismatch: "selector-mismatch", Error, Correctness, Object [placeholder],
                 "A controller's `spec.selector` must match its pod template's labels.";
-            invalid_rolling_update: "invalid-rolling-update", Error, Object [placeholder],
+            invalid_rolling_update: "invalid-rolling-update", Error, Correctness, Object [placeholder],
                 "maxSurge/maxUnavailable must be well-formed and allow progress (not both 0; exactly one non-zero for DaemonSets).";
-            deployment_progress_deadline: "deployment-progress-deadline", Error, Object [placeholder],
+            deployment_progress_deadline: "deployment-progress-deadline", Error, Correctness, Object [placeholder],
                 "A Deployment's `progressDeadlineSeconds` (default 600) must be greater than `minReadySeconds`.";
-            statefulset_service_name: "statefulset-service-name", Error, Object [placeholder],
+            statefulset_service_name: "statefulset-service-name", Error, Correctness, Object [placeholder],
                 "A StatefulSet's `serviceName` must be a DNS-1123 label (rejected since 1.33, a warning before).";
             // Every pod spec (reference §2).
-            unsupported_value: "unsupported-value", Error, Object [placeholder],
+            unsupported_value: "unsupported-value", Error, Correctness, Object [placeholder],
                 "An enum field (dnsPolicy, imagePullPolicy, protocol, strategy type, concurrencyPolicy, ...) has a value Kubernetes does not support.";
-            negative_value: "negative-value", Error, Object [placeholder],
+            negative_value: "negative-value", Error, Correctness, Object [placeholder],
                 "Counts, history limits, deadlines and probe timings must be zero or more.";
-            missing_containers: "missing-containers", Error, Object,
+            missing_containers: "missing-containers", Error, Correctness, Object,
                 "A pod spec needs at least one entry in `containers`.";
-            invalid_container_name: "invalid-container-name", Error, Object [placeholder],
+            invalid_container_name: "invalid-container-name", Error, Correctness, Object [placeholder],
                 "Container names are required DNS labels, unique among all containers of a pod (init containers included).";
-            invalid_image: "invalid-image", Error, Object [placeholder],
+            invalid_image: "invalid-image", Error, Correctness, Object [placeholder],
                 "Every container needs an `image` (without surrounding white space in a Pod).";
-            invalid_container_port: "invalid-container-port", Error, Object [placeholder],
+            invalid_container_port: "invalid-container-port", Error, Correctness, Object [placeholder],
                 "Container ports must be within 1-65535, and port names at most 15 characters, lower-case and unique.";
-            duplicate_container_port: "duplicate-container-port", Warning, Object,
+            duplicate_container_port: "duplicate-container-port", Warning, Suspicious, Object,
                 "The same containerPort/protocol is defined twice in a pod.";
-            invalid_volume: "invalid-volume", Error, Object [placeholder],
+            invalid_volume: "invalid-volume", Error, Correctness, Object [placeholder],
                 "Pod volumes need a unique DNS-label name and at most one source (configMap, secret, emptyDir, ...).";
-            volume_mount_not_found: "volume-mount-not-found", Error, Object [placeholder],
+            volume_mount_not_found: "volume-mount-not-found", Error, Correctness, Object [placeholder],
                 "A `volumeMounts[].name` must name a volume of the pod (or a StatefulSet volumeClaimTemplate).";
-            invalid_file_mode: "invalid-file-mode", Error, Object [placeholder],
+            invalid_file_mode: "invalid-file-mode", Error, Correctness, Object [placeholder],
                 "Volume file modes must be within 0-0777; `644` in YAML is decimal 644, write `0644` or `420`.";
-            invalid_probe: "invalid-probe", Error, Object [placeholder],
+            invalid_probe: "invalid-probe", Error, Correctness, Object [placeholder],
                 "Probes and lifecycle hooks need exactly one handler, valid ports and thresholds in range.";
-            probe_port_not_found: "probe-port-not-found", Warning, Object [placeholder],
+            probe_port_not_found: "probe-port-not-found", Warning, Suspicious, Object [placeholder],
                 "A probe or lifecycle hook names a port the container does not declare.";
-            invalid_quantity: "invalid-quantity", Error, Object [placeholder],
+            invalid_quantity: "invalid-quantity", Error, Correctness, Object [placeholder],
                 "Resource requests and limits must be quantities like `500m` or `1Gi` (not `512MB`), and not negative.";
-            request_exceeds_limit: "request-exceeds-limit", Error, Object,
+            request_exceeds_limit: "request-exceeds-limit", Error, Correctness, Object,
                 "A resource request must not exceed its limit; GPUs and hugepages need request equal to limit.";
-            fractional_byte_value: "fractional-byte-value", Warning, Object [placeholder],
+            fractional_byte_value: "fractional-byte-value", Warning, Suspicious, Object [placeholder],
                 "Memory or storage quantity that is not a whole number of bytes (`512m` is 0.512 bytes).";
-            invalid_env_var: "invalid-env-var", Error, Object [placeholder],
+            invalid_env_var: "invalid-env-var", Error, Correctness, Object [placeholder],
                 "Env vars need a valid name, and `valueFrom`/`envFrom` exactly one source.";
-            duplicate_env_var: "duplicate-env-var", Warning, Object,
+            duplicate_env_var: "duplicate-env-var", Warning, Suspicious, Object,
                 "The same env var name is defined twice in a container; the later one hides the earlier.";
-            invalid_resize_policy: "invalid-resize-policy", Error, Object [placeholder],
+            invalid_resize_policy: "invalid-resize-policy", Error, Correctness, Object [placeholder],
                 "resizePolicy entries name cpu or memory once, with NotRequired or RestartContainer (only NotRequired when the pod never restarts).";
-            invalid_security_context: "invalid-security-context", Error, Object [placeholder],
+            invalid_security_context: "invalid-security-context", Error, Correctness, Object [placeholder],
                 "securityContext: ids 0-2147483647, valid seccomp/AppArmor profiles, no allowPrivilegeEscalation: false with privileged: true.";
-            invalid_affinity: "invalid-affinity", Error, Object [placeholder],
+            invalid_affinity: "invalid-affinity", Error, Correctness, Object [placeholder],
                 "Node and pod affinity: valid operators and values, weights 1-100, a topologyKey for every pod affinity term.";
-            invalid_toleration: "invalid-toleration", Error, Object [placeholder],
+            invalid_toleration: "invalid-toleration", Error, Correctness, Object [placeholder],
                 "Tolerations: operator Equal or Exists (an empty key needs Exists), valid key and value, tolerationSeconds only with NoExecute.";
-            invalid_topology_spread: "invalid-topology-spread", Error, Object [placeholder],
+            invalid_topology_spread: "invalid-topology-spread", Error, Correctness, Object [placeholder],
                 "topologySpreadConstraints need maxSkew > 0, a topologyKey, whenUnsatisfiable DoNotSchedule or ScheduleAnyway, minDomains only with DoNotSchedule.";
-            invalid_host_alias: "invalid-host-alias", Error, Object [placeholder],
+            invalid_host_alias: "invalid-host-alias", Error, Correctness, Object [placeholder],
                 "hostAliases need an IP address in `ip` and DNS-subdomain `hostnames`.";
-            invalid_dns_config: "invalid-dns-config", Error, Object [placeholder],
+            invalid_dns_config: "invalid-dns-config", Error, Correctness, Object [placeholder],
                 "dnsConfig: `dnsPolicy: None` needs nameservers; at most 3 IP nameservers and 32 valid search domains; named options.";
-            invalid_pod_os: "invalid-pod-os", Error, Object [placeholder],
+            invalid_pod_os: "invalid-pod-os", Error, Correctness, Object [placeholder],
                 "`os.name` must be linux or windows; Windows pods may not set Linux-only security settings, Linux pods no windowsOptions.";
-            invalid_pod_names: "invalid-pod-names", Error, Object [placeholder],
+            invalid_pod_names: "invalid-pod-names", Error, Correctness, Object [placeholder],
                 "Names in a pod spec (hostname, subdomain, serviceAccountName, nodeName, priorityClassName, gates) must have the DNS or qualified-name format.";
             // Hygiene and best practice (warnings and infos).
-            latest_tag: "latest-tag", Warning, Object,
+            latest_tag: "latest-tag", Warning, Hygiene, Object,
                 "Hygiene: an image tagged `:latest`, or with no tag, is not reproducible; pin a version or a digest.";
-            job_without_ttl: "job-without-ttl", Info, Object,
+            job_without_ttl: "job-without-ttl", Info, Hygiene, Object,
                 "Best practice: a standalone Job should set `ttlSecondsAfterFinished` so finished Jobs and pods are cleaned up.";
-            missing_probes: "missing-probes", Info, Object,
+            missing_probes: "missing-probes", Info, Hygiene, Object,
                 "Best practice: containers of long-running workloads should have readiness and liveness probes.";
-            missing_resources: "missing-resources", Info, Object,
+            missing_resources: "missing-resources", Info, Hygiene, Object,
                 "Best practice: containers should request CPU and memory and limit memory.";
-            run_as_non_root: "run-as-non-root", Info, Object,
+            run_as_non_root: "run-as-non-root", Info, Hardening, Object,
                 "Best practice: set `securityContext.runAsNonRoot: true` (or a non-zero runAsUser) so containers do not run as root.";
             // Whole repository.
-            kustomize_missing_file: "kustomize-missing-file", Error, Kustomize [placeholder],
+            kustomize_missing_file: "kustomize-missing-file", Error, Correctness, Kustomize [placeholder],
                 "A kustomization names a file or directory that does not exist; `kustomize build` fails.";
-            kustomize_load_restriction: "kustomize-load-restriction", Error, Kustomize,
+            kustomize_load_restriction: "kustomize-load-restriction", Error, Correctness, Kustomize,
                 "A kustomization names a file outside its directory (`../x.yaml`, `/etc/hosts`, a symlink out of it); kustomize refuses to load it.";
-            kustomize_cycle: "kustomize-cycle", Error, Kustomize,
+            kustomize_cycle: "kustomize-cycle", Error, Correctness, Kustomize,
                 "A kustomization includes its own directory, one above it, or one that includes it back; kustomize reports a cycle.";
-            duplicate_object: "duplicate-object", Error, Repo,
+            duplicate_object: "duplicate-object", Error, Correctness, Repo,
                 "Two objects with the same group, kind, namespace and name in one apply unit: the build fails, or one silently replaces the other.";
-            cluster_scoped_with_namespace: "cluster-scoped-with-namespace", Warning, Repo,
+            cluster_scoped_with_namespace: "cluster-scoped-with-namespace", Warning, Suspicious, Repo,
                 "A cluster-scoped object has `metadata.namespace`, which the API server silently ignores.";
-            undeclared_namespace: "undeclared-namespace", Warning, Repo,
+            undeclared_namespace: "undeclared-namespace", Warning, Suspicious, Repo,
                 "An object is in a namespace that none of the checked Namespace objects declares.";
-            reserved_namespace: "reserved-namespace", Warning, Repo,
+            reserved_namespace: "reserved-namespace", Warning, Suspicious, Repo,
                 "A new Namespace uses the `kube-` prefix, which is reserved for Kubernetes system namespaces.";
-            service_selects_nothing: "service-selects-nothing", Warning, Repo,
+            service_selects_nothing: "service-selects-nothing", Warning, Suspicious, Repo,
                 "A Service's selector matches no pods of any workload in its namespace.";
-            service_target_port: "service-target-port", Warning, Repo,
+            service_target_port: "service-target-port", Warning, Suspicious, Repo,
                 "A Service's targetPort is not a container port of the pods it selects.";
-            ingress_backend_not_found: "ingress-backend-not-found", Warning, Repo,
+            ingress_backend_not_found: "ingress-backend-not-found", Warning, Suspicious, Repo,
                 "An Ingress routes to a Service (or Service port) that does not exist in its namespace.";
-            selector_matches_nothing: "selector-matches-nothing", Warning, Repo,
+            selector_matches_nothing: "selector-matches-nothing", Warning, Suspicious, Repo,
                 "A PodDisruptionBudget or NetworkPolicy selects no pods of any workload in its namespace.";
-            missing_reference: "missing-reference", Warning, Repo,
+            missing_reference: "missing-reference", Warning, Suspicious, Repo,
                 "A reference to a ServiceAccount, ConfigMap, Secret, PVC or scale target that does not exist in the namespace.";
-            unknown_service_host: "unknown-service-host", Warning, Repo,
+            unknown_service_host: "unknown-service-host", Warning, Suspicious, Repo,
                 "A `<service>.<namespace>` host name points at a Service that does not exist there.";
-            pod_security: "pod-security", Error, Admission,
+            pod_security: "pod-security", Error, Correctness, Admission,
                 "A pod violates the Pod Security level its namespace enforces, warns or audits.";
-            admission_policy: "admission-policy", Error, Policies,
+            admission_policy: "admission-policy", Error, Correctness, Policies,
                 "An object that a ValidatingAdmissionPolicy bound in the repository denies (error), warns about (warning) or audits (info).";
             // Suppressions.
-            unused_suppression: "unused-suppression", Warning, Suppressions,
+            unused_suppression: "unused-suppression", Warning, Suspicious, Suppressions,
                 "A suppression comment or annotation suppresses nothing, or names an unknown rule.";
         }
     };
@@ -221,7 +226,7 @@ macro_rules! replaceable {
 }
 
 macro_rules! define_rules {
-    ($($module:ident: $id:literal, $severity:ident, $stage:ident $([$flag:ident])?, $summary:literal;)*) => {
+    ($($module:ident: $id:literal, $severity:ident, $set:ident, $stage:ident $([$flag:ident])?, $summary:literal;)*) => {
         /// One static a rule, named after its module: `&rule::invalid_name`.
         #[allow(non_upper_case_globals)]
         pub mod rule {
@@ -230,6 +235,7 @@ macro_rules! define_rules {
                 pub static $module: Rule = Rule {
                     id: $id,
                     severity: Severity::$severity,
+                    set: RuleSet::$set,
                     stage: Stage::$stage,
                     replaceable_by_placeholder: replaceable!($($flag)?),
                     summary: $summary,
@@ -245,9 +251,32 @@ macro_rules! define_rules {
 
 for_each_rule!(define_rules);
 
+/// Findings about kubevet's configuration file itself. Not a rule of the table: a bad
+/// configuration stops the run (exit code 2), so it cannot be configured or suppressed; but it
+/// has a doc page, for `kubevet explain` and the links of the output formats.
+pub static INVALID_CONFIG: Rule = Rule {
+    id: "invalid-config",
+    severity: Severity::Error,
+    set: RuleSet::Correctness,
+    stage: Stage::Settings,
+    replaceable_by_placeholder: false,
+    summary: "The kubevet configuration file is not valid.",
+    doc: include_str!("../../rules/invalid-config.md"),
+};
+
 /// The rule with this id.
 pub fn find(id: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|r| r.id == id)
+}
+
+/// The rule or other finding id with a doc page: [`find`], and `invalid-config`.
+pub fn find_documented(id: &str) -> Option<&'static Rule> {
+    find(id).or_else(|| (id == INVALID_CONFIG.id).then_some(&INVALID_CONFIG))
+}
+
+/// Every id a finding can carry: the rules of the table, then `invalid-config`.
+pub fn documented() -> impl Iterator<Item = &'static Rule> {
+    ALL.iter().copied().chain(std::iter::once(&INVALID_CONFIG))
 }
 
 /// A rule's position in [`ALL`], for per-rule tables (which rules are off in a file).
@@ -280,12 +309,12 @@ mod tests {
         }
     }
 
-    /// Each doc page's `Severity: **x** ... · Stage: name` line says what the table says: the
+    /// Each doc page's `Severity: **x** ... · Set: set · Stage: name` line says what the table says: the
     /// first severity named is the default one, and the stage is the table's (optionally
     /// followed by a remark in parentheses).
     #[test]
     fn doc_pages_state_the_registry_severity_and_stage() {
-        for rule in ALL {
+        for rule in documented() {
             let line = rule
                 .doc
                 .lines()
@@ -300,6 +329,12 @@ mod tests {
                 rule.severity.as_str(),
                 "rules/{}.md: {line}",
                 rule.id
+            );
+            assert!(
+                line.contains(&format!("· Set: {} ·", rule.set.name())),
+                "rules/{}.md: {line} does not name its set `{}`",
+                rule.id,
+                rule.set
             );
             let (_, stage) = line
                 .split_once("· Stage: ")
@@ -322,7 +357,7 @@ mod tests {
             let name = entry.unwrap().file_name().into_string().unwrap();
             if let Some(id) = name.strip_suffix(".md") {
                 assert!(
-                    find(id).is_some(),
+                    find_documented(id).is_some(),
                     "rules/{name} has no entry in the rule table"
                 );
             }
@@ -359,6 +394,27 @@ mod tests {
             }
         }
         assert!(rows > 0, "no rule table found in README.md");
+    }
+
+    /// The README's Rule sets table lists the rules of each opt-in or suspicious set, exactly.
+    #[test]
+    fn readme_lists_the_rules_of_each_set() {
+        let readme = repo_file("README.md");
+        for set in [RuleSet::Suspicious, RuleSet::Hygiene, RuleSet::Hardening] {
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", set.name())))
+                .unwrap_or_else(|| panic!("README.md has no Rule sets row for `{set}`"));
+            let listed: Vec<&str> = row
+                .rsplit('|')
+                .nth(1)
+                .unwrap()
+                .split(',')
+                .map(|s| s.trim().trim_matches('`'))
+                .collect();
+            let expected: Vec<&str> = ALL.iter().filter(|r| r.set == set).map(|r| r.id).collect();
+            assert_eq!(listed, expected, "README.md, Rule sets, `{set}`");
+        }
     }
 
     /// Rules with code of their own are the per-object and whole-repo ones; the placeholder

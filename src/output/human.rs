@@ -43,7 +43,11 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
         let rendered = to_codespan(report, d, &ids);
         term::emit_to_write_style(&mut buffer, &config, &files, &rendered)
             .map_err(io::Error::other)?;
-        out.write_all(buffer.as_slice())?;
+        if d.severity == Severity::Info {
+            out.write_all(&info_header(buffer.as_slice()))?;
+        } else {
+            out.write_all(buffer.as_slice())?;
+        }
         buffer.clear();
     }
     if style.summary {
@@ -92,7 +96,7 @@ fn to_codespan(
         // A newline from the manifest must not start a line that looks like kubevet's own.
         notes.push(format!("help: {}", escape_controls(help, false)));
     }
-    if crate::model::registry::find(d.rule.id).is_some() {
+    if crate::model::registry::find_documented(d.rule.id).is_some() {
         notes.push(format!("see: kubevet explain {}", d.rule.id));
     }
     CsDiagnostic::new(severity)
@@ -100,6 +104,24 @@ fn to_codespan(
         .with_message(escape_controls(&d.message, false))
         .with_labels(labels)
         .with_notes(notes)
+}
+
+/// codespan-reporting calls the lowest severity a note; kubevet (every other format, the
+/// summary, `--fail-on`) calls it info: the header's `note[` becomes `info[` (colour codes
+/// around it stay).
+fn info_header(rendered: &[u8]) -> Vec<u8> {
+    let header_end = rendered
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(rendered.len());
+    let mut out = rendered.to_vec();
+    if let Some(at) = rendered[..header_end]
+        .windows(5)
+        .position(|w| w == b"note[")
+    {
+        out[at..at + 4].copy_from_slice(b"info");
+    }
+    out
 }
 
 /// Replaces unsafe characters in the source (control characters other than tab and line breaks,

@@ -16,6 +16,9 @@ pub enum Format {
     Human,
     /// `path:line:col: severity[rule]: message`, one per line (editors, grep).
     Concise,
+    /// `path:line:col-endline:endcol: severity[rule]: message`: concise with where the finding
+    /// ends (exclusive), for editors' problem matchers.
+    ConciseRange,
     /// A stable, versioned JSON document (see the README for the contract).
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
@@ -58,7 +61,8 @@ pub fn render(
 ) -> io::Result<()> {
     match format {
         Format::Human => human::render(report, style, out),
-        Format::Concise => concise::render(report, style, out),
+        Format::Concise => concise::render(report, style, false, out),
+        Format::ConciseRange => concise::render(report, style, true, out),
         Format::Json => json::render(report, style, out),
         Format::Sarif => sarif::render(report, style, out),
         Format::Github => github::render(report, style, out),
@@ -66,10 +70,7 @@ pub fn render(
     }
 }
 
-/// "3 errors, 1 warning" style counts.
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
+use crate::model::text::plural;
 
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;

@@ -54,7 +54,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         cx.report(
             Diagnostic::new(&RULE, cx.loc(field.node.span), message)
                 .with_label("not pinned")
-                .with_help("pin a version tag (`nginx:1.27.2`) or a digest (`nginx@sha256:…`): with `latest` each node may run a different image, a rollback does not roll back the code, and imagePullPolicy defaults to Always"),
+                .with_help(format!("pin a version tag (`{untagged}:1.2.3`) or a digest (`{untagged}@sha256:…`): with `latest` each node may run a different image, a rollback does not roll back the code, and imagePullPolicy defaults to Always")),
         );
     }
 }

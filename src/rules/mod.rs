@@ -41,7 +41,7 @@ macro_rules! repo_check {
 }
 
 macro_rules! dispatch {
-    ($($module:ident: $id:literal, $severity:ident, $stage:ident $([$flag:ident])?, $summary:literal;)*) => {
+    ($($module:ident: $id:literal, $severity:ident, $set:ident, $stage:ident $([$flag:ident])?, $summary:literal;)*) => {
         $( rule_module!($stage $module); )*
 
         /// Runs every per-object rule that is enabled (`enabled[i]` for the rule `ALL[i]`;

@@ -55,16 +55,22 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 }
                 let help = match did_you_mean(name, names.iter().map(String::as_str)) {
                     Some(near) => format!(
-                        "did you mean `{near}`? {} has ports {}",
+                        "did you mean `{near}`? {} has {} {}",
                         container.describe(),
+                        if names.len() == 1 { "the port" } else { "the ports" },
                         code_list(&names)
                     ),
                     None if names.is_empty() => format!(
                         "{} declares no named ports: add `ports: [{{name: {name}, containerPort: ...}}]` or use the port number",
                         container.describe()
                     ),
+                    None if names.len() == 1 => format!(
+                        "{} has the port {}; use it or the port number",
+                        container.describe(),
+                        code_list(&names)
+                    ),
                     None => format!(
-                        "{} has ports {}; use one of them or the port number",
+                        "{} has the ports {}; use one of them or the port number",
                         container.describe(),
                         code_list(&names)
                     ),

@@ -51,7 +51,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
                         match suggestion {
                             Some(s) => format!("did you mean `{s}`?"),
                             None if known.is_empty() => "the selected containers declare no named ports; name one, or use the port number".to_owned(),
-                            None => format!("the selected containers name their ports {}", known.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+                            None => format!("the selected containers name their ports {}", crate::model::text::code_list(&known)),
                         },
                     )
                 }
@@ -78,9 +78,15 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
                 }
                 _ => continue,
             };
+            // Without a targetPort the Service sends to its own `port`: say so at the caret.
+            let label = match (&port.target, port.port) {
+                (None, Some(n)) => format!("no targetPort: it defaults to port {n}"),
+                _ => "not a container port".to_owned(),
+            };
             out.push(
                 service
                     .diagnostic(&RULE, port.location, message)
+                    .with_label(label)
                     .with_help(help),
             );
         }

@@ -34,14 +34,10 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     for (ns, objects) in group_references(undeclared) {
         let (location, instance) = objects[0];
         let help = match did_you_mean(ns, declared.iter().copied()) {
-            Some(best) => format!("did you mean `{best}`?"),
+            Some(best) => format!("did you mean `{best}`? Applying"),
             None => format!(
-                "the checked paths declare {}; add a Namespace `{ns}`, or fix the name",
-                declared
-                    .iter()
-                    .map(|d| format!("`{d}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "the checked paths declare {}; add a Namespace `{ns}`, or fix the name; applying",
+                crate::model::text::code_list(&declared)
             ),
         };
         let count = match objects.len() {
@@ -51,7 +47,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         let mut diagnostic = instance
             .diagnostic(&RULE, location, format!("namespace `{ns}` is not declared by any Namespace in the checked paths{count}"))
             .with_label("undeclared namespace")
-            .with_help(format!("{help}; applying fails with `namespaces \"{ns}\" not found` unless it exists already"));
+            .with_help(format!("{help} fails with `namespaces \"{ns}\" not found` unless it exists already"));
         for (location, _) in &objects[1..] {
             diagnostic = diagnostic.with_secondary(*location, "also in this namespace");
         }

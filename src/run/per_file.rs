@@ -10,14 +10,13 @@ use crate::k8s::object::{Object, objects_of};
 use crate::load::tree::Node;
 use crate::load::{Document, Loaded};
 use crate::model::diagnostic::Diagnostic;
-use crate::model::registry;
 use crate::model::source::SourceFile;
 use crate::model::span::Span;
 use crate::rules;
 use crate::run::Options;
 use crate::run::suppress::{self, Suppression};
 use crate::schema::{self, crd::Crds};
-use crate::settings::Level;
+
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -51,26 +50,15 @@ pub fn check_options(options: &Options) -> CheckOptions {
 /// Which per-object rules run in a file: those the configuration does not switch off there. A
 /// rule whose findings on a placeholder become `unrendered-placeholder` also runs while that
 /// rule is on (its other findings are dropped with the rest of an off rule's).
-fn enabled_rules(file: &SourceFile, options: &Options) -> Option<Vec<bool>> {
+fn enabled_rules<'p>(file: &SourceFile, options: &'p Options) -> std::borrow::Cow<'p, [bool]> {
     let policy = &options.policy;
-    if !policy.turns_off_any() {
-        return None;
-    }
     let path = policy.has_overrides().then(|| {
         crate::discover::workspace::absolute_from(
             &crate::discover::workspace::current_dir(),
             std::path::Path::new(&file.name),
         )
     });
-    let on =
-        |rule: &crate::model::diagnostic::Rule| policy.level(rule, path.as_deref()) != Level::Off;
-    let placeholder_on = on(&registry::rule::unrendered_placeholder);
-    Some(
-        registry::ALL
-            .iter()
-            .map(|rule| on(rule) || (rule.replaceable_by_placeholder && placeholder_on))
-            .collect(),
-    )
+    policy.enabled_rules(path.as_deref())
 }
 
 /// Runs every per-object rule and the schema validation on a loaded file, with what the run's
@@ -102,7 +90,7 @@ pub fn check_loaded(
     let enabled = enabled_rules(file, options);
     let checks = Checks {
         crds,
-        enabled: enabled.as_deref(),
+        enabled: Some(&enabled),
     };
     let (objects, kustomization) = walk_documents(file, loaded, &mut cx, Some(&checks));
     FileOutcome {
@@ -137,7 +125,7 @@ pub fn index_loaded(file: &SourceFile, loaded: &Loaded, options: &Options) -> Fi
 /// What the per-object checks of a file need besides the context.
 struct Checks<'a> {
     crds: &'a Crds,
-    /// Which rules of [`registry::ALL`] run; `None`: all.
+    /// Which rules of [`crate::model::registry::ALL`] run; `None`: all.
     enabled: Option<&'a [bool]>,
 }
 

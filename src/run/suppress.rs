@@ -412,7 +412,9 @@ fn unused(sup: &Suppression, used: &[bool], is_off: &dyn Fn(&str) -> bool) -> Ve
     let mut out = Vec::new();
     if let Some(problem) = &sup.malformed {
         out.push(
-            Diagnostic::new(rule, sup.location, problem.clone()).with_help(
+            Diagnostic::new(rule, sup.location, problem.clone())
+                .with_label("not read as a suppression")
+                .with_help(
                 "a suppression names the rules it is for: `# kubevet-ignore: rule-id -- reason`",
             ),
         );

@@ -8,6 +8,8 @@
 mod fail_on;
 pub mod limits;
 mod reader;
+mod reader_rules;
+pub mod selection;
 
 pub use crate::discover::globs::PathGlobs;
 use crate::discover::workspace::{absolute_from, current_dir};
@@ -16,26 +18,19 @@ use crate::load;
 use crate::load::Limits;
 use crate::load::tree::{Node, Style, Value};
 use crate::model::KubeVersion;
-use crate::model::diagnostic::{Diagnostic, FileId, Rule, Severity, Stage, Summary};
+use crate::model::diagnostic::{Diagnostic, FileId, Rule, RuleSet, Severity, Summary};
 use crate::model::registry;
 use crate::model::report::{FileEntry, Report};
 use crate::model::source::SourceFile;
 pub use fail_on::FailOn;
 use limits::LimitSettings;
 pub use reader::load;
+pub use selection::{Selection, Selector, Selectors};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Findings about the configuration file itself. Not a lint rule: a bad configuration stops
-/// the run (exit code 2), so it cannot be configured or suppressed.
-pub static INVALID_CONFIG: Rule = Rule {
-    id: "invalid-config",
-    severity: Severity::Error,
-    stage: Stage::Settings,
-    replaceable_by_placeholder: false,
-    summary: "The kubevet configuration file is not valid.",
-    doc: "",
-};
+/// Findings about the configuration file itself (see [`registry::INVALID_CONFIG`]).
+pub use crate::model::registry::INVALID_CONFIG;
 
 const CONFIG_HELP: &str = "the format is described in the README (Configuration) and in schemas/kubevet-config.schema.json";
 
@@ -44,6 +39,9 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "kubernetesVersion",
     "strict",
     "failOn",
+    "extends",
+    "select",
+    "ignore",
     "include",
     "exclude",
     "crds",
@@ -134,8 +132,13 @@ pub struct Policy {
     exclude: Option<PathGlobs>,
     rules: RuleLevels,
     overrides: Vec<(PathGlobs, RuleLevels)>,
+    /// `extends`, `select` and `ignore`, and the flags `--select` and `--ignore`.
+    selection: Selection,
     /// `applyUnits` and `directoryUnits`: which objects are applied together.
     units: UnitSettings,
+    /// Which rules of [`registry::ALL`] are on in a file the overrides do not concern, worked
+    /// out once.
+    enabled: std::sync::OnceLock<Box<[bool]>>,
 }
 
 impl Policy {
@@ -174,10 +177,53 @@ impl Policy {
 
     pub fn set_rule(&mut self, rule: &'static str, level: Level) {
         self.rules.insert(rule, level);
+        self.enabled = std::sync::OnceLock::new();
     }
 
     pub fn add_override(&mut self, files: PathGlobs, rules: RuleLevels) {
         self.overrides.push((files, rules));
+    }
+
+    /// The configuration's `extends`, `select` and `ignore`.
+    pub fn set_selection(&mut self, extends: Option<Vec<RuleSet>>, config: Selectors) {
+        self.selection.extends = extends;
+        self.selection.config = config;
+        self.enabled = std::sync::OnceLock::new();
+    }
+
+    /// `--select` and `--ignore`: they win over everything the configuration says.
+    pub fn set_flags(&mut self, flags: Selectors) {
+        self.selection.flags = flags;
+        self.enabled = std::sync::OnceLock::new();
+    }
+
+    /// Whether a rule is on anywhere, as `kubevet rules` shows it: on by the selection or a
+    /// level in `rules:`, or in the files of some override.
+    pub fn is_on(&self, rule: &Rule) -> bool {
+        self.level(rule, None) != Level::Off
+            || self.selection.flag(rule) != Some(false)
+                && self
+                    .overrides
+                    .iter()
+                    .any(|(_, rules)| rules.get(rule.id).is_some_and(|&l| l != Level::Off))
+    }
+
+    /// Which rules of [`registry::ALL`] are on where no override applies, with a rule whose
+    /// findings on a placeholder become `unrendered-placeholder` on while that rule is.
+    pub fn enabled_rules(&self, path: Option<&Path>) -> std::borrow::Cow<'_, [bool]> {
+        let compute = |path: Option<&Path>| -> Box<[bool]> {
+            let on = |rule: &Rule| self.level(rule, path) != Level::Off;
+            let placeholder_on = on(&registry::rule::unrendered_placeholder);
+            registry::ALL
+                .iter()
+                .map(|rule| on(rule) || (rule.replaceable_by_placeholder && placeholder_on))
+                .collect()
+        };
+        if path.is_some() && self.has_overrides() {
+            std::borrow::Cow::Owned(compute(path).into_vec())
+        } else {
+            std::borrow::Cow::Borrowed(self.enabled.get_or_init(|| compute(None)))
+        }
     }
 
     fn relative<'a>(&self, path: &'a Path) -> Option<&'a Path> {
@@ -205,34 +251,48 @@ impl Policy {
         }
     }
 
+    /// The file filters in force, for "nothing to check": `include: a, b; exclude: c`, or
+    /// `no include or exclude`.
+    pub fn describe_filters(&self) -> String {
+        let list = |globs: &Option<PathGlobs>| {
+            globs
+                .as_ref()
+                .map(|g| crate::model::text::code_list(g.patterns()))
+        };
+        match (list(&self.include), list(&self.exclude)) {
+            (None, None) => "no include or exclude".to_owned(),
+            (Some(i), None) => format!("include: {i}"),
+            (None, Some(e)) => format!("exclude: {e}"),
+            (Some(i), Some(e)) => format!("include: {i}; exclude: {e}"),
+        }
+    }
+
     /// Whether any file filter is set.
     pub fn filters_files(&self) -> bool {
         self.include.is_some() || self.exclude.is_some()
     }
 
-    /// A rule's level in a file (absolute path; `None` when unknown): its default severity,
-    /// then `rules:`, then every matching entry of `overrides:` in order.
+    /// A rule's level in a file (absolute path; `None` when unknown): its default severity if
+    /// the selection turns it on (else off), then `rules:`, then every matching entry of
+    /// `overrides:` in order, then `--select`/`--ignore`.
     pub fn level(&self, rule: &Rule, path: Option<&Path>) -> Level {
         self.configured(rule, path)
             .unwrap_or(Level::On(rule.severity))
     }
 
-    /// The level the configuration sets for a rule in a file, if it sets one. Without one, a
-    /// finding keeps the severity its rule gave it (which may depend on the Kubernetes version).
     /// Whether [`Policy::configured`] depends on the file (there are `overrides`).
     pub fn has_overrides(&self) -> bool {
         !self.overrides.is_empty()
     }
 
-    /// Whether some rule is off somewhere (then the per-file stage asks which, file by file).
-    pub fn turns_off_any(&self) -> bool {
-        self.rules
-            .values()
-            .chain(self.overrides.iter().flat_map(|(_, rules)| rules.values()))
-            .any(|&level| level == Level::Off)
-    }
-
+    /// The level the configuration sets for a rule in a file, if it sets one (off, for a rule
+    /// the selection leaves off). Without one, a finding keeps the severity its rule gave it
+    /// (which may depend on the Kubernetes version).
     pub fn configured(&self, rule: &Rule, path: Option<&Path>) -> Option<Level> {
+        let flag = self.selection.flag(rule);
+        if flag == Some(false) {
+            return Some(Level::Off);
+        }
         let mut level = self.rules.get(rule.id).copied();
         if let Some(rel) = path.and_then(|p| self.relative(p)) {
             for (files, rules) in &self.overrides {
@@ -243,7 +303,13 @@ impl Policy {
                 }
             }
         }
-        level
+        match (flag, level) {
+            // Selected on the command line: on, with the severity the file gives it if any.
+            (Some(true), Some(Level::Off)) => None,
+            (Some(true), level) => level,
+            (_, None) if !self.selection.configured_on(rule) => Some(Level::Off),
+            (_, level) => level,
+        }
     }
 }
 

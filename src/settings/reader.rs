@@ -57,14 +57,14 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     })))
 }
 
-struct Reader<'a> {
-    file: &'a SourceFile,
-    dir: &'a Path,
-    errors: Vec<Diagnostic>,
+pub(super) struct Reader<'a> {
+    pub(super) file: &'a SourceFile,
+    pub(super) dir: &'a Path,
+    pub(super) errors: Vec<Diagnostic>,
 }
 
 impl Reader<'_> {
-    fn error(
+    pub(super) fn error(
         &mut self,
         node: &Node,
         message: impl Into<String>,
@@ -76,7 +76,7 @@ impl Reader<'_> {
         );
     }
 
-    fn type_error(&mut self, key: &str, node: &Node, expected: &str) {
+    pub(super) fn type_error(&mut self, key: &str, node: &Node, expected: &str) {
         let found = node.a_type_name();
         self.error(
             node,
@@ -94,9 +94,8 @@ impl Reader<'_> {
         // The configuration's own `limits` apply to what is checked, not to itself (it is read
         // before them, and is at most 1 MiB).
         let loaded = load::load(self.file, &Limits::default());
-        for mut d in loaded.diagnostics {
-            d.severity = Severity::Error;
-            self.errors.push(d);
+        for d in loaded.diagnostics {
+            self.errors.push(about_the_configuration(d));
         }
         let mut documents = loaded.documents.iter();
         let Some(root) = documents.next().map(|d| &d.root) else {
@@ -113,10 +112,14 @@ impl Reader<'_> {
             self.type_error("the configuration", root, "a mapping of settings");
             return config;
         }
+        let (mut extends, mut selectors) = (None, Selectors::default());
         for entry in root.entries() {
             let key = entry.key.key_string().unwrap_or_default().into_owned();
             let value = &entry.value;
             match key.as_str() {
+                "extends" => extends = Some(self.sets(value)),
+                "select" => selectors.select = self.selectors(&key, value),
+                "ignore" => selectors.ignore = self.selectors(&key, value),
                 "kubernetesVersion" => config.kubernetes_version = self.version(value),
                 "strict" => config.strict = self.boolean(&key, value),
                 "failOn" => config.fail_on = self.fail_on(value),
@@ -155,6 +158,7 @@ impl Reader<'_> {
                 _ => self.unknown_key(&entry.key, &key, TOP_LEVEL_KEYS),
             }
         }
+        config.policy.set_selection(extends, selectors);
         config
     }
 
@@ -224,7 +228,7 @@ impl Reader<'_> {
         parsed
     }
 
-    fn strings<'n>(&mut self, key: &str, node: &'n Node) -> Vec<(&'n Node, &'n str)> {
+    pub(super) fn strings<'n>(&mut self, key: &str, node: &'n Node) -> Vec<(&'n Node, &'n str)> {
         let Some(items) = node.as_seq() else {
             self.type_error(key, node, "a list of strings");
             return Vec::new();
@@ -295,66 +299,6 @@ impl Reader<'_> {
             }
         }
         out
-    }
-
-    fn rule_levels(&mut self, key: &str, node: &Node) -> Vec<(&'static str, Level)> {
-        if !node.is_map() {
-            if !node.is_null() {
-                self.type_error(
-                    key,
-                    node,
-                    "a mapping of rule ids to levels (off, info, warning, error)",
-                );
-            }
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        for entry in node.entries() {
-            let id = entry.key.key_string().unwrap_or_default().into_owned();
-            let Some(rule) = registry::find(&id) else {
-                let suggestion =
-                    crate::model::text::did_you_mean(&id, registry::ALL.iter().map(|r| r.id))
-                        .map(|s| format!("; did you mean `{s}`?"))
-                        .unwrap_or_default();
-                self.error(
-                    &entry.key,
-                    format!("unknown rule `{id}`{suggestion}"),
-                    "`kubevet rules` lists every rule id",
-                );
-                continue;
-            };
-            if let Some(level) = self.level(&id, &entry.value) {
-                out.push((rule.id, level));
-            }
-        }
-        out
-    }
-
-    fn level(&mut self, rule: &str, node: &Node) -> Option<Level> {
-        let level = match &node.value {
-            // `off` unquoted is the boolean false to YAML 1.1.
-            Value::Bool(false) => Some(Level::Off),
-            Value::Str(s) => match s.as_str() {
-                "off" => Some(Level::Off),
-                "info" => Some(Level::On(Severity::Info)),
-                "warning" => Some(Level::On(Severity::Warning)),
-                "error" => Some(Level::On(Severity::Error)),
-                _ => None,
-            },
-            _ => None,
-        };
-        if level.is_none() {
-            let written = self.file.slice(node.span).to_owned();
-            let suggestion = crate::model::text::did_you_mean(&written, LEVELS.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            self.error(
-                node,
-                format!("`{written}` is not a level for `{rule}`{suggestion}"),
-                "a rule's level is one of: off, info, warning, error",
-            );
-        }
-        level
     }
 
     fn overrides(&mut self, node: &Node, policy: &mut Policy) {
@@ -574,4 +518,36 @@ fn fail_on_names() -> String {
         .map(|f| f.name())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A problem the YAML loader found, worded for kubevet's configuration rather than for a
+/// manifest kubectl reads (no "kubectl keeps only this one", no "the other documents were
+/// checked"): an `invalid-config` error, like every other problem of the file.
+fn about_the_configuration(mut d: Diagnostic) -> Diagnostic {
+    let reword = |text: &str| -> String {
+        text.replace("; the other documents were still checked", "")
+            .replace(
+                "kubectl silently keeps only this one",
+                "a setting may be given once",
+            )
+            .replace(
+                "kubectl cannot parse this document",
+                "kubevet cannot read its configuration: correct the YAML syntax here",
+            )
+            .replace(
+                "kubectl cannot read this document",
+                "kubevet cannot read its configuration",
+            )
+            .replace("kubectl", "kubevet")
+    };
+    d.message = reword(&d.message);
+    d.help = d.help.map(|h| std::borrow::Cow::Owned(reword(&h)));
+    for label in &mut d.secondary {
+        if label.message.contains("ignored") {
+            label.message = std::borrow::Cow::Borrowed("first given here");
+        }
+    }
+    d.rule = &INVALID_CONFIG;
+    d.severity = Severity::Error;
+    d
 }

@@ -242,3 +242,28 @@ pub fn shellcheck_installed(what: &str) -> bool {
     eprintln!("shellcheck is not installed: {what} is not checked");
     false
 }
+
+/// The shared corpora directory: `KUBEVET_CORPORA` if set, else `../shared/corpora` beside
+/// this repository.
+pub fn corpora_root() -> PathBuf {
+    std::env::var_os("KUBEVET_CORPORA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/corpora"))
+}
+
+/// `sub` (a directory, or a file) of the shared corpora, if present. When it is absent the test
+/// says it skips, on the terminal: written to the process's standard error directly, which the
+/// test harness does not capture (it captures `eprintln!`), so `cargo test` shows the skip
+/// next to the `ok`. Returns the line it wrote, too.
+pub fn corpus(sub: &str, test: &str) -> Result<PathBuf, String> {
+    let path = corpora_root().join(sub);
+    if path.exists() {
+        return Ok(path);
+    }
+    let line = format!(
+        "SKIPPED {test}: {} is absent (set KUBEVET_CORPORA to the corpora directory)",
+        path.display()
+    );
+    let _ = writeln!(std::io::stderr(), "{line}");
+    Err(line)
+}

@@ -308,7 +308,7 @@ pub(super) fn report_other(
                 let strings = options.iter().filter_map(|o| o.as_str());
                 if let Some(similar) = did_you_mean(s, strings) {
                     help = Some(format!(
-                        "did you mean \"{similar}\"? Values are case-sensitive"
+                        "did you mean `{similar}`? Values are case-sensitive"
                     ));
                 }
             }
@@ -415,8 +415,12 @@ pub(super) fn report_other(
     {
         diagnostic.primary.location = cx.loc(key.span);
     }
-    if let Some(help) = help {
-        diagnostic = diagnostic.with_help(help);
-    }
+    // Every finding says how to fix it: without a nearer value to suggest, what to change.
+    diagnostic = diagnostic.with_help(help.unwrap_or_else(|| {
+        format!(
+            "change the value to one the schema of {} allows: the API server validates it against that schema and rejects the object",
+            target.kind
+        )
+    }));
     cx.report(diagnostic);
 }
