@@ -2,7 +2,7 @@
 //! kustomize's notion of an object's id.
 
 use super::node::Origin;
-use super::{Files, RenderError, Resource};
+use super::{Files, RenderError, RenderInfo, Resource};
 use crate::load::tree::Node;
 use std::path::PathBuf;
 
@@ -10,6 +10,8 @@ pub(crate) struct Walk<'a> {
     pub files: &'a mut Files,
     /// The directories being built, outermost first (kustomize refuses cycles).
     pub(crate) stack: Vec<PathBuf>,
+    /// Entries kubevet leaves out of the render (remote resources, helm charts), one each.
+    pub(crate) infos: Vec<RenderInfo>,
 }
 
 /// One kustomization file, read.
