@@ -250,11 +250,18 @@ fn render_errors_are_at_the_entry_in_kustomizes_words() {
         stderr.contains("error-patch-not-found/staging-eu/kustomization.yaml:8:5: no resource matches strategic merge patch \"ConfigMap.v1.[noGrp]/env.staging\""),
         "{stderr}"
     );
-    let out = kubevet_render(&["fixtures/render-unsupported/replacements"]);
+    let out = kubevet_render(&["fixtures/render/error-replacement-target"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error-replacement-target/kustomization.yaml:4:3: unable to find field \"spec.template.spec.containers.[name=web].ports.0.containerPort\" in replacement target"),
+        "{stderr}"
+    );
+    let out = kubevet_render(&["fixtures/render-unsupported/vars"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("cannot render: fixtures/render-unsupported/replacements/kustomization.yaml:3:1: kubevet does not render `replacements` yet"),
+        stderr.contains("cannot render: fixtures/render-unsupported/vars/kustomization.yaml:3:1: kubevet does not render `vars` yet"),
         "{stderr}"
     );
     assert!(out.stdout.is_empty());

@@ -12,7 +12,6 @@ use std::path::Path;
 /// Fields kubevet does not render yet: a kustomization using one is refused, never rendered
 /// differently from kustomize.
 const UNSUPPORTED: &[&str] = &[
-    "replacements",
     "vars",
     "configurations",
     "transformers",

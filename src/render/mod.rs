@@ -11,7 +11,7 @@
 //! scalars re-read as kustomize's go-yaml v3 reads them ([`node`]).
 //!
 //! Remote resources and `helmCharts` are never fetched: each such entry is left out with one
-//! [`RenderInfo`] and the rest is rendered. Not rendered (yet): `replacements`, `vars`, `configurations`, `transformers`/`generators` plugins, `openapi`
+//! [`RenderInfo`] and the rest is rendered. Not rendered (yet): `vars`, `configurations`, `transformers`/`generators` plugins, `openapi`
 //! schemas for custom resources (their lists are replaced by patches, as kustomize does without
 //! a schema); a kustomization using one of the last four is refused with
 //! [`RenderError::unsupported`] rather than rendered wrongly.
@@ -25,6 +25,7 @@ mod kust;
 pub mod node;
 mod patch;
 mod refs;
+mod replace;
 mod sha256;
 mod smp;
 mod transform;

@@ -383,7 +383,7 @@ impl Target {
 }
 
 /// A label selector string: `a=b,c!=d,e,!f,g in (x,y),h notin (z)`.
-struct Selector(Vec<(String, Op, Vec<String>)>);
+pub(crate) struct Selector(Vec<(String, Op, Vec<String>)>);
 
 #[derive(PartialEq)]
 enum Op {
@@ -394,7 +394,7 @@ enum Op {
 }
 
 impl Selector {
-    fn parse(text: &str) -> Option<Selector> {
+    pub(crate) fn parse(text: &str) -> Option<Selector> {
         let mut reqs = Vec::new();
         let mut rest = text.trim();
         while !rest.is_empty() {
@@ -434,7 +434,7 @@ impl Selector {
         Some(Selector(reqs))
     }
 
-    fn matches(&self, map: Option<&RNode>) -> bool {
+    pub(crate) fn matches(&self, map: Option<&RNode>) -> bool {
         self.0.iter().all(|(key, op, values)| {
             let value = map.and_then(|m| m.get(key)).and_then(RNode::as_str);
             match op {

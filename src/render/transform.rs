@@ -1,6 +1,6 @@
 //! A kustomization's transformers, in kustomize's order (`configureBuiltinTransformers` in
 //! sigs.k8s.io/kustomize `api/internal/target/kusttarget_configplugin.go`): patches, namespace,
-//! name prefix and suffix, labels, annotations, JSON 6902 patches, replicas, images.
+//! name prefix and suffix, labels, annotations, JSON 6902 patches, replicas, images, replacements.
 
 use super::fieldspecs::{self, ANNOTATIONS, FieldSpec, SELECTOR_LABELS, TEMPLATE_LABELS};
 use super::kust::{Kust, Walk, is_cluster_scoped};
@@ -24,7 +24,8 @@ pub(crate) fn run(
     }
     super::patch::json6902_legacy(walk, k, resources)?;
     replicas(k, resources)?;
-    images(k, resources)
+    images(k, resources)?;
+    super::replace::run(walk, k, resources)
 }
 
 /// kustomize decodes its `images:` entries into strings: a number or a boolean there fails the
