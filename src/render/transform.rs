@@ -133,7 +133,7 @@ fn string_pairs(k: &Kust, node: &Node, field: &str) -> Result<Vec<(String, RNode
     Ok(out)
 }
 
-fn go_type(node: &Node) -> &'static str {
+pub(crate) fn go_type(node: &Node) -> &'static str {
     use crate::load::tree::Value;
     match node.value {
         Value::Bool(_) => "bool",
