@@ -161,7 +161,7 @@ impl Allow {
                 return Err(RenderError::new(
                     format!(
                         "invalid Kustomization: json: cannot unmarshal {} into Go struct field Patch.patches.options of type bool",
-                        super::transform::go_type(&e.value)
+                        super::kust::go_type(&e.value)
                     ),
                     Some(k.origin(&e.value)),
                 ));
