@@ -5,15 +5,17 @@
 //! `api/internal/target/kusttarget.go`): its `resources` (files, and directories with their own
 //! kustomization, rendered first), its `components` (applied to what is accumulated so far), its
 //! generators, then its transformers in kustomize's fixed order (patches, namespace, prefix and
-//! suffix, labels, annotations, JSON 6902 patches, replicas, images); at the top level only, the
+//! suffix, labels, annotations, JSON 6902 patches, replicas, images, replacements); at the top
+//! level only, the
 //! generated names get their hash suffix, references to renamed objects follow them, and the
 //! objects are sorted in kustomize's legacy order. Files are read with kubevet's loader, and
 //! scalars re-read as kustomize's go-yaml v3 reads them ([`node`]).
 //!
 //! Remote resources and `helmCharts` are never fetched: each such entry is left out with one
-//! [`RenderInfo`] and the rest is rendered. Not rendered (yet): `vars`, `configurations`, `transformers`/`generators` plugins, `openapi`
-//! schemas for custom resources (their lists are replaced by patches, as kustomize does without
-//! a schema); a kustomization using one of the last four is refused with
+//! [`RenderInfo`] and the rest is rendered. Not rendered (yet): `vars`, `configurations`,
+//! `transformers`/`generators`/`validators` plugins, `buildMetadata`, `labels[].fields`, and
+//! `openapi` schemas for custom resources (their lists are replaced by patches, as kustomize
+//! does without a schema); a kustomization using one of these fields is refused with
 //! [`RenderError::unsupported`] rather than rendered wrongly.
 
 mod build;
