@@ -59,6 +59,14 @@ fn compare(dir: &Path) -> Outcome {
     let ours = kubevet::render::render(dir);
     let theirs_err = String::from_utf8_lossy(&kustomize.stderr).trim().to_owned();
     match (kustomize.status.success(), ours) {
+        (ok, Ok(r)) if !r.infos.is_empty() => {
+            let why = r.describe_info(&r.infos[0]);
+            if ok {
+                Outcome::Unsupported(why)
+            } else {
+                Outcome::NeitherUnsupported
+            }
+        }
         (_, Err(f)) if f.error.unsupported => {
             if kustomize.status.success() {
                 Outcome::Unsupported(f.describe())
@@ -242,12 +250,43 @@ fn render_errors_are_at_the_entry_in_kustomizes_words() {
         stderr.contains("error-patch-not-found/staging-eu/kustomization.yaml:8:5: no resource matches strategic merge patch \"ConfigMap.v1.[noGrp]/env.staging\""),
         "{stderr}"
     );
-    let out = kubevet_render(&["fixtures/render-unsupported/replacements"]);
+    let out = kubevet_render(&["fixtures/render/error-replacement-target"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error-replacement-target/kustomization.yaml:4:3: unable to find field \"spec.template.spec.containers.[name=web].ports.0.containerPort\" in replacement target"),
+        "{stderr}"
+    );
+    let out = kubevet_render(&["fixtures/render-unsupported/vars"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("cannot render: fixtures/render-unsupported/replacements/kustomization.yaml:3:1: kubevet does not render `replacements` yet"),
+        stderr.contains("cannot render: fixtures/render-unsupported/vars/kustomization.yaml:3:1: kubevet does not render `vars` yet"),
         "{stderr}"
     );
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn remote_entries_and_helm_charts_are_left_out_with_one_info_each() {
+    let dir = "fixtures/render-remote/remote-and-helm";
+    let out = kubevet_render(&[dir]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "apiVersion: v1\ndata:\n  mode: fast\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n"
+    );
+    let remote = "is a remote resource: kubevet never fetches it; its objects are left out";
+    let helm = "is not rendered: kubevet never runs helm; its objects are left out";
+    let expected = [
+        format!("{dir}/kustomization.yaml:3:3: `https://example.com/shop/base.yaml` {remote}"),
+        format!("{dir}/local/kustomization.yaml:4:3: `https://example.com/shop/component` {remote}"),
+        format!("{dir}/kustomization.yaml:5:3: `github.com/example/shop//deploy?ref=v1.2.0` {remote}"),
+        format!("{dir}/kustomization.yaml:6:3: `git::https://example.com/shop.git//base?ref=main` {remote}"),
+        format!("{dir}/kustomization.yaml:8:3: helm chart `redis` {helm}"),
+        format!("{dir}/kustomization.yaml:11:3: helm chart `postgres` {helm}"),
+    ]
+    .map(|l| format!("kubevet: render: info: {l}\n"))
+    .concat();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), expected);
 }

@@ -11,6 +11,9 @@ pub(super) fn render(args: &RenderArgs, out: &mut impl Write) -> io::Result<i32>
     }
     match crate::render::render(&args.dir) {
         Ok(rendered) => {
+            for info in &rendered.infos {
+                eprintln!("kubevet: render: info: {}", rendered.describe_info(info));
+            }
             out.write_all(rendered.to_yaml(args.show_sources).as_bytes())?;
             Ok(EXIT_OK)
         }

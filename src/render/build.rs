@@ -4,7 +4,7 @@
 
 use super::kust::{Kust, Walk, append};
 use super::node::{Origin, RNode, from_loaded};
-use super::{Files, RenderError, Resource};
+use super::{Files, RenderError, RenderInfo, Resource};
 use crate::index::kustomize::{kustomization_in, normalize};
 use crate::load::tree::Node;
 use std::path::Path;
@@ -12,7 +12,6 @@ use std::path::Path;
 /// Fields kubevet does not render yet: a kustomization using one is refused, never rendered
 /// differently from kustomize.
 const UNSUPPORTED: &[&str] = &[
-    "replacements",
     "vars",
     "configurations",
     "transformers",
@@ -20,13 +19,16 @@ const UNSUPPORTED: &[&str] = &[
     "validators",
     "openapi",
     "buildMetadata",
-    "helmGlobals",
 ];
 
-pub(crate) fn build_top(files: &mut Files, dir: &Path) -> Result<Vec<Resource>, RenderError> {
+pub(crate) fn build_top(
+    files: &mut Files,
+    dir: &Path,
+) -> Result<(Vec<Resource>, Vec<RenderInfo>), RenderError> {
     let mut walk = Walk {
         files,
         stack: Vec::new(),
+        infos: Vec::new(),
     };
     let mut resources = Vec::new();
     let fifo = walk.build(dir, &mut resources, false)?;
@@ -35,13 +37,14 @@ pub(crate) fn build_top(files: &mut Files, dir: &Path) -> Result<Vec<Resource>, 
     if !fifo {
         legacy_sort(&mut resources);
     }
-    Ok(resources)
+    Ok((resources, walk.infos))
 }
 
 fn is_remote(entry: &str) -> bool {
     entry.contains("://")
         || entry.contains("?ref=")
         || entry.starts_with("git@")
+        || entry.starts_with("git::")
         || ["github.com/", "gitlab.com/", "bitbucket.org/"]
             .iter()
             .any(|host| entry.starts_with(host))
@@ -108,18 +111,25 @@ impl Walk<'_> {
                 ));
             }
         }
-        for field in ["helmCharts", "helmChartInflationGenerator"] {
-            if let Some(at) = k.at(field) {
-                return Err(RenderError::unsupported(
-                    format!("`{field}` is not rendered: kubevet never runs helm"),
-                    Some(at),
-                ));
-            }
-        }
         self.stack.push(dir.to_path_buf());
         let result = self.build_body(&k, resources);
         self.stack.pop();
         result?;
+        for field in ["helmCharts", "helmChartInflationGenerator"] {
+            for entry in k.seq(field) {
+                let name = entry
+                    .get("name")
+                    .or_else(|| entry.get("chartName"))
+                    .and_then(Node::as_str)
+                    .unwrap_or_default();
+                self.infos.push(RenderInfo {
+                    message: format!(
+                        "helm chart `{name}` is not rendered: kubevet never runs helm; its objects are left out"
+                    ),
+                    at: k.origin(entry),
+                });
+            }
+        }
         let fifo = k
             .root
             .get_path(&["sortOptions", "order"])
@@ -144,7 +154,8 @@ impl Walk<'_> {
         for entry in k.seq("components") {
             let Some(name) = entry.as_str() else { continue };
             if is_remote(name) {
-                return Err(self.remote(k, entry));
+                self.remote(k, entry);
+                continue;
             }
             let dir = normalize(&k.dir.join(name));
             self.check_cycle(k, entry, &dir)?;
@@ -155,14 +166,15 @@ impl Walk<'_> {
         super::transform::run(self, k, resources)
     }
 
-    fn remote(&mut self, k: &Kust, entry: &Node) -> RenderError {
-        RenderError::unsupported(
-            format!(
-                "`{}` is a remote resource: kubevet never fetches it",
+    /// One info for a remote entry, which is left out.
+    fn remote(&mut self, k: &Kust, entry: &Node) {
+        self.infos.push(RenderInfo {
+            message: format!(
+                "`{}` is a remote resource: kubevet never fetches it; its objects are left out",
                 entry.as_str().unwrap_or_default()
             ),
-            Some(k.origin(entry)),
-        )
+            at: k.origin(entry),
+        });
     }
 
     fn check_cycle(&self, k: &Kust, entry: &Node, dir: &Path) -> Result<(), RenderError> {
@@ -189,7 +201,8 @@ impl Walk<'_> {
             ));
         };
         if is_remote(name) {
-            return Err(self.remote(k, entry));
+            self.remote(k, entry);
+            return Ok(Vec::new());
         }
         let path = normalize(&k.dir.join(name));
         if path.is_dir() {

@@ -2,7 +2,7 @@
 //! kustomize's notion of an object's id.
 
 use super::node::Origin;
-use super::{Files, RenderError, Resource};
+use super::{Files, RenderError, RenderInfo, Resource};
 use crate::load::tree::Node;
 use std::path::PathBuf;
 
@@ -10,6 +10,8 @@ pub(crate) struct Walk<'a> {
     pub files: &'a mut Files,
     /// The directories being built, outermost first (kustomize refuses cycles).
     pub(crate) stack: Vec<PathBuf>,
+    /// Entries kubevet leaves out of the render (remote resources, helm charts), one each.
+    pub(crate) infos: Vec<RenderInfo>,
 }
 
 /// One kustomization file, read.
@@ -103,4 +105,16 @@ const CLUSTER_SCOPED: &[&str] = &[
 
 pub(crate) fn is_cluster_scoped(r: &Resource) -> bool {
     CLUSTER_SCOPED.contains(&r.kind())
+}
+
+/// The JSON type name Go's decoder uses for a node, in kustomize's unmarshal errors.
+pub(crate) fn go_type(node: &Node) -> &'static str {
+    use crate::load::tree::Value;
+    match node.value {
+        Value::Bool(_) => "bool",
+        Value::Int(_) | Value::Float(_) => "number",
+        Value::Seq(_) => "array",
+        Value::Map(_) => "object",
+        _ => "string",
+    }
 }

@@ -5,15 +5,17 @@
 //! `api/internal/target/kusttarget.go`): its `resources` (files, and directories with their own
 //! kustomization, rendered first), its `components` (applied to what is accumulated so far), its
 //! generators, then its transformers in kustomize's fixed order (patches, namespace, prefix and
-//! suffix, labels, annotations, JSON 6902 patches, replicas, images); at the top level only, the
+//! suffix, labels, annotations, JSON 6902 patches, replicas, images, replacements); at the top
+//! level only, the
 //! generated names get their hash suffix, references to renamed objects follow them, and the
 //! objects are sorted in kustomize's legacy order. Files are read with kubevet's loader, and
 //! scalars re-read as kustomize's go-yaml v3 reads them ([`node`]).
 //!
-//! Not rendered (yet): remote resources and `helmCharts` (never fetched),
-//! `replacements`, `vars`, `configurations`, `transformers`/`generators` plugins, `openapi`
-//! schemas for custom resources (their lists are replaced by patches, as kustomize does without
-//! a schema); a kustomization using one of the last four is refused with
+//! Remote resources and `helmCharts` are never fetched: each such entry is left out with one
+//! [`RenderInfo`] and the rest is rendered. Not rendered (yet): `vars`, `configurations`,
+//! `transformers`/`generators`/`validators` plugins, `buildMetadata`, `labels[].fields`, and
+//! `openapi` schemas for custom resources (their lists are replaced by patches, as kustomize
+//! does without a schema); a kustomization using one of these fields is refused with
 //! [`RenderError::unsupported`] rather than rendered wrongly.
 
 mod build;
@@ -25,6 +27,7 @@ mod kust;
 pub mod node;
 mod patch;
 mod refs;
+mod replace;
 mod sha256;
 mod smp;
 mod transform;
@@ -132,14 +135,33 @@ impl RenderError {
     }
 }
 
-/// The result of a render: the objects in kustomize's output order, and the files they came
-/// from (an [`Origin`]'s `file` indexes `files`).
+/// An entry left out of a render (a remote resource, a helm chart): advice, not a failure.
+#[derive(Clone, Debug)]
+pub struct RenderInfo {
+    pub message: String,
+    pub at: Origin,
+}
+
+/// The result of a render: the objects in kustomize's output order, the files they came
+/// from (an [`Origin`]'s `file` indexes `files`), and the entries left out.
 pub struct Rendered {
     pub files: Vec<SourceFile>,
     pub resources: Vec<Resource>,
+    pub infos: Vec<RenderInfo>,
 }
 
 impl Rendered {
+    /// `file:line:column: message` of an entry left out.
+    pub fn describe_info(&self, info: &RenderInfo) -> String {
+        match self.files.get(info.at.file as usize) {
+            Some(file) => {
+                let p = file.position(info.at.span.start);
+                format!("{}:{}:{}: {}", file.name, p.line, p.column, info.message)
+            }
+            None => info.message.clone(),
+        }
+    }
+
     /// `file:line` of an origin, for `--show-sources`.
     pub fn describe(&self, origin: Origin) -> Option<String> {
         let file = self.files.get(origin.file as usize)?;
@@ -244,9 +266,10 @@ impl Failed {
 pub fn render(dir: &Path) -> Result<Rendered, Failed> {
     let mut files = Files::new();
     match build::build_top(&mut files, dir) {
-        Ok(resources) => Ok(Rendered {
+        Ok((resources, infos)) => Ok(Rendered {
             files: files.files,
             resources,
+            infos,
         }),
         Err(error) => Err(Failed {
             error,

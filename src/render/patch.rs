@@ -99,7 +99,7 @@ pub(crate) fn strategic_legacy(
     for entry in k.seq("patchesStrategicMerge") {
         let patch = load_patch(walk, k, entry, false)?;
         for doc in &patch.docs {
-            apply_strategic(resources, doc, None, patch.at)?;
+            apply_strategic(resources, doc, None, patch.at, Allow::default())?;
         }
     }
     Ok(())
@@ -133,25 +133,47 @@ pub(crate) fn patches(
                 ));
             }
         };
-        if let Some(options) = entry.get("options")
-            && options
-                .entries()
-                .iter()
-                .any(|e| e.value.as_bool() == Some(true))
-        {
-            return Err(RenderError::unsupported(
-                "kubevet does not render patch `options` yet",
-                Some(k.origin(options)),
-            ));
-        }
+        let allow = Allow::read(k, entry.get("options"))?;
         let patch = load_patch(walk, k, node, inline)?;
         let target = entry
             .get("target")
             .map(|t| Target::read(k, t))
             .transpose()?;
-        apply(resources, &patch, target.as_ref())?;
+        apply(resources, &patch, target.as_ref(), allow)?;
     }
     Ok(())
+}
+
+/// A patch's `options` (kustomize's `map[string]bool`): `allowNameChange` and
+/// `allowKindChange` let a strategic merge patch rename the object or change its kind; other
+/// keys are ignored, as kustomize ignores them.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Allow {
+    name: bool,
+    kind: bool,
+}
+
+impl Allow {
+    fn read(k: &Kust, options: Option<&Node>) -> Result<Allow, RenderError> {
+        let mut allow = Allow::default();
+        for e in options.map(Node::entries).unwrap_or_default() {
+            let Some(on) = e.value.as_bool() else {
+                return Err(RenderError::new(
+                    format!(
+                        "invalid Kustomization: json: cannot unmarshal {} into Go struct field Patch.patches.options of type bool",
+                        super::kust::go_type(&e.value)
+                    ),
+                    Some(k.origin(&e.value)),
+                ));
+            };
+            match e.key.as_str() {
+                Some("allowNameChange") => allow.name = on,
+                Some("allowKindChange") => allow.kind = on,
+                _ => {}
+            }
+        }
+        Ok(allow)
+    }
 }
 
 pub(crate) fn json6902_legacy(
@@ -173,7 +195,7 @@ pub(crate) fn json6902_legacy(
             ));
         };
         let target = Target::read(k, t)?;
-        apply(resources, &patch, Some(&target))?;
+        apply(resources, &patch, Some(&target), Allow::default())?;
     }
     Ok(())
 }
@@ -184,6 +206,7 @@ fn apply(
     resources: &mut Vec<Resource>,
     patch: &Loaded,
     target: Option<&Target>,
+    allow: Allow,
 ) -> Result<(), RenderError> {
     for doc in &patch.docs {
         if let RValue::Seq(ops) = &doc.value {
@@ -199,7 +222,7 @@ fn apply(
                 r.remember_id();
             }
         } else if doc.is_map() {
-            apply_strategic(resources, doc, target, patch.at)?;
+            apply_strategic(resources, doc, target, patch.at, allow)?;
         }
     }
     Ok(())
@@ -210,6 +233,7 @@ fn apply_strategic(
     doc: &RNode,
     target: Option<&Target>,
     at: Origin,
+    allow: Allow,
 ) -> Result<(), RenderError> {
     let chosen: Vec<usize> = match target {
         Some(t) => (0..resources.len())
@@ -244,8 +268,11 @@ fn apply_strategic(
         let mut patch = doc.clone();
         {
             // The patch takes the target's identity (kustomize's `ApplySmPatch`): its own name
-            // only chose the target.
+            // only chose the target, unless `options` allow a change.
             for key in ["apiVersion", "kind"] {
+                if allow.kind && patch.get(key).is_some() {
+                    continue;
+                }
                 if let Some(v) = r.root.get(key).cloned() {
                     patch.set(key, v);
                 }
@@ -253,6 +280,9 @@ fn apply_strategic(
             // The target's own nodes, so that its name keeps pointing where it was set.
             let meta = patch.child_map("metadata", at);
             for key in ["name", "namespace"] {
+                if key == "name" && allow.name && meta.get(key).is_some() {
+                    continue;
+                }
                 match r.root.get_path(&["metadata", key]) {
                     Some(v) => meta.set(key, v.clone()),
                     None => {
@@ -383,7 +413,7 @@ impl Target {
 }
 
 /// A label selector string: `a=b,c!=d,e,!f,g in (x,y),h notin (z)`.
-struct Selector(Vec<(String, Op, Vec<String>)>);
+pub(crate) struct Selector(Vec<(String, Op, Vec<String>)>);
 
 #[derive(PartialEq)]
 enum Op {
@@ -394,7 +424,7 @@ enum Op {
 }
 
 impl Selector {
-    fn parse(text: &str) -> Option<Selector> {
+    pub(crate) fn parse(text: &str) -> Option<Selector> {
         let mut reqs = Vec::new();
         let mut rest = text.trim();
         while !rest.is_empty() {
@@ -434,7 +464,7 @@ impl Selector {
         Some(Selector(reqs))
     }
 
-    fn matches(&self, map: Option<&RNode>) -> bool {
+    pub(crate) fn matches(&self, map: Option<&RNode>) -> bool {
         self.0.iter().all(|(key, op, values)| {
             let value = map.and_then(|m| m.get(key)).and_then(RNode::as_str);
             match op {

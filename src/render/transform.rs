@@ -1,9 +1,9 @@
 //! A kustomization's transformers, in kustomize's order (`configureBuiltinTransformers` in
 //! sigs.k8s.io/kustomize `api/internal/target/kusttarget_configplugin.go`): patches, namespace,
-//! name prefix and suffix, labels, annotations, JSON 6902 patches, replicas, images.
+//! name prefix and suffix, labels, annotations, JSON 6902 patches, replicas, images, replacements.
 
 use super::fieldspecs::{self, ANNOTATIONS, FieldSpec, SELECTOR_LABELS, TEMPLATE_LABELS};
-use super::kust::{Kust, Walk, is_cluster_scoped};
+use super::kust::{Kust, Walk, go_type, is_cluster_scoped};
 use super::node::{Origin, RNode, RValue};
 use super::{RenderError, Resource};
 use crate::load::tree::Node;
@@ -24,7 +24,8 @@ pub(crate) fn run(
     }
     super::patch::json6902_legacy(walk, k, resources)?;
     replicas(k, resources)?;
-    images(k, resources)
+    images(k, resources)?;
+    super::replace::run(walk, k, resources)
 }
 
 /// kustomize decodes its `images:` entries into strings: a number or a boolean there fails the
@@ -130,17 +131,6 @@ fn string_pairs(k: &Kust, node: &Node, field: &str) -> Result<Vec<(String, RNode
         out.push((key, RNode::str(value, k.origin(&e.value))));
     }
     Ok(out)
-}
-
-fn go_type(node: &Node) -> &'static str {
-    use crate::load::tree::Value;
-    match node.value {
-        Value::Bool(_) => "bool",
-        Value::Int(_) | Value::Float(_) => "number",
-        Value::Seq(_) => "array",
-        Value::Map(_) => "object",
-        _ => "string",
-    }
 }
 
 fn apply_specs(
