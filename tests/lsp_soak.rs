@@ -181,6 +181,24 @@ struct Soak {
     counts: Counts,
 }
 
+/// Writes a file of the workspace; a failure says which path and whether its directory exists
+/// (a NotFound was seen once here and not reproduced).
+fn write_file(path: &Path, text: impl AsRef<[u8]>) {
+    if let Err(e) = std::fs::write(path, text) {
+        let parent = path.parent().unwrap_or(path);
+        panic!(
+            "writing {}: {e} (its directory {} {})",
+            path.display(),
+            parent.display(),
+            if parent.is_dir() {
+                "exists"
+            } else {
+                "does not exist"
+            }
+        );
+    }
+}
+
 fn unique_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("kubevet-soak-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -520,7 +538,7 @@ impl Soak {
 
     fn save(&mut self) {
         let rel = self.pick_open();
-        std::fs::write(self.root.join(&rel), &self.docs[&rel].text).unwrap();
+        write_file(&self.root.join(&rel), &self.docs[&rel].text);
         let uri = self.uri(&rel);
         self.client.notify(
             "textDocument/didSave",
@@ -578,7 +596,7 @@ impl Soak {
             let at = line_start(&text, self.rng.below(line_count(&text) as u64) as usize);
             text.insert_str(at, self.rng.pick(BROKEN));
         }
-        std::fs::write(self.root.join(&rel), text).unwrap();
+        write_file(&self.root.join(&rel), text);
         self.watched(&rel, 2);
         self.counts.changed_on_disk += 1;
     }
@@ -600,7 +618,7 @@ impl Soak {
             let text = format!(
                 "resources: [{name}]\nimages:\n- name: nginx\n  newTag: \"1.27\"\n- name: busybox\n  digest: sha256:0000000000000000000000000000000000000000000000000000000000000000\n"
             );
-            std::fs::write(self.root.join(&rel), text).unwrap();
+            write_file(&self.root.join(&rel), text);
             self.watched(&rel, 1);
             self.kustomization = Some(rel);
         }
