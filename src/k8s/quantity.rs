@@ -137,23 +137,8 @@ impl Quantity {
                 Ordering::Greater
             });
         }
-        let e10 = self.exp10.min(other.exp10);
-        let e2 = self.exp2.min(other.exp2);
-        let scaled = |q: &Quantity| -> Option<Big> {
-            let (d10, d2) = (q.exp10 - e10, q.exp2 - e2);
-            if d10 > MAX_EXPONENT || d2 > MAX_EXPONENT {
-                return None;
-            }
-            let mut m = q.mantissa.clone();
-            for _ in 0..d10 {
-                m.mul_add(10, 0);
-            }
-            for _ in 0..d2 {
-                m.mul_add(2, 0);
-            }
-            Some(m)
-        };
-        let magnitude = scaled(self)?.cmp(&scaled(other)?);
+        let (a, b) = self.aligned(other)?;
+        let magnitude = a.cmp(&b);
         Some(if self.negative {
             magnitude.reverse()
         } else {
@@ -272,8 +257,9 @@ impl Quantity {
         }
     }
 
-    /// `self + other`, exactly; `None` for absurd exponents.
-    pub fn add(&self, other: &Quantity) -> Option<Quantity> {
+    /// Both mantissas scaled to the smaller of each exponent, so that they compare and add
+    /// digit for digit; `None` for absurd exponents.
+    fn aligned(&self, other: &Quantity) -> Option<(Big, Big)> {
         let e10 = self.exp10.min(other.exp10);
         let e2 = self.exp2.min(other.exp2);
         let scale = |q: &Quantity| -> Option<Big> {
@@ -290,7 +276,13 @@ impl Quantity {
             }
             Some(m)
         };
-        let (a, b) = (scale(self)?, scale(other)?);
+        Some((scale(self)?, scale(other)?))
+    }
+
+    /// `self + other`, exactly; `None` for absurd exponents.
+    pub fn add(&self, other: &Quantity) -> Option<Quantity> {
+        let (a, b) = self.aligned(other)?;
+        let (e10, e2) = (self.exp10.min(other.exp10), self.exp2.min(other.exp2));
         let (negative, mantissa) = if self.negative == other.negative {
             (self.negative, Big::add(&a, &b))
         } else if a >= b {

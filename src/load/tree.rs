@@ -180,23 +180,8 @@ impl Node {
         match &self.value {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
-            Value::Int(i) => {
-                if let Ok(v) = i64::try_from(*i) {
-                    J::from(v)
-                } else if let Ok(v) = u64::try_from(*i) {
-                    J::from(v)
-                } else {
-                    J::from(*i as f64)
-                }
-            }
-            Value::Float(f) => {
-                // Go's json.Marshal writes 1000.0 as `1000`, which then decodes into int fields.
-                if f.fract() == 0.0 && f.abs() < 9.0e15 {
-                    J::from(*f as i64)
-                } else {
-                    serde_json::Number::from_f64(*f).map_or(J::Null, J::Number)
-                }
-            }
+            Value::Int(i) => int_to_json(*i),
+            Value::Float(f) => float_to_json(*f),
             Value::Str(s) => J::String(s.clone()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => {
@@ -244,5 +229,26 @@ pub fn format_float_key(f: f64) -> String {
         )
     } else {
         format!("{f}")
+    }
+}
+
+/// An integer as JSON: int64, else uint64, else (out of both) a float, as Go's json.Marshal.
+pub fn int_to_json(i: i128) -> serde_json::Value {
+    if let Ok(v) = i64::try_from(i) {
+        serde_json::Value::from(v)
+    } else if let Ok(v) = u64::try_from(i) {
+        serde_json::Value::from(v)
+    } else {
+        serde_json::Value::from(i as f64)
+    }
+}
+
+/// A float as JSON: Go's json.Marshal writes 1000.0 as `1000`, which then decodes into int
+/// fields; NaN and infinities (JSON has none) become null.
+pub fn float_to_json(f: f64) -> serde_json::Value {
+    if f.fract() == 0.0 && f.abs() < 9.0e15 {
+        serde_json::Value::from(f as i64)
+    } else {
+        serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, serde_json::Value::Number)
     }
 }

@@ -132,22 +132,8 @@ impl RNode {
         match &self.value {
             RValue::Null => J::Null,
             RValue::Bool(b) => J::Bool(*b),
-            RValue::Int(i) => {
-                if let Ok(v) = i64::try_from(*i) {
-                    J::from(v)
-                } else if let Ok(v) = u64::try_from(*i) {
-                    J::from(v)
-                } else {
-                    J::from(*i as f64)
-                }
-            }
-            RValue::Float(f) => {
-                if f.fract() == 0.0 && f.abs() < 9.0e15 {
-                    J::from(*f as i64)
-                } else {
-                    serde_json::Number::from_f64(*f).map_or(J::Null, J::Number)
-                }
-            }
+            RValue::Int(i) => crate::load::tree::int_to_json(*i),
+            RValue::Float(f) => crate::load::tree::float_to_json(*f),
             RValue::Str(s) => J::String(s.clone()),
             RValue::Seq(items) => J::Array(items.iter().map(RNode::to_json).collect()),
             RValue::Map(entries) => J::Object(

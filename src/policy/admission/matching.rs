@@ -125,6 +125,24 @@ pub(super) struct Target<'a> {
     pub(super) labels: &'a [(String, String)],
 }
 
+impl<'a> Target<'a> {
+    /// What a policy matches an indexed object by.
+    pub(super) fn of(
+        instance: &'a crate::index::Instance,
+        plurals: &HashMap<(String, String), String>,
+    ) -> Target<'a> {
+        let o = &instance.object;
+        Target {
+            group: &o.group,
+            version: o.api_version.rsplit('/').next().unwrap_or(""),
+            resource: resource_of(&o.kind, plurals, &o.group),
+            name: &o.name,
+            namespace: instance.namespace.as_deref(),
+            labels: &o.labels,
+        }
+    }
+}
+
 impl ResourceRule {
     pub(super) fn matches(&self, t: &Target<'_>, exact: bool) -> bool {
         let any = |list: &[String], v: &str| list.iter().any(|x| x == "*" || x == v);
@@ -176,11 +194,7 @@ pub(super) fn selects(
 }
 
 /// The resource of a kind, as `meta.UnsafeGuessKindToResource` guesses it (CRDs give theirs).
-pub(super) fn resource_of(
-    kind: &str,
-    plurals: &HashMap<(String, String), String>,
-    group: &str,
-) -> String {
+fn resource_of(kind: &str, plurals: &HashMap<(String, String), String>, group: &str) -> String {
     if let Some(p) = plurals.get(&(group.to_owned(), kind.to_owned())) {
         return p.clone();
     }

@@ -24,7 +24,7 @@ use crate::model::diagnostic::{Diagnostic, FileId, Location, Severity};
 use crate::model::rule::admission_policy as RULE;
 use crate::policy::cel::convert;
 use evaluate::{evaluate, finding, map_node, node, request_node, str_node};
-use matching::{Target, resource_of, selects};
+use matching::{Target, selects};
 use rayon::prelude::*;
 use read::{Binding, Policy, read_binding, read_policy};
 use sources::{Tree, load_given, object_at, tree_of};
@@ -247,16 +247,7 @@ pub fn check_repo(index: &Index, inputs: &Inputs<'_>, out: &mut Vec<Diagnostic>)
             continue;
         }
         let in_context = (inputs.context)(instance.object.file);
-        let o = &instance.object;
-        let version = o.api_version.rsplit('/').next().unwrap_or("");
-        let target = Target {
-            group: &o.group,
-            version,
-            resource: resource_of(&o.kind, &plurals, &o.group),
-            name: &o.name,
-            namespace: instance.namespace.as_deref(),
-            labels: &o.labels,
-        };
+        let target = Target::of(instance, &plurals);
         let hits: Vec<usize> = pairs
             .iter()
             .enumerate()
@@ -323,15 +314,7 @@ pub fn check_repo(index: &Index, inputs: &Inputs<'_>, out: &mut Vec<Diagnostic>)
                 return found;
             };
             let o = &instance.object;
-            let version = o.api_version.rsplit('/').next().unwrap_or("");
-            let target = Target {
-                group: &o.group,
-                version,
-                resource: resource_of(&o.kind, &plurals, &o.group),
-                name: &o.name,
-                namespace: instance.namespace.as_deref(),
-                labels: &o.labels,
-            };
+            let target = Target::of(instance, &plurals);
             let request = request_node(&target, &o.kind);
             let ns_node: Option<Node> = instance.namespace.as_deref().map(|ns| {
                 namespaces
