@@ -9,6 +9,7 @@ use crate::model::KubeVersion;
 use crate::model::diagnostic::{Diagnostic, Location, ObjectRef};
 use crate::model::source::SourceFile;
 use crate::model::span::Span;
+use std::sync::Arc;
 
 /// What a check needs of the run's options.
 #[derive(Clone, Copy, Debug)]
@@ -37,7 +38,7 @@ pub struct Context<'a> {
     pub context_only: bool,
     diagnostics: Vec<Diagnostic>,
     document: Option<u32>,
-    object: Option<ObjectRef>,
+    object: Option<Arc<ObjectRef>>,
     /// What the run's kustomizations add to this file's objects in every build that includes
     /// it (labels on selectors and pod templates).
     pub kustomize: Option<&'a KustomizeFacts>,
@@ -68,7 +69,7 @@ impl<'a> Context<'a> {
     }
 
     /// The findings made from now on are about this object (`None`: about no object).
-    pub fn set_object(&mut self, object: Option<ObjectRef>) {
+    pub fn set_object(&mut self, object: Option<Arc<ObjectRef>>) {
         self.object = object;
     }
 

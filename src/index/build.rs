@@ -8,7 +8,7 @@ pub struct FileObjects {
     pub file: FileId,
     pub path: PathBuf,
     pub objects: Vec<ObjectSummary>,
-    pub kustomization: Option<Kustomization>,
+    pub kustomization: Option<Box<Kustomization>>,
     /// Some of its documents (or all: the file could not be read) were lost.
     pub lost: bool,
 }
@@ -186,7 +186,7 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
                 )
             };
             instances.push(Instance {
-                object: o,
+                object: Box::new(o),
                 namespace,
                 namespace_location,
                 build,

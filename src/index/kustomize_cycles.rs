@@ -27,7 +27,7 @@ fn shown(dir: &Path) -> String {
 pub fn cycles(files: &[FileObjects]) -> Vec<Diagnostic> {
     let ks: Vec<&Kustomization> = files
         .iter()
-        .filter_map(|f| f.kustomization.as_ref())
+        .filter_map(|f| f.kustomization.as_deref())
         .collect();
     if ks.is_empty() {
         return Vec::new();

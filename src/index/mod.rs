@@ -85,8 +85,10 @@ pub const BUILTIN_NAMESPACES: &[&str] =
 /// One object as it will exist in a cluster.
 #[derive(Clone, Debug)]
 pub struct Instance {
-    /// The object, with kustomize's name and label transformers applied.
-    pub object: ObjectSummary,
+    /// The object, with kustomize's name and label transformers applied. Boxed: the index is
+    /// built while the files' summaries are still allocated, and a boxed summary replaces its
+    /// file's as that is freed, where a vector of whole instances was allocated beside them.
+    pub object: Box<ObjectSummary>,
     /// `None` for cluster-scoped objects.
     pub namespace: Option<String>,
     /// Where the namespace was set: `metadata.namespace` or the kustomization's `namespace:`.
@@ -128,7 +130,7 @@ impl Instance {
     ) -> Diagnostic {
         let mut d = Diagnostic::new(rule, location, message);
         d.document = Some(self.object.document);
-        d.object = Some(self.object_ref());
+        d.object = Some(std::sync::Arc::new(self.object_ref()));
         d
     }
 

@@ -434,14 +434,14 @@ mod tests {
             end: Position::default(),
         };
         let mut o = ObjectSummary::new(FileId(0), 0, "apps/v1", "StatefulSet", name, at);
-        o.pods = Some(super::super::summary::PodSummary {
+        o.pods = Some(Box::new(super::super::summary::PodSummary {
             labels: vec![("app".into(), "web".into())],
             added: labels,
             ordinals,
             subdomain: None,
             ports: Vec::new(),
             arguments: Vec::new(),
-        });
+        }));
         o
     }
 

@@ -83,14 +83,14 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
             .then(|| str_at(object.root.get("spec"), &["serviceName"]))
             .flatten()
             .map(str::to_owned);
-        summary.pods = Some(PodSummary {
+        summary.pods = Some(Box::new(PodSummary {
             labels,
             added,
             ordinals,
             subdomain,
             ports,
             arguments,
-        });
+        }));
     }
     summary.creates = creates.into_boxed_slice();
     let spec = object.root.get("spec");

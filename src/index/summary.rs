@@ -21,9 +21,10 @@ pub struct ObjectSummary {
     pub location: Location,
     pub namespace_location: Option<Location>,
     pub labels: Labels,
-    pub pods: Option<PodSummary>,
     // The parts only some kinds have are boxed: a summary is kept for every object of the
-    // repository until the whole-repo checks, so its size is most of a run's memory.
+    // repository until the whole-repo checks, so its size is most of a run's memory (the pod
+    // part boxed: 496 → 360 bytes a summary).
+    pub pods: Option<Box<PodSummary>>,
     pub service: Option<Box<ServiceSummary>>,
     /// PodDisruptionBudget `spec.selector`, NetworkPolicy `spec.podSelector`.
     pub pod_selector: Option<Box<Selector>>,

@@ -214,7 +214,9 @@ pub struct Diagnostic {
     pub help: Option<Cow<'static, str>>,
     /// 0-based index of the document in its file.
     pub document: Option<u32>,
-    pub object: Option<ObjectRef>,
+    /// Shared by every finding about the object (and the report's list of objects): not four
+    /// strings copied into each.
+    pub object: Option<std::sync::Arc<ObjectRef>>,
 }
 
 impl Diagnostic {

@@ -27,7 +27,8 @@ pub struct FileEntry {
 #[derive(Clone, Debug, Default)]
 pub struct ObjectEntry {
     pub document: u32,
-    pub object: ObjectRef,
+    /// The same allocation as the object of its findings.
+    pub object: std::sync::Arc<ObjectRef>,
 }
 
 impl FileEntry {

@@ -114,7 +114,7 @@ fn diagnostic<'a>(report: &'a Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
         message: &d.message,
         help: d.help.as_deref(),
         document: d.document,
-        object: d.object.as_ref(),
+        object: d.object.as_deref(),
         related: d
             .secondary
             .iter()

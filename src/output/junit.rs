@@ -34,7 +34,7 @@ fn cases<'a>(entry: &'a FileEntry, findings: Vec<&'a Diagnostic>) -> Vec<Case<'a
         .map(|o| Case {
             name: object_name(&o.object),
             document: Some(o.document),
-            object: Some(&o.object),
+            object: Some(&*o.object),
             findings: Vec::new(),
         })
         .collect();

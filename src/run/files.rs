@@ -5,7 +5,7 @@ use crate::discover::Found;
 use crate::index::{self, kustomize};
 use crate::load;
 use crate::model::diagnostic::{self, Diagnostic, FileId};
-use crate::model::report::{FileEntry, ObjectEntry, digest};
+use crate::model::report::{FileEntry, digest};
 use crate::model::source::SourceFile;
 use crate::model::span::Span;
 use crate::run::Options;
@@ -32,7 +32,7 @@ pub struct FileResult {
     pub documents: usize,
     pub diagnostics: Vec<Diagnostic>,
     pub objects: Vec<index::summary::ObjectSummary>,
-    pub kustomization: Option<kustomize::Kustomization>,
+    pub kustomization: Option<Box<kustomize::Kustomization>>,
     pub suppressions: Vec<suppress::Suppression>,
     /// Documents of the file could not be read (or the file itself): the whole-repo checks
     /// must not take what they may define for missing.
@@ -114,6 +114,7 @@ pub(crate) fn index_context(
         documents: 0,
         diagnostics: Vec::new(),
         objects: Vec::new(),
+        entries: Vec::new(),
         kustomization: None,
         suppressions: Vec::new(),
         lost: false,
@@ -335,25 +336,12 @@ pub(crate) fn check_source(
     let shown = !outcome.diagnostics.is_empty() || !outcome.suppressions.is_empty();
     let digest = shown.then(|| digest(&file.text));
     let text = keep_text.then_some(file.text);
-    let objects = outcome
-        .objects
-        .iter()
-        .map(|o| ObjectEntry {
-            document: o.document,
-            object: diagnostic::ObjectRef {
-                api_version: Some(o.api_version.clone()),
-                kind: Some(o.kind.clone()),
-                namespace: o.namespace.clone(),
-                name: Some(o.name.clone()),
-            },
-        })
-        .collect();
     FileResult {
         entry: FileEntry {
             name,
             text,
             digest,
-            objects,
+            objects: outcome.entries,
             ..FileEntry::default()
         },
         status: FileStatus::Checked,

@@ -9,7 +9,8 @@ use crate::index::summary::ObjectSummary;
 use crate::k8s::object::{Object, objects_of};
 use crate::load::tree::Node;
 use crate::load::{Document, Loaded};
-use crate::model::diagnostic::Diagnostic;
+use crate::model::diagnostic::{Diagnostic, ObjectRef};
+use crate::model::report::ObjectEntry;
 use crate::model::source::SourceFile;
 use crate::model::span::Span;
 use crate::rules;
@@ -18,7 +19,7 @@ use crate::run::suppress::{self, Suppression};
 use crate::schema::{self, crd::Crds};
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// The result of checking one file.
 pub struct FileOutcome {
@@ -26,7 +27,10 @@ pub struct FileOutcome {
     pub diagnostics: Vec<Diagnostic>,
     /// What the whole-repo checks need of its objects.
     pub objects: Vec<ObjectSummary>,
-    pub kustomization: Option<Kustomization>,
+    /// Its objects as the report lists them, one for each summary.
+    pub entries: Vec<ObjectEntry>,
+    /// Boxed: most files have none, and every file's result is kept until the whole-repo stage.
+    pub kustomization: Option<Box<Kustomization>>,
     /// The `kubevet-ignore` comments and annotations in the file.
     pub suppressions: Vec<Suppression>,
     /// Some of its documents could not be read.
@@ -92,11 +96,12 @@ pub fn check_loaded(
         crds,
         enabled: Some(&enabled),
     };
-    let (objects, kustomization) = walk_documents(file, loaded, &mut cx, Some(&checks));
+    let (objects, entries, kustomization) = walk_documents(file, loaded, &mut cx, Some(&checks));
     FileOutcome {
         documents: loaded.documents.len(),
         diagnostics: prefer_specific(cx.into_diagnostics()),
         objects,
+        entries,
         kustomization,
         suppressions: suppress::scan(file, &loaded.documents),
         lost: loaded.lost > 0,
@@ -109,11 +114,12 @@ pub fn index_loaded(file: &SourceFile, loaded: &Loaded, options: &Options) -> Fi
     let check_options = check_options(options);
     let mut cx = Context::new(file, &check_options);
     cx.context_only = true;
-    let (objects, kustomization) = walk_documents(file, loaded, &mut cx, None);
+    let (objects, _, kustomization) = walk_documents(file, loaded, &mut cx, None);
     FileOutcome {
         documents: loaded.documents.len(),
         diagnostics: Vec::new(),
         objects,
+        entries: Vec::new(),
         kustomization,
         // A whole-repo finding in this file may be reported (it points into a given file), and
         // then its suppressions apply as in a run over the whole repository.
@@ -129,34 +135,69 @@ struct Checks<'a> {
     enabled: Option<&'a [bool]>,
 }
 
-/// Reads every document's kustomization or objects for the index, running the per-object
-/// checks unless the file is context only (`checks` is `None`).
+/// Reads every document's kustomization or objects for the index (with the report's entry of
+/// each), running the per-object checks unless the file is context only (`checks` is `None`).
 fn walk_documents(
     file: &SourceFile,
     loaded: &Loaded,
     cx: &mut Context<'_>,
     checks: Option<&Checks<'_>>,
-) -> (Vec<ObjectSummary>, Option<Kustomization>) {
+) -> (
+    Vec<ObjectSummary>,
+    Vec<ObjectEntry>,
+    Option<Box<Kustomization>>,
+) {
     let mut objects = Vec::new();
+    let mut entries = Vec::new();
     let mut kustomization = None;
     for Document { index, root } in &loaded.documents {
         cx.set_document(Some(*index));
         if kustomization.is_none() && is_kustomization(file, root) {
-            kustomization = Some(kustomize::read(root, cx));
+            kustomization = Some(Box::new(kustomize::read(root, cx)));
             continue;
         }
         for object in objects_of(root, *index) {
-            cx.set_object(Some(object.object_ref()));
+            let object_ref = Arc::new(object.object_ref());
+            cx.set_object(Some(object_ref.clone()));
             if let Some(checks) = checks {
                 check_object(&object, cx, checks);
             }
-            if !object.is_tool_config() {
-                objects.extend(summarize(&object, cx));
+            if !object.is_tool_config()
+                && let Some(summary) = summarize(&object, cx)
+            {
+                entries.push(entry_of(&summary, object_ref));
+                objects.push(summary);
             }
         }
         cx.set_object(None);
     }
-    (objects, kustomization)
+    // Kept until the whole-repo stage (a file's vector of 3 summaries has room for 4).
+    objects.shrink_to_fit();
+    entries.shrink_to_fit();
+    (objects, entries, kustomization)
+}
+
+/// The report's entry of a summarized object: its findings' object when they name it the same
+/// way (an object without a name is listed with an empty one).
+fn entry_of(summary: &ObjectSummary, object_ref: Arc<ObjectRef>) -> ObjectEntry {
+    let same = object_ref.api_version.as_deref() == Some(summary.api_version.as_str())
+        && object_ref.kind.as_deref() == Some(summary.kind.as_str())
+        && object_ref.namespace == summary.namespace
+        && object_ref.name.as_deref() == Some(summary.name.as_str());
+    let object = if same {
+        object_ref
+    } else {
+        Arc::new(ObjectRef {
+            api_version: Some(summary.api_version.clone()),
+            kind: Some(summary.kind.clone()),
+            namespace: summary.namespace.clone(),
+            name: Some(summary.name.clone()),
+        })
+    };
+    ObjectEntry {
+        document: summary.document,
+        object,
+    }
 }
 
 /// A kustomization file: named as kustomize looks for it, and not some other object that
