@@ -46,6 +46,8 @@ pub struct Engine {
     facts: kustomize::Facts,
     /// The files checked as rendered kustomizations ([`crate::run::rendered`]).
     covered: crate::run::rendered::Covered,
+    /// Each kustomization's last render and checks, kept until one of its files changes.
+    render_cache: crate::run::rendered::Cache,
     /// The whole-repo findings by the file of their primary location, before the
     /// configuration and suppressions apply.
     repo: Vec<Vec<Diagnostic>>,
@@ -78,6 +80,7 @@ impl Engine {
             crds: Crds::default(),
             facts: kustomize::Facts::default(),
             covered: Default::default(),
+            render_cache: Default::default(),
             repo: Vec::new(),
             findings: Vec::new(),
             outside: HashSet::new(),
@@ -184,12 +187,14 @@ impl Engine {
         };
         let explained =
             crate::run::rendered::explained(outcomes.iter().flat_map(|o| &o.diagnostics));
-        let rendered = crate::run::rendered::check(
+        let rendered = crate::run::rendered::check_with(
             &indexed,
             &self.options,
             &self.crds,
             access.context,
             &explained,
+            &mut self.render_cache,
+            changed,
         );
         found.extend(rendered.findings);
         let index = repo_stage(indexed, &self.options, &access, &mut found);

@@ -125,11 +125,22 @@ pub(super) fn remap(
         .collect();
     let text = &files[origin.file as usize].text;
     let at = d.primary.location.span.start as usize;
-    d.document = crate::load::split_documents(text)
-        .iter()
-        .position(|c| c.range.start <= at && at < c.range.end.max(c.range.start + 1))
-        .map(|i| i as u32)
-        .or(Some(0));
+    // Numbered as the loader numbers documents: blank and comment-only ones do not count.
+    let mut index = 0u32;
+    for chunk in crate::load::split_documents(text) {
+        let source = text.get(chunk.range.clone()).unwrap_or("");
+        if at < chunk.range.start {
+            break;
+        }
+        if at < chunk.range.end.max(chunk.range.start + 1) {
+            break;
+        }
+        let blank = source
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+        index += u32::from(!blank);
+    }
+    d.document = Some(index);
     Some(d)
 }
 

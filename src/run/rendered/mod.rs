@@ -78,7 +78,8 @@ pub fn explained<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) -> HashS
         .collect()
 }
 
-/// Renders every top-level kustomization of the run and checks its objects. `context` says
+/// Renders every top-level kustomization of the run and checks its objects (each unit in
+/// parallel). `context` says
 /// which files are only context (a unit of context files alone is not rendered); `explained`,
 /// which kustomizations have a kustomize error already ([`explained`]).
 pub fn check(
@@ -88,7 +89,34 @@ pub fn check(
     context: &(dyn Fn(FileId) -> bool + Sync),
     explained: &HashSet<FileId>,
 ) -> Outcome {
+    check_with(
+        indexed,
+        options,
+        crds,
+        context,
+        explained,
+        &mut Cache::default(),
+        None,
+    )
+}
+
+/// Each unit's last result, by directory, with the files it read: `kubevet lsp` renders a unit
+/// again only when one of its files changed.
+#[derive(Default)]
+pub struct Cache(HashMap<PathBuf, (Vec<FileId>, UnitResult)>);
+
+/// [`check`], rendering again only the units that read a file of `changed` (all: `None`).
+pub fn check_with(
+    indexed: &[FileObjects],
+    options: &Options,
+    crds: &Crds,
+    context: &(dyn Fn(FileId) -> bool + Sync),
+    explained: &HashSet<FileId>,
+    cache: &mut Cache,
+    changed: Option<&[FileId]>,
+) -> Outcome {
     if indexed.iter().all(|f| f.kustomization.is_none()) {
+        cache.0.clear();
         return Outcome::default();
     }
     let by_path: HashMap<PathBuf, FileId> = indexed
@@ -97,11 +125,32 @@ pub fn check(
         .collect();
     let units = roots(indexed, &by_path);
     let reader = reader(options);
-    let results: Vec<UnitResult> = units
+    let kept = &cache.0;
+    let reuse = |u: &Unit| {
+        let changed = changed?;
+        let (files, result) = kept.get(&u.dir)?;
+        (!files.iter().any(|f| changed.contains(f))).then(|| (files.clone(), result.clone()))
+    };
+    let results: Vec<(PathBuf, Vec<FileId>, UnitResult)> = units
         .par_iter()
         .filter(|u| u.files.iter().any(|f| !context(*f)))
-        .map(|u| check_unit(u, options, crds, &by_path, reader.clone()))
+        .map(|u| {
+            let (files, result) = reuse(u).unwrap_or_else(|| {
+                let result = check_unit(u, options, crds, &by_path, reader.clone());
+                let mut files = u.files.clone();
+                if let UnitResult::Rendered { files: read, .. } = &result {
+                    files.extend(read);
+                }
+                (files, result)
+            });
+            (u.dir.clone(), files, result)
+        })
         .collect();
+    cache.0 = results
+        .iter()
+        .map(|(dir, files, result)| (dir.clone(), (files.clone(), result.clone())))
+        .collect();
+    let results = results.into_iter().map(|(_, _, result)| result);
     let mut covered: HashSet<FileId> = HashSet::default();
     let mut failed: HashSet<FileId> = HashSet::default();
     let mut findings = Vec::new();
@@ -205,6 +254,7 @@ fn reader(options: &Options) -> Option<crate::render::Reader> {
     }))
 }
 
+#[derive(Clone)]
 enum UnitResult {
     Rendered {
         files: Vec<FileId>,
