@@ -35,7 +35,7 @@ fn main() {
     };
     eprintln!(
         "wrote {} files ({:.1} MB) to {}",
-        files + 1,
+        if kustomize { files * 6 } else { files + 1 },
         bytes as f64 / 1e6,
         dir.display()
     );
@@ -53,12 +53,12 @@ fn write_kustomize(dir: &std::path::Path, files: usize) -> usize {
     for i in 0..files {
         let app = dir.join(format!("apps/app-{i:05}"));
         let manifest = corpus::manifest(&mut rng, i);
+        // The Deployment's name and namespace lines, as a patch must name them.
         let deployment = manifest
-            .split("kind: Deployment\nmetadata:\n  name: ")
+            .split("kind: Deployment\nmetadata:\n")
             .nth(1)
-            .and_then(|rest| rest.lines().next())
-            .unwrap_or("web")
-            .to_owned();
+            .map(|rest| rest.lines().take(2).collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default();
         let cronjob = manifest
             .split("kind: CronJob\nmetadata:\n  name: ")
             .nth(1)
@@ -88,7 +88,7 @@ fn write_kustomize(dir: &std::path::Path, files: usize) -> usize {
             put(
                 app.join(format!("overlays/{env}/deployment.yaml")),
                 format!(
-                    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {deployment}\nspec:\n  replicas: {replicas}\n  template:\n    spec:\n      containers:\n        - name: app\n          resources:\n            limits:\n              memory: 512Mi\n"
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n{deployment}\nspec:\n  replicas: {replicas}\n  template:\n    spec:\n      containers:\n        - name: app\n          resources:\n            limits:\n              memory: 512Mi\n"
                 ),
             );
         }

@@ -367,6 +367,10 @@ fn build_error(
     }
     let at = failed.error.at?;
     let file = failed.files.get(at.file as usize)?;
+    // A resource file kustomize cannot read (a YAML error) has its own finding already.
+    if !kustomize::is_kustomization_file(Path::new(&file.name)) {
+        return None;
+    }
     let id = by_path
         .get(&kustomize::normalize(Path::new(&file.name)))
         .copied()
