@@ -1247,3 +1247,67 @@ spec:
     assert!(complete(1, 6).is_empty());
     client.shutdown();
 }
+
+/// Kustomizations are checked as rendered in the editor too: typing in an overlay's patch
+/// (unsaved) re-publishes the patch's findings, and those of the base it changes.
+#[test]
+fn a_patch_edit_republishes_the_rendered_findings() {
+    let job = |policy: &str| {
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  template:\n    spec:\n      restartPolicy: {policy}\n      containers:\n      - name: migrate\n        image: example.org/migrate:1.0\n"
+        )
+    };
+    let patch = |policy: &str| {
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  template:\n    spec:\n      restartPolicy: {policy}\n"
+        )
+    };
+    let repo = Repo::new(
+        "rendered",
+        &[
+            ("base/kustomization.yaml", "resources:\n- job.yaml\n"),
+            ("base/job.yaml", &job("Always")),
+            (
+                "prod/kustomization.yaml",
+                "resources:\n- ../base\npatches:\n- path: patch.yaml\n",
+            ),
+            ("prod/patch.yaml", &patch("Never")),
+        ],
+    );
+    let mut client = Client::start(&repo);
+    client.open(&repo, "base/job.yaml");
+    client.open(&repo, "prod/patch.yaml");
+    let base = repo.uri("base/job.yaml");
+    let overlay = repo.uri("prod/patch.yaml");
+    // The only overlay fixes the base: nothing to say about either.
+    let list = client.diagnostics(&base, |l| l.is_empty());
+    assert!(list.is_empty(), "{list:?}");
+    // The patch now sets `Always`: the error is the patch's, the base value its related place.
+    client.change_full(&overlay, 2, &patch("Always"));
+    let list = client.diagnostics(&overlay, |l| has(l, "restart-policy"));
+    assert_eq!(
+        places(&list),
+        vec![("restart-policy".to_owned(), 7, 21)],
+        "{list:?}"
+    );
+    let d = &list[0];
+    assert_eq!(d["relatedInformation"][0]["location"]["uri"], json!(base));
+    assert_eq!(
+        d["relatedInformation"][0]["location"]["range"]["start"],
+        json!({"line": 7, "character": 21})
+    );
+    // The patch removes the value: the base's `Always` is applied, and reported at the base.
+    client.change_full(
+        &overlay,
+        3,
+        &patch("Always")
+            .replace("      restartPolicy: Always\n", "      {}\n")
+            .replace("    spec:\n      {}\n", "    spec: {}\n"),
+    );
+    let list = client.diagnostics(&base, |l| has(l, "restart-policy"));
+    assert_eq!(places(&list), vec![("restart-policy".to_owned(), 7, 21)]);
+    let list = client.diagnostics(&overlay, |l| l.is_empty());
+    assert!(list.is_empty(), "{list:?}");
+    let (code, _) = client.shutdown();
+    assert_eq!(code, 0);
+}

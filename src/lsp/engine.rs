@@ -44,6 +44,10 @@ pub struct Engine {
     special: Vec<bool>,
     crds: Crds,
     facts: kustomize::Facts,
+    /// The files checked as rendered kustomizations ([`crate::run::rendered`]).
+    covered: crate::run::rendered::Covered,
+    /// Each kustomization's last render and checks, kept until one of its files changes.
+    render_cache: crate::run::rendered::Cache,
     /// The whole-repo findings by the file of their primary location, before the
     /// configuration and suppressions apply.
     repo: Vec<Vec<Diagnostic>>,
@@ -75,6 +79,8 @@ impl Engine {
             special: Vec::new(),
             crds: Crds::default(),
             facts: kustomize::Facts::default(),
+            covered: Default::default(),
+            render_cache: Default::default(),
             repo: Vec::new(),
             findings: Vec::new(),
             outside: HashSet::new(),
@@ -154,7 +160,7 @@ impl Engine {
     /// The whole-repo checks again, and the findings of the files that `changed` (all if
     /// `None`) or whose whole-repo findings changed.
     fn finish(&mut self, changed: Option<&[FileId]>) {
-        let indexed = self
+        let indexed: Vec<crate::index::FileObjects> = self
             .outcomes
             .iter()
             .enumerate()
@@ -179,6 +185,18 @@ impl Engine {
             tree: &|f: FileId| outcomes.get(f.0 as usize).and_then(|o| o.tree.clone()),
             context: &|f: FileId| outcomes.get(f.0 as usize).is_none_or(|o| o.entry.context),
         };
+        let explained =
+            crate::run::rendered::explained(outcomes.iter().flat_map(|o| &o.diagnostics));
+        let rendered = crate::run::rendered::check_with(
+            &indexed,
+            &self.options,
+            &self.crds,
+            access.context,
+            &explained,
+            &mut self.render_cache,
+            changed,
+        );
+        found.extend(rendered.findings);
         let index = repo_stage(indexed, &self.options, &access, &mut found);
         // Freeing the index is all small allocations: off the critical path.
         rayon::spawn(move || drop(index));
@@ -194,13 +212,21 @@ impl Engine {
         }
         for (i, list) in repo.into_iter().enumerate() {
             let id = FileId(i as u32);
-            let again = changed.is_none_or(|c| c.contains(&id)) || self.repo[i] != list;
+            let again = changed.is_none_or(|c| c.contains(&id))
+                || self.repo[i] != list
+                || self.covered.contains(id) != rendered.covered.contains(id);
             self.repo[i] = list;
             if again {
                 let o = &self.outcomes[i];
+                let own: Vec<Diagnostic> = o
+                    .diagnostics
+                    .iter()
+                    .filter(|d| rendered.covered.keeps(d))
+                    .cloned()
+                    .collect();
                 self.findings[i] = file_findings(
                     id,
-                    &o.diagnostics,
+                    &own,
                     &self.repo[i],
                     &o.suppressions,
                     &self.options,
@@ -208,6 +234,7 @@ impl Engine {
                 );
             }
         }
+        self.covered = rendered.covered;
     }
 
     pub fn set_buffers(&mut self, buffers: Buffers) {

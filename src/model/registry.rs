@@ -184,6 +184,8 @@ macro_rules! for_each_rule {
                 "A kustomization names a file outside its directory (`../x.yaml`, `/etc/hosts`, a symlink out of it); kustomize refuses to load it.";
             kustomize_cycle: "kustomize-cycle", Error, Correctness, Kustomize,
                 "A kustomization includes its own directory, one above it, or one that includes it back; kustomize reports a cycle.";
+            kustomize_build_error: "kustomize-build-error", Error, Correctness, Kustomize,
+                "`kustomize build` fails on a kustomization (a patch without target, two objects with one id, a JSON patch on a missing path); its files are checked as written.";
             duplicate_object: "duplicate-object", Error, Correctness, Repo,
                 "Two objects with the same group, kind, namespace and name in one apply unit: the build fails, or one silently replaces the other.";
             cluster_scoped_with_namespace: "cluster-scoped-with-namespace", Warning, Suspicious, Repo,

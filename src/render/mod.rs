@@ -184,7 +184,12 @@ pub(crate) struct Files {
     pub files: Vec<SourceFile>,
     docs: Vec<Option<Vec<Node>>>,
     limits: Limits,
+    /// Texts to read instead of the disk's (an editor's unsaved buffers), by path as named.
+    reader: Option<Reader>,
 }
+
+/// A file's text from elsewhere than the disk (`None`: read the disk).
+pub type Reader = std::sync::Arc<dyn Fn(&Path) -> Option<String> + Send + Sync>;
 
 impl Files {
     fn new() -> Files {
@@ -192,6 +197,7 @@ impl Files {
             files: Vec::new(),
             docs: Vec::new(),
             limits: Limits::default(),
+            reader: None,
         }
     }
 
@@ -201,8 +207,11 @@ impl Files {
         if let Some(i) = self.files.iter().position(|f| f.name == name) {
             return Ok(i as u32);
         }
-        let text = crate::discover::special::read_regular_string(path, 64 << 20)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = match self.reader.as_ref().and_then(|r| r(path)) {
+            Some(text) => text,
+            None => crate::discover::special::read_regular_string(path, 64 << 20)
+                .map_err(|e| format!("{}: {e}", path.display()))?,
+        };
         let id = self.files.len() as u32;
         self.files.push(SourceFile::new(
             crate::model::diagnostic::FileId(id),
@@ -264,7 +273,13 @@ impl Failed {
 
 /// Renders the kustomization in `dir` as `kustomize build DIR` does.
 pub fn render(dir: &Path) -> Result<Rendered, Failed> {
+    render_with(dir, None)
+}
+
+/// [`render`], reading files through `reader` first (an editor's unsaved buffers).
+pub fn render_with(dir: &Path, reader: Option<Reader>) -> Result<Rendered, Failed> {
     let mut files = Files::new();
+    files.reader = reader;
     match build::build_top(&mut files, dir) {
         Ok((resources, infos)) => Ok(Rendered {
             files: files.files,

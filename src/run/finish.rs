@@ -14,6 +14,15 @@ use std::path::{Path, PathBuf};
 /// The whole-repo stage and the report: index every object, run the cross-object rules, apply
 /// the configuration and suppressions to every finding, sort.
 pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
+    finish_with(outcomes, options, crate::run::per_file::no_crds())
+}
+
+/// [`finish`], with the run's CRDs (for the checks on rendered kustomizations).
+pub fn finish_with(
+    outcomes: Vec<FileResult>,
+    options: &Options,
+    crds: &crate::schema::crd::Crds,
+) -> Report {
     let mut summary = Summary {
         kubernetes_version: Some(options.kubernetes_version),
         ..Summary::default()
@@ -59,6 +68,11 @@ pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
         tree: &|f: FileId| trees.get(f.0 as usize).cloned().flatten(),
         context: &|f: FileId| files.get(f.0 as usize).is_none_or(|e| e.context),
     };
+    // Kustomizations checked as rendered: their objects' findings replace those as written.
+    let explained = crate::run::rendered::explained(diagnostics.iter());
+    let rendered = crate::run::rendered::check(&indexed, options, crds, access.context, &explained);
+    diagnostics.retain(|d| rendered.covered.keeps(d));
+    diagnostics.extend(rendered.findings);
     let index = repo_stage(indexed, options, &access, &mut diagnostics);
     // With context, a whole-repo finding that involves a given file is reported at the given
     // file (the other file is the related location), never only in a file not asked about.

@@ -9,6 +9,7 @@ pub mod finish;
 pub mod passes;
 pub mod per_file;
 pub mod project;
+pub mod rendered;
 pub mod suppress;
 
 use crate::load;

@@ -13,7 +13,7 @@ use crate::run::files::{
     FileResult, FileStatus, KeepTrees, Preloaded, Unread, check_source, decode, index_context,
     not_checked, problem, read_file, read_source, unread_context,
 };
-use crate::run::finish::finish;
+use crate::run::finish::finish_with;
 use crate::run::per_file::no_crds;
 use crate::run::{CheckError, Input, Options};
 use crate::schema::{self, crd::Crds};
@@ -69,13 +69,14 @@ enum Work {
 /// Runs the whole pipeline.
 pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
     let analysis = analyse(input, options)?;
+    let report = finish_with(analysis.outcomes, options, &analysis.crds);
     // The CRD trees and compiled schemas can be large: free them off the critical path.
     rayon::spawn(move || drop(analysis.crds));
-    Ok(finish(analysis.outcomes, options))
+    Ok(report)
 }
 
 /// The per-file stages of a run, kept by `kubevet lsp` to check one file again and re-run
-/// [`finish`] when a buffer changes.
+/// [`finish_with`] when a buffer changes.
 pub(crate) struct Analysis {
     /// In file id order.
     pub(crate) outcomes: Vec<FileResult>,

@@ -221,7 +221,7 @@ fn check_object(object: &Object<'_>, cx: &mut Context<'_>, checks: &Checks<'_>) 
 /// When a schema finding and a more specific rule's finding point at the same node (the label
 /// `canary: yes` is both a wrong type and an invalid label value), only the specific one is kept:
 /// it explains the problem better, and one problem should be one finding.
-fn prefer_specific(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+pub(crate) fn prefer_specific(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let specific: HashSet<Span> = diagnostics
         .iter()
         .filter(|d| !schema::is_validator_rule(d.rule))

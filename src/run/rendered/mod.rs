@@ -1,0 +1,418 @@
+//! Checks on what kustomize really applies: each top-level kustomization (one no other
+//! includes: an apply unit) is rendered ([`crate::render`]) and the per-object rules and the
+//! schema validation run on the rendered objects.
+//!
+//! A rendered object mixes values of many files (the base, the overlay's patches, the
+//! kustomization's `images:` entry, a generator line), each remembering its [`Origin`]. To run
+//! the checks unchanged, which read a [`Node`] tree pointing into one file's text, each unit's
+//! files are laid end to end in one *virtual* text (file `k` at offset `base[k]`), every rendered
+//! node becomes a [`Node`] whose span is `base[k] + origin span`, and each finding's locations
+//! are mapped back to (real file, span) by a binary search over the offsets before positions
+//! are computed. The checks read the real text at every span (snippets, quoting styles,
+//! placeholders), so they see what the user wrote.
+//!
+//! Findings point at the node that set the value; where an overlay changed a value of the base,
+//! a related label points at the base's value. A base finding every overlay has is the same
+//! (rule, location, message) in each and is reported once, at the base; the run's dedupe does
+//! it. The objects of the files a successful render covers are not also reported as written
+//! ([`Covered`]): a base flagged for something every overlay fixes is not reported. A
+//! kustomization that fails to render leaves its files checked as written.
+
+use crate::check::{CheckOptions, Context};
+use crate::discover::workspace;
+use crate::index::{FileObjects, kustomize};
+use crate::k8s::object::objects_of;
+use crate::load::tree::Node;
+use crate::model::diagnostic::{Diagnostic, FileId, Severity, Stage};
+use crate::model::source::SourceFile;
+use crate::render::node::Origin;
+use crate::run::Options;
+use crate::schema::crd::Crds;
+use foldhash::{HashMap, HashSet};
+use labels::{Related, location_in, overlaid, real_location, remap};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use tree::{Layout, to_node};
+
+mod labels;
+mod tree;
+
+/// The files whose objects are checked as rendered: their per-object findings as written are
+/// replaced by the rendered ones.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Covered(HashSet<FileId>);
+
+impl Covered {
+    /// Whether a per-file finding stands: file-level findings (YAML, duplicate keys, tabs) and
+    /// those of files no successful render covers do; per-object findings of covered files do
+    /// not (the rendered view has replaced them).
+    pub fn keeps(&self, d: &Diagnostic) -> bool {
+        !(self.0.contains(&d.file())
+            && d.document.is_some()
+            && matches!(d.rule.stage, Stage::Object | Stage::Schema))
+    }
+
+    pub fn contains(&self, file: FileId) -> bool {
+        self.0.contains(&file)
+    }
+}
+
+/// The rendered stage's result.
+#[derive(Default)]
+pub struct Outcome {
+    pub covered: Covered,
+    /// Findings on rendered objects, their locations in the run's files.
+    pub findings: Vec<Diagnostic>,
+}
+
+/// The files with a finding of the kustomize stage (a missing entry, one git ignores, a load
+/// restriction) or an unrendered placeholder: a render that fails there is explained already,
+/// and not reported again.
+pub fn explained<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) -> HashSet<FileId> {
+    diagnostics
+        .filter(|d| {
+            d.rule.stage == Stage::Kustomize
+                || d.rule == &crate::model::rule::unrendered_placeholder
+        })
+        .map(Diagnostic::file)
+        .collect()
+}
+
+/// Renders every top-level kustomization of the run and checks its objects (each unit in
+/// parallel). `context` says
+/// which files are only context (a unit of context files alone is not rendered); `explained`,
+/// which kustomizations have a kustomize error already ([`explained`]).
+pub fn check(
+    indexed: &[FileObjects],
+    options: &Options,
+    crds: &Crds,
+    context: &(dyn Fn(FileId) -> bool + Sync),
+    explained: &HashSet<FileId>,
+) -> Outcome {
+    check_with(
+        indexed,
+        options,
+        crds,
+        context,
+        explained,
+        &mut Cache::default(),
+        None,
+    )
+}
+
+/// Each unit's last result, by directory, with the files it read: `kubevet lsp` renders a unit
+/// again only when one of its files changed.
+#[derive(Default)]
+pub struct Cache(HashMap<PathBuf, (Vec<FileId>, UnitResult)>);
+
+/// [`check`], rendering again only the units that read a file of `changed` (all: `None`).
+pub fn check_with(
+    indexed: &[FileObjects],
+    options: &Options,
+    crds: &Crds,
+    context: &(dyn Fn(FileId) -> bool + Sync),
+    explained: &HashSet<FileId>,
+    cache: &mut Cache,
+    changed: Option<&[FileId]>,
+) -> Outcome {
+    if indexed.iter().all(|f| f.kustomization.is_none()) {
+        cache.0.clear();
+        return Outcome::default();
+    }
+    let by_path: HashMap<PathBuf, FileId> = indexed
+        .iter()
+        .map(|f| (kustomize::normalize(&f.path), f.file))
+        .collect();
+    let units = roots(indexed, &by_path);
+    let reader = reader(options);
+    let kept = &cache.0;
+    let reuse = |u: &Unit| {
+        let changed = changed?;
+        let (files, result) = kept.get(&u.dir)?;
+        (!files.iter().any(|f| changed.contains(f))).then(|| (files.clone(), result.clone()))
+    };
+    let results: Vec<(PathBuf, Vec<FileId>, UnitResult)> = units
+        .par_iter()
+        .filter(|u| u.files.iter().any(|f| !context(*f)))
+        .map(|u| {
+            let (files, result) = reuse(u).unwrap_or_else(|| {
+                let result = check_unit(u, options, crds, &by_path, reader.clone());
+                let mut files = u.files.clone();
+                if let UnitResult::Rendered { files: read, .. } = &result {
+                    files.extend(read);
+                }
+                (files, result)
+            });
+            (u.dir.clone(), files, result)
+        })
+        .collect();
+    cache.0 = results
+        .iter()
+        .map(|(dir, files, result)| (dir.clone(), (files.clone(), result.clone())))
+        .collect();
+    let results = results.into_iter().map(|(_, _, result)| result);
+    let mut covered: HashSet<FileId> = HashSet::default();
+    let mut failed: HashSet<FileId> = HashSet::default();
+    let mut findings = Vec::new();
+    let mut in_cycles: Option<HashSet<FileId>> = None;
+    for r in results {
+        match r {
+            UnitResult::Rendered { files, diagnostics } => {
+                covered.extend(files);
+                findings.extend(diagnostics);
+            }
+            UnitResult::Failed { files, error } => {
+                let cycles = in_cycles.get_or_insert_with(|| {
+                    crate::index::kustomize_cycles::cycles(indexed)
+                        .iter()
+                        .map(Diagnostic::file)
+                        .collect()
+                });
+                let known = files
+                    .iter()
+                    .any(|f| explained.contains(f) || cycles.contains(f));
+                if !known {
+                    findings.extend(error.map(|e| *e));
+                }
+                failed.extend(files);
+            }
+        }
+    }
+    covered.retain(|f| !failed.contains(f));
+    Outcome {
+        covered: Covered(covered),
+        findings,
+    }
+}
+
+/// A top-level kustomization and the files the index knows it includes.
+struct Unit {
+    dir: PathBuf,
+    /// The kustomization file first.
+    files: Vec<FileId>,
+}
+
+/// The kustomizations no other includes (components excepted), each with its includes.
+fn roots(indexed: &[FileObjects], by_path: &HashMap<PathBuf, FileId>) -> Vec<Unit> {
+    let position: HashMap<FileId, usize> = indexed
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.file, i))
+        .collect();
+    let target = |path: &Path| -> Option<usize> {
+        let id = by_path.get(path).copied().or_else(|| {
+            kustomize::FILE_NAMES
+                .iter()
+                .find_map(|n| by_path.get(&kustomize::normalize(&path.join(n))).copied())
+        })?;
+        position.get(&id).copied()
+    };
+    let mut included: HashSet<usize> = HashSet::default();
+    for f in indexed {
+        if let Some(k) = &f.kustomization {
+            included.extend(k.includes.iter().filter_map(|i| target(&i.path)));
+        }
+    }
+    let mut units = Vec::new();
+    for (i, f) in indexed.iter().enumerate() {
+        let Some(k) = &f.kustomization else { continue };
+        if k.is_component || included.contains(&i) {
+            continue;
+        }
+        let mut files = vec![f.file];
+        let mut seen: HashSet<usize> = HashSet::from_iter([i]);
+        let mut stack = vec![i];
+        while let Some(current) = stack.pop() {
+            let Some(k) = &indexed[current].kustomization else {
+                continue;
+            };
+            for path in k.includes.iter().map(|i| &i.path).chain(&k.patches) {
+                if let Some(t) = target(path)
+                    && seen.insert(t)
+                {
+                    files.push(indexed[t].file);
+                    stack.push(t);
+                }
+            }
+        }
+        let dir = if k.dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            k.dir.clone()
+        };
+        units.push(Unit { dir, files });
+    }
+    units
+}
+
+/// Reads an editor's unsaved buffers before the disk.
+fn reader(options: &Options) -> Option<crate::render::Reader> {
+    let buffers = options.buffers.clone()?;
+    let cwd = workspace::current_dir();
+    Some(std::sync::Arc::new(move |path: &Path| {
+        buffers.get(&workspace::absolute_from(&cwd, path)).cloned()
+    }))
+}
+
+#[derive(Clone)]
+enum UnitResult {
+    Rendered {
+        files: Vec<FileId>,
+        diagnostics: Vec<Diagnostic>,
+    },
+    Failed {
+        files: Vec<FileId>,
+        /// `kustomize-build-error` at the entry, in kustomize's words (`None`: nowhere to put it).
+        error: Option<Box<Diagnostic>>,
+    },
+}
+
+fn check_unit(
+    unit: &Unit,
+    options: &Options,
+    crds: &Crds,
+    by_path: &HashMap<PathBuf, FileId>,
+    reader: Option<crate::render::Reader>,
+) -> UnitResult {
+    let rendered = match crate::render::render_with(&unit.dir, reader) {
+        Ok(r) => r,
+        Err(failed) => {
+            return UnitResult::Failed {
+                files: unit.files.clone(),
+                error: build_error(&failed, unit, by_path).map(Box::new),
+            };
+        }
+    };
+    let mut layout = Layout::new(&rendered.files, by_path);
+    let virtual_file = SourceFile::new(
+        FileId(u32::MAX),
+        unit.dir.display().to_string(),
+        std::mem::take(&mut layout.text),
+    );
+    let check_options = CheckOptions {
+        kubernetes_version: options.kubernetes_version,
+        strict: options.strict,
+    };
+    let cwd = workspace::current_dir();
+    let mut related = Related::default();
+    let mut out = Vec::new();
+    for (i, resource) in rendered.resources.iter().enumerate() {
+        let root_origin = resource.root.origin;
+        let Some(root_file) = rendered.files.get(root_origin.file as usize) else {
+            continue;
+        };
+        let node = to_node(&resource.root, &layout, &virtual_file.text);
+        let mut cx = Context::new(&virtual_file, &check_options);
+        cx.project = crate::run::project::facts(&root_file.name, &options.limits);
+        cx.project.is_patch = false;
+        let path = options
+            .policy
+            .has_overrides()
+            .then(|| workspace::absolute_from(&cwd, Path::new(&root_file.name)));
+        let enabled = options.policy.enabled_rules(path.as_deref());
+        for object in objects_of(&node, i as u32) {
+            if object.is_tool_config() {
+                continue;
+            }
+            cx.set_document(Some(i as u32));
+            cx.set_object(Some(object.object_ref()));
+            crate::rules::check_object(&object, &mut cx, Some(&enabled));
+            crate::schema::check(&object, &mut cx, crds);
+        }
+        for d in crate::run::per_file::prefer_specific(cx.into_diagnostics()) {
+            let d = overlaid(d, &resource.root, &layout, &rendered.files);
+            if let Some(d) = remap(d, &layout, &rendered.files) {
+                out.push(related.add(d, resource, &layout, &rendered.files, options));
+            }
+        }
+    }
+    for info in &rendered.infos {
+        let at = Origin {
+            file: info.at.file,
+            span: info.at.span,
+        };
+        if let Some(location) = real_location(at, &layout, &rendered.files) {
+            let mut d = Diagnostic::new(&RULE, location, info.message.clone())
+                .with_label("not fetched")
+                .with_help("kubevet never fetches: the objects of this entry are not checked");
+            d.severity = Severity::Info;
+            out.push(d);
+        }
+    }
+    let files = layout.ids.iter().flatten().copied().collect();
+    UnitResult::Rendered {
+        files,
+        diagnostics: out,
+    }
+}
+
+use crate::model::rule::kustomize_build_error as RULE;
+
+/// The finding for a render that failed: kustomize's words at the entry (error), or what
+/// kubevet does not render yet (info); the unit is checked as written.
+fn build_error(
+    failed: &crate::render::Failed,
+    unit: &Unit,
+    by_path: &HashMap<PathBuf, FileId>,
+) -> Option<Diagnostic> {
+    // Two objects with one id are `duplicate-object`'s finding; an entry left out (remote, a
+    // Helm chart) may hold what the failing entry needs: kustomize itself may well build it.
+    if failed
+        .error
+        .message
+        .starts_with("may not add resource with an already registered id")
+        || failed.files.iter().any(leaves_out)
+    {
+        return None;
+    }
+    let at = failed.error.at?;
+    let file = failed.files.get(at.file as usize)?;
+    // A resource file kustomize cannot read (a YAML error) has its own finding already.
+    if !kustomize::is_kustomization_file(Path::new(&file.name)) {
+        return None;
+    }
+    let id = by_path
+        .get(&kustomize::normalize(Path::new(&file.name)))
+        .copied()
+        .or(unit.files.first().copied())?;
+    let mut d = Diagnostic::new(&RULE, location_in(id, file, at.span), &failed.error.message);
+    Some(if failed.error.unsupported {
+        d.severity = Severity::Info;
+        d.with_label("not rendered by kubevet")
+            .with_help("the objects of this kustomization are checked as written, its patches and transformers not applied")
+    } else {
+        d.with_label("`kustomize build` fails here").with_help(
+            "`kustomize build` (and `kubectl apply -k`) stop here: nothing of this kustomization is applied; its objects are checked as written",
+        )
+    })
+}
+
+/// Whether a kustomization file names something a render leaves out: a remote resource or
+/// component, or a Helm chart.
+fn leaves_out(file: &SourceFile) -> bool {
+    if !kustomize::is_kustomization_file(Path::new(&file.name)) {
+        return false;
+    }
+    let loaded = crate::load::load(file, &crate::load::Limits::default());
+    let Some(root) = loaded.documents.first().map(|d| &d.root) else {
+        return false;
+    };
+    let remote = |entry: &str| {
+        entry.contains("://")
+            || entry.contains("?ref=")
+            || entry.starts_with("git@")
+            || entry.starts_with("git::")
+            || ["github.com/", "gitlab.com/", "bitbucket.org/"]
+                .iter()
+                .any(|host| entry.starts_with(host))
+    };
+    ["resources", "bases", "components"].iter().any(|field| {
+        root.get(field)
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::as_str)
+            .any(remote)
+    }) || root.get("helmCharts").is_some()
+        || root.get("helmChartInflationGenerator").is_some()
+}
