@@ -7,18 +7,20 @@ use crate::index::Instance;
 use crate::load::tree::{Entry, Node, Style, Value as Y};
 use crate::model::diagnostic::{Diagnostic, Location, Severity};
 use crate::model::span::Span;
-use crate::policy::cel::{self, Activation, EvalError, Limits};
+use crate::policy::cel::{self, Activation, EvalError, Limits, Program, convert};
+use ::cel::common::value::Val;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 pub(super) fn node(value: Y) -> Node {
     Node::new(value, Span::default(), Style::Plain)
 }
 
-pub(super) fn str_node(s: &str) -> Node {
+fn str_node(s: &str) -> Node {
     node(Y::Str(s.to_owned()))
 }
 
-pub(super) fn map_node(entries: Vec<(&str, Node)>) -> Node {
+fn map_node(entries: Vec<(&str, Node)>) -> Node {
     node(Y::Map(
         entries
             .into_iter()
@@ -54,6 +56,24 @@ pub(super) fn request_node(t: &Target<'_>, kind: &str) -> Node {
         ("operation", str_node("CREATE")),
         ("dryRun", node(Y::Bool(false))),
         ("options", map_node(vec![])),
+    ])
+}
+
+/// A Namespace the repository has no object for, as the API server would have it.
+pub(super) fn namespace_node(ns: &str) -> Node {
+    map_node(vec![
+        ("apiVersion", str_node("v1")),
+        ("kind", str_node("Namespace")),
+        (
+            "metadata",
+            map_node(vec![
+                ("name", str_node(ns)),
+                (
+                    "labels",
+                    map_node(vec![("kubernetes.io/metadata.name", str_node(ns))]),
+                ),
+            ]),
+        ),
     ])
 }
 
@@ -105,61 +125,112 @@ pub(super) fn finding(
     d
 }
 
+/// The variables of an evaluation as nodes of the tree, and their CEL values, converted only if
+/// an expression needs the interpreter (the fast path reads the nodes), once per object.
+pub(super) struct Scope<'s, 'a> {
+    /// `object`, `oldObject`, `request`, `namespaceObject`, `params`.
+    pub(super) nodes: [(&'static str, Lazy<'a>); 5],
+    pub(super) values: [&'s OnceCell<Box<dyn Val + 'a>>; 5],
+}
+
+/// A variable's node, or how to build it (the request) when an expression first reads it.
+#[derive(Clone, Copy)]
+pub(super) enum Lazy<'a> {
+    Node(&'a Node),
+    Built(&'a OnceCell<Node>, &'a dyn Fn() -> Node),
+}
+
+impl<'a> Lazy<'a> {
+    fn get(self) -> &'a Node {
+        match self {
+            Lazy::Node(n) => n,
+            Lazy::Built(cell, build) => cell.get_or_init(build),
+        }
+    }
+}
+
+impl<'a> Scope<'_, 'a> {
+    fn node(&self, name: &str) -> Option<&'a Node> {
+        self.nodes
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.get())
+    }
+
+    fn value(&self, i: usize) -> &(dyn Val + 'a) {
+        self.values[i]
+            .get_or_init(|| convert::to_cel(self.nodes[i].1.get()))
+            .as_ref()
+    }
+}
+
+/// Every finding of `policy` through `binding` on one object: one per failing validation, as the
+/// API server decides each validation (k8s.io/apiserver/pkg/admission/plugin/policy/validating/
+/// validator.go, `Validate`).
 pub(super) fn evaluate(
     policy: &Policy,
     binding: &Binding,
     instance: &Instance,
     env: &cel::Env,
-    vars: &[(&str, &dyn ::cel::common::value::Val)],
-) -> Option<Diagnostic> {
-    let severity = binding.severity?;
-    let base = || {
-        let mut a = Activation::new();
-        for (n, v) in vars {
-            a = a.bind(n, *v);
-        }
-        a
+    scope: &Scope<'_, '_>,
+    found: &mut Vec<Diagnostic>,
+) {
+    let Some(severity) = binding.severity else {
+        return;
     };
     let error = |what: String| -> Option<Diagnostic> {
         (!policy.fail_open).then(|| finding(instance, policy, binding, severity, what))
     };
-    // Variables, in order, each seeing the earlier ones.
-    let mut values: HashMap<String, cel::Value> = HashMap::new();
-    for (name, program) in &policy.variables {
-        let Ok(program) = program else { continue };
-        let map: Box<dyn ::cel::common::value::Val> =
-            cel::Value::from(values.clone()).try_into().ok()?;
-        let act = base().bind("variables", map.as_ref());
-        if let Ok(v) = cel::eval(program, env, &act, Limits::default()) {
-            values.insert(name.clone(), v);
+    // The interpreter's variables, built on the first expression the fast path does not answer.
+    let variables: OnceCell<Option<Box<dyn Val>>> = OnceCell::new();
+    let slow = |program: &Program| -> Result<cel::Value, EvalError> {
+        let Some(variables) = variables
+            .get_or_init(|| variable_values(policy, env, scope))
+            .as_deref()
+        else {
+            return Err(EvalError::Error("variables".into()));
+        };
+        let mut act = Activation::new();
+        for (i, (name, _)) in scope.nodes.iter().enumerate() {
+            act = act.bind(name, scope.value(i));
         }
-    }
-    let variables: Box<dyn ::cel::common::value::Val> = cel::Value::from(values).try_into().ok()?;
-    let act = base().bind("variables", variables.as_ref());
+        let act = act.bind("variables", variables);
+        cel::eval(program, env, &act, Limits::default())
+    };
+    let run = |program: &Program| -> Result<cel::Value, EvalError> {
+        match cel::eval_fast(program, &|name| scope.node(name)) {
+            Some(v) => Ok(v),
+            None => slow(program),
+        }
+    };
     for (name, program) in &policy.conditions {
-        let Ok(program) = program else { return None };
-        match cel::eval(program, env, &act, Limits::default()) {
+        let Ok(program) = program else { return };
+        match run(program) {
             Ok(cel::Value::Bool(true)) => {}
-            Ok(cel::Value::Bool(false)) => return None,
+            Ok(cel::Value::Bool(false)) => return,
             Ok(_) | Err(EvalError::Error(_)) => {
-                return error(format!(
+                found.extend(error(format!(
                     "matchCondition '{name}' did not evaluate to a bool"
-                ));
+                )));
+                return;
             }
             Err(EvalError::Cost) => {
-                return error(format!("matchCondition '{name}' exceeded the cost budget"));
+                found.extend(error(format!(
+                    "matchCondition '{name}' exceeded the cost budget"
+                )));
+                return;
             }
-            Err(EvalError::NotEvaluable(_)) => return None,
+            Err(EvalError::NotEvaluable(_)) => return,
         }
     }
     for v in &policy.validations {
         let Ok(program) = &v.program else { continue };
-        match cel::eval(program, env, &act, Limits::default()) {
+        match run(program) {
             Ok(cel::Value::Bool(true)) => {}
             Ok(cel::Value::Bool(false)) => {
                 let mut detail = None;
                 if let Some(m) = &v.message_expression
-                    && let Ok(cel::Value::String(s)) = cel::eval(m, env, &act, Limits::default())
+                    && let Ok(cel::Value::String(s)) = run(m)
                 {
                     let s = s.trim();
                     if !s.is_empty() && !s.contains('\n') && s.len() <= 5000 {
@@ -169,21 +240,18 @@ pub(super) fn evaluate(
                 let detail = detail
                     .or_else(|| v.message.clone())
                     .unwrap_or_else(|| format!("failed expression: {}", v.expression.trim()));
-                return Some(finding(instance, policy, binding, severity, detail));
+                found.push(finding(instance, policy, binding, severity, detail));
             }
-            Ok(other) => {
-                return error(format!(
-                    "expression '{}' resulted in {other:?}, not a bool",
-                    v.expression.trim()
-                ));
-            }
-            Err(EvalError::Error(e)) => {
-                return error(format!(
-                    "expression '{}' resulted in error: {e}",
-                    v.expression.trim()
-                ));
-            }
+            Ok(other) => found.extend(error(format!(
+                "expression '{}' resulted in {other:?}, not a bool",
+                v.expression.trim()
+            ))),
+            Err(EvalError::Error(e)) => found.extend(error(format!(
+                "expression '{}' resulted in error: {e}",
+                v.expression.trim()
+            ))),
             Err(EvalError::Cost) => {
+                // The API server runs no further validation of the policy either.
                 let mut d = finding(
                     instance,
                     policy,
@@ -196,10 +264,37 @@ pub(super) fn evaluate(
                     ),
                 );
                 d.severity = Severity::Warning;
-                return Some(d);
+                found.push(d);
+                return;
             }
-            Err(EvalError::NotEvaluable(_)) => return None,
+            Err(EvalError::NotEvaluable(_)) => {}
         }
     }
-    None
+}
+
+/// The policy's `variables`, in order, each seeing the earlier ones (a variable that fails to
+/// evaluate is absent: an expression reading it fails, as on the API server).
+fn variable_values<'a>(
+    policy: &Policy,
+    env: &cel::Env,
+    scope: &Scope<'_, 'a>,
+) -> Option<Box<dyn Val + 'a>> {
+    let mut values: HashMap<String, cel::Value> = HashMap::new();
+    for (name, program) in &policy.variables {
+        let Ok(program) = program else { continue };
+        let map: Box<dyn Val> = cel::Value::from(values.clone()).try_into().ok()?;
+        let mut act = Activation::new();
+        for (i, (n, _)) in scope.nodes.iter().enumerate() {
+            act = act.bind(n, scope.value(i));
+        }
+        let act = act.bind("variables", map.as_ref());
+        let result = match cel::eval_fast(program, &|n| scope.node(n)) {
+            Some(v) => Ok(v),
+            None => cel::eval(program, env, &act, Limits::default()),
+        };
+        if let Ok(v) = result {
+            values.insert(name.clone(), v);
+        }
+    }
+    cel::Value::from(values).try_into().ok()
 }

@@ -22,12 +22,13 @@ use crate::load::tree::{Node, Value as Y};
 use crate::model::KubeVersion;
 use crate::model::diagnostic::{Diagnostic, FileId, Location, Severity};
 use crate::model::rule::admission_policy as RULE;
-use crate::policy::cel::convert;
-use evaluate::{evaluate, finding, map_node, node, request_node, str_node};
+use ::cel::common::value::Val;
+use evaluate::{Lazy, Scope, evaluate, finding, namespace_node, node, request_node};
 use matching::{Target, selects};
 use rayon::prelude::*;
 use read::{Binding, Policy, read_binding, read_policy};
 use sources::{Tree, load_given, object_at, tree_of};
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -315,37 +316,25 @@ pub fn check_repo(index: &Index, inputs: &Inputs<'_>, out: &mut Vec<Diagnostic>)
             };
             let o = &instance.object;
             let target = Target::of(instance, &plurals);
-            let request = request_node(&target, &o.kind);
-            let ns_node: Option<Node> = instance.namespace.as_deref().map(|ns| {
-                namespaces
+            let request = OnceCell::new();
+            let build_request = || request_node(&target, &o.kind);
+            let synthesized: Node;
+            let null = node(Y::Null);
+            let ns_node: &Node = match instance.namespace.as_deref() {
+                None => &null,
+                Some(ns) => match namespaces
                     .get(ns)
                     .and_then(|i| trees.get(&i.object.file).and_then(|t| object_at(t, i)))
-                    .cloned()
-                    .unwrap_or_else(|| {
-                        map_node(vec![
-                            ("apiVersion", str_node("v1")),
-                            ("kind", str_node("Namespace")),
-                            (
-                                "metadata",
-                                map_node(vec![
-                                    ("name", str_node(ns)),
-                                    (
-                                        "labels",
-                                        map_node(vec![(
-                                            "kubernetes.io/metadata.name",
-                                            str_node(ns),
-                                        )]),
-                                    ),
-                                ]),
-                            ),
-                        ])
-                    })
-            });
-            let object_val = convert::to_cel(object);
-            let request_val = convert::to_cel(&request);
-            let null = node(Y::Null);
-            let ns_val = convert::to_cel(ns_node.as_ref().unwrap_or(&null));
-            let old_val = convert::to_cel(&null);
+                {
+                    Some(n) => n,
+                    None => {
+                        synthesized = namespace_node(ns);
+                        &synthesized
+                    }
+                },
+            };
+            // Converted to CEL values only if an expression needs the interpreter, once.
+            let cells: [OnceCell<Box<dyn Val + '_>>; 4] = Default::default();
             for k in hits {
                 let (p, b) = pairs[*k];
                 let (policy, binding) = (&policies[p], &bindings[b]);
@@ -382,22 +371,18 @@ pub fn check_repo(index: &Index, inputs: &Inputs<'_>, out: &mut Vec<Diagnostic>)
                     _ => vec![None],
                 };
                 for param in param_nodes {
-                    let params_val = convert::to_cel(param.unwrap_or(&null));
-                    if let Some(d) = evaluate(
-                        policy,
-                        binding,
-                        instance,
-                        env,
-                        &[
-                            ("object", object_val.as_ref()),
-                            ("oldObject", old_val.as_ref()),
-                            ("request", request_val.as_ref()),
-                            ("namespaceObject", ns_val.as_ref()),
-                            ("params", params_val.as_ref()),
+                    let param_cell = OnceCell::new();
+                    let scope = Scope {
+                        nodes: [
+                            ("object", Lazy::Node(object)),
+                            ("oldObject", Lazy::Node(&null)),
+                            ("request", Lazy::Built(&request, &build_request)),
+                            ("namespaceObject", Lazy::Node(ns_node)),
+                            ("params", Lazy::Node(param.unwrap_or(&null))),
                         ],
-                    ) {
-                        found.push(d);
-                    }
+                        values: [&cells[0], &cells[1], &cells[2], &cells[3], &param_cell],
+                    };
+                    evaluate(policy, binding, instance, env, &scope, &mut found);
                 }
             }
             found

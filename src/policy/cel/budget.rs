@@ -12,59 +12,47 @@
 //! Units follow Kubernetes' cost model loosely: one unit per comprehension iteration or function
 //! call, plus one per 16 bytes of string produced or scanned and one per list/map element.
 //! Kubernetes' per-expression runtime limit is 1,000,000 units (`celconfig.PerCallLimit`), which
-//! is also our default. A wall-clock deadline is checked every [`CLOCK_EVERY`] charges as the last
-//! resort against a cost model that undercounts.
+//! is also our default. There is no wall-clock deadline: the findings must not depend on the
+//! machine's speed or load (the hostile expressions of `tests/bounds.rs` all stop by cost alone).
 //!
 //! The budget lives in a thread-local: the crate's functions are plain `fn` pointers with no state
 //! of their own, and one evaluation always runs on one thread.
 
 use std::cell::Cell;
-use std::time::{Duration, Instant};
-
 /// Kubernetes' `celconfig.PerCallLimit`: the runtime cost limit of one expression.
 pub const PER_CALL_LIMIT: u64 = 1_000_000;
-/// The deadline of one evaluation (a safety net: the cost budget should stop everything first).
-pub const DEADLINE: Duration = Duration::from_millis(50);
-/// How often (in charges) the clock is read.
-const CLOCK_EVERY: u32 = 256;
 
-/// The variable the rewritten comprehensions read once per iteration: the activation resolves
-/// it to `true` and charges one unit (a variable lookup is much cheaper than a function call in
+/// The variable the rewritten comprehensions read once per iteration, followed by the cost of
+/// one iteration (`@kubevet_tick6`, see [`super::rewrite::weight`]): the activation resolves it to
+/// `true` and charges that cost (a variable lookup is much cheaper than a function call in
 /// the `cel` interpreter, which looks functions up by name on every call).
 pub const TICK_VAR: &str = "@kubevet_tick";
 /// The function name budget errors are reported under.
 pub const TICK: &str = "@kubevet_budget";
 
-/// Why an evaluation was stopped.
+/// Why an evaluation was stopped: its cost budget ran out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exhausted {
     Cost,
-    Time,
 }
 
 struct State {
     remaining: Cell<u64>,
     exhausted: Cell<Option<Exhausted>>,
-    deadline: Cell<Option<Instant>>,
-    countdown: Cell<u32>,
 }
 
 thread_local! {
     static STATE: State = const { State {
         remaining: Cell::new(u64::MAX),
         exhausted: Cell::new(None),
-        deadline: Cell::new(None),
-        countdown: Cell::new(CLOCK_EVERY),
     } };
 }
 
 /// Arms the budget for one evaluation; the guard disarms it when dropped.
-pub fn arm(limit: u64, deadline: Duration) -> Armed {
+pub fn arm(limit: u64) -> Armed {
     STATE.with(|s| {
         s.remaining.set(limit);
         s.exhausted.set(None);
-        s.deadline.set(Some(Instant::now() + deadline));
-        s.countdown.set(CLOCK_EVERY);
     });
     Armed { limit }
 }
@@ -89,12 +77,12 @@ impl Drop for Armed {
     fn drop(&mut self) {
         STATE.with(|s| {
             s.remaining.set(u64::MAX);
-            s.deadline.set(None);
+            s.exhausted.set(None);
         });
     }
 }
 
-/// Charges `units`; `Err` once the budget (or the time) is exhausted. Once exhausted, every later
+/// Charges `units`; `Err` once the budget is exhausted. Once exhausted, every later
 /// charge fails too, so the evaluation unwinds quickly whatever the expression does with errors
 /// (`false || error` absorbs an error, but the next charge fails again).
 #[inline]
@@ -110,16 +98,6 @@ pub fn charge(units: u64) -> Result<(), cel::ExecutionError> {
             return Err(error(Exhausted::Cost));
         }
         s.remaining.set(left - units);
-        let n = s.countdown.get();
-        if n == 0 {
-            s.countdown.set(CLOCK_EVERY);
-            if s.deadline.get().is_some_and(|d| Instant::now() > d) {
-                s.exhausted.set(Some(Exhausted::Time));
-                return Err(error(Exhausted::Time));
-            }
-        } else {
-            s.countdown.set(n - 1);
-        }
         Ok(())
     })
 }
@@ -131,11 +109,7 @@ pub fn string_cost(bytes: usize) -> u64 {
 }
 
 fn error(why: Exhausted) -> cel::ExecutionError {
-    cel::ExecutionError::function_error(
-        TICK,
-        match why {
-            Exhausted::Cost => "cost budget exceeded",
-            Exhausted::Time => "evaluation deadline exceeded",
-        },
-    )
+    match why {
+        Exhausted::Cost => cel::ExecutionError::function_error(TICK, "cost budget exceeded"),
+    }
 }

@@ -72,6 +72,29 @@ impl<'a> View<'a> {
                             items.iter().map(|n| to_cel_typed(n, item_schema)).collect();
                         Box::new(CelList::from(list))
                     }
+                    Y::Map(entries) if schema.is_object() => {
+                        let mut map: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> =
+                            HashMap::with_capacity(entries.len());
+                        for e in entries {
+                            let Some(name) = e.key.as_str() else { continue };
+                            let Schema::Object { properties, .. } = schema else {
+                                continue;
+                            };
+                            let Some((_, field)) = properties.iter().find(|(k, _)| k == name)
+                            else {
+                                continue; // not declared: pruned by the API server
+                            };
+                            if e.value.is_null() {
+                                continue; // a null field is an absent one
+                            }
+                            let key = match super::escape::escape(name) {
+                                Some(k) if k != name => CelString::from(k),
+                                _ => CelString::from(name),
+                            };
+                            map.insert(CelMapKey::String(key), to_cel_typed(&e.value, field));
+                        }
+                        Box::new(CelMap::from(map))
+                    }
                     Y::Map(entries) => {
                         let mut map: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> =
                             HashMap::with_capacity(entries.len());
@@ -116,6 +139,9 @@ impl<'a> Val for View<'a> {
         self.full().as_adder()
     }
     fn as_container(&self) -> Option<&dyn Container> {
+        if self.0.schema.is_object() {
+            return Some(self);
+        }
         self.full().as_container()
     }
     fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn Indexer + 'v)>
@@ -143,7 +169,13 @@ impl<'a> Val for View<'a> {
         self.full().as_zeroer()
     }
     fn equals(&self, other: &dyn Val) -> bool {
-        self.full().equals(other)
+        match self.0.schema {
+            Schema::Array(_, ListType::Set) => unordered_equals(self.full(), other, &[]),
+            Schema::Array(_, ListType::Map(keys)) if !keys.is_empty() => {
+                unordered_equals(self.full(), other, keys)
+            }
+            _ => self.full().equals(other),
+        }
     }
     fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v>
     where
@@ -173,10 +205,17 @@ impl<'a> Indexer for View<'a> {
     {
         // Converted on first access, then shared by every later access and every program that
         // reads this object (the value handed out is borrowed).
-        match self.full().as_indexer() {
-            Some(i) => i.get(idx),
-            None => Err(ExecutionError::no_such_key("?")),
+        let Some(i) = self.full().as_indexer() else {
+            return Err(ExecutionError::no_such_key("?"));
+        };
+        if self.0.schema.is_object()
+            && let Some(k) = idx.downcast_ref::<CelString>()
+        {
+            // `self['foo-bar']` and `self.foo__dash__bar` are the same field
+            let key = field_key(k.inner()).ok_or_else(|| ExecutionError::no_such_key(k.inner()))?;
+            return i.get(&CelString::from(key));
         }
+        i.get(idx)
     }
 
     fn steal<'v>(self: Box<Self>, idx: &dyn Val) -> Result<Box<dyn Val + 'v>, ExecutionError>
@@ -185,6 +224,61 @@ impl<'a> Indexer for View<'a> {
     {
         self.get(idx).map(CowVal::into_owned)
     }
+}
+
+impl Container for View<'_> {
+    fn contains(&self, key: &dyn Val) -> Result<bool, ExecutionError> {
+        // an object with properties (`as_container` is only this for them)
+        match key.downcast_ref::<CelString>() {
+            Some(k) => Ok(field_key(k.inner()).is_some_and(|f| {
+                self.full()
+                    .as_indexer()
+                    .is_some_and(|i| i.get(&CelString::from(f)).is_ok())
+            })),
+            None => Err(ExecutionError::no_such_key("?")),
+        }
+    }
+}
+
+/// The key a field is stored under in an object's converted map (its escaped name when it has
+/// one), for a name given escaped or not; `None`: no such field can exist.
+fn field_key(given: &str) -> Option<String> {
+    let name = super::escape::unescape(given)?;
+    Some(super::escape::escape(&name).unwrap_or(name))
+}
+
+/// Equality of a `set` or `map` list (`keys`: the list-map keys) with another list, ignoring
+/// order (k8s.io/apiserver/pkg/cel/common/values.go, `unstructuredSetList.Equal`,
+/// `unstructuredMapList.Equal`).
+fn unordered_equals(this: &dyn Val, other: &dyn Val, keys: &[String]) -> bool {
+    let (Some(this), Some(other)) = (
+        this.downcast_ref::<CelList>(),
+        other.downcast_ref::<CelList>(),
+    ) else {
+        return false;
+    };
+    let (this, other) = (this.inner(), other.inner());
+    if this.len() != other.len() {
+        return false;
+    }
+    let same_field = |a: &dyn Val, b: &dyn Val, k: &str| -> bool {
+        let key = CelString::from(k);
+        let a = a.as_indexer().and_then(|i| i.get(&key).ok());
+        let b = b.as_indexer().and_then(|i| i.get(&key).ok());
+        match (a, b) {
+            (Some(a), Some(b)) => a.as_ref().equals(b.as_ref()),
+            (None, None) => true,
+            _ => false,
+        }
+    };
+    other.iter().all(|o| {
+        if keys.is_empty() {
+            return this.iter().any(|t| t.equals(o.as_ref()));
+        }
+        this.iter()
+            .find(|t| keys.iter().all(|k| same_field(t.as_ref(), o.as_ref(), k)))
+            .is_some_and(|t| t.equals(o.as_ref()))
+    })
 }
 
 static ANY: Schema = Schema::Any;
@@ -207,7 +301,17 @@ pub enum Schema {
         properties: Vec<(String, Schema)>,
         additional: Option<Box<Schema>>,
     },
-    Array(Box<Schema>),
+    Array(Box<Schema>, ListType),
+}
+
+/// `x-kubernetes-list-type`: `set` and `map` lists are equal whatever their order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum ListType {
+    #[default]
+    Atomic,
+    Set,
+    /// With its `x-kubernetes-list-map-keys`.
+    Map(Vec<String>),
 }
 
 impl Schema {
@@ -228,8 +332,41 @@ impl Schema {
 
     fn items(&self) -> &Schema {
         match self {
-            Schema::Array(s) => s,
+            Schema::Array(s, _) => s,
             _ => &ANY,
+        }
+    }
+
+    /// An object with properties: its fields are reached by their escaped names too
+    /// ([`super::escape`]), and fields it does not declare, or that are null, are absent.
+    fn is_object(&self) -> bool {
+        matches!(self, Schema::Object { properties, .. } if !properties.is_empty())
+    }
+
+    /// The schema CRD rules at the root see: `apiVersion`, `kind`, and of `metadata` only
+    /// `name` and `generateName` (apiextensions' `WithTypeAndObjectMeta`).
+    pub fn with_type_and_object_meta(self) -> Schema {
+        let Schema::Object {
+            mut properties,
+            additional,
+        } = self
+        else {
+            return self;
+        };
+        let string = || Schema::String { format: None };
+        properties.retain(|(k, _)| !matches!(k.as_str(), "apiVersion" | "kind" | "metadata"));
+        properties.push(("apiVersion".into(), string()));
+        properties.push(("kind".into(), string()));
+        properties.push((
+            "metadata".into(),
+            Schema::Object {
+                properties: vec![("name".into(), string()), ("generateName".into(), string())],
+                additional: None,
+            },
+        ));
+        Schema::Object {
+            properties,
+            additional,
         }
     }
 }

@@ -14,6 +14,8 @@
 
 pub mod budget;
 pub mod convert;
+pub mod escape;
+pub mod fast;
 pub mod guard;
 pub mod library;
 pub mod rewrite;
@@ -56,6 +58,8 @@ pub struct Program {
     pub not_evaluable: Option<String>,
     /// The variables it reads (`self`, `oldSelf`, `object`, `params`, ...).
     pub variables: Vec<String>,
+    /// Its fast form, when it has one ([`fast`]).
+    fast: Option<fast::F>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -110,7 +114,7 @@ impl std::fmt::Display for CompileError {
 /// Why an evaluation produced no value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EvalError {
-    /// The cost budget (or the deadline) ran out: the API server would stop it too
+    /// The cost budget ran out: the API server would stop it too
     /// ("operation cancelled: actual cost limit exceeded").
     Cost,
     /// A CEL runtime error (no such key, overflow, division by zero, ...).
@@ -141,6 +145,7 @@ pub fn compile(src: &str, env: &Env) -> Result<Program, CompileError> {
             column: first.map_or(1, |e| e.pos.1.max(0) as usize + 1),
         }
     })?;
+    let fast = fast::build(&expr);
     let summary = rewrite::rewrite(&mut expr);
     let mut not_evaluable = None;
     for name in &summary.functions {
@@ -172,6 +177,7 @@ pub fn compile(src: &str, env: &Env) -> Result<Program, CompileError> {
         expr,
         not_evaluable,
         variables: summary.variables,
+        fast,
     })
 }
 
@@ -197,10 +203,10 @@ impl<'a> Activation<'a> {
 
 impl VariableResolver for Activation<'_> {
     fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
-        if variable == budget::TICK_VAR {
+        if let Some(weight) = variable.strip_prefix(budget::TICK_VAR) {
             // One comprehension iteration. Exhausted: an undeclared-reference error, and
             // `eval` reports the budget.
-            return budget::charge(1)
+            return budget::charge(weight.parse().unwrap_or(1))
                 .ok()
                 .map(|()| CowVal::Borrowed(&cel::common::types::CelBool::TRUE as &dyn Val));
         }
@@ -215,14 +221,12 @@ impl VariableResolver for Activation<'_> {
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub cost: u64,
-    pub deadline: std::time::Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             cost: budget::PER_CALL_LIMIT,
-            deadline: budget::DEADLINE,
         }
     }
 }
@@ -237,7 +241,7 @@ pub fn eval(
     if let Some(why) = &program.not_evaluable {
         return Err(EvalError::NotEvaluable(why.clone()));
     }
-    let armed = budget::arm(limits.cost, limits.deadline);
+    let armed = budget::arm(limits.cost);
     let mut ctx = cel::Context::with_env(env.inner.clone());
     ctx.set_variable_resolver(activation);
     let result = cel::Value::resolve_val(&program.expr, &ctx);
@@ -250,6 +254,19 @@ pub fn eval(
     }
 }
 
+/// Evaluates `program` on the tree with the fast path ([`fast`]), the variables being nodes
+/// (`vars` gives `None` for a variable it does not have as a node). `None`: no answer, evaluate it
+/// with [`eval`]; a `Some` is what [`eval`] would give.
+pub fn eval_fast<'a>(
+    program: &'a Program,
+    vars: &dyn Fn(&str) -> Option<&'a crate::load::tree::Node>,
+) -> Option<Value> {
+    if program.not_evaluable.is_some() {
+        return None;
+    }
+    fast::to_value(fast::eval(program.fast.as_ref()?, vars)?)
+}
+
 /// Evaluates `program` with variables given as `cel::Value`s (tests, the conformance runner).
 pub fn eval_values(
     program: &Program,
@@ -260,7 +277,7 @@ pub fn eval_values(
     if let Some(why) = &program.not_evaluable {
         return Err(EvalError::NotEvaluable(why.clone()));
     }
-    let armed = budget::arm(limits.cost, limits.deadline);
+    let armed = budget::arm(limits.cost);
     let activation = Activation::new();
     let mut ctx = cel::Context::with_env(env.inner.clone());
     ctx.set_variable_resolver(&activation);

@@ -182,8 +182,38 @@ fn ident_chain_root(e: &IdedExpr) -> Option<&str> {
     }
 }
 
+/// The cost of one iteration of a comprehension: one unit per variable, selection and call
+/// its loop condition and step evaluate (a nested comprehension counts once; its own iterations
+/// are charged by its own tick), as cel-go's runtime cost tracker charges them
+/// (`interpreter/runtimecost.go`: `SelectAndIdentCost`, one per call), plus one.
+pub fn weight(c: &cel::common::ast::ComprehensionExpr) -> u64 {
+    fn count(e: &IdedExpr) -> u64 {
+        match &e.expr {
+            Expr::Ident(_) => 1,
+            Expr::Select(s) => 1 + count(&s.operand),
+            Expr::Call(c) => {
+                1 + c.target.as_deref().map_or(0, count) + c.args.iter().map(count).sum::<u64>()
+            }
+            Expr::List(l) => l.elements.iter().map(count).sum(),
+            Expr::Map(m) => m
+                .entries
+                .iter()
+                .map(|e| match &e.expr {
+                    EntryExpr::MapEntry(m) => count(&m.key) + count(&m.value),
+                    EntryExpr::StructField(f) => count(&f.value),
+                })
+                .sum(),
+            Expr::Comprehension(_) => 1,
+            _ => 0,
+        }
+    }
+    (1 + count(&c.loop_cond) + count(&c.loop_step)).min(1000)
+}
+
 /// Inserts the budget's tick into one comprehension.
 fn meter(c: &mut cel::common::ast::ComprehensionExpr) {
+    let tick_var = format!("{TICK_VAR}{}", weight(c));
+    let tick = |id: u64| ident(id, &tick_var);
     let accu = c.accu_var.clone();
     let is_accu = |e: &IdedExpr| matches!(&e.expr, Expr::Ident(n) if *n == accu);
     let append_shape = is_accu(&c.result) && matches!(c.loop_cond.expr, Expr::Literal(_));
@@ -203,7 +233,7 @@ fn meter(c: &mut cel::common::ast::ComprehensionExpr) {
             && is_append(&call.args[1])
         {
             // `guard ? @result + [e] : @result` → `@tick && guard ? ...`
-            and_tick(&mut call.args[0]);
+            and_tick(&mut call.args[0], tick);
             return;
         }
         if is_append(step) {
@@ -221,7 +251,7 @@ fn meter(c: &mut cel::common::ast::ComprehensionExpr) {
             return;
         }
     }
-    and_tick(&mut c.loop_cond);
+    and_tick(&mut c.loop_cond, tick);
 }
 
 fn ident(id: u64, name: &str) -> IdedExpr {
@@ -231,12 +261,8 @@ fn ident(id: u64, name: &str) -> IdedExpr {
     }
 }
 
-fn tick(id: u64) -> IdedExpr {
-    ident(id, TICK_VAR)
-}
-
 /// `e` becomes `@tick && e`.
-fn and_tick(e: &mut IdedExpr) {
+fn and_tick(e: &mut IdedExpr, tick: impl Fn(u64) -> IdedExpr) {
     let inner = std::mem::take(e);
     let id = inner.id;
     *e = IdedExpr {

@@ -69,7 +69,11 @@ impl Rules {
     /// Compiles every rule of an `openAPIV3Schema`; `None` when it has none.
     pub fn build(schema: &Node, kube_minor: u32) -> Option<Rules> {
         let env = env(kube_minor);
-        let root = level(schema, env)?;
+        let mut root = level(schema, env)?;
+        // At the root, `self.metadata` has only `name` and `generateName`.
+        if !root.rules.is_empty() {
+            root.schema = std::mem::take(&mut root.schema).with_type_and_object_meta();
+        }
         Some(Rules { root })
     }
 }
@@ -161,9 +165,22 @@ pub fn conversion_schema(schema: &Node) -> convert::Schema {
         Some("number") => S::Number,
         Some("integer") => S::Integer,
         Some("boolean") => S::Boolean,
-        Some("array") => S::Array(Box::new(
-            schema.get("items").map_or(S::Any, conversion_schema),
-        )),
+        Some("array") => S::Array(
+            Box::new(schema.get("items").map_or(S::Any, conversion_schema)),
+            match schema.get("x-kubernetes-list-type").and_then(Node::as_str) {
+                Some("set") => convert::ListType::Set,
+                Some("map") => convert::ListType::Map(
+                    schema
+                        .get("x-kubernetes-list-map-keys")
+                        .and_then(Node::as_seq)
+                        .unwrap_or(&[])
+                        .iter()
+                        .filter_map(|k| Some(k.as_str()?.to_owned()))
+                        .collect(),
+                ),
+                _ => convert::ListType::Atomic,
+            },
+        ),
         Some("object") => {
             let properties: Vec<(String, S)> = schema
                 .get("properties")

@@ -43,7 +43,7 @@ pub fn register(env: &mut Env) -> Result<(), DeclarationError> {
 }
 
 /// `resource.ParseQuantity`: unlike the JSON decoder, no surrounding spaces.
-fn parse(s: &str) -> Result<Quantity, &'static str> {
+pub(crate) fn parse(s: &str) -> Result<Quantity, &'static str> {
     if s.trim() != s {
         return Err(quantity::FORMAT_ERROR);
     }

@@ -158,3 +158,120 @@ fn old_self_and_variables_bind_alongside() {
         Ok(cel::Value::Bool(false))
     );
 }
+
+fn check_false(node: &Node, schema: &Schema, exprs: &[&str]) {
+    let negated: Vec<String> = exprs.iter().map(|e| format!("!({e})")).collect();
+    let refs: Vec<&str> = negated.iter().map(String::as_str).collect();
+    check(node, schema, &refs);
+}
+
+#[test]
+fn object_fields_by_escaped_name_nulls_and_undeclared_absent() {
+    let string = || Schema::String { format: None };
+    let schema = Schema::Object {
+        properties: vec![
+            ("foo-bar".into(), string()),
+            ("a.b/c".into(), string()),
+            ("namespace".into(), string()),
+            ("x__y".into(), string()),
+            ("nothing".into(), string()),
+        ],
+        additional: None,
+    };
+    let obj = map(vec![
+        (s("foo-bar"), s("1")),
+        (s("a.b/c"), s("2")),
+        (s("namespace"), s("3")),
+        (s("x__y"), s("4")),
+        (s("nothing"), n(Y::Null)),
+        (s("undeclared"), s("5")),
+    ]);
+    check(
+        &obj,
+        &schema,
+        &[
+            "self.foo__dash__bar == '1' && self['foo-bar'] == '1' && has(self.foo__dash__bar)",
+            "self.a__dot__b__slash__c == '2' && self.__namespace__ == '3'",
+            "self.x__underscores__y == '4'",
+            "!has(self.nothing) && !has(self.undeclared) && !('undeclared' in self)",
+            "'foo-bar' in self && 'foo__dash__bar' in self",
+            "self.exists(k, k == 'foo__dash__bar') && !self.exists(k, k == 'foo-bar')",
+        ],
+    );
+}
+
+#[test]
+fn root_metadata_has_only_name_and_generate_name() {
+    let schema = Schema::Object {
+        properties: vec![("spec".into(), Schema::Any)],
+        additional: None,
+    }
+    .with_type_and_object_meta();
+    let obj = map(vec![
+        (s("apiVersion"), s("example.com/v1")),
+        (s("kind"), s("Widget")),
+        (
+            s("metadata"),
+            map(vec![
+                (s("name"), s("w")),
+                (s("labels"), map(vec![(s("app"), s("w"))])),
+            ]),
+        ),
+        (s("spec"), map(vec![(s("x"), n(Y::Int(1)))])),
+    ]);
+    check(
+        &obj,
+        &schema,
+        &[
+            "self.metadata.name == 'w' && self.kind == 'Widget' && self.spec.x == 1",
+            "!has(self.metadata.labels) && !has(self.metadata.generateName)",
+        ],
+    );
+}
+
+#[test]
+fn set_and_map_lists_are_equal_in_any_order() {
+    use crate::policy::cel::convert::ListType;
+    let item = |k: &str, v: i128| map(vec![(s("name"), s(k)), (s("v"), n(Y::Int(v)))]);
+    let obj = map(vec![
+        (s("set"), n(Y::Seq(vec![s("a"), s("b")]))),
+        (s("atomic"), n(Y::Seq(vec![s("a"), s("b")]))),
+        (s("ports"), n(Y::Seq(vec![item("x", 1), item("y", 2)]))),
+    ]);
+    let schema = Schema::Object {
+        properties: vec![
+            (
+                "set".into(),
+                Schema::Array(Box::new(Schema::Any), ListType::Set),
+            ),
+            (
+                "atomic".into(),
+                Schema::Array(Box::new(Schema::Any), ListType::Atomic),
+            ),
+            (
+                "ports".into(),
+                Schema::Array(Box::new(Schema::Any), ListType::Map(vec!["name".into()])),
+            ),
+        ],
+        additional: None,
+    };
+    check(
+        &obj,
+        &schema,
+        &[
+            "self.set == ['b', 'a'] && self.set == ['a', 'b']",
+            "self.atomic == ['a', 'b']",
+            "self.ports == [{'name': 'y', 'v': 2}, {'name': 'x', 'v': 1}]",
+        ],
+    );
+    check_false(
+        &obj,
+        &schema,
+        &[
+            "self.atomic == ['b', 'a']",
+            "self.set == ['a', 'c']",
+            "self.set == ['a']",
+            "self.ports == [{'name': 'y', 'v': 1}, {'name': 'x', 'v': 1}]",
+        ],
+    );
+}

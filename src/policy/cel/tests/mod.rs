@@ -3,5 +3,6 @@
 
 mod bounds;
 mod convert;
+mod fast;
 mod library;
 mod smoke;
