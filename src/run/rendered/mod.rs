@@ -315,7 +315,7 @@ fn check_unit(
                 continue;
             }
             cx.set_document(Some(i as u32));
-            cx.set_object(Some(object.object_ref()));
+            cx.set_object(Some(std::sync::Arc::new(object.object_ref())));
             crate::rules::check_object(&object, &mut cx, Some(&enabled));
             crate::schema::check(&object, &mut cx, crds);
         }
