@@ -20,6 +20,8 @@ pub mod summarize;
 pub mod summary;
 mod tools;
 pub mod units;
+mod update;
+pub use update::Replaced;
 
 use crate::index::kustomize::Kustomization;
 use crate::model::diagnostic::{Diagnostic, FileId, Location, ObjectRef, Rule};
@@ -162,6 +164,8 @@ pub struct Index {
     /// namespace), and whether some are in a namespace nobody knows.
     lost_in: HashSet<String>,
     lost_anywhere: bool,
+    /// Where each file's objects are, to replace them in place ([`Index::replace_file`]).
+    place: update::Placement,
 }
 
 impl Index {

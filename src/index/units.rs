@@ -115,6 +115,11 @@ pub struct Units {
     /// Pairs of builds (lower unit id first) that include a common file.
     alternative_builds: HashSet<(u32, u32)>,
     pub directories: bool,
+    /// What places an instance ([`Units::place`]): each build's unit by its root, the units
+    /// over directories by the files they cover, the namespaces GitOps tools give units.
+    build_of_root: HashMap<FileId, u32>,
+    by_file: HashMap<usize, Vec<u32>>,
+    namespaces: HashMap<u32, ToolNamespace>,
 }
 
 impl Units {
@@ -390,16 +395,35 @@ pub(super) fn assign(
             }
         }
     }
+    let mut placed = Units {
+        units,
+        alternative_files: HashSet::new(),
+        alternative_builds,
+        directories: settings.directories,
+        build_of_root,
+        by_file,
+        namespaces,
+    };
     for instance in instances.iter_mut() {
+        placed.place(instance, normalized);
+    }
+    placed.alternative_files = alternative_files(instances, settings.directories);
+    placed
+}
+
+impl Units {
+    /// Sets an instance's unit memberships (and the namespace a GitOps tool applies its unit
+    /// in), from its build or its file.
+    pub(super) fn place(&self, instance: &mut Instance, normalized: &[PathBuf]) {
         let mut member: Vec<u32> = Vec::new();
         match instance.build {
             Some(root) => {
-                member.push(build_of_root[&root]);
-                member.extend(by_file.get(&(root.0 as usize)).into_iter().flatten());
+                member.push(self.build_of_root[&root]);
+                member.extend(self.by_file.get(&(root.0 as usize)).into_iter().flatten());
             }
             None => {
                 let f = instance.object.file.0 as usize;
-                member.extend(by_file.get(&f).into_iter().flatten());
+                member.extend(self.by_file.get(&f).into_iter().flatten());
                 if member.is_empty() {
                     instance.loose_dir = Some(
                         normalized[f]
@@ -413,7 +437,7 @@ pub(super) fn assign(
         member.sort_unstable();
         member.dedup();
         // The namespace a GitOps tool applies the unit in, for namespaced objects.
-        if let Some(ns) = member.iter().find_map(|u| namespaces.get(u))
+        if let Some(ns) = member.iter().find_map(|u| self.namespaces.get(u))
             && instance.namespace.is_some()
             && (ns.overrides || (instance.object.namespace.is_none() && instance.via.is_none()))
         {
@@ -423,12 +447,9 @@ pub(super) fn assign(
         instance.units = member.into_boxed_slice();
     }
 
-    let alternative_files = alternative_files(instances, settings.directories);
-    Units {
-        units,
-        alternative_files,
-        alternative_builds,
-        directories: settings.directories,
+    /// Finds the alternative files again after instances changed.
+    pub(super) fn refresh_alternatives(&mut self, instances: &[Instance]) {
+        self.alternative_files = alternative_files(instances, self.directories);
     }
 }
 

@@ -11,7 +11,7 @@ use crate::config::{self, ConfigError};
 use crate::diagnostics::{Diagnostic, FileId};
 use crate::index::kustomize;
 use crate::run::files::{FileResult, Preloaded, check_source, read_source};
-use crate::run::finish::{file_findings, repo_stage};
+use crate::run::finish::{file_findings, repo_checks};
 use crate::run::passes::{Analysis, Survey, analyse};
 use crate::run::per_file::no_crds;
 use crate::schema::crd::Crds;
@@ -52,6 +52,10 @@ pub struct Engine {
     /// Paths under the folder that the last analysis did not take (excluded, ignored): they are
     /// checked on their own.
     outside: HashSet<PathBuf>,
+    /// The index of the last whole-repo checks, updated in place as files change.
+    index: Option<crate::index::Index>,
+    /// The kustomization cycles (only kustomizations change them: a full analysis).
+    cycles: Vec<Diagnostic>,
     /// How long the last full analysis took.
     pub analysis_time: Duration,
 }
@@ -78,6 +82,8 @@ impl Engine {
             repo: Vec::new(),
             findings: Vec::new(),
             outside: HashSet::new(),
+            index: None,
+            cycles: Vec::new(),
             analysis_time: Duration::ZERO,
         };
         let config = match config.as_deref().map(config::load) {
@@ -152,20 +158,38 @@ impl Engine {
     }
 
     /// The whole-repo checks again, and the findings of the files that `changed` (all if
-    /// `None`) or whose whole-repo findings changed.
+    /// `None`) or whose whole-repo findings changed. The index is updated in place for the
+    /// changed files, or built again.
     fn finish(&mut self, changed: Option<&[FileId]>) {
-        let indexed = self
-            .outcomes
-            .iter()
-            .enumerate()
-            .map(|(i, o)| crate::index::FileObjects {
-                file: FileId(i as u32),
-                path: PathBuf::from(&o.entry.name),
-                objects: o.objects.clone(),
-                kustomization: o.kustomization.clone(),
-                lost: o.lost || o.status == crate::run::files::FileStatus::Failed,
-            })
-            .collect();
+        let lost = |o: &FileResult| o.lost || o.status == crate::run::files::FileStatus::Failed;
+        let replaced = match (changed, self.index.as_mut()) {
+            (Some(changed), Some(index)) => changed.iter().all(|&id| {
+                let o = &self.outcomes[id.0 as usize];
+                index.replace_file(id, &o.objects, lost(o)).is_some()
+            }),
+            _ => false,
+        };
+        if !replaced {
+            let indexed: Vec<_> = self
+                .outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, o)| crate::index::FileObjects {
+                    file: FileId(i as u32),
+                    path: PathBuf::from(&o.entry.name),
+                    objects: o.objects.clone(),
+                    kustomization: o.kustomization.clone(),
+                    lost: lost(o),
+                })
+                .collect();
+            self.cycles = crate::index::kustomize_cycles::cycles(&indexed);
+            let index = crate::index::build(indexed, self.options.policy.units());
+            // Freeing the old index is all small allocations: off the critical path.
+            if let Some(old) = self.index.replace(index) {
+                rayon::spawn(move || drop(old));
+            }
+        }
+        let Some(index) = &self.index else { return };
         let outcomes = &self.outcomes;
         let source = |f: FileId| {
             outcomes
@@ -173,15 +197,13 @@ impl Engine {
                 .and_then(|o| o.entry.source())
                 .map(std::borrow::Cow::into_owned)
         };
-        let mut found = Vec::new();
+        let mut found = self.cycles.clone();
         let access = crate::run::finish::FileAccess {
             source: &source,
             tree: &|f: FileId| outcomes.get(f.0 as usize).and_then(|o| o.tree.clone()),
             context: &|f: FileId| outcomes.get(f.0 as usize).is_none_or(|o| o.entry.context),
         };
-        let index = repo_stage(indexed, &self.options, &access, &mut found);
-        // Freeing the index is all small allocations: off the critical path.
-        rayon::spawn(move || drop(index));
+        repo_checks(index, &self.options, &access, &mut found);
         let mut repo: Vec<Vec<Diagnostic>> = vec![Vec::new(); self.outcomes.len()];
         for d in found {
             if let Some(list) = repo.get_mut(d.file().0 as usize) {
