@@ -261,6 +261,7 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
         units,
         lost_in,
         lost_anywhere,
+        scope: None,
         place: update::Placement {
             segments,
             defined_scope,

@@ -447,9 +447,12 @@ impl Units {
         instance.units = member.into_boxed_slice();
     }
 
-    /// Finds the alternative files again after instances changed.
-    pub(super) fn refresh_alternatives(&mut self, instances: &[Instance]) {
-        self.alternative_files = alternative_files(instances, self.directories);
+    /// Finds the alternative files again after instances changed; whether they changed.
+    pub(super) fn refresh_alternatives(&mut self, instances: &[Instance]) -> bool {
+        let found = alternative_files(instances, self.directories);
+        let changed = found != self.alternative_files;
+        self.alternative_files = found;
+        changed
     }
 }
 

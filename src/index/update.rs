@@ -34,6 +34,8 @@ pub struct Replaced {
     pub removed: Vec<Instance>,
     /// Indices of its instances now.
     pub added: Vec<usize>,
+    /// Whether which files are alternatives of each other changed.
+    pub alternatives_changed: bool,
 }
 
 impl Index {
@@ -92,11 +94,32 @@ impl Index {
                 seg.start..seg.start + seg.len
             })
             .collect();
+        let mut alternatives_changed = false;
         if !mine.is_empty() {
-            self.units.refresh_alternatives(&self.instances);
+            alternatives_changed = self.units.refresh_alternatives(&self.instances);
             self.relookup();
         }
-        Some(Replaced { removed, added })
+        Some(Replaced {
+            removed,
+            added,
+            alternatives_changed,
+        })
+    }
+
+    /// The objects (with their indices) a scoped whole-repo rule reports on: those in the
+    /// namespaces of [`Index::set_scope`], or all. Such a rule's findings about an object
+    /// depend only on objects in the object's namespace (and on cluster-scoped ones).
+    pub fn subjects(&self) -> impl Iterator<Item = (usize, &Instance)> {
+        self.instances.iter().enumerate().filter(|(_, i)| {
+            self.scope
+                .as_ref()
+                .is_none_or(|scope| i.namespace.as_ref().is_some_and(|ns| scope.contains(ns)))
+        })
+    }
+
+    /// Restricts the scoped whole-repo rules to the objects in `namespaces` (`None`: all).
+    pub fn set_scope(&mut self, namespaces: Option<HashSet<String>>) {
+        self.scope = namespaces;
     }
 
     /// The lookups, from the instances.

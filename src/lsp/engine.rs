@@ -159,56 +159,66 @@ impl Engine {
 
     /// The whole-repo checks again, and the findings of the files that `changed` (all if
     /// `None`) or whose whole-repo findings changed. The index is updated in place for the
-    /// changed files, or built again.
+    /// changed files (else built again), and the scoped rules ([`crate::rules::scoped`]) run
+    /// again only on the namespaces the change can affect ([`super::scope`]).
     fn finish(&mut self, changed: Option<&[FileId]>) {
-        let lost = |o: &FileResult| o.lost || o.status == crate::run::files::FileStatus::Failed;
+        let mut scope = None;
         let replaced = match (changed, self.index.as_mut()) {
-            (Some(changed), Some(index)) => changed.iter().all(|&id| {
-                let o = &self.outcomes[id.0 as usize];
-                index.replace_file(id, &o.objects, lost(o)).is_some()
-            }),
+            (Some(changed), Some(index)) => {
+                let declared = index.declared_namespaces.clone();
+                let mut all = Vec::new();
+                for &id in changed {
+                    let o = &self.outcomes[id.0 as usize];
+                    match index.replace_file(id, &o.objects, lost(o)) {
+                        Some(r) => all.push(r),
+                        None => break,
+                    }
+                }
+                let done = all.len() == changed.len();
+                if done {
+                    scope = super::scope::affected(index, &all, &declared);
+                }
+                done
+            }
             _ => false,
         };
         if !replaced {
-            let indexed: Vec<_> = self
-                .outcomes
-                .iter()
-                .enumerate()
-                .map(|(i, o)| crate::index::FileObjects {
-                    file: FileId(i as u32),
-                    path: PathBuf::from(&o.entry.name),
-                    objects: o.objects.clone(),
-                    kustomization: o.kustomization.clone(),
-                    lost: lost(o),
-                })
-                .collect();
-            self.cycles = crate::index::kustomize_cycles::cycles(&indexed);
-            let index = crate::index::build(indexed, self.options.policy.units());
+            let index = self.batch_index();
             // Freeing the old index is all small allocations: off the critical path.
             if let Some(old) = self.index.replace(index) {
                 rayon::spawn(move || drop(old));
             }
         }
-        let Some(index) = &self.index else { return };
-        let outcomes = &self.outcomes;
-        let source = |f: FileId| {
-            outcomes
-                .get(f.0 as usize)
-                .and_then(|o| o.entry.source())
-                .map(std::borrow::Cow::into_owned)
+        let Some(index) = self.index.as_mut() else {
+            return;
         };
-        let mut found = self.cycles.clone();
-        let access = crate::run::finish::FileAccess {
-            source: &source,
-            tree: &|f: FileId| outcomes.get(f.0 as usize).and_then(|o| o.tree.clone()),
-            context: &|f: FileId| outcomes.get(f.0 as usize).is_none_or(|o| o.entry.context),
-        };
-        repo_checks(index, &self.options, &access, &mut found);
+        index.set_scope(scope.clone());
+        let found = self.repo_findings(self.index.as_ref().unwrap());
+        if let Some(index) = self.index.as_mut() {
+            index.set_scope(None);
+        }
         let mut repo: Vec<Vec<Diagnostic>> = vec![Vec::new(); self.outcomes.len()];
+        if let Some(scope) = &scope {
+            // The findings of the scoped rules elsewhere stay.
+            let stays = |d: &Diagnostic| {
+                crate::rules::scoped(d.rule)
+                    && !d
+                        .object
+                        .as_ref()
+                        .and_then(|o| o.namespace.as_ref())
+                        .is_some_and(|ns| scope.contains(ns))
+            };
+            for (list, old) in repo.iter_mut().zip(&self.repo) {
+                list.extend(old.iter().filter(|d| stays(d)).cloned());
+            }
+        }
         for d in found {
             if let Some(list) = repo.get_mut(d.file().0 as usize) {
                 list.push(d);
             }
+        }
+        if replaced && verify() {
+            self.verify(&repo);
         }
         if self.findings.len() != self.outcomes.len() {
             self.findings = vec![Vec::new(); self.outcomes.len()];
@@ -232,6 +242,71 @@ impl Engine {
         }
     }
 
+    /// The index of every file, built as `kubevet check` builds it (and the kustomization
+    /// cycles found on the way).
+    fn batch_index(&mut self) -> crate::index::Index {
+        let indexed: Vec<_> = self
+            .outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, o)| crate::index::FileObjects {
+                file: FileId(i as u32),
+                path: PathBuf::from(&o.entry.name),
+                objects: o.objects.clone(),
+                kustomization: o.kustomization.clone(),
+                lost: lost(o),
+            })
+            .collect();
+        self.cycles = crate::index::kustomize_cycles::cycles(&indexed);
+        crate::index::build(indexed, self.options.policy.units())
+    }
+
+    /// The whole-repo findings over an index (before the configuration and suppressions).
+    fn repo_findings(&self, index: &crate::index::Index) -> Vec<Diagnostic> {
+        let outcomes = &self.outcomes;
+        let source = |f: FileId| {
+            outcomes
+                .get(f.0 as usize)
+                .and_then(|o| o.entry.source())
+                .map(std::borrow::Cow::into_owned)
+        };
+        let mut found = self.cycles.clone();
+        let access = crate::run::finish::FileAccess {
+            source: &source,
+            tree: &|f: FileId| outcomes.get(f.0 as usize).and_then(|o| o.tree.clone()),
+            context: &|f: FileId| outcomes.get(f.0 as usize).is_none_or(|o| o.entry.context),
+        };
+        repo_checks(index, &self.options, &access, &mut found);
+        found
+    }
+
+    /// `KUBEVET_LSP_VERIFY=1` (the tests): the whole-repo findings of an in-place update are
+    /// those of a batch build and every rule on every object, or the server panics (caught and
+    /// logged as an internal error).
+    fn verify(&mut self, repo: &[Vec<Diagnostic>]) {
+        let cycles = self.cycles.clone();
+        let index = self.batch_index();
+        self.cycles = cycles;
+        let mut expected: Vec<Vec<Diagnostic>> = vec![Vec::new(); self.outcomes.len()];
+        for d in self.repo_findings(&index) {
+            if let Some(list) = expected.get_mut(d.file().0 as usize) {
+                list.push(d);
+            }
+        }
+        let key = |d: &Diagnostic| format!("{d:?}");
+        for (i, (got, want)) in repo.iter().zip(&expected).enumerate() {
+            let mut got: Vec<String> = got.iter().map(key).collect();
+            let mut want: Vec<String> = want.iter().map(key).collect();
+            got.sort();
+            want.sort();
+            assert_eq!(
+                got,
+                want,
+                "the in-place whole-repo findings of {} differ from a batch run",
+                self.paths[i].display()
+            );
+        }
+    }
     pub fn set_buffers(&mut self, buffers: Buffers) {
         if self.options.buffers.is_some() {
             self.options.buffers = Some(buffers);
@@ -387,6 +462,17 @@ impl Engine {
         )
         .unwrap_or_default()
     }
+}
+
+/// Whether some of a file's documents were lost (for the index).
+fn lost(o: &FileResult) -> bool {
+    o.lost || o.status == crate::run::files::FileStatus::Failed
+}
+
+/// Whether in-place updates are checked against a batch run (`KUBEVET_LSP_VERIFY=1`).
+fn verify() -> bool {
+    static VERIFY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *VERIFY.get_or_init(|| std::env::var_os("KUBEVET_LSP_VERIFY").is_some_and(|v| v == "1"))
 }
 
 /// What discovery takes in a directory.
