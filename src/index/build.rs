@@ -1,7 +1,6 @@
 //! Builds the index from every file's objects: each object file once per kustomize build that
 //! includes it (its namespace, name prefix/suffix and labels applied), then the lookups.
 
-use super::update::Segment;
 use super::*;
 
 /// A file's objects and what kustomize says about it.
@@ -262,7 +261,7 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
         lost_in,
         lost_anywhere,
         scope: None,
-        place: update::Placement {
+        place: Placement {
             segments,
             defined_scope,
             normalized,
@@ -315,4 +314,85 @@ fn namespaced(o: &ObjectSummary, defined_scope: &HashMap<(String, String), bool>
             .get(&(o.group.clone(), o.kind.clone()))
             .copied()
             .unwrap_or(true)
+}
+
+/// Where one file's objects are in the index: one run of instances per build that includes it,
+/// or one for a file standing on its own.
+pub(super) struct Segment {
+    /// The file, by index.
+    pub(super) file: usize,
+    pub(super) start: usize,
+    pub(super) len: usize,
+    pub(super) transform: Transform,
+    pub(super) build: Option<FileId>,
+}
+
+/// What an in-place replacement needs besides the instances.
+#[derive(Default)]
+pub(super) struct Placement {
+    /// In index order (each starts where the one before it ends, or later).
+    pub(super) segments: Vec<Segment>,
+    /// Scopes of the kinds the CRDs define.
+    pub(super) defined_scope: HashMap<(String, String), bool>,
+    /// Each file's path, normalised.
+    pub(super) normalized: Vec<PathBuf>,
+    /// Whether some of each file's documents were lost.
+    pub(super) lost: Vec<bool>,
+}
+
+impl Index {
+    /// The lookups, from the instances.
+    pub(super) fn relookup(&mut self) {
+        let mut by_kind: HashMap<_, Vec<usize>> = HashMap::new();
+        let mut workloads: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut declared_namespaces = HashSet::new();
+        let mut workloads_by_label: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut workloads_by_added_label: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut with_custom_resources = HashSet::new();
+        for (i, instance) in self.instances.iter().enumerate() {
+            let o = &instance.object;
+            by_kind
+                .entry((instance.namespace.clone(), o.group.clone(), o.kind.clone()))
+                .or_default()
+                .push(i);
+            if let (Some(ns), Some(pods)) = (&instance.namespace, &o.pods) {
+                workloads.entry(ns.clone()).or_default().push(i);
+                // (Keyed by a few distinct keys: looked up before a key is copied.)
+                let mut by_key = |key: &str| match workloads_by_added_label.get_mut(key) {
+                    Some(list) => list.push(i),
+                    None => {
+                        workloads_by_added_label.insert(key.to_owned(), vec![i]);
+                    }
+                };
+                for pair in &pods.labels {
+                    if crate::k8s::placeholder::contains(&pair.1) {
+                        by_key(&pair.0);
+                    } else {
+                        workloads_by_label.entry(pair.clone()).or_default().push(i);
+                    }
+                }
+                for added in &pods.added {
+                    by_key(added.key);
+                }
+            }
+            if let (Some(ns), false) = (&instance.namespace, is_builtin_group(&o.group)) {
+                with_custom_resources.insert(ns.clone());
+            }
+            if instance.is("", "Namespace") {
+                declared_namespaces.insert(o.name.clone());
+            }
+            // Argo CD's `CreateNamespace=true` creates the destination namespace.
+            if let Some(d) = o.deploys.as_deref().filter(|d| d.creates_namespace)
+                && let Some((ns, _)) = &d.namespace
+            {
+                declared_namespaces.insert(ns.clone());
+            }
+        }
+        self.by_kind = by_kind;
+        self.workloads = workloads;
+        self.declared_namespaces = declared_namespaces;
+        self.workloads_by_label = workloads_by_label;
+        self.workloads_by_added_label = workloads_by_added_label;
+        self.with_custom_resources = with_custom_resources;
+    }
 }

@@ -165,7 +165,7 @@ pub struct Index {
     lost_in: HashSet<String>,
     lost_anywhere: bool,
     /// Where each file's objects are, to replace them in place ([`Index::replace_file`]).
-    place: update::Placement,
+    place: build::Placement,
     /// The namespaces whose objects the scoped whole-repo rules report on ([`Index::subjects`]);
     /// `None`: every object.
     scope: Option<HashSet<String>>,

@@ -168,7 +168,7 @@ impl Units {
     }
 }
 
-fn ordered<T: Ord>(a: T, b: T) -> (T, T) {
+pub(super) fn ordered<T: Ord>(a: T, b: T) -> (T, T) {
     if a <= b { (a, b) } else { (b, a) }
 }
 
@@ -447,12 +447,29 @@ impl Units {
         instance.units = member.into_boxed_slice();
     }
 
-    /// Finds the alternative files again after instances changed; whether they changed.
-    pub(super) fn refresh_alternatives(&mut self, instances: &[Instance]) -> bool {
-        let found = alternative_files(instances, self.directories);
-        let changed = found != self.alternative_files;
-        self.alternative_files = found;
+    /// Sets the files that are alternatives of `file` (its objects changed; pairs of other
+    /// files stay what they are); whether they changed.
+    pub(super) fn set_alternatives_of(
+        &mut self,
+        file: FileId,
+        pairs: HashSet<(FileId, FileId)>,
+    ) -> bool {
+        let mine = |&(a, b): &(FileId, FileId)| a == file || b == file;
+        let before: HashSet<(FileId, FileId)> = self
+            .alternative_files
+            .iter()
+            .filter(|p| mine(p))
+            .copied()
+            .collect();
+        self.alternative_files.retain(|p| !mine(p));
+        let changed = before != pairs;
+        self.alternative_files.extend(pairs);
         changed
+    }
+
+    /// Whether loose instances are compared for alternative files at all.
+    pub(super) fn compares_files(&self) -> bool {
+        self.directories
     }
 }
 
@@ -489,7 +506,7 @@ fn alternative_files(instances: &[Instance], directories: bool) -> HashSet<(File
     let mut groups: HashMap<(&str, &str, Option<&str>, &str), Vec<usize>> = HashMap::new();
     for (i, instance) in instances.iter().enumerate() {
         let o = &instance.object;
-        if instance.loose_dir.is_none() || o.generated_name || o.name.is_empty() {
+        if !compared(instance) {
             continue;
         }
         *objects_in.entry(o.file).or_default() += 1;
@@ -519,10 +536,20 @@ fn alternative_files(instances: &[Instance], directories: bool) -> HashSet<(File
         }
     }
     for ((a, b), n) in shared {
-        let smaller = objects_in[&a].min(objects_in[&b]);
-        if n >= smaller || (n >= 2 && 2 * n >= smaller) {
+        if alternative(n, objects_in[&a].min(objects_in[&b])) {
             out.insert((a, b));
         }
     }
     out
+}
+
+/// Whether an instance counts in finding alternative files: a loose one with a fixed name.
+pub(super) fn compared(instance: &Instance) -> bool {
+    let o = &instance.object;
+    instance.loose_dir.is_some() && !o.generated_name && !o.name.is_empty()
+}
+
+/// Whether two files sharing `shared` objects are alternatives, the smaller holding `smaller`.
+pub(super) fn alternative(shared: usize, smaller: usize) -> bool {
+    shared >= smaller || (shared >= 2 && 2 * shared >= smaller)
 }
