@@ -64,6 +64,8 @@ impl Client {
     fn start_with(repo: &Repo, env: &[(&str, &str)]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kubevet"))
             .arg("lsp")
+            // Every in-place update of the index is checked against a batch run.
+            .env("KUBEVET_LSP_VERIFY", "1")
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -1033,6 +1035,8 @@ fn variants(rel: &str) -> Vec<String> {
             svc("web", "shop"),
             svc("api", "shop"),
             svc("web", "nowhere"),
+            svc("web", "other"),
+            svc("api", "shop").replace("  name: web\n", "  name: api\n"),
             format!(
                 "# kubevet-ignore: service-selects-nothing -- test\n{}",
                 svc("api", "shop")
@@ -1043,12 +1047,24 @@ fn variants(rel: &str) -> Vec<String> {
             deploy("api", "cm"),
             deploy("web", "cm2"),
             deploy("web", "cm").replace("image: nginx:1.27", "image: nginx"),
+            // Moved to another namespace, renamed, two documents, none.
+            deploy("web", "cm").replace("namespace: shop", "namespace: other"),
+            deploy("web", "cm").replace("  name: web\n  namespace", "  name: web2\n  namespace"),
+            format!(
+                "{}---\n{}",
+                deploy("api", "cm"),
+                deploy("web", "cm2")
+                    .replace("  name: web\n  namespace", "  name: web3\n  namespace")
+            ),
+            String::new(),
         ],
         "cm.yaml" => vec![
             cm("cm", "\"yes\""),
             cm("cm", "yes"),
             cm("cm2", "on"),
             format!("{}---\n{}", cm("cm", "x"), cm("cm", "x")),
+            cm("cm", "x").replace("namespace: shop", "namespace: other"),
+            "# nothing left\n".into(),
         ],
         "k/app.yaml" => vec![
             svc("web", "shop"),
@@ -1185,7 +1201,10 @@ fn diagnostics_after_random_edits_are_those_of_a_fresh_check() {
                 client.seen.push(json!({"method": "textDocument/publishDiagnostics", "params": {"uri": uri, "diagnostics": list}}));
             }
         }
-        client.shutdown();
+        // (The server checked every in-place update against a batch run: KUBEVET_LSP_VERIFY.)
+        let (code, stderr) = client.shutdown();
+        assert_eq!(code, 0, "{stderr}");
+        assert!(!stderr.contains("internal error"), "seed {seed}: {stderr}");
     }
 }
 

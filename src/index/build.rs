@@ -121,18 +121,6 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
             }
         }
     }
-    let namespaced = |o: &ObjectSummary| {
-        if CLUSTER_SCOPED.contains(&(o.group.as_str(), o.kind.as_str())) {
-            return false;
-        }
-        // (Most repositories define no CRD: no key to build for the lookup.)
-        defined_scope.is_empty()
-            || defined_scope
-                .get(&(o.group.clone(), o.kind.clone()))
-                .copied()
-                .unwrap_or(true)
-    };
-
     // Each file's path normalised once (this stage is serial).
     let normalized: Vec<PathBuf> = files
         .iter()
@@ -171,31 +159,11 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
 
     let mut instances = Vec::with_capacity(files.iter().map(|f| f.objects.len()).sum());
     let mut instantiated: HashSet<usize> = HashSet::new();
+    let mut segments: Vec<Segment> = Vec::new();
     let add =
         |instances: &mut Vec<Instance>, o: ObjectSummary, t: &Transform, build: Option<FileId>| {
-            let o = transform(o, t);
-            let (namespace, namespace_location, via) = if !namespaced(&o) {
-                (None, o.namespace_location, None)
-            } else if let Some((ns, loc, file)) = &t.namespace {
-                (Some(ns.clone()), Some(*loc), Some(*file))
-            } else {
-                (
-                    Some(o.namespace.clone().unwrap_or_else(|| "default".to_owned())),
-                    o.namespace_location,
-                    None,
-                )
-            };
-            instances.push(Instance {
-                object: Box::new(o),
-                namespace,
-                namespace_location,
-                build,
-                units: Box::default(),
-                loose_dir: None,
-                via,
-            });
+            instances.push(instance_of(o, t, build, &defined_scope));
         };
-
     let mut lost_in = HashSet::new();
     let mut lost_anywhere = false;
     // Each root kustomization (one no other includes) is a build.
@@ -239,9 +207,17 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
                             None => lost_anywhere = true,
                         }
                     }
+                    let start = instances.len();
                     for o in &files[target].objects {
                         add(&mut instances, o.clone(), &t, Some(f.file));
                     }
+                    segments.push(Segment {
+                        file: target,
+                        start,
+                        len: instances.len() - start,
+                        transform: t.clone(),
+                        build: Some(f.file),
+                    });
                 }
             }
         }
@@ -258,68 +234,165 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
         }
         // A lost document standing on its own: its namespace is unknown.
         lost_anywhere |= f.lost;
+        let start = instances.len();
         for o in std::mem::take(&mut f.objects) {
             add(&mut instances, o, &Transform::default(), None);
         }
+        segments.push(Segment {
+            file: i,
+            start,
+            len: instances.len() - start,
+            transform: Transform::default(),
+            build: None,
+        });
     }
     let units = units::assign(&mut instances, &files, &normalized, &builds, unit_settings);
 
-    let mut by_kind: HashMap<_, Vec<usize>> = HashMap::new();
-    let mut workloads: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut declared_namespaces = HashSet::new();
-    let mut workloads_by_label: HashMap<(String, String), Vec<usize>> = HashMap::new();
-    let mut workloads_by_added_label: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut with_custom_resources = HashSet::new();
-    for (i, instance) in instances.iter().enumerate() {
-        let o = &instance.object;
-        by_kind
-            .entry((instance.namespace.clone(), o.group.clone(), o.kind.clone()))
-            .or_default()
-            .push(i);
-        if let (Some(ns), Some(pods)) = (&instance.namespace, &o.pods) {
-            workloads.entry(ns.clone()).or_default().push(i);
-            // (Keyed by a few distinct keys: looked up before a key is copied.)
-            let mut by_key = |key: &str| match workloads_by_added_label.get_mut(key) {
-                Some(list) => list.push(i),
-                None => {
-                    workloads_by_added_label.insert(key.to_owned(), vec![i]);
-                }
-            };
-            for pair in &pods.labels {
-                if crate::k8s::placeholder::contains(&pair.1) {
-                    by_key(&pair.0);
-                } else {
-                    workloads_by_label.entry(pair.clone()).or_default().push(i);
-                }
-            }
-            for added in &pods.added {
-                by_key(added.key);
-            }
-        }
-        if let (Some(ns), false) = (&instance.namespace, is_builtin_group(&o.group)) {
-            with_custom_resources.insert(ns.clone());
-        }
-        if instance.is("", "Namespace") {
-            declared_namespaces.insert(o.name.clone());
-        }
-        // Argo CD's `CreateNamespace=true` creates the destination namespace.
-        if let Some(d) = o.deploys.as_deref().filter(|d| d.creates_namespace)
-            && let Some((ns, _)) = &d.namespace
-        {
-            declared_namespaces.insert(ns.clone());
-        }
-    }
-    Index {
+    let mut index = Index {
         instances,
-        paths: files.into_iter().map(|f| f.path).collect(),
-        declared_namespaces,
-        by_kind,
-        workloads,
-        workloads_by_label,
-        workloads_by_added_label,
-        with_custom_resources,
+        paths: Vec::with_capacity(files.len()),
+        declared_namespaces: HashSet::new(),
+        by_kind: HashMap::new(),
+        workloads: HashMap::new(),
+        workloads_by_label: HashMap::new(),
+        workloads_by_added_label: HashMap::new(),
+        with_custom_resources: HashSet::new(),
         units,
         lost_in,
         lost_anywhere,
+        scope: None,
+        place: Placement {
+            segments,
+            defined_scope,
+            normalized,
+            lost: files.iter().map(|f| f.lost).collect(),
+        },
+    };
+    index.paths = files.into_iter().map(|f| f.path).collect();
+    index.relookup();
+    index
+}
+
+/// An instance of an object in a build (or standing on its own), its transformers applied.
+pub(super) fn instance_of(
+    o: ObjectSummary,
+    t: &Transform,
+    build: Option<FileId>,
+    defined_scope: &HashMap<(String, String), bool>,
+) -> Instance {
+    let o = transform(o, t);
+    let (namespace, namespace_location, via) = if !namespaced(&o, defined_scope) {
+        (None, o.namespace_location, None)
+    } else if let Some((ns, loc, file)) = &t.namespace {
+        (Some(ns.clone()), Some(*loc), Some(*file))
+    } else {
+        (
+            Some(o.namespace.clone().unwrap_or_else(|| "default".to_owned())),
+            o.namespace_location,
+            None,
+        )
+    };
+    Instance {
+        object: Box::new(o),
+        namespace,
+        namespace_location,
+        build,
+        units: Box::default(),
+        loose_dir: None,
+        via,
+    }
+}
+
+/// Whether objects of a kind have a namespace (built-in scopes, then the CRDs' scopes).
+fn namespaced(o: &ObjectSummary, defined_scope: &HashMap<(String, String), bool>) -> bool {
+    if CLUSTER_SCOPED.contains(&(o.group.as_str(), o.kind.as_str())) {
+        return false;
+    }
+    // (Most repositories define no CRD: no key to build for the lookup.)
+    defined_scope.is_empty()
+        || defined_scope
+            .get(&(o.group.clone(), o.kind.clone()))
+            .copied()
+            .unwrap_or(true)
+}
+
+/// Where one file's objects are in the index: one run of instances per build that includes it,
+/// or one for a file standing on its own.
+pub(super) struct Segment {
+    /// The file, by index.
+    pub(super) file: usize,
+    pub(super) start: usize,
+    pub(super) len: usize,
+    pub(super) transform: Transform,
+    pub(super) build: Option<FileId>,
+}
+
+/// What an in-place replacement needs besides the instances.
+#[derive(Default)]
+pub(super) struct Placement {
+    /// In index order (each starts where the one before it ends, or later).
+    pub(super) segments: Vec<Segment>,
+    /// Scopes of the kinds the CRDs define.
+    pub(super) defined_scope: HashMap<(String, String), bool>,
+    /// Each file's path, normalised.
+    pub(super) normalized: Vec<PathBuf>,
+    /// Whether some of each file's documents were lost.
+    pub(super) lost: Vec<bool>,
+}
+
+impl Index {
+    /// The lookups, from the instances.
+    pub(super) fn relookup(&mut self) {
+        let mut by_kind: HashMap<_, Vec<usize>> = HashMap::new();
+        let mut workloads: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut declared_namespaces = HashSet::new();
+        let mut workloads_by_label: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut workloads_by_added_label: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut with_custom_resources = HashSet::new();
+        for (i, instance) in self.instances.iter().enumerate() {
+            let o = &instance.object;
+            by_kind
+                .entry((instance.namespace.clone(), o.group.clone(), o.kind.clone()))
+                .or_default()
+                .push(i);
+            if let (Some(ns), Some(pods)) = (&instance.namespace, &o.pods) {
+                workloads.entry(ns.clone()).or_default().push(i);
+                // (Keyed by a few distinct keys: looked up before a key is copied.)
+                let mut by_key = |key: &str| match workloads_by_added_label.get_mut(key) {
+                    Some(list) => list.push(i),
+                    None => {
+                        workloads_by_added_label.insert(key.to_owned(), vec![i]);
+                    }
+                };
+                for pair in &pods.labels {
+                    if crate::k8s::placeholder::contains(&pair.1) {
+                        by_key(&pair.0);
+                    } else {
+                        workloads_by_label.entry(pair.clone()).or_default().push(i);
+                    }
+                }
+                for added in &pods.added {
+                    by_key(added.key);
+                }
+            }
+            if let (Some(ns), false) = (&instance.namespace, is_builtin_group(&o.group)) {
+                with_custom_resources.insert(ns.clone());
+            }
+            if instance.is("", "Namespace") {
+                declared_namespaces.insert(o.name.clone());
+            }
+            // Argo CD's `CreateNamespace=true` creates the destination namespace.
+            if let Some(d) = o.deploys.as_deref().filter(|d| d.creates_namespace)
+                && let Some((ns, _)) = &d.namespace
+            {
+                declared_namespaces.insert(ns.clone());
+            }
+        }
+        self.by_kind = by_kind;
+        self.workloads = workloads;
+        self.declared_namespaces = declared_namespaces;
+        self.workloads_by_label = workloads_by_label;
+        self.workloads_by_added_label = workloads_by_added_label;
+        self.with_custom_resources = with_custom_resources;
     }
 }

@@ -20,6 +20,8 @@ pub mod summarize;
 pub mod summary;
 mod tools;
 pub mod units;
+mod update;
+pub use update::Replaced;
 
 use crate::index::kustomize::Kustomization;
 use crate::model::diagnostic::{Diagnostic, FileId, Location, ObjectRef, Rule};
@@ -164,6 +166,11 @@ pub struct Index {
     /// namespace), and whether some are in a namespace nobody knows.
     lost_in: HashSet<String>,
     lost_anywhere: bool,
+    /// Where each file's objects are, to replace them in place ([`Index::replace_file`]).
+    place: build::Placement,
+    /// The namespaces whose objects the scoped whole-repo rules report on ([`Index::subjects`]);
+    /// `None`: every object.
+    scope: Option<HashSet<String>>,
 }
 
 impl Index {

@@ -115,6 +115,11 @@ pub struct Units {
     /// Pairs of builds (lower unit id first) that include a common file.
     alternative_builds: HashSet<(u32, u32)>,
     pub directories: bool,
+    /// What places an instance ([`Units::place`]): each build's unit by its root, the units
+    /// over directories by the files they cover, the namespaces GitOps tools give units.
+    build_of_root: HashMap<FileId, u32>,
+    by_file: HashMap<usize, Vec<u32>>,
+    namespaces: HashMap<u32, ToolNamespace>,
 }
 
 impl Units {
@@ -163,7 +168,7 @@ impl Units {
     }
 }
 
-fn ordered<T: Ord>(a: T, b: T) -> (T, T) {
+pub(super) fn ordered<T: Ord>(a: T, b: T) -> (T, T) {
     if a <= b { (a, b) } else { (b, a) }
 }
 
@@ -390,16 +395,35 @@ pub(super) fn assign(
             }
         }
     }
+    let mut placed = Units {
+        units,
+        alternative_files: HashSet::new(),
+        alternative_builds,
+        directories: settings.directories,
+        build_of_root,
+        by_file,
+        namespaces,
+    };
     for instance in instances.iter_mut() {
+        placed.place(instance, normalized);
+    }
+    placed.alternative_files = alternative_files(instances, settings.directories);
+    placed
+}
+
+impl Units {
+    /// Sets an instance's unit memberships (and the namespace a GitOps tool applies its unit
+    /// in), from its build or its file.
+    pub(super) fn place(&self, instance: &mut Instance, normalized: &[PathBuf]) {
         let mut member: Vec<u32> = Vec::new();
         match instance.build {
             Some(root) => {
-                member.push(build_of_root[&root]);
-                member.extend(by_file.get(&(root.0 as usize)).into_iter().flatten());
+                member.push(self.build_of_root[&root]);
+                member.extend(self.by_file.get(&(root.0 as usize)).into_iter().flatten());
             }
             None => {
                 let f = instance.object.file.0 as usize;
-                member.extend(by_file.get(&f).into_iter().flatten());
+                member.extend(self.by_file.get(&f).into_iter().flatten());
                 if member.is_empty() {
                     instance.loose_dir = Some(
                         normalized[f]
@@ -413,7 +437,7 @@ pub(super) fn assign(
         member.sort_unstable();
         member.dedup();
         // The namespace a GitOps tool applies the unit in, for namespaced objects.
-        if let Some(ns) = member.iter().find_map(|u| namespaces.get(u))
+        if let Some(ns) = member.iter().find_map(|u| self.namespaces.get(u))
             && instance.namespace.is_some()
             && (ns.overrides || (instance.object.namespace.is_none() && instance.via.is_none()))
         {
@@ -423,12 +447,29 @@ pub(super) fn assign(
         instance.units = member.into_boxed_slice();
     }
 
-    let alternative_files = alternative_files(instances, settings.directories);
-    Units {
-        units,
-        alternative_files,
-        alternative_builds,
-        directories: settings.directories,
+    /// Sets the files that are alternatives of `file` (its objects changed; pairs of other
+    /// files stay what they are); whether they changed.
+    pub(super) fn set_alternatives_of(
+        &mut self,
+        file: FileId,
+        pairs: HashSet<(FileId, FileId)>,
+    ) -> bool {
+        let mine = |&(a, b): &(FileId, FileId)| a == file || b == file;
+        let before: HashSet<(FileId, FileId)> = self
+            .alternative_files
+            .iter()
+            .filter(|p| mine(p))
+            .copied()
+            .collect();
+        self.alternative_files.retain(|p| !mine(p));
+        let changed = before != pairs;
+        self.alternative_files.extend(pairs);
+        changed
+    }
+
+    /// Whether loose instances are compared for alternative files at all.
+    pub(super) fn compares_files(&self) -> bool {
+        self.directories
     }
 }
 
@@ -465,7 +506,7 @@ fn alternative_files(instances: &[Instance], directories: bool) -> HashSet<(File
     let mut groups: HashMap<(&str, &str, Option<&str>, &str), Vec<usize>> = HashMap::new();
     for (i, instance) in instances.iter().enumerate() {
         let o = &instance.object;
-        if instance.loose_dir.is_none() || o.generated_name || o.name.is_empty() {
+        if !compared(instance) {
             continue;
         }
         *objects_in.entry(o.file).or_default() += 1;
@@ -495,10 +536,20 @@ fn alternative_files(instances: &[Instance], directories: bool) -> HashSet<(File
         }
     }
     for ((a, b), n) in shared {
-        let smaller = objects_in[&a].min(objects_in[&b]);
-        if n >= smaller || (n >= 2 && 2 * n >= smaller) {
+        if alternative(n, objects_in[&a].min(objects_in[&b])) {
             out.insert((a, b));
         }
     }
     out
+}
+
+/// Whether an instance counts in finding alternative files: a loose one with a fixed name.
+pub(super) fn compared(instance: &Instance) -> bool {
+    let o = &instance.object;
+    instance.loose_dir.is_some() && !o.generated_name && !o.name.is_empty()
+}
+
+/// Whether two files sharing `shared` objects are alternatives, the smaller holding `smaller`.
+pub(super) fn alternative(shared: usize, smaller: usize) -> bool {
+    shared >= smaller || (shared >= 2 && 2 * shared >= smaller)
 }

@@ -11,7 +11,7 @@ use crate::config::{self, ConfigError};
 use crate::diagnostics::{Diagnostic, FileId};
 use crate::index::kustomize;
 use crate::run::files::{FileResult, Preloaded, check_source, read_source};
-use crate::run::finish::{file_findings, repo_stage};
+use crate::run::finish::{file_findings, repo_checks};
 use crate::run::passes::{Analysis, Survey, analyse};
 use crate::run::per_file::no_crds;
 use crate::schema::crd::Crds;
@@ -56,6 +56,10 @@ pub struct Engine {
     /// Paths under the folder that the last analysis did not take (excluded, ignored): they are
     /// checked on their own.
     outside: HashSet<PathBuf>,
+    /// The index of the last whole-repo checks, updated in place as files change.
+    index: Option<crate::index::Index>,
+    /// The kustomization cycles (only kustomizations change them: a full analysis).
+    cycles: Vec<Diagnostic>,
     /// How long the last full analysis took.
     pub analysis_time: Duration,
 }
@@ -84,6 +88,8 @@ impl Engine {
             repo: Vec::new(),
             findings: Vec::new(),
             outside: HashSet::new(),
+            index: None,
+            cycles: Vec::new(),
             analysis_time: Duration::ZERO,
         };
         let config = match config.as_deref().map(config::load) {
@@ -158,52 +164,72 @@ impl Engine {
     }
 
     /// The whole-repo checks again, and the findings of the files that `changed` (all if
-    /// `None`) or whose whole-repo findings changed.
+    /// `None`) or whose whole-repo findings changed. The index is updated in place for the
+    /// changed files (else built again), and the scoped rules ([`crate::rules::scoped`]) run
+    /// again only on the namespaces the change can affect ([`super::scope`]).
     fn finish(&mut self, changed: Option<&[FileId]>) {
-        let indexed: Vec<crate::index::FileObjects> = self
-            .outcomes
-            .iter()
-            .enumerate()
-            .map(|(i, o)| crate::index::FileObjects {
-                file: FileId(i as u32),
-                path: PathBuf::from(&o.entry.name),
-                objects: o.objects.clone(),
-                kustomization: o.kustomization.clone(),
-                lost: o.lost || o.status == crate::run::files::FileStatus::Failed,
-            })
-            .collect();
-        let outcomes = &self.outcomes;
-        let source = |f: FileId| {
-            outcomes
-                .get(f.0 as usize)
-                .and_then(|o| o.entry.source())
-                .map(std::borrow::Cow::into_owned)
+        let mut scope = None;
+        let replaced = match (changed, self.index.as_mut()) {
+            (Some(changed), Some(index)) => {
+                let declared = index.declared_namespaces.clone();
+                let mut all = Vec::new();
+                for &id in changed {
+                    let o = &self.outcomes[id.0 as usize];
+                    match index.replace_file(id, &o.objects, lost(o)) {
+                        Some(r) => all.push(r),
+                        None => break,
+                    }
+                }
+                let done = all.len() == changed.len();
+                if done {
+                    scope = super::scope::affected(index, &all, &declared);
+                }
+                done
+            }
+            _ => false,
         };
-        let mut found = Vec::new();
-        let access = crate::run::finish::FileAccess {
-            source: &source,
-            tree: &|f: FileId| outcomes.get(f.0 as usize).and_then(|o| o.tree.clone()),
-            context: &|f: FileId| outcomes.get(f.0 as usize).is_none_or(|o| o.entry.context),
+        if !replaced {
+            let index = self.batch_index();
+            // Freeing the old index is all small allocations: off the critical path.
+            if let Some(old) = self.index.replace(index) {
+                rayon::spawn(move || drop(old));
+            }
+        }
+        let Some(index) = self.index.as_mut() else {
+            return;
         };
-        let explained =
-            crate::run::rendered::explained(outcomes.iter().flat_map(|o| &o.diagnostics));
-        let rendered = crate::run::rendered::check_with(
-            &indexed,
-            &self.options,
-            &self.crds,
-            access.context,
-            &explained,
-            &mut self.render_cache,
-            changed,
-        );
-        found.extend(rendered.findings);
-        let index = repo_stage(indexed, &self.options, &access, &mut found);
-        // Freeing the index is all small allocations: off the critical path.
-        rayon::spawn(move || drop(index));
+        index.set_scope(scope.clone());
+        let found = self.repo_findings(self.index.as_ref().unwrap());
+        if let Some(index) = self.index.as_mut() {
+            index.set_scope(None);
+        }
         let mut repo: Vec<Vec<Diagnostic>> = vec![Vec::new(); self.outcomes.len()];
+        if let Some(scope) = &scope {
+            // The findings of the scoped rules elsewhere stay.
+            let stays = |d: &Diagnostic| {
+                crate::rules::scoped(d.rule)
+                    && !d
+                        .object
+                        .as_ref()
+                        .and_then(|o| o.namespace.as_ref())
+                        .is_some_and(|ns| scope.contains(ns))
+            };
+            for (list, old) in repo.iter_mut().zip(&self.repo) {
+                list.extend(old.iter().filter(|d| stays(d)).cloned());
+            }
+        }
         for d in found {
             if let Some(list) = repo.get_mut(d.file().0 as usize) {
                 list.push(d);
+            }
+        }
+        if replaced && verify() {
+            self.verify(&repo);
+        }
+        let rendered = self.rendered(changed);
+        for d in &rendered.findings {
+            if let Some(list) = repo.get_mut(d.file().0 as usize) {
+                list.push(d.clone());
             }
         }
         if self.findings.len() != self.outcomes.len() {
@@ -237,6 +263,102 @@ impl Engine {
         self.covered = rendered.covered;
     }
 
+    /// The kustomizations checked as rendered ([`crate::run::rendered`]), rendering again only
+    /// those that read a file of `changed`.
+    fn rendered(&mut self, changed: Option<&[FileId]>) -> crate::run::rendered::Outcome {
+        // The rendered checks read each file's path and kustomization, not its objects.
+        let files: Vec<_> = self
+            .outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, o)| crate::index::FileObjects {
+                file: FileId(i as u32),
+                path: PathBuf::from(&o.entry.name),
+                objects: Vec::new(),
+                kustomization: o.kustomization.clone(),
+                lost: lost(o),
+            })
+            .collect();
+        let outcomes = &self.outcomes;
+        let explained =
+            crate::run::rendered::explained(outcomes.iter().flat_map(|o| &o.diagnostics));
+        let context = |f: FileId| outcomes.get(f.0 as usize).is_none_or(|o| o.entry.context);
+        crate::run::rendered::check_with(
+            &files,
+            &self.options,
+            &self.crds,
+            &context,
+            &explained,
+            &mut self.render_cache,
+            changed,
+        )
+    }
+
+    /// The index of every file, built as `kubevet check` builds it (and the kustomization
+    /// cycles found on the way).
+    fn batch_index(&mut self) -> crate::index::Index {
+        let indexed: Vec<_> = self
+            .outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, o)| crate::index::FileObjects {
+                file: FileId(i as u32),
+                path: PathBuf::from(&o.entry.name),
+                objects: o.objects.clone(),
+                kustomization: o.kustomization.clone(),
+                lost: lost(o),
+            })
+            .collect();
+        self.cycles = crate::index::kustomize_cycles::cycles(&indexed);
+        crate::index::build(indexed, self.options.policy.units())
+    }
+
+    /// The whole-repo findings over an index (before the configuration and suppressions).
+    fn repo_findings(&self, index: &crate::index::Index) -> Vec<Diagnostic> {
+        let outcomes = &self.outcomes;
+        let source = |f: FileId| {
+            outcomes
+                .get(f.0 as usize)
+                .and_then(|o| o.entry.source())
+                .map(std::borrow::Cow::into_owned)
+        };
+        let mut found = self.cycles.clone();
+        let access = crate::run::finish::FileAccess {
+            source: &source,
+            tree: &|f: FileId| outcomes.get(f.0 as usize).and_then(|o| o.tree.clone()),
+            context: &|f: FileId| outcomes.get(f.0 as usize).is_none_or(|o| o.entry.context),
+        };
+        repo_checks(index, &self.options, &access, &mut found);
+        found
+    }
+
+    /// `KUBEVET_LSP_VERIFY=1` (the tests): the whole-repo findings of an in-place update are
+    /// those of a batch build and every rule on every object, or the server panics (caught and
+    /// logged as an internal error).
+    fn verify(&mut self, repo: &[Vec<Diagnostic>]) {
+        let cycles = self.cycles.clone();
+        let index = self.batch_index();
+        self.cycles = cycles;
+        let mut expected: Vec<Vec<Diagnostic>> = vec![Vec::new(); self.outcomes.len()];
+        for d in self.repo_findings(&index) {
+            if let Some(list) = expected.get_mut(d.file().0 as usize) {
+                list.push(d);
+            }
+        }
+        let key = |d: &Diagnostic| format!("{d:?}");
+        for (i, (got, want)) in repo.iter().zip(&expected).enumerate() {
+            let mut got: Vec<String> = got.iter().map(key).collect();
+            let mut want: Vec<String> = want.iter().map(key).collect();
+            got.sort();
+            want.sort();
+            assert_eq!(
+                got,
+                want,
+                "the in-place whole-repo findings of {} differ from a batch run",
+                self.paths[i].display()
+            );
+        }
+    }
     pub fn set_buffers(&mut self, buffers: Buffers) {
         if self.options.buffers.is_some() {
             self.options.buffers = Some(buffers);
@@ -392,6 +514,17 @@ impl Engine {
         )
         .unwrap_or_default()
     }
+}
+
+/// Whether some of a file's documents were lost (for the index).
+fn lost(o: &FileResult) -> bool {
+    o.lost || o.status == crate::run::files::FileStatus::Failed
+}
+
+/// Whether in-place updates are checked against a batch run (`KUBEVET_LSP_VERIFY=1`).
+fn verify() -> bool {
+    static VERIFY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *VERIFY.get_or_init(|| std::env::var_os("KUBEVET_LSP_VERIFY").is_some_and(|v| v == "1"))
 }
 
 /// What discovery takes in a directory.

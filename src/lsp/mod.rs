@@ -8,7 +8,8 @@ pub mod actions;
 pub mod complete;
 pub mod engine;
 pub mod hover;
-pub mod server;
+pub mod scope;
+mod server;
 pub mod state;
 pub mod text;
 

@@ -55,7 +55,7 @@ fn dir_name(path: &Path) -> String {
 
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     let mut groups: HashMap<(&str, &str, Option<&str>, &str), Vec<usize>> = HashMap::new();
-    for (i, instance) in index.instances.iter().enumerate() {
+    for (i, instance) in index.subjects() {
         let o = &instance.object;
         if o.generated_name || o.name.is_empty() {
             continue;

@@ -53,7 +53,7 @@ type Target<'a> = (&'a str, &'a str, &'a str, &'a str);
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     let created = created_index(index);
     let mut missing = Vec::new();
-    for instance in &index.instances {
+    for (_, instance) in index.subjects() {
         let Some(ns) = instance.namespace.as_deref() else {
             continue;
         };

@@ -96,6 +96,22 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     out.extend(found.into_iter().flatten());
 }
 
+/// Whether a whole-repo rule reports only on [`Index::subjects`]: its findings about an object
+/// depend only on the objects in its namespace, on cluster-scoped objects, and (for a
+/// Service's selector) on the workloads it selects anywhere. The language server re-runs such
+/// a rule for the namespaces an edit touches; the others run on everything.
+pub fn scoped(rule: &crate::model::diagnostic::Rule) -> bool {
+    [
+        &duplicate_object::RULE,
+        &missing_reference::RULE,
+        &service_selects_nothing::RULE,
+        &service_target_port::RULE,
+        &undeclared_namespace::RULE,
+    ]
+    .iter()
+    .any(|r| r.id == rule.id)
+}
+
 /// Groups references by what they name, so that one missing thing is one finding however many
 /// references name it: each group's references sorted by location, the same location once (a
 /// base included by several builds), and the groups in the order of their first reference.

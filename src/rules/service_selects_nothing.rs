@@ -48,7 +48,7 @@ const NEAR_MISS_BUDGET: usize = 1_000_000;
 
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
     let mut budget = NEAR_MISS_BUDGET;
-    for service in &index.instances {
+    for (_, service) in index.subjects() {
         let Some(spec) = &service.object.service else {
             continue;
         };

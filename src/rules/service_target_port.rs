@@ -9,7 +9,7 @@ use crate::index::summary::{ContainerPort, PortRef};
 pub use crate::model::rule::service_target_port as RULE;
 
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
-    for service in &index.instances {
+    for (_, service) in index.subjects() {
         let Some(spec) = &service.object.service else {
             continue;
         };

@@ -15,7 +15,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
         return;
     }
     let mut undeclared = Vec::new();
-    for instance in &index.instances {
+    for (_, instance) in index.subjects() {
         let (Some(ns), Some(location)) = (&instance.namespace, instance.namespace_location) else {
             continue;
         };

@@ -145,9 +145,21 @@ pub fn repo_stage(
 ) -> index::Index {
     out.extend(index::kustomize_cycles::cycles(&indexed));
     let index = index::build(indexed, options.policy.units());
-    rules::check_repo(&index, out);
+    repo_checks(&index, options, files, out);
+    index
+}
+
+/// The cross-object rules and the admission policies over an index (the whole-repo stage but
+/// the kustomization cycles, which only kustomizations change).
+pub fn repo_checks(
+    index: &index::Index,
+    options: &Options,
+    files: &FileAccess<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    rules::check_repo(index, out);
     rules::pod_security::check_repo(
-        &index,
+        index,
         &rules::pod_security::Inputs {
             settings: &options.pod_security,
             kubernetes_version: options.kubernetes_version,
@@ -157,7 +169,7 @@ pub fn repo_stage(
         out,
     );
     crate::policy::admission::check_repo(
-        &index,
+        index,
         &crate::policy::admission::Inputs {
             kubernetes_version: options.kubernetes_version,
             limits: &options.limits,
@@ -168,7 +180,6 @@ pub fn repo_stage(
         },
         out,
     );
-    index
 }
 
 /// The findings of one file of a run without context, as [`finish`] reports them: its own

@@ -50,6 +50,8 @@ impl Client {
             .arg("lsp")
             .current_dir(root)
             .env_remove("KUBEVET_LSP_DEBUG")
+            // Every in-place update of the index is checked against a batch run.
+            .env("KUBEVET_LSP_VERIFY", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
