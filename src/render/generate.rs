@@ -221,12 +221,7 @@ fn generate(
             let Some(i) = existing else {
                 return Err(RenderError::new(
                     format!(
-                        "id {kind}.v1.[noGrp]/{name}.{} does not exist; cannot merge or replace",
-                        if namespace.is_empty() {
-                            "[noNs]"
-                        } else {
-                            namespace
-                        }
+                        "id resid.ResId{{Gvk:resid.Gvk{{Group:\"\", Version:\"v1\", Kind:{kind:?}, isClusterScoped:false}}, Name:{name:?}, Namespace:{namespace:?}}} does not exist; cannot merge or replace"
                     ),
                     Some(at),
                 ));
