@@ -13,7 +13,7 @@ pub(crate) struct Walk<'a> {
     /// Entries kubevet leaves out of the render (remote resources, helm charts), one each.
     pub(crate) infos: Vec<RenderInfo>,
     /// The vars of the kustomization being accumulated (kustomize's `ResAccumulator.varSet`).
-    pub(crate) vars: Vec<super::vars::Var>,
+    pub(crate) vars: Vec<super::refvar::Var>,
 }
 
 /// One kustomization file, read.

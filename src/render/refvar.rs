@@ -7,6 +7,22 @@ use super::RenderError;
 use super::Resource;
 use super::node::{Origin, RNode, RValue};
 
+/// One var as declared (resolved in `vars.rs`).
+#[derive(Clone, Debug)]
+pub(crate) struct Var {
+    pub name: String,
+    /// `group`, `version` and `kind` as written.
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub api_version: String,
+    pub obj_name: String,
+    pub namespace: String,
+    /// As written ("" when absent; kustomize defaults it to `metadata.name` once merged).
+    pub fieldpath: String,
+    pub at: Origin,
+}
+
 /// A var's value: the scalars kustomize substitutes (a mapping or list is never substituted).
 #[derive(Clone, Debug)]
 pub(crate) enum Value {

@@ -8,25 +8,9 @@
 
 use super::kust::{Kust, is_cluster_scoped, same_ns};
 use super::node::Origin;
-use super::refvar::{Value, field_value};
+use super::refvar::{Value, Var, field_value};
 use super::{RenderError, Resource};
 use crate::load::tree::Node;
-
-/// One var as declared.
-#[derive(Clone, Debug)]
-pub(crate) struct Var {
-    pub name: String,
-    /// `group`, `version` and `kind` as written.
-    group: String,
-    version: String,
-    kind: String,
-    api_version: String,
-    obj_name: String,
-    namespace: String,
-    /// As written ("" when absent; kustomize defaults it to `metadata.name` once merged).
-    fieldpath: String,
-    pub at: Origin,
-}
 
 /// kustomize's `Gvk.String()`: `Kind.version.group`.
 fn gvk_string(group: &str, version: &str, kind: &str) -> String {
