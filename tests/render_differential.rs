@@ -5,7 +5,7 @@
 //!
 //! Skips visibly without `kubectl`; the corpora part skips visibly without `../shared/corpora`.
 //! A kustomization using something kubevet does not render yet (remote resources, helm charts,
-//! replacements, vars, plugins) is counted as unsupported, never as a match.
+//! plugins) is counted as unsupported, never as a match.
 
 use kubevet::load::{Limits, load};
 use kubevet::model::diagnostic::FileId;
@@ -40,7 +40,8 @@ fn decode(text: &str) -> Vec<serde_json::Value> {
 enum Outcome {
     Match,
     Differ(String),
-    BothFail(String, String),
+    /// kustomize's stderr, kubevet's error (with its place), kubevet's message alone.
+    BothFail(String, String, String),
     /// kustomize fails, kubevet renders.
     OnlyKustomizeFails(String),
     /// kustomize renders, kubevet fails (not for an unsupported feature).
@@ -100,7 +101,7 @@ fn compare(dir: &Path) -> Outcome {
         }
         (true, Err(f)) => Outcome::OnlyKubevetFails(f.describe()),
         (false, Ok(_)) => Outcome::OnlyKustomizeFails(theirs_err),
-        (false, Err(f)) => Outcome::BothFail(theirs_err, f.describe()),
+        (false, Err(f)) => Outcome::BothFail(theirs_err, f.describe(), f.error.message),
     }
 }
 
@@ -127,11 +128,23 @@ fn fixtures_render_as_kustomize_does() {
         let expect_error = name.starts_with("error-");
         match compare(dir) {
             Outcome::Match if !expect_error => eprintln!("{name}: match"),
-            Outcome::BothFail(theirs, ours) if expect_error => {
-                eprintln!("{name}: both fail\n  kustomize: {theirs}\n  kubevet:   {ours}")
+            Outcome::BothFail(theirs, ours, message) if expect_error => {
+                eprintln!("{name}: both fail\n  kustomize: {theirs}\n  kubevet:   {ours}");
+                // kubevet's message is kustomize's (klog quotes kustomize's error).
+                // kustomize names files by their absolute path, kubevet as it was given.
+                let cwd = format!("{}/", std::env::current_dir().unwrap().display());
+                if !theirs
+                    .replace("\\\"", "\"")
+                    .replace(&cwd, "")
+                    .contains(&message)
+                {
+                    failures.push(format!(
+                        "{name}: kubevet's error is not kustomize's:\n  kustomize: {theirs}\n  kubevet:   {message}"
+                    ));
+                }
             }
             Outcome::Match => failures.push(format!("{name}: kustomize renders an error- case")),
-            Outcome::BothFail(theirs, _) => {
+            Outcome::BothFail(theirs, ..) => {
                 failures.push(format!("{name}: kustomize fails: {theirs}"))
             }
             Outcome::Differ(d) => failures.push(format!("{name}: differs: {d}")),
@@ -257,11 +270,25 @@ fn render_errors_are_at_the_entry_in_kustomizes_words() {
         stderr.contains("error-replacement-target/kustomization.yaml:4:3: unable to find field \"spec.template.spec.containers.[name=web].ports.0.containerPort\" in replacement target"),
         "{stderr}"
     );
-    let out = kubevet_render(&["fixtures/render-unsupported/vars"]);
+    let out = kubevet_render(&["fixtures/render/error-vars-duplicate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error-vars-duplicate/kustomization.yaml:5:3: merging vars [{DATABASE Service.[noVer].[noGrp] {}}]: var 'DATABASE' already encountered"),
+        "{stderr}"
+    );
+    let out = kubevet_render(&["fixtures/render/error-vars-number-in-args"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error-vars-number-in-args/app.yaml:16:49: considering field 'spec/template/spec/containers/args' of object Deployment.v1.apps/client.[noNs]: visit traversal on path: [args]: invalid value type expect a string"),
+        "{stderr}"
+    );
+    let out = kubevet_render(&["fixtures/render-unsupported/plugins"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("cannot render: fixtures/render-unsupported/vars/kustomization.yaml:3:1: kubevet does not render `vars` yet"),
+        stderr.contains("cannot render: fixtures/render-unsupported/plugins/kustomization.yaml:3:1: kubevet does not render `transformers` yet"),
         "{stderr}"
     );
     assert!(out.stdout.is_empty());

@@ -12,7 +12,6 @@ use std::path::Path;
 /// Fields kubevet does not render yet: a kustomization using one is refused, never rendered
 /// differently from kustomize.
 const UNSUPPORTED: &[&str] = &[
-    "vars",
     "configurations",
     "transformers",
     "generators",
@@ -29,11 +28,13 @@ pub(crate) fn build_top(
         files,
         stack: Vec::new(),
         infos: Vec::new(),
+        vars: Vec::new(),
     };
     let mut resources = Vec::new();
     let fifo = walk.build(dir, &mut resources, false)?;
     super::generate::add_hashes(&mut resources);
     super::refs::fix_references(&mut resources);
+    super::vars::resolve(&walk.vars, &mut resources)?;
     if !fifo {
         legacy_sort(&mut resources);
     }
@@ -112,7 +113,9 @@ impl Walk<'_> {
             }
         }
         self.stack.push(dir.to_path_buf());
-        let result = self.build_body(&k, resources);
+        let result = self
+            .build_body(&k, resources)
+            .and_then(|()| super::vars::declare(&mut self.vars, &k, resources));
         self.stack.pop();
         result?;
         for field in ["helmCharts", "helmChartInflationGenerator"] {
@@ -217,14 +220,17 @@ impl Walk<'_> {
             }
             self.check_cycle(k, entry, &path)?;
             let mut inner = Vec::new();
-            self.build(&path, &mut inner, false)
-                .map_err(|e| within(e, origin))?;
+            let outer_vars = std::mem::take(&mut self.vars);
+            let built = self.build(&path, &mut inner, false);
+            let inner_vars = std::mem::replace(&mut self.vars, outer_vars);
+            built.map_err(|e| within(e, origin))?;
+            super::vars::merge(&mut self.vars, inner_vars)?;
             return Ok(inner);
         }
         if !path.exists() {
             return Err(RenderError::new(
                 format!(
-                    "accumulating resources from '{name}': open {}: no such file or directory",
+                    "accumulating resources from '{name}': evalsymlink failure on '{0}' : lstat {0}: no such file or directory",
                     path.display()
                 ),
                 Some(origin),

@@ -114,8 +114,26 @@ fn read_text(
     Ok(walk.files.text(file).to_owned())
 }
 
-/// The key/value pairs of a generator, in kustomize's order: env files, literals, files.
-fn data(walk: &mut Walk<'_>, k: &Kust, g: &Node) -> Result<Vec<(String, RNode)>, RenderError> {
+/// A file's bytes when they are not UTF-8 (`None` when they are, or cannot be read: the text
+/// reader says why).
+fn read_binary(k: &Kust, path: &str) -> Result<Option<Vec<u8>>, RenderError> {
+    let full = normalize(&k.dir.join(path));
+    if crate::index::kustomize_load::outside_root(&k.dir, &full).is_some() {
+        return Ok(None);
+    }
+    Ok(crate::discover::special::read_regular(&full, 64 << 20)
+        .ok()
+        .filter(|b| std::str::from_utf8(b).is_err()))
+}
+
+/// The key/value pairs of a generator, in kustomize's order: env files, literals, files; and
+/// the keys whose value is base64 of a file that is not UTF-8.
+fn data(
+    walk: &mut Walk<'_>,
+    k: &Kust,
+    g: &Node,
+    binary: &mut Vec<String>,
+) -> Result<Vec<(String, RNode)>, RenderError> {
     let mut out: Vec<(String, RNode)> = Vec::new();
     let put = |out: &mut Vec<(String, RNode)>, key: String, value: RNode, at: Origin| {
         if out.iter().any(|(k, _)| *k == key) {
@@ -171,8 +189,19 @@ fn data(walk: &mut Walk<'_>, k: &Kust, g: &Node) -> Result<Vec<(String, RNode)>,
                 text,
             ),
         };
-        let content = read_text(walk, k, entry, path)?;
-        put(&mut out, key, RNode::str(content, at), at)?;
+        match read_binary(k, path)? {
+            // Not UTF-8: a ConfigMap keeps it in `binaryData` (kustomize's
+            // `makeConfigMapValueRNode`), base64 as kyaml writes it.
+            Some(bytes) => {
+                let value = RNode::str(secret_base64(&bytes), at);
+                binary.push(key.clone());
+                put(&mut out, key, value, at)?;
+            }
+            None => {
+                let content = read_text(walk, k, entry, path)?;
+                put(&mut out, key, RNode::str(content, at), at)?;
+            }
+        }
     }
     Ok(out)
 }
@@ -193,13 +222,24 @@ fn generate(
     let namespace = g.get("namespace").and_then(Node::as_str).unwrap_or("");
     let behavior = g.get("behavior").and_then(Node::as_str).unwrap_or("create");
     let opts = options(k, g);
-    let pairs = data(walk, k, g)?;
+    let mut binary_keys = Vec::new();
+    let mut pairs = data(walk, k, g, &mut binary_keys)?;
+    let mut binary_pairs = Vec::new();
+    if kind == "ConfigMap" {
+        let (b, d) = pairs
+            .into_iter()
+            .partition(|(key, _)| binary_keys.contains(key));
+        (binary_pairs, pairs) = (b, d);
+    }
+    let binary_map = RNode::new(RValue::Map(binary_pairs), at);
     let data_map = RNode::new(
         RValue::Map(
             pairs
                 .into_iter()
                 .map(|(key, v)| {
-                    let v = if kind == "Secret" {
+                    let v = if kind == "Secret" && binary_keys.contains(&key) {
+                        v
+                    } else if kind == "Secret" {
                         RNode::str(secret_base64(v.as_str().unwrap_or("").as_bytes()), v.origin)
                     } else {
                         v
@@ -221,12 +261,7 @@ fn generate(
             let Some(i) = existing else {
                 return Err(RenderError::new(
                     format!(
-                        "id {kind}.v1.[noGrp]/{name}.{} does not exist; cannot merge or replace",
-                        if namespace.is_empty() {
-                            "[noNs]"
-                        } else {
-                            namespace
-                        }
+                        "id resid.ResId{{Gvk:resid.Gvk{{Group:\"\", Version:\"v1\", Kind:{kind:?}, isClusterScoped:false}}, Name:{name:?}, Namespace:{namespace:?}}} does not exist; cannot merge or replace"
                     ),
                     Some(at),
                 ));
@@ -242,10 +277,19 @@ fn generate(
             }
             if behavior == "replace" {
                 r.root.set("data", data_map);
+                r.root.remove("binaryData");
+                if !binary_map.entries().is_empty() {
+                    r.root.set("binaryData", binary_map);
+                }
             } else {
-                let d = r.root.child_map("data", at);
-                for (key, v) in data_map.entries() {
-                    d.set(key, v.clone());
+                for (field, map) in [("data", &data_map), ("binaryData", &binary_map)] {
+                    if map.entries().is_empty() && field == "binaryData" {
+                        continue;
+                    }
+                    let d = r.root.child_map(field, at);
+                    for (key, v) in map.entries() {
+                        d.set(key, v.clone());
+                    }
                 }
             }
             let meta = r.root.child_map("metadata", at);
@@ -281,6 +325,9 @@ fn generate(
             }
             if !data_map.entries().is_empty() || kind == "Secret" {
                 root.set("data", data_map);
+            }
+            if !binary_map.entries().is_empty() {
+                root.set("binaryData", binary_map);
             }
             if let Some(b) = opts.immutable {
                 root.set("immutable", b);

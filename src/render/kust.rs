@@ -12,6 +12,8 @@ pub(crate) struct Walk<'a> {
     pub(crate) stack: Vec<PathBuf>,
     /// Entries kubevet leaves out of the render (remote resources, helm charts), one each.
     pub(crate) infos: Vec<RenderInfo>,
+    /// The vars of the kustomization being accumulated (kustomize's `ResAccumulator.varSet`).
+    pub(crate) vars: Vec<super::refvar::Var>,
 }
 
 /// One kustomization file, read.

@@ -5,14 +5,14 @@
 //! `api/internal/target/kusttarget.go`): its `resources` (files, and directories with their own
 //! kustomization, rendered first), its `components` (applied to what is accumulated so far), its
 //! generators, then its transformers in kustomize's fixed order (patches, namespace, prefix and
-//! suffix, labels, annotations, JSON 6902 patches, replicas, images, replacements); at the top
-//! level only, the
-//! generated names get their hash suffix, references to renamed objects follow them, and the
+//! suffix, labels, annotations, JSON 6902 patches, replicas, images, replacements), then ties
+//! its `vars` to their objects (`vars.rs`); at the top level only, the generated names get their
+//! hash suffix, references to renamed objects follow them, `$(VAR)` is replaced, and the
 //! objects are sorted in kustomize's legacy order. Files are read with kubevet's loader, and
 //! scalars re-read as kustomize's go-yaml v3 reads them ([`node`]).
 //!
 //! Remote resources and `helmCharts` are never fetched: each such entry is left out with one
-//! [`RenderInfo`] and the rest is rendered. Not rendered (yet): `vars`, `configurations`,
+//! [`RenderInfo`] and the rest is rendered. Not rendered (yet): `configurations`,
 //! `transformers`/`generators`/`validators` plugins, `buildMetadata`, `labels[].fields`, and
 //! `openapi` schemas for custom resources (their lists are replaced by patches, as kustomize
 //! does without a schema); a kustomization using one of these fields is refused with
@@ -27,10 +27,12 @@ mod kust;
 pub mod node;
 mod patch;
 mod refs;
+mod refvar;
 mod replace;
 mod sha256;
 mod smp;
 mod transform;
+mod vars;
 
 use crate::load::Limits;
 use crate::load::tree::Node;
@@ -47,6 +49,8 @@ pub struct Resource {
     pub(crate) ids: Vec<(String, String)>,
     /// A generated object whose name gets kustomize's content hash at the end.
     pub(crate) hashed: bool,
+    /// The vars tied to this object (kustomize's `refVarNames`).
+    pub(crate) vars: Vec<String>,
 }
 
 impl Resource {
@@ -55,6 +59,7 @@ impl Resource {
             root,
             ids: Vec::new(),
             hashed: false,
+            vars: Vec::new(),
         };
         r.ids.push((r.namespace().to_owned(), r.name().to_owned()));
         r

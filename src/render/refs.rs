@@ -1,14 +1,29 @@
-//! Name references follow renamed objects (kustomize's `nameReference` field specs, sigs.k8s.io/kustomize
-//! `api/internal/konfig/builtinpluginconsts/namereference.go`): a ConfigMap renamed by a prefix
-//! or a generator's hash is renamed in the pods that mount it, a ServiceAccount in the bindings
-//! that name it, and so on. Done once, at the top level, from each object's name history.
+//! Name references follow renamed objects (kustomize 5.5's `nameReference` field specs,
+//! sigs.k8s.io/kustomize `api/internal/konfig/builtinpluginconsts/namereference.go`, applied as
+//! `api/filters/nameref/nameref.go` does): a ConfigMap renamed by a prefix or a generator's hash
+//! is renamed in the pods that mount it, a ServiceAccount in the bindings that name it, a Secret
+//! in a StorageClass's parameters, and so on. Done once, at the top level, from each object's
+//! name history.
+//!
+//! As in kustomize 5.5: `IngressClass` references are listed under the group
+//! `networking.k8s.io/v1`, which no object has, so `ingressClassName` is never renamed; an
+//! HPA's `scaleTargetRef` is renamed whatever its `kind`; a binding's `subjects` entries are
+//! renamed by name whatever their `kind`.
 
 use super::Resource;
 use super::fieldspecs;
 use super::kust::{is_cluster_scoped, same_ns};
 use super::node::{RNode, RValue};
 
-/// Where pod specs are, by kind.
+/// A kind whose objects are referred to by name: kind, group and version (`None`: any).
+type Target = (&'static str, Option<&'static str>, Option<&'static str>);
+
+/// A field that names an object: the referring kind, its group (`None`: any), the path.
+type Referrer = (&'static str, Option<&'static str>, &'static str);
+
+const RBAC: Option<&str> = Some("rbac.authorization.k8s.io");
+
+/// Kinds with a pod spec, and where it is.
 const POD_SPECS: &[(&str, &str)] = &[
     ("Pod", "spec"),
     ("PodTemplate", "template/spec"),
@@ -21,222 +36,414 @@ const POD_SPECS: &[(&str, &str)] = &[
     ("CronJob", "spec/jobTemplate/spec/template/spec"),
 ];
 
-/// Fields of a pod spec that name an object of a kind.
-const POD_REFS: &[(&str, &str)] = &[
-    ("ConfigMap", "volumes/configMap/name"),
-    ("ConfigMap", "containers/env/valueFrom/configMapKeyRef/name"),
-    (
-        "ConfigMap",
-        "initContainers/env/valueFrom/configMapKeyRef/name",
-    ),
-    ("ConfigMap", "containers/envFrom/configMapRef/name"),
-    ("ConfigMap", "initContainers/envFrom/configMapRef/name"),
-    ("ConfigMap", "volumes/projected/sources/configMap/name"),
-    ("Secret", "volumes/secret/secretName"),
-    ("Secret", "containers/env/valueFrom/secretKeyRef/name"),
-    ("Secret", "initContainers/env/valueFrom/secretKeyRef/name"),
-    ("Secret", "containers/envFrom/secretRef/name"),
-    ("Secret", "initContainers/envFrom/secretRef/name"),
-    ("Secret", "imagePullSecrets/name"),
-    ("Secret", "volumes/projected/sources/secret/name"),
-    ("ServiceAccount", "serviceAccountName"),
-    (
-        "PersistentVolumeClaim",
-        "volumes/persistentVolumeClaim/claimName",
-    ),
-    ("PriorityClass", "priorityClassName"),
+/// Pod-spec fields naming ConfigMaps (Secrets: the same with `secretKeyRef`, `secretRef`,
+/// `secret/secretName`, plus `imagePullSecrets`), in every pod kind but ReplicationController.
+const CONFIG_MAP_FIELDS: &[&str] = &[
+    "volumes/configMap/name",
+    "containers/env/valueFrom/configMapKeyRef/name",
+    "initContainers/env/valueFrom/configMapKeyRef/name",
+    "containers/envFrom/configMapRef/name",
+    "initContainers/envFrom/configMapRef/name",
+    "volumes/projected/sources/configMap/name",
 ];
 
-/// Other references: (referenced kind, referring kind, path).
-const OTHER_REFS: &[(&str, &str, &str)] = &[
-    ("Secret", "Ingress", "spec/tls/secretName"),
-    ("Secret", "ServiceAccount", "imagePullSecrets/name"),
-    ("Service", "StatefulSet", "spec/serviceName"),
+const SECRET_FIELDS: &[&str] = &[
+    "volumes/secret/secretName",
+    "containers/env/valueFrom/secretKeyRef/name",
+    "initContainers/env/valueFrom/secretKeyRef/name",
+    "containers/envFrom/secretRef/name",
+    "initContainers/envFrom/secretRef/name",
+    "imagePullSecrets/name",
+    "volumes/projected/sources/secret/name",
+];
+
+const CONFIG_MAP_OTHERS: &[Referrer] = &[
+    ("Node", None, "spec/configSource/configMap"),
+    ("Role", None, "rules/resourceNames"),
+    ("ClusterRole", None, "rules/resourceNames"),
+    (
+        "Ingress",
+        None,
+        "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap",
+    ),
+];
+
+const SECRET_OTHERS: &[Referrer] = &[
+    ("Ingress", None, "spec/tls/secretName"),
+    (
+        "Ingress",
+        None,
+        "metadata/annotations/ingress.kubernetes.io\\/auth-secret",
+    ),
+    (
+        "Ingress",
+        None,
+        "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret",
+    ),
+    (
+        "Ingress",
+        None,
+        "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret",
+    ),
+    ("ServiceAccount", None, "imagePullSecrets/name"),
+    ("StorageClass", None, "parameters/secretName"),
+    ("StorageClass", None, "parameters/adminSecretName"),
+    ("StorageClass", None, "parameters/userSecretName"),
+    ("StorageClass", None, "parameters/secretRef"),
+    ("Role", None, "rules/resourceNames"),
+    ("ClusterRole", None, "rules/resourceNames"),
     (
         "Service",
+        Some("serving.knative.dev"),
+        "spec/template/spec/containers/env/valueFrom/secretKeyRef/name",
+    ),
+    ("PersistentVolume", None, "spec/azureFile/secretName"),
+];
+
+const SERVICE: &[Referrer] = &[
+    ("StatefulSet", Some("apps"), "spec/serviceName"),
+    ("Ingress", None, "spec/rules/http/paths/backend/serviceName"),
+    ("Ingress", None, "spec/backend/serviceName"),
+    (
         "Ingress",
+        None,
         "spec/rules/http/paths/backend/service/name",
     ),
-    ("Service", "Ingress", "spec/defaultBackend/service/name"),
+    ("Ingress", None, "spec/defaultBackend/service/name"),
     (
-        "Service",
-        "Ingress",
-        "spec/rules/http/paths/backend/serviceName",
-    ),
-    ("Service", "Ingress", "spec/backend/serviceName"),
-    (
-        "PersistentVolume",
-        "PersistentVolumeClaim",
-        "spec/volumeName",
-    ),
-    ("StorageClass", "PersistentVolume", "spec/storageClassName"),
-    (
-        "StorageClass",
-        "PersistentVolumeClaim",
-        "spec/storageClassName",
+        "APIService",
+        Some("apiregistration.k8s.io"),
+        "spec/service/name",
     ),
     (
-        "StorageClass",
-        "StatefulSet",
-        "spec/volumeClaimTemplates/spec/storageClassName",
+        "ValidatingWebhookConfiguration",
+        Some("admissionregistration.k8s.io"),
+        "webhooks/clientConfig/service",
     ),
-    ("IngressClass", "Ingress", "spec/ingressClassName"),
+    (
+        "MutatingWebhookConfiguration",
+        Some("admissionregistration.k8s.io"),
+        "webhooks/clientConfig/service",
+    ),
 ];
 
-/// An object that was renamed: its kind, every id it had, its current name and namespace.
-struct Renamed {
-    kind: String,
+const OTHERS: &[(Target, &[Referrer])] = &[
+    (
+        ("Role", RBAC, None),
+        &[("RoleBinding", RBAC, "roleRef/name")],
+    ),
+    (
+        ("ClusterRole", RBAC, None),
+        &[
+            ("RoleBinding", RBAC, "roleRef/name"),
+            ("ClusterRoleBinding", RBAC, "roleRef/name"),
+        ],
+    ),
+    (
+        ("PersistentVolume", Some(""), Some("v1")),
+        &[
+            ("PersistentVolumeClaim", None, "spec/volumeName"),
+            ("ClusterRole", None, "rules/resourceNames"),
+        ],
+    ),
+    (
+        ("StorageClass", Some("storage.k8s.io"), Some("v1")),
+        &[
+            ("PersistentVolume", None, "spec/storageClassName"),
+            ("PersistentVolumeClaim", None, "spec/storageClassName"),
+            (
+                "StatefulSet",
+                None,
+                "spec/volumeClaimTemplates/spec/storageClassName",
+            ),
+        ],
+    ),
+];
+
+/// Kinds whose pods name ServiceAccounts, claims and priority classes (not ReplicaSet, not
+/// PodTemplate).
+const SA_KINDS: &[&str] = &[
+    "Pod",
+    "StatefulSet",
+    "Deployment",
+    "ReplicationController",
+    "CronJob",
+    "Job",
+    "DaemonSet",
+];
+
+fn pod_prefix(kind: &str) -> &'static str {
+    POD_SPECS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("", |(_, p)| p)
+}
+
+/// The whole list, in kustomize's order: (target, referring kind, its group, path).
+fn all_refs() -> Vec<(Target, &'static str, Option<&'static str>, String)> {
+    let v1 = |kind| (kind, Some(""), Some("v1"));
+    let mut out = Vec::new();
+    for kind in [
+        "Deployment",
+        "ReplicationController",
+        "ReplicaSet",
+        "StatefulSet",
+    ] {
+        out.push((
+            (kind, None, None),
+            "HorizontalPodAutoscaler",
+            None,
+            "spec/scaleTargetRef/name".to_owned(),
+        ));
+    }
+    let pod_kinds = POD_SPECS
+        .iter()
+        .map(|(k, _)| *k)
+        .filter(|k| *k != "ReplicationController");
+    for (target, fields, others) in [
+        ("ConfigMap", CONFIG_MAP_FIELDS, CONFIG_MAP_OTHERS),
+        ("Secret", SECRET_FIELDS, SECRET_OTHERS),
+    ] {
+        for kind in pod_kinds.clone() {
+            for f in fields {
+                out.push((v1(target), kind, None, format!("{}/{f}", pod_prefix(kind))));
+            }
+        }
+        for (kind, group, path) in others {
+            out.push((v1(target), kind, *group, (*path).to_owned()));
+        }
+    }
+    for (kind, group, path) in SERVICE {
+        out.push((v1("Service"), kind, *group, (*path).to_owned()));
+    }
+    for ((target, t_group, t_version), referrers) in OTHERS.iter().take(2) {
+        for (kind, group, path) in *referrers {
+            out.push((
+                (target, *t_group, *t_version),
+                kind,
+                *group,
+                (*path).to_owned(),
+            ));
+        }
+    }
+    for (kind, group) in [("RoleBinding", RBAC), ("ClusterRoleBinding", RBAC)] {
+        out.push((v1("ServiceAccount"), kind, group, "subjects".to_owned()));
+    }
+    for (target, field) in [
+        (v1("ServiceAccount"), "serviceAccountName"),
+        (
+            v1("PersistentVolumeClaim"),
+            "volumes/persistentVolumeClaim/claimName",
+        ),
+    ] {
+        for kind in SA_KINDS {
+            out.push((target, kind, None, format!("{}/{field}", pod_prefix(kind))));
+        }
+    }
+    for ((target, t_group, t_version), referrers) in OTHERS.iter().skip(2) {
+        for (kind, group, path) in *referrers {
+            out.push((
+                (target, *t_group, *t_version),
+                kind,
+                *group,
+                (*path).to_owned(),
+            ));
+        }
+    }
+    let priority = ("PriorityClass", Some("scheduling.k8s.io"), Some("v1"));
+    for kind in SA_KINDS {
+        out.push((
+            priority,
+            kind,
+            None,
+            format!("{}/priorityClassName", pod_prefix(kind)),
+        ));
+    }
+    out
+}
+
+/// An object that may be referred to, as it is now and as it was.
+struct Candidate {
     ids: Vec<(String, String)>,
+    kind: String,
     name: String,
     namespace: String,
     cluster: bool,
 }
 
-fn new_name<'a>(renamed: &'a [Renamed], kind: &str, old: &str, ns: &str) -> Option<&'a Renamed> {
-    let candidates: Vec<&Renamed> = renamed
+/// The object that refers.
+struct Referring {
+    namespace: String,
+    cluster: bool,
+    role_ref_kind: Option<String>,
+    role_ref: bool,
+    /// The namespaces of a binding's ServiceAccount subjects, which it may refer to.
+    subject_namespaces: Vec<String>,
+}
+
+/// kustomize's `selectReferral`: the one candidate once its previous names (not its current
+/// one), the namespaces the referrer may see (`SubsetThatCouldBeReferencedByResource`), the
+/// `roleRef` kind and the referrer's namespace have sieved them (several with one name and
+/// namespace count as one).
+fn select<'a>(old: &str, candidates: &[&'a Candidate], by: &Referring) -> Option<&'a Candidate> {
+    let chosen: Vec<&Candidate> = candidates
         .iter()
-        .filter(|r| r.kind == kind && r.ids.iter().any(|(_, n)| n == old))
+        .copied()
+        .filter(|c| {
+            c.ids[..c.ids.len().saturating_sub(1)]
+                .iter()
+                .any(|(_, n)| n == old)
+        })
+        .filter(|c| {
+            by.cluster
+                || c.cluster
+                || same_ns(&by.namespace, &c.namespace)
+                || by.subject_namespaces.contains(&c.namespace)
+        })
+        .filter(|c| !by.role_ref || by.role_ref_kind.as_deref().is_none_or(|k| k == c.kind))
+        .filter(|c| {
+            by.cluster
+                || c.cluster
+                || c.kind == "ServiceAccount"
+                || same_ns(&by.namespace, &c.namespace)
+        })
         .collect();
-    let chosen: Vec<&Renamed> = if candidates.iter().all(|c| c.cluster) {
-        candidates
-    } else {
-        candidates
-            .into_iter()
-            .filter(|c| same_ns(&c.namespace, ns))
-            .collect()
-    };
-    match chosen.as_slice() {
-        [one] => Some(one),
-        _ => None,
+    let first = chosen.first()?;
+    chosen
+        .iter()
+        .all(|c| c.name == first.name && c.namespace == first.namespace)
+        .then_some(*first)
+}
+
+fn set_scalar(node: &mut RNode, candidates: &[&Candidate], by: &Referring) {
+    let Some(old) = node.as_str() else { return };
+    if let Some(c) = select(old, candidates, by)
+        && c.name != old
+    {
+        node.value = RValue::Str(c.name.clone());
     }
 }
 
-fn rename(node: &mut RNode, renamed: &[Renamed], kind: &str, ns: &str) {
-    let Some(old) = node.as_str() else { return };
-    if let Some(r) = new_name(renamed, kind, old, ns)
-        && r.name != old
-    {
-        node.value = RValue::Str(r.name.clone());
+/// A reference written as a mapping with `name` and maybe `namespace` (webhook services,
+/// binding subjects, a Node's config source): both are taken from the object referred to.
+fn set_mapping(node: &mut RNode, candidates: &[&Candidate], by: &Referring) {
+    let Some(old) = node.str_at(&["name"]).map(str::to_owned) else {
+        return;
+    };
+    let narrowed: Vec<&Candidate>;
+    let candidates = match node.get("namespace").and_then(RNode::as_str) {
+        None => candidates,
+        Some(ns) => {
+            let original: Vec<&Candidate> = candidates
+                .iter()
+                .copied()
+                .filter(|c| c.ids.first().is_some_and(|(o, _)| same_ns(o, ns)))
+                .collect();
+            narrowed = if original.is_empty() {
+                candidates
+                    .iter()
+                    .copied()
+                    .filter(|c| same_ns(&c.namespace, ns))
+                    .collect()
+            } else {
+                original
+            };
+            &narrowed
+        }
+    };
+    let Some(c) = select(&old, candidates, by) else {
+        return;
+    };
+    if c.name == old && c.namespace.is_empty() {
+        return;
     }
+    let origin = node.origin;
+    if let Some(n) = node.get_mut("name") {
+        n.value = RValue::Str(c.name.clone());
+    }
+    if !c.namespace.is_empty() {
+        node.set("namespace", RNode::str(c.namespace.clone(), origin));
+    }
+}
+
+fn matches(target: &Target, r: &Resource) -> bool {
+    let (kind, group, version) = target;
+    let (g, v) = r.group_version();
+    r.kind() == *kind && group.is_none_or(|x| x == g) && version.is_none_or(|x| x == v)
+}
+
+fn subject_namespaces(r: &Resource) -> Vec<String> {
+    if !matches!(r.kind(), "RoleBinding" | "ClusterRoleBinding") {
+        return Vec::new();
+    }
+    r.root
+        .get("subjects")
+        .map(RNode::items)
+        .unwrap_or_default()
+        .iter()
+        .filter(|s| s.str_at(&["kind"]) == Some("ServiceAccount"))
+        .filter_map(|s| s.str_at(&["namespace"]).map(str::to_owned))
+        .collect()
 }
 
 pub(crate) fn fix_references(resources: &mut [Resource]) {
-    let renamed: Vec<Renamed> = resources
-        .iter()
-        .filter(|r| r.ids.len() > 1)
-        .map(|r| Renamed {
-            kind: r.kind().to_owned(),
-            ids: r.ids.clone(),
-            name: r.name().to_owned(),
-            namespace: r.namespace().to_owned(),
-            cluster: is_cluster_scoped(r),
-        })
-        .collect();
-    if renamed.is_empty() {
+    if !resources.iter().any(|r| r.ids.len() > 1) {
         return;
     }
+    let refs = all_refs();
     let at = Default::default();
-    for r in resources.iter_mut() {
-        let kind = r.kind().to_owned();
-        let ns = r.namespace().to_owned();
-        if let Some((_, prefix)) = POD_SPECS.iter().find(|(k, _)| *k == kind) {
-            for (target, path) in POD_REFS {
-                let full = format!("{prefix}/{path}");
-                fieldspecs::visit(&mut r.root, &full, false, at, &mut |n| {
-                    rename(n, &renamed, target, &ns)
-                });
-            }
-        }
-        for (target, referrer, path) in OTHER_REFS {
-            if *referrer == kind {
-                fieldspecs::visit(&mut r.root, path, false, at, &mut |n| {
-                    rename(n, &renamed, target, &ns)
-                });
-            }
-        }
-        // References whose kind is written beside the name.
-        let typed: &[(&str, &[&str])] = match kind.as_str() {
-            "RoleBinding" => &[("roleRef", &["Role", "ClusterRole"])],
-            "ClusterRoleBinding" => &[("roleRef", &["ClusterRole"])],
-            "HorizontalPodAutoscaler" => &[(
-                "spec/scaleTargetRef",
-                &[
-                    "Deployment",
-                    "ReplicationController",
-                    "ReplicaSet",
-                    "StatefulSet",
-                ],
-            )],
-            _ => &[],
-        };
-        for (path, kinds) in typed {
-            fieldspecs::visit(&mut r.root, path, false, at, &mut |n| {
-                let Some(k) = n.str_at(&["kind"]).map(str::to_owned) else {
-                    return;
-                };
-                if kinds.contains(&k.as_str())
-                    && let Some(name) = n.get_mut("name")
-                {
-                    rename(name, &renamed, &k, &ns);
-                }
-            });
-        }
-        // A Service named by name and namespace (webhooks, API services).
-        let service_refs: &[&str] = match kind.as_str() {
-            "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration" => {
-                &["webhooks/clientConfig/service"]
-            }
-            "APIService" => &["spec/service"],
-            _ => &[],
-        };
-        for path in service_refs {
-            fieldspecs::visit(&mut r.root, path, false, at, &mut |service| {
-                let (Some(old), Some(old_ns)) = (
-                    service.str_at(&["name"]).map(str::to_owned),
-                    service.str_at(&["namespace"]).map(str::to_owned),
-                ) else {
-                    return;
-                };
-                let found = renamed.iter().find(|c| {
-                    c.kind == "Service"
-                        && c.ids
-                            .iter()
-                            .any(|(ns, n)| *n == old && same_ns(ns, &old_ns))
-                });
-                if let Some(c) = found {
-                    let origin = service.origin;
-                    service.set("name", RNode::str(c.name.clone(), origin));
-                    service.set("namespace", RNode::str(c.namespace.clone(), origin));
-                }
-            });
-        }
-        if matches!(kind.as_str(), "RoleBinding" | "ClusterRoleBinding")
-            && let Some(RValue::Seq(subjects)) = r.root.get_mut("subjects").map(|s| &mut s.value)
-        {
-            for s in subjects.iter_mut() {
-                if s.str_at(&["kind"]) != Some("ServiceAccount") {
+    let mut i = 0;
+    while i < refs.len() {
+        // The fields of one target, against the candidates as they are now.
+        let target = refs[i].0;
+        let end = refs[i..]
+            .iter()
+            .position(|r| r.0 != target)
+            .map_or(refs.len(), |n| i + n);
+        let candidates: Vec<Candidate> = resources
+            .iter()
+            .filter(|r| matches(&target, r))
+            .map(|r| Candidate {
+                ids: r.ids.clone(),
+                kind: r.kind().to_owned(),
+                name: r.name().to_owned(),
+                namespace: r.namespace().to_owned(),
+                cluster: is_cluster_scoped(r),
+            })
+            .collect();
+        let renamed = candidates.iter().any(|c| c.ids.len() > 1);
+        let candidates: Vec<&Candidate> = candidates.iter().collect();
+        for r in resources.iter_mut().filter(|_| renamed) {
+            let (group, _) = r.group_version();
+            let group = group.to_owned();
+            let kind = r.kind().to_owned();
+            for (_, referrer, referrer_group, path) in &refs[i..end] {
+                if *referrer != kind || referrer_group.is_some_and(|g| g != group) {
                     continue;
                 }
-                let subject_ns = s.str_at(&["namespace"]).unwrap_or(&ns).to_owned();
-                let Some(old) = s.str_at(&["name"]).map(str::to_owned) else {
-                    continue;
+                let by = Referring {
+                    namespace: r.namespace().to_owned(),
+                    cluster: is_cluster_scoped(r),
+                    role_ref_kind: r.root.str_at(&["roleRef", "kind"]).map(str::to_owned),
+                    role_ref: path.ends_with("roleRef/name"),
+                    subject_namespaces: subject_namespaces(r),
                 };
-                let found = renamed.iter().find(|c| {
-                    c.kind == "ServiceAccount"
-                        && c.ids
-                            .iter()
-                            .any(|(cns, n)| *n == old && same_ns(cns, &subject_ns))
+                fieldspecs::visit(&mut r.root, path, false, at, &mut |n| match &mut n.value {
+                    RValue::Str(_) => set_scalar(n, &candidates, &by),
+                    RValue::Map(_) => set_mapping(n, &candidates, &by),
+                    RValue::Seq(items) => {
+                        for item in items.iter_mut() {
+                            if item.is_map() {
+                                set_mapping(item, &candidates, &by);
+                            } else {
+                                set_scalar(item, &candidates, &by);
+                            }
+                        }
+                    }
+                    _ => {}
                 });
-                if let Some(c) = found {
-                    if let Some(n) = s.get_mut("name") {
-                        n.value = RValue::Str(c.name.clone());
-                    }
-                    if !c.namespace.is_empty() {
-                        let origin = s.origin;
-                        s.set("namespace", RNode::str(c.namespace.clone(), origin));
-                    }
-                }
             }
         }
+        i = end;
     }
 }

@@ -15,7 +15,7 @@ pub(crate) fn run(
 ) -> Result<(), RenderError> {
     super::patch::strategic_legacy(walk, k, resources)?;
     super::patch::patches(walk, k, resources)?;
-    namespace(k, resources);
+    namespace(k, resources)?;
     prefix_suffix(k, resources)?;
     labels(k, resources)?;
     if let Some(node) = k.root.get("commonAnnotations") {
@@ -52,17 +52,41 @@ fn check_image_fields(k: &Kust) -> Result<(), RenderError> {
     Ok(())
 }
 
-fn namespace(k: &Kust, resources: &mut [Resource]) {
+/// The `namespace` transformer: every namespaced object, a `Namespace` object's own name, an
+/// APIService's service (created), a CRD's conversion webhook service (when written), and
+/// the `default` ServiceAccount subjects of bindings.
+fn namespace(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
     let Some(node) = k.root.get("namespace") else {
-        return;
+        return Ok(());
     };
     let Some(ns) = node.as_str().filter(|s| !s.is_empty()) else {
-        return;
+        return Ok(());
     };
     let at = k.origin(node);
     for r in resources.iter_mut() {
-        if is_cluster_scoped(r) {
-        } else {
+        let group = r.group_version().0.to_owned();
+        match (r.kind(), group.as_str()) {
+            ("Namespace", _) => r
+                .root
+                .child_map("metadata", at)
+                .set("name", RNode::str(ns, at)),
+            ("APIService", "apiregistration.k8s.io") => r
+                .root
+                .child_map("spec", at)
+                .child_map("service", at)
+                .set("namespace", RNode::str(ns, at)),
+            ("CustomResourceDefinition", "apiextensions.k8s.io") => {
+                let path = ["spec", "conversion", "webhook", "clientConfig", "service"];
+                let service = path.iter().try_fold(&mut r.root, |n, key| n.get_mut(key));
+                if let Some(service) = service
+                    && service.get("namespace").is_some()
+                {
+                    service.set("namespace", RNode::str(ns, at));
+                }
+            }
+            _ => {}
+        }
+        if !is_cluster_scoped(r) {
             r.root
                 .child_map("metadata", at)
                 .set("namespace", RNode::str(ns, at));
@@ -78,6 +102,22 @@ fn namespace(k: &Kust, resources: &mut [Resource]) {
         }
         r.remember_id();
     }
+    // Objects of one kind and name moved into one namespace (two `Namespace` objects too).
+    let mut seen = std::collections::HashSet::new();
+    for r in resources.iter() {
+        let ns = if r.namespace().is_empty() {
+            "default"
+        } else {
+            r.namespace()
+        };
+        if !seen.insert((r.group_version().0, r.kind(), r.name(), ns)) {
+            return Err(RenderError::new(
+                "namespace transformation produces ID conflict",
+                Some(at),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn prefix_suffix(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
