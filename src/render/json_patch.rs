@@ -97,7 +97,32 @@ fn remove(doc: &mut RNode, path: &[String], raw: &str, op: &str) -> Result<RNode
 }
 
 /// Applies the operations in order; an error names the failing operation as kustomize does.
+///
+/// kustomize patches an object that always has `metadata.annotations` (its own internal
+/// annotations live there during the build, and are taken out afterwards): a `replace` or
+/// `remove` under an absent `metadata.annotations` applies, and an empty one is dropped again.
 pub(crate) fn apply(doc: &mut RNode, ops: &[RNode]) -> Result<(), String> {
+    let implicit = match doc.get_mut("metadata") {
+        Some(metadata) if metadata.is_map() && metadata.get("annotations").is_none() => {
+            let origin = metadata.origin;
+            metadata.set("annotations", RNode::map(origin));
+            true
+        }
+        _ => false,
+    };
+    let applied = apply_ops(doc, ops);
+    if implicit && let Some(metadata) = doc.get_mut("metadata") {
+        if metadata
+            .get("annotations")
+            .is_some_and(|a| a.is_map() && a.entries().is_empty())
+        {
+            metadata.remove("annotations");
+        }
+    }
+    applied
+}
+
+fn apply_ops(doc: &mut RNode, ops: &[RNode]) -> Result<(), String> {
     for op in ops {
         let name = op.str_at(&["op"]).unwrap_or("");
         let raw = op.str_at(&["path"]).unwrap_or("");
@@ -162,6 +187,28 @@ mod tests {
 
     fn j(v: serde_json::Value) -> RNode {
         RNode::from_json(&v, Origin::default())
+    }
+
+    #[test]
+    fn annotations_are_there_to_patch_as_in_kustomize() {
+        let mut doc = j(serde_json::json!({"metadata": {"name": "a"}}));
+        let ops = j(serde_json::json!([
+            {"op": "replace", "path": "/metadata/annotations/owner", "value": "me"}
+        ]));
+        apply(&mut doc, ops.items()).unwrap();
+        assert_eq!(
+            doc.to_json(),
+            serde_json::json!({"metadata": {"name": "a", "annotations": {"owner": "me"}}})
+        );
+        let mut doc = j(serde_json::json!({"metadata": {"name": "a"}}));
+        let ops = j(serde_json::json!([{"op": "remove", "path": "/metadata/annotations"}]));
+        apply(&mut doc, ops.items()).unwrap();
+        assert_eq!(doc.to_json(), serde_json::json!({"metadata": {"name": "a"}}));
+        // Labels have no such stand-in: kustomize fails there too.
+        let ops = j(serde_json::json!([
+            {"op": "replace", "path": "/metadata/labels/owner", "value": "me"}
+        ]));
+        assert!(apply(&mut doc, ops.items()).is_err());
     }
 
     #[test]
