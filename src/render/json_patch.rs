@@ -203,7 +203,10 @@ mod tests {
         let mut doc = j(serde_json::json!({"metadata": {"name": "a"}}));
         let ops = j(serde_json::json!([{"op": "remove", "path": "/metadata/annotations"}]));
         apply(&mut doc, ops.items()).unwrap();
-        assert_eq!(doc.to_json(), serde_json::json!({"metadata": {"name": "a"}}));
+        assert_eq!(
+            doc.to_json(),
+            serde_json::json!({"metadata": {"name": "a"}})
+        );
         // Labels have no such stand-in: kustomize fails there too.
         let ops = j(serde_json::json!([
             {"op": "replace", "path": "/metadata/labels/owner", "value": "me"}
