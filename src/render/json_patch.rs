@@ -111,13 +111,13 @@ pub(crate) fn apply(doc: &mut RNode, ops: &[RNode]) -> Result<(), String> {
         _ => false,
     };
     let applied = apply_ops(doc, ops);
-    if implicit && let Some(metadata) = doc.get_mut("metadata") {
-        if metadata
+    if implicit
+        && let Some(metadata) = doc.get_mut("metadata")
+        && metadata
             .get("annotations")
             .is_some_and(|a| a.is_map() && a.entries().is_empty())
-        {
-            metadata.remove("annotations");
-        }
+    {
+        metadata.remove("annotations");
     }
     applied
 }
