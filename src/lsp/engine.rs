@@ -267,18 +267,7 @@ impl Engine {
     /// those that read a file of `changed`.
     fn rendered(&mut self, changed: Option<&[FileId]>) -> crate::run::rendered::Outcome {
         // The rendered checks read each file's path and kustomization, not its objects.
-        let files: Vec<_> = self
-            .outcomes
-            .iter()
-            .enumerate()
-            .map(|(i, o)| crate::index::FileObjects {
-                file: FileId(i as u32),
-                path: PathBuf::from(&o.entry.name),
-                objects: Vec::new(),
-                kustomization: o.kustomization.clone(),
-                lost: lost(o),
-            })
-            .collect();
+        let files = self.file_objects(false);
         let outcomes = &self.outcomes;
         let explained =
             crate::run::rendered::explained(outcomes.iter().flat_map(|o| &o.diagnostics));
@@ -294,21 +283,29 @@ impl Engine {
         )
     }
 
-    /// The index of every file, built as `kubevet check` builds it (and the kustomization
-    /// cycles found on the way).
-    fn batch_index(&mut self) -> crate::index::Index {
-        let indexed: Vec<_> = self
-            .outcomes
+    /// Every file as the index takes it; `with_objects`: their objects too (else none).
+    fn file_objects(&self, with_objects: bool) -> Vec<crate::index::FileObjects> {
+        self.outcomes
             .iter()
             .enumerate()
             .map(|(i, o)| crate::index::FileObjects {
                 file: FileId(i as u32),
                 path: PathBuf::from(&o.entry.name),
-                objects: o.objects.clone(),
+                objects: if with_objects {
+                    o.objects.clone()
+                } else {
+                    Vec::new()
+                },
                 kustomization: o.kustomization.clone(),
                 lost: lost(o),
             })
-            .collect();
+            .collect()
+    }
+
+    /// The index of every file, built as `kubevet check` builds it (and the kustomization
+    /// cycles found on the way).
+    fn batch_index(&mut self) -> crate::index::Index {
+        let indexed = self.file_objects(true);
         self.cycles = crate::index::kustomize_cycles::cycles(&indexed);
         crate::index::build(indexed, self.options.policy.units())
     }

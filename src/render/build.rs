@@ -41,7 +41,8 @@ pub(crate) fn build_top(
     Ok((resources, walk.infos))
 }
 
-fn is_remote(entry: &str) -> bool {
+/// Whether a `resources` entry is remote (never fetched).
+pub fn is_remote(entry: &str) -> bool {
     entry.contains("://")
         || entry.contains("?ref=")
         || entry.starts_with("git@")

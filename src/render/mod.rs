@@ -38,6 +38,7 @@ use crate::load::Limits;
 use crate::load::tree::Node;
 use crate::model::source::SourceFile;
 use crate::model::span::Span;
+pub use build::is_remote;
 use node::{Origin, RNode};
 use std::path::{Path, PathBuf};
 

@@ -397,22 +397,13 @@ fn leaves_out(file: &SourceFile) -> bool {
     let Some(root) = loaded.documents.first().map(|d| &d.root) else {
         return false;
     };
-    let remote = |entry: &str| {
-        entry.contains("://")
-            || entry.contains("?ref=")
-            || entry.starts_with("git@")
-            || entry.starts_with("git::")
-            || ["github.com/", "gitlab.com/", "bitbucket.org/"]
-                .iter()
-                .any(|host| entry.starts_with(host))
-    };
     ["resources", "bases", "components"].iter().any(|field| {
         root.get(field)
             .and_then(Node::as_seq)
             .unwrap_or_default()
             .iter()
             .filter_map(Node::as_str)
-            .any(remote)
+            .any(crate::render::is_remote)
     }) || root.get("helmCharts").is_some()
         || root.get("helmChartInflationGenerator").is_some()
 }
