@@ -266,6 +266,11 @@ impl Engine {
     /// The kustomizations checked as rendered ([`crate::run::rendered`]), rendering again only
     /// those that read a file of `changed`.
     fn rendered(&mut self, changed: Option<&[FileId]>) -> crate::run::rendered::Outcome {
+        if self.outcomes.iter().all(|o| o.kustomization.is_none()) {
+            // No kustomization, nothing rendered: no list of every file on each edit.
+            self.render_cache = Default::default();
+            return Default::default();
+        }
         // The rendered checks read each file's path and kustomization, not its objects.
         let files = self.file_objects(false);
         let outcomes = &self.outcomes;

@@ -241,10 +241,15 @@ pub fn eval(
     if let Some(why) = &program.not_evaluable {
         return Err(EvalError::NotEvaluable(why.clone()));
     }
-    let armed = budget::arm(limits.cost);
     let mut ctx = cel::Context::with_env(env.inner.clone());
     ctx.set_variable_resolver(activation);
-    let result = cel::Value::resolve_val(&program.expr, &ctx);
+    resolve(program, &ctx, limits)
+}
+
+/// Evaluates `program` in `ctx` under the cost budget of `limits`.
+fn resolve(program: &Program, ctx: &cel::Context, limits: Limits) -> Result<Value, EvalError> {
+    let armed = budget::arm(limits.cost);
+    let result = cel::Value::resolve_val(&program.expr, ctx);
     if armed.exhausted().is_some() {
         return Err(EvalError::Cost);
     }
@@ -277,21 +282,13 @@ pub fn eval_values(
     if let Some(why) = &program.not_evaluable {
         return Err(EvalError::NotEvaluable(why.clone()));
     }
-    let armed = budget::arm(limits.cost);
     let activation = Activation::new();
     let mut ctx = cel::Context::with_env(env.inner.clone());
     ctx.set_variable_resolver(&activation);
     for (name, value) in bindings {
         ctx.add_variable_from_value(*name, value.clone());
     }
-    let result = cel::Value::resolve_val(&program.expr, &ctx);
-    if armed.exhausted().is_some() {
-        return Err(EvalError::Cost);
-    }
-    match result {
-        Ok(v) => Value::try_from(v.as_ref()).map_err(|e| EvalError::Error(e.to_string())),
-        Err(e) => Err(EvalError::Error(e.to_string())),
-    }
+    resolve(program, &ctx, limits)
 }
 
 /// Compiles and evaluates `src` with no variables (tests, examples).
