@@ -86,6 +86,7 @@ impl Walk<'_> {
                     crate::load::tree::Style::Plain,
                 )
             });
+        let root = super::decode::check(&root, file, dir)?;
         let k = Kust {
             file,
             dir: dir.to_path_buf(),
@@ -198,12 +199,8 @@ impl Walk<'_> {
     /// The objects one `resources` entry names.
     fn resource_entry(&mut self, k: &Kust, entry: &Node) -> Result<Vec<Resource>, RenderError> {
         let origin = k.origin(entry);
-        let Some(name) = entry.as_str() else {
-            return Err(RenderError::new(
-                "a resources entry must be a string",
-                Some(origin),
-            ));
-        };
+        // Decoded: a string, or null (kustomize's empty name).
+        let name = entry.as_str().unwrap_or_default();
         if is_remote(name) {
             self.remote(k, entry);
             return Ok(Vec::new());

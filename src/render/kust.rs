@@ -108,15 +108,3 @@ const CLUSTER_SCOPED: &[&str] = &[
 pub(crate) fn is_cluster_scoped(r: &Resource) -> bool {
     CLUSTER_SCOPED.contains(&r.kind())
 }
-
-/// The JSON type name Go's decoder uses for a node, in kustomize's unmarshal errors.
-pub(crate) fn go_type(node: &Node) -> &'static str {
-    use crate::load::tree::Value;
-    match node.value {
-        Value::Bool(_) => "bool",
-        Value::Int(_) | Value::Float(_) => "number",
-        Value::Seq(_) => "array",
-        Value::Map(_) => "object",
-        _ => "string",
-    }
-}

@@ -19,6 +19,7 @@
 //! [`RenderError::unsupported`] rather than rendered wrongly.
 
 mod build;
+mod decode;
 pub mod emit;
 mod fieldspecs;
 mod generate;

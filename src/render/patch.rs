@@ -120,12 +120,6 @@ pub(crate) fn patches(
                     Some(k.origin(entry)),
                 ));
             }
-            (None, None) if entry.as_str().is_some() => {
-                return Err(RenderError::new(
-                    "invalid Kustomization: json: cannot unmarshal string into Go struct field Kustomization.patches of type types.Patch",
-                    Some(k.origin(entry)),
-                ));
-            }
             (None, None) => {
                 return Err(RenderError::new(
                     "must specify one of patch and path",
@@ -133,7 +127,7 @@ pub(crate) fn patches(
                 ));
             }
         };
-        let allow = Allow::read(k, entry.get("options"))?;
+        let allow = Allow::read(entry.get("options"));
         let patch = load_patch(walk, k, node, inline)?;
         let target = entry
             .get("target")
@@ -154,25 +148,18 @@ pub(crate) struct Allow {
 }
 
 impl Allow {
-    fn read(k: &Kust, options: Option<&Node>) -> Result<Allow, RenderError> {
+    /// Decoded: booleans, or null for false.
+    fn read(options: Option<&Node>) -> Allow {
         let mut allow = Allow::default();
         for e in options.map(Node::entries).unwrap_or_default() {
-            let Some(on) = e.value.as_bool() else {
-                return Err(RenderError::new(
-                    format!(
-                        "invalid Kustomization: json: cannot unmarshal {} into Go struct field Patch.patches.options of type bool",
-                        super::kust::go_type(&e.value)
-                    ),
-                    Some(k.origin(&e.value)),
-                ));
-            };
+            let on = e.value.as_bool().unwrap_or(false);
             match e.key.as_str() {
                 Some("allowNameChange") => allow.name = on,
                 Some("allowKindChange") => allow.kind = on,
                 _ => {}
             }
         }
-        Ok(allow)
+        allow
     }
 }
 

@@ -3,7 +3,7 @@
 //! name prefix and suffix, labels, annotations, JSON 6902 patches, replicas, images, replacements.
 
 use super::fieldspecs::{self, ANNOTATIONS, FieldSpec, SELECTOR_LABELS, TEMPLATE_LABELS};
-use super::kust::{Kust, Walk, go_type, is_cluster_scoped};
+use super::kust::{Kust, Walk, is_cluster_scoped};
 use super::node::{Origin, RNode, RValue};
 use super::{RenderError, Resource};
 use crate::load::tree::Node;
@@ -19,37 +19,13 @@ pub(crate) fn run(
     prefix_suffix(k, resources)?;
     labels(k, resources)?;
     if let Some(node) = k.root.get("commonAnnotations") {
-        let pairs = string_pairs(k, node, "commonAnnotations")?;
+        let pairs = string_pairs(k, node);
         apply_specs(resources, ANNOTATIONS, &pairs, k.origin(node));
     }
     super::patch::json6902_legacy(walk, k, resources)?;
     replicas(k, resources)?;
     images(k, resources)?;
     super::replace::run(walk, k, resources)
-}
-
-/// kustomize decodes its `images:` entries into strings: a number or a boolean there fails the
-/// build (`newTag: 2` must be written `newTag: "2"`).
-fn check_image_fields(k: &Kust) -> Result<(), RenderError> {
-    for e in k.seq("images") {
-        for key in ["name", "newName", "newTag", "digest"] {
-            if let Some(n) = e.get(key)
-                && !matches!(
-                    n.value,
-                    crate::load::tree::Value::Str(_) | crate::load::tree::Value::Null
-                )
-            {
-                return Err(RenderError::new(
-                    format!(
-                        "invalid Kustomization: json: cannot unmarshal {} into Go struct field Image.images.{key} of type string",
-                        go_type(n)
-                    ),
-                    Some(k.origin(n)),
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The `namespace` transformer: every namespaced object, a `Namespace` object's own name, an
@@ -150,27 +126,17 @@ fn prefix_suffix(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError
     Ok(())
 }
 
-/// A kustomization's string map (`commonLabels`, `pairs`), each value at its node.
-fn string_pairs(k: &Kust, node: &Node, field: &str) -> Result<Vec<(String, RNode)>, RenderError> {
-    let mut out = Vec::new();
-    for e in node.entries() {
-        let key = e.key.key_string().unwrap_or_default().into_owned();
-        let value = match &e.value.value {
-            crate::load::tree::Value::Str(s) => s.clone(),
-            crate::load::tree::Value::Null => String::new(),
-            _ => {
-                return Err(RenderError::new(
-                    format!(
-                        "invalid Kustomization: json: cannot unmarshal {} into Go struct field Kustomization.{field} of type string",
-                        go_type(&e.value)
-                    ),
-                    Some(k.origin(&e.value)),
-                ));
-            }
-        };
-        out.push((key, RNode::str(value, k.origin(&e.value))));
-    }
-    Ok(out)
+/// A kustomization's string map (`commonLabels`, `pairs`), each value at its node (decoded:
+/// strings, or null for "").
+fn string_pairs(k: &Kust, node: &Node) -> Vec<(String, RNode)> {
+    node.entries()
+        .iter()
+        .map(|e| {
+            let key = e.key.key_string().unwrap_or_default().into_owned();
+            let value = e.value.as_str().unwrap_or_default();
+            (key, RNode::str(value, k.origin(&e.value)))
+        })
+        .collect()
 }
 
 fn apply_specs(
@@ -217,7 +183,7 @@ fn labels(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
                 Some(k.origin(fields)),
             ));
         }
-        let pairs = string_pairs(k, pairs_node, "labels")?;
+        let pairs = string_pairs(k, pairs_node);
         let flag = |key| entry.get(key).and_then(Node::as_bool) == Some(true);
         let specs: &[FieldSpec] = if flag("includeSelectors") {
             &all
@@ -229,7 +195,7 @@ fn labels(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
         apply_specs(resources, specs, &pairs, k.origin(pairs_node));
     }
     if let Some(node) = k.root.get("commonLabels") {
-        let pairs = string_pairs(k, node, "commonLabels")?;
+        let pairs = string_pairs(k, node);
         apply_specs(resources, &all, &pairs, k.origin(node));
     }
     Ok(())
@@ -284,7 +250,6 @@ struct ImageRule {
 }
 
 fn images(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
-    check_image_fields(k)?;
     let rules: Vec<ImageRule> = k
         .seq("images")
         .iter()

@@ -1,0 +1,639 @@
+//! A kustomization decoded as strictly as kustomize 5.5 decodes it, before the walk.
+//!
+//! kustomize turns `kustomization.yaml` into JSON (sigs.k8s.io/yaml: go-yaml v2 scalars, keys
+//! sorted) and decodes that into its `Kustomization` struct with Go's `encoding/json`, unknown
+//! fields refused (`api/types/kustomization.go`, `Unmarshal`). So: a key the struct does not have
+//! fails the build (`json: unknown field "foo"`), so does a value of the wrong JSON type at any
+//! depth (`json: cannot unmarshal string into Go struct field Kustomization.resources of type
+//! []string`), the first error in sorted-key order wins, `null` is always accepted, and field
+//! names match case-insensitively (the exact name first). [`SCHEMA`] describes the struct's fields
+//! and Go types; [`check`] returns the kustomization with every field under its canonical name
+//! (so the walk finds `Resources:` as `resources`), the deprecated `imageTags` appended to
+//! `images` as kustomize's `FixKustomization` does, then the checks kustomize makes after
+//! decoding: an empty kustomization, and `kind`/`apiVersion` (`EnforceFields`).
+
+use super::RenderError;
+use super::node::Origin;
+use crate::load::tree::{Entry, Node, Value};
+use crate::model::span::Span;
+use std::path::Path;
+
+/// A Go type of kustomize's `Kustomization`, as its decode errors name it.
+#[derive(Clone, Copy)]
+pub(crate) enum Ty {
+    /// A string type: `string`, or a named one (`types.SortOrder`).
+    Str(&'static str),
+    Bool,
+    /// An integer type: `int` or `int64`.
+    Int(&'static str),
+    /// A slice; `true` when its elements are pointers (`[]*types.Selector`).
+    List(&'static Ty, bool),
+    /// `map[string]T`.
+    Map(&'static Ty),
+    /// A struct (or a pointer to one).
+    Struct(&'static Struct),
+    /// `interface {}`: anything.
+    Any,
+}
+
+pub(crate) struct Struct {
+    pub name: &'static str,
+    /// JSON names and types, embedded (`inline`) structs' fields included.
+    pub fields: &'static [(&'static str, Ty)],
+}
+
+const STR: Ty = Ty::Str("string");
+const STRS: Ty = Ty::List(&STR, false);
+const STR_MAP: Ty = Ty::Map(&STR);
+
+static OBJECT_META: Struct = Struct {
+    name: "ObjectMeta",
+    fields: &[
+        ("name", STR),
+        ("namespace", STR),
+        ("labels", STR_MAP),
+        ("annotations", STR_MAP),
+    ],
+};
+
+static FIELD_SPEC: Struct = Struct {
+    name: "FieldSpec",
+    fields: &[
+        ("group", STR),
+        ("version", STR),
+        ("kind", STR),
+        ("path", STR),
+        ("create", Ty::Bool),
+    ],
+};
+
+static LABEL: Struct = Struct {
+    name: "Label",
+    fields: &[
+        ("pairs", STR_MAP),
+        ("includeSelectors", Ty::Bool),
+        ("includeTemplates", Ty::Bool),
+        ("fields", Ty::List(&Ty::Struct(&FIELD_SPEC), false)),
+    ],
+};
+
+static SELECTOR: Struct = Struct {
+    name: "Selector",
+    fields: &[
+        ("group", STR),
+        ("version", STR),
+        ("kind", STR),
+        ("name", STR),
+        ("namespace", STR),
+        ("annotationSelector", STR),
+        ("labelSelector", STR),
+    ],
+};
+
+static PATCH: Struct = Struct {
+    name: "Patch",
+    fields: &[
+        ("path", STR),
+        ("patch", STR),
+        ("target", Ty::Struct(&SELECTOR)),
+        ("options", Ty::Map(&Ty::Bool)),
+    ],
+};
+
+static IMAGE: Struct = Struct {
+    name: "Image",
+    fields: &[
+        ("name", STR),
+        ("newName", STR),
+        ("tagSuffix", STR),
+        ("newTag", STR),
+        ("digest", STR),
+    ],
+};
+
+static FIELD_OPTIONS: Struct = Struct {
+    name: "FieldOptions",
+    fields: &[
+        ("delimiter", STR),
+        ("index", Ty::Int("int")),
+        ("encoding", STR),
+        ("create", Ty::Bool),
+    ],
+};
+
+static SOURCE_SELECTOR: Struct = Struct {
+    name: "SourceSelector",
+    fields: &[
+        ("group", STR),
+        ("version", STR),
+        ("kind", STR),
+        ("name", STR),
+        ("namespace", STR),
+        ("fieldPath", STR),
+        ("options", Ty::Struct(&FIELD_OPTIONS)),
+    ],
+};
+
+static TARGET_SELECTOR: Struct = Struct {
+    name: "TargetSelector",
+    fields: &[
+        ("select", Ty::Struct(&SELECTOR)),
+        ("reject", Ty::List(&Ty::Struct(&SELECTOR), true)),
+        ("fieldPaths", STRS),
+        ("options", Ty::Struct(&FIELD_OPTIONS)),
+    ],
+};
+
+static REPLACEMENT: Struct = Struct {
+    name: "ReplacementField",
+    fields: &[
+        ("source", Ty::Struct(&SOURCE_SELECTOR)),
+        ("targets", Ty::List(&Ty::Struct(&TARGET_SELECTOR), true)),
+        ("path", STR),
+    ],
+};
+
+static REPLICA: Struct = Struct {
+    name: "Replica",
+    fields: &[("name", STR), ("count", Ty::Int("int64"))],
+};
+
+static TARGET: Struct = Struct {
+    name: "Target",
+    fields: &[
+        ("apiVersion", STR),
+        ("group", STR),
+        ("version", STR),
+        ("kind", STR),
+        ("name", STR),
+        ("namespace", STR),
+    ],
+};
+
+static FIELD_SELECTOR: Struct = Struct {
+    name: "FieldSelector",
+    fields: &[("fieldPath", STR)],
+};
+
+static VAR: Struct = Struct {
+    name: "Var",
+    fields: &[
+        ("name", STR),
+        ("objref", Ty::Struct(&TARGET)),
+        ("fieldref", Ty::Struct(&FIELD_SELECTOR)),
+    ],
+};
+
+static LEGACY_SORT_OPTIONS: Struct = Struct {
+    name: "LegacySortOptions",
+    fields: &[("orderFirst", STRS), ("orderLast", STRS)],
+};
+
+static SORT_OPTIONS: Struct = Struct {
+    name: "SortOptions",
+    fields: &[
+        ("order", Ty::Str("types.SortOrder")),
+        ("legacySortOptions", Ty::Struct(&LEGACY_SORT_OPTIONS)),
+    ],
+};
+
+static GENERATOR_OPTIONS: Struct = Struct {
+    name: "GeneratorOptions",
+    fields: &[
+        ("labels", STR_MAP),
+        ("annotations", STR_MAP),
+        ("disableNameSuffixHash", Ty::Bool),
+        ("immutable", Ty::Bool),
+    ],
+};
+
+/// `GeneratorArgs` with its `KvPairSources`, which both generators embed.
+macro_rules! generator_fields {
+    ($($extra:expr),*) => {
+        &[
+            ("namespace", STR),
+            ("name", STR),
+            ("behavior", STR),
+            ("literals", STRS),
+            ("files", STRS),
+            ("envs", STRS),
+            ("env", STR),
+            ("options", Ty::Struct(&GENERATOR_OPTIONS)),
+            $($extra),*
+        ]
+    };
+}
+
+static CONFIG_MAP_ARGS: Struct = Struct {
+    name: "ConfigMapArgs",
+    fields: generator_fields!(),
+};
+
+static SECRET_ARGS: Struct = Struct {
+    name: "SecretArgs",
+    fields: generator_fields!(("type", STR)),
+};
+
+static HELM_GLOBALS: Struct = Struct {
+    name: "HelmGlobals",
+    fields: &[("chartHome", STR), ("configHome", STR)],
+};
+
+static HELM_CHART: Struct = Struct {
+    name: "HelmChart",
+    fields: &[
+        ("name", STR),
+        ("version", STR),
+        ("repo", STR),
+        ("releaseName", STR),
+        ("namespace", STR),
+        ("additionalValuesFiles", STRS),
+        ("valuesFile", STR),
+        ("valuesInline", Ty::Map(&Ty::Any)),
+        ("valuesMerge", STR),
+        ("includeCRDs", Ty::Bool),
+        ("skipHooks", Ty::Bool),
+        ("apiVersions", STRS),
+        ("kubeVersion", STR),
+        ("nameTemplate", STR),
+        ("skipTests", Ty::Bool),
+        ("debug", Ty::Bool),
+    ],
+};
+
+static HELM_CHART_ARGS: Struct = Struct {
+    name: "HelmChartArgs",
+    fields: &[
+        ("chartName", STR),
+        ("chartVersion", STR),
+        ("chartRepoUrl", STR),
+        ("chartHome", STR),
+        ("chartRepoName", STR),
+        ("helmBin", STR),
+        ("helmHome", STR),
+        ("values", STR),
+        ("valuesLocal", Ty::Map(&Ty::Any)),
+        ("valuesMerge", STR),
+        ("releaseName", STR),
+        ("releaseNamespace", STR),
+        ("extraArgs", STRS),
+    ],
+};
+
+/// kustomize 5.5's `Kustomization` (`api/types/kustomization.go`), every field checked against
+/// `kubectl kustomize`.
+pub(crate) static SCHEMA: Struct = Struct {
+    name: "Kustomization",
+    fields: &[
+        ("kind", STR),
+        ("apiVersion", STR),
+        ("metadata", Ty::Struct(&OBJECT_META)),
+        ("openapi", STR_MAP),
+        ("namePrefix", STR),
+        ("nameSuffix", STR),
+        ("namespace", STR),
+        ("commonLabels", STR_MAP),
+        ("labels", Ty::List(&Ty::Struct(&LABEL), false)),
+        ("commonAnnotations", STR_MAP),
+        (
+            "patchesStrategicMerge",
+            Ty::List(&Ty::Str("types.PatchStrategicMerge"), false),
+        ),
+        ("patchesJson6902", Ty::List(&Ty::Struct(&PATCH), false)),
+        ("patches", Ty::List(&Ty::Struct(&PATCH), false)),
+        ("images", Ty::List(&Ty::Struct(&IMAGE), false)),
+        ("imageTags", Ty::List(&Ty::Struct(&IMAGE), false)),
+        ("replacements", Ty::List(&Ty::Struct(&REPLACEMENT), false)),
+        ("replicas", Ty::List(&Ty::Struct(&REPLICA), false)),
+        ("vars", Ty::List(&Ty::Struct(&VAR), false)),
+        ("sortOptions", Ty::Struct(&SORT_OPTIONS)),
+        ("resources", STRS),
+        ("components", STRS),
+        ("crds", STRS),
+        ("bases", STRS),
+        (
+            "configMapGenerator",
+            Ty::List(&Ty::Struct(&CONFIG_MAP_ARGS), false),
+        ),
+        (
+            "secretGenerator",
+            Ty::List(&Ty::Struct(&SECRET_ARGS), false),
+        ),
+        ("helmGlobals", Ty::Struct(&HELM_GLOBALS)),
+        ("helmCharts", Ty::List(&Ty::Struct(&HELM_CHART), false)),
+        (
+            "helmChartInflationGenerator",
+            Ty::List(&Ty::Struct(&HELM_CHART_ARGS), false),
+        ),
+        ("generatorOptions", Ty::Struct(&GENERATOR_OPTIONS)),
+        ("configurations", STRS),
+        ("generators", STRS),
+        ("transformers", STRS),
+        ("validators", STRS),
+        ("buildMetadata", STRS),
+    ],
+};
+
+impl Ty {
+    /// The type as Go prints it (`[]types.Patch`, `map[string]interface {}`).
+    fn go_name(self) -> String {
+        match self {
+            Ty::Str(name) | Ty::Int(name) => name.to_owned(),
+            Ty::Bool => "bool".to_owned(),
+            Ty::List(elem, ptr) => format!("[]{}{}", if ptr { "*" } else { "" }, elem.go_name()),
+            Ty::Map(elem) => format!("map[string]{}", elem.go_name()),
+            Ty::Struct(s) => format!("types.{}", s.name),
+            Ty::Any => "interface {}".to_owned(),
+        }
+    }
+}
+
+/// The JSON type name Go's decoder uses for a node in its unmarshal errors.
+pub(crate) fn go_type(node: &Node) -> &'static str {
+    match node.value {
+        Value::Bool(_) => "bool",
+        Value::Int(_) | Value::Float(_) => "number",
+        Value::Seq(_) => "array",
+        Value::Map(_) => "object",
+        _ => "string",
+    }
+}
+
+/// Go's case folding of field names (`bytes.EqualFold`): `K` (Kelvin) is `k`, `ſ` is `s`.
+fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_uppercase)
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The field a JSON key decodes into: the exact name first, else one equal ignoring case.
+fn field_of(s: &'static Struct, key: &str) -> Option<(&'static str, Ty)> {
+    s.fields
+        .iter()
+        .find(|(name, _)| *name == key)
+        .or_else(|| {
+            let key = fold(key);
+            s.fields.iter().find(|(name, _)| fold(name) == key)
+        })
+        .copied()
+}
+
+/// Where a decode error is: the innermost struct and the JSON field names from the top.
+struct Context<'a> {
+    file: u32,
+    strukt: &'static str,
+    path: Vec<&'a str>,
+}
+
+impl Context<'_> {
+    fn error(&self, what: String, ty: Ty, at: &Node) -> RenderError {
+        let into = if self.path.is_empty() {
+            "Go value".to_owned()
+        } else {
+            format!("Go struct field {}.{}", self.strukt, self.path.join("."))
+        };
+        RenderError::new(
+            format!(
+                "invalid Kustomization: json: cannot unmarshal {what} into {into} of type {}",
+                ty.go_name()
+            ),
+            Some(self.origin(at)),
+        )
+    }
+
+    fn origin(&self, node: &Node) -> Origin {
+        Origin {
+            file: self.file,
+            span: node.span,
+        }
+    }
+}
+
+/// The entries of a mapping in the order Go decodes them: as JSON keys, sorted (sigs.k8s.io/yaml
+/// writes a Go map); `None` keys are those JSON cannot have.
+fn sorted_keys(node: &Node) -> Vec<(String, &Entry)> {
+    let mut keyed: Vec<(String, &Entry)> = node
+        .entries()
+        .iter()
+        .filter_map(|e| Some((e.key.key_string()?.into_owned(), e)))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed
+}
+
+/// Checks `node` against `ty` as Go's decoder would, failing at the first error.
+fn check_value<'a>(node: &'a Node, ty: Ty, cx: &mut Context<'a>) -> Result<(), RenderError> {
+    let mismatch = |cx: &Context, ty| Err(cx.error(go_type(node).to_owned(), ty, node));
+    match (&node.value, ty) {
+        (Value::Null, _) | (_, Ty::Any) => Ok(()),
+        (Value::Str(_), Ty::Str(_)) | (Value::Bool(_), Ty::Bool) => Ok(()),
+        (Value::Int(i), Ty::Int(_)) if i64::try_from(*i).is_ok() => Ok(()),
+        (Value::Float(f), Ty::Int(_)) if f.fract() == 0.0 && f.abs() < 9.2e18 => Ok(()),
+        (Value::Int(i), Ty::Int(_)) => {
+            let literal = if u64::try_from(*i).is_ok() {
+                i.to_string()
+            } else {
+                (*i as f64).to_string()
+            };
+            Err(cx.error(format!("number {literal}"), ty, node))
+        }
+        (Value::Float(f), Ty::Int(_)) => Err(cx.error(format!("number {f}"), ty, node)),
+        (Value::Seq(items), Ty::List(elem, _)) => {
+            for item in items {
+                check_value(item, *elem, cx)?;
+            }
+            Ok(())
+        }
+        (Value::Map(_), Ty::Map(elem)) => {
+            for (_, e) in sorted_keys(node) {
+                check_value(&e.value, *elem, cx)?;
+            }
+            Ok(())
+        }
+        (Value::Map(_), Ty::Struct(s)) => check_struct(node, s, cx),
+        _ => mismatch(cx, ty),
+    }
+}
+
+fn check_struct<'a>(
+    node: &'a Node,
+    s: &'static Struct,
+    cx: &mut Context<'a>,
+) -> Result<(), RenderError> {
+    let outer = std::mem::replace(&mut cx.strukt, s.name);
+    for (key, e) in sorted_keys(node) {
+        let Some((name, ty)) = field_of(s, &key) else {
+            return Err(RenderError::new(
+                format!(
+                    "invalid Kustomization: json: unknown field {}",
+                    crate::k8s::apimachinery::go_quote(&key)
+                ),
+                Some(cx.origin(&e.key)),
+            ));
+        };
+        cx.path.push(name);
+        check_value(&e.value, ty, cx)?;
+        cx.path.pop();
+        cx.strukt = s.name;
+    }
+    cx.strukt = outer;
+    Ok(())
+}
+
+/// A checked node with every struct field under its canonical name; of keys naming one field
+/// (`resources`, `Resources`), the last in sorted order wins, as in Go.
+fn canonical(node: &Node, ty: Ty) -> Node {
+    let mut out = node.clone();
+    match (&mut out.value, ty) {
+        (Value::Seq(items), Ty::List(elem, _)) => {
+            for item in items.iter_mut() {
+                *item = canonical(item, *elem);
+            }
+        }
+        (Value::Map(entries), Ty::Struct(s)) => {
+            let mut kept: Vec<(String, Entry)> = Vec::new();
+            for e in entries.iter() {
+                let Some(key) = e.key.key_string() else {
+                    continue;
+                };
+                let Some((name, ty)) = field_of(s, &key) else {
+                    continue;
+                };
+                let mut e = Entry {
+                    key: e.key.clone(),
+                    value: canonical(&e.value, ty),
+                };
+                e.key.value = Value::Str(name.to_owned());
+                match kept.iter_mut().find(|(_, k)| k.key.as_str() == Some(name)) {
+                    Some((seen, k)) if **seen <= *key => (*seen, *k) = (key.into_owned(), e),
+                    Some(_) => {}
+                    None => kept.push((key.into_owned(), e)),
+                }
+            }
+            *entries = kept.into_iter().map(|(_, e)| e).collect();
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Whether a decoded value is Go's zero value (what kustomize's "is empty" compares with).
+fn is_zero(node: &Node) -> bool {
+    match &node.value {
+        Value::Null => true,
+        Value::Str(s) => s.is_empty(),
+        Value::Bool(b) => !b,
+        _ => false,
+    }
+}
+
+/// Decodes the kustomization `root` of file `file` in `dir` as kustomize does (see the module's
+/// documentation): the kustomization with canonical field names, or kustomize's error.
+pub(crate) fn check(root: &Node, file: u32, dir: &Path) -> Result<Node, RenderError> {
+    let mut cx = Context {
+        file,
+        strukt: SCHEMA.name,
+        path: Vec::new(),
+    };
+    check_value(root, Ty::Struct(&SCHEMA), &mut cx)?;
+    let mut k = canonical(root, Ty::Struct(&SCHEMA));
+    let empty = k
+        .entries()
+        .iter()
+        .all(|e| matches!(e.key.as_str(), Some("kind" | "apiVersion")) || is_zero(&e.value));
+    if empty {
+        return Err(RenderError::new(
+            "kustomization.yaml is empty",
+            Some(Origin {
+                file,
+                span: Span::new(0, 0),
+            }),
+        ));
+    }
+    enforce_fields(&k, file, dir)?;
+    fix_image_tags(&mut k);
+    Ok(k)
+}
+
+/// kustomize's `EnforceFields`: `kind` is `Kustomization` or `Component`, and `apiVersion` the
+/// one of that kind.
+fn enforce_fields(k: &Node, file: u32, dir: &Path) -> Result<(), RenderError> {
+    let text = |key| k.get(key).and_then(Node::as_str).unwrap_or_default();
+    let kind = match text("kind") {
+        "" => "Kustomization",
+        kind => kind,
+    };
+    let mut errors = Vec::new();
+    let mut at = None;
+    if !matches!(kind, "Kustomization" | "Component") {
+        errors.push("kind should be Kustomization or Component".to_owned());
+        at = k.get("kind");
+    }
+    let required = if kind == "Component" {
+        "kustomize.config.k8s.io/v1alpha1"
+    } else {
+        "kustomize.config.k8s.io/v1beta1"
+    };
+    if !text("apiVersion").is_empty() && text("apiVersion") != required {
+        errors.push(format!("apiVersion for {kind} should be {required}"));
+        at = at.or(k.get("apiVersion"));
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(RenderError::new(
+        format!(
+            "Failed to read kustomization file under {}:\n{}",
+            dir.display(),
+            errors.join("\n")
+        ),
+        at.map(|n| Origin { file, span: n.span }),
+    ))
+}
+
+/// kustomize's `FixKustomization` moves the deprecated `imageTags` after `images`.
+fn fix_image_tags(k: &mut Node) {
+    let Value::Map(entries) = &mut k.value else {
+        return;
+    };
+    let Some(at) = entries
+        .iter()
+        .position(|e| e.key.as_str() == Some("imageTags"))
+    else {
+        return;
+    };
+    let tags = entries.remove(at);
+    let Value::Seq(tags_items) = tags.value.value else {
+        return;
+    };
+    match entries
+        .iter_mut()
+        .find(|e| e.key.as_str() == Some("images"))
+    {
+        Some(images) => match &mut images.value.value {
+            Value::Seq(items) => items.extend(tags_items),
+            _ => images.value.value = Value::Seq(tags_items),
+        },
+        None => entries.push(Entry {
+            key: Node::new(Value::Str("images".into()), tags.key.span, tags.key.style),
+            value: Node::new(Value::Seq(tags_items), tags.value.span, tags.value.style),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_type_names() {
+        assert_eq!(
+            Ty::List(&Ty::Struct(&SELECTOR), true).go_name(),
+            "[]*types.Selector"
+        );
+        assert_eq!(Ty::Map(&Ty::Any).go_name(), "map[string]interface {}");
+        assert_eq!(fold("NameK\u{212A}"), "namekk");
+        assert_eq!(fold("\u{17F}"), "s");
+    }
+}
