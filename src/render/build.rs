@@ -17,7 +17,6 @@ const UNSUPPORTED: &[&str] = &[
     "generators",
     "validators",
     "openapi",
-    "buildMetadata",
 ];
 
 pub(crate) fn build_top(
@@ -29,10 +28,15 @@ pub(crate) fn build_top(
         stack: Vec::new(),
         infos: Vec::new(),
         vars: Vec::new(),
+        build_metadata: None,
     };
     let mut resources = Vec::new();
     let fifo = walk.build(dir, &mut resources, false)?;
     super::generate::add_hashes(&mut resources);
+    super::metadata::strip(&mut resources);
+    if let Some((options, at)) = walk.build_metadata.take() {
+        super::metadata::apply(&mut resources, &options, walk.files, dir, at);
+    }
     super::refs::fix_references(&mut resources);
     super::vars::resolve(&walk.vars, &mut resources)?;
     if !fifo {
@@ -114,6 +118,9 @@ impl Walk<'_> {
                 ));
             }
         }
+        if self.stack.is_empty() && !component {
+            self.top_build_metadata(&k)?;
+        }
         self.stack.push(dir.to_path_buf());
         let result = self
             .build_body(&k, resources)
@@ -169,6 +176,30 @@ impl Walk<'_> {
         }
         super::generate::run(self, k, resources)?;
         super::transform::run(self, k, resources)
+    }
+
+    /// Records the top kustomization's `buildMetadata` (a base's is dropped by kustomize).
+    fn top_build_metadata(&mut self, k: &Kust) -> Result<(), RenderError> {
+        let Some(entry) = k.root.entry("buildMetadata") else {
+            return Ok(());
+        };
+        let options: Vec<String> = k
+            .seq("buildMetadata")
+            .iter()
+            .filter_map(|o| Some(o.as_str()?.to_owned()))
+            .collect();
+        if let Some(o) = k
+            .seq("buildMetadata")
+            .iter()
+            .find(|o| o.as_str() == Some(super::metadata::TRANSFORMERS))
+        {
+            return Err(RenderError::unsupported(
+                "kubevet does not render `buildMetadata: [transformerAnnotations]` yet",
+                Some(k.origin(o)),
+            ));
+        }
+        self.build_metadata = Some((options, k.origin(&entry.key)));
+        Ok(())
     }
 
     /// One info for a remote entry, which is left out.

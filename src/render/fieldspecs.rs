@@ -27,12 +27,6 @@ const fn fs(
     }
 }
 
-impl FieldSpec {
-    pub fn matches(&self, group: &str, kind: &str) -> bool {
-        self.kind.is_none_or(|k| k == kind) && self.group.is_none_or(|g| g == group)
-    }
-}
-
 const APPS: Option<&str> = Some("apps");
 const BATCH: Option<&str> = Some("batch");
 const NET: Option<&str> = Some("networking.k8s.io");
@@ -209,6 +203,62 @@ pub const ANNOTATIONS: &[FieldSpec] = &[
         true,
     ),
 ];
+
+/// A field spec a kustomization writes (`labels[].fields`), or a built-in one made owned:
+/// an empty group, version or kind selects any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spec {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub path: String,
+    pub create: bool,
+}
+
+impl Spec {
+    pub fn of(fs: &FieldSpec) -> Spec {
+        Spec {
+            group: fs.group.unwrap_or_default().to_owned(),
+            version: String::new(),
+            kind: fs.kind.unwrap_or_default().to_owned(),
+            path: fs.path.to_owned(),
+            create: fs.create,
+        }
+    }
+
+    pub fn all(specs: &[FieldSpec]) -> Vec<Spec> {
+        specs.iter().map(Spec::of).collect()
+    }
+
+    /// kustomize's `Gvk.IsSelected`: each of group, version, kind empty or equal.
+    pub fn selects(&self, group: &str, version: &str, kind: &str) -> bool {
+        let ok = |want: &str, have: &str| want.is_empty() || want == have;
+        ok(&self.group, group) && ok(&self.version, version) && ok(&self.kind, kind)
+    }
+
+    /// kustomize's `FsSlice.MergeOne`: a spec already there (one `x` selects, same path) is
+    /// kept, unless it differs in `create` ("conflicting fieldspecs").
+    pub fn merge_one(list: &mut Vec<Spec>, x: Spec) -> Result<(), &'static str> {
+        match list
+            .iter()
+            .find(|s| s.path == x.path && x.selects(&s.group, &s.version, &s.kind))
+        {
+            Some(s) if s.create != x.create => Err("conflicting fieldspecs"),
+            Some(_) => Ok(()),
+            None => {
+                list.push(x);
+                Ok(())
+            }
+        }
+    }
+
+    /// `FsSlice.MergeAll`.
+    pub fn merge_all(list: &mut Vec<Spec>, specs: &[FieldSpec]) -> Result<(), &'static str> {
+        specs
+            .iter()
+            .try_for_each(|fs| Spec::merge_one(list, Spec::of(fs)))
+    }
+}
 
 /// Splits a field-spec path on `/` (`\/` is a slash inside a key).
 fn segments(path: &str) -> Vec<String> {

@@ -14,6 +14,8 @@ pub(crate) struct Walk<'a> {
     pub(crate) infos: Vec<RenderInfo>,
     /// The vars of the kustomization being accumulated (kustomize's `ResAccumulator.varSet`).
     pub(crate) vars: Vec<super::refvar::Var>,
+    /// The top kustomization's `buildMetadata` and where it is written.
+    pub(crate) build_metadata: Option<(Vec<String>, Origin)>,
 }
 
 /// One kustomization file, read.

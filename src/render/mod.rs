@@ -25,6 +25,7 @@ mod fieldspecs;
 mod generate;
 mod json_patch;
 mod kust;
+mod metadata;
 pub mod node;
 mod patch;
 mod refs;

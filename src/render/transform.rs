@@ -2,7 +2,7 @@
 //! sigs.k8s.io/kustomize `api/internal/target/kusttarget_configplugin.go`): patches, namespace,
 //! name prefix and suffix, labels, annotations, JSON 6902 patches, replicas, images, replacements.
 
-use super::fieldspecs::{self, ANNOTATIONS, FieldSpec, SELECTOR_LABELS, TEMPLATE_LABELS};
+use super::fieldspecs::{self, ANNOTATIONS, SELECTOR_LABELS, Spec, TEMPLATE_LABELS};
 use super::kust::{Kust, Walk, is_cluster_scoped};
 use super::node::{Origin, RNode, RValue};
 use super::{RenderError, Resource};
@@ -20,7 +20,7 @@ pub(crate) fn run(
     labels(k, resources)?;
     if let Some(node) = k.root.get("commonAnnotations") {
         let pairs = string_pairs(k, node);
-        apply_specs(resources, ANNOTATIONS, &pairs, k.origin(node));
+        apply_specs(resources, &Spec::all(ANNOTATIONS), &pairs, k.origin(node));
     }
     super::patch::json6902_legacy(walk, k, resources)?;
     replicas(k, resources)?;
@@ -139,63 +139,87 @@ fn string_pairs(k: &Kust, node: &Node) -> Vec<(String, RNode)> {
         .collect()
 }
 
-fn apply_specs(
-    resources: &mut [Resource],
-    specs: &[FieldSpec],
-    pairs: &[(String, RNode)],
-    at: Origin,
-) {
+fn apply_specs(resources: &mut [Resource], specs: &[Spec], pairs: &[(String, RNode)], at: Origin) {
     if pairs.is_empty() {
         return;
     }
     for r in resources.iter_mut() {
-        let (group, kind) = {
-            let (g, _) = r.group_version();
-            (g.to_owned(), r.kind().to_owned())
-        };
+        let (group, version) = r.group_version();
+        let (group, version, kind) = (group.to_owned(), version.to_owned(), r.kind().to_owned());
         // One path may be listed twice (StatefulSet claim templates): touch it once.
         let mut done: Vec<&str> = Vec::new();
-        for spec in specs.iter().filter(|s| s.matches(&group, &kind)) {
-            if done.contains(&spec.path) {
+        for spec in specs.iter().filter(|s| s.selects(&group, &version, &kind)) {
+            if done.contains(&spec.path.as_str()) {
                 continue;
             }
-            done.push(spec.path);
-            fieldspecs::visit(&mut r.root, spec.path, spec.create, at, &mut |n| {
+            done.push(&spec.path);
+            fieldspecs::visit(&mut r.root, &spec.path, spec.create, at, &mut |n| {
                 fieldspecs::merge_pairs(n, pairs, at)
             });
         }
     }
 }
 
+/// The field specs of a `labels` entry as kustomize merges them: its own `fields` first, then
+/// the built-in ones its flags ask for (kustomize's `configureBuiltinTransformers`).
+fn label_specs(k: &Kust, entry: &Node) -> Result<Vec<Spec>, RenderError> {
+    let text = |n: &Node, key| {
+        n.get(key)
+            .and_then(Node::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut specs: Vec<Spec> = Vec::new();
+    for f in entry
+        .get("fields")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        specs.push(Spec {
+            group: text(f, "group"),
+            version: text(f, "version"),
+            kind: text(f, "kind"),
+            path: text(f, "path"),
+            create: f.get("create").and_then(Node::as_bool) == Some(true),
+        });
+    }
+    let flag = |key| entry.get(key).and_then(Node::as_bool) == Some(true);
+    let fail = |why: String| RenderError::new(why, Some(k.origin(entry)));
+    if flag("includeSelectors") {
+        let all: Vec<_> = SELECTOR_LABELS
+            .iter()
+            .chain(TEMPLATE_LABELS)
+            .copied()
+            .collect();
+        Spec::merge_all(&mut specs, &all)
+            .map_err(|e| fail(format!("failed to merge labels: {e}")))?;
+    } else {
+        Spec::merge_all(&mut specs, &TEMPLATE_LABELS[..1])
+            .map_err(|e| fail(format!("failed to merge labels: {e}")))?;
+        if flag("includeTemplates") {
+            Spec::merge_all(&mut specs, TEMPLATE_LABELS)
+                .map_err(|e| fail(format!("failed to merge template fieldSpec: {e}")))?;
+        }
+    }
+    Ok(specs)
+}
+
 fn labels(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
-    let all: Vec<FieldSpec> = SELECTOR_LABELS
-        .iter()
-        .chain(TEMPLATE_LABELS)
-        .copied()
-        .collect();
     for entry in k.seq("labels") {
         let Some(pairs_node) = entry.get("pairs") else {
             continue;
         };
-        if let Some(fields) = entry.get("fields") {
-            return Err(RenderError::unsupported(
-                "kubevet does not render `labels[].fields` yet",
-                Some(k.origin(fields)),
-            ));
-        }
         let pairs = string_pairs(k, pairs_node);
-        let flag = |key| entry.get(key).and_then(Node::as_bool) == Some(true);
-        let specs: &[FieldSpec] = if flag("includeSelectors") {
-            &all
-        } else if flag("includeTemplates") {
-            TEMPLATE_LABELS
-        } else {
-            &TEMPLATE_LABELS[..1]
-        };
-        apply_specs(resources, specs, &pairs, k.origin(pairs_node));
+        let specs = label_specs(k, entry)?;
+        apply_specs(resources, &specs, &pairs, k.origin(pairs_node));
     }
     if let Some(node) = k.root.get("commonLabels") {
         let pairs = string_pairs(k, node);
+        let all: Vec<Spec> = SELECTOR_LABELS
+            .iter()
+            .chain(TEMPLATE_LABELS)
+            .map(Spec::of)
+            .collect();
         apply_specs(resources, &all, &pairs, k.origin(node));
     }
     Ok(())

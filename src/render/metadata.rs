@@ -1,0 +1,145 @@
+//! The top kustomization's `buildMetadata`, as kustomize 5.5 adds it at the end of a build
+//! (`api/krusty/kustomizer.go`): `originAnnotations` writes where each object came from
+//! (`config.kubernetes.io/origin`: the file, relative to the top kustomization's directory, or
+//! the kustomization and generator that made it), `managedByLabel` labels every object
+//! `app.kubernetes.io/managed-by: kustomize-(devel)` (the version `kubectl kustomize` reports;
+//! a standalone kustomize writes its own). Only the top kustomization's list counts: a base's
+//! is dropped by the build that includes it. `transformerAnnotations` (the list of transformers
+//! that touched each object) is not rendered yet.
+//!
+//! Before that, kustomize's `RemoveBuildAnnotations` runs on every build: the annotations its
+//! own machinery uses (`internal.config.kubernetes.io/*`, `config.kubernetes.io/path`,
+//! `config.kubernetes.io/index`, `config.k8s.io/id`, the origin and transformations ones) are
+//! removed from every object even when written by hand, and an empty or null
+//! `metadata.annotations` goes with them ([`strip`]).
+
+use super::node::{Origin, RNode, RValue};
+use super::{Files, Resource};
+use crate::index::kustomize::normalize;
+use std::path::{Component, Path, PathBuf};
+
+pub(crate) const ORIGIN: &str = "originAnnotations";
+pub(crate) const MANAGED_BY: &str = "managedByLabel";
+pub(crate) const TRANSFORMERS: &str = "transformerAnnotations";
+
+/// `path` relative to the directory `dir` (both as the render names them), with `..` where it
+/// lies outside.
+fn relative(path: &Path, dir: &Path) -> String {
+    let (path, dir) = (normalize(path), normalize(dir));
+    let p: Vec<Component> = path.components().collect();
+    let d: Vec<Component> = dir.components().collect();
+    let common = p.iter().zip(&d).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..d.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c);
+    }
+    out.to_string_lossy().into_owned()
+}
+
+/// kustomize's origin annotation of an object: its file, or the generator that made it (a
+/// generated object is rooted at its kustomization's generator entry).
+fn origin_text(r: &Resource, files: &Files, top: &Path) -> Option<String> {
+    let file = files.files.get(r.root.origin.file as usize)?;
+    let path = Path::new(&file.name);
+    let generated = path
+        .file_name()
+        .is_some_and(|n| crate::index::kustomize::FILE_NAMES.iter().any(|k| n == *k));
+    let rel = relative(path, top);
+    if !generated {
+        return Some(format!("path: {rel}\n"));
+    }
+    let generator = match r.kind() {
+        "Secret" => "SecretGenerator",
+        _ => "ConfigMapGenerator",
+    };
+    Some(format!(
+        "configuredIn: {rel}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {generator}\n"
+    ))
+}
+
+/// The annotations kustomize removes from every object at the end of a build.
+fn is_build_annotation(key: &str) -> bool {
+    key.starts_with("internal.config.kubernetes.io/")
+        || matches!(
+            key,
+            "config.kubernetes.io/path"
+                | "config.kubernetes.io/index"
+                | "config.k8s.io/id"
+                | "config.kubernetes.io/origin"
+                | "alpha.config.kubernetes.io/transformations"
+        )
+}
+
+/// kustomize's `RemoveBuildAnnotations` (see the module's documentation).
+pub(crate) fn strip(resources: &mut [Resource]) {
+    for r in resources.iter_mut() {
+        let Some(meta) = r.root.get_mut("metadata") else {
+            continue;
+        };
+        let Some(annotations) = meta.get_mut("annotations") else {
+            continue;
+        };
+        if let RValue::Map(entries) = &mut annotations.value {
+            entries.retain(|(k, _)| !is_build_annotation(k));
+        }
+        let empty = match &annotations.value {
+            RValue::Map(entries) => entries.is_empty(),
+            RValue::Null => true,
+            _ => false,
+        };
+        if empty {
+            meta.remove("annotations");
+        }
+    }
+}
+
+/// Adds what `options` (the top kustomization's `buildMetadata`, at `at`) asks for.
+pub(crate) fn apply(
+    resources: &mut [Resource],
+    options: &[String],
+    files: &Files,
+    top: &Path,
+    at: Origin,
+) {
+    let origin = options.iter().any(|o| o == ORIGIN);
+    let managed = options.iter().any(|o| o == MANAGED_BY);
+    for r in resources.iter_mut() {
+        if origin && let Some(text) = origin_text(r, files, top) {
+            let node_at = r.root.origin;
+            r.root
+                .child_map("metadata", node_at)
+                .child_map("annotations", at)
+                .set(
+                    "config.kubernetes.io/origin",
+                    RNode::new(RValue::Str(text), at),
+                );
+        }
+        if managed {
+            let node_at = r.root.origin;
+            r.root
+                .child_map("metadata", node_at)
+                .child_map("labels", at)
+                .set(
+                    "app.kubernetes.io/managed-by",
+                    RNode::str("kustomize-(devel)", at),
+                );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_relative_to_the_top() {
+        assert_eq!(
+            relative(Path::new("a/base/x.yaml"), Path::new("a/overlays/prod")),
+            "../../base/x.yaml"
+        );
+        assert_eq!(relative(Path::new("a/x.yaml"), Path::new("./a")), "x.yaml");
+    }
+}
