@@ -250,6 +250,13 @@ const CASES: &[(&str, &str)] = &[
         "vars-case-keys",
         "resources: [deploy.yaml]\nvars:\n- Name: APP\n  ObjRef: {Kind: Deployment, Name: web, APIVersion: apps/v1}\n",
     ),
+    ("tag-suffix-ignored", "resources: [deploy.yaml]\nimages: [{name: nginx, newTag: \"2\", tagSuffix: -x}]\n"),
+    // labels[].fields and buildMetadata.
+    ("label-fields", "resources: [deploy.yaml, cm.yaml]\nlabels:\n- pairs: {team: a}\n  fields: [{kind: ConfigMap, path: data, create: true}, {path: spec/template/metadata/annotations}]\n"),
+    ("label-fields-conflict", "resources: [cm.yaml]\nlabels:\n- pairs: {team: a}\n  fields: [{path: metadata/labels}]\n"),
+    ("label-fields-selector-conflict", "resources: [deploy.yaml]\nlabels:\n- pairs: {team: a}\n  includeSelectors: true\n  fields: [{kind: Deployment, path: spec/selector/matchLabels}]\n"),
+    ("build-metadata", "resources: [base, cm.yaml]\nbuildMetadata: [managedByLabel, originAnnotations]\nconfigMapGenerator: [{name: g, literals: [a=b]}]\n"),
+    ("build-metadata-unknown-option", "resources: [cm.yaml]\nbuildMetadata: [somethingElse]\n"),
     // Only the first document counts.
     (
         "two-documents",

@@ -11,12 +11,14 @@
 //! objects are sorted in kustomize's legacy order. Files are read with kubevet's loader, and
 //! scalars re-read as kustomize's go-yaml v3 reads them ([`node`]).
 //!
-//! Remote resources and `helmCharts` are never fetched: each such entry is left out with one
-//! [`RenderInfo`] and the rest is rendered. Not rendered (yet): `configurations`,
-//! `transformers`/`generators`/`validators` plugins, `buildMetadata`, `labels[].fields`, and
-//! `openapi` schemas for custom resources (their lists are replaced by patches, as kustomize
-//! does without a schema); a kustomization using one of these fields is refused with
-//! [`RenderError::unsupported`] rather than rendered wrongly.
+//! Each kustomization is first decoded as strictly as kustomize decodes it ([`decode`]: unknown
+//! fields and wrong types refused in kustomize's words, field names matched without regard to
+//! case). Remote resources and `helmCharts` are never fetched: each such entry is left out with
+//! one [`RenderInfo`] and the rest is rendered. Not rendered (yet): `configurations`,
+//! `transformers`/`generators`/`validators` plugins, `buildMetadata: [transformerAnnotations]`,
+//! an `images` entry with only a `tagSuffix`, and `openapi` schemas for custom resources (their
+//! lists are replaced by patches, as kustomize does without a schema); a kustomization using one
+//! of these is refused with [`RenderError::unsupported`] rather than rendered wrongly.
 
 mod build;
 mod decode;

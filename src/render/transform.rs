@@ -274,6 +274,22 @@ struct ImageRule {
 }
 
 fn images(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
+    // kustomize ignores `tagSuffix` beside a `newTag` or `digest`; alone, it is not rendered yet.
+    let set = |e: &Node, key| {
+        e.get(key)
+            .and_then(Node::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
+    if let Some(e) = k
+        .seq("images")
+        .iter()
+        .find(|e| set(e, "tagSuffix") && !set(e, "newTag") && !set(e, "digest"))
+    {
+        return Err(RenderError::unsupported(
+            "kubevet does not render an `images` entry's `tagSuffix` yet",
+            Some(k.origin(e.get("tagSuffix").unwrap_or(e))),
+        ));
+    }
     let rules: Vec<ImageRule> = k
         .seq("images")
         .iter()
