@@ -77,17 +77,23 @@ static LABEL: Struct = Struct {
     ],
 };
 
+/// The fields of an embedded `resid.ResId` (group, version, kind, name, namespace), then others.
+macro_rules! res_id_fields {
+    ($($extra:expr),*) => {
+        &[
+            ("group", STR),
+            ("version", STR),
+            ("kind", STR),
+            ("name", STR),
+            ("namespace", STR),
+            $($extra),*
+        ]
+    };
+}
+
 static SELECTOR: Struct = Struct {
     name: "Selector",
-    fields: &[
-        ("group", STR),
-        ("version", STR),
-        ("kind", STR),
-        ("name", STR),
-        ("namespace", STR),
-        ("annotationSelector", STR),
-        ("labelSelector", STR),
-    ],
+    fields: res_id_fields!(("annotationSelector", STR), ("labelSelector", STR)),
 };
 
 static PATCH: Struct = Struct {
@@ -123,15 +129,7 @@ static FIELD_OPTIONS: Struct = Struct {
 
 static SOURCE_SELECTOR: Struct = Struct {
     name: "SourceSelector",
-    fields: &[
-        ("group", STR),
-        ("version", STR),
-        ("kind", STR),
-        ("name", STR),
-        ("namespace", STR),
-        ("fieldPath", STR),
-        ("options", Ty::Struct(&FIELD_OPTIONS)),
-    ],
+    fields: res_id_fields!(("fieldPath", STR), ("options", Ty::Struct(&FIELD_OPTIONS))),
 };
 
 static TARGET_SELECTOR: Struct = Struct {
@@ -160,14 +158,7 @@ static REPLICA: Struct = Struct {
 
 static TARGET: Struct = Struct {
     name: "Target",
-    fields: &[
-        ("apiVersion", STR),
-        ("group", STR),
-        ("version", STR),
-        ("kind", STR),
-        ("name", STR),
-        ("namespace", STR),
-    ],
+    fields: res_id_fields!(("apiVersion", STR)),
 };
 
 static FIELD_SELECTOR: Struct = Struct {

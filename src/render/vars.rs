@@ -91,42 +91,28 @@ impl Var {
     }
 }
 
-/// The value of a key of a mapping, matched as Go's JSON decoder does (the last key equal to
-/// `key` ignoring ASCII case).
-fn field<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
-    node.entries()
-        .iter()
-        .rev()
-        .find(|e| {
-            e.key
-                .key_string()
-                .is_some_and(|k| k.eq_ignore_ascii_case(key))
-        })
-        .map(|e| &e.value)
-}
-
 fn text(node: Option<&Node>) -> String {
     node.and_then(Node::as_str).unwrap_or_default().to_owned()
 }
 
-/// The vars a kustomization declares (their types are checked when it is decoded).
+/// The vars a kustomization declares (decoded: their types checked, their keys canonical).
 fn declared(k: &Kust) -> Vec<Var> {
-    let Some(list) = field(&k.root, "vars").and_then(Node::as_seq) else {
+    let Some(list) = k.root.get("vars").and_then(Node::as_seq) else {
         return Vec::new();
     };
     list.iter()
         .map(|entry| {
-            let objref = field(entry, "objref");
-            let of = |key| text(objref.and_then(|o| field(o, key)));
+            let objref = entry.get("objref");
+            let of = |key| text(objref.and_then(|o| o.get(key)));
             Var {
-                name: text(field(entry, "name")),
+                name: text(entry.get("name")),
                 group: of("group"),
                 version: of("version"),
                 kind: of("kind"),
                 api_version: of("apiVersion"),
                 obj_name: of("name"),
                 namespace: of("namespace"),
-                fieldpath: text(field(entry, "fieldref").and_then(|f| field(f, "fieldPath"))),
+                fieldpath: text(entry.get("fieldref").and_then(|f| f.get("fieldPath"))),
                 at: k.origin(entry),
             }
         })
