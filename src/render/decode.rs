@@ -619,10 +619,8 @@ mod tests {
 
     #[test]
     fn go_type_names() {
-        assert_eq!(
-            Ty::List(&Ty::Struct(&SELECTOR), true).go_name(),
-            "[]*types.Selector"
-        );
+        static REJECT: Ty = Ty::List(&Ty::Struct(&SELECTOR), true);
+        assert_eq!(REJECT.go_name(), "[]*types.Selector");
         assert_eq!(Ty::Map(&Ty::Any).go_name(), "map[string]interface {}");
         assert_eq!(fold("NameK\u{212A}"), "namekk");
         assert_eq!(fold("\u{17F}"), "s");
