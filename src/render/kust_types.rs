@@ -1,0 +1,335 @@
+//! kustomize 5.5's `Kustomization` struct as Go's JSON decoder sees it (`api/types/*.go`): each
+//! struct's JSON field names (embedded structs' fields included) and Go types, for [`super::decode`].
+
+/// A Go type of kustomize's `Kustomization`, as its decode errors name it.
+#[derive(Clone, Copy)]
+pub(crate) enum Ty {
+    /// A string type: `string`, or a named one (`types.SortOrder`).
+    Str(&'static str),
+    Bool,
+    /// An integer type: `int` or `int64`.
+    Int(&'static str),
+    /// A slice; `true` when its elements are pointers (`[]*types.Selector`).
+    List(&'static Ty, bool),
+    /// `map[string]T`.
+    Map(&'static Ty),
+    /// A struct (or a pointer to one).
+    Struct(&'static Struct),
+    /// `interface {}`: anything.
+    Any,
+}
+
+pub(crate) struct Struct {
+    pub name: &'static str,
+    /// JSON names and types, embedded (`inline`) structs' fields included.
+    pub fields: &'static [(&'static str, Ty)],
+}
+
+const STR: Ty = Ty::Str("string");
+const STRS: Ty = Ty::List(&STR, false);
+const STR_MAP: Ty = Ty::Map(&STR);
+
+static OBJECT_META: Struct = Struct {
+    name: "ObjectMeta",
+    fields: &[
+        ("name", STR),
+        ("namespace", STR),
+        ("labels", STR_MAP),
+        ("annotations", STR_MAP),
+    ],
+};
+
+static FIELD_SPEC: Struct = Struct {
+    name: "FieldSpec",
+    fields: &[
+        ("group", STR),
+        ("version", STR),
+        ("kind", STR),
+        ("path", STR),
+        ("create", Ty::Bool),
+    ],
+};
+
+static LABEL: Struct = Struct {
+    name: "Label",
+    fields: &[
+        ("pairs", STR_MAP),
+        ("includeSelectors", Ty::Bool),
+        ("includeTemplates", Ty::Bool),
+        ("fields", Ty::List(&Ty::Struct(&FIELD_SPEC), false)),
+    ],
+};
+
+/// The fields of an embedded `resid.ResId` (group, version, kind, name, namespace), then others.
+macro_rules! res_id_fields {
+    ($($extra:expr),*) => {
+        &[
+            ("group", STR),
+            ("version", STR),
+            ("kind", STR),
+            ("name", STR),
+            ("namespace", STR),
+            $($extra),*
+        ]
+    };
+}
+
+static SELECTOR: Struct = Struct {
+    name: "Selector",
+    fields: res_id_fields!(("annotationSelector", STR), ("labelSelector", STR)),
+};
+
+static PATCH: Struct = Struct {
+    name: "Patch",
+    fields: &[
+        ("path", STR),
+        ("patch", STR),
+        ("target", Ty::Struct(&SELECTOR)),
+        ("options", Ty::Map(&Ty::Bool)),
+    ],
+};
+
+static IMAGE: Struct = Struct {
+    name: "Image",
+    fields: &[
+        ("name", STR),
+        ("newName", STR),
+        ("tagSuffix", STR),
+        ("newTag", STR),
+        ("digest", STR),
+    ],
+};
+
+static FIELD_OPTIONS: Struct = Struct {
+    name: "FieldOptions",
+    fields: &[
+        ("delimiter", STR),
+        ("index", Ty::Int("int")),
+        ("encoding", STR),
+        ("create", Ty::Bool),
+    ],
+};
+
+static SOURCE_SELECTOR: Struct = Struct {
+    name: "SourceSelector",
+    fields: res_id_fields!(("fieldPath", STR), ("options", Ty::Struct(&FIELD_OPTIONS))),
+};
+
+static TARGET_SELECTOR: Struct = Struct {
+    name: "TargetSelector",
+    fields: &[
+        ("select", Ty::Struct(&SELECTOR)),
+        ("reject", Ty::List(&Ty::Struct(&SELECTOR), true)),
+        ("fieldPaths", STRS),
+        ("options", Ty::Struct(&FIELD_OPTIONS)),
+    ],
+};
+
+static REPLACEMENT: Struct = Struct {
+    name: "ReplacementField",
+    fields: &[
+        ("source", Ty::Struct(&SOURCE_SELECTOR)),
+        ("targets", Ty::List(&Ty::Struct(&TARGET_SELECTOR), true)),
+        ("path", STR),
+    ],
+};
+
+static REPLICA: Struct = Struct {
+    name: "Replica",
+    fields: &[("name", STR), ("count", Ty::Int("int64"))],
+};
+
+static TARGET: Struct = Struct {
+    name: "Target",
+    fields: res_id_fields!(("apiVersion", STR)),
+};
+
+static FIELD_SELECTOR: Struct = Struct {
+    name: "FieldSelector",
+    fields: &[("fieldPath", STR)],
+};
+
+static VAR: Struct = Struct {
+    name: "Var",
+    fields: &[
+        ("name", STR),
+        ("objref", Ty::Struct(&TARGET)),
+        ("fieldref", Ty::Struct(&FIELD_SELECTOR)),
+    ],
+};
+
+static LEGACY_SORT_OPTIONS: Struct = Struct {
+    name: "LegacySortOptions",
+    fields: &[("orderFirst", STRS), ("orderLast", STRS)],
+};
+
+static SORT_OPTIONS: Struct = Struct {
+    name: "SortOptions",
+    fields: &[
+        ("order", Ty::Str("types.SortOrder")),
+        ("legacySortOptions", Ty::Struct(&LEGACY_SORT_OPTIONS)),
+    ],
+};
+
+static GENERATOR_OPTIONS: Struct = Struct {
+    name: "GeneratorOptions",
+    fields: &[
+        ("labels", STR_MAP),
+        ("annotations", STR_MAP),
+        ("disableNameSuffixHash", Ty::Bool),
+        ("immutable", Ty::Bool),
+    ],
+};
+
+/// `GeneratorArgs` with its `KvPairSources`, which both generators embed.
+macro_rules! generator_fields {
+    ($($extra:expr),*) => {
+        &[
+            ("namespace", STR),
+            ("name", STR),
+            ("behavior", STR),
+            ("literals", STRS),
+            ("files", STRS),
+            ("envs", STRS),
+            ("env", STR),
+            ("options", Ty::Struct(&GENERATOR_OPTIONS)),
+            $($extra),*
+        ]
+    };
+}
+
+static CONFIG_MAP_ARGS: Struct = Struct {
+    name: "ConfigMapArgs",
+    fields: generator_fields!(),
+};
+
+static SECRET_ARGS: Struct = Struct {
+    name: "SecretArgs",
+    fields: generator_fields!(("type", STR)),
+};
+
+static HELM_GLOBALS: Struct = Struct {
+    name: "HelmGlobals",
+    fields: &[("chartHome", STR), ("configHome", STR)],
+};
+
+static HELM_CHART: Struct = Struct {
+    name: "HelmChart",
+    fields: &[
+        ("name", STR),
+        ("version", STR),
+        ("repo", STR),
+        ("releaseName", STR),
+        ("namespace", STR),
+        ("additionalValuesFiles", STRS),
+        ("valuesFile", STR),
+        ("valuesInline", Ty::Map(&Ty::Any)),
+        ("valuesMerge", STR),
+        ("includeCRDs", Ty::Bool),
+        ("skipHooks", Ty::Bool),
+        ("apiVersions", STRS),
+        ("kubeVersion", STR),
+        ("nameTemplate", STR),
+        ("skipTests", Ty::Bool),
+        ("debug", Ty::Bool),
+    ],
+};
+
+static HELM_CHART_ARGS: Struct = Struct {
+    name: "HelmChartArgs",
+    fields: &[
+        ("chartName", STR),
+        ("chartVersion", STR),
+        ("chartRepoUrl", STR),
+        ("chartHome", STR),
+        ("chartRepoName", STR),
+        ("helmBin", STR),
+        ("helmHome", STR),
+        ("values", STR),
+        ("valuesLocal", Ty::Map(&Ty::Any)),
+        ("valuesMerge", STR),
+        ("releaseName", STR),
+        ("releaseNamespace", STR),
+        ("extraArgs", STRS),
+    ],
+};
+
+/// kustomize 5.5's `Kustomization` (`api/types/kustomization.go`), every field checked against
+/// `kubectl kustomize`.
+pub(crate) static SCHEMA: Struct = Struct {
+    name: "Kustomization",
+    fields: &[
+        ("kind", STR),
+        ("apiVersion", STR),
+        ("metadata", Ty::Struct(&OBJECT_META)),
+        ("openapi", STR_MAP),
+        ("namePrefix", STR),
+        ("nameSuffix", STR),
+        ("namespace", STR),
+        ("commonLabels", STR_MAP),
+        ("labels", Ty::List(&Ty::Struct(&LABEL), false)),
+        ("commonAnnotations", STR_MAP),
+        (
+            "patchesStrategicMerge",
+            Ty::List(&Ty::Str("types.PatchStrategicMerge"), false),
+        ),
+        ("patchesJson6902", Ty::List(&Ty::Struct(&PATCH), false)),
+        ("patches", Ty::List(&Ty::Struct(&PATCH), false)),
+        ("images", Ty::List(&Ty::Struct(&IMAGE), false)),
+        ("imageTags", Ty::List(&Ty::Struct(&IMAGE), false)),
+        ("replacements", Ty::List(&Ty::Struct(&REPLACEMENT), false)),
+        ("replicas", Ty::List(&Ty::Struct(&REPLICA), false)),
+        ("vars", Ty::List(&Ty::Struct(&VAR), false)),
+        ("sortOptions", Ty::Struct(&SORT_OPTIONS)),
+        ("resources", STRS),
+        ("components", STRS),
+        ("crds", STRS),
+        ("bases", STRS),
+        (
+            "configMapGenerator",
+            Ty::List(&Ty::Struct(&CONFIG_MAP_ARGS), false),
+        ),
+        (
+            "secretGenerator",
+            Ty::List(&Ty::Struct(&SECRET_ARGS), false),
+        ),
+        ("helmGlobals", Ty::Struct(&HELM_GLOBALS)),
+        ("helmCharts", Ty::List(&Ty::Struct(&HELM_CHART), false)),
+        (
+            "helmChartInflationGenerator",
+            Ty::List(&Ty::Struct(&HELM_CHART_ARGS), false),
+        ),
+        ("generatorOptions", Ty::Struct(&GENERATOR_OPTIONS)),
+        ("configurations", STRS),
+        ("generators", STRS),
+        ("transformers", STRS),
+        ("validators", STRS),
+        ("buildMetadata", STRS),
+    ],
+};
+
+impl Ty {
+    /// The type as Go prints it (`[]types.Patch`, `map[string]interface {}`).
+    pub(crate) fn go_name(self) -> String {
+        match self {
+            Ty::Str(name) | Ty::Int(name) => name.to_owned(),
+            Ty::Bool => "bool".to_owned(),
+            Ty::List(elem, ptr) => format!("[]{}{}", if ptr { "*" } else { "" }, elem.go_name()),
+            Ty::Map(elem) => format!("map[string]{}", elem.go_name()),
+            Ty::Struct(s) => format!("types.{}", s.name),
+            Ty::Any => "interface {}".to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_type_names() {
+        static REJECT: Ty = Ty::List(&Ty::Struct(&SELECTOR), true);
+        assert_eq!(REJECT.go_name(), "[]*types.Selector");
+        assert_eq!(Ty::Map(&Ty::Any).go_name(), "map[string]interface {}");
+    }
+}
