@@ -39,6 +39,9 @@ pub struct FileResult {
     pub lost: bool,
     /// The file's tree, kept for the admission policies of the whole-repo stage ([`KeepTrees`]).
     pub tree: Option<Arc<load::Loaded>>,
+    /// The file as loaded, kept for the renders of the kustomizations that include it (which
+    /// then neither read nor load it again).
+    pub source: Option<crate::render::Source>,
 }
 
 /// Whether the trees of checked files are kept for the whole-repo stage, where admission
@@ -134,6 +137,7 @@ pub(crate) fn index_context(
         suppressions: outcome.suppressions,
         lost: outcome.lost,
         tree: None,
+        source: None,
     }
 }
 
@@ -154,6 +158,7 @@ pub(crate) fn unread_context(path: PathBuf) -> FileResult {
         suppressions: Vec::new(),
         lost: false,
         tree: None,
+        source: None,
     }
 }
 
@@ -272,6 +277,7 @@ pub(crate) fn problem(
         suppressions: Vec::new(),
         lost: false,
         tree: None,
+        source: None,
     }
 }
 
@@ -314,6 +320,7 @@ pub(crate) fn decode(
         suppressions: Vec::new(),
         lost: false,
         tree: None,
+        source: None,
     }))
 }
 
@@ -325,21 +332,49 @@ pub(crate) fn check_source(
     facts: &kustomize::Facts,
     keep_text: bool,
 ) -> FileResult {
-    let mut outcome = per_file::check_loaded(&file, loaded, options, crds, facts);
+    let mut result = check_file(&file, loaded, options, crds, facts);
+    // A file's text is read again where a renderer shows a snippet of it (`keep_text`: it
+    // cannot be, stdin).
+    result.entry.text = keep_text.then_some(file.text);
+    result
+}
+
+/// [`check_source`] of a file the run's renders may read: its text and tree are kept for them
+/// ([`FileResult::source`]).
+pub(crate) fn check_shared(
+    file: SourceFile,
+    loaded: &Arc<load::Loaded>,
+    options: &Options,
+    crds: &Crds,
+    facts: &kustomize::Facts,
+) -> FileResult {
+    let file = Arc::new(file);
+    let mut result = check_file(&file, loaded, options, crds, facts);
+    result.source = Some(crate::render::Source {
+        file,
+        loaded: loaded.clone(),
+    });
+    result
+}
+
+fn check_file(
+    file: &SourceFile,
+    loaded: &load::Loaded,
+    options: &Options,
+    crds: &Crds,
+    facts: &kustomize::Facts,
+) -> FileResult {
+    let mut outcome = per_file::check_loaded(file, loaded, options, crds, facts);
     // Sorted here, in parallel: the run's sort then meets sorted runs, one a file.
     outcome
         .diagnostics
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    // A file's text is read again where a renderer shows a snippet of it (`keep_text`: it
-    // cannot be, stdin).
     let name = file.name.clone();
     let shown = !outcome.diagnostics.is_empty() || !outcome.suppressions.is_empty();
     let digest = shown.then(|| digest(&file.text));
-    let text = keep_text.then_some(file.text);
     FileResult {
         entry: FileEntry {
             name,
-            text,
             digest,
             objects: outcome.entries,
             ..FileEntry::default()
@@ -352,6 +387,7 @@ pub(crate) fn check_source(
         suppressions: outcome.suppressions,
         lost: outcome.lost,
         tree: None,
+        source: None,
     }
 }
 

@@ -32,7 +32,8 @@ pub fn finish_with(
     let mut indexed = Vec::with_capacity(outcomes.len());
     let mut suppressions = Vec::new();
     let mut trees = Vec::with_capacity(outcomes.len());
-    for (i, outcome) in outcomes.into_iter().enumerate() {
+    let mut preloaded = foldhash::HashMap::default();
+    for (i, mut outcome) in outcomes.into_iter().enumerate() {
         let id = FileId(i as u32);
         if outcome.entry.context {
             summary.context_files += usize::from(outcome.status == FileStatus::Checked);
@@ -54,6 +55,10 @@ pub fn finish_with(
         if !outcome.suppressions.is_empty() {
             suppressions.push((id, outcome.suppressions));
         }
+        if let Some(source) = outcome.source.take() {
+            let path = crate::index::kustomize::normalize(Path::new(&outcome.entry.name));
+            preloaded.insert(path, source);
+        }
         trees.push(outcome.tree);
         files.push(outcome.entry);
         diagnostics.extend(outcome.diagnostics);
@@ -70,7 +75,19 @@ pub fn finish_with(
     };
     // Kustomizations checked as rendered: their objects' findings replace those as written.
     let explained = crate::run::rendered::explained(diagnostics.iter());
-    let rendered = crate::run::rendered::check(&indexed, options, crds, access.context, &explained);
+    let preloaded = (!preloaded.is_empty()).then(|| std::sync::Arc::new(preloaded));
+    let rendered = if options.render {
+        crate::run::rendered::check(
+            &indexed,
+            options,
+            crds,
+            access.context,
+            &explained,
+            preloaded,
+        )
+    } else {
+        crate::run::rendered::Outcome::default()
+    };
     diagnostics.retain(|d| rendered.covered.keeps(d));
     diagnostics.extend(rendered.findings);
     let index = repo_stage(indexed, options, &access, &mut diagnostics);

@@ -10,7 +10,8 @@ use crate::model::report::Report;
 use crate::model::source::SourceFile;
 use crate::run::crd_claims::{CrdClaims, CrdRank};
 use crate::run::files::{
-    FileResult, FileStatus, KeepTrees, Preloaded, Unread, check_source, decode, index_context,
+    FileResult, FileStatus, KeepTrees, Preloaded, Unread, check_shared, check_source, decode,
+    index_context,
     not_checked, problem, read_file, read_source, unread_context,
 };
 use crate::run::finish::finish_with;
@@ -192,21 +193,35 @@ pub(crate) fn analyse(input: Input, options: &Options) -> Result<Analysis, Check
         .partition(|(_, job)| is_kustomization(job));
     let no_facts = kustomize::Facts::default();
     let keep = KeepTrees::new(options);
-    let prepare_all = |jobs: Vec<(FileId, Job)>, facts: &kustomize::Facts| -> Vec<(FileId, Work)> {
+    let no_shared = Shared::none(options);
+    let prepare_all = |jobs: Vec<(FileId, Job)>,
+                       facts: &kustomize::Facts,
+                       shared: &Shared|
+     -> Vec<(FileId, Work)> {
         jobs.into_par_iter()
-            .map(|(id, job)| (id, prepare(id, job, &claims, &keep, options, facts)))
+            .map(|(id, job)| {
+                let inputs = Inputs {
+                    claims: &claims,
+                    keep: &keep,
+                    options,
+                    facts,
+                    shared,
+                };
+                (id, prepare(id, job, &inputs))
+            })
             .collect()
     };
-    let ((mut given, mut context, facts), _) = rayon::join(
+    let ((mut given, mut context, facts, shared), _) = rayon::join(
         || {
-            let mut k_given = prepare_all(k_given, &no_facts);
-            let mut k_context = prepare_all(k_context, &no_facts);
+            let mut k_given = prepare_all(k_given, &no_facts, &no_shared);
+            let mut k_context = prepare_all(k_context, &no_facts, &no_shared);
             let facts = kustomization_facts(k_given.iter().chain(&k_context));
-            let mut given = prepare_all(given, &facts);
+            let shared = Shared::of(k_given.iter().chain(&k_context), options);
+            let mut given = prepare_all(given, &facts, &shared);
             given.append(&mut k_given);
             let needs_context = with_context && given.iter().any(|(_, w)| involves(w));
             let mut context: Vec<(FileId, Work)> = if needs_context {
-                prepare_all(context, &facts)
+                prepare_all(context, &facts, &shared)
             } else {
                 // Not needed: nothing of the context is reported or indexed (its kustomizations
                 // were read for the facts only).
@@ -223,7 +238,7 @@ pub(crate) fn analyse(input: Input, options: &Options) -> Result<Analysis, Check
                     .collect()
             };
             context.append(&mut k_context);
-            (given, context, facts)
+            (given, context, facts, shared)
         },
         || schema::prepare(options.kubernetes_version),
     );
@@ -248,14 +263,22 @@ pub(crate) fn analyse(input: Input, options: &Options) -> Result<Analysis, Check
         .map(|(id, w)| {
             let outcome = match w {
                 Work::Kept(path, p) => {
-                    let mut result = check_source(p.file, &p.loaded, options, &crds, &facts, false);
+                    let mut result = if shared.shares(&path) {
+                        check_shared(p.file, &p.loaded, options, &crds, &facts)
+                    } else {
+                        check_source(p.file, &p.loaded, options, &crds, &facts, false)
+                    };
                     result.entry.path = Some(path);
                     result.tree = keep.keep(&p.loaded).then_some(p.loaded);
                     result
                 }
                 Work::Reload(path, file) => {
                     let loaded = Arc::new(load::load(&file, &options.limits));
-                    let mut result = check_source(file, &loaded, options, &crds, &facts, false);
+                    let mut result = if shared.shares(&path) {
+                        check_shared(file, &loaded, options, &crds, &facts)
+                    } else {
+                        check_source(file, &loaded, options, &crds, &facts, false)
+                    };
                     result.entry.path = Some(path);
                     result.tree = keep.keep(&loaded).then_some(loaded);
                     result
@@ -309,17 +332,66 @@ impl Naming {
     }
 }
 
+/// What the first pass reads besides the job.
+struct Inputs<'a> {
+    claims: &'a CrdClaims,
+    keep: &'a KeepTrees,
+    options: &'a Options,
+    facts: &'a kustomize::Facts,
+    shared: &'a Shared,
+}
+
+/// The files the run's renders will read, as far as the kustomizations of the run say:
+/// kustomization files, and the files they include or patch with. Their texts and trees are
+/// kept for the renders ([`FileResult::source`]).
+struct Shared {
+    /// The run renders (else nothing is kept).
+    render: bool,
+    paths: foldhash::HashSet<PathBuf>,
+}
+
+impl Shared {
+    /// Before the kustomizations are read: only they are kept.
+    fn none(options: &Options) -> Shared {
+        Shared {
+            render: options.render,
+            paths: foldhash::HashSet::default(),
+        }
+    }
+
+    fn of<'a>(done: impl Iterator<Item = &'a (FileId, Work)>, options: &Options) -> Shared {
+        let mut paths = foldhash::HashSet::default();
+        for (_, w) in done {
+            if let Work::Done { result, .. } = w
+                && let Some(k) = &result.kustomization
+            {
+                let named = k.includes.iter().map(|i| &i.path).chain(&k.patches);
+                paths.extend(named.map(|p| kustomize::normalize(p)));
+            }
+        }
+        Shared {
+            render: options.render,
+            paths,
+        }
+    }
+
+    fn shares(&self, path: &Path) -> bool {
+        self.render
+            && (kustomize::is_kustomization_file(path)
+                || (!self.paths.is_empty() && self.paths.contains(&kustomize::normalize(path))))
+    }
+}
+
 /// The first pass for one job (see [`Work`]).
-fn prepare(
-    id: FileId,
-    job: Job,
-    claims: &CrdClaims,
-    keep: &KeepTrees,
-    options: &Options,
-    facts: &kustomize::Facts,
-) -> Work {
+fn prepare(id: FileId, job: Job, inputs: &Inputs<'_>) -> Work {
+    let Inputs {
+        claims,
+        keep,
+        options,
+        ..
+    } = *inputs;
     match job {
-        Job::Found(Found::File(path)) => prepare_file(id, path, claims, keep, options, facts),
+        Job::Found(Found::File(path)) => prepare_file(id, path, inputs),
         Job::Found(found) => Work::Done {
             result: Box::new(not_checked(id, found)),
             defined: None,
@@ -365,8 +437,16 @@ fn prepare(
                 .as_ref()
                 .filter(|p| keep.keep(&p.loaded))
                 .map(|p| p.loaded.clone());
+            let source = preloaded
+                .as_ref()
+                .filter(|_| inputs.shared.shares(&path))
+                .map(|p| crate::render::Source {
+                    file: Arc::new(SourceFile::new(id, p.file.name.clone(), p.file.text.clone())),
+                    loaded: p.loaded.clone(),
+                });
             let mut result = index_context(path, preloaded, options);
             result.tree = tree;
+            result.source = source;
             Work::Done {
                 result: Box::new(result),
                 defined,
@@ -377,14 +457,14 @@ fn prepare(
 }
 
 /// The first pass for a given file: read, loaded and checked, unless it has custom resources.
-fn prepare_file(
-    id: FileId,
-    path: PathBuf,
-    claims: &CrdClaims,
-    keep: &KeepTrees,
-    options: &Options,
-    facts: &kustomize::Facts,
-) -> Work {
+fn prepare_file(id: FileId, path: PathBuf, inputs: &Inputs<'_>) -> Work {
+    let Inputs {
+        claims,
+        keep,
+        options,
+        facts,
+        shared,
+    } = *inputs;
     let file = match read_source(id, &path, options) {
         Ok(file) => file,
         Err(result) => {
@@ -410,7 +490,11 @@ fn prepare_file(
     } else {
         None
     };
-    let mut result = check_source(p.file, &p.loaded, options, no_crds(), facts, false);
+    let mut result = if shared.shares(&path) {
+        check_shared(p.file, &p.loaded, options, no_crds(), facts)
+    } else {
+        check_source(p.file, &p.loaded, options, no_crds(), facts, false)
+    };
     result.entry.path = Some(path);
     result.tree = keep.keep(&p.loaded).then_some(p.loaded);
     Work::Done {
