@@ -287,7 +287,7 @@ impl Engine {
             &self.options,
             &self.crds,
             &context,
-            &explained,
+            &|f| explained.contains(&f),
             &mut self.render_cache,
             changed,
             None,

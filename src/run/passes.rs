@@ -10,8 +10,8 @@ use crate::model::report::Report;
 use crate::model::source::SourceFile;
 use crate::run::crd_claims::{CrdClaims, CrdRank};
 use crate::run::files::{
-    FileResult, FileStatus, KeepTrees, Preloaded, Unread, check_shared, check_source, decode,
-    index_context,
+    Deferred, FileResult, FileStatus, KeepTrees, Preloaded, Unread, check_deferred, check_shared,
+    check_source, decode, index_context,
     not_checked, problem, read_file, read_source, unread_context,
 };
 use crate::run::finish::finish_with;
@@ -69,8 +69,8 @@ enum Work {
 
 /// Runs the whole pipeline.
 pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
-    let analysis = analyse(input, options)?;
-    let report = finish_with(analysis.outcomes, options, &analysis.crds);
+    let analysis = analyse_with(input, options, true)?;
+    let report = finish_with(analysis.outcomes, options, &analysis.crds, &analysis.facts);
     // The CRD trees and compiled schemas can be large: free them off the critical path.
     rayon::spawn(move || drop(analysis.crds));
     Ok(report)
@@ -87,6 +87,13 @@ pub(crate) struct Analysis {
 
 /// Both passes over every file: everything of [`check`] but the whole-repo stage.
 pub(crate) fn analyse(input: Input, options: &Options) -> Result<Analysis, CheckError> {
+    analyse_with(input, options, false)
+}
+
+/// [`analyse`]; `defer`: the per-object checks of the files a render is expected to cover wait
+/// for the whole-repo stage ([`crate::run::files::Deferred`]), which runs them only on those
+/// no successful render covers ([`finish_with`] must follow).
+fn analyse_with(input: Input, options: &Options, defer: bool) -> Result<Analysis, CheckError> {
     let cwd = workspace::current_dir();
     let policy = &options.policy;
     let crd_files =
@@ -193,7 +200,7 @@ pub(crate) fn analyse(input: Input, options: &Options) -> Result<Analysis, Check
         .partition(|(_, job)| is_kustomization(job));
     let no_facts = kustomize::Facts::default();
     let keep = KeepTrees::new(options);
-    let no_shared = Shared::none(options);
+    let no_shared = Shared::none(options, defer);
     let prepare_all = |jobs: Vec<(FileId, Job)>,
                        facts: &kustomize::Facts,
                        shared: &Shared|
@@ -216,7 +223,7 @@ pub(crate) fn analyse(input: Input, options: &Options) -> Result<Analysis, Check
             let mut k_given = prepare_all(k_given, &no_facts, &no_shared);
             let mut k_context = prepare_all(k_context, &no_facts, &no_shared);
             let facts = kustomization_facts(k_given.iter().chain(&k_context));
-            let shared = Shared::of(k_given.iter().chain(&k_context), options);
+            let shared = Shared::of(k_given.iter().chain(&k_context), options, defer);
             let mut given = prepare_all(given, &facts, &shared);
             given.append(&mut k_given);
             let needs_context = with_context && given.iter().any(|(_, w)| involves(w));
@@ -263,22 +270,14 @@ pub(crate) fn analyse(input: Input, options: &Options) -> Result<Analysis, Check
         .map(|(id, w)| {
             let outcome = match w {
                 Work::Kept(path, p) => {
-                    let mut result = if shared.shares(&path) {
-                        check_shared(p.file, &p.loaded, options, &crds, &facts)
-                    } else {
-                        check_source(p.file, &p.loaded, options, &crds, &facts, false)
-                    };
+                    let mut result = shared.check(&path, p.file, &p.loaded, options, &crds, &facts);
                     result.entry.path = Some(path);
                     result.tree = keep.keep(&p.loaded).then_some(p.loaded);
                     result
                 }
                 Work::Reload(path, file) => {
                     let loaded = Arc::new(load::load(&file, &options.limits));
-                    let mut result = if shared.shares(&path) {
-                        check_shared(file, &loaded, options, &crds, &facts)
-                    } else {
-                        check_source(file, &loaded, options, &crds, &facts, false)
-                    };
+                    let mut result = shared.check(&path, file, &loaded, options, &crds, &facts);
                     result.entry.path = Some(path);
                     result.tree = keep.keep(&loaded).then_some(loaded);
                     result
@@ -347,19 +346,26 @@ struct Inputs<'a> {
 struct Shared {
     /// The run renders (else nothing is kept).
     render: bool,
+    /// The per-object checks of the files a render is expected to cover are deferred.
+    defer: bool,
     paths: foldhash::HashSet<PathBuf>,
 }
 
 impl Shared {
     /// Before the kustomizations are read: only they are kept.
-    fn none(options: &Options) -> Shared {
+    fn none(options: &Options, defer: bool) -> Shared {
         Shared {
             render: options.render,
+            defer,
             paths: foldhash::HashSet::default(),
         }
     }
 
-    fn of<'a>(done: impl Iterator<Item = &'a (FileId, Work)>, options: &Options) -> Shared {
+    fn of<'a>(
+        done: impl Iterator<Item = &'a (FileId, Work)>,
+        options: &Options,
+        defer: bool,
+    ) -> Shared {
         let mut paths = foldhash::HashSet::default();
         for (_, w) in done {
             if let Work::Done { result, .. } = w
@@ -371,7 +377,37 @@ impl Shared {
         }
         Shared {
             render: options.render,
+            defer,
             paths,
+        }
+    }
+
+    /// Whether the per-object checks of a file wait ([`crate::run::files::Deferred`]): it is
+    /// included or used as a patch by a kustomization (a kustomization itself has no objects).
+    fn defers(&self, path: &Path) -> bool {
+        self.render
+            && self.defer
+            && !self.paths.is_empty()
+            && !kustomize::is_kustomization_file(path)
+            && self.paths.contains(&kustomize::normalize(path))
+    }
+
+    /// Checks a file of the second pass (with the run's CRDs).
+    fn check(
+        &self,
+        path: &Path,
+        file: SourceFile,
+        loaded: &Arc<load::Loaded>,
+        options: &Options,
+        crds: &Crds,
+        facts: &kustomize::Facts,
+    ) -> FileResult {
+        if self.defers(path) {
+            check_deferred(file, loaded, options, facts, Deferred::RunCrds)
+        } else if self.shares(path) {
+            check_shared(file, loaded, options, crds, facts)
+        } else {
+            check_source(file, loaded, options, crds, facts, false)
         }
     }
 
@@ -490,7 +526,9 @@ fn prepare_file(id: FileId, path: PathBuf, inputs: &Inputs<'_>) -> Work {
     } else {
         None
     };
-    let mut result = if shared.shares(&path) {
+    let mut result = if shared.defers(&path) {
+        check_deferred(p.file, &p.loaded, options, facts, Deferred::NoCrds)
+    } else if shared.shares(&path) {
         check_shared(p.file, &p.loaded, options, no_crds(), facts)
     } else {
         check_source(p.file, &p.loaded, options, no_crds(), facts, false)

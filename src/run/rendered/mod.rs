@@ -87,7 +87,7 @@ pub fn check(
     options: &Options,
     crds: &Crds,
     context: &(dyn Fn(FileId) -> bool + Sync),
-    explained: &HashSet<FileId>,
+    explained: &(dyn Fn(FileId) -> bool + Sync),
     preloaded: Option<Preloaded>,
 ) -> Outcome {
     check_with(
@@ -117,7 +117,7 @@ pub fn check_with(
     options: &Options,
     crds: &Crds,
     context: &(dyn Fn(FileId) -> bool + Sync),
-    explained: &HashSet<FileId>,
+    explained: &(dyn Fn(FileId) -> bool + Sync),
     cache: &mut Cache,
     changed: Option<&[FileId]>,
     preloaded: Option<Preloaded>,
@@ -181,7 +181,7 @@ pub fn check_with(
                 });
                 let known = files
                     .iter()
-                    .any(|f| explained.contains(f) || cycles.contains(f));
+                    .any(|f| explained(*f) || cycles.contains(f));
                 if !known {
                     findings.extend(error.map(|e| *e));
                 }
