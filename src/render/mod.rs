@@ -35,13 +35,13 @@ mod transform;
 mod vars;
 
 use crate::load::{Document, Limits, Loaded};
-use foldhash::HashMap;
-use std::sync::Arc;
 use crate::model::source::SourceFile;
 use crate::model::span::Span;
 pub use build::is_remote;
+use foldhash::HashMap;
 use node::{Origin, RNode};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One object of a render, with the ids it had on the way (kustomize's name history).
 #[derive(Clone, Debug)]

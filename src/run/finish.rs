@@ -8,8 +8,8 @@ use crate::model::report::Report;
 use crate::rules;
 use crate::run::Options;
 use crate::run::files::{Deferred, FileResult, FileStatus};
-use rayon::prelude::*;
 use crate::run::suppress;
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// The whole-repo stage and the report: index every object, run the cross-object rules, apply
@@ -88,14 +88,7 @@ pub fn finish_with(
     let explained = |f: FileId| explained_set.contains(&f) || deferred.explains(f);
     let preloaded = (!preloaded.is_empty()).then(|| std::sync::Arc::new(preloaded));
     let rendered = if options.render {
-        crate::run::rendered::check(
-            &indexed,
-            options,
-            crds,
-            &context,
-            &explained,
-            preloaded,
-        )
+        crate::run::rendered::check(&indexed, options, crds, &context, &explained, preloaded)
     } else {
         crate::run::rendered::Outcome::default()
     };

@@ -10,6 +10,7 @@ pub mod passes;
 pub mod per_file;
 pub mod project;
 pub mod rendered;
+mod shared;
 pub mod suppress;
 
 use crate::load;

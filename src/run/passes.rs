@@ -11,11 +11,12 @@ use crate::model::source::SourceFile;
 use crate::run::crd_claims::{CrdClaims, CrdRank};
 use crate::run::files::{
     Deferred, FileResult, FileStatus, KeepTrees, Preloaded, Unread, check_deferred, check_shared,
-    check_source, decode, index_context,
-    not_checked, problem, read_file, read_source, unread_context,
+    check_source, decode, index_context, not_checked, problem, read_file, read_source,
+    unread_context,
 };
 use crate::run::finish::finish_with;
 use crate::run::per_file::no_crds;
+use crate::run::shared::Shared;
 use crate::run::{CheckError, Input, Options};
 use crate::schema::{self, crd::Crds};
 use rayon::prelude::*;
@@ -223,7 +224,11 @@ fn analyse_with(input: Input, options: &Options, defer: bool) -> Result<Analysis
             let mut k_given = prepare_all(k_given, &no_facts, &no_shared);
             let mut k_context = prepare_all(k_context, &no_facts, &no_shared);
             let facts = kustomization_facts(k_given.iter().chain(&k_context));
-            let shared = Shared::of(k_given.iter().chain(&k_context), options, defer);
+            let shared = Shared::of(
+                kustomizations(k_given.iter().chain(&k_context)),
+                options,
+                defer,
+            );
             let mut given = prepare_all(given, &facts, &shared);
             given.append(&mut k_given);
             let needs_context = with_context && given.iter().any(|(_, w)| involves(w));
@@ -340,84 +345,6 @@ struct Inputs<'a> {
     shared: &'a Shared,
 }
 
-/// The files the run's renders will read, as far as the kustomizations of the run say:
-/// kustomization files, and the files they include or patch with. Their texts and trees are
-/// kept for the renders ([`FileResult::source`]).
-struct Shared {
-    /// The run renders (else nothing is kept).
-    render: bool,
-    /// The per-object checks of the files a render is expected to cover are deferred.
-    defer: bool,
-    paths: foldhash::HashSet<PathBuf>,
-}
-
-impl Shared {
-    /// Before the kustomizations are read: only they are kept.
-    fn none(options: &Options, defer: bool) -> Shared {
-        Shared {
-            render: options.render,
-            defer,
-            paths: foldhash::HashSet::default(),
-        }
-    }
-
-    fn of<'a>(
-        done: impl Iterator<Item = &'a (FileId, Work)>,
-        options: &Options,
-        defer: bool,
-    ) -> Shared {
-        let mut paths = foldhash::HashSet::default();
-        for (_, w) in done {
-            if let Work::Done { result, .. } = w
-                && let Some(k) = &result.kustomization
-            {
-                let named = k.includes.iter().map(|i| &i.path).chain(&k.patches);
-                paths.extend(named.map(|p| kustomize::normalize(p)));
-            }
-        }
-        Shared {
-            render: options.render,
-            defer,
-            paths,
-        }
-    }
-
-    /// Whether the per-object checks of a file wait ([`crate::run::files::Deferred`]): it is
-    /// included or used as a patch by a kustomization (a kustomization itself has no objects).
-    fn defers(&self, path: &Path) -> bool {
-        self.render
-            && self.defer
-            && !self.paths.is_empty()
-            && !kustomize::is_kustomization_file(path)
-            && self.paths.contains(&kustomize::normalize(path))
-    }
-
-    /// Checks a file of the second pass (with the run's CRDs).
-    fn check(
-        &self,
-        path: &Path,
-        file: SourceFile,
-        loaded: &Arc<load::Loaded>,
-        options: &Options,
-        crds: &Crds,
-        facts: &kustomize::Facts,
-    ) -> FileResult {
-        if self.defers(path) {
-            check_deferred(file, loaded, options, facts, Deferred::RunCrds)
-        } else if self.shares(path) {
-            check_shared(file, loaded, options, crds, facts)
-        } else {
-            check_source(file, loaded, options, crds, facts, false)
-        }
-    }
-
-    fn shares(&self, path: &Path) -> bool {
-        self.render
-            && (kustomize::is_kustomization_file(path)
-                || (!self.paths.is_empty() && self.paths.contains(&kustomize::normalize(path))))
-    }
-}
-
 /// The first pass for one job (see [`Work`]).
 fn prepare(id: FileId, job: Job, inputs: &Inputs<'_>) -> Work {
     let Inputs {
@@ -477,7 +404,11 @@ fn prepare(id: FileId, job: Job, inputs: &Inputs<'_>) -> Work {
                 .as_ref()
                 .filter(|_| inputs.shared.shares(&path))
                 .map(|p| crate::render::Source {
-                    file: Arc::new(SourceFile::new(id, p.file.name.clone(), p.file.text.clone())),
+                    file: Arc::new(SourceFile::new(
+                        id,
+                        p.file.name.clone(),
+                        p.file.text.clone(),
+                    )),
                     loaded: p.loaded.clone(),
                 });
             let mut result = index_context(path, preloaded, options);
@@ -582,6 +513,16 @@ fn involves(work: &Work) -> bool {
     }
 }
 
+/// The kustomizations read in the first pass.
+fn kustomizations<'a>(
+    done: impl Iterator<Item = &'a (FileId, Work)>,
+) -> impl Iterator<Item = &'a kustomize::Kustomization> {
+    done.filter_map(|(_, w)| match w {
+        Work::Done { result, .. } => result.kustomization.as_deref(),
+        _ => None,
+    })
+}
+
 /// What the kustomizations read in the first pass add to the objects they include.
 fn kustomization_facts<'a>(done: impl Iterator<Item = &'a (FileId, Work)>) -> kustomize::Facts {
     let mut names: foldhash::HashMap<FileId, &str> = foldhash::HashMap::default();
@@ -634,62 +575,4 @@ fn collect_crds(files: &[Found], claims: &CrdClaims, options: &Options) -> Crds 
         crds.merge(part);
     }
     crds
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::KubeVersion;
-
-    fn defining(kinds: &[&str]) -> Crds {
-        let text: String = kinds
-            .iter()
-            .map(|kind| {
-                format!(
-                    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n\
-                     metadata: {{name: x}}\nspec:\n  group: example.org\n  names: {{kind: {kind}}}\n  \
-                     versions: [{{name: v1, served: true}}]\n---\n"
-                )
-            })
-            .collect();
-        let file = SourceFile::new(FileId(0), "crds.yaml".into(), text);
-        let loaded = Arc::new(load::load(&file, &Options::default().limits));
-        let mut crds = Crds::default();
-        crds.add_file(file.id, &loaded, KubeVersion::new(37));
-        assert_eq!(crds.keys().count(), kinds.len());
-        crds
-    }
-
-    /// A file keeps its CRDs only while it is the earliest to define one of them; the threads
-    /// may present files in any order.
-    #[test]
-    fn crd_claims_keep_only_possible_winners() {
-        let claims = CrdClaims::default();
-        let given = |i| CrdRank::Given(FileId(i));
-        assert!(claims.keep(given(5), defining(&["A"])).is_some());
-        // Earlier than the holder: kept (it wins at the merge).
-        assert!(claims.keep(given(3), defining(&["A"])).is_some());
-        // Later than the earliest: dropped.
-        assert!(claims.keep(given(4), defining(&["A"])).is_none());
-        // Partly new: kept whole.
-        assert!(claims.keep(given(9), defining(&["A", "B"])).is_some());
-        assert!(
-            claims
-                .keep(CrdRank::Context(FileId(0)), defining(&["B"]))
-                .is_none()
-        );
-        assert!(
-            claims
-                .keep(CrdRank::CrdFlag(0), defining(&["A", "B"]))
-                .is_none()
-        );
-        assert!(claims.keep(CrdRank::CrdFlag(0), defining(&["C"])).is_some());
-        // Given files come before the context, whatever their ids.
-        assert!(
-            claims
-                .keep(CrdRank::Context(FileId(0)), defining(&["D"]))
-                .is_some()
-        );
-        assert!(claims.keep(given(100), defining(&["D"])).is_some());
-    }
 }

@@ -6,12 +6,12 @@ use crate::index::kustomize;
 use crate::load::tree::Node;
 use crate::model::diagnostic::{Diagnostic, FileId, Label, Location};
 use crate::model::source::SourceFile;
-use std::sync::Arc;
 use crate::model::span::Span;
 use crate::render::node::{Origin, RNode, RValue};
 use crate::run::Options;
 use foldhash::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Labels the values an overlay set inside a mapping or list a finding points at (the template
 /// labels a patch changed): "set here, on top of base/api.yaml:11". At most three a finding.
@@ -81,7 +81,11 @@ fn find_node(node: &RNode, origin: Origin) -> Option<&RNode> {
 }
 
 /// A render's origin as a location of the run's file.
-pub(super) fn real_location(at: Origin, layout: &Layout, files: &[Arc<SourceFile>]) -> Option<Location> {
+pub(super) fn real_location(
+    at: Origin,
+    layout: &Layout,
+    files: &[Arc<SourceFile>],
+) -> Option<Location> {
     let id = layout.ids.get(at.file as usize).copied().flatten()?;
     let file = files.get(at.file as usize)?;
     Some(location_in(id, file, at.span))

@@ -179,9 +179,7 @@ pub fn check_with(
                         .map(Diagnostic::file)
                         .collect()
                 });
-                let known = files
-                    .iter()
-                    .any(|f| explained(*f) || cycles.contains(f));
+                let known = files.iter().any(|f| explained(*f) || cycles.contains(f));
                 if !known {
                     findings.extend(error.map(|e| *e));
                 }

@@ -5,11 +5,11 @@ use crate::index::kustomize;
 use crate::load::tree::{Entry, Node, Style, Value};
 use crate::model::diagnostic::FileId;
 use crate::model::source::SourceFile;
-use std::sync::Arc;
 use crate::model::span::Span;
 use crate::render::node::{Origin, RNode, RValue};
 use foldhash::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The unit's files laid end to end: file `k` starts at `bases[k]` of the virtual text.
 pub(super) struct Layout {
