@@ -207,13 +207,14 @@ impl AsWritten<'_> {
     /// ([`crate::run::rendered::explained`]).
     fn explains(&self, f: FileId) -> bool {
         let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
-        if !done.contains_key(&f) {
-            let Some(checked) = self.run(f) else {
-                return false;
-            };
-            done.insert(f, checked);
-        }
-        !crate::run::rendered::explained(done[&f].0.iter()).is_empty()
+        let checked = match done.entry(f) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => match self.run(f) {
+                Some(checked) => e.insert(checked),
+                None => return false,
+            },
+        };
+        !crate::run::rendered::explained(checked.0.iter()).is_empty()
     }
 
     /// A deferred file's findings as written.
