@@ -400,20 +400,10 @@ fn prepare(id: FileId, job: Job, inputs: &Inputs<'_>) -> Work {
                 .as_ref()
                 .filter(|p| keep.keep(&p.loaded))
                 .map(|p| p.loaded.clone());
-            let source = preloaded
-                .as_ref()
-                .filter(|_| inputs.shared.shares(&path))
-                .map(|p| crate::render::Source {
-                    file: Arc::new(SourceFile::new(
-                        id,
-                        p.file.name.clone(),
-                        p.file.text.clone(),
-                    )),
-                    loaded: p.loaded.clone(),
-                });
+            // Not kept for the renders: with context, few of them render (those of the given
+            // files), and they read what they need.
             let mut result = index_context(path, preloaded, options);
             result.tree = tree;
-            result.source = source;
             Work::Done {
                 result: Box::new(result),
                 defined,
