@@ -6,13 +6,15 @@
 //! ```sh
 //! cargo build --release && cargo run --release --example gen-corpus -- /tmp/corpus --files 2000
 //! cargo run --release --example bench -- /tmp/corpus [--runs 7] [--small fixtures/valid/alpine-pod.yaml]
-//!     [--against OTHER/kubevet]
+//!     [--against OTHER/kubevet] [--render-cost]
 //! ```
 //!
 //! Each measurement is a fresh process (so peak RSS is that phase's own), reaped with `wait4` for
 //! its CPU time and maximum RSS; the median of the runs is reported. `--against` runs another
 //! kubevet build too, alternating with this one run by run, for (b), (c) and (d): on a machine
-//! whose speed drifts from minute to minute, only runs taken together compare.
+//! whose speed drifts from minute to minute, only runs taken together compare. `--render-cost`
+//! also runs (b) without rendering kustomizations (`check --no-render`: every file checked as
+//! written only), alternating with (b), and prints what rendering adds.
 
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -130,12 +132,14 @@ fn main() {
     let mut runs = 7usize;
     let mut small = PathBuf::from("fixtures/valid/alpine-pod.yaml");
     let mut against: Option<PathBuf> = None;
+    let mut render_cost = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--runs" => runs = it.next().and_then(|n| n.parse().ok()).expect("--runs N"),
             "--small" => small = PathBuf::from(it.next().expect("--small FILE")),
             "--against" => against = Some(PathBuf::from(it.next().expect("--against KUBEVET"))),
+            "--render-cost" => render_cost = true,
             _ => dir = Some(PathBuf::from(arg)),
         }
     }
@@ -174,6 +178,13 @@ fn main() {
     }
     let full_args = ["check", "--format", "concise", "-q", dir_str];
     let (mut full, mut full_other) = interleaved(&kubevet, against, &full_args, runs);
+    // (b) again, with and without the rendered stage, alternating.
+    let unrendered_args = ["check", "--format", "concise", "-q", "--no-render", dir_str];
+    let (mut rendered, mut unrendered) = (Vec::new(), Vec::new());
+    for _ in 0..if render_cost { runs } else { 0 } {
+        rendered.push(measure(&kubevet, &full_args).0);
+        unrendered.push(measure(&kubevet, &unrendered_args).0);
+    }
     let small_str = small.to_str().expect("UTF-8 path");
     let small_args = ["check", "--no-context", small_str];
     let (mut one, mut one_other) = interleaved(&kubevet, against, &small_args, runs.max(15));
@@ -230,6 +241,17 @@ fn main() {
             median(&mut in_context_other),
             documents,
             bytes,
+        );
+    }
+    if render_cost {
+        let rendered = median(&mut rendered);
+        report("(b) full kubevet check", rendered, documents, bytes);
+        let unrendered = median(&mut unrendered);
+        report("(b) without rendering", unrendered, documents, bytes);
+        println!(
+            "rendering adds: {:+.1}% wall, {:+.1}% cpu",
+            (rendered.wall.as_secs_f64() / unrendered.wall.as_secs_f64() - 1.0) * 100.0,
+            (rendered.cpu.as_secs_f64() / unrendered.cpu.as_secs_f64() - 1.0) * 100.0,
         );
     }
     println!(

@@ -272,6 +272,11 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub limits: LimitArgs,
+
+    /// Check kustomizations as written only, without rendering them (what rendering costs is
+    /// measured against this: `cargo run --release --example bench -- DIR --render-cost`).
+    #[arg(long, hide = true)]
+    pub no_render: bool,
 }
 
 /// Flags that set the input limits (each wins over the configuration's `limits:`).

@@ -74,6 +74,7 @@ pub(super) fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
             level: args.pod_security.or(config.pod_security.level),
             ..config.pod_security
         },
+        render: !args.no_render,
         ..Options::default()
     };
     match context(&args, reads_stdin) {

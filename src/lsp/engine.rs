@@ -114,6 +114,7 @@ impl Engine {
             pod_security: config.pod_security,
             context: Vec::new(),
             buffers: Some(buffers),
+            render: true,
         };
         engine.analyse();
         engine
@@ -156,6 +157,10 @@ impl Engine {
             })
             .collect();
         self.outcomes = analysis.outcomes;
+        // The renders here read the files (or their buffers) as they are at each edit.
+        for o in &mut self.outcomes {
+            o.source = None;
+        }
         self.crds = analysis.crds;
         self.facts = analysis.facts;
         self.outside.clear();
@@ -282,9 +287,10 @@ impl Engine {
             &self.options,
             &self.crds,
             &context,
-            &explained,
+            &|f| explained.contains(&f),
             &mut self.render_cache,
             changed,
+            None,
         )
     }
 

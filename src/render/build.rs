@@ -82,7 +82,7 @@ impl Walk<'_> {
             .files
             .documents(file)?
             .first()
-            .cloned()
+            .map(|d| d.root.clone())
             .unwrap_or_else(|| {
                 Node::new(
                     crate::load::tree::Value::Null,
@@ -284,12 +284,14 @@ impl Walk<'_> {
 
     /// The objects of a file (a `List`'s items one by one, as kustomize reads them).
     pub(crate) fn objects_of(&mut self, file: u32) -> Result<Vec<Resource>, RenderError> {
-        let docs: Vec<Node> = self.files.documents(file)?.to_vec();
-        let text = self.files.text(file).to_owned();
+        self.files.documents(file)?;
+        let loaded = self.files.loaded(file);
+        let source = self.files.file(file);
+        let text = source.text.as_str();
         let mut out = Vec::new();
-        for doc in &docs {
-            let mut node = from_loaded(doc, file, &text);
-            annotations_as_text(doc, &mut node, &text);
+        for doc in loaded.documents.iter().map(|d| &d.root) {
+            let mut node = from_loaded(doc, file, text);
+            annotations_as_text(doc, &mut node, text);
             if !node.is_map() || node.entries().is_empty() {
                 continue;
             }
@@ -301,7 +303,7 @@ impl Walk<'_> {
                 for (item, loaded) in items.iter().zip(loaded_items) {
                     if item.is_map() {
                         let mut item = item.clone();
-                        annotations_as_text(loaded, &mut item, &text);
+                        annotations_as_text(loaded, &mut item, text);
                         out.push(Resource::new(item));
                     }
                 }

@@ -39,13 +39,14 @@ mod smp;
 mod transform;
 mod vars;
 
-use crate::load::Limits;
-use crate::load::tree::Node;
+use crate::load::{Document, Limits, Loaded};
 use crate::model::source::SourceFile;
 use crate::model::span::Span;
 pub use build::is_remote;
+use foldhash::HashMap;
 use node::{Origin, RNode};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One object of a render, with the ids it had on the way (kustomize's name history).
 #[derive(Clone, Debug)]
@@ -156,7 +157,7 @@ pub struct RenderInfo {
 /// The result of a render: the objects in kustomize's output order, the files they came
 /// from (an [`Origin`]'s `file` indexes `files`), and the entries left out.
 pub struct Rendered {
-    pub files: Vec<SourceFile>,
+    pub files: Vec<Arc<SourceFile>>,
     pub resources: Vec<Resource>,
     pub infos: Vec<RenderInfo>,
 }
@@ -190,69 +191,110 @@ impl Rendered {
     }
 }
 
+/// A file loaded already (by the run's per-file stage): its text and its documents, shared.
+#[derive(Clone)]
+pub struct Source {
+    pub file: Arc<SourceFile>,
+    pub loaded: Arc<Loaded>,
+}
+
+/// Where a render reads its files besides the disk.
+#[derive(Clone, Default)]
+pub struct Sources {
+    /// Texts to read instead of the disk's (an editor's unsaved buffers), by path as named.
+    pub reader: Option<Reader>,
+    /// Files loaded already, by normalized path (`kustomize::normalize`): used as they are,
+    /// neither read nor loaded again. The reader, if any, comes first.
+    pub preloaded: Option<Arc<HashMap<PathBuf, Source>>>,
+}
+
 /// The table of files a render read, each loaded once.
 pub(crate) struct Files {
-    pub files: Vec<SourceFile>,
-    docs: Vec<Option<Vec<Node>>>,
+    pub files: Vec<Arc<SourceFile>>,
+    docs: Vec<Option<Arc<Loaded>>>,
     limits: Limits,
-    /// Texts to read instead of the disk's (an editor's unsaved buffers), by path as named.
-    reader: Option<Reader>,
+    sources: Sources,
 }
 
 /// A file's text from elsewhere than the disk (`None`: read the disk).
-pub type Reader = std::sync::Arc<dyn Fn(&Path) -> Option<String> + Send + Sync>;
+pub type Reader = Arc<dyn Fn(&Path) -> Option<String> + Send + Sync>;
 
 impl Files {
-    fn new() -> Files {
+    fn new(sources: Sources) -> Files {
         Files {
             files: Vec::new(),
             docs: Vec::new(),
             limits: Limits::default(),
-            reader: None,
+            sources,
         }
     }
 
     /// Reads a file into the table (once); `Err` in kustomize-like words.
     pub(crate) fn read(&mut self, path: &Path) -> Result<u32, String> {
-        let name = path.to_string_lossy().into_owned();
+        let name = path.to_string_lossy();
         if let Some(i) = self.files.iter().position(|f| f.name == name) {
             return Ok(i as u32);
         }
-        let text = match self.reader.as_ref().and_then(|r| r(path)) {
-            Some(text) => text,
-            None => crate::discover::special::read_regular_string(path, 64 << 20)
-                .map_err(|e| format!("{}: {e}", path.display()))?,
-        };
         let id = self.files.len() as u32;
-        self.files.push(SourceFile::new(
+        let text = match self.sources.reader.as_ref().and_then(|r| r(path)) {
+            Some(text) => text,
+            None => {
+                if let Some(p) = self.preloaded(path) {
+                    self.files.push(p.file);
+                    self.docs.push(Some(p.loaded));
+                    return Ok(id);
+                }
+                crate::discover::special::read_regular_string(path, 64 << 20)
+                    .map_err(|e| format!("{}: {e}", path.display()))?
+            }
+        };
+        let name = name.into_owned();
+        self.files.push(Arc::new(SourceFile::new(
             crate::model::diagnostic::FileId(id),
             name,
             text,
-        ));
+        )));
         self.docs.push(None);
         Ok(id)
     }
 
+    /// The run's loaded file at `path`, if it is the one named so (same name, loaded under the
+    /// limits a render uses).
+    fn preloaded(&self, path: &Path) -> Option<Source> {
+        let map = self.sources.preloaded.as_ref()?;
+        let p = map.get(&crate::index::kustomize::normalize(path))?;
+        (p.file.name == path.to_string_lossy()).then(|| p.clone())
+    }
+
     /// The documents of a file as kubevet's loader reads them; a syntax error fails the render.
-    pub(crate) fn documents(&mut self, id: u32) -> Result<&[Node], RenderError> {
+    pub(crate) fn documents(&mut self, id: u32) -> Result<&[Document], RenderError> {
         let i = id as usize;
         if self.docs[i].is_none() {
-            let loaded = crate::load::load(&self.files[i], &self.limits);
-            if let Some(d) = loaded.diagnostics.iter().find(|d| {
-                d.severity == crate::model::diagnostic::Severity::Error
-                    && d.rule.id != "duplicate-key"
-            }) {
-                return Err(RenderError::new(
-                    format!("{}: {}", self.files[i].name, d.message),
-                    Some(Origin {
-                        file: id,
-                        span: d.primary.location.span,
-                    }),
-                ));
-            }
-            self.docs[i] = Some(loaded.documents.into_iter().map(|d| d.root).collect());
+            self.docs[i] = Some(Arc::new(crate::load::load(&self.files[i], &self.limits)));
         }
-        Ok(self.docs[i].as_deref().unwrap_or_default())
+        let loaded = self.docs[i].as_deref().expect("loaded above");
+        if let Some(d) = loaded.diagnostics.iter().find(|d| {
+            d.severity == crate::model::diagnostic::Severity::Error && d.rule.id != "duplicate-key"
+        }) {
+            return Err(RenderError::new(
+                format!("{}: {}", self.files[i].name, d.message),
+                Some(Origin {
+                    file: id,
+                    span: d.primary.location.span,
+                }),
+            ));
+        }
+        Ok(&loaded.documents)
+    }
+
+    /// The loaded file (after [`Files::documents`] succeeded for it), shared.
+    pub(crate) fn loaded(&self, id: u32) -> Arc<Loaded> {
+        self.docs[id as usize].clone().expect("documents() first")
+    }
+
+    /// The file, shared.
+    pub(crate) fn file(&self, id: u32) -> Arc<SourceFile> {
+        self.files[id as usize].clone()
     }
 
     pub(crate) fn text(&self, id: u32) -> &str {
@@ -267,7 +309,7 @@ impl Files {
 /// A failed render: the error, and the files read (where the error points).
 pub struct Failed {
     pub error: RenderError,
-    pub files: Vec<SourceFile>,
+    pub files: Vec<Arc<SourceFile>>,
 }
 
 impl Failed {
@@ -284,13 +326,13 @@ impl Failed {
 
 /// Renders the kustomization in `dir` as `kustomize build DIR` does.
 pub fn render(dir: &Path) -> Result<Rendered, Failed> {
-    render_with(dir, None)
+    render_with(dir, Sources::default())
 }
 
-/// [`render`], reading files through `reader` first (an editor's unsaved buffers).
-pub fn render_with(dir: &Path, reader: Option<Reader>) -> Result<Rendered, Failed> {
-    let mut files = Files::new();
-    files.reader = reader;
+/// [`render`], reading files from `sources` first (an editor's unsaved buffers, the files the
+/// run has loaded).
+pub fn render_with(dir: &Path, sources: Sources) -> Result<Rendered, Failed> {
+    let mut files = Files::new(sources);
     match build::build_top(&mut files, dir) {
         Ok((resources, infos)) => Ok(Rendered {
             files: files.files,

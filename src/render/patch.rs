@@ -45,10 +45,15 @@ fn load_patch(
                 .files
                 .read(&path)
                 .map_err(|e| RenderError::new(e, Some(at)))?;
-            let docs: Vec<Node> = walk.files.documents(file)?.to_vec();
-            let source = walk.files.text(file).to_owned();
+            walk.files.documents(file)?;
+            let loaded = walk.files.loaded(file);
+            let source = walk.files.file(file);
             return Ok(Loaded {
-                docs: docs.iter().map(|d| from_loaded(d, file, &source)).collect(),
+                docs: loaded
+                    .documents
+                    .iter()
+                    .map(|d| from_loaded(&d.root, file, &source.text))
+                    .collect(),
                 at,
             });
         }

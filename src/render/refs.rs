@@ -179,8 +179,16 @@ fn pod_prefix(kind: &str) -> &'static str {
         .map_or("", |(_, p)| p)
 }
 
-/// The whole list, in kustomize's order: (target, referring kind, its group, path).
-fn all_refs() -> Vec<(Target, &'static str, Option<&'static str>, String)> {
+/// One entry of the name-reference table: (target, referring kind, its group, path).
+type Reference = (Target, &'static str, Option<&'static str>, String);
+
+/// The whole list, in kustomize's order, built once.
+fn all_refs() -> &'static [Reference] {
+    static REFS: std::sync::OnceLock<Vec<Reference>> = std::sync::OnceLock::new();
+    REFS.get_or_init(build_refs)
+}
+
+fn build_refs() -> Vec<Reference> {
     let v1 = |kind| (kind, Some(""), Some("v1"));
     let mut out = Vec::new();
     for kind in [

@@ -116,8 +116,9 @@ pub(crate) fn run(
                 .files
                 .read(&file_path)
                 .map_err(|e| RenderError::new(e, at))?;
-            let docs = walk.files.documents(file)?.to_vec();
-            for doc in &docs {
+            walk.files.documents(file)?;
+            let loaded = walk.files.loaded(file);
+            for doc in loaded.documents.iter().map(|d| &d.root) {
                 let list = doc.as_seq().map(<[Node]>::to_vec);
                 for one in list.unwrap_or_else(|| vec![doc.clone()]) {
                     replace(&one, resources, at)?;

@@ -51,3 +51,64 @@ impl CrdClaims {
         first.then_some(crds)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load;
+    use crate::model::KubeVersion;
+    use crate::model::source::SourceFile;
+    use std::sync::Arc;
+
+    fn defining(kinds: &[&str]) -> Crds {
+        let text: String = kinds
+            .iter()
+            .map(|kind| {
+                format!(
+                    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n\
+                     metadata: {{name: x}}\nspec:\n  group: example.org\n  names: {{kind: {kind}}}\n  \
+                     versions: [{{name: v1, served: true}}]\n---\n"
+                )
+            })
+            .collect();
+        let file = SourceFile::new(FileId(0), "crds.yaml".into(), text);
+        let loaded = Arc::new(load::load(&file, &Options::default().limits));
+        let mut crds = Crds::default();
+        crds.add_file(file.id, &loaded, KubeVersion::new(37));
+        assert_eq!(crds.keys().count(), kinds.len());
+        crds
+    }
+
+    /// A file keeps its CRDs only while it is the earliest to define one of them; the threads
+    /// may present files in any order.
+    #[test]
+    fn crd_claims_keep_only_possible_winners() {
+        let claims = CrdClaims::default();
+        let given = |i| CrdRank::Given(FileId(i));
+        assert!(claims.keep(given(5), defining(&["A"])).is_some());
+        // Earlier than the holder: kept (it wins at the merge).
+        assert!(claims.keep(given(3), defining(&["A"])).is_some());
+        // Later than the earliest: dropped.
+        assert!(claims.keep(given(4), defining(&["A"])).is_none());
+        // Partly new: kept whole.
+        assert!(claims.keep(given(9), defining(&["A", "B"])).is_some());
+        assert!(
+            claims
+                .keep(CrdRank::Context(FileId(0)), defining(&["B"]))
+                .is_none()
+        );
+        assert!(
+            claims
+                .keep(CrdRank::CrdFlag(0), defining(&["A", "B"]))
+                .is_none()
+        );
+        assert!(claims.keep(CrdRank::CrdFlag(0), defining(&["C"])).is_some());
+        // Given files come before the context, whatever their ids.
+        assert!(
+            claims
+                .keep(CrdRank::Context(FileId(0)), defining(&["D"]))
+                .is_some()
+        );
+        assert!(claims.keep(given(100), defining(&["D"])).is_some());
+    }
+}

@@ -39,6 +39,21 @@ pub struct FileResult {
     pub lost: bool,
     /// The file's tree, kept for the admission policies of the whole-repo stage ([`KeepTrees`]).
     pub tree: Option<Arc<load::Loaded>>,
+    /// The file as loaded, kept for the renders of the kustomizations that include it (which
+    /// then neither read nor load it again).
+    pub source: Option<crate::render::Source>,
+    /// The per-object rules and the schema validation have not run on the file (`source` is
+    /// kept): a render is expected to cover it, and then its objects are checked as rendered
+    /// instead. If none does, the whole-repo stage checks it as written ([`recheck`]).
+    pub deferred: Option<Deferred>,
+}
+
+/// Which CRDs the deferred checks of a file use: none (a file without custom resources is
+/// checked in the first pass), or the run's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deferred {
+    NoCrds,
+    RunCrds,
 }
 
 /// Whether the trees of checked files are kept for the whole-repo stage, where admission
@@ -134,6 +149,8 @@ pub(crate) fn index_context(
         suppressions: outcome.suppressions,
         lost: outcome.lost,
         tree: None,
+        source: None,
+        deferred: None,
     }
 }
 
@@ -154,6 +171,8 @@ pub(crate) fn unread_context(path: PathBuf) -> FileResult {
         suppressions: Vec::new(),
         lost: false,
         tree: None,
+        source: None,
+        deferred: None,
     }
 }
 
@@ -272,6 +291,8 @@ pub(crate) fn problem(
         suppressions: Vec::new(),
         lost: false,
         tree: None,
+        source: None,
+        deferred: None,
     }
 }
 
@@ -314,6 +335,8 @@ pub(crate) fn decode(
         suppressions: Vec::new(),
         lost: false,
         tree: None,
+        source: None,
+        deferred: None,
     }))
 }
 
@@ -325,21 +348,80 @@ pub(crate) fn check_source(
     facts: &kustomize::Facts,
     keep_text: bool,
 ) -> FileResult {
-    let mut outcome = per_file::check_loaded(&file, loaded, options, crds, facts);
+    let mut result = check_file(&file, loaded, options, Some(crds), facts);
+    // A file's text is read again where a renderer shows a snippet of it (`keep_text`: it
+    // cannot be, stdin).
+    result.entry.text = keep_text.then_some(file.text);
+    result
+}
+
+/// [`check_source`] of a file the run's renders may read: its text and tree are kept for them
+/// ([`FileResult::source`]).
+pub(crate) fn check_shared(
+    file: SourceFile,
+    loaded: &Arc<load::Loaded>,
+    options: &Options,
+    crds: &Crds,
+    facts: &kustomize::Facts,
+) -> FileResult {
+    let file = Arc::new(file);
+    let mut result = check_file(&file, loaded, options, Some(crds), facts);
+    result.source = Some(crate::render::Source {
+        file,
+        loaded: loaded.clone(),
+    });
+    result
+}
+
+/// [`check_shared`] without the per-object rules and the schema validation ([`Deferred`]).
+pub(crate) fn check_deferred(
+    file: SourceFile,
+    loaded: &Arc<load::Loaded>,
+    options: &Options,
+    facts: &kustomize::Facts,
+    deferred: Deferred,
+) -> FileResult {
+    let file = Arc::new(file);
+    let mut result = check_file(&file, loaded, options, None, facts);
+    // Whether it has findings as written is not known yet: snippets are checked against it.
+    result.entry.digest = Some(digest(&file.text));
+    result.source = Some(crate::render::Source {
+        file,
+        loaded: loaded.clone(),
+    });
+    result.deferred = Some(deferred);
+    result
+}
+
+/// A deferred file's findings as written and its digest, exactly as [`check_source`] finds them.
+pub(crate) fn recheck(
+    source: &crate::render::Source,
+    options: &Options,
+    crds: &Crds,
+    facts: &kustomize::Facts,
+) -> (Vec<Diagnostic>, Option<(usize, u64)>) {
+    let result = check_file(&source.file, &source.loaded, options, Some(crds), facts);
+    (result.diagnostics, result.entry.digest)
+}
+
+fn check_file(
+    file: &SourceFile,
+    loaded: &load::Loaded,
+    options: &Options,
+    crds: Option<&Crds>,
+    facts: &kustomize::Facts,
+) -> FileResult {
+    let mut outcome = per_file::check_loaded_with(file, loaded, options, crds, facts);
     // Sorted here, in parallel: the run's sort then meets sorted runs, one a file.
     outcome
         .diagnostics
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    // A file's text is read again where a renderer shows a snippet of it (`keep_text`: it
-    // cannot be, stdin).
     let name = file.name.clone();
     let shown = !outcome.diagnostics.is_empty() || !outcome.suppressions.is_empty();
     let digest = shown.then(|| digest(&file.text));
-    let text = keep_text.then_some(file.text);
     FileResult {
         entry: FileEntry {
             name,
-            text,
             digest,
             objects: outcome.entries,
             ..FileEntry::default()
@@ -352,6 +434,8 @@ pub(crate) fn check_source(
         suppressions: outcome.suppressions,
         lost: outcome.lost,
         tree: None,
+        source: None,
+        deferred: None,
     }
 }
 

@@ -7,21 +7,29 @@ use crate::model::diagnostic::{Diagnostic, FileId, Summary};
 use crate::model::report::Report;
 use crate::rules;
 use crate::run::Options;
-use crate::run::files::{FileResult, FileStatus};
+use crate::run::files::{Deferred, FileResult, FileStatus};
 use crate::run::suppress;
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// The whole-repo stage and the report: index every object, run the cross-object rules, apply
 /// the configuration and suppressions to every finding, sort.
 pub fn finish(outcomes: Vec<FileResult>, options: &Options) -> Report {
-    finish_with(outcomes, options, crate::run::per_file::no_crds())
+    finish_with(
+        outcomes,
+        options,
+        crate::run::per_file::no_crds(),
+        &Default::default(),
+    )
 }
 
-/// [`finish`], with the run's CRDs (for the checks on rendered kustomizations).
+/// [`finish`], with the run's CRDs (for the checks on rendered kustomizations) and what its
+/// kustomizations say about the files (for the deferred checks, [`Deferred`]).
 pub fn finish_with(
     outcomes: Vec<FileResult>,
     options: &Options,
     crds: &crate::schema::crd::Crds,
+    facts: &crate::index::kustomize::Facts,
 ) -> Report {
     let mut summary = Summary {
         kubernetes_version: Some(options.kubernetes_version),
@@ -32,7 +40,15 @@ pub fn finish_with(
     let mut indexed = Vec::with_capacity(outcomes.len());
     let mut suppressions = Vec::new();
     let mut trees = Vec::with_capacity(outcomes.len());
-    for (i, outcome) in outcomes.into_iter().enumerate() {
+    let mut preloaded = foldhash::HashMap::default();
+    let mut deferred = AsWritten {
+        files: foldhash::HashMap::default(),
+        done: Default::default(),
+        options,
+        crds,
+        facts,
+    };
+    for (i, mut outcome) in outcomes.into_iter().enumerate() {
         let id = FileId(i as u32);
         if outcome.entry.context {
             summary.context_files += usize::from(outcome.status == FileStatus::Checked);
@@ -54,10 +70,50 @@ pub fn finish_with(
         if !outcome.suppressions.is_empty() {
             suppressions.push((id, outcome.suppressions));
         }
+        if let Some(source) = outcome.source.take() {
+            if let Some(d) = outcome.deferred {
+                deferred.files.insert(id, (d, source.clone()));
+            }
+            let path = crate::index::kustomize::normalize(Path::new(&outcome.entry.name));
+            preloaded.insert(path, source);
+        }
         trees.push(outcome.tree);
         files.push(outcome.entry);
         diagnostics.extend(outcome.diagnostics);
     }
+    let contexts: Vec<bool> = files.iter().map(|e| e.context).collect();
+    let context = |f: FileId| contexts.get(f.0 as usize).copied().unwrap_or(true);
+    // Kustomizations checked as rendered: their objects' findings replace those as written.
+    let explained_set = crate::run::rendered::explained(diagnostics.iter());
+    let explained = |f: FileId| explained_set.contains(&f) || deferred.explains(f);
+    let preloaded = (!preloaded.is_empty()).then(|| std::sync::Arc::new(preloaded));
+    let rendered = if options.render {
+        crate::run::rendered::check(&indexed, options, crds, &context, &explained, preloaded)
+    } else {
+        crate::run::rendered::Outcome::default()
+    };
+    // The deferred files no successful render covers are checked as written after all.
+    let uncovered: Vec<FileId> = deferred
+        .files
+        .keys()
+        .copied()
+        .filter(|f| !rendered.covered.contains(*f))
+        .collect();
+    if !uncovered.is_empty() {
+        let checked: Vec<(FileId, Checked)> = uncovered
+            .par_iter()
+            .map(|f| (*f, deferred.take(*f)))
+            .collect();
+        let uncovered: foldhash::HashSet<FileId> = uncovered.into_iter().collect();
+        diagnostics.retain(|d| !uncovered.contains(&d.file()));
+        for (f, (found, digest)) in checked {
+            diagnostics.extend(found);
+            files[f.0 as usize].digest = digest;
+        }
+    }
+    drop(deferred);
+    diagnostics.retain(|d| rendered.covered.keeps(d));
+    diagnostics.extend(rendered.findings);
     let source = |f: FileId| {
         files[f.0 as usize]
             .source()
@@ -66,13 +122,8 @@ pub fn finish_with(
     let access = FileAccess {
         source: &source,
         tree: &|f: FileId| trees.get(f.0 as usize).cloned().flatten(),
-        context: &|f: FileId| files.get(f.0 as usize).is_none_or(|e| e.context),
+        context: &context,
     };
-    // Kustomizations checked as rendered: their objects' findings replace those as written.
-    let explained = crate::run::rendered::explained(diagnostics.iter());
-    let rendered = crate::run::rendered::check(&indexed, options, crds, access.context, &explained);
-    diagnostics.retain(|d| rendered.covered.keeps(d));
-    diagnostics.extend(rendered.findings);
     let index = repo_stage(indexed, options, &access, &mut diagnostics);
     // With context, a whole-repo finding that involves a given file is reported at the given
     // file (the other file is the related location), never only in a file not asked about.
@@ -121,6 +172,59 @@ pub fn finish_with(
         diagnostics,
         summary,
         suppressed: applied.suppressed,
+    }
+}
+
+/// A deferred file's findings as written, and its digest.
+type Checked = (Vec<Diagnostic>, Option<(usize, u64)>);
+
+/// The deferred files ([`Deferred`]) and their checks as written, run when a render needs to
+/// know whether a failure is explained there already, or when no successful render covers them.
+struct AsWritten<'a> {
+    files: foldhash::HashMap<FileId, (Deferred, crate::render::Source)>,
+    done: std::sync::Mutex<foldhash::HashMap<FileId, Checked>>,
+    options: &'a Options,
+    crds: &'a crate::schema::crd::Crds,
+    facts: &'a crate::index::kustomize::Facts,
+}
+
+impl AsWritten<'_> {
+    fn run(&self, f: FileId) -> Option<Checked> {
+        let (deferred, source) = self.files.get(&f)?;
+        let crds = match deferred {
+            Deferred::NoCrds => crate::run::per_file::no_crds(),
+            Deferred::RunCrds => self.crds,
+        };
+        Some(crate::run::files::recheck(
+            source,
+            self.options,
+            crds,
+            self.facts,
+        ))
+    }
+
+    /// Whether a deferred file's findings as written explain a failed render there
+    /// ([`crate::run::rendered::explained`]).
+    fn explains(&self, f: FileId) -> bool {
+        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        let checked = match done.entry(f) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => match self.run(f) {
+                Some(checked) => e.insert(checked),
+                None => return false,
+            },
+        };
+        !crate::run::rendered::explained(checked.0.iter()).is_empty()
+    }
+
+    /// A deferred file's findings as written.
+    fn take(&self, f: FileId) -> Checked {
+        let done = self
+            .done
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&f);
+        done.or_else(|| self.run(f)).unwrap_or_default()
     }
 }
 

@@ -10,6 +10,7 @@ pub mod passes;
 pub mod per_file;
 pub mod project;
 pub mod rendered;
+mod shared;
 pub mod suppress;
 
 use crate::load;
@@ -45,6 +46,10 @@ pub struct Options {
     /// Unsaved editor buffers (`kubevet lsp`), by absolute path: read instead of the files on
     /// disk, under the same limits.
     pub buffers: Option<std::sync::Arc<foldhash::HashMap<PathBuf, String>>>,
+    /// Top-level kustomizations are rendered and their objects checked as rendered
+    /// ([`rendered`]); `false`: everything is checked as written only (to measure what
+    /// rendering costs).
+    pub render: bool,
 }
 
 impl Default for Options {
@@ -59,6 +64,7 @@ impl Default for Options {
             policies: Vec::new(),
             pod_security: crate::k8s::pod_security::Settings::default(),
             buffers: None,
+            render: true,
         }
     }
 }

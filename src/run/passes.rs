@@ -10,11 +10,13 @@ use crate::model::report::Report;
 use crate::model::source::SourceFile;
 use crate::run::crd_claims::{CrdClaims, CrdRank};
 use crate::run::files::{
-    FileResult, FileStatus, KeepTrees, Preloaded, Unread, check_source, decode, index_context,
-    not_checked, problem, read_file, read_source, unread_context,
+    Deferred, FileResult, FileStatus, KeepTrees, Preloaded, Unread, check_deferred, check_shared,
+    check_source, decode, index_context, not_checked, problem, read_file, read_source,
+    unread_context,
 };
 use crate::run::finish::finish_with;
 use crate::run::per_file::no_crds;
+use crate::run::shared::Shared;
 use crate::run::{CheckError, Input, Options};
 use crate::schema::{self, crd::Crds};
 use rayon::prelude::*;
@@ -68,8 +70,8 @@ enum Work {
 
 /// Runs the whole pipeline.
 pub fn check(input: Input, options: &Options) -> Result<Report, CheckError> {
-    let analysis = analyse(input, options)?;
-    let report = finish_with(analysis.outcomes, options, &analysis.crds);
+    let analysis = analyse_with(input, options, true)?;
+    let report = finish_with(analysis.outcomes, options, &analysis.crds, &analysis.facts);
     // The CRD trees and compiled schemas can be large: free them off the critical path.
     rayon::spawn(move || drop(analysis.crds));
     Ok(report)
@@ -86,6 +88,13 @@ pub(crate) struct Analysis {
 
 /// Both passes over every file: everything of [`check`] but the whole-repo stage.
 pub(crate) fn analyse(input: Input, options: &Options) -> Result<Analysis, CheckError> {
+    analyse_with(input, options, false)
+}
+
+/// [`analyse`]; `defer`: the per-object checks of the files a render is expected to cover wait
+/// for the whole-repo stage ([`crate::run::files::Deferred`]), which runs them only on those
+/// no successful render covers ([`finish_with`] must follow).
+fn analyse_with(input: Input, options: &Options, defer: bool) -> Result<Analysis, CheckError> {
     let cwd = workspace::current_dir();
     let policy = &options.policy;
     let crd_files =
@@ -192,21 +201,39 @@ pub(crate) fn analyse(input: Input, options: &Options) -> Result<Analysis, Check
         .partition(|(_, job)| is_kustomization(job));
     let no_facts = kustomize::Facts::default();
     let keep = KeepTrees::new(options);
-    let prepare_all = |jobs: Vec<(FileId, Job)>, facts: &kustomize::Facts| -> Vec<(FileId, Work)> {
+    let no_shared = Shared::none(options, defer);
+    let prepare_all = |jobs: Vec<(FileId, Job)>,
+                       facts: &kustomize::Facts,
+                       shared: &Shared|
+     -> Vec<(FileId, Work)> {
         jobs.into_par_iter()
-            .map(|(id, job)| (id, prepare(id, job, &claims, &keep, options, facts)))
+            .map(|(id, job)| {
+                let inputs = Inputs {
+                    claims: &claims,
+                    keep: &keep,
+                    options,
+                    facts,
+                    shared,
+                };
+                (id, prepare(id, job, &inputs))
+            })
             .collect()
     };
-    let ((mut given, mut context, facts), _) = rayon::join(
+    let ((mut given, mut context, facts, shared), _) = rayon::join(
         || {
-            let mut k_given = prepare_all(k_given, &no_facts);
-            let mut k_context = prepare_all(k_context, &no_facts);
+            let mut k_given = prepare_all(k_given, &no_facts, &no_shared);
+            let mut k_context = prepare_all(k_context, &no_facts, &no_shared);
             let facts = kustomization_facts(k_given.iter().chain(&k_context));
-            let mut given = prepare_all(given, &facts);
+            let shared = Shared::of(
+                kustomizations(k_given.iter().chain(&k_context)),
+                options,
+                defer,
+            );
+            let mut given = prepare_all(given, &facts, &shared);
             given.append(&mut k_given);
             let needs_context = with_context && given.iter().any(|(_, w)| involves(w));
             let mut context: Vec<(FileId, Work)> = if needs_context {
-                prepare_all(context, &facts)
+                prepare_all(context, &facts, &shared)
             } else {
                 // Not needed: nothing of the context is reported or indexed (its kustomizations
                 // were read for the facts only).
@@ -223,7 +250,7 @@ pub(crate) fn analyse(input: Input, options: &Options) -> Result<Analysis, Check
                     .collect()
             };
             context.append(&mut k_context);
-            (given, context, facts)
+            (given, context, facts, shared)
         },
         || schema::prepare(options.kubernetes_version),
     );
@@ -248,14 +275,14 @@ pub(crate) fn analyse(input: Input, options: &Options) -> Result<Analysis, Check
         .map(|(id, w)| {
             let outcome = match w {
                 Work::Kept(path, p) => {
-                    let mut result = check_source(p.file, &p.loaded, options, &crds, &facts, false);
+                    let mut result = shared.check(&path, p.file, &p.loaded, options, &crds, &facts);
                     result.entry.path = Some(path);
                     result.tree = keep.keep(&p.loaded).then_some(p.loaded);
                     result
                 }
                 Work::Reload(path, file) => {
                     let loaded = Arc::new(load::load(&file, &options.limits));
-                    let mut result = check_source(file, &loaded, options, &crds, &facts, false);
+                    let mut result = shared.check(&path, file, &loaded, options, &crds, &facts);
                     result.entry.path = Some(path);
                     result.tree = keep.keep(&loaded).then_some(loaded);
                     result
@@ -309,17 +336,25 @@ impl Naming {
     }
 }
 
+/// What the first pass reads besides the job.
+struct Inputs<'a> {
+    claims: &'a CrdClaims,
+    keep: &'a KeepTrees,
+    options: &'a Options,
+    facts: &'a kustomize::Facts,
+    shared: &'a Shared,
+}
+
 /// The first pass for one job (see [`Work`]).
-fn prepare(
-    id: FileId,
-    job: Job,
-    claims: &CrdClaims,
-    keep: &KeepTrees,
-    options: &Options,
-    facts: &kustomize::Facts,
-) -> Work {
+fn prepare(id: FileId, job: Job, inputs: &Inputs<'_>) -> Work {
+    let Inputs {
+        claims,
+        keep,
+        options,
+        ..
+    } = *inputs;
     match job {
-        Job::Found(Found::File(path)) => prepare_file(id, path, claims, keep, options, facts),
+        Job::Found(Found::File(path)) => prepare_file(id, path, inputs),
         Job::Found(found) => Work::Done {
             result: Box::new(not_checked(id, found)),
             defined: None,
@@ -365,6 +400,8 @@ fn prepare(
                 .as_ref()
                 .filter(|p| keep.keep(&p.loaded))
                 .map(|p| p.loaded.clone());
+            // Not kept for the renders: with context, few of them render (those of the given
+            // files), and they read what they need.
             let mut result = index_context(path, preloaded, options);
             result.tree = tree;
             Work::Done {
@@ -377,14 +414,14 @@ fn prepare(
 }
 
 /// The first pass for a given file: read, loaded and checked, unless it has custom resources.
-fn prepare_file(
-    id: FileId,
-    path: PathBuf,
-    claims: &CrdClaims,
-    keep: &KeepTrees,
-    options: &Options,
-    facts: &kustomize::Facts,
-) -> Work {
+fn prepare_file(id: FileId, path: PathBuf, inputs: &Inputs<'_>) -> Work {
+    let Inputs {
+        claims,
+        keep,
+        options,
+        facts,
+        shared,
+    } = *inputs;
     let file = match read_source(id, &path, options) {
         Ok(file) => file,
         Err(result) => {
@@ -410,7 +447,13 @@ fn prepare_file(
     } else {
         None
     };
-    let mut result = check_source(p.file, &p.loaded, options, no_crds(), facts, false);
+    let mut result = if shared.defers(&path) {
+        check_deferred(p.file, &p.loaded, options, facts, Deferred::NoCrds)
+    } else if shared.shares(&path) {
+        check_shared(p.file, &p.loaded, options, no_crds(), facts)
+    } else {
+        check_source(p.file, &p.loaded, options, no_crds(), facts, false)
+    };
     result.entry.path = Some(path);
     result.tree = keep.keep(&p.loaded).then_some(p.loaded);
     Work::Done {
@@ -458,6 +501,16 @@ fn involves(work: &Work) -> bool {
         Work::Done { involvable, .. } => *involvable,
         _ => false,
     }
+}
+
+/// The kustomizations read in the first pass.
+fn kustomizations<'a>(
+    done: impl Iterator<Item = &'a (FileId, Work)>,
+) -> impl Iterator<Item = &'a kustomize::Kustomization> {
+    done.filter_map(|(_, w)| match w {
+        Work::Done { result, .. } => result.kustomization.as_deref(),
+        _ => None,
+    })
 }
 
 /// What the kustomizations read in the first pass add to the objects they include.
@@ -512,62 +565,4 @@ fn collect_crds(files: &[Found], claims: &CrdClaims, options: &Options) -> Crds 
         crds.merge(part);
     }
     crds
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::KubeVersion;
-
-    fn defining(kinds: &[&str]) -> Crds {
-        let text: String = kinds
-            .iter()
-            .map(|kind| {
-                format!(
-                    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n\
-                     metadata: {{name: x}}\nspec:\n  group: example.org\n  names: {{kind: {kind}}}\n  \
-                     versions: [{{name: v1, served: true}}]\n---\n"
-                )
-            })
-            .collect();
-        let file = SourceFile::new(FileId(0), "crds.yaml".into(), text);
-        let loaded = Arc::new(load::load(&file, &Options::default().limits));
-        let mut crds = Crds::default();
-        crds.add_file(file.id, &loaded, KubeVersion::new(37));
-        assert_eq!(crds.keys().count(), kinds.len());
-        crds
-    }
-
-    /// A file keeps its CRDs only while it is the earliest to define one of them; the threads
-    /// may present files in any order.
-    #[test]
-    fn crd_claims_keep_only_possible_winners() {
-        let claims = CrdClaims::default();
-        let given = |i| CrdRank::Given(FileId(i));
-        assert!(claims.keep(given(5), defining(&["A"])).is_some());
-        // Earlier than the holder: kept (it wins at the merge).
-        assert!(claims.keep(given(3), defining(&["A"])).is_some());
-        // Later than the earliest: dropped.
-        assert!(claims.keep(given(4), defining(&["A"])).is_none());
-        // Partly new: kept whole.
-        assert!(claims.keep(given(9), defining(&["A", "B"])).is_some());
-        assert!(
-            claims
-                .keep(CrdRank::Context(FileId(0)), defining(&["B"]))
-                .is_none()
-        );
-        assert!(
-            claims
-                .keep(CrdRank::CrdFlag(0), defining(&["A", "B"]))
-                .is_none()
-        );
-        assert!(claims.keep(CrdRank::CrdFlag(0), defining(&["C"])).is_some());
-        // Given files come before the context, whatever their ids.
-        assert!(
-            claims
-                .keep(CrdRank::Context(FileId(0)), defining(&["D"]))
-                .is_some()
-        );
-        assert!(claims.keep(given(100), defining(&["D"])).is_some());
-    }
 }

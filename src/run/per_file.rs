@@ -74,6 +74,18 @@ pub fn check_loaded(
     crds: &Crds,
     facts: &kustomize::Facts,
 ) -> FileOutcome {
+    check_loaded_with(file, loaded, options, Some(crds), facts)
+}
+
+/// [`check_loaded`]; without `crds`, the per-object rules and the schema validation do not run
+/// (the rest does: the loader's findings, the kustomization read, the objects for the index).
+pub(crate) fn check_loaded_with(
+    file: &SourceFile,
+    loaded: &Loaded,
+    options: &Options,
+    crds: Option<&Crds>,
+    facts: &kustomize::Facts,
+) -> FileOutcome {
     let check_options = check_options(options);
     let mut cx = Context::new(file, &check_options);
     cx.kustomize = facts.of(&file.name);
@@ -91,12 +103,12 @@ pub fn check_loaded(
         }
         cx.report(diagnostic);
     }
-    let enabled = enabled_rules(file, options);
-    let checks = Checks {
+    let enabled = crds.map(|_| enabled_rules(file, options));
+    let checks = crds.zip(enabled.as_deref()).map(|(crds, enabled)| Checks {
         crds,
-        enabled: Some(&enabled),
-    };
-    let (objects, entries, kustomization) = walk_documents(file, loaded, &mut cx, Some(&checks));
+        enabled: Some(enabled),
+    });
+    let (objects, entries, kustomization) = walk_documents(file, loaded, &mut cx, checks.as_ref());
     FileOutcome {
         documents: loaded.documents.len(),
         diagnostics: prefer_specific(cx.into_diagnostics()),

@@ -11,6 +11,7 @@ use crate::render::node::{Origin, RNode, RValue};
 use crate::run::Options;
 use foldhash::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Labels the values an overlay set inside a mapping or list a finding points at (the template
 /// labels a patch changed): "set here, on top of base/api.yaml:11". At most three a finding.
@@ -18,7 +19,7 @@ pub(super) fn overlaid(
     mut d: Diagnostic,
     root: &RNode,
     layout: &Layout,
-    files: &[SourceFile],
+    files: &[Arc<SourceFile>],
 ) -> Diagnostic {
     let mut added: Vec<Label> = Vec::new();
     for at in std::iter::once(&d.primary).chain(&d.secondary) {
@@ -80,7 +81,11 @@ fn find_node(node: &RNode, origin: Origin) -> Option<&RNode> {
 }
 
 /// A render's origin as a location of the run's file.
-pub(super) fn real_location(at: Origin, layout: &Layout, files: &[SourceFile]) -> Option<Location> {
+pub(super) fn real_location(
+    at: Origin,
+    layout: &Layout,
+    files: &[Arc<SourceFile>],
+) -> Option<Location> {
     let id = layout.ids.get(at.file as usize).copied().flatten()?;
     let file = files.get(at.file as usize)?;
     Some(location_in(id, file, at.span))
@@ -101,7 +106,7 @@ pub(super) fn location_in(id: FileId, file: &SourceFile, span: Span) -> Location
 }
 
 /// A location of the virtual text as a location of the run's file it is in.
-fn remap_location(at: Location, layout: &Layout, files: &[SourceFile]) -> Option<Location> {
+fn remap_location(at: Location, layout: &Layout, files: &[Arc<SourceFile>]) -> Option<Location> {
     real_location(layout.origin(at.span)?, layout, files)
 }
 
@@ -110,7 +115,7 @@ fn remap_location(at: Location, layout: &Layout, files: &[SourceFile]) -> Option
 pub(super) fn remap(
     mut d: Diagnostic,
     layout: &Layout,
-    files: &[SourceFile],
+    files: &[Arc<SourceFile>],
 ) -> Option<Diagnostic> {
     let origin = layout.origin(d.primary.location.span)?;
     d.primary.location = remap_location(d.primary.location, layout, files)?;
@@ -158,7 +163,7 @@ impl Related {
         mut d: Diagnostic,
         resource: &crate::render::Resource,
         layout: &Layout,
-        files: &[SourceFile],
+        files: &[Arc<SourceFile>],
         options: &Options,
     ) -> Diagnostic {
         let root = resource.root.origin;

@@ -87,7 +87,8 @@ pub fn check(
     options: &Options,
     crds: &Crds,
     context: &(dyn Fn(FileId) -> bool + Sync),
-    explained: &HashSet<FileId>,
+    explained: &(dyn Fn(FileId) -> bool + Sync),
+    preloaded: Option<Preloaded>,
 ) -> Outcome {
     check_with(
         indexed,
@@ -97,8 +98,12 @@ pub fn check(
         explained,
         &mut Cache::default(),
         None,
+        preloaded,
     )
 }
+
+/// The files the run has loaded already, by normalized path: a render uses them as they are.
+pub type Preloaded = std::sync::Arc<HashMap<PathBuf, crate::render::Source>>;
 
 /// Each unit's last result, by directory, with the files it read: `kubevet lsp` renders a unit
 /// again only when one of its files changed.
@@ -106,14 +111,16 @@ pub fn check(
 pub struct Cache(HashMap<PathBuf, (Vec<FileId>, UnitResult)>);
 
 /// [`check`], rendering again only the units that read a file of `changed` (all: `None`).
+#[allow(clippy::too_many_arguments)]
 pub fn check_with(
     indexed: &[FileObjects],
     options: &Options,
     crds: &Crds,
     context: &(dyn Fn(FileId) -> bool + Sync),
-    explained: &HashSet<FileId>,
+    explained: &(dyn Fn(FileId) -> bool + Sync),
     cache: &mut Cache,
     changed: Option<&[FileId]>,
+    preloaded: Option<Preloaded>,
 ) -> Outcome {
     if indexed.iter().all(|f| f.kustomization.is_none()) {
         cache.0.clear();
@@ -124,7 +131,11 @@ pub fn check_with(
         .map(|f| (kustomize::normalize(&f.path), f.file))
         .collect();
     let units = roots(indexed, &by_path);
-    let reader = reader(options);
+    let sources = crate::render::Sources {
+        reader: reader(options),
+        // Loaded under the run's limits: the same as a render's only with the default ones.
+        preloaded: preloaded.filter(|_| options.limits == crate::load::Limits::default()),
+    };
     let kept = &cache.0;
     let reuse = |u: &Unit| {
         let changed = changed?;
@@ -136,7 +147,7 @@ pub fn check_with(
         .filter(|u| u.files.iter().any(|f| !context(*f)))
         .map(|u| {
             let (files, result) = reuse(u).unwrap_or_else(|| {
-                let result = check_unit(u, options, crds, &by_path, reader.clone());
+                let result = check_unit(u, options, crds, &by_path, sources.clone());
                 let mut files = u.files.clone();
                 if let UnitResult::Rendered { files: read, .. } = &result {
                     files.extend(read);
@@ -168,9 +179,7 @@ pub fn check_with(
                         .map(Diagnostic::file)
                         .collect()
                 });
-                let known = files
-                    .iter()
-                    .any(|f| explained.contains(f) || cycles.contains(f));
+                let known = files.iter().any(|f| explained(*f) || cycles.contains(f));
                 if !known {
                     findings.extend(error.map(|e| *e));
                 }
@@ -272,9 +281,9 @@ fn check_unit(
     options: &Options,
     crds: &Crds,
     by_path: &HashMap<PathBuf, FileId>,
-    reader: Option<crate::render::Reader>,
+    sources: crate::render::Sources,
 ) -> UnitResult {
-    let rendered = match crate::render::render_with(&unit.dir, reader) {
+    let rendered = match crate::render::render_with(&unit.dir, sources) {
         Ok(r) => r,
         Err(failed) => {
             return UnitResult::Failed {
@@ -361,7 +370,7 @@ fn build_error(
         .error
         .message
         .starts_with("may not add resource with an already registered id")
-        || failed.files.iter().any(leaves_out)
+        || failed.files.iter().any(|f| leaves_out(f))
     {
         return None;
     }

@@ -9,6 +9,7 @@ use crate::model::span::Span;
 use crate::render::node::{Origin, RNode, RValue};
 use foldhash::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The unit's files laid end to end: file `k` starts at `bases[k]` of the virtual text.
 pub(super) struct Layout {
@@ -20,7 +21,7 @@ pub(super) struct Layout {
 }
 
 impl Layout {
-    pub(super) fn new(files: &[SourceFile], by_path: &HashMap<PathBuf, FileId>) -> Layout {
+    pub(super) fn new(files: &[Arc<SourceFile>], by_path: &HashMap<PathBuf, FileId>) -> Layout {
         let mut bases = Vec::with_capacity(files.len());
         let mut text = String::with_capacity(files.iter().map(|f| f.text.len() + 1).sum());
         for f in files {
@@ -126,16 +127,21 @@ fn key_span(text: &str, value: Span, key: &str) -> Option<Span> {
     let before = text.get(..value.start as usize)?;
     let colon = before.trim_end_matches([' ', '\t', '\r', '\n']);
     let colon = colon.strip_suffix(':')?;
-    for (open, close) in [("", ""), ("\"", "\""), ("'", "'")] {
-        let written = format!("{open}{key}{close}");
-        if let Some(rest) = colon.strip_suffix(written.as_str()) {
-            let fits = rest
-                .chars()
-                .next_back()
-                .is_none_or(|c| c.is_whitespace() || matches!(c, '{' | ',' | '-'));
-            if fits {
-                return Some(Span::new(rest.len(), rest.len() + written.len()));
-            }
+    for quote in ["", "\"", "'"] {
+        let Some(rest) = colon
+            .strip_suffix(quote)
+            .and_then(|c| c.strip_suffix(key))
+            .and_then(|c| c.strip_suffix(quote))
+        else {
+            continue;
+        };
+        let fits = rest
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, '{' | ',' | '-'));
+        if fits {
+            let len = colon.len() - rest.len();
+            return Some(Span::new(rest.len(), rest.len() + len));
         }
     }
     None
@@ -158,8 +164,8 @@ mod tests {
     #[test]
     fn virtual_spans_map_back_to_their_file() {
         let files = vec![
-            SourceFile::new(FileId(0), "a.yaml".into(), "abc\n".into()),
-            SourceFile::new(FileId(1), "b.yaml".into(), "xyz\n".into()),
+            Arc::new(SourceFile::new(FileId(0), "a.yaml".into(), "abc\n".into())),
+            Arc::new(SourceFile::new(FileId(1), "b.yaml".into(), "xyz\n".into())),
         ];
         let layout = Layout::new(&files, &HashMap::default());
         let o = Origin {
