@@ -121,6 +121,7 @@ pub fn finish_with(
         diagnostics,
         summary,
         suppressed: applied.suppressed,
+        fixes: Vec::new(),
     }
 }
 
