@@ -1146,3 +1146,68 @@ fn a_patch_edit_republishes_the_rendered_findings() {
     let (code, _) = client.shutdown();
     assert_eq!(code, 0);
 }
+
+/// The folders the server keeps (`kubevet/folders`, a debug request): (root, made for a file
+/// opened outside the workspace).
+fn folders(client: &mut Client) -> Vec<(String, bool)> {
+    let response = client.request("kubevet/folders", Value::Null);
+    let mut list: Vec<(String, bool)> = response["result"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{response}"))
+        .iter()
+        .map(|f| {
+            (
+                f["root"].as_str().unwrap().to_owned(),
+                f["adhoc"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    list.sort();
+    list
+}
+
+/// A file opened outside every workspace folder is checked with its repository in view, a
+/// folder kept only while a document of it is open: closing the last drops it (and its index),
+/// opening one again brings it back.
+#[test]
+fn a_folder_for_a_file_outside_the_workspace_lives_while_a_document_of_it_is_open() {
+    let repo = Repo::new(
+        "adhoc-workspace",
+        &[("a.yaml", SERVICE), ("b.yaml", &deployment("web"))],
+    );
+    let other = Repo::new(
+        "adhoc-other",
+        &[("svc.yaml", SERVICE), ("deploy.yaml", &deployment("webx"))],
+    );
+    let mut client = start_with(&repo, &[("KUBEVET_LSP_DEBUG", "1")]);
+    let workspace = (repo.0.display().to_string(), false);
+    let adhoc = (other.0.display().to_string(), true);
+    assert_eq!(folders(&mut client), [workspace.clone()]);
+
+    // Its repository's deploy.yaml is in view: the Service selects none of its pods.
+    let svc = other.uri("svc.yaml");
+    client.open(&other, "svc.yaml");
+    let first = client.diagnostics(&svc, |l| has(l, "service-selects-nothing"));
+    let mut both = vec![workspace.clone(), adhoc.clone()];
+    both.sort();
+    assert_eq!(folders(&mut client), both);
+
+    // Two documents of it open: closing one keeps the folder.
+    let deploy = other.uri("deploy.yaml");
+    client.open(&other, "deploy.yaml");
+    client.close(&svc);
+    assert!(client.diagnostics(&svc, |_| true).is_empty());
+    assert_eq!(folders(&mut client), both);
+    // The last one closed: the folder is gone, the workspace's stays.
+    client.close(&deploy);
+    assert_eq!(folders(&mut client), [workspace.clone()]);
+
+    // Opened again: the folder is back, and the findings with it.
+    client.open(&other, "svc.yaml");
+    let again = client.diagnostics(&svc, |l| has(l, "service-selects-nothing"));
+    assert_eq!(places(&again), places(&first));
+    assert_eq!(folders(&mut client), both);
+    let (code, stderr) = client.shutdown();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("internal error"), "{stderr}");
+}
