@@ -1211,3 +1211,40 @@ fn a_folder_for_a_file_outside_the_workspace_lives_while_a_document_of_it_is_ope
     assert_eq!(code, 0, "{stderr}");
     assert!(!stderr.contains("internal error"), "{stderr}");
 }
+
+/// The tool files around a manifest (skaffold, kustomizations) are read from their unsaved
+/// buffers too: an image skaffold builds (tagged when deployed) is not `latest-tag`.
+#[test]
+fn an_unsaved_tool_file_changes_the_findings_of_the_manifests_around_it() {
+    let skaffold = |image: &str| {
+        format!(
+            "apiVersion: skaffold/v4beta6\nkind: Config\nbuild:\n  artifacts:\n  - image: {image}\n"
+        )
+    };
+    let deploy = deployment("web").replace("nginx:1.27", "example.org/api");
+    let repo = Repo::new(
+        "tool-buffers",
+        &[
+            (".kubevet.yaml", "rules:\n  latest-tag: warning\n"),
+            ("deploy.yaml", &deploy),
+            ("skaffold.yaml", &skaffold("example.org/other")),
+        ],
+    );
+    let mut client = start(&repo);
+    let uri = repo.uri("deploy.yaml");
+    client.open(&repo, "deploy.yaml");
+    let list = client.diagnostics(&uri, |l| has(l, "latest-tag"));
+    assert_eq!(places(&list), [("latest-tag".to_owned(), 15, 15)]);
+    // skaffold.yaml edited, not saved: it builds the image now.
+    let tool = repo.uri("skaffold.yaml");
+    client.open(&repo, "skaffold.yaml");
+    client.change_full(&tool, 2, &skaffold("example.org/api"));
+    let list = client.diagnostics(&uri, |l| !has(l, "latest-tag"));
+    assert!(list.is_empty(), "{list:?}");
+    // Closed unsaved: the file on disk counts again.
+    client.close(&tool);
+    let list = client.diagnostics(&uri, |l| has(l, "latest-tag"));
+    assert_eq!(places(&list), [("latest-tag".to_owned(), 15, 15)]);
+    let (code, stderr) = client.shutdown();
+    assert_eq!(code, 0, "{stderr}");
+}
