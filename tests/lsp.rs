@@ -1182,7 +1182,7 @@ fn a_folder_for_a_file_outside_the_workspace_lives_while_a_document_of_it_is_ope
     let mut client = start_with(&repo, &[("KUBEVET_LSP_DEBUG", "1")]);
     let workspace = (repo.0.display().to_string(), false);
     let adhoc = (other.0.display().to_string(), true);
-    assert_eq!(folders(&mut client), [workspace.clone()]);
+    assert_eq!(folders(&mut client), std::slice::from_ref(&workspace));
 
     // Its repository's deploy.yaml is in view: the Service selects none of its pods.
     let svc = other.uri("svc.yaml");
@@ -1200,7 +1200,7 @@ fn a_folder_for_a_file_outside_the_workspace_lives_while_a_document_of_it_is_ope
     assert_eq!(folders(&mut client), both);
     // The last one closed: the folder is gone, the workspace's stays.
     client.close(&deploy);
-    assert_eq!(folders(&mut client), [workspace.clone()]);
+    assert_eq!(folders(&mut client), std::slice::from_ref(&workspace));
 
     // Opened again: the folder is back, and the findings with it.
     client.open(&other, "svc.yaml");
