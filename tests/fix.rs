@@ -229,3 +229,178 @@ fn fix_on_stdin_prints_the_fixed_stream() {
     assert!(stderr.contains("fixed 3 findings in 1 file"), "{stderr}");
     assert!(!stderr.contains("unknown-field"), "{stderr}");
 }
+
+const CRONJOB: &str = "\
+apiVersion: batch/v1beta1
+kind: CronJob
+metadata:
+  name: nightly
+  labels:
+    enabled: yes
+spec:
+  schedule: \"0 3 * * *\"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: a
+            image: busybox:1.36
+";
+
+/// The byte offset of a SARIF (1-based line, 1-based column in code points) position.
+fn offset(text: &str, line: u64, column: u64) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line as usize - 1)
+        .map(str::len)
+        .sum();
+    start
+        + text[start..]
+            .chars()
+            .take(column as usize - 1)
+            .map(char::len_utf8)
+            .sum::<usize>()
+}
+
+/// The texts of the files with every SARIF fix of the log applied (their edits, last first).
+fn apply_sarif(
+    repo: &Repo,
+    sarif: &serde_json::Value,
+) -> std::collections::BTreeMap<String, String> {
+    let mut edits: std::collections::BTreeMap<String, Vec<(usize, usize, String)>> =
+        Default::default();
+    for result in sarif["runs"][0]["results"].as_array().unwrap() {
+        for fix in result["fixes"].as_array().into_iter().flatten() {
+            for change in fix["artifactChanges"].as_array().unwrap() {
+                let uri = change["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
+                let text = repo.read(&uri);
+                for r in change["replacements"].as_array().unwrap() {
+                    let region = &r["deletedRegion"];
+                    let at = |l: &str, c: &str| {
+                        offset(
+                            &text,
+                            region[l].as_u64().unwrap(),
+                            region[c].as_u64().unwrap(),
+                        )
+                    };
+                    let inserted = r["insertedContent"]["text"].as_str().unwrap().to_owned();
+                    edits.entry(uri.clone()).or_default().push((
+                        at("startLine", "startColumn"),
+                        at("endLine", "endColumn"),
+                        inserted,
+                    ));
+                }
+            }
+        }
+    }
+    edits
+        .into_iter()
+        .map(|(uri, mut list)| {
+            let mut text = repo.read(&uri);
+            list.sort();
+            for (start, end, inserted) in list.into_iter().rev() {
+                text.replace_range(start..end, &inserted);
+            }
+            (uri, text)
+        })
+        .collect()
+}
+
+/// SARIF lists the fixes `--fix` applies, a removed apiVersion's successor included (it needs
+/// the fixed object checked again): applied, they give the files `--fix` writes.
+#[test]
+fn sarif_fixes_are_those_fix_applies() {
+    let files = [
+        ("cron.yaml", CRONJOB),
+        ("apis.yaml", OLD_APIS),
+        (
+            ".kubevet.yaml",
+            "rules:\n  missing-probes: off\n  missing-resources: off\n  job-without-ttl: off\n",
+        ),
+    ];
+    let repo = Repo::new("sarif", &files);
+    // Run in the repository: URIs relative to it.
+    let kubevet = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kubevet"))
+            .args(args)
+            .arg(".")
+            .current_dir(&repo.0)
+            .output()
+            .unwrap()
+    };
+    let o = kubevet(&["check", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let fix_of = |uri: &str, line: u64| {
+        results
+            .iter()
+            .find(|r| {
+                let at = &r["locations"][0]["physicalLocation"];
+                r["ruleId"] == "removed-api-version"
+                    && at["artifactLocation"]["uri"] == uri
+                    && at["region"]["startLine"] == line
+            })
+            .unwrap_or_else(|| panic!("{uri}:{line}: {results:?}"))["fixes"]
+            .clone()
+    };
+    // batch/v1beta1 CronJob → batch/v1: nothing else changes.
+    assert_eq!(
+        fix_of("cron.yaml", 1)[0]["artifactChanges"][0]["replacements"],
+        serde_json::json!([{
+            "deletedRegion": {"startLine": 1, "startColumn": 13, "endLine": 1, "endColumn": 26},
+            "insertedContent": {"text": "batch/v1"},
+        }])
+    );
+    assert_eq!(
+        fix_of("cron.yaml", 1)[0]["description"]["text"],
+        "Change `batch/v1beta1` to `batch/v1`"
+    );
+    assert_eq!(
+        fix_of("apis.yaml", 1)[0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"],
+        "policy/v1"
+    );
+    // The Ingress's backend changed shape in networking.k8s.io/v1: no fix.
+    assert!(
+        fix_of("apis.yaml", 10).as_array().is_none_or(Vec::is_empty),
+        "{}",
+        fix_of("apis.yaml", 10)
+    );
+    let from_sarif = apply_sarif(&repo, &sarif);
+
+    let o = kubevet(&["check", "--fix", "-q", "--format", "sarif"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    for (name, text) in files {
+        let written = repo.read(name);
+        assert_eq!(
+            from_sarif.get(name).map_or(text, String::as_str),
+            written,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        repo.read("cron.yaml"),
+        CRONJOB
+            .replace("batch/v1beta1", "batch/v1")
+            .replace("enabled: yes", "enabled: \"yes\"")
+    );
+    // What remains (the Ingress) has no fix left in the SARIF of the fixed files.
+    let after: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let remaining: Vec<&str> = after["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        remaining,
+        ["selector-matches-nothing", "removed-api-version"],
+        "{after}"
+    );
+    assert!(apply_sarif(&repo, &after).is_empty());
+}

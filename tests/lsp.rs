@@ -1,12 +1,14 @@
 //! `kubevet lsp` driven as an editor drives it: the built binary, JSON-RPC frames over its
 //! stdin and stdout.
 
+#[path = "common/lsp_client.rs"]
+mod lsp_client;
+
+use lsp_client::{Client, Launch};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -46,219 +48,33 @@ impl Drop for Repo {
     }
 }
 
-struct Client {
-    child: Child,
-    stdin: ChildStdin,
-    rx: Receiver<Value>,
-    /// Messages received and not yet looked at.
-    seen: Vec<Value>,
-    next_id: i64,
-    stderr: std::thread::JoinHandle<String>,
+/// The server on a repository, every message kept for [`Client::wait_for`].
+fn start(repo: &Repo) -> Client {
+    start_with(repo, &[])
 }
 
-impl Client {
-    fn start(repo: &Repo) -> Client {
-        Client::start_with(repo, &[])
-    }
+fn start_with(repo: &Repo, env: &[(&str, &str)]) -> Client {
+    Client::launch(
+        Path::new(env!("CARGO_BIN_EXE_kubevet")),
+        &repo.0,
+        Launch {
+            env,
+            record: true,
+            wait_indexed: false,
+            timeout: TIMEOUT,
+        },
+    )
+}
 
-    fn start_with(repo: &Repo, env: &[(&str, &str)]) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kubevet"))
-            .arg("lsp")
-            // Every in-place update of the index is checked against a batch run.
-            .env("KUBEVET_LSP_VERIFY", "1")
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut stderr = child.stderr.take().unwrap();
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let mut length = None;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some(n) = line.strip_prefix("Content-Length: ") {
-                        length = n.parse::<usize>().ok();
-                    }
-                }
-                let mut body = vec![0; length.expect("a Content-Length header")];
-                reader.read_exact(&mut body).unwrap();
-                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
-                    return;
-                }
-            }
-        });
-        let mut client = Client {
-            child,
-            stdin,
-            rx,
-            seen: Vec::new(),
-            next_id: 0,
-            stderr,
-        };
-        let init = client.request(
-            "initialize",
-            json!({
-                "processId": null,
-                "capabilities": {
-                    "window": {"workDoneProgress": true},
-                    "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}},
-                },
-                "workspaceFolders": [{"uri": repo.uri(""), "name": "repo"}],
-            }),
-        );
-        assert_eq!(
-            init["result"]["capabilities"]["textDocumentSync"]["change"], 2,
-            "{init}"
-        );
-        client.notify("initialized", json!({}));
-        client
-    }
+/// Opens a file of the repository with its text on disk.
+trait OpenFile {
+    fn open(&mut self, repo: &Repo, rel: &str);
+}
 
-    fn send(&mut self, message: Value) {
-        let body = message.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
-    }
-
-    /// Sends a request; returns its id.
-    fn send_request(&mut self, method: &str, params: Value) -> i64 {
-        self.next_id += 1;
-        let id = self.next_id;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        id
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.send_request(method, params);
-        self.wait_for(|m| m.get("method").is_none() && m["id"] == id)
-    }
-
-    /// The first message (already received or to come) that `pred` accepts; it is consumed.
-    /// Requests from the server are answered on the way.
-    fn wait_for(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
-        if let Some(i) = self.seen.iter().position(&pred) {
-            return self.seen.remove(i);
-        }
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let message = match self.rx.recv_timeout(left) {
-                Ok(m) => m,
-                Err(RecvTimeoutError::Timeout) => {
-                    let _ = self.child.kill();
-                    let stderr =
-                        std::mem::replace(&mut self.stderr, std::thread::spawn(String::new));
-                    panic!(
-                        "timed out; received meanwhile: {}\nserver stderr:\n{}",
-                        serde_json::to_string_pretty(&self.seen).unwrap(),
-                        stderr.join().unwrap_or_default()
-                    )
-                }
-                Err(RecvTimeoutError::Disconnected) => panic!("the server exited"),
-            };
-            if message.get("method").is_some() && message.get("id").is_some() {
-                // workDoneProgress/create, registerCapability: accepted.
-                let id = message["id"].clone();
-                self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
-            }
-            if pred(&message) {
-                return message;
-            }
-            self.seen.push(message);
-        }
-    }
-
-    /// The next diagnostics published for `uri` that `pred` accepts (earlier ones for it are
-    /// dropped).
-    fn diagnostics(&mut self, uri: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        let is_for = |m: &Value| {
-            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
-        };
-        loop {
-            let m = self.wait_for(is_for);
-            let list = m["params"]["diagnostics"].as_array().unwrap().clone();
-            if pred(&list) {
-                return list;
-            }
-        }
-    }
-
+impl OpenFile for Client {
     fn open(&mut self, repo: &Repo, rel: &str) {
         let text = std::fs::read_to_string(repo.path(rel)).unwrap();
         self.open_text(&repo.uri(rel), &text);
-    }
-
-    fn open_text(&mut self, uri: &str, text: &str) {
-        self.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
-        );
-    }
-
-    fn change_full(&mut self, uri: &str, version: i32, text: &str) {
-        self.notify(
-            "textDocument/didChange",
-            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
-        );
-    }
-
-    fn change_range(&mut self, uri: &str, version: i32, range: [u32; 4], text: &str) {
-        self.notify(
-            "textDocument/didChange",
-            json!({
-                "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [{
-                    "range": {
-                        "start": {"line": range[0], "character": range[1]},
-                        "end": {"line": range[2], "character": range[3]},
-                    },
-                    "text": text,
-                }],
-            }),
-        );
-    }
-
-    /// `shutdown` then `exit`: the exit code and what the server wrote on stderr.
-    fn shutdown(mut self) -> (i32, String) {
-        let response = self.request("shutdown", Value::Null);
-        assert_eq!(response["result"], Value::Null, "{response}");
-        self.notify("exit", Value::Null);
-        self.finish()
-    }
-
-    fn finish(mut self) -> (i32, String) {
-        drop(self.stdin);
-        let deadline = Instant::now() + TIMEOUT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "the server did not exit");
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        (status.code().unwrap_or(-1), self.stderr.join().unwrap())
     }
 }
 
@@ -332,7 +148,7 @@ fn a_service_is_fixed_by_a_deployment_edited_in_another_file() {
         "cross",
         &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
     );
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     client.open(&repo, "a.yaml");
     let a = repo.uri("a.yaml");
     let list = client.diagnostics(&a, |l| !l.is_empty());
@@ -444,7 +260,7 @@ spec:
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     let files = [
         "apps/widget.yaml",
         "apps/pod.yaml",
@@ -493,7 +309,7 @@ kind: ConfigMap
 metadata: {annotations: {note: \"é😀\"}, name: Bad_Name}
 ";
     let repo = Repo::new("utf16", &[("cm.yaml", text)]);
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     client.open(&repo, "cm.yaml");
     let uri = repo.uri("cm.yaml");
     let list = client.diagnostics(&uri, |l| has(l, "invalid-name"));
@@ -525,7 +341,7 @@ fn an_unparseable_buffer_gets_its_yaml_error_and_the_server_goes_on() {
         "broken",
         &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
     );
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     client.open(&repo, "a.yaml");
     let uri = repo.uri("a.yaml");
     client.diagnostics(&uri, |_| true);
@@ -548,7 +364,7 @@ fn a_panic_is_caught_logged_and_the_server_survives() {
         "panic",
         &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
     );
-    let mut client = Client::start_with(&repo, &[("KUBEVET_LSP_DEBUG", "1")]);
+    let mut client = start_with(&repo, &[("KUBEVET_LSP_DEBUG", "1")]);
     let response = client.request("kubevet/panic", Value::Null);
     assert_eq!(response["error"]["code"], -32603, "{response}");
     client.open(&repo, "a.yaml");
@@ -568,7 +384,7 @@ fn a_request_cancelled_while_the_server_checks_is_answered_as_cancelled() {
         "cancel",
         &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
     );
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     let uri = repo.uri("a.yaml");
     client.open(&repo, "a.yaml");
     client.diagnostics(&uri, |_| true);
@@ -597,7 +413,7 @@ fn a_buffer_over_the_configured_limit_is_not_checked() {
             ("b.yaml", &deployment("webx")),
         ],
     );
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     let uri = repo.uri("a.yaml");
     client.open(&repo, "a.yaml");
     client.diagnostics(&uri, |l| has(l, "service-selects-nothing"));
@@ -614,7 +430,7 @@ fn exit_without_shutdown_is_exit_code_1() {
         "exit",
         &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
     );
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     client.notify("exit", Value::Null);
     let (code, _) = client.finish();
     assert_eq!(code, 1);
@@ -626,7 +442,7 @@ fn indexing_reports_progress_and_saving_the_configuration_applies_it() {
         "config",
         &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
     );
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     let end =
         client.wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
     assert!(
@@ -655,7 +471,7 @@ fn an_untitled_buffer_is_checked_on_its_own() {
         "untitled",
         &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
     );
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     client.open_text(
         "untitled:Untitled-1",
         "apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\n",
@@ -756,7 +572,7 @@ fn a_quick_fix_applied_is_checked_again() {
             (".kubevet.yaml", "select: [hardening]\n"),
         ],
     );
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     let uri = repo.uri("job.yaml");
     client.open(&repo, "job.yaml");
     let list = client.diagnostics(&uri, |l| has(l, "restart-policy"));
@@ -832,7 +648,7 @@ spec:
         image: busybox:1.36
 ";
     let repo = Repo::new("fixes", &[("ds.yaml", text)]);
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     let uri = repo.uri("ds.yaml");
     client.open(&repo, "ds.yaml");
     let list = client.diagnostics(&uri, |l| has(l, "invalid-label-value"));
@@ -892,7 +708,7 @@ spec:
     servicePort: 80
 ";
     let repo = Repo::new("apis", &[("old.yaml", text)]);
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     let uri = repo.uri("old.yaml");
     client.open(&repo, "old.yaml");
     let list = client.diagnostics(&uri, |l| {
@@ -952,7 +768,7 @@ spec:
             ("b.yaml", &deployment("web")),
         ],
     );
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     let cron_uri = repo.uri("cron.yaml");
     client.open(&repo, "cron.yaml");
     client.diagnostics(&cron_uri, |_| true);
@@ -982,7 +798,7 @@ spec:
 #[test]
 fn hover_on_a_finding_shows_its_rule() {
     let repo = Repo::new("hover-rule", &[("job.yaml", JOB)]);
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     let uri = repo.uri("job.yaml");
     client.open(&repo, "job.yaml");
     let list = client.diagnostics(&uri, |l| has(l, "restart-policy"));
@@ -1096,7 +912,7 @@ fn diagnostics_after_random_edits_are_those_of_a_fresh_check() {
         ));
         let borrowed: Vec<(&str, &str)> = initial.iter().map(|(p, t)| (*p, t.as_str())).collect();
         let repo = Repo::new(&format!("diff-{seed}"), &borrowed);
-        let mut client = Client::start(&repo);
+        let mut client = start(&repo);
         client.wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
         // Buffers of the open documents (what the state is where they differ from the disk).
         let mut open: std::collections::HashMap<&str, (i32, String)> = Default::default();
@@ -1220,7 +1036,7 @@ spec:
   timeZone: Europe/Be
 ";
     let repo = Repo::new("complete", &[("cron.yaml", text)]);
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     let uri = repo.uri("cron.yaml");
     client.open(&repo, "cron.yaml");
     let mut complete = |line: u32, character: u32| -> Vec<Value> {
@@ -1293,7 +1109,7 @@ fn a_patch_edit_republishes_the_rendered_findings() {
             ("prod/patch.yaml", &patch("Never")),
         ],
     );
-    let mut client = Client::start(&repo);
+    let mut client = start(&repo);
     client.open(&repo, "base/job.yaml");
     client.open(&repo, "prod/patch.yaml");
     let base = repo.uri("base/job.yaml");
@@ -1329,4 +1145,106 @@ fn a_patch_edit_republishes_the_rendered_findings() {
     assert!(list.is_empty(), "{list:?}");
     let (code, _) = client.shutdown();
     assert_eq!(code, 0);
+}
+
+/// The folders the server keeps (`kubevet/folders`, a debug request): (root, made for a file
+/// opened outside the workspace).
+fn folders(client: &mut Client) -> Vec<(String, bool)> {
+    let response = client.request("kubevet/folders", Value::Null);
+    let mut list: Vec<(String, bool)> = response["result"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{response}"))
+        .iter()
+        .map(|f| {
+            (
+                f["root"].as_str().unwrap().to_owned(),
+                f["adhoc"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    list.sort();
+    list
+}
+
+/// A file opened outside every workspace folder is checked with its repository in view, a
+/// folder kept only while a document of it is open: closing the last drops it (and its index),
+/// opening one again brings it back.
+#[test]
+fn a_folder_for_a_file_outside_the_workspace_lives_while_a_document_of_it_is_open() {
+    let repo = Repo::new(
+        "adhoc-workspace",
+        &[("a.yaml", SERVICE), ("b.yaml", &deployment("web"))],
+    );
+    let other = Repo::new(
+        "adhoc-other",
+        &[("svc.yaml", SERVICE), ("deploy.yaml", &deployment("webx"))],
+    );
+    let mut client = start_with(&repo, &[("KUBEVET_LSP_DEBUG", "1")]);
+    let workspace = (repo.0.display().to_string(), false);
+    let adhoc = (other.0.display().to_string(), true);
+    assert_eq!(folders(&mut client), std::slice::from_ref(&workspace));
+
+    // Its repository's deploy.yaml is in view: the Service selects none of its pods.
+    let svc = other.uri("svc.yaml");
+    client.open(&other, "svc.yaml");
+    let first = client.diagnostics(&svc, |l| has(l, "service-selects-nothing"));
+    let mut both = vec![workspace.clone(), adhoc.clone()];
+    both.sort();
+    assert_eq!(folders(&mut client), both);
+
+    // Two documents of it open: closing one keeps the folder.
+    let deploy = other.uri("deploy.yaml");
+    client.open(&other, "deploy.yaml");
+    client.close(&svc);
+    assert!(client.diagnostics(&svc, |_| true).is_empty());
+    assert_eq!(folders(&mut client), both);
+    // The last one closed: the folder is gone, the workspace's stays.
+    client.close(&deploy);
+    assert_eq!(folders(&mut client), std::slice::from_ref(&workspace));
+
+    // Opened again: the folder is back, and the findings with it.
+    client.open(&other, "svc.yaml");
+    let again = client.diagnostics(&svc, |l| has(l, "service-selects-nothing"));
+    assert_eq!(places(&again), places(&first));
+    assert_eq!(folders(&mut client), both);
+    let (code, stderr) = client.shutdown();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("internal error"), "{stderr}");
+}
+
+/// The tool files around a manifest (skaffold, kustomizations) are read from their unsaved
+/// buffers too: an image skaffold builds (tagged when deployed) is not `latest-tag`.
+#[test]
+fn an_unsaved_tool_file_changes_the_findings_of_the_manifests_around_it() {
+    let skaffold = |image: &str| {
+        format!(
+            "apiVersion: skaffold/v4beta6\nkind: Config\nbuild:\n  artifacts:\n  - image: {image}\n"
+        )
+    };
+    let deploy = deployment("web").replace("nginx:1.27", "example.org/api");
+    let repo = Repo::new(
+        "tool-buffers",
+        &[
+            (".kubevet.yaml", "rules:\n  latest-tag: warning\n"),
+            ("deploy.yaml", &deploy),
+            ("skaffold.yaml", &skaffold("example.org/other")),
+        ],
+    );
+    let mut client = start(&repo);
+    let uri = repo.uri("deploy.yaml");
+    client.open(&repo, "deploy.yaml");
+    let list = client.diagnostics(&uri, |l| has(l, "latest-tag"));
+    assert_eq!(places(&list), [("latest-tag".to_owned(), 15, 15)]);
+    // skaffold.yaml edited, not saved: it builds the image now.
+    let tool = repo.uri("skaffold.yaml");
+    client.open(&repo, "skaffold.yaml");
+    client.change_full(&tool, 2, &skaffold("example.org/api"));
+    let list = client.diagnostics(&uri, |l| !has(l, "latest-tag"));
+    assert!(list.is_empty(), "{list:?}");
+    // Closed unsaved: the file on disk counts again.
+    client.close(&tool);
+    let list = client.diagnostics(&uri, |l| has(l, "latest-tag"));
+    assert_eq!(places(&list), [("latest-tag".to_owned(), 15, 15)]);
+    let (code, stderr) = client.shutdown();
+    assert_eq!(code, 0, "{stderr}");
 }

@@ -103,8 +103,20 @@ pub(super) fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         (Input::Stream { name, bytes }, true) => Some((name.clone(), bytes.clone())),
         _ => None,
     };
+    // The certain fixes, computed once: `--fix` applies them, SARIF lists them.
+    let sarif = args.format == output::Format::Sarif
+        || args
+            .output
+            .iter()
+            .any(|o| o.format == output::Format::Sarif);
+    let with_fixes = |mut report: Report, wanted: bool| {
+        if wanted {
+            report.fixes = crate::run::fixes::certain(&report, &options);
+        }
+        report
+    };
     let mut report = match crate::check(input, &options) {
-        Ok(report) => report,
+        Ok(report) => with_fixes(report, sarif || args.fix),
         Err(e) => return usage_error(e),
     };
     if args.fix {
@@ -122,8 +134,10 @@ pub(super) fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
             out.write_all(&text)?;
             out.flush()?;
             if fixed.findings > 0 {
-                report =
-                    crate::check(Input::Stream { name, bytes: text }, &options).unwrap_or(report);
+                report = match crate::check(Input::Stream { name, bytes: text }, &options) {
+                    Ok(again) => with_fixes(again, sarif),
+                    Err(_) => report,
+                };
             }
             let style = output::Style {
                 color: matches!(args.color, ColorChoice::Always),
@@ -138,7 +152,7 @@ pub(super) fn check(args: CheckArgs, out: &mut dyn Write) -> io::Result<i32> {
         if fixed.findings > 0 {
             // What remains, checked again.
             report = match crate::check(Input::Paths(args.paths.clone()), &options) {
-                Ok(report) => report,
+                Ok(report) => with_fixes(report, sarif),
                 Err(e) => return usage_error(e),
             };
         }

@@ -1,11 +1,13 @@
-//! `kubevet check --fix`: the fixes with one certain choice ([`crate::model::fix::certain`], and
-//! a removed apiVersion's successor where nothing else changes) applied to the files, all of a
-//! file's at once, each file written atomically and only if checking it again finds no error it
-//! did not have. kubevet writes files only when asked to.
+//! `kubevet check --fix`: the fixes with one certain choice ([`crate::run::fixes::certain`]: the
+//! text-only ones and a removed apiVersion's successor where nothing else changes, the fixes
+//! SARIF carries) applied to the files, all of a file's at once, each file written atomically
+//! and only if checking it again finds no error it did not have. kubevet writes files only when
+//! asked to.
 
 use super::*;
-use crate::model::diagnostic::{FileId, Severity};
+use crate::model::diagnostic::FileId;
 use crate::model::fix::{self, Fix};
+use crate::run::fixes::errors;
 use std::path::Path;
 
 /// What `--fix` did.
@@ -18,55 +20,33 @@ pub(super) struct Fixed {
     pub stream: Option<String>,
 }
 
-/// The error rules of a text checked on its own, as the file would be.
-fn errors(name: &str, text: &str, options: &Options) -> Vec<&'static str> {
-    let options = Options {
-        context: Vec::new(),
-        buffers: None,
-        ..options.clone()
-    };
-    crate::check(
-        Input::Stream {
-            name: name.to_owned(),
-            bytes: text.as_bytes().to_vec(),
-        },
-        &options,
-    )
-    .map(|report| {
-        report
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .map(|d| d.rule.id)
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
 /// Applies the certain fixes of the report's findings. `roots` are the paths asked about: a
 /// file is written only where it is (no symbolic link, nothing reached through one out of them).
 pub(super) fn apply(report: &Report, options: &Options, roots: &[PathBuf]) -> Fixed {
+    let computed;
+    let certain = match report.computed_fixes() {
+        Some(fixes) => fixes,
+        None => {
+            computed = crate::run::fixes::certain(report, options);
+            computed.as_slice()
+        }
+    };
     let mut by_file: Vec<(FileId, Vec<Fix>)> = Vec::new();
     let mut texts: Vec<Option<String>> = vec![None; report.files.len()];
-    for d in &report.diagnostics {
+    for (d, fix) in report.diagnostics.iter().zip(certain) {
+        let Some(fix) = fix.clone() else {
+            continue;
+        };
         let file = d.file();
         let Some(entry) = report.files.get(file.0 as usize) else {
             continue;
         };
-        if entry.context {
-            continue;
-        }
-        let text = match &texts[file.0 as usize] {
-            Some(text) => text,
-            None => match entry.source() {
-                Some(text) => texts[file.0 as usize].insert(text.into_owned()),
+        if texts[file.0 as usize].is_none() {
+            match entry.source() {
+                Some(text) => texts[file.0 as usize] = Some(text.into_owned()),
                 None => continue,
-            },
-        };
-        let errors = |t: &str| errors(&entry.name, t, options);
-        let Some(fix) = fix::certain(d, text).or_else(|| fix::api_version(d, text, &errors)) else {
-            continue;
-        };
+            }
+        }
         match by_file.last_mut() {
             Some((f, fixes)) if *f == file => fixes.push(fix),
             _ => by_file.push((file, vec![fix])),

@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod complete;
+mod documents;
 pub mod engine;
 pub mod hover;
 pub mod scope;

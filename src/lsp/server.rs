@@ -7,7 +7,7 @@
 
 use super::engine::Engine;
 use super::state::{Doc, Folder, Server, Texts, to_lsp};
-use super::text::{apply_change, uri_to_path};
+use super::text::uri_to_path;
 use super::{actions, complete, hover};
 use crossbeam_channel::select;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -15,7 +15,7 @@ use lsp_types as lsp;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub fn run() -> i32 {
@@ -107,7 +107,7 @@ pub(super) fn serve(
         _ => Vec::new(),
     };
     for root in roots {
-        server.add_folder(root);
+        server.add_folder(root, false);
     }
     server.main_loop(connection)
 }
@@ -238,7 +238,7 @@ impl Server {
         let _ = self.sender.send(Message::Response(response));
     }
 
-    fn notify(&self, method: &str, params: impl serde::Serialize) {
+    pub(super) fn notify(&self, method: &str, params: impl serde::Serialize) {
         let _ = self.sender.send(Message::Notification(Notification::new(
             method.into(),
             params,
@@ -274,14 +274,16 @@ impl Server {
         );
     }
 
-    /// Starts indexing a folder in the background.
-    fn add_folder(&mut self, root: PathBuf) {
+    /// Starts indexing a folder in the background (`adhoc`: the repository of a file opened
+    /// outside the workspace folders).
+    pub(super) fn add_folder(&mut self, root: PathBuf, adhoc: bool) {
         if self.folders.iter().any(|f| f.root == root) {
             return;
         }
         self.folders.push(Folder {
             root: root.clone(),
             engine: None,
+            adhoc,
         });
         let token = lsp::NumberOrString::String(format!("kubevet-index-{}", root.display()));
         if self.progress {
@@ -365,111 +367,6 @@ impl Server {
         self.publish();
     }
 
-    fn notification(&mut self, n: Notification) {
-        match n.method.as_str() {
-            "textDocument/didOpen" => {
-                let Ok(p) = n.extract::<lsp::DidOpenTextDocumentParams>("textDocument/didOpen")
-                else {
-                    return;
-                };
-                let path = uri_to_path(p.text_document.uri.as_str());
-                if let Some(path) = &path {
-                    if !self.folders.iter().any(|f| path.starts_with(&f.root)) {
-                        // No workspace folder holds it: its repository is one.
-                        let dir = path.parent().unwrap_or(path);
-                        let root = crate::workspace::git_root(dir).unwrap_or(dir.to_path_buf());
-                        self.add_folder(root);
-                    }
-                    self.set_buffer(path, Some(p.text_document.text.clone()));
-                }
-                self.docs.insert(
-                    p.text_document.uri.as_str().to_owned(),
-                    Doc {
-                        uri: p.text_document.uri,
-                        path,
-                        text: p.text_document.text,
-                        version: p.text_document.version,
-                    },
-                );
-            }
-            "textDocument/didChange" => {
-                let Ok(p) = n.extract::<lsp::DidChangeTextDocumentParams>("textDocument/didChange")
-                else {
-                    return;
-                };
-                let Some(doc) = self.docs.get_mut(p.text_document.uri.as_str()) else {
-                    return;
-                };
-                for change in p.content_changes {
-                    apply_change(&mut doc.text, change.range, &change.text);
-                }
-                doc.version = p.text_document.version;
-                if let Some(path) = doc.path.clone() {
-                    let text = doc.text.clone();
-                    self.set_buffer(&path, Some(text));
-                }
-            }
-            "textDocument/didSave" => {
-                let Ok(p) = n.extract::<lsp::DidSaveTextDocumentParams>("textDocument/didSave")
-                else {
-                    return;
-                };
-                if let Some(path) = uri_to_path(p.text_document.uri.as_str()) {
-                    // The configuration is read from disk: a saved `.kubevet.yaml` applies now.
-                    self.pending.push(path);
-                }
-            }
-            "textDocument/didClose" => {
-                let Ok(p) = n.extract::<lsp::DidCloseTextDocumentParams>("textDocument/didClose")
-                else {
-                    return;
-                };
-                let key = p.text_document.uri.as_str().to_owned();
-                if let Some(doc) = self.docs.remove(&key) {
-                    if let Some(path) = doc.path {
-                        // The file on disk stands for it again.
-                        self.set_buffer(&path, None);
-                    }
-                    if self.published.remove(&key).is_some_and(|d| !d.is_empty()) {
-                        self.notify(
-                            "textDocument/publishDiagnostics",
-                            lsp::PublishDiagnosticsParams::new(doc.uri, Vec::new(), None),
-                        );
-                    }
-                }
-            }
-            "workspace/didChangeWatchedFiles" => {
-                let Ok(p) = n
-                    .extract::<lsp::DidChangeWatchedFilesParams>("workspace/didChangeWatchedFiles")
-                else {
-                    return;
-                };
-                for change in p.changes {
-                    if let Some(path) = uri_to_path(change.uri.as_str()) {
-                        // An open document's buffer is what counts, not the disk.
-                        if !self.buffers.contains_key(&path) {
-                            self.pending.push(path);
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn set_buffer(&mut self, path: &Path, text: Option<String>) {
-        let buffers = Arc::make_mut(&mut self.buffers);
-        match text {
-            Some(text) => {
-                buffers.insert(path.to_path_buf(), text);
-            }
-            None => {
-                buffers.remove(path);
-            }
-        }
-        self.pending.push(path.to_path_buf());
-    }
-
     /// Checks what changed, and publishes what differs.
     fn flush(&mut self) {
         if self.pending.is_empty() {
@@ -547,6 +444,18 @@ impl Server {
                 Ok(serde_json::to_value(complete::complete(self, &p)).unwrap_or(Value::Null))
             }
             "kubevet/panic" if self.debug => panic!("kubevet/panic requested"),
+            // The folders and whether they are indexed (tests of their lifecycle).
+            "kubevet/folders" if self.debug => Ok(self
+                .folders
+                .iter()
+                .map(|f| {
+                    json!({
+                        "root": f.root.display().to_string(),
+                        "indexed": f.engine.is_some(),
+                        "adhoc": f.adhoc,
+                    })
+                })
+                .collect()),
             _ => Err((
                 ErrorCode::MethodNotFound as i32,
                 format!("unknown method {}", req.method),

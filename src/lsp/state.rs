@@ -25,6 +25,9 @@ pub struct Folder {
     pub(crate) root: PathBuf,
     /// `None` while it is being indexed.
     pub(crate) engine: Option<Engine>,
+    /// Not a workspace folder: the repository of a file opened outside them, kept while a
+    /// document of it is open.
+    pub(crate) adhoc: bool,
 }
 
 pub struct Server {
@@ -47,13 +50,20 @@ pub struct Server {
 }
 
 impl Server {
-    /// The folder whose run takes `path`.
-    pub fn engine_for(&self, path: &Path) -> Option<&Engine> {
+    /// The folder whose run takes `path` (the innermost that holds it), by index.
+    pub fn folder_of(&self, path: &Path) -> Option<usize> {
         self.folders
             .iter()
-            .filter(|f| path.starts_with(&f.root))
-            .max_by_key(|f| f.root.as_os_str().len())
-            .and_then(|f| f.engine.as_ref())
+            .enumerate()
+            .filter(|(_, f)| path.starts_with(&f.root))
+            .max_by_key(|(_, f)| f.root.as_os_str().len())
+            .map(|(i, _)| i)
+    }
+
+    /// The engine of the folder whose run takes `path`.
+    pub fn engine_for(&self, path: &Path) -> Option<&Engine> {
+        self.folder_of(path)
+            .and_then(|i| self.folders[i].engine.as_ref())
     }
 
     /// The findings in a document, from its folder's run or, for a file no run takes, from

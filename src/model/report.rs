@@ -65,11 +65,20 @@ pub struct Report {
     pub summary: Summary,
     /// Findings a suppression comment or annotation covered (counted in the summary).
     pub suppressed: Vec<Suppressed>,
+    /// The certain fix of each finding, in the order of `diagnostics`, where the run computed
+    /// them (`kubevet check` for `--fix` and SARIF: [`crate::run::fixes::certain`], which can
+    /// check a fixed text again); empty otherwise.
+    pub fixes: Vec<Option<crate::model::fix::Fix>>,
 }
 
 impl Report {
     pub fn file_name(&self, id: FileId) -> &str {
         &self.files[id.0 as usize].name
+    }
+
+    /// The certain fixes of the findings, if the run computed them (one per finding).
+    pub fn computed_fixes(&self) -> Option<&[Option<crate::model::fix::Fix>]> {
+        (self.fixes.len() == self.diagnostics.len()).then_some(self.fixes.as_slice())
     }
 
     /// The most severe finding, if any.

@@ -5,6 +5,7 @@
 
 use super::{SourceRoot, Style};
 use crate::model::diagnostic::{Diagnostic, Location, Rule, Severity};
+use crate::model::fix::Fix;
 use crate::model::report::Report;
 use crate::model::report::Suppressed;
 use serde::Serialize;
@@ -328,8 +329,9 @@ impl<'a> Renderer<'a> {
     }
 
     /// The certain fix of a finding, its edits as regions of the file (an insertion is an
-    /// empty region).
-    fn fixes(&mut self, d: &Diagnostic) -> Vec<SarifFix> {
+    /// empty region): the one the run computed (`computed`: those `check --fix` applies, with
+    /// the fixes that need a re-check), else the one its text alone gives.
+    fn fixes(&mut self, d: &Diagnostic, computed: Option<Option<&Fix>>) -> Vec<SarifFix> {
         let file = d.primary.location.file.0;
         let report = self.report;
         let text = self
@@ -339,7 +341,11 @@ impl<'a> Renderer<'a> {
         let Some(text) = text.as_deref() else {
             return Vec::new();
         };
-        let Some(fix) = crate::model::fix::certain(d, text) else {
+        let fix = match computed {
+            Some(fix) => fix.cloned(),
+            None => crate::model::fix::certain(d, text),
+        };
+        let Some(fix) = fix else {
             return Vec::new();
         };
         let replacements = fix
@@ -370,7 +376,12 @@ impl<'a> Renderer<'a> {
         }]
     }
 
-    fn result(&mut self, d: &Diagnostic, suppressed: Option<&Suppressed>) -> SarifResult {
+    fn result(
+        &mut self,
+        d: &Diagnostic,
+        suppressed: Option<&Suppressed>,
+        fix: Option<Option<&Fix>>,
+    ) -> SarifResult {
         let mut text = d.message.clone();
         if let Some(help) = &d.help {
             text.push_str("\nhelp: ");
@@ -408,7 +419,7 @@ impl<'a> Renderer<'a> {
             })
             .collect();
         let fingerprint = self.fingerprint(d);
-        let fixes = self.fixes(d);
+        let fixes = self.fixes(d, fix);
         SarifResult {
             rule_id: d.rule.id,
             rule_index: self.rule_index.get(d.rule.id).copied(),
@@ -476,14 +487,19 @@ pub fn render(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<
         seen: HashMap::new(),
         texts: HashMap::new(),
     };
+    let computed = report.computed_fixes();
     let mut results: Vec<SarifResult> = report
         .diagnostics
         .iter()
-        .map(|d| renderer.result(d, None))
+        .enumerate()
+        .map(|(i, d)| {
+            let fix = computed.map(|fixes| fixes[i].as_ref());
+            renderer.result(d, None, fix)
+        })
         .collect();
     if style.show_suppressed {
         for s in &report.suppressed {
-            results.push(renderer.result(&s.diagnostic, Some(s)));
+            results.push(renderer.result(&s.diagnostic, Some(s), None));
         }
     }
     let log = Log {

@@ -172,6 +172,7 @@ pub fn finish_with(
         diagnostics,
         summary,
         suppressed: applied.suppressed,
+        fixes: Vec::new(),
     }
 }
 

@@ -6,6 +6,7 @@
 mod crd_claims;
 pub mod files;
 pub mod finish;
+pub mod fixes;
 pub mod passes;
 pub mod per_file;
 pub mod project;

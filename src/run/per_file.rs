@@ -89,7 +89,7 @@ pub(crate) fn check_loaded_with(
     let check_options = check_options(options);
     let mut cx = Context::new(file, &check_options);
     cx.kustomize = facts.of(&file.name);
-    cx.project = crate::run::project::facts(&file.name, &options.limits);
+    cx.project = crate::run::project::facts(&file.name, options);
     for diagnostic in &loaded.diagnostics {
         let mut diagnostic = diagnostic.clone();
         if diagnostic.document.is_none() {

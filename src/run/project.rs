@@ -11,13 +11,16 @@
 //! Directories are read once per run and cached (a long-running caller, the language server,
 //! [`forget`]s them when files change); the search stops a few levels up. Tool files
 //! are read with the run's limits (and never over 1 MiB): they are input from the repository
-//! like the manifests.
+//! like the manifests. An editor's unsaved buffer of a tool file ([`Options::buffers`]) is read
+//! instead of the file on disk, as the manifests' are; facts read with buffers are cached apart
+//! from those read without (or with other buffers).
 
 use crate::check::facts::ProjectFacts;
 use crate::load::tree::Node;
 use crate::load::{self, Limits};
 use crate::model::diagnostic::FileId;
 use crate::model::source::SourceFile;
+use crate::run::Options;
 use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -64,33 +67,94 @@ struct DirFacts {
     tool_images: Vec<(String, &'static str)>,
 }
 
-/// Facts per directory and limits (a library user may check with different limits in turn).
-type DirCache = HashMap<(PathBuf, Limits), Arc<DirFacts>>;
+/// The files read: the limits (a library user may check with different limits in turn) and
+/// the editor buffers of tool files, if any.
+#[derive(Clone, Copy)]
+struct Reading<'a> {
+    limits: &'a Limits,
+    buffers: Option<&'a foldhash::HashMap<PathBuf, String>>,
+    /// A digest of the buffers of tool files (0: none): part of every cache key.
+    key: u64,
+}
+
+impl<'a> Reading<'a> {
+    fn new(options: &'a Options) -> Reading<'a> {
+        let buffers = options.buffers.as_deref();
+        let key = buffers.map_or(0, |b| {
+            b.iter()
+                .filter(|(path, _)| is_tool_file(path))
+                .map(|(path, text)| {
+                    let path = crate::model::report::digest(&path.to_string_lossy()).1;
+                    let text = crate::model::report::digest(text).1;
+                    // Summed: the same whatever order the map yields them in.
+                    path.rotate_left(17) ^ text
+                })
+                .fold(0u64, u64::wrapping_add)
+        });
+        Reading {
+            limits: &options.limits,
+            buffers,
+            key,
+        }
+    }
+
+    /// A tool file's unsaved buffer, if it has one (`path` is canonical; the buffers are by
+    /// the path the editor named, which may go through a symbolic link).
+    fn buffer(&self, path: &Path) -> Option<&'a str> {
+        let buffers = self.buffers?;
+        if let Some(text) = buffers.get(path) {
+            return Some(text);
+        }
+        if self.key == 0 {
+            return None;
+        }
+        buffers
+            .iter()
+            .find(|(named, _)| {
+                named.file_name() == path.file_name()
+                    && named
+                        .parent()
+                        .and_then(|d| d.canonicalize().ok())
+                        .is_some_and(|d| Some(d.as_path()) == path.parent())
+            })
+            .map(|(_, text)| text.as_str())
+    }
+}
+
+/// Facts per directory, limits and tool-file buffers.
+type DirCache = HashMap<(PathBuf, Limits, u64), Arc<DirFacts>>;
 
 fn cache() -> &'static Mutex<DirCache> {
     static CACHE: OnceLock<Mutex<DirCache>> = OnceLock::new();
     CACHE.get_or_init(Default::default)
 }
 
-fn facts_of_dir(dir: &Path, limits: &Limits) -> Arc<DirFacts> {
-    let key = (dir.to_path_buf(), limits.clone());
+fn facts_of_dir(dir: &Path, reading: Reading<'_>) -> Arc<DirFacts> {
+    let key = (dir.to_path_buf(), reading.limits.clone(), reading.key);
     if let Some(facts) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
         return facts;
     }
-    let facts = Arc::new(read_dir_facts(dir, limits));
+    let facts = Arc::new(read_dir_facts(dir, reading));
     if let Ok(mut c) = cache().lock() {
         c.insert(key, facts.clone());
     }
     facts
 }
 
-fn read_yaml(path: &Path, limits: &Limits) -> Vec<Node> {
+fn read_yaml(path: &Path, reading: Reading<'_>) -> Vec<Node> {
+    let limits = reading.limits;
     let max_bytes = MAX_TOOL_FILE.min(limits.max_file_bytes);
-    let readable = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= max_bytes);
-    let Some(text) = readable
-        .then(|| crate::discover::special::read_regular_string(path, max_bytes).ok())
-        .flatten()
-    else {
+    let text = match reading.buffer(path) {
+        Some(text) => (text.len() as u64 <= max_bytes).then(|| text.to_owned()),
+        None => {
+            let readable =
+                std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= max_bytes);
+            readable
+                .then(|| crate::discover::special::read_regular_string(path, max_bytes).ok())
+                .flatten()
+        }
+    };
+    let Some(text) = text else {
         return Vec::new();
     };
     let file = SourceFile::new(FileId(0), path.display().to_string(), text);
@@ -101,10 +165,10 @@ fn read_yaml(path: &Path, limits: &Limits) -> Vec<Node> {
         .collect()
 }
 
-fn read_dir_facts(dir: &Path, limits: &Limits) -> DirFacts {
+fn read_dir_facts(dir: &Path, reading: Reading<'_>) -> DirFacts {
     let mut facts = DirFacts::default();
     for name in crate::index::kustomize::FILE_NAMES {
-        for doc in read_yaml(&dir.join(name), limits) {
+        for doc in read_yaml(&dir.join(name), reading) {
             for (_, path) in crate::index::kustomize::patch_paths(&doc) {
                 let path = path.as_str().unwrap_or_default();
                 if let Ok(canonical) = dir.join(path).canonicalize() {
@@ -124,7 +188,7 @@ fn read_dir_facts(dir: &Path, limits: &Limits) -> DirFacts {
         }
     }
     for name in SKAFFOLDS {
-        for doc in read_yaml(&dir.join(name), limits) {
+        for doc in read_yaml(&dir.join(name), reading) {
             let profiles = doc
                 .get("profiles")
                 .and_then(Node::as_seq)
@@ -148,14 +212,14 @@ fn read_dir_facts(dir: &Path, limits: &Limits) -> DirFacts {
     facts
 }
 
-type FileCache = HashMap<(String, Limits), ProjectFacts>;
+type FileCache = HashMap<(String, Limits, u64), ProjectFacts>;
 
 fn files() -> &'static Mutex<FileCache> {
     static FILES: OnceLock<Mutex<FileCache>> = OnceLock::new();
     FILES.get_or_init(Default::default)
 }
 
-type Chains = HashMap<(PathBuf, Limits), Arc<Chain>>;
+type Chains = HashMap<(PathBuf, Limits, u64), Arc<Chain>>;
 
 fn chains() -> &'static Mutex<Chains> {
     static CHAINS: OnceLock<Mutex<Chains>> = OnceLock::new();
@@ -168,21 +232,23 @@ fn dirs() -> &'static Mutex<HashMap<PathBuf, Option<PathBuf>>> {
     DIRS.get_or_init(Default::default)
 }
 
-/// What the tool files around a manifest say about it: computed once per file.
-pub fn facts(file_name: &str, limits: &Limits) -> ProjectFacts {
+/// What the tool files around a manifest say about it (read with the run's limits, through its
+/// editor buffers): computed once per file.
+pub fn facts(file_name: &str, options: &Options) -> ProjectFacts {
+    let reading = Reading::new(options);
     let files = files();
-    let key = (file_name.to_owned(), limits.clone());
+    let key = (file_name.to_owned(), options.limits.clone(), reading.key);
     if let Some(facts) = files.lock().ok().and_then(|f| f.get(&key).cloned()) {
         return facts;
     }
-    let facts = read_file_facts(file_name, limits);
+    let facts = read_file_facts(file_name, reading);
     if let Ok(mut f) = files.lock() {
         f.insert(key, facts.clone());
     }
     facts
 }
 
-fn read_file_facts(file_name: &str, limits: &Limits) -> ProjectFacts {
+fn read_file_facts(file_name: &str, reading: Reading<'_>) -> ProjectFacts {
     let path = Path::new(file_name);
     let in_patches_dir = path
         .parent()
@@ -199,7 +265,7 @@ fn read_file_facts(file_name: &str, limits: &Limits) -> ProjectFacts {
             tool_images: Arc::from([]),
         };
     };
-    let chain = ancestor_facts(dir, limits);
+    let chain = ancestor_facts(dir, reading);
     let is_patch = in_patches_dir || chain.dirs.iter().any(|d| d.patches.contains(&canonical));
     ProjectFacts {
         is_patch,
@@ -217,16 +283,16 @@ struct Chain {
 
 /// The facts of `dir` and the directories above it, nearest first: the same for every file of
 /// a directory, so looked up once per directory.
-fn ancestor_facts(dir: &Path, limits: &Limits) -> Arc<Chain> {
+fn ancestor_facts(dir: &Path, reading: Reading<'_>) -> Arc<Chain> {
     let chains = chains();
-    let key = (dir.to_path_buf(), limits.clone());
+    let key = (dir.to_path_buf(), reading.limits.clone(), reading.key);
     if let Some(chain) = chains.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return chain;
     }
     let dirs: Vec<Arc<DirFacts>> = dir
         .ancestors()
         .take(LEVELS)
-        .map(|d| facts_of_dir(d, limits))
+        .map(|d| facts_of_dir(d, reading))
         .collect();
     let tool_images = dirs
         .iter()
@@ -291,7 +357,7 @@ mod tests {
             std::fs::write(dir.join(f), "kind: Deployment\n").unwrap();
         }
         let name = |f: &str| dir.join(f).display().to_string();
-        let limits = Limits::default();
+        let limits = Options::default();
         assert!(facts(&name("overlay/patch.yaml"), &limits).is_patch);
         assert!(facts(&name("other.yaml"), &limits).is_patch);
         assert!(!facts(&name("deploy.yaml"), &limits).is_patch);
@@ -310,15 +376,37 @@ mod tests {
         );
         // Tool files are read with the run's limits: over them, they are not consulted (and
         // facts read under other limits are not reused).
-        let shallow = Limits {
-            max_depth: 1,
-            ..Limits::default()
+        let shallow = Options {
+            limits: Limits {
+                max_depth: 1,
+                ..Limits::default()
+            },
+            ..Options::default()
         };
         assert_eq!(
             facts(&name("deploy.yaml"), &shallow).image_tagged_by_tool("web"),
             None
         );
         assert!(!facts(&name("other.yaml"), &shallow).is_patch);
+        // An editor's unsaved skaffold.yaml is read instead of the file (and facts read
+        // through it are not those of a run without it).
+        let mut buffers = foldhash::HashMap::default();
+        buffers.insert(
+            dir.join("skaffold.yaml"),
+            "apiVersion: skaffold/v4beta6\nkind: Config\nbuild:\n  artifacts:\n  - image: db\n"
+                .to_owned(),
+        );
+        let editing = Options {
+            buffers: Some(Arc::new(buffers)),
+            ..Options::default()
+        };
+        let deploy = facts(&name("deploy.yaml"), &editing);
+        assert_eq!(deploy.image_tagged_by_tool("db"), Some("skaffold"));
+        assert_eq!(deploy.image_tagged_by_tool("web"), None);
+        assert_eq!(
+            facts(&name("deploy.yaml"), &limits).image_tagged_by_tool("db"),
+            None
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,7 +1,9 @@
-//! An editor's side of `kubevet lsp` for long runs (tests/lsp_soak.rs): the binary over stdio,
-//! requests sent without waiting and counted until answered, the last diagnostics published
-//! for each document kept (nothing else piles up), and the server's resident memory read from
-//! `/proc`.
+//! An editor's side of `kubevet lsp`, the one JSON-RPC client of the tests (tests/lsp.rs,
+//! tests/lsp_soak.rs): the binary over stdio, requests sent without waiting and counted until
+//! answered, the last diagnostics published for each document kept, and the server's resident
+//! memory read from `/proc`. For long runs nothing else piles up; a client that
+//! [`Launch::record`]s keeps every message it has not looked at, for [`Client::wait_for`] and
+//! [`Client::diagnostics`] (the published lists in order).
 #![allow(dead_code)]
 
 use serde_json::{Value, json};
@@ -21,8 +23,35 @@ pub struct Published {
     pub diagnostics: Vec<Value>,
 }
 
+/// How a client starts the server.
+pub struct Launch<'a> {
+    /// Environment variables for the server.
+    pub env: &'a [(&'a str, &'a str)],
+    /// Whether every message is kept until looked at ([`Client::wait_for`]).
+    pub record: bool,
+    /// Whether [`Client::launch`] returns only once the workspace is indexed.
+    pub wait_indexed: bool,
+    /// The longest to wait for an answer or a message.
+    pub timeout: Duration,
+}
+
+impl Default for Launch<'_> {
+    fn default() -> Self {
+        Launch {
+            env: &[],
+            record: false,
+            wait_indexed: true,
+            timeout: TIMEOUT,
+        }
+    }
+}
+
 pub struct Client {
     child: Child,
+    /// Messages not looked at yet (kept only when recording).
+    pub seen: Vec<Value>,
+    record: bool,
+    timeout: Duration,
     stdin: Option<ChildStdin>,
     rx: Receiver<Value>,
     stderr: Option<std::thread::JoinHandle<String>>,
@@ -46,12 +75,18 @@ pub struct Client {
 impl Client {
     /// Starts `binary lsp` on the workspace folder `root` and waits until it has indexed it.
     pub fn start(binary: &Path, root: &Path) -> Client {
+        Client::launch(binary, root, Launch::default())
+    }
+
+    /// Starts `binary lsp` on the workspace folder `root` as `how` says.
+    pub fn launch(binary: &Path, root: &Path, how: Launch<'_>) -> Client {
         let mut child = Command::new(binary)
             .arg("lsp")
             .current_dir(root)
             .env_remove("KUBEVET_LSP_DEBUG")
             // Every in-place update of the index is checked against a batch run.
             .env("KUBEVET_LSP_VERIFY", "1")
+            .envs(how.env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -95,6 +130,9 @@ impl Client {
         });
         let mut client = Client {
             child,
+            seen: Vec::new(),
+            record: how.record,
+            timeout: how.timeout,
             stdin: Some(stdin),
             rx,
             stderr: Some(stderr),
@@ -117,13 +155,17 @@ impl Client {
                     "window": {"workDoneProgress": true},
                     "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}},
                 },
-                "workspaceFolders": [{"uri": uri, "name": "soak"}],
+                "workspaceFolders": [{"uri": uri, "name": "workspace"}],
             }),
         );
-        assert!(init["result"]["capabilities"].is_object(), "{init}");
+        // Incremental changes.
+        assert_eq!(
+            init["result"]["capabilities"]["textDocumentSync"]["change"], 2,
+            "{init}"
+        );
         client.notify("initialized", json!({}));
-        let deadline = Instant::now() + TIMEOUT;
-        while client.progress_ends == 0 {
+        let deadline = Instant::now() + client.timeout;
+        while how.wait_indexed && client.progress_ends == 0 {
             assert!(Instant::now() < deadline, "indexing did not end");
             client.pump(Duration::from_millis(100));
         }
@@ -169,13 +211,14 @@ impl Client {
     pub fn request(&mut self, method: &str, params: Value) -> Value {
         let id = self.send_request(method, params);
         self.waiting.insert(id);
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + self.timeout;
         loop {
             if let Some(answer) = self.answers.remove(&id) {
                 return answer;
             }
             if Instant::now() >= deadline {
-                self.fail(&format!("no answer to {method} (id {id}) in {TIMEOUT:?}"));
+                let timeout = self.timeout;
+                self.fail(&format!("no answer to {method} (id {id}) in {timeout:?}"));
             }
             self.pump(Duration::from_millis(200));
         }
@@ -196,6 +239,15 @@ impl Client {
     }
 
     fn handle(&mut self, message: Value) {
+        if self.record {
+            let waited = message.get("method").is_none()
+                && message["id"]
+                    .as_i64()
+                    .is_some_and(|id| self.waiting.contains(&id));
+            if !waited {
+                self.seen.push(message.clone());
+            }
+        }
         let method = message.get("method").and_then(Value::as_str);
         match (method, message.get("id")) {
             (Some(_), Some(id)) => {
@@ -246,6 +298,77 @@ impl Client {
         }
     }
 
+    /// The first message (already received or to come) that `pred` accepts; it is consumed.
+    /// Only for a client that records.
+    pub fn wait_for(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        assert!(self.record, "wait_for needs a client that records");
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            if let Some(i) = self.seen.iter().position(&pred) {
+                return self.seen.remove(i);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                let seen = serde_json::to_string_pretty(&self.seen).unwrap_or_default();
+                self.fail(&format!("timed out; received meanwhile: {seen}"));
+            }
+            self.pump(left.min(Duration::from_millis(200)));
+        }
+    }
+
+    /// The next diagnostics published for `uri` that `pred` accepts (earlier ones for it are
+    /// dropped). Only for a client that records.
+    pub fn diagnostics(&mut self, uri: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let is_for = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        };
+        loop {
+            let m = self.wait_for(is_for);
+            let list = m["params"]["diagnostics"].as_array().unwrap().clone();
+            if pred(&list) {
+                return list;
+            }
+        }
+    }
+
+    pub fn open_text(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+        );
+    }
+
+    pub fn close(&mut self, uri: &str) {
+        self.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        );
+    }
+
+    pub fn change_full(&mut self, uri: &str, version: i32, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+        );
+    }
+
+    /// A change of the text from (line, character) to (line, character), in UTF-16 units.
+    pub fn change_range(&mut self, uri: &str, version: i32, range: [u32; 4], text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{
+                    "range": {
+                        "start": {"line": range[0], "character": range[1]},
+                        "end": {"line": range[2], "character": range[3]},
+                    },
+                    "text": text,
+                }],
+            }),
+        );
+    }
+
     /// Waits until the server has handled everything sent: a request answered (answers come
     /// after every change before them is checked and published), then nothing more for
     /// `quiet`.
@@ -276,8 +399,14 @@ impl Client {
         let response = self.request("shutdown", Value::Null);
         assert_eq!(response["result"], Value::Null, "{response}");
         self.notify("exit", Value::Null);
+        self.finish()
+    }
+
+    /// Closes the server's stdin and waits for it to exit: the exit code and what it wrote on
+    /// stderr.
+    pub fn finish(mut self) -> (i32, String) {
         drop(self.stdin.take());
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + self.timeout;
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 break status;

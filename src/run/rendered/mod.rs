@@ -312,7 +312,7 @@ fn check_unit(
         };
         let node = to_node(&resource.root, &layout, &virtual_file.text);
         let mut cx = Context::new(&virtual_file, &check_options);
-        cx.project = crate::run::project::facts(&root_file.name, &options.limits);
+        cx.project = crate::run::project::facts(&root_file.name, options);
         cx.project.is_patch = false;
         let path = options
             .policy
