@@ -3,7 +3,7 @@
 
 use super::state::{Doc, Server, Texts, to_lsp};
 use super::text::LineIndex;
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::Diagnostic;
 use crate::model::fix::{self, Fix, fixes};
 use lsp_types as lsp;
 use std::collections::HashMap;
@@ -82,7 +82,7 @@ fn api_version_fix(server: &Server, doc: &Doc, d: &Diagnostic) -> Option<Fix> {
             .path
             .clone()
             .unwrap_or_else(|| std::path::PathBuf::from("buffer.yaml"));
-        let report = match doc.path.as_deref().and_then(|p| server.engine_for(p)) {
+        match doc.path.as_deref().and_then(|p| server.engine_for(p)) {
             Some(engine) => engine.standalone(&name, text),
             None => crate::check(
                 crate::Input::Stream {
@@ -92,13 +92,8 @@ fn api_version_fix(server: &Server, doc: &Doc, d: &Diagnostic) -> Option<Fix> {
                 &crate::Options::default(),
             )
             .unwrap_or_default(),
-        };
-        report
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .map(|d| d.rule.id)
-            .collect()
+        }
+        .error_rules()
     };
     fix::api_version(d, &doc.text, &errors)
 }

@@ -72,6 +72,15 @@ pub struct Report {
 }
 
 impl Report {
+    /// The rule ids of the report's errors (what a fix must not add: [`crate::model::fix::api_version`]).
+    pub fn error_rules(&self) -> Vec<&'static str> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.rule.id)
+            .collect()
+    }
+
     pub fn file_name(&self, id: FileId) -> &str {
         &self.files[id.0 as usize].name
     }

@@ -5,7 +5,7 @@
 //! both say the same ([`Report::fixes`]).
 
 use super::{Input, Options};
-use crate::model::diagnostic::{FileId, Severity};
+use crate::model::diagnostic::FileId;
 use crate::model::fix::{self, Fix};
 use crate::model::report::Report;
 use std::cell::RefCell;
@@ -26,14 +26,7 @@ pub fn errors(name: &str, text: &str, options: &Options) -> Vec<&'static str> {
         },
         &options,
     )
-    .map(|report| {
-        report
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .map(|d| d.rule.id)
-            .collect()
-    })
+    .map(|report| report.error_rules())
     .unwrap_or_default()
 }
 
