@@ -278,7 +278,21 @@ fn github_escapes_file_names_and_messages() {
         file.to_str().unwrap(),
     ]);
     let line = stdout(&o).lines().next().unwrap().to_owned();
-    let relative = "target/tmp/github%2C 100%25%3A odd/a%2Cb%3Ac%25d.yaml";
+    // Relative to the working directory (the checkout) when the scratch directory is in it;
+    // absolute under a CARGO_TARGET_DIR elsewhere.
+    let relative = match file.strip_prefix(root()) {
+        Ok(_) => "target/tmp/github%2C 100%25%3A odd/a%2Cb%3Ac%25d.yaml".to_owned(),
+        Err(_) => format!(
+            "{}/github%2C 100%25%3A odd/a%2Cb%3Ac%25d.yaml",
+            dir.parent()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .replace('%', "%25")
+                .replace(',', "%2C")
+                .replace(':', "%3A")
+        ),
+    };
     assert!(
         line.starts_with(&format!("::error file={relative},line=4,col=9,")),
         "{line}"
