@@ -339,7 +339,15 @@ spec:
       containers: [{name: a, image: nginx}, {name: b, image: busybox}]
 ";
 
-/// (name, kustomization.yaml); every case also has `cm.yaml` and `deploy.yaml`.
+/// A cluster-scoped object naming the ConfigMap `cm`, which may then be in any namespace.
+const ROLE: &str = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: reader
+rules: [{apiGroups: [''], resources: [configmaps], resourceNames: [cm], verbs: [get]}]
+";
+
+/// (name, kustomization.yaml); every case also has `cm.yaml`, `deploy.yaml` and `role.yaml`.
 const CASES: &[(&str, &str)] = &[
     // Unknown fields, at the top and nested.
     ("unknown-top", "resources: [cm.yaml]\nfoo: 1\n"),
@@ -591,6 +599,20 @@ const CASES: &[(&str, &str)] = &[
         "resources: [cm.yaml]\nbuildMetadata: [somethingElse]\n",
     ),
     // Only the first document counts.
+    // A reference that could be to several renamed objects: the same new name is no
+    // ambiguity, different ones are kustomize's "found multiple possible referrals".
+    (
+        "refs-several-same-name",
+        "resources: [role.yaml]\nconfigMapGenerator:\n- {name: cm, namespace: a, literals: [x=1]}\n- {name: cm, namespace: b, literals: [x=1]}\n",
+    ),
+    (
+        "refs-several-names",
+        "resources: [role.yaml]\nconfigMapGenerator:\n- {name: cm, namespace: a, literals: [x=1]}\n- {name: cm, namespace: b, literals: [x=2]}\n",
+    ),
+    (
+        "refs-several-names-prefixed",
+        "resources: [role.yaml]\nnamePrefix: p-\nconfigMapGenerator:\n- {name: cm, namespace: a, literals: [x=1]}\n- {name: cm, namespace: b, literals: [x=2]}\n",
+    ),
     (
         "two-documents",
         "resources: [cm.yaml]\n---\nnamePrefix: x-\n",
@@ -603,6 +625,7 @@ fn write_case(root: &Path, name: &str, kustomization: &str) -> PathBuf {
     std::fs::write(dir.join("kustomization.yaml"), kustomization).unwrap();
     std::fs::write(dir.join("cm.yaml"), CM).unwrap();
     std::fs::write(dir.join("deploy.yaml"), DEPLOY).unwrap();
+    std::fs::write(dir.join("role.yaml"), ROLE).unwrap();
     std::fs::write(dir.join("base/kustomization.yaml"), "resources: [d.yaml]\n").unwrap();
     std::fs::write(dir.join("base/d.yaml"), DEPLOY).unwrap();
     dir

@@ -37,7 +37,7 @@ pub(crate) fn build_top(
     if let Some((options, at)) = walk.build_metadata.take() {
         super::metadata::apply(&mut resources, &options, walk.files, dir, at);
     }
-    super::refs::fix_references(&mut resources);
+    super::refs::fix_references(&mut resources)?;
     super::vars::resolve(&walk.vars, &mut resources)?;
     if !fifo {
         legacy_sort(&mut resources);

@@ -56,6 +56,9 @@ pub struct Resource {
     pub(crate) ids: Vec<(String, String)>,
     /// A generated object whose name gets kustomize's content hash at the end.
     pub(crate) hashed: bool,
+    /// The name prefixes and suffixes given to it, innermost first (kustomize's
+    /// `internal.config.kubernetes.io/prefixes` and `suffixes`).
+    pub(crate) affixes: [Vec<String>; 2],
     /// The vars tied to this object (kustomize's `refVarNames`).
     pub(crate) vars: Vec<String>,
 }
@@ -66,6 +69,7 @@ impl Resource {
             root,
             ids: Vec::new(),
             hashed: false,
+            affixes: Default::default(),
             vars: Vec::new(),
         };
         r.ids.push((r.namespace().to_owned(), r.name().to_owned()));

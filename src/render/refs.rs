@@ -9,11 +9,16 @@
 //! `networking.k8s.io/v1`, which no object has, so `ingressClassName` is never renamed; an
 //! HPA's `scaleTargetRef` is renamed whatever its `kind`; a binding's `subjects` entries are
 //! renamed by name whatever their `kind`.
+//!
+//! Where several renamed objects had the name referred to, the referrer's namespace and then
+//! its name prefixes and suffixes narrow them; if several with different names remain,
+//! kustomize fails ("found multiple possible referrals"), and so does the render, at the entry
+//! that last renamed the first of them.
 
-use super::Resource;
 use super::fieldspecs;
 use super::kust::{is_cluster_scoped, same_ns};
-use super::node::{RNode, RValue};
+use super::node::{Origin, RNode, RValue};
+use super::{RenderError, Resource};
 
 /// A kind whose objects are referred to by name: kind, group and version (`None`: any).
 type Target = (&'static str, Option<&'static str>, Option<&'static str>);
@@ -277,6 +282,11 @@ struct Candidate {
     name: String,
     namespace: String,
     cluster: bool,
+    affixes: [Vec<String>; 2],
+    /// kustomize's `CurId().String()`, for the error naming several.
+    id: String,
+    /// Where its name was last set: the kustomization entry that renamed it.
+    renamed_at: Origin,
 }
 
 /// The object that refers.
@@ -287,13 +297,31 @@ struct Referring {
     role_ref: bool,
     /// The namespaces of a binding's ServiceAccount subjects, which it may refer to.
     subject_namespaces: Vec<String>,
+    affixes: [Vec<String>; 2],
 }
 
-/// kustomize's `selectReferral`: the one candidate once its previous names (not its current
-/// one), the namespaces the referrer may see (`SubsetThatCouldBeReferencedByResource`), the
-/// `roleRef` kind and the referrer's namespace have sieved them (several with one name and
-/// namespace count as one).
-fn select<'a>(old: &str, candidates: &[&'a Candidate], by: &Referring) -> Option<&'a Candidate> {
+/// kustomize's `SameEndingSubSlice`: one list ends with the other (two empty lists do, an
+/// empty and a non-empty one do not).
+fn same_ending(a: &[String], b: &[String]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.is_empty() {
+        return long.is_empty();
+    }
+    long.ends_with(short)
+}
+
+/// kustomize's `selectReferral`: the candidates whose previous names (not the current one)
+/// include `old`, in the namespaces the referrer may see (`SubsetThatCouldBeReferencedByResource`),
+/// of the `roleRef` kind, in the referrer's namespace; if several remain, those with the
+/// referrer's prefixes and suffixes (`PrefixesSuffixesEquals`). Several that agree on the name
+/// (and, with `by_namespace`, the namespace) count as one; several that differ are kustomize's
+/// "found multiple possible referrals" error, at the entry that renamed the first.
+fn select<'a>(
+    old: &str,
+    candidates: &[&'a Candidate],
+    by: &Referring,
+    by_namespace: bool,
+) -> Result<Option<&'a Candidate>, Failure> {
     let chosen: Vec<&Candidate> = candidates
         .iter()
         .copied()
@@ -316,27 +344,49 @@ fn select<'a>(old: &str, candidates: &[&'a Candidate], by: &Referring) -> Option
                 || same_ns(&by.namespace, &c.namespace)
         })
         .collect();
-    let first = chosen.first()?;
-    chosen
+    if let [one] = chosen[..] {
+        return Ok(Some(one));
+    }
+    let chosen: Vec<&Candidate> = chosen
+        .into_iter()
+        .filter(|c| (0..2).all(|i| same_ending(&c.affixes[i], &by.affixes[i])))
+        .collect();
+    let Some(first) = chosen.first() else {
+        return Ok(None);
+    };
+    if chosen
         .iter()
-        .all(|c| c.name == first.name && c.namespace == first.namespace)
-        .then_some(*first)
+        .all(|c| c.name == first.name && (!by_namespace || c.namespace == first.namespace))
+    {
+        return Ok(Some(first));
+    }
+    let ids: Vec<&str> = chosen.iter().map(|c| c.id.as_str()).collect();
+    Err((
+        format!("found multiple possible referrals: {}", ids.join(", ")),
+        first.renamed_at,
+    ))
 }
 
-fn set_scalar(node: &mut RNode, candidates: &[&Candidate], by: &Referring) {
-    let Some(old) = node.as_str() else { return };
-    if let Some(c) = select(old, candidates, by)
+/// kustomize's error, and where to report it.
+type Failure = (String, Origin);
+
+fn set_scalar(node: &mut RNode, candidates: &[&Candidate], by: &Referring) -> Result<(), Failure> {
+    let Some(old) = node.as_str() else {
+        return Ok(());
+    };
+    if let Some(c) = select(old, candidates, by, false)?
         && c.name != old
     {
         node.value = RValue::Str(c.name.clone());
     }
+    Ok(())
 }
 
 /// A reference written as a mapping with `name` and maybe `namespace` (webhook services,
 /// binding subjects, a Node's config source): both are taken from the object referred to.
-fn set_mapping(node: &mut RNode, candidates: &[&Candidate], by: &Referring) {
+fn set_mapping(node: &mut RNode, candidates: &[&Candidate], by: &Referring) -> Result<(), Failure> {
     let Some(old) = node.str_at(&["name"]).map(str::to_owned) else {
-        return;
+        return Ok(());
     };
     let narrowed: Vec<&Candidate>;
     let candidates = match node.get("namespace").and_then(RNode::as_str) {
@@ -359,11 +409,11 @@ fn set_mapping(node: &mut RNode, candidates: &[&Candidate], by: &Referring) {
             &narrowed
         }
     };
-    let Some(c) = select(&old, candidates, by) else {
-        return;
+    let Some(c) = select(&old, candidates, by, true)? else {
+        return Ok(());
     };
     if c.name == old && c.namespace.is_empty() {
-        return;
+        return Ok(());
     }
     let origin = node.origin;
     if let Some(n) = node.get_mut("name") {
@@ -372,6 +422,7 @@ fn set_mapping(node: &mut RNode, candidates: &[&Candidate], by: &Referring) {
     if !c.namespace.is_empty() {
         node.set("namespace", RNode::str(c.namespace.clone(), origin));
     }
+    Ok(())
 }
 
 fn matches(target: &Target, r: &Resource) -> bool {
@@ -394,9 +445,10 @@ fn subject_namespaces(r: &Resource) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn fix_references(resources: &mut [Resource]) {
+/// Fails as kustomize does where a reference could be to several objects, at the field.
+pub(crate) fn fix_references(resources: &mut [Resource]) -> Result<(), RenderError> {
     if !resources.iter().any(|r| r.ids.len() > 1) {
-        return;
+        return Ok(());
     }
     let refs = all_refs();
     let at = Default::default();
@@ -417,6 +469,13 @@ pub(crate) fn fix_references(resources: &mut [Resource]) {
                 name: r.name().to_owned(),
                 namespace: r.namespace().to_owned(),
                 cluster: is_cluster_scoped(r),
+                affixes: r.affixes.clone(),
+                id: r.id_string(),
+                renamed_at: r
+                    .root
+                    .get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .map_or(r.root.origin, |n| n.origin),
             })
             .collect();
         let renamed = candidates.iter().any(|c| c.ids.len() > 1);
@@ -435,23 +494,52 @@ pub(crate) fn fix_references(resources: &mut [Resource]) {
                     role_ref_kind: r.root.str_at(&["roleRef", "kind"]).map(str::to_owned),
                     role_ref: path.ends_with("roleRef/name"),
                     subject_namespaces: subject_namespaces(r),
+                    affixes: r.affixes.clone(),
+                };
+                let mut failed = None;
+                let mut set = |n: &mut RNode| {
+                    let done = if n.is_map() {
+                        set_mapping(n, &candidates, &by)
+                    } else {
+                        set_scalar(n, &candidates, &by)
+                    };
+                    if let Err(e) = done {
+                        failed.get_or_insert(e);
+                    }
                 };
                 fieldspecs::visit(&mut r.root, path, false, at, &mut |n| match &mut n.value {
-                    RValue::Str(_) => set_scalar(n, &candidates, &by),
-                    RValue::Map(_) => set_mapping(n, &candidates, &by),
-                    RValue::Seq(items) => {
-                        for item in items.iter_mut() {
-                            if item.is_map() {
-                                set_mapping(item, &candidates, &by);
-                            } else {
-                                set_scalar(item, &candidates, &by);
-                            }
-                        }
-                    }
+                    RValue::Str(_) | RValue::Map(_) => set(n),
+                    RValue::Seq(items) => items.iter_mut().for_each(&mut set),
                     _ => {}
                 });
+                if let Some((e, origin)) = failed {
+                    return Err(RenderError::new(e, Some(origin)));
+                }
             }
         }
         i = end;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_ending;
+
+    fn list(s: &str) -> Vec<String> {
+        s.split(',')
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn affixes_agree_when_one_list_ends_the_other() {
+        assert!(same_ending(&list(""), &list("")));
+        assert!(!same_ending(&list(""), &list("x-")));
+        assert!(same_ending(&list("x-"), &list("a-,x-")));
+        assert!(same_ending(&list("a-,x-"), &list("x-")));
+        assert!(!same_ending(&list("a-,x-"), &list("b-,x-")));
+        assert!(!same_ending(&list("x-"), &list("x-,a-")));
     }
 }

@@ -121,6 +121,7 @@ fn prefix_suffix(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError
                 .child_map("metadata", at)
                 .set("name", RNode::str(renamed, at));
             r.remember_id();
+            r.affixes[usize::from(!is_prefix)].push(affix.to_owned());
         }
     }
     Ok(())
