@@ -287,6 +287,14 @@ fn render_errors_are_at_the_entry_in_kustomizes_words() {
         stderr.contains("error-vars-number-in-args/app.yaml:16:49: considering field 'spec/template/spec/containers/args' of object Deployment.v1.apps/client.[noNs]: visit traversal on path: [args]: invalid value type expect a string"),
         "{stderr}"
     );
+    // An unknown field: kustomize's words, then kubevet's near miss.
+    let out = kubevet_render(&["fixtures/rules/kustomize-build-error/fires-unknown-field"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("fires-unknown-field/kustomization.yaml:7:5: invalid Kustomization: json: unknown field \"nmae\"\nkubevet: render: help: did you mean `name`?\n"),
+        "{stderr}"
+    );
     let out = kubevet_render(&["fixtures/render-unsupported/plugins"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);

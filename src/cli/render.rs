@@ -24,6 +24,9 @@ pub(super) fn render(args: &RenderArgs, out: &mut impl Write) -> io::Result<i32>
                 "error"
             };
             eprintln!("kubevet: render: {what}: {}", failed.describe());
+            if let Some(suggestion) = &failed.error.suggestion {
+                eprintln!("kubevet: render: help: {suggestion}");
+            }
             Ok(if failed.error.unsupported {
                 EXIT_USAGE
             } else {

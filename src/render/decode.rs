@@ -135,13 +135,18 @@ fn check_struct<'a>(
     let outer = std::mem::replace(&mut cx.strukt, s.name);
     for (key, e) in sorted_keys(node) {
         let Some((name, ty)) = field_of(s, &key) else {
-            return Err(RenderError::new(
+            let error = RenderError::new(
                 format!(
                     "invalid Kustomization: json: unknown field {}",
                     crate::k8s::apimachinery::go_quote(&key)
                 ),
                 Some(cx.origin(&e.key)),
-            ));
+            );
+            let near = crate::model::text::did_you_mean(&key, s.fields.iter().map(|(n, _)| *n));
+            return Err(match near {
+                Some(near) => error.suggesting(format!("did you mean `{near}`?")),
+                None => error,
+            });
         };
         cx.path.push(name);
         check_value(&e.value, ty, cx)?;

@@ -131,6 +131,8 @@ pub struct RenderError {
     pub at: Option<Origin>,
     /// kustomize would render this, kubevet cannot yet.
     pub unsupported: bool,
+    /// kubevet's advice beside kustomize's words (a near-miss field name).
+    pub suggestion: Option<String>,
 }
 
 impl RenderError {
@@ -139,7 +141,14 @@ impl RenderError {
             message: message.into(),
             at,
             unsupported: false,
+            suggestion: None,
         }
+    }
+
+    /// The error with kubevet's advice.
+    pub(crate) fn suggesting(mut self, suggestion: String) -> RenderError {
+        self.suggestion = Some(suggestion);
+        self
     }
 
     pub(crate) fn unsupported(message: impl Into<String>, at: Option<Origin>) -> RenderError {
@@ -147,6 +156,7 @@ impl RenderError {
             message: message.into(),
             at,
             unsupported: true,
+            suggestion: None,
         }
     }
 }

@@ -390,7 +390,11 @@ fn build_error(
         d.with_label("not rendered by kubevet")
             .with_help("the objects of this kustomization are checked as written, its patches and transformers not applied")
     } else {
-        d.with_label("`kustomize build` fails here").with_help(
+        let label: std::borrow::Cow<'static, str> = match &failed.error.suggestion {
+            Some(suggestion) => suggestion.clone().into(),
+            None => "`kustomize build` fails here".into(),
+        };
+        d.with_label(label).with_help(
             "`kustomize build` (and `kubectl apply -k`) stop here: nothing of this kustomization is applied; its objects are checked as written",
         )
     })
