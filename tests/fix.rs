@@ -174,6 +174,44 @@ fn fix_exits_0_when_everything_is_fixed_and_keeps_permissions() {
 }
 
 #[test]
+fn fix_corrects_a_misspelt_kustomization_field_to_its_near_miss() {
+    let kustomization = "\
+resources:
+- app.yaml
+patches:
+- path: patch.yaml
+  target:
+    kind: ConfigMap
+    nmae: app
+";
+    let app = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  a: \"1\"\n";
+    let patch = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  a: \"2\"\n";
+    let repo = Repo::new(
+        "kustomize-field",
+        &[
+            ("kustomization.yaml", kustomization),
+            ("app.yaml", app),
+            ("patch.yaml", patch),
+        ],
+    );
+    // Without --fix: kustomize's words at the key, the near miss as its label.
+    let o = kubevet(&["check", "--format", "concise"], &repo.0);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("kustomization.yaml:7:5: error[kustomize-build-error]: invalid Kustomization: json: unknown field \"nmae\""),
+        "{out}"
+    );
+    assert_eq!(repo.read("kustomization.yaml"), kustomization);
+    let o = kubevet(&["check", "--fix", "-q"], &repo.0);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(
+        repo.read("kustomization.yaml"),
+        kustomization.replace("nmae:", "name:")
+    );
+}
+
+#[test]
 fn fix_never_writes_through_a_symbolic_link() {
     let outside = Repo::new(
         "outside",

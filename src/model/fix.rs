@@ -68,6 +68,18 @@ pub fn fixes(d: &Diagnostic, text: &str) -> Vec<Fix> {
                 ));
             }
         }
+        // A kustomization field kustomize does not know, labelled with its near miss.
+        "kustomize-build-error" if d.message.contains("unknown field") => {
+            if let Some(suggestion) = did_you_mean(&d.primary.message)
+                && is_plain(at)
+            {
+                out.push(Fix::one(
+                    format!("Change `{at}` to `{suggestion}`"),
+                    span,
+                    suggestion,
+                ));
+            }
+        }
         "restart-policy" if d.message.contains("Required value") => {
             if let Some((at, indent)) = first_child_line(text, span) {
                 for policy in ["OnFailure", "Never"] {
