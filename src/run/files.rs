@@ -364,13 +364,7 @@ pub(crate) fn check_shared(
     crds: &Crds,
     facts: &kustomize::Facts,
 ) -> FileResult {
-    let file = Arc::new(file);
-    let mut result = check_file(&file, loaded, options, Some(crds), facts);
-    result.source = Some(crate::render::Source {
-        file,
-        loaded: loaded.clone(),
-    });
-    result
+    check_kept(file, loaded, options, Some(crds), facts)
 }
 
 /// [`check_shared`] without the per-object rules and the schema validation ([`Deferred`]).
@@ -381,15 +375,28 @@ pub(crate) fn check_deferred(
     facts: &kustomize::Facts,
     deferred: Deferred,
 ) -> FileResult {
-    let file = Arc::new(file);
-    let mut result = check_file(&file, loaded, options, None, facts);
+    let mut result = check_kept(file, loaded, options, None, facts);
     // Whether it has findings as written is not known yet: snippets are checked against it.
-    result.entry.digest = Some(digest(&file.text));
+    result.entry.digest = result.source.as_ref().map(|s| digest(&s.file.text));
+    result.deferred = Some(deferred);
+    result
+}
+
+/// A file checked (without `crds`: its per-object checks left out), its text and tree kept for
+/// the renders.
+fn check_kept(
+    file: SourceFile,
+    loaded: &Arc<load::Loaded>,
+    options: &Options,
+    crds: Option<&Crds>,
+    facts: &kustomize::Facts,
+) -> FileResult {
+    let file = Arc::new(file);
+    let mut result = check_file(&file, loaded, options, crds, facts);
     result.source = Some(crate::render::Source {
         file,
         loaded: loaded.clone(),
     });
-    result.deferred = Some(deferred);
     result
 }
 

@@ -54,15 +54,10 @@ impl Shared {
     /// Whether the per-object checks of a file wait ([`crate::run::files::Deferred`]): it is
     /// included or used as a patch by a kustomization (a kustomization itself has no objects).
     pub(crate) fn defers(&self, path: &Path) -> bool {
-        self.render
-            && self.defer
-            && !self.paths.is_empty()
-            && !kustomize::is_kustomization_file(path)
-            && self.paths.contains(&kustomize::normalize(path))
+        self.render && self.defer && !kustomize::is_kustomization_file(path) && self.names(path)
     }
 
     /// Checks a file of the second pass (with the run's CRDs).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn check(
         &self,
         path: &Path,
@@ -82,8 +77,11 @@ impl Shared {
     }
 
     pub(crate) fn shares(&self, path: &Path) -> bool {
-        self.render
-            && (kustomize::is_kustomization_file(path)
-                || (!self.paths.is_empty() && self.paths.contains(&kustomize::normalize(path))))
+        self.render && (kustomize::is_kustomization_file(path) || self.names(path))
+    }
+
+    /// Whether a kustomization of the run includes or patches with the file.
+    fn names(&self, path: &Path) -> bool {
+        !self.paths.is_empty() && self.paths.contains(&kustomize::normalize(path))
     }
 }
