@@ -175,9 +175,23 @@ pub struct Index {
 
 impl Index {
     /// Whether two different paths are one file on disk (one reached through a symbolic link).
-    pub fn same_file_by_link(&self, a: FileId, b: FileId) -> bool {
-        let canonical = |f: FileId| std::fs::canonicalize(&self.paths[f.0 as usize]).ok();
-        a != b && canonical(a).is_some_and(|p| Some(p) == canonical(b))
+    /// `seen` keeps each file's canonical path for the caller's next questions: resolving a path
+    /// is a system call per component, and a rule may ask about thousands of pairs.
+    pub fn same_file_by_link(
+        &self,
+        a: FileId,
+        b: FileId,
+        seen: &mut HashMap<FileId, Option<PathBuf>>,
+    ) -> bool {
+        if a == b {
+            return false;
+        }
+        let mut canonical = |f: FileId| {
+            seen.entry(f)
+                .or_insert_with(|| std::fs::canonicalize(&self.paths[f.0 as usize]).ok())
+                .clone()
+        };
+        canonical(a).is_some_and(|p| Some(p) == canonical(b))
     }
 
     pub fn of_kind(&self, namespace: Option<&str>, group: &str, kind: &str) -> &[usize] {

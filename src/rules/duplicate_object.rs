@@ -13,7 +13,8 @@ use crate::index::summary::Tool;
 use crate::index::units::{Together, UnitKind};
 use crate::index::{Index, Instance};
 use foldhash::{HashMap, HashMapExt};
-use std::path::Path;
+use crate::model::diagnostic::FileId;
+use std::path::{Path, PathBuf};
 
 pub use crate::model::rule::duplicate_object as RULE;
 
@@ -23,9 +24,14 @@ struct Verdict {
     together: Together,
 }
 
-fn verdict(index: &Index, first: &Instance, second: &Instance) -> Option<Verdict> {
+fn verdict(
+    index: &Index,
+    first: &Instance,
+    second: &Instance,
+    canonical: &mut HashMap<FileId, Option<PathBuf>>,
+) -> Option<Verdict> {
     if first.object.location == second.object.location
-        || index.same_file_by_link(first.object.file, second.object.file)
+        || index.same_file_by_link(first.object.file, second.object.file, canonical)
     {
         return None;
     }
@@ -70,6 +76,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             .or_default()
             .push(i);
     }
+    let mut canonical = HashMap::new();
     for members in groups.values_mut().filter(|m| m.len() > 1) {
         members.sort_by_key(|&i| index.instances[i].object.location);
         for (n, &later) in members.iter().enumerate().skip(1) {
@@ -78,7 +85,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             let found = members[..n]
                 .iter()
                 .map(|&i| &index.instances[i])
-                .filter_map(|first| Some((first, verdict(index, first, second)?)))
+                .filter_map(|first| Some((first, verdict(index, first, second, &mut canonical)?)))
                 .max_by_key(|(first, v)| (v.severity, std::cmp::Reverse(first.object.location)));
             let Some((first, verdict)) = found else {
                 continue;
