@@ -261,25 +261,22 @@ impl Spec {
 }
 
 /// Splits a field-spec path on `/` (`\/` is a slash inside a key).
+#[cfg(test)]
 fn segments(path: &str) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut chars = path.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'/') => {
-                chars.next();
-                out.last_mut().expect("non-empty").push('/');
-            }
-            '/' => out.push(String::new()),
-            c => out.last_mut().expect("non-empty").push(c),
-        }
+    let mut out = Vec::new();
+    let mut rest = Some(path);
+    while let Some(path) = rest {
+        let (first, next) = split_segment(path);
+        out.push(first.into_owned());
+        rest = next;
     }
     out
 }
 
 /// Calls `f` on every node at `path` in `node` (lists on the way are entered element by
 /// element); with `create`, missing mappings on the way are created and a missing last field
-/// is created as null for `f` to fill.
+/// is created as null for `f` to fill. The path is read segment by segment as the walk goes
+/// (nothing allocated unless a segment holds an escaped `\/`).
 pub fn visit(
     node: &mut RNode,
     path: &str,
@@ -287,41 +284,88 @@ pub fn visit(
     origin: Origin,
     f: &mut dyn FnMut(&mut RNode),
 ) {
-    let segs = segments(path);
-    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
-    walk(node, &segs, create, origin, f);
+    walk(node, Some(path), create, origin, f);
+}
+
+/// Whether `path` leads to a node in `node` (what [`visit`] without `create` would visit).
+pub fn reaches(node: &RNode, path: &str) -> bool {
+    let mut rest = Some(path);
+    let mut node = node;
+    loop {
+        let Some(path) = rest else { return true };
+        match &node.value {
+            RValue::Seq(items) => return items.iter().any(|item| reaches(item, path)),
+            RValue::Map(_) => {}
+            _ => return false,
+        }
+        let (first, next) = split_segment(path);
+        let key = first.strip_suffix("[]").unwrap_or(&first);
+        match node.get(key) {
+            Some(child) if child.value != RValue::Null => node = child,
+            _ => return false,
+        }
+        rest = next;
+    }
+}
+
+/// The first segment of a path and the rest (`None`: it was the last); `\/` does not split.
+fn split_segment(path: &str) -> (std::borrow::Cow<'_, str>, Option<&str>) {
+    let bytes = path.as_bytes();
+    let mut escaped = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if bytes.get(i + 1) == Some(&b'/') => {
+                escaped = true;
+                i += 2;
+                continue;
+            }
+            b'/' => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    let first = &path[..i];
+    let rest = (i < bytes.len()).then(|| &path[i + 1..]);
+    let first = if escaped {
+        std::borrow::Cow::Owned(first.replace("\\/", "/"))
+    } else {
+        std::borrow::Cow::Borrowed(first)
+    };
+    (first, rest)
 }
 
 fn walk(
     node: &mut RNode,
-    segs: &[&str],
+    path: Option<&str>,
     create: bool,
     origin: Origin,
     f: &mut dyn FnMut(&mut RNode),
 ) {
-    let Some((first, rest)) = segs.split_first() else {
+    let Some(path) = path else {
         f(node);
         return;
     };
     if let RValue::Seq(items) = &mut node.value {
         for item in items {
-            walk(item, segs, create, origin, f);
+            walk(item, Some(path), create, origin, f);
         }
         return;
     }
-    let (key, is_list) = match first.strip_suffix("[]") {
-        Some(k) => (k, true),
-        None => (*first, false),
-    };
     if !node.is_map() {
         return;
     }
+    let (first, rest) = split_segment(path);
+    let (key, is_list) = match first.strip_suffix("[]") {
+        Some(k) => (k, true),
+        None => (&*first, false),
+    };
     let missing = node.get(key).is_none_or(|n| n.value == RValue::Null);
     if missing {
         if !create || is_list {
             return;
         }
-        let value = if rest.is_empty() {
+        let value = if rest.is_none() {
             RValue::Null
         } else {
             RValue::Map(Vec::new())
@@ -355,5 +399,8 @@ mod tests {
             segments("metadata/annotations/a.io\\/b"),
             vec!["metadata", "annotations", "a.io/b"]
         );
+        assert_eq!(segments("a\\/b\\/c/d"), vec!["a/b/c", "d"]);
+        assert_eq!(segments(""), vec![""]);
+        assert_eq!(segments("a/"), vec!["a", ""]);
     }
 }

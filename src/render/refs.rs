@@ -488,6 +488,9 @@ pub(crate) fn fix_references(resources: &mut [Resource]) -> Result<(), RenderErr
                 if *referrer != kind || referrer_group.is_some_and(|g| g != group) {
                     continue;
                 }
+                if !fieldspecs::reaches(&r.root, path) {
+                    continue;
+                }
                 let by = Referring {
                     namespace: r.namespace().to_owned(),
                     cluster: is_cluster_scoped(r),
