@@ -312,8 +312,8 @@ pub(crate) struct Target {
     group: Option<String>,
     version: Option<String>,
     kind: Option<String>,
-    name: Option<Regex>,
-    namespace: Option<Regex>,
+    name: Option<Pattern>,
+    namespace: Option<Pattern>,
     labels: Option<Selector>,
     annotations: Option<Selector>,
 }
@@ -326,10 +326,13 @@ impl Target {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
         };
-        let regex = |key: &str| -> Result<Option<Regex>, RenderError> {
+        let regex = |key: &str| -> Result<Option<Pattern>, RenderError> {
             text(key)
                 .map(|s| {
-                    Regex::new(&format!("^(?:{s})$")).map_err(|e| {
+                    if s.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+                        return Ok(Pattern::Literal(s));
+                    }
+                    Regex::new(&format!("^(?:{s})$")).map(Pattern::Regex).map_err(|e| {
                         RenderError::new(
                             format!("target {key} regex: {e}"),
                             Some(k.origin(node.get(key).unwrap_or(node))),
@@ -370,22 +373,18 @@ impl Target {
             return false;
         }
         let first = &r.ids[0];
-        let current = (r.namespace().to_owned(), r.name().to_owned());
-        let ids = [first, &current];
-        if let Some(re) = &self.name
-            && !ids.iter().any(|(_, n)| re.is_match(n))
+        let ids = [
+            (first.0.as_str(), first.1.as_str()),
+            (r.namespace(), r.name()),
+        ];
+        if let Some(p) = &self.name
+            && !ids.iter().any(|(_, n)| p.is_match(n))
         {
             return false;
         }
-        if let Some(re) = &self.namespace {
-            let effective = |ns: &str| {
-                if ns.is_empty() {
-                    "default".to_owned()
-                } else {
-                    ns.to_owned()
-                }
-            };
-            if !ids.iter().any(|(ns, _)| re.is_match(&effective(ns))) {
+        if let Some(p) = &self.namespace {
+            let effective = |ns: &str| p.is_match(if ns.is_empty() { "default" } else { ns });
+            if !ids.iter().any(|(ns, _)| effective(ns)) {
                 return false;
             }
         }
@@ -401,6 +400,22 @@ impl Target {
             return false;
         }
         true
+    }
+}
+
+/// A target's `name` or `namespace`: a regular expression matching the whole text, compiled
+/// only when it has something beside literal characters.
+enum Pattern {
+    Literal(String),
+    Regex(Regex),
+}
+
+impl Pattern {
+    fn is_match(&self, text: &str) -> bool {
+        match self {
+            Pattern::Literal(s) => s == text,
+            Pattern::Regex(re) => re.is_match(text),
+        }
     }
 }
 
@@ -466,5 +481,19 @@ impl Selector {
                 Op::NotIn => value.is_none_or(|v| !values.iter().any(|x| x == v)),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pattern;
+
+    #[test]
+    fn literal_targets_match_the_whole_name_as_their_regex_would() {
+        let literal = Pattern::Literal("app-1_x".into());
+        let regex = Pattern::Regex(regex::Regex::new("^(?:app-1_x)$").unwrap());
+        for name in ["app-1_x", "app-1_xy", "xapp-1_x", "app-1", ""] {
+            assert_eq!(literal.is_match(name), regex.is_match(name), "{name}");
+        }
     }
 }
