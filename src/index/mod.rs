@@ -173,25 +173,38 @@ pub struct Index {
     scope: Option<HashSet<String>>,
 }
 
+/// Files numbered by their canonical path ([`Index::same_file_by_link`]).
+#[derive(Default)]
+pub struct CanonicalFiles {
+    by_file: HashMap<FileId, Option<u32>>,
+    by_path: HashMap<PathBuf, u32>,
+}
+
+impl CanonicalFiles {
+    fn of(&mut self, index: &Index, f: FileId) -> Option<u32> {
+        if let Some(n) = self.by_file.get(&f) {
+            return *n;
+        }
+        let n = std::fs::canonicalize(&index.paths[f.0 as usize])
+            .ok()
+            .map(|path| {
+                let next = self.by_path.len() as u32;
+                *self.by_path.entry(path).or_insert(next)
+            });
+        self.by_file.insert(f, n);
+        n
+    }
+}
+
 impl Index {
     /// Whether two different paths are one file on disk (one reached through a symbolic link).
-    /// `seen` keeps each file's canonical path for the caller's next questions: resolving a path
-    /// is a system call per component, and a rule may ask about thousands of pairs.
-    pub fn same_file_by_link(
-        &self,
-        a: FileId,
-        b: FileId,
-        seen: &mut HashMap<FileId, Option<PathBuf>>,
-    ) -> bool {
-        if a == b {
-            return false;
-        }
-        let mut canonical = |f: FileId| {
-            seen.entry(f)
-                .or_insert_with(|| std::fs::canonicalize(&self.paths[f.0 as usize]).ok())
-                .clone()
-        };
-        canonical(a).is_some_and(|p| Some(p) == canonical(b))
+    /// `seen` numbers each file's canonical path for the caller's next questions: resolving a
+    /// path is a system call per component, and a rule may ask about thousands of pairs.
+    pub fn same_file_by_link(&self, a: FileId, b: FileId, seen: &mut CanonicalFiles) -> bool {
+        a != b
+            && seen
+                .of(self, a)
+                .is_some_and(|c| Some(c) == seen.of(self, b))
     }
 
     pub fn of_kind(&self, namespace: Option<&str>, group: &str, kind: &str) -> &[usize] {

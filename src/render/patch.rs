@@ -329,15 +329,19 @@ impl Target {
         let regex = |key: &str| -> Result<Option<Pattern>, RenderError> {
             text(key)
                 .map(|s| {
-                    if s.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+                    if s.chars()
+                        .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+                    {
                         return Ok(Pattern::Literal(s));
                     }
-                    Regex::new(&format!("^(?:{s})$")).map(Pattern::Regex).map_err(|e| {
-                        RenderError::new(
-                            format!("target {key} regex: {e}"),
-                            Some(k.origin(node.get(key).unwrap_or(node))),
-                        )
-                    })
+                    Regex::new(&format!("^(?:{s})$"))
+                        .map(Pattern::Regex)
+                        .map_err(|e| {
+                            RenderError::new(
+                                format!("target {key} regex: {e}"),
+                                Some(k.origin(node.get(key).unwrap_or(node))),
+                            )
+                        })
                 })
                 .transpose()
         };

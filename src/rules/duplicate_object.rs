@@ -11,10 +11,9 @@
 use crate::model::diagnostic::{Diagnostic, Severity};
 use crate::index::summary::Tool;
 use crate::index::units::{Together, UnitKind};
-use crate::index::{Index, Instance};
+use crate::index::{CanonicalFiles, Index, Instance};
 use foldhash::{HashMap, HashMapExt};
-use crate::model::diagnostic::FileId;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use crate::model::rule::duplicate_object as RULE;
 
@@ -28,7 +27,7 @@ fn verdict(
     index: &Index,
     first: &Instance,
     second: &Instance,
-    canonical: &mut HashMap<FileId, Option<PathBuf>>,
+    canonical: &mut CanonicalFiles,
 ) -> Option<Verdict> {
     if first.object.location == second.object.location
         || index.same_file_by_link(first.object.file, second.object.file, canonical)
@@ -76,7 +75,7 @@ pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
             .or_default()
             .push(i);
     }
-    let mut canonical = HashMap::new();
+    let mut canonical = CanonicalFiles::default();
     for members in groups.values_mut().filter(|m| m.len() > 1) {
         members.sort_by_key(|&i| index.instances[i].object.location);
         for (n, &later) in members.iter().enumerate().skip(1) {
