@@ -75,6 +75,13 @@ fn is_remote(entry: &str) -> bool {
 /// Lexically normalises a path (`a/./b/../c` → `a/c`), so that the same file reached from two
 /// kustomizations has one name.
 pub fn normalize(path: &Path) -> PathBuf {
+    if is_normal(path) {
+        return path.to_path_buf();
+    }
+    normalize_components(path)
+}
+
+fn normalize_components(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
@@ -90,6 +97,21 @@ pub fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Whether [`normalize`] leaves `path` as it is: no `.` or `..` component, no empty one (a
+/// doubled or trailing `/`) but a leading `/`. Checked on the bytes: taking a path apart into
+/// components costs far more, and most paths are normal already.
+fn is_normal(path: &Path) -> bool {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    bytes
+        .split(|&b| b == b'/')
+        .enumerate()
+        .all(|(i, segment)| match segment {
+            b"" => i == 0 && bytes.len() > 1,
+            b"." | b".." => false,
+            _ => true,
+        })
 }
 
 fn strings(node: Option<&Node>) -> impl Iterator<Item = &Node> {
@@ -513,6 +535,18 @@ mod tests {
             normalize(Path::new("overlays/prod/../../base")),
             PathBuf::from("base")
         );
+        for path in [
+            "", "/", "a", "/a/b", "a/b/", "a//b", "./a", "a/.", "..", "/..", "a/..b/.c", "//a",
+            "a/../b", ".", "/a/./b",
+        ] {
+            let path = Path::new(path);
+            assert_eq!(
+                normalize(path),
+                normalize_components(path),
+                "{}",
+                path.display()
+            );
+        }
     }
 
     #[test]
