@@ -3,11 +3,11 @@
 
 use super::tree::Layout;
 use crate::index::kustomize;
-use crate::load::tree::Node;
+use crate::load::tree::{Node, Value};
 use crate::model::diagnostic::{Diagnostic, FileId, Label, Location};
 use crate::model::source::SourceFile;
 use crate::model::span::Span;
-use crate::render::node::{Origin, RNode, RValue};
+use crate::render::node::Origin;
 use crate::run::Options;
 use foldhash::HashMap;
 use std::path::Path;
@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 /// Labels the values an overlay set inside a mapping or list a finding points at (the template
 /// labels a patch changed): "set here, on top of base/api.yaml:11". At most three a finding.
+/// `root` is the rendered object as a tree of the virtual text ([`super::tree::to_node`]).
 pub(super) fn overlaid(
     mut d: Diagnostic,
-    root: &RNode,
+    root: &Node,
     layout: &Layout,
     files: &[Arc<SourceFile>],
 ) -> Diagnostic {
@@ -26,10 +27,10 @@ pub(super) fn overlaid(
         let Some(origin) = layout.origin(at.location.span) else {
             continue;
         };
-        let Some(node) = find_node(root, origin) else {
+        let Some(node) = find_node(root, at.location.span) else {
             continue;
         };
-        if !matches!(node.value, RValue::Map(_) | RValue::Seq(_)) {
+        if !matches!(node.value, Value::Map(_) | Value::Seq(_)) {
             continue;
         }
         let Some(file) = files.get(origin.file as usize) else {
@@ -40,13 +41,13 @@ pub(super) fn overlaid(
             display(&file.name),
             file.position(origin.span.start).line
         );
-        let mut stack: Vec<&RNode> = children(node).collect();
+        let mut stack: Vec<&Node> = children(node).collect();
         while let Some(n) = stack.pop() {
             if added.len() >= 3 {
                 break;
             }
-            if n.origin.file != origin.file {
-                let span = layout.span(n.origin);
+            if layout.origin(n.span).map(|o| o.file) != Some(origin.file) {
+                let span = n.span;
                 if !added.iter().any(|l| l.location.span == span) && span != at.location.span {
                     let mut location = at.location;
                     location.span = span;
@@ -64,20 +65,20 @@ pub(super) fn overlaid(
     d
 }
 
-fn children(node: &RNode) -> impl Iterator<Item = &RNode> {
+fn children(node: &Node) -> impl Iterator<Item = &Node> {
     node.entries()
         .iter()
-        .map(|(_, v)| v)
-        .chain(node.items())
+        .map(|e| &e.value)
+        .chain(node.as_seq().unwrap_or_default())
         .rev()
 }
 
-/// The node of a rendered tree set at `origin`.
-fn find_node(node: &RNode, origin: Origin) -> Option<&RNode> {
-    if node.origin == origin {
+/// The node of a rendered tree at the virtual span `span` (set at the origin it maps to).
+fn find_node(node: &Node, span: Span) -> Option<&Node> {
+    if node.span == span {
         return Some(node);
     }
-    children(node).find_map(|c| find_node(c, origin))
+    children(node).find_map(|c| find_node(c, span))
 }
 
 /// A render's origin as a location of the run's file.
@@ -161,12 +162,14 @@ impl Related {
     pub(super) fn add(
         &mut self,
         mut d: Diagnostic,
-        resource: &crate::render::Resource,
+        root: &Node,
+        root_origin: Origin,
         layout: &Layout,
         files: &[Arc<SourceFile>],
         options: &Options,
     ) -> Diagnostic {
-        let root = resource.root.origin;
+        let root_node = root;
+        let root = root_origin;
         let Some(at) = layout.ids.get(root.file as usize).copied().flatten() else {
             return d;
         };
@@ -177,12 +180,12 @@ impl Related {
         let Some(k) = layout.ids.iter().position(|id| *id == Some(d.file())) else {
             return d;
         };
-        let target = Origin {
+        let target = layout.span(Origin {
             file: k as u32,
             span: d.primary.location.span,
-        };
+        });
         let mut path = Vec::new();
-        if !find_path(&resource.root, target, &mut path) {
+        if !find_path(root_node, target, &mut path) {
             return d;
         }
         let base_file = &files[root.file as usize];
@@ -229,24 +232,25 @@ enum Step {
     Item(usize, Option<String>),
 }
 
-/// The path from `node` to the node set at `target`.
-fn find_path(node: &RNode, target: Origin, path: &mut Vec<Step>) -> bool {
-    if node.origin == target {
+/// The path from `node` to the node at the virtual span `target`.
+fn find_path(node: &Node, target: Span, path: &mut Vec<Step>) -> bool {
+    if node.span == target {
         return true;
     }
     match &node.value {
-        RValue::Map(entries) => {
-            for (k, v) in entries {
-                path.push(Step::Key(k.clone()));
-                if find_path(v, target, path) {
+        Value::Map(entries) => {
+            for e in entries {
+                path.push(Step::Key(e.key.as_str().unwrap_or_default().to_owned()));
+                if find_path(&e.value, target, path) {
                     return true;
                 }
                 path.pop();
             }
         }
-        RValue::Seq(items) => {
+        Value::Seq(items) => {
             for (i, v) in items.iter().enumerate() {
-                path.push(Step::Item(i, v.str_at(&["name"]).map(str::to_owned)));
+                let name = v.get("name").and_then(Node::as_str).map(str::to_owned);
+                path.push(Step::Item(i, name));
                 if find_path(v, target, path) {
                     return true;
                 }

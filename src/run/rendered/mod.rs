@@ -283,7 +283,7 @@ fn check_unit(
     by_path: &HashMap<PathBuf, FileId>,
     sources: crate::render::Sources,
 ) -> UnitResult {
-    let rendered = match crate::render::render_with(&unit.dir, sources) {
+    let mut rendered = match crate::render::render_with(&unit.dir, sources) {
         Ok(r) => r,
         Err(failed) => {
             return UnitResult::Failed {
@@ -305,12 +305,13 @@ fn check_unit(
     let cwd = workspace::current_dir();
     let mut related = Related::default();
     let mut out = Vec::new();
-    for (i, resource) in rendered.resources.iter().enumerate() {
+    let resources = std::mem::take(&mut rendered.resources);
+    for (i, resource) in resources.into_iter().enumerate() {
         let root_origin = resource.root.origin;
         let Some(root_file) = rendered.files.get(root_origin.file as usize) else {
             continue;
         };
-        let node = to_node(&resource.root, &layout, &virtual_file.text);
+        let node = to_node(resource.root, &layout, &virtual_file.text);
         let mut cx = Context::new(&virtual_file, &check_options);
         cx.project = crate::run::project::facts(&root_file.name, options);
         cx.project.is_patch = false;
@@ -329,9 +330,9 @@ fn check_unit(
             crate::schema::check(&object, &mut cx, crds);
         }
         for d in crate::run::per_file::prefer_specific(cx.into_diagnostics()) {
-            let d = overlaid(d, &resource.root, &layout, &rendered.files);
+            let d = overlaid(d, &node, &layout, &rendered.files);
             if let Some(d) = remap(d, &layout, &rendered.files) {
-                out.push(related.add(d, resource, &layout, &rendered.files, options));
+                out.push(related.add(d, &node, root_origin, &layout, &rendered.files, options));
             }
         }
     }

@@ -65,33 +65,39 @@ impl Layout {
     }
 }
 
-/// A rendered node as a tree of the virtual text.
-pub(super) fn to_node(r: &RNode, layout: &Layout, text: &str) -> Node {
+/// A rendered node as a tree of the virtual text. The rendered node is consumed: its strings
+/// move into the tree rather than being copied.
+pub(super) fn to_node(r: RNode, layout: &Layout, text: &str) -> Node {
     let span = layout.span(r.origin);
     let written = text.get(span.range()).unwrap_or("");
     let first = written.as_bytes().first().copied();
-    let (value, style) = match &r.value {
+    let (value, style) = match r.value {
         RValue::Null => (Value::Null, Style::Plain),
-        RValue::Bool(b) => (Value::Bool(*b), scalar_style(first)),
-        RValue::Int(i) => (Value::Int(*i), scalar_style(first)),
-        RValue::Float(f) => (Value::Float(*f), scalar_style(first)),
-        RValue::Str(s) => (Value::Str(s.clone()), scalar_style(first)),
+        RValue::Bool(b) => (Value::Bool(b), scalar_style(first)),
+        RValue::Int(i) => (Value::Int(i), scalar_style(first)),
+        RValue::Float(f) => (Value::Float(f), scalar_style(first)),
+        RValue::Str(s) => (Value::Str(s), scalar_style(first)),
         RValue::Seq(items) => (
-            Value::Seq(items.iter().map(|n| to_node(n, layout, text)).collect()),
+            Value::Seq(
+                items
+                    .into_iter()
+                    .map(|n| to_node(n, layout, text))
+                    .collect(),
+            ),
             collection_style(first, b'['),
         ),
         RValue::Map(entries) => (
             Value::Map(
                 entries
-                    .iter()
+                    .into_iter()
                     .map(|(k, v)| {
                         let value = to_node(v, layout, text);
-                        let key_span = key_span(text, value.span, k).unwrap_or(Span {
+                        let key_span = key_span(text, value.span, &k).unwrap_or(Span {
                             start: value.span.start,
                             end: value.span.start,
                         });
                         Entry {
-                            key: Node::new(Value::Str(k.clone()), key_span, Style::Plain),
+                            key: Node::new(Value::Str(k), key_span, Style::Plain),
                             value,
                         }
                     })
