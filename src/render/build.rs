@@ -163,6 +163,8 @@ impl Walk<'_> {
                 append(resources, r, k.origin(entry))?;
             }
         }
+        // Generators before components, as kustomize's `accumulateTarget` runs them.
+        super::generate::run(self, k, resources)?;
         for entry in k.seq("components") {
             let Some(name) = entry.as_str() else { continue };
             if is_remote(name) {
@@ -174,7 +176,6 @@ impl Walk<'_> {
             self.build(&dir, resources, true)
                 .map_err(|e| within(e, k.origin(entry)))?;
         }
-        super::generate::run(self, k, resources)?;
         super::transform::run(self, k, resources)
     }
 
@@ -188,16 +189,6 @@ impl Walk<'_> {
             .iter()
             .filter_map(|o| Some(o.as_str()?.to_owned()))
             .collect();
-        if let Some(o) = k
-            .seq("buildMetadata")
-            .iter()
-            .find(|o| o.as_str() == Some(super::metadata::TRANSFORMERS))
-        {
-            return Err(RenderError::unsupported(
-                "kubevet does not render `buildMetadata: [transformerAnnotations]` yet",
-                Some(k.origin(o)),
-            ));
-        }
         self.build_metadata = Some((options, k.origin(&entry.key)));
         Ok(())
     }

@@ -25,7 +25,15 @@ pub(crate) fn run(
     super::patch::json6902_legacy(walk, k, resources)?;
     replicas(k, resources)?;
     images(k, resources)?;
-    super::replace::run(walk, k, resources)
+    super::replace::run(walk, k, resources)?;
+    if walk
+        .build_metadata
+        .as_ref()
+        .is_some_and(|(options, _)| options.iter().any(|o| o == super::metadata::TRANSFORMERS))
+    {
+        super::metadata::record_transformers(k, resources);
+    }
+    Ok(())
 }
 
 /// The `namespace` transformer: every namespaced object, a `Namespace` object's own name, an
