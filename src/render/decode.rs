@@ -53,6 +53,8 @@ fn field_of(s: &'static Struct, key: &str) -> Option<(&'static str, Ty)> {
 /// Where a decode error is: the innermost struct and the JSON field names from the top.
 struct Context<'a> {
     file: u32,
+    /// What kustomize says before Go's error (`invalid Kustomization: `).
+    prefix: &'static str,
     strukt: &'static str,
     path: Vec<&'a str>,
 }
@@ -66,7 +68,8 @@ impl Context<'_> {
         };
         RenderError::new(
             format!(
-                "invalid Kustomization: json: cannot unmarshal {what} into {into} of type {}",
+                "{}json: cannot unmarshal {what} into {into} of type {}",
+                self.prefix,
                 ty.go_name()
             ),
             Some(self.origin(at)),
@@ -137,7 +140,8 @@ fn check_struct<'a>(
         let Some((name, ty)) = field_of(s, &key) else {
             let error = RenderError::new(
                 format!(
-                    "invalid Kustomization: json: unknown field {}",
+                    "{}json: unknown field {}",
+                    cx.prefix,
                     crate::k8s::apimachinery::go_quote(&key)
                 ),
                 Some(cx.origin(&e.key)),
@@ -207,13 +211,7 @@ fn is_zero(node: &Node) -> bool {
 /// Decodes the kustomization `root` of file `file` in `dir` as kustomize does (see the module's
 /// documentation): the kustomization with canonical field names, or kustomize's error.
 pub(crate) fn check(root: &Node, file: u32, dir: &Path) -> Result<Node, RenderError> {
-    let mut cx = Context {
-        file,
-        strukt: SCHEMA.name,
-        path: Vec::new(),
-    };
-    check_value(root, Ty::Struct(&SCHEMA), &mut cx)?;
-    let mut k = canonical(root, Ty::Struct(&SCHEMA));
+    let mut k = decode_as(root, file, &SCHEMA, "invalid Kustomization: ")?;
     let empty = k
         .entries()
         .iter()
@@ -230,6 +228,24 @@ pub(crate) fn check(root: &Node, file: u32, dir: &Path) -> Result<Node, RenderEr
     enforce_fields(&k, file, dir)?;
     fix_image_tags(&mut k);
     Ok(k)
+}
+
+/// Decodes `root` (of file `file`) into the Go struct `schema` as Go's strict `encoding/json`
+/// does: the node with canonical field names, or the first error (after `prefix`).
+pub(crate) fn decode_as(
+    root: &Node,
+    file: u32,
+    schema: &'static Struct,
+    prefix: &'static str,
+) -> Result<Node, RenderError> {
+    let mut cx = Context {
+        file,
+        prefix,
+        strukt: schema.name,
+        path: Vec::new(),
+    };
+    check_value(root, Ty::Struct(schema), &mut cx)?;
+    Ok(canonical(root, Ty::Struct(schema)))
 }
 
 /// kustomize's `EnforceFields`: `kind` is `Kustomization` or `Component`, and `apiVersion` the

@@ -50,6 +50,38 @@ static FIELD_SPEC: Struct = Struct {
     ],
 };
 
+const FS_SLICE: Ty = Ty::List(&Ty::Struct(&FIELD_SPEC), false);
+
+static NAME_BACK_REFERENCES: Struct = Struct {
+    name: "NameBackReferences",
+    fields: &[
+        ("group", STR),
+        ("version", STR),
+        ("kind", STR),
+        ("fieldSpecs", FS_SLICE),
+    ],
+};
+
+/// A file of a kustomization's `configurations` (`builtinconfig.TransformerConfig`).
+pub(crate) static TRANSFORMER_CONFIG: Struct = Struct {
+    name: "TransformerConfig",
+    fields: &[
+        ("namePrefix", FS_SLICE),
+        ("nameSuffix", FS_SLICE),
+        ("namespace", FS_SLICE),
+        ("commonLabels", FS_SLICE),
+        ("templateLabels", FS_SLICE),
+        ("commonAnnotations", FS_SLICE),
+        (
+            "nameReference",
+            Ty::List(&Ty::Struct(&NAME_BACK_REFERENCES), false),
+        ),
+        ("varReference", FS_SLICE),
+        ("images", FS_SLICE),
+        ("replicas", FS_SLICE),
+    ],
+};
+
 static LABEL: Struct = Struct {
     name: "Label",
     fields: &[

@@ -14,13 +14,14 @@
 //! Each kustomization is first decoded as strictly as kustomize decodes it ([`decode`]: unknown
 //! fields and wrong types refused in kustomize's words, field names matched without regard to
 //! case). Remote resources and `helmCharts` are never fetched: each such entry is left out with
-//! one [`RenderInfo`] and the rest is rendered. Not rendered (yet): `configurations`,
+//! one [`RenderInfo`] and the rest is rendered. Not rendered (yet): some `configurations`,
 //! `transformers`/`generators`/`validators` plugins,
 //! an `images` entry with only a `tagSuffix`, and `openapi` schemas for custom resources (their
 //! lists are replaced by patches, as kustomize does without a schema); a kustomization using one
 //! of these is refused with [`RenderError::unsupported`] rather than rendered wrongly.
 
 mod build;
+mod config;
 mod decode;
 pub mod emit;
 mod fieldspecs;
