@@ -40,7 +40,7 @@ impl Walk<'_> {
             let root = super::decode::decode_as(
                 &root,
                 file,
-                &super::kust_types::TRANSFORMER_CONFIG,
+                &crate::index::kustomize_schema::TRANSFORMER_CONFIG,
                 "error unmarshaling JSON: while decoding JSON: ",
             )
             .map_err(at_entry)?;

@@ -6,15 +6,15 @@
 //! fails the build (`json: unknown field "foo"`), so does a value of the wrong JSON type at any
 //! depth (`json: cannot unmarshal string into Go struct field Kustomization.resources of type
 //! []string`), the first error in sorted-key order wins, `null` is always accepted, and field
-//! names match case-insensitively (the exact name first). [`SCHEMA`] (`kust_types.rs`) describes the struct's fields
+//! names match case-insensitively (the exact name first). [`SCHEMA`] (`index/kustomize_schema.rs`) describes the struct's fields
 //! and Go types; [`check`] returns the kustomization with every field under its canonical name
 //! (so the walk finds `Resources:` as `resources`), the deprecated `imageTags` appended to
 //! `images` as kustomize's `FixKustomization` does, then the checks kustomize makes after
 //! decoding: an empty kustomization, and `kind`/`apiVersion` (`EnforceFields`).
 
 use super::RenderError;
-use super::kust_types::{SCHEMA, Struct, Ty};
 use super::node::Origin;
+use crate::index::kustomize_schema::{SCHEMA, Struct, Ty, canonical, field_of};
 use crate::load::tree::{Entry, Node, Value};
 use crate::model::span::Span;
 use std::path::Path;
@@ -28,26 +28,6 @@ pub(crate) fn go_type(node: &Node) -> &'static str {
         Value::Map(_) => "object",
         _ => "string",
     }
-}
-
-/// Go's case folding of field names (`bytes.EqualFold`): `K` (Kelvin) is `k`, `ſ` is `s`.
-fn fold(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_uppercase)
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// The field a JSON key decodes into: the exact name first, else one equal ignoring case.
-fn field_of(s: &'static Struct, key: &str) -> Option<(&'static str, Ty)> {
-    s.fields
-        .iter()
-        .find(|(name, _)| *name == key)
-        .or_else(|| {
-            let key = fold(key);
-            s.fields.iter().find(|(name, _)| fold(name) == key)
-        })
-        .copied()
 }
 
 /// Where a decode error is: the innermost struct and the JSON field names from the top.
@@ -159,43 +139,6 @@ fn check_struct<'a>(
     }
     cx.strukt = outer;
     Ok(())
-}
-
-/// A checked node with every struct field under its canonical name; of keys naming one field
-/// (`resources`, `Resources`), the last in sorted order wins, as in Go.
-fn canonical(node: &Node, ty: Ty) -> Node {
-    let mut out = node.clone();
-    match (&mut out.value, ty) {
-        (Value::Seq(items), Ty::List(elem, _)) => {
-            for item in items.iter_mut() {
-                *item = canonical(item, *elem);
-            }
-        }
-        (Value::Map(entries), Ty::Struct(s)) => {
-            let mut kept: Vec<(String, Entry)> = Vec::new();
-            for e in entries.iter() {
-                let Some(key) = e.key.key_string() else {
-                    continue;
-                };
-                let Some((name, ty)) = field_of(s, &key) else {
-                    continue;
-                };
-                let mut e = Entry {
-                    key: e.key.clone(),
-                    value: canonical(&e.value, ty),
-                };
-                e.key.value = Value::Str(name.to_owned());
-                match kept.iter_mut().find(|(_, k)| k.key.as_str() == Some(name)) {
-                    Some((seen, k)) if **seen <= *key => (*seen, *k) = (key.into_owned(), e),
-                    Some(_) => {}
-                    None => kept.push((key.into_owned(), e)),
-                }
-            }
-            *entries = kept.into_iter().map(|(_, e)| e).collect();
-        }
-        _ => {}
-    }
-    out
 }
 
 /// Whether a decoded value is Go's zero value (what kustomize's "is empty" compares with).
@@ -311,16 +254,5 @@ fn fix_image_tags(k: &mut Node) {
             key: Node::new(Value::Str("images".into()), tags.key.span, tags.key.style),
             value: Node::new(Value::Seq(tags_items), tags.value.span, tags.value.style),
         }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_case_folding() {
-        assert_eq!(fold("NameK\u{212A}"), "namekk");
-        assert_eq!(fold("\u{17F}"), "s");
     }
 }

@@ -28,7 +28,6 @@ mod fieldspecs;
 mod generate;
 mod json_patch;
 mod kust;
-mod kust_types;
 mod metadata;
 pub mod node;
 mod patch;

@@ -1,5 +1,10 @@
 //! kustomize 5.5's `Kustomization` struct as Go's JSON decoder sees it (`api/types/*.go`): each
-//! struct's JSON field names (embedded structs' fields included) and Go types, for [`super::decode`].
+//! struct's JSON field names (embedded structs' fields included) and Go types, and how a key
+//! finds its field: the exact name first, else one equal without regard to case, as in Go
+//! (`Resources:` is `resources`). The index reads kustomizations through [`kustomization`],
+//! the render decodes them strictly against the same schema (`render/decode.rs`).
+
+use crate::load::tree::{Entry, Node, Value};
 
 /// A Go type of kustomize's `Kustomization`, as its decode errors name it.
 #[derive(Clone, Copy)]
@@ -354,9 +359,78 @@ impl Ty {
     }
 }
 
+/// Go's case folding of field names (`bytes.EqualFold`): `K` (Kelvin) is `k`, `ſ` is `s`.
+pub(crate) fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_uppercase)
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The field a JSON key decodes into: the exact name first, else one equal ignoring case.
+pub(crate) fn field_of(s: &'static Struct, key: &str) -> Option<(&'static str, Ty)> {
+    s.fields
+        .iter()
+        .find(|(name, _)| *name == key)
+        .or_else(|| {
+            let key = fold(key);
+            s.fields.iter().find(|(name, _)| fold(name) == key)
+        })
+        .copied()
+}
+
+/// A checked node with every struct field under its canonical name; of keys naming one field
+/// (`resources`, `Resources`), the last in sorted order wins, as in Go.
+pub(crate) fn canonical(node: &Node, ty: Ty) -> Node {
+    let mut out = node.clone();
+    match (&mut out.value, ty) {
+        (Value::Seq(items), Ty::List(elem, _)) => {
+            for item in items.iter_mut() {
+                *item = canonical(item, *elem);
+            }
+        }
+        (Value::Map(entries), Ty::Struct(s)) => {
+            let mut kept: Vec<(String, Entry)> = Vec::new();
+            for e in entries.iter() {
+                let Some(key) = e.key.key_string() else {
+                    continue;
+                };
+                let Some((name, ty)) = field_of(s, &key) else {
+                    continue;
+                };
+                let mut e = Entry {
+                    key: e.key.clone(),
+                    value: canonical(&e.value, ty),
+                };
+                e.key.value = Value::Str(name.to_owned());
+                match kept.iter_mut().find(|(_, k)| k.key.as_str() == Some(name)) {
+                    Some((seen, k)) if **seen <= *key => (*seen, *k) = (key.into_owned(), e),
+                    Some(_) => {}
+                    None => kept.push((key.into_owned(), e)),
+                }
+            }
+            *entries = kept.into_iter().map(|(_, e)| e).collect();
+        }
+        _ => {}
+    }
+    out
+}
+
+/// A kustomization with every field under its canonical name (kustomize matches names without
+/// regard to case); keys of no field are left out, spans kept.
+pub fn kustomization(root: &Node) -> Node {
+    canonical(root, Ty::Struct(&SCHEMA))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_case_folding() {
+        assert_eq!(fold("NameK\u{212A}"), "namekk");
+        assert_eq!(fold("\u{17F}"), "s");
+    }
 
     #[test]
     fn go_type_names() {
