@@ -422,6 +422,52 @@ pub fn kustomization(root: &Node) -> Node {
     canonical(root, Ty::Struct(&SCHEMA))
 }
 
+/// The errors of go-yaml's parser (the others are its scanner's).
+const PARSER_ERRORS: &[&str] = &[
+    "did not find expected key",
+    "did not find expected ',' or ']'",
+    "did not find expected ',' or '}'",
+    "did not find expected node content",
+    "did not find expected '-' indicator",
+    "did not find expected <document start>",
+    "did not find expected <stream-start>",
+    "found duplicate %YAML directive",
+    "found duplicate %TAG directive",
+    "found incompatible YAML document",
+    "found undefined tag handle",
+];
+
+/// A kustomization that is not YAML (kubevet's loader says `YAML syntax error: PROBLEM` at the
+/// offset `at` of `text`), in kustomize's words (sigs.k8s.io/yaml, go-yaml v2): `invalid
+/// Kustomization: yaml: line N: PROBLEM`, where go-yaml numbers a parser error's line from 0
+/// and a scanner error's from 1 (and names none on the parser's first line). A tab in the
+/// indentation, which the loader names as such, is the scanner's "found character that cannot
+/// start any token".
+pub fn yaml_error(message: &str, text: &str, at: usize) -> Option<String> {
+    let (_, problem) = message.split_once("YAML syntax error: ")?;
+    let problem = match problem {
+        "a tab character is used for indentation" => "found character that cannot start any token",
+        p => p,
+    };
+    let at = at.min(text.len());
+    let line = text.as_bytes()[..at]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1;
+    let line = if PARSER_ERRORS.contains(&problem) {
+        line - 1
+    } else {
+        line
+    };
+    let place = if line == 0 {
+        String::new()
+    } else {
+        format!("line {line}: ")
+    };
+    Some(format!("invalid Kustomization: yaml: {place}{problem}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,6 +476,24 @@ mod tests {
     fn go_case_folding() {
         assert_eq!(fold("NameK\u{212A}"), "namekk");
         assert_eq!(fold("\u{17F}"), "s");
+    }
+
+    #[test]
+    fn yaml_errors_in_kustomizes_words() {
+        let text = "resources:\n  - a.yaml\nnamePrefix: [a\n";
+        let message = "YAML syntax error: did not find expected ',' or ']'";
+        assert_eq!(
+            yaml_error(message, text, text.len()).as_deref(),
+            Some("invalid Kustomization: yaml: line 3: did not find expected ',' or ']'")
+        );
+        let message = "YAML syntax error: mapping values are not allowed in this context";
+        assert_eq!(
+            yaml_error(message, "a: b: c\n", 4).as_deref(),
+            Some(
+                "invalid Kustomization: yaml: line 1: mapping values are not allowed in this context"
+            )
+        );
+        assert_eq!(yaml_error("duplicate key", text, 0), None);
     }
 
     #[test]

@@ -73,6 +73,9 @@ impl Walk<'_> {
             .files
             .read(&path)
             .map_err(|e| RenderError::new(e, None))?;
+        if let Err(e) = self.files.documents(file) {
+            return Err(super::decode::yaml_error(e, self.files.text(file)));
+        }
         let root = self
             .files
             .documents(file)?

@@ -256,3 +256,13 @@ fn fix_image_tags(k: &mut Node) {
         }),
     }
 }
+
+/// A kustomization that is not YAML fails the render in kustomize's words
+/// ([`crate::index::kustomize_schema::yaml_error`]).
+pub(crate) fn yaml_error(e: RenderError, text: &str) -> RenderError {
+    let at = e.at.map_or(0, |o| o.span.start as usize);
+    match crate::index::kustomize_schema::yaml_error(&e.message, text, at) {
+        Some(message) => RenderError::new(message, e.at),
+        None => e,
+    }
+}
