@@ -256,8 +256,10 @@ fn intersect(to: &mut Labels, other: &Labels) {
     to.retain(|pair| other.contains(pair));
 }
 
-/// Reads a kustomization file's first document and reports entries that do not exist.
+/// Reads a kustomization file's first document and reports entries that do not exist. Field
+/// names are matched as kustomize matches them (`Resources:` is `resources`).
 pub fn read(root: &Node, cx: &mut Context<'_>) -> Kustomization {
+    let root = &super::kustomize_schema::kustomization(root);
     let file_path = Path::new(&cx.file.name);
     let dir = normalize(file_path.parent().unwrap_or(Path::new("")));
     let mut k = Kustomization {

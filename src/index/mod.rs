@@ -13,6 +13,7 @@ pub mod gitignore;
 pub mod kustomize;
 pub mod kustomize_cycles;
 pub mod kustomize_load;
+pub mod kustomize_schema;
 pub mod pods;
 mod read;
 mod references;

@@ -11,13 +11,7 @@ use std::path::Path;
 
 /// Fields kubevet does not render yet: a kustomization using one is refused, never rendered
 /// differently from kustomize.
-const UNSUPPORTED: &[&str] = &[
-    "configurations",
-    "transformers",
-    "generators",
-    "validators",
-    "openapi",
-];
+const UNSUPPORTED: &[&str] = &["transformers", "generators", "validators", "openapi"];
 
 pub(crate) fn build_top(
     files: &mut Files,
@@ -29,6 +23,7 @@ pub(crate) fn build_top(
         infos: Vec::new(),
         vars: Vec::new(),
         build_metadata: None,
+        config: Default::default(),
     };
     let mut resources = Vec::new();
     let fifo = walk.build(dir, &mut resources, false)?;
@@ -37,8 +32,8 @@ pub(crate) fn build_top(
     if let Some((options, at)) = walk.build_metadata.take() {
         super::metadata::apply(&mut resources, &options, walk.files, dir, at);
     }
-    super::refs::fix_references(&mut resources)?;
-    super::vars::resolve(&walk.vars, &mut resources)?;
+    super::refs::fix_references(&mut resources, &walk.config.name_reference)?;
+    super::vars::resolve(&walk.vars, &mut resources, &walk.config.var_reference)?;
     if !fifo {
         legacy_sort(&mut resources);
     }
@@ -78,6 +73,9 @@ impl Walk<'_> {
             .files
             .read(&path)
             .map_err(|e| RenderError::new(e, None))?;
+        if let Err(e) = self.files.documents(file) {
+            return Err(super::decode::yaml_error(e, self.files.text(file)));
+        }
         let root = self
             .files
             .documents(file)?
@@ -163,6 +161,9 @@ impl Walk<'_> {
                 append(resources, r, k.origin(entry))?;
             }
         }
+        self.configurations(k)?;
+        // Generators before components, as kustomize's `accumulateTarget` runs them.
+        super::generate::run(self, k, resources)?;
         for entry in k.seq("components") {
             let Some(name) = entry.as_str() else { continue };
             if is_remote(name) {
@@ -174,7 +175,6 @@ impl Walk<'_> {
             self.build(&dir, resources, true)
                 .map_err(|e| within(e, k.origin(entry)))?;
         }
-        super::generate::run(self, k, resources)?;
         super::transform::run(self, k, resources)
     }
 
@@ -188,16 +188,6 @@ impl Walk<'_> {
             .iter()
             .filter_map(|o| Some(o.as_str()?.to_owned()))
             .collect();
-        if let Some(o) = k
-            .seq("buildMetadata")
-            .iter()
-            .find(|o| o.as_str() == Some(super::metadata::TRANSFORMERS))
-        {
-            return Err(RenderError::unsupported(
-                "kubevet does not render `buildMetadata: [transformerAnnotations]` yet",
-                Some(k.origin(o)),
-            ));
-        }
         self.build_metadata = Some((options, k.origin(&entry.key)));
         Ok(())
     }
@@ -250,10 +240,15 @@ impl Walk<'_> {
             self.check_cycle(k, entry, &path)?;
             let mut inner = Vec::new();
             let outer_vars = std::mem::take(&mut self.vars);
+            let outer_config = std::mem::take(&mut self.config);
             let built = self.build(&path, &mut inner, false);
             let inner_vars = std::mem::replace(&mut self.vars, outer_vars);
+            let inner_config = std::mem::replace(&mut self.config, outer_config);
             built.map_err(|e| within(e, origin))?;
             super::vars::merge(&mut self.vars, inner_vars)?;
+            self.config
+                .merge(&inner_config)
+                .map_err(|e| RenderError::new(e, Some(origin)))?;
             return Ok(inner);
         }
         if !path.exists() {

@@ -6,15 +6,15 @@
 //! fails the build (`json: unknown field "foo"`), so does a value of the wrong JSON type at any
 //! depth (`json: cannot unmarshal string into Go struct field Kustomization.resources of type
 //! []string`), the first error in sorted-key order wins, `null` is always accepted, and field
-//! names match case-insensitively (the exact name first). [`SCHEMA`] (`kust_types.rs`) describes the struct's fields
+//! names match case-insensitively (the exact name first). [`SCHEMA`] (`index/kustomize_schema.rs`) describes the struct's fields
 //! and Go types; [`check`] returns the kustomization with every field under its canonical name
 //! (so the walk finds `Resources:` as `resources`), the deprecated `imageTags` appended to
 //! `images` as kustomize's `FixKustomization` does, then the checks kustomize makes after
 //! decoding: an empty kustomization, and `kind`/`apiVersion` (`EnforceFields`).
 
 use super::RenderError;
-use super::kust_types::{SCHEMA, Struct, Ty};
 use super::node::Origin;
+use crate::index::kustomize_schema::{SCHEMA, Struct, Ty, canonical, field_of};
 use crate::load::tree::{Entry, Node, Value};
 use crate::model::span::Span;
 use std::path::Path;
@@ -30,29 +30,11 @@ pub(crate) fn go_type(node: &Node) -> &'static str {
     }
 }
 
-/// Go's case folding of field names (`bytes.EqualFold`): `K` (Kelvin) is `k`, `ſ` is `s`.
-fn fold(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_uppercase)
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// The field a JSON key decodes into: the exact name first, else one equal ignoring case.
-fn field_of(s: &'static Struct, key: &str) -> Option<(&'static str, Ty)> {
-    s.fields
-        .iter()
-        .find(|(name, _)| *name == key)
-        .or_else(|| {
-            let key = fold(key);
-            s.fields.iter().find(|(name, _)| fold(name) == key)
-        })
-        .copied()
-}
-
 /// Where a decode error is: the innermost struct and the JSON field names from the top.
 struct Context<'a> {
     file: u32,
+    /// What kustomize says before Go's error (`invalid Kustomization: `).
+    prefix: &'static str,
     strukt: &'static str,
     path: Vec<&'a str>,
 }
@@ -66,7 +48,8 @@ impl Context<'_> {
         };
         RenderError::new(
             format!(
-                "invalid Kustomization: json: cannot unmarshal {what} into {into} of type {}",
+                "{}json: cannot unmarshal {what} into {into} of type {}",
+                self.prefix,
                 ty.go_name()
             ),
             Some(self.origin(at)),
@@ -137,7 +120,8 @@ fn check_struct<'a>(
         let Some((name, ty)) = field_of(s, &key) else {
             let error = RenderError::new(
                 format!(
-                    "invalid Kustomization: json: unknown field {}",
+                    "{}json: unknown field {}",
+                    cx.prefix,
                     crate::k8s::apimachinery::go_quote(&key)
                 ),
                 Some(cx.origin(&e.key)),
@@ -157,43 +141,6 @@ fn check_struct<'a>(
     Ok(())
 }
 
-/// A checked node with every struct field under its canonical name; of keys naming one field
-/// (`resources`, `Resources`), the last in sorted order wins, as in Go.
-fn canonical(node: &Node, ty: Ty) -> Node {
-    let mut out = node.clone();
-    match (&mut out.value, ty) {
-        (Value::Seq(items), Ty::List(elem, _)) => {
-            for item in items.iter_mut() {
-                *item = canonical(item, *elem);
-            }
-        }
-        (Value::Map(entries), Ty::Struct(s)) => {
-            let mut kept: Vec<(String, Entry)> = Vec::new();
-            for e in entries.iter() {
-                let Some(key) = e.key.key_string() else {
-                    continue;
-                };
-                let Some((name, ty)) = field_of(s, &key) else {
-                    continue;
-                };
-                let mut e = Entry {
-                    key: e.key.clone(),
-                    value: canonical(&e.value, ty),
-                };
-                e.key.value = Value::Str(name.to_owned());
-                match kept.iter_mut().find(|(_, k)| k.key.as_str() == Some(name)) {
-                    Some((seen, k)) if **seen <= *key => (*seen, *k) = (key.into_owned(), e),
-                    Some(_) => {}
-                    None => kept.push((key.into_owned(), e)),
-                }
-            }
-            *entries = kept.into_iter().map(|(_, e)| e).collect();
-        }
-        _ => {}
-    }
-    out
-}
-
 /// Whether a decoded value is Go's zero value (what kustomize's "is empty" compares with).
 fn is_zero(node: &Node) -> bool {
     match &node.value {
@@ -207,13 +154,7 @@ fn is_zero(node: &Node) -> bool {
 /// Decodes the kustomization `root` of file `file` in `dir` as kustomize does (see the module's
 /// documentation): the kustomization with canonical field names, or kustomize's error.
 pub(crate) fn check(root: &Node, file: u32, dir: &Path) -> Result<Node, RenderError> {
-    let mut cx = Context {
-        file,
-        strukt: SCHEMA.name,
-        path: Vec::new(),
-    };
-    check_value(root, Ty::Struct(&SCHEMA), &mut cx)?;
-    let mut k = canonical(root, Ty::Struct(&SCHEMA));
+    let mut k = decode_as(root, file, &SCHEMA, "invalid Kustomization: ")?;
     let empty = k
         .entries()
         .iter()
@@ -230,6 +171,24 @@ pub(crate) fn check(root: &Node, file: u32, dir: &Path) -> Result<Node, RenderEr
     enforce_fields(&k, file, dir)?;
     fix_image_tags(&mut k);
     Ok(k)
+}
+
+/// Decodes `root` (of file `file`) into the Go struct `schema` as Go's strict `encoding/json`
+/// does: the node with canonical field names, or the first error (after `prefix`).
+pub(crate) fn decode_as(
+    root: &Node,
+    file: u32,
+    schema: &'static Struct,
+    prefix: &'static str,
+) -> Result<Node, RenderError> {
+    let mut cx = Context {
+        file,
+        prefix,
+        strukt: schema.name,
+        path: Vec::new(),
+    };
+    check_value(root, Ty::Struct(schema), &mut cx)?;
+    Ok(canonical(root, Ty::Struct(schema)))
 }
 
 /// kustomize's `EnforceFields`: `kind` is `Kustomization` or `Component`, and `apiVersion` the
@@ -298,13 +257,12 @@ fn fix_image_tags(k: &mut Node) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_case_folding() {
-        assert_eq!(fold("NameK\u{212A}"), "namekk");
-        assert_eq!(fold("\u{17F}"), "s");
+/// A kustomization that is not YAML fails the render in kustomize's words
+/// ([`crate::index::kustomize_schema::yaml_error`]).
+pub(crate) fn yaml_error(e: RenderError, text: &str) -> RenderError {
+    let at = e.at.map_or(0, |o| o.span.start as usize);
+    match crate::index::kustomize_schema::yaml_error(&e.message, text, at) {
+        Some(message) => RenderError::new(message, e.at),
+        None => e,
     }
 }

@@ -16,6 +16,8 @@ pub(crate) struct Walk<'a> {
     pub(crate) vars: Vec<super::refvar::Var>,
     /// The top kustomization's `buildMetadata` and where it is written.
     pub(crate) build_metadata: Option<(Vec<String>, Origin)>,
+    /// The field specs the `configurations` accumulated so far add (kustomize's `tConfig`).
+    pub(crate) config: super::fieldspecs::Config,
 }
 
 /// One kustomization file, read.

@@ -4,8 +4,10 @@
 //! the kustomization and generator that made it), `managedByLabel` labels every object
 //! `app.kubernetes.io/managed-by: kustomize-(devel)` (the version `kubectl kustomize` reports;
 //! a standalone kustomize writes its own). Only the top kustomization's list counts: a base's
-//! is dropped by the build that includes it. `transformerAnnotations` (the list of transformers
-//! that touched each object) is not rendered yet.
+//! is dropped by the build that includes it. `transformerAnnotations` lists, on every object,
+//! each built-in transformer instance that ran over it (`alpha.config.kubernetes.io/transformations`:
+//! kustomize's `multiTransformer` records each one on every object of the accumulator, changed or
+//! not, after it runs — [`transformers_of`]), innermost kustomization first.
 //!
 //! Before that, kustomize's `RemoveBuildAnnotations` runs on every build: the annotations its
 //! own machinery uses (`internal.config.kubernetes.io/*`, `config.kubernetes.io/path`,
@@ -13,6 +15,7 @@
 //! removed from every object even when written by hand, and an empty or null
 //! `metadata.annotations` goes with them ([`strip`]).
 
+use super::kust::Kust;
 use super::node::{Origin, RNode, RValue};
 use super::{Files, Resource};
 use crate::index::kustomize::normalize;
@@ -21,6 +24,63 @@ use std::path::{Component, Path, PathBuf};
 pub(crate) const ORIGIN: &str = "originAnnotations";
 pub(crate) const MANAGED_BY: &str = "managedByLabel";
 pub(crate) const TRANSFORMERS: &str = "transformerAnnotations";
+
+/// The built-in transformer instances a kustomization runs, in kustomize 5.5's order
+/// (`configureBuiltinTransformers`): one per patch, image and replica entry, one per `labels`
+/// entry plus one for `commonLabels` when either is set, one each for the others when set.
+pub(crate) fn transformers_of(k: &Kust) -> Vec<&'static str> {
+    let count = |key: &str| match k.root.get(key).map(|n| &n.value) {
+        Some(crate::load::tree::Value::Seq(items)) => items.len(),
+        Some(crate::load::tree::Value::Map(entries)) => entries.len(),
+        Some(crate::load::tree::Value::Str(s)) => usize::from(!s.is_empty()),
+        _ => 0,
+    };
+    let (labels, common) = (count("labels"), count("commonLabels"));
+    let mut out = Vec::new();
+    let mut add = |n: usize, kind: &'static str| out.extend(std::iter::repeat_n(kind, n));
+    add(
+        count("patchesStrategicMerge").min(1),
+        "PatchStrategicMergeTransformer",
+    );
+    add(count("patches"), "PatchTransformer");
+    add(count("namespace"), "NamespaceTransformer");
+    add(count("namePrefix"), "PrefixTransformer");
+    add(count("nameSuffix"), "SuffixTransformer");
+    if labels + common > 0 {
+        add(labels + 1, "LabelTransformer");
+    }
+    add(count("commonAnnotations").min(1), "AnnotationsTransformer");
+    add(count("patchesJson6902"), "PatchJson6902Transformer");
+    add(count("replicas"), "ReplicaCountTransformer");
+    add(count("images"), "ImageTagTransformer");
+    add(count("replacements").min(1), "ReplacementTransformer");
+    out
+}
+
+/// Records on every object the transformers `k` just ran over them.
+pub(crate) fn record_transformers(k: &Kust, resources: &mut [Resource]) {
+    let kinds = transformers_of(k);
+    for r in resources.iter_mut() {
+        r.transformations
+            .extend(kinds.iter().map(|kind| (k.file, *kind)));
+    }
+}
+
+/// kustomize's transformations annotation: one origin per transformer, as sigs.k8s.io/yaml
+/// writes the list.
+fn transformations_text(r: &Resource, files: &Files, top: &Path) -> String {
+    let mut text = String::new();
+    for (file, kind) in &r.transformations {
+        let Some(file) = files.files.get(*file as usize) else {
+            continue;
+        };
+        let rel = relative(Path::new(&file.name), top);
+        text.push_str(&format!(
+            "- configuredIn: {rel}\n  configuredBy:\n    apiVersion: builtin\n    kind: {kind}\n"
+        ));
+    }
+    text
+}
 
 /// `path` relative to the directory `dir` (both as the render names them), with `..` where it
 /// lies outside.
@@ -106,7 +166,19 @@ pub(crate) fn apply(
 ) {
     let origin = options.iter().any(|o| o == ORIGIN);
     let managed = options.iter().any(|o| o == MANAGED_BY);
+    let transformations = options.iter().any(|o| o == TRANSFORMERS);
     for r in resources.iter_mut() {
+        if transformations && !r.transformations.is_empty() {
+            let text = transformations_text(r, files, top);
+            let node_at = r.root.origin;
+            r.root
+                .child_map("metadata", node_at)
+                .child_map("annotations", at)
+                .set(
+                    "alpha.config.kubernetes.io/transformations",
+                    RNode::new(RValue::Str(text), at),
+                );
+        }
         if origin && let Some(text) = origin_text(r, files, top) {
             let node_at = r.root.origin;
             r.root

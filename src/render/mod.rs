@@ -14,20 +14,20 @@
 //! Each kustomization is first decoded as strictly as kustomize decodes it ([`decode`]: unknown
 //! fields and wrong types refused in kustomize's words, field names matched without regard to
 //! case). Remote resources and `helmCharts` are never fetched: each such entry is left out with
-//! one [`RenderInfo`] and the rest is rendered. Not rendered (yet): `configurations`,
-//! `transformers`/`generators`/`validators` plugins, `buildMetadata: [transformerAnnotations]`,
+//! one [`RenderInfo`] and the rest is rendered. Not rendered (yet): some `configurations`,
+//! `transformers`/`generators`/`validators` plugins,
 //! an `images` entry with only a `tagSuffix`, and `openapi` schemas for custom resources (their
 //! lists are replaced by patches, as kustomize does without a schema); a kustomization using one
 //! of these is refused with [`RenderError::unsupported`] rather than rendered wrongly.
 
 mod build;
+mod config;
 mod decode;
 pub mod emit;
 mod fieldspecs;
 mod generate;
 mod json_patch;
 mod kust;
-mod kust_types;
 mod metadata;
 pub mod node;
 mod patch;
@@ -61,6 +61,8 @@ pub struct Resource {
     pub(crate) affixes: [Vec<String>; 2],
     /// The vars tied to this object (kustomize's `refVarNames`).
     pub(crate) vars: Vec<String>,
+    /// The transformers that ran over it (kustomization file, kind), for `transformerAnnotations`.
+    pub(crate) transformations: Vec<(u32, &'static str)>,
 }
 
 impl Resource {
@@ -71,6 +73,7 @@ impl Resource {
             hashed: false,
             affixes: Default::default(),
             vars: Vec::new(),
+            transformations: Vec::new(),
         };
         r.ids.push((r.namespace().to_owned(), r.name().to_owned()));
         r

@@ -187,10 +187,49 @@ fn pod_prefix(kind: &str) -> &'static str {
 /// One entry of the name-reference table: (target, referring kind, its group, path).
 type Reference = (Target, &'static str, Option<&'static str>, String);
 
+/// One field that names objects of a kind: the kind referred to (`""` or `None`: any), the
+/// referring kind, group and version, and the field's path.
+#[derive(Clone, PartialEq)]
+struct Ref {
+    target: (String, Option<String>, Option<String>),
+    referrer: (String, Option<String>, Option<String>),
+    path: String,
+}
+
 /// The whole list, in kustomize's order, built once.
-fn all_refs() -> &'static [Reference] {
-    static REFS: std::sync::OnceLock<Vec<Reference>> = std::sync::OnceLock::new();
-    REFS.get_or_init(build_refs)
+fn all_refs() -> &'static [Ref] {
+    static REFS: std::sync::OnceLock<Vec<Ref>> = std::sync::OnceLock::new();
+    REFS.get_or_init(|| {
+        let owned = |s: Option<&str>| s.map(str::to_owned);
+        build_refs()
+            .into_iter()
+            .map(|((kind, group, version), by, by_group, path)| Ref {
+                target: (kind.to_owned(), owned(group), owned(version)),
+                referrer: (by.to_owned(), owned(by_group), None),
+                path,
+            })
+            .collect()
+    })
+}
+
+/// The built-in list and the `nameReference` entries of configurations (each kind's fields
+/// after the built-in ones: its own run).
+fn refs_with(extra: &[super::fieldspecs::NameRef]) -> std::borrow::Cow<'static, [Ref]> {
+    if extra.is_empty() {
+        return std::borrow::Cow::Borrowed(all_refs());
+    }
+    let any = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let mut refs = all_refs().to_vec();
+    for n in extra {
+        for f in &n.referrers {
+            refs.push(Ref {
+                target: (n.kind.clone(), any(&n.group), any(&n.version)),
+                referrer: (f.kind.clone(), any(&f.group), any(&f.version)),
+                path: f.path.clone(),
+            });
+        }
+    }
+    std::borrow::Cow::Owned(refs)
 }
 
 fn build_refs() -> Vec<Reference> {
@@ -425,10 +464,13 @@ fn set_mapping(node: &mut RNode, candidates: &[&Candidate], by: &Referring) -> R
     Ok(())
 }
 
-fn matches(target: &Target, r: &Resource) -> bool {
-    let (kind, group, version) = target;
+/// Whether `r` is of the kind, group and version (`""`, `None`: any).
+fn matches(gvk: &(String, Option<String>, Option<String>), r: &Resource) -> bool {
+    let (kind, group, version) = gvk;
     let (g, v) = r.group_version();
-    r.kind() == *kind && group.is_none_or(|x| x == g) && version.is_none_or(|x| x == v)
+    (kind.is_empty() || r.kind() == kind)
+        && group.as_ref().is_none_or(|x| x == g)
+        && version.as_ref().is_none_or(|x| x == v)
 }
 
 fn subject_namespaces(r: &Resource) -> Vec<String> {
@@ -446,23 +488,26 @@ fn subject_namespaces(r: &Resource) -> Vec<String> {
 }
 
 /// Fails as kustomize does where a reference could be to several objects, at the field.
-pub(crate) fn fix_references(resources: &mut [Resource]) -> Result<(), RenderError> {
+pub(crate) fn fix_references(
+    resources: &mut [Resource],
+    extra: &[super::fieldspecs::NameRef],
+) -> Result<(), RenderError> {
     if !resources.iter().any(|r| r.ids.len() > 1) {
         return Ok(());
     }
-    let refs = all_refs();
+    let refs = refs_with(extra);
     let at = Default::default();
     let mut i = 0;
     while i < refs.len() {
         // The fields of one target, against the candidates as they are now.
-        let target = refs[i].0;
+        let target = &refs[i].target;
         let end = refs[i..]
             .iter()
-            .position(|r| r.0 != target)
+            .position(|r| r.target != *target)
             .map_or(refs.len(), |n| i + n);
         let candidates: Vec<Candidate> = resources
             .iter()
-            .filter(|r| matches(&target, r))
+            .filter(|r| matches(target, r))
             .map(|r| Candidate {
                 ids: r.ids.clone(),
                 kind: r.kind().to_owned(),
@@ -481,11 +526,8 @@ pub(crate) fn fix_references(resources: &mut [Resource]) -> Result<(), RenderErr
         let renamed = candidates.iter().any(|c| c.ids.len() > 1);
         let candidates: Vec<&Candidate> = candidates.iter().collect();
         for r in resources.iter_mut().filter(|_| renamed) {
-            let (group, _) = r.group_version();
-            let group = group.to_owned();
-            let kind = r.kind().to_owned();
-            for (_, referrer, referrer_group, path) in &refs[i..end] {
-                if *referrer != kind || referrer_group.is_some_and(|g| g != group) {
+            for Ref { referrer, path, .. } in &refs[i..end] {
+                if !matches(referrer, r) {
                     continue;
                 }
                 if !fieldspecs::reaches(&r.root, path) {

@@ -294,6 +294,7 @@ fn substitute(node: &mut RNode, lookup: Lookup<'_>) -> Result<(), (String, &'sta
 pub(crate) fn substitute_all(
     values: &[(String, Value, Origin)],
     resources: &mut [Resource],
+    extra: &[super::fieldspecs::Spec],
 ) -> Result<(), RenderError> {
     let lookup = |name: &str| {
         values
@@ -302,7 +303,14 @@ pub(crate) fn substitute_all(
             .map(|(_, v, at)| (v.clone(), *at))
     };
     for r in resources.iter_mut() {
-        for path in paths_for(r.kind()) {
+        let mut paths = paths_for(r.kind());
+        let (group, version) = r.group_version();
+        for spec in extra.iter().filter(|s| s.selects(group, version, r.kind())) {
+            if !paths.contains(&spec.path) {
+                paths.push(spec.path.clone());
+            }
+        }
+        for path in paths {
             let segments: Vec<&str> = path.split('/').collect();
             if let Err((wraps, e, at)) = walk(&mut r.root, &segments, &lookup) {
                 return Err(RenderError::new(
@@ -329,7 +337,7 @@ fn walk(
         return substitute(node, lookup);
     };
     match &mut node.value {
-        RValue::Map(_) => match node.get_mut(first) {
+        RValue::Map(_) => match node.get_mut(first.strip_suffix("[]").unwrap_or(first)) {
             Some(child) => walk(child, rest, lookup),
             None => Ok(()),
         },

@@ -17,15 +17,25 @@ pub(crate) fn run(
     super::patch::patches(walk, k, resources)?;
     namespace(k, resources)?;
     prefix_suffix(k, resources)?;
-    labels(k, resources)?;
+    labels(k, resources, &walk.config.common_labels)?;
     if let Some(node) = k.root.get("commonAnnotations") {
         let pairs = string_pairs(k, node);
-        apply_specs(resources, &Spec::all(ANNOTATIONS), &pairs, k.origin(node));
+        let mut specs = Spec::all(ANNOTATIONS);
+        specs.extend(walk.config.common_annotations.iter().cloned());
+        apply_specs(resources, &specs, &pairs, k.origin(node));
     }
     super::patch::json6902_legacy(walk, k, resources)?;
     replicas(k, resources)?;
-    images(k, resources)?;
-    super::replace::run(walk, k, resources)
+    images(k, resources, &walk.config.images)?;
+    super::replace::run(walk, k, resources)?;
+    if walk
+        .build_metadata
+        .as_ref()
+        .is_some_and(|(options, _)| options.iter().any(|o| o == super::metadata::TRANSFORMERS))
+    {
+        super::metadata::record_transformers(k, resources);
+    }
+    Ok(())
 }
 
 /// The `namespace` transformer: every namespaced object, a `Namespace` object's own name, an
@@ -163,7 +173,7 @@ fn apply_specs(resources: &mut [Resource], specs: &[Spec], pairs: &[(String, RNo
 
 /// The field specs of a `labels` entry as kustomize merges them: its own `fields` first, then
 /// the built-in ones its flags ask for (kustomize's `configureBuiltinTransformers`).
-fn label_specs(k: &Kust, entry: &Node) -> Result<Vec<Spec>, RenderError> {
+fn label_specs(k: &Kust, entry: &Node, custom: &[Spec]) -> Result<Vec<Spec>, RenderError> {
     let text = |n: &Node, key| {
         n.get(key)
             .and_then(Node::as_str)
@@ -193,6 +203,11 @@ fn label_specs(k: &Kust, entry: &Node) -> Result<Vec<Spec>, RenderError> {
             .copied()
             .collect();
         Spec::merge_all(&mut specs, &all)
+            .and_then(|()| {
+                custom
+                    .iter()
+                    .try_for_each(|x| Spec::merge_one(&mut specs, x.clone()))
+            })
             .map_err(|e| fail(format!("failed to merge labels: {e}")))?;
     } else {
         Spec::merge_all(&mut specs, &TEMPLATE_LABELS[..1])
@@ -205,22 +220,23 @@ fn label_specs(k: &Kust, entry: &Node) -> Result<Vec<Spec>, RenderError> {
     Ok(specs)
 }
 
-fn labels(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
+fn labels(k: &Kust, resources: &mut [Resource], custom: &[Spec]) -> Result<(), RenderError> {
     for entry in k.seq("labels") {
         let Some(pairs_node) = entry.get("pairs") else {
             continue;
         };
         let pairs = string_pairs(k, pairs_node);
-        let specs = label_specs(k, entry)?;
+        let specs = label_specs(k, entry, custom)?;
         apply_specs(resources, &specs, &pairs, k.origin(pairs_node));
     }
     if let Some(node) = k.root.get("commonLabels") {
         let pairs = string_pairs(k, node);
-        let all: Vec<Spec> = SELECTOR_LABELS
+        let mut all: Vec<Spec> = SELECTOR_LABELS
             .iter()
             .chain(TEMPLATE_LABELS)
             .map(Spec::of)
             .collect();
+        all.extend(custom.iter().cloned());
         apply_specs(resources, &all, &pairs, k.origin(node));
     }
     Ok(())
@@ -274,7 +290,7 @@ struct ImageRule {
     at: Origin,
 }
 
-fn images(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
+fn images(k: &Kust, resources: &mut [Resource], custom: &[Spec]) -> Result<(), RenderError> {
     // kustomize ignores `tagSuffix` beside a `newTag` or `digest`; alone, it is not rendered yet.
     let set = |e: &Node, key| {
         e.get(key)
@@ -310,6 +326,17 @@ fn images(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
         .collect();
     for r in resources.iter_mut().filter(|_| !rules.is_empty()) {
         update_images(&mut r.root, &rules);
+        // Then the configurations' image fields (kustomize's `imagetag.Filter` on them).
+        let (group, version) = r.group_version();
+        let (group, version, kind) = (group.to_owned(), version.to_owned(), r.kind().to_owned());
+        for spec in custom.iter().filter(|s| s.selects(&group, &version, &kind)) {
+            let at = r.root.origin;
+            fieldspecs::visit(&mut r.root, &spec.path, false, at, &mut |n| {
+                if n.as_str().is_some() {
+                    update_image(n, &rules);
+                }
+            });
+        }
     }
     Ok(())
 }

@@ -180,7 +180,11 @@ pub(crate) fn merge(set: &mut Vec<Var>, incoming: Vec<Var>) -> Result<(), Render
 }
 
 /// kustomize's `ResolveVars`, at the top level: each var's value, then `$(NAME)` replaced.
-pub(crate) fn resolve(set: &[Var], resources: &mut [Resource]) -> Result<(), RenderError> {
+pub(crate) fn resolve(
+    set: &[Var],
+    resources: &mut [Resource],
+    extra: &[super::fieldspecs::Spec],
+) -> Result<(), RenderError> {
     if set.is_empty() {
         return Ok(());
     }
@@ -211,5 +215,5 @@ pub(crate) fn resolve(set: &[Var], resources: &mut [Resource]) -> Result<(), Ren
             values.push((v.name.clone(), value, v.at));
         }
     }
-    super::refvar::substitute_all(&values, resources)
+    super::refvar::substitute_all(&values, resources, extra)
 }

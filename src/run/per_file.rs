@@ -101,6 +101,24 @@ pub(crate) fn check_loaded_with(
                 .find(|d| d.root.span.start <= at && at < d.root.span.end)
                 .map(|d| d.index);
         }
+        // `kustomize build` fails on a kustomization that is not YAML: say so in its words.
+        if diagnostic.rule.id == "invalid-yaml"
+            && kustomize::is_kustomization_file(std::path::Path::new(&file.name))
+            && let Some(message) = crate::index::kustomize_schema::yaml_error(
+                &diagnostic.message,
+                &file.text,
+                diagnostic.primary.location.span.start as usize,
+            )
+        {
+            let fails = format!("`kustomize build` fails here: {message}");
+            diagnostic.help = Some(match diagnostic.help.take() {
+                // The fix of a tab stays first.
+                Some(help) if help.starts_with("indent with spaces") => {
+                    format!("{help}; {fails}").into()
+                }
+                _ => fails.into(),
+            });
+        }
         cx.report(diagnostic);
     }
     let enabled = crds.map(|_| enabled_rules(file, options));

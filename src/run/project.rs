@@ -169,6 +169,7 @@ fn read_dir_facts(dir: &Path, reading: Reading<'_>) -> DirFacts {
     let mut facts = DirFacts::default();
     for name in crate::index::kustomize::FILE_NAMES {
         for doc in read_yaml(&dir.join(name), reading) {
+            let doc = crate::index::kustomize_schema::kustomization(&doc);
             for (_, path) in crate::index::kustomize::patch_paths(&doc) {
                 let path = path.as_str().unwrap_or_default();
                 if let Ok(canonical) = dir.join(path).canonicalize() {

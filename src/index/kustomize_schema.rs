@@ -1,5 +1,10 @@
 //! kustomize 5.5's `Kustomization` struct as Go's JSON decoder sees it (`api/types/*.go`): each
-//! struct's JSON field names (embedded structs' fields included) and Go types, for [`super::decode`].
+//! struct's JSON field names (embedded structs' fields included) and Go types, and how a key
+//! finds its field: the exact name first, else one equal without regard to case, as in Go
+//! (`Resources:` is `resources`). The index reads kustomizations through [`kustomization`],
+//! the render decodes them strictly against the same schema (`render/decode.rs`).
+
+use crate::load::tree::{Entry, Node, Value};
 
 /// A Go type of kustomize's `Kustomization`, as its decode errors name it.
 #[derive(Clone, Copy)]
@@ -47,6 +52,38 @@ static FIELD_SPEC: Struct = Struct {
         ("kind", STR),
         ("path", STR),
         ("create", Ty::Bool),
+    ],
+};
+
+const FS_SLICE: Ty = Ty::List(&Ty::Struct(&FIELD_SPEC), false);
+
+static NAME_BACK_REFERENCES: Struct = Struct {
+    name: "NameBackReferences",
+    fields: &[
+        ("group", STR),
+        ("version", STR),
+        ("kind", STR),
+        ("fieldSpecs", FS_SLICE),
+    ],
+};
+
+/// A file of a kustomization's `configurations` (`builtinconfig.TransformerConfig`).
+pub(crate) static TRANSFORMER_CONFIG: Struct = Struct {
+    name: "TransformerConfig",
+    fields: &[
+        ("namePrefix", FS_SLICE),
+        ("nameSuffix", FS_SLICE),
+        ("namespace", FS_SLICE),
+        ("commonLabels", FS_SLICE),
+        ("templateLabels", FS_SLICE),
+        ("commonAnnotations", FS_SLICE),
+        (
+            "nameReference",
+            Ty::List(&Ty::Struct(&NAME_BACK_REFERENCES), false),
+        ),
+        ("varReference", FS_SLICE),
+        ("images", FS_SLICE),
+        ("replicas", FS_SLICE),
     ],
 };
 
@@ -322,9 +359,142 @@ impl Ty {
     }
 }
 
+/// Go's case folding of field names (`bytes.EqualFold`): `K` (Kelvin) is `k`, `ſ` is `s`.
+pub(crate) fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_uppercase)
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The field a JSON key decodes into: the exact name first, else one equal ignoring case.
+pub(crate) fn field_of(s: &'static Struct, key: &str) -> Option<(&'static str, Ty)> {
+    s.fields
+        .iter()
+        .find(|(name, _)| *name == key)
+        .or_else(|| {
+            let key = fold(key);
+            s.fields.iter().find(|(name, _)| fold(name) == key)
+        })
+        .copied()
+}
+
+/// A checked node with every struct field under its canonical name; of keys naming one field
+/// (`resources`, `Resources`), the last in sorted order wins, as in Go.
+pub(crate) fn canonical(node: &Node, ty: Ty) -> Node {
+    let mut out = node.clone();
+    match (&mut out.value, ty) {
+        (Value::Seq(items), Ty::List(elem, _)) => {
+            for item in items.iter_mut() {
+                *item = canonical(item, *elem);
+            }
+        }
+        (Value::Map(entries), Ty::Struct(s)) => {
+            let mut kept: Vec<(String, Entry)> = Vec::new();
+            for e in entries.iter() {
+                let Some(key) = e.key.key_string() else {
+                    continue;
+                };
+                let Some((name, ty)) = field_of(s, &key) else {
+                    continue;
+                };
+                let mut e = Entry {
+                    key: e.key.clone(),
+                    value: canonical(&e.value, ty),
+                };
+                e.key.value = Value::Str(name.to_owned());
+                match kept.iter_mut().find(|(_, k)| k.key.as_str() == Some(name)) {
+                    Some((seen, k)) if **seen <= *key => (*seen, *k) = (key.into_owned(), e),
+                    Some(_) => {}
+                    None => kept.push((key.into_owned(), e)),
+                }
+            }
+            *entries = kept.into_iter().map(|(_, e)| e).collect();
+        }
+        _ => {}
+    }
+    out
+}
+
+/// A kustomization with every field under its canonical name (kustomize matches names without
+/// regard to case); keys of no field are left out, spans kept.
+pub fn kustomization(root: &Node) -> Node {
+    canonical(root, Ty::Struct(&SCHEMA))
+}
+
+/// The errors of go-yaml's parser (the others are its scanner's).
+const PARSER_ERRORS: &[&str] = &[
+    "did not find expected key",
+    "did not find expected ',' or ']'",
+    "did not find expected ',' or '}'",
+    "did not find expected node content",
+    "did not find expected '-' indicator",
+    "did not find expected <document start>",
+    "did not find expected <stream-start>",
+    "found duplicate %YAML directive",
+    "found duplicate %TAG directive",
+    "found incompatible YAML document",
+    "found undefined tag handle",
+];
+
+/// A kustomization that is not YAML (kubevet's loader says `YAML syntax error: PROBLEM` at the
+/// offset `at` of `text`), in kustomize's words (sigs.k8s.io/yaml, go-yaml v2): `invalid
+/// Kustomization: yaml: line N: PROBLEM`, where go-yaml numbers a parser error's line from 0
+/// and a scanner error's from 1 (and names none on the parser's first line). A tab in the
+/// indentation, which the loader names as such, is the scanner's "found character that cannot
+/// start any token".
+pub fn yaml_error(message: &str, text: &str, at: usize) -> Option<String> {
+    let (_, problem) = message.split_once("YAML syntax error: ")?;
+    let problem = match problem {
+        "a tab character is used for indentation" => "found character that cannot start any token",
+        p => p,
+    };
+    let at = at.min(text.len());
+    let line = text.as_bytes()[..at]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1;
+    let line = if PARSER_ERRORS.contains(&problem) {
+        line - 1
+    } else {
+        line
+    };
+    let place = if line == 0 {
+        String::new()
+    } else {
+        format!("line {line}: ")
+    };
+    Some(format!("invalid Kustomization: yaml: {place}{problem}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_case_folding() {
+        assert_eq!(fold("NameK\u{212A}"), "namekk");
+        assert_eq!(fold("\u{17F}"), "s");
+    }
+
+    #[test]
+    fn yaml_errors_in_kustomizes_words() {
+        let text = "resources:\n  - a.yaml\nnamePrefix: [a\n";
+        let message = "YAML syntax error: did not find expected ',' or ']'";
+        assert_eq!(
+            yaml_error(message, text, text.len()).as_deref(),
+            Some("invalid Kustomization: yaml: line 3: did not find expected ',' or ']'")
+        );
+        let message = "YAML syntax error: mapping values are not allowed in this context";
+        assert_eq!(
+            yaml_error(message, "a: b: c\n", 4).as_deref(),
+            Some(
+                "invalid Kustomization: yaml: line 1: mapping values are not allowed in this context"
+            )
+        );
+        assert_eq!(yaml_error("duplicate key", text, 0), None);
+    }
 
     #[test]
     fn go_type_names() {
