@@ -26,7 +26,7 @@ pub struct FileOutcome {
     pub documents: usize,
     pub diagnostics: Vec<Diagnostic>,
     /// What the whole-repo checks need of its objects.
-    pub objects: Vec<ObjectSummary>,
+    pub objects: Vec<Box<ObjectSummary>>,
     /// Its objects as the report lists them, one for each summary.
     pub entries: Vec<ObjectEntry>,
     /// Boxed: most files have none, and every file's result is kept until the whole-repo stage.
@@ -155,7 +155,7 @@ fn walk_documents(
     cx: &mut Context<'_>,
     checks: Option<&Checks<'_>>,
 ) -> (
-    Vec<ObjectSummary>,
+    Vec<Box<ObjectSummary>>,
     Vec<ObjectEntry>,
     Option<Box<Kustomization>>,
 ) {
@@ -178,7 +178,7 @@ fn walk_documents(
                 && let Some(summary) = summarize(&object, cx)
             {
                 entries.push(entry_of(&summary, object_ref));
-                objects.push(summary);
+                objects.push(Box::new(summary));
             }
         }
         cx.set_object(None);
