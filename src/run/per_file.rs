@@ -149,6 +149,9 @@ struct Checks<'a> {
 
 /// Reads every document's kustomization or objects for the index (with the report's entry of
 /// each), running the per-object checks unless the file is context only (`checks` is `None`).
+/// Each summary is boxed here, on the worker thread, because the index keeps the boxes
+/// ([`crate::index::FileObjects`]).
+#[allow(clippy::vec_box)]
 fn walk_documents(
     file: &SourceFile,
     loaded: &Loaded,
