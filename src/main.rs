@@ -71,8 +71,8 @@ unsafe impl GlobalAlloc for Allocator {
     }
 }
 
-/// `mi_option_purge_delay` of mimalloc v2's `mi_option_e` (`mimalloc.h`: the 16th option,
-/// between `eager_commit_delay` = 14 and `use_numa_nodes` = 16).
+/// `mi_option_purge_delay` of mimalloc's `mi_option_e` (`mimalloc.h`: the 16th option, in v3 as
+/// in v2: between `deprecated_eager_commit_delay` = 14 and `use_numa_nodes` = 16).
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 
 fn main() {

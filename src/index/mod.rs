@@ -88,9 +88,9 @@ pub const BUILTIN_NAMESPACES: &[&str] =
 /// One object as it will exist in a cluster.
 #[derive(Clone, Debug)]
 pub struct Instance {
-    /// The object, with kustomize's name and label transformers applied. Boxed: the index is
-    /// built while the files' summaries are still allocated, and a boxed summary replaces its
-    /// file's as that is freed, where a vector of whole instances was allocated beside them.
+    /// The object, with kustomize's name and label transformers applied. Boxed: the box its
+    /// file's summary was made in (in the per-file stage) moves here, rather than a vector of
+    /// whole instances being allocated beside the files' summaries.
     pub object: Box<ObjectSummary>,
     /// `None` for cluster-scoped objects.
     pub namespace: Option<String>,

@@ -22,7 +22,7 @@ impl Index {
     pub fn replace_file(
         &mut self,
         file: FileId,
-        objects: &[ObjectSummary],
+        objects: &[Box<ObjectSummary>],
         lost: bool,
     ) -> Option<Replaced> {
         let f = file.0 as usize;
@@ -37,7 +37,7 @@ impl Index {
             let seg = &self.place.segments[s];
             &self.instances[seg.start..seg.start + seg.len]
         });
-        if objects.iter().any(structural) || old.clone().any(|i| structural(&i.object)) {
+        if objects.iter().any(|o| structural(o)) || old.clone().any(|i| structural(&i.object)) {
             return None;
         }
         let mut removed = Vec::new();

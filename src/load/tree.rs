@@ -200,9 +200,30 @@ impl Node {
 /// `a == b` for mapping keys, the lookup every rule makes many times an object: keys of one
 /// length usually differ in their first byte, which is compared here before calling `memcmp`
 /// (callgrind on 2,000 files: `memcmp` 44M → 31M instructions, the lookups 4M fewer in all).
+/// Keys of 4 to 16 bytes (nearly all of a manifest's) are compared as two overlapping words,
+/// without a call to `memcmp` (650,000 calls of about 19 instructions on 2,000 files).
 #[inline]
 pub fn same_key(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() || a.first() != b.first() {
+        return false;
+    }
+    let n = a.len();
+    match n {
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
+    }
+}
+
+#[inline]
+fn word4(s: &[u8], at: usize) -> u32 {
+    u32::from_ne_bytes(s[at..at + 4].try_into().expect("4 bytes"))
+}
+
+#[inline]
+fn word8(s: &[u8], at: usize) -> u64 {
+    u64::from_ne_bytes(s[at..at + 8].try_into().expect("8 bytes"))
 }
 
 /// Formats a float map key as sigs.k8s.io/yaml does: `FormatFloat(f, 'g', -1, 32)`, the
@@ -250,5 +271,27 @@ pub fn float_to_json(f: f64) -> serde_json::Value {
         serde_json::Value::from(f as i64)
     } else {
         serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_key;
+
+    #[test]
+    fn same_key_is_string_equality_at_every_length_and_position() {
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789";
+        for n in 0..=text.len() {
+            let a = &text[..n];
+            assert!(same_key(a, a), "{a}");
+            assert!(!same_key(a, &text[..n.saturating_sub(1)]) || n == 0, "{a}");
+            for at in 0..n {
+                let mut b = a.as_bytes().to_vec();
+                b[at] = b'_';
+                let b = String::from_utf8(b).unwrap();
+                assert!(!same_key(a, &b), "{a} {b}");
+                assert!(!same_key(&b, a), "{b} {a}");
+            }
+        }
     }
 }

@@ -498,7 +498,9 @@ impl Engine {
 
     /// Every object of the folder, as the whole-repo checks know it.
     pub fn objects(&self) -> impl Iterator<Item = &crate::index::summary::ObjectSummary> {
-        self.outcomes.iter().flat_map(|o| &o.objects)
+        self.outcomes
+            .iter()
+            .flat_map(|o| o.objects.iter().map(|b| &**b))
     }
 
     pub fn files(&self) -> usize {

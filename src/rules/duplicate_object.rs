@@ -12,7 +12,7 @@ use crate::model::diagnostic::{Diagnostic, Severity};
 use crate::index::summary::Tool;
 use crate::index::units::{Together, UnitKind};
 use crate::index::{CanonicalFiles, Index, Instance};
-use foldhash::{HashMap, HashMapExt};
+use std::hash::BuildHasher;
 use std::path::Path;
 
 pub use crate::model::rule::duplicate_object as RULE;
@@ -58,39 +58,67 @@ fn dir_name(path: &Path) -> String {
     if shown.is_empty() { ".".into() } else { shown }
 }
 
+/// What makes two objects the same: API group, kind, namespace and name.
+type Identity<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
+
+fn identity(instance: &Instance) -> Identity<'_> {
+    let o = &instance.object;
+    (
+        o.group.as_str(),
+        o.kind.as_str(),
+        instance.namespace.as_deref(),
+        o.name.as_str(),
+    )
+}
+
 pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
-    let mut groups: HashMap<(&str, &str, Option<&str>, &str), Vec<usize>> = HashMap::new();
-    for (i, instance) in index.subjects() {
-        let o = &instance.object;
-        if o.generated_name || o.name.is_empty() {
-            continue;
-        }
-        groups
-            .entry((
-                o.group.as_str(),
-                o.kind.as_str(),
-                instance.namespace.as_deref(),
-                o.name.as_str(),
-            ))
-            .or_default()
-            .push(i);
-    }
+    // One (hash of its identity, instance) pair per object, sorted, so that copies are
+    // neighbours: 16 bytes an object, where a map from identities to vectors of instances held
+    // about 170 (1.1 MB of the 2,000-file corpus's heap peak, in the whole-repo stage).
+    let hasher = foldhash::fast::FixedState::with_seed(0);
+    let mut keyed: Vec<(u64, u32)> = index
+        .subjects()
+        .filter(|(_, instance)| !instance.object.generated_name && !instance.object.name.is_empty())
+        .map(|(i, instance)| (hasher.hash_one(identity(instance)), i as u32))
+        .collect();
+    keyed.sort_unstable();
+    let mut members = Vec::new();
     let mut canonical = CanonicalFiles::default();
-    for members in groups.values_mut().filter(|m| m.len() > 1) {
-        members.sort_by_key(|&i| index.instances[i].object.location);
-        for (n, &later) in members.iter().enumerate().skip(1) {
-            let second = &index.instances[later];
-            // The most severe way an earlier copy is applied with this one; the earliest of those.
-            let found = members[..n]
-                .iter()
-                .map(|&i| &index.instances[i])
-                .filter_map(|first| Some((first, verdict(index, first, second, &mut canonical)?)))
-                .max_by_key(|(first, v)| (v.severity, std::cmp::Reverse(first.object.location)));
-            let Some((first, verdict)) = found else {
-                continue;
-            };
-            out.push(report(index, first, second, verdict));
+    for same_hash in keyed.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+        // Identities whose hashes collide are told apart here (instances in index order).
+        members.clear();
+        members.extend(same_hash.iter().map(|&(_, i)| i as usize));
+        members.sort_by(|&a, &b| identity(&index.instances[a]).cmp(&identity(&index.instances[b])));
+        for copies in members.chunk_by(|&a, &b| {
+            identity(&index.instances[a]) == identity(&index.instances[b])
+        }) {
+            if copies.len() > 1 {
+                check_copies(index, &mut copies.to_vec(), &mut canonical, out);
+            }
         }
+    }
+}
+
+/// The findings of one identity's copies (instance numbers, in index order).
+fn check_copies(
+    index: &Index,
+    members: &mut [usize],
+    canonical: &mut CanonicalFiles,
+    out: &mut Vec<Diagnostic>,
+) {
+    members.sort_by_key(|&i| index.instances[i].object.location);
+    for (n, &later) in members.iter().enumerate().skip(1) {
+        let second = &index.instances[later];
+        // The most severe way an earlier copy is applied with this one; the earliest of those.
+        let found = members[..n]
+            .iter()
+            .map(|&i| &index.instances[i])
+            .filter_map(|first| Some((first, verdict(index, first, second, canonical)?)))
+            .max_by_key(|(first, v)| (v.severity, std::cmp::Reverse(first.object.location)));
+        let Some((first, verdict)) = found else {
+            continue;
+        };
+        out.push(report(index, first, second, verdict));
     }
 }
 

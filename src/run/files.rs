@@ -31,7 +31,7 @@ pub struct FileResult {
     pub status: FileStatus,
     pub documents: usize,
     pub diagnostics: Vec<Diagnostic>,
-    pub objects: Vec<index::summary::ObjectSummary>,
+    pub objects: Vec<Box<index::summary::ObjectSummary>>,
     pub kustomization: Option<Box<kustomize::Kustomization>>,
     pub suppressions: Vec<suppress::Suppression>,
     /// Documents of the file could not be read (or the file itself): the whole-repo checks

@@ -26,7 +26,7 @@ pub struct FileOutcome {
     pub documents: usize,
     pub diagnostics: Vec<Diagnostic>,
     /// What the whole-repo checks need of its objects.
-    pub objects: Vec<ObjectSummary>,
+    pub objects: Vec<Box<ObjectSummary>>,
     /// Its objects as the report lists them, one for each summary.
     pub entries: Vec<ObjectEntry>,
     /// Boxed: most files have none, and every file's result is kept until the whole-repo stage.
@@ -167,13 +167,16 @@ struct Checks<'a> {
 
 /// Reads every document's kustomization or objects for the index (with the report's entry of
 /// each), running the per-object checks unless the file is context only (`checks` is `None`).
+/// Each summary is boxed here, on the worker thread, because the index keeps the boxes
+/// ([`crate::index::FileObjects`]).
+#[allow(clippy::vec_box)]
 fn walk_documents(
     file: &SourceFile,
     loaded: &Loaded,
     cx: &mut Context<'_>,
     checks: Option<&Checks<'_>>,
 ) -> (
-    Vec<ObjectSummary>,
+    Vec<Box<ObjectSummary>>,
     Vec<ObjectEntry>,
     Option<Box<Kustomization>>,
 ) {
@@ -196,7 +199,7 @@ fn walk_documents(
                 && let Some(summary) = summarize(&object, cx)
             {
                 entries.push(entry_of(&summary, object_ref));
-                objects.push(summary);
+                objects.push(Box::new(summary));
             }
         }
         cx.set_object(None);
