@@ -20,7 +20,7 @@
 
 use crate::check::{CheckOptions, Context};
 use crate::discover::workspace;
-use crate::index::{FileObjects, kustomize};
+use crate::index::{FileObjects, RenderedBuild, kustomize};
 use crate::k8s::object::objects_of;
 use crate::load::tree::Node;
 use crate::model::diagnostic::{Diagnostic, FileId, Severity, Stage};
@@ -35,6 +35,7 @@ use std::path::{Path, PathBuf};
 use tree::{Layout, to_node};
 
 mod labels;
+mod summaries;
 mod tree;
 
 /// The files whose objects are checked as rendered: their per-object findings as written are
@@ -63,6 +64,9 @@ pub struct Outcome {
     pub covered: Covered,
     /// Findings on rendered objects, their locations in the run's files.
     pub findings: Vec<Diagnostic>,
+    /// The rendered objects of each build that rendered, for the index
+    /// ([`crate::index::build_with`]).
+    pub builds: Vec<RenderedBuild>,
 }
 
 /// The files with a finding of the kustomize stage (a missing entry, one git ignores, a load
@@ -165,12 +169,18 @@ pub fn check_with(
     let mut covered: HashSet<FileId> = HashSet::default();
     let mut failed: HashSet<FileId> = HashSet::default();
     let mut findings = Vec::new();
+    let mut builds = Vec::new();
     let mut in_cycles: Option<HashSet<FileId>> = None;
     for r in results {
         match r {
-            UnitResult::Rendered { files, diagnostics } => {
-                covered.extend(files);
+            UnitResult::Rendered {
+                files,
+                diagnostics,
+                build,
+            } => {
+                covered.extend(&files);
                 findings.extend(diagnostics);
+                builds.extend(build.map(|b| *b));
             }
             UnitResult::Failed { files, error } => {
                 let cycles = in_cycles.get_or_insert_with(|| {
@@ -191,6 +201,7 @@ pub fn check_with(
     Outcome {
         covered: Covered(covered),
         findings,
+        builds,
     }
 }
 
@@ -268,6 +279,8 @@ enum UnitResult {
     Rendered {
         files: Vec<FileId>,
         diagnostics: Vec<Diagnostic>,
+        /// The rendered objects for the index (`None`: the root is no file of the run).
+        build: Option<Box<RenderedBuild>>,
     },
     Failed {
         files: Vec<FileId>,
@@ -305,6 +318,8 @@ fn check_unit(
     let cwd = workspace::current_dir();
     let mut related = Related::default();
     let mut out = Vec::new();
+    let mut documents = summaries::Documents::default();
+    let mut objects = Vec::new();
     let resources = std::mem::take(&mut rendered.resources);
     for (i, resource) in resources.into_iter().enumerate() {
         let root_origin = resource.root.origin;
@@ -328,6 +343,11 @@ fn check_unit(
             cx.set_object(Some(std::sync::Arc::new(object.object_ref())));
             crate::rules::check_object(&object, &mut cx, Some(&enabled));
             crate::schema::check(&object, &mut cx, crds);
+            if let Some(summary) = crate::index::summarize::summarize(&object, &cx).and_then(|s| {
+                summaries::relocate(s, root_origin, &layout, &rendered.files, &mut documents)
+            }) {
+                objects.push(Box::new(summary));
+            }
         }
         for d in crate::run::per_file::prefer_specific(cx.into_diagnostics()) {
             let d = overlaid(d, &node, &layout, &rendered.files);
@@ -349,10 +369,18 @@ fn check_unit(
             out.push(d);
         }
     }
-    let files = layout.ids.iter().flatten().copied().collect();
+    let files: Vec<FileId> = layout.ids.iter().flatten().copied().collect();
+    let build = unit.files.first().map(|&root| {
+        Box::new(RenderedBuild {
+            root,
+            files: files.clone(),
+            objects,
+        })
+    });
     UnitResult::Rendered {
         files,
         diagnostics: out,
+        build,
     }
 }
 
