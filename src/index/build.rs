@@ -129,18 +129,19 @@ pub(super) fn add_labels_override(to: &mut Labels, from: &Labels) {
 
 /// Builds the index from every file's objects and kustomizations.
 pub fn build(files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -> Index {
-    build_with(files, &[], unit_settings)
+    build_with(files, Vec::new(), unit_settings)
 }
 
 /// [`build`], with the builds that rendered: each one's objects are its rendered objects, not
 /// its files' objects with the kustomizations' transformers applied.
 pub fn build_with(
     mut files: Vec<FileObjects>,
-    rendered: &[RenderedBuild],
+    rendered: Vec<RenderedBuild>,
     unit_settings: &units::UnitSettings,
 ) -> Index {
-    let rendered_of: HashMap<FileId, &RenderedBuild> =
-        rendered.iter().map(|b| (b.root, b)).collect();
+    // (Their summaries move into the index, not copied.)
+    let mut rendered_of: HashMap<FileId, RenderedBuild> =
+        rendered.into_iter().map(|b| (b.root, b)).collect();
     let mut defined_scope: HashMap<(String, String), bool> = HashMap::new();
     for f in &files {
         for o in &f.objects {
@@ -206,7 +207,7 @@ pub fn build_with(
             _ => continue,
         }
         let mut in_build = Vec::new();
-        let as_rendered = rendered_of.get(&f.file).copied();
+        let as_rendered = rendered_of.remove(&f.file);
         let mut stack = vec![(root, Transform::default(), vec![root])];
         while let Some((current, outer, path)) = stack.pop() {
             let Some(k) = &files[current].kustomization else {
@@ -269,18 +270,13 @@ pub fn build_with(
             // kustomize applies. A resource file the render read that the kustomizations'
             // fields did not name is in the build too (not also loose); a generated object's
             // kustomization is not a file the build includes.
-            for o in &b.objects {
+            for o in b.objects {
                 let i = o.file.0 as usize;
                 if i < files.len() && files[i].kustomization.is_none() {
                     instantiated.insert(i);
                     in_build.push(i);
                 }
-                add(
-                    &mut instances,
-                    o.clone(),
-                    &Transform::default(),
-                    Some(f.file),
-                );
+                add(&mut instances, o, &Transform::default(), Some(f.file));
             }
             rendered_files.extend(b.files.iter().map(|f| f.0 as usize));
         }

@@ -329,7 +329,7 @@ impl Engine {
     fn batch_index(&mut self) -> crate::index::Index {
         let indexed = self.file_objects(true);
         self.cycles = crate::index::kustomize_cycles::cycles(&indexed);
-        crate::index::build_with(indexed, &self.builds, self.options.policy.units())
+        crate::index::build_with(indexed, self.builds.clone(), self.options.policy.units())
     }
 
     /// The whole-repo findings over an index (before the configuration and suppressions).

@@ -87,7 +87,7 @@ pub fn finish_with(
     let explained_set = crate::run::rendered::explained(diagnostics.iter());
     let explained = |f: FileId| explained_set.contains(&f) || deferred.explains(f);
     let preloaded = (!preloaded.is_empty()).then(|| std::sync::Arc::new(preloaded));
-    let rendered = if options.render {
+    let mut rendered = if options.render {
         crate::run::rendered::check(&indexed, options, crds, &context, &explained, preloaded)
     } else {
         crate::run::rendered::Outcome::default()
@@ -126,7 +126,7 @@ pub fn finish_with(
     };
     let index = repo_stage(
         indexed,
-        &rendered.builds,
+        std::mem::take(&mut rendered.builds),
         options,
         &access,
         &mut diagnostics,
@@ -251,7 +251,7 @@ pub struct FileAccess<'a> {
 /// (`rendered`). Returns the index.
 pub fn repo_stage(
     indexed: Vec<index::FileObjects>,
-    rendered: &[index::RenderedBuild],
+    rendered: Vec<index::RenderedBuild>,
     options: &Options,
     files: &FileAccess<'_>,
     out: &mut Vec<Diagnostic>,

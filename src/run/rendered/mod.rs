@@ -94,15 +94,12 @@ pub fn check(
     explained: &(dyn Fn(FileId) -> bool + Sync),
     preloaded: Option<Preloaded>,
 ) -> Outcome {
+    let mut cache = Cache {
+        results: HashMap::default(),
+        keep: false,
+    };
     check_with(
-        indexed,
-        options,
-        crds,
-        context,
-        explained,
-        &mut Cache::default(),
-        None,
-        preloaded,
+        indexed, options, crds, context, explained, &mut cache, None, preloaded,
     )
 }
 
@@ -111,8 +108,20 @@ pub type Preloaded = std::sync::Arc<HashMap<PathBuf, crate::render::Source>>;
 
 /// Each unit's last result, by directory, with the files it read: `kubevet lsp` renders a unit
 /// again only when one of its files changed.
-#[derive(Default)]
-pub struct Cache(HashMap<PathBuf, (Vec<FileId>, UnitResult)>);
+pub struct Cache {
+    results: HashMap<PathBuf, (Vec<FileId>, UnitResult)>,
+    /// Whether the results are kept (not for a single run: no copy of them is made).
+    keep: bool,
+}
+
+impl Default for Cache {
+    fn default() -> Cache {
+        Cache {
+            results: HashMap::default(),
+            keep: true,
+        }
+    }
+}
 
 /// [`check`], rendering again only the units that read a file of `changed` (all: `None`).
 #[allow(clippy::too_many_arguments)]
@@ -127,7 +136,7 @@ pub fn check_with(
     preloaded: Option<Preloaded>,
 ) -> Outcome {
     if indexed.iter().all(|f| f.kustomization.is_none()) {
-        cache.0.clear();
+        cache.results.clear();
         return Outcome::default();
     }
     let by_path: HashMap<PathBuf, FileId> = indexed
@@ -140,7 +149,7 @@ pub fn check_with(
         // Loaded under the run's limits: the same as a render's only with the default ones.
         preloaded: preloaded.filter(|_| options.limits == crate::load::Limits::default()),
     };
-    let kept = &cache.0;
+    let kept = &cache.results;
     let reuse = |u: &Unit| {
         let changed = changed?;
         let (files, result) = kept.get(&u.dir)?;
@@ -161,10 +170,14 @@ pub fn check_with(
             (u.dir.clone(), files, result)
         })
         .collect();
-    cache.0 = results
-        .iter()
-        .map(|(dir, files, result)| (dir.clone(), (files.clone(), result.clone())))
-        .collect();
+    cache.results = if cache.keep {
+        results
+            .iter()
+            .map(|(dir, files, result)| (dir.clone(), (files.clone(), result.clone())))
+            .collect()
+    } else {
+        HashMap::default()
+    };
     let results = results.into_iter().map(|(_, _, result)| result);
     let mut covered: HashSet<FileId> = HashSet::default();
     let mut failed: HashSet<FileId> = HashSet::default();
