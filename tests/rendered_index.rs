@@ -14,6 +14,7 @@ use common::{kubevet, stderr, stdout};
 const RELABELS: &str = "fixtures/rules/service-selects-nothing/fires-overlay-patch-relabels";
 const PATCH_REFERENCE: &str = "fixtures/rules/missing-reference/fires-overlay-patch-reference";
 const JSON_PATCH: &str = "fixtures/rules/missing-reference/ok-json-patch-to-generated";
+const JSON_RELABELS: &str = "fixtures/rules/selector-matches-nothing/fires-json-patch-relabels";
 
 /// The findings of `kubevet check` (concise, without the summary line).
 fn findings(args: &[&str]) -> Vec<String> {
@@ -42,6 +43,16 @@ fn a_patch_that_relabels_the_pods_leaves_the_base_service_selecting_nothing() {
 }
 
 #[test]
+fn a_json_patch_that_relabels_the_pods_leaves_the_base_budget_selecting_nothing() {
+    assert_eq!(
+        findings(&["check", "--format", "concise", JSON_RELABELS]),
+        [format!(
+            "{JSON_RELABELS}/base/pdb.yaml:8:5: warning[selector-matches-nothing]: PodDisruptionBudget `api` selects no pods in namespace `default`"
+        )]
+    );
+}
+
+#[test]
 fn a_reference_a_patch_adds_is_missing_and_a_generated_name_is_found_hashed() {
     assert_eq!(
         findings(&["check", "--format", "concise", PATCH_REFERENCE]),
@@ -59,7 +70,7 @@ fn a_reference_a_patch_adds_is_missing_and_a_generated_name_is_found_hashed() {
 #[test]
 fn without_rendering_the_builds_are_approximated_as_before() {
     // Patches are not applied: the pods keep `app: web`, the patch's reference is not seen.
-    for case in [RELABELS, PATCH_REFERENCE] {
+    for case in [RELABELS, PATCH_REFERENCE, JSON_RELABELS] {
         assert_eq!(
             findings(&["check", "--format", "concise", "--no-render", case]),
             Vec::<String>::new(),
@@ -103,6 +114,7 @@ fn the_fixtures_renders_are_those_of_kubectl_kustomize() {
         format!("{RELABELS}/overlays/prod"),
         PATCH_REFERENCE.to_owned(),
         format!("{JSON_PATCH}/overlays/prod"),
+        format!("{JSON_RELABELS}/overlays/prod"),
     ];
     for dir in &builds {
         let Some(expected) = kustomize(dir) else {
