@@ -356,9 +356,11 @@ fn check_unit(
             cx.set_object(Some(std::sync::Arc::new(object.object_ref())));
             crate::rules::check_object(&object, &mut cx, Some(&enabled));
             crate::schema::check(&object, &mut cx, crds);
-            if let Some(summary) = crate::index::summarize::summarize(&object, &cx).and_then(|s| {
-                summaries::relocate(s, root_origin, &layout, &rendered.files, &mut documents)
-            }) {
+            if let Some(summary) = crate::index::summarize::summarize_in_build(&object, &cx)
+                .and_then(|s| {
+                    summaries::relocate(s, root_origin, &layout, &rendered.files, &mut documents)
+                })
+            {
                 objects.push(Box::new(summary));
             }
         }
