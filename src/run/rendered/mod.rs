@@ -356,11 +356,13 @@ fn check_unit(
             cx.set_object(Some(std::sync::Arc::new(object.object_ref())));
             crate::rules::check_object(&object, &mut cx, Some(&enabled));
             crate::schema::check(&object, &mut cx, crds);
-            if let Some(summary) = crate::index::summarize::summarize_in_build(&object, &cx)
-                .and_then(|s| {
-                    summaries::relocate(s, root_origin, &layout, &rendered.files, &mut documents)
-                })
-            {
+            // (Its locations are mapped into the files, positions computed there.)
+            cx.spans_only = true;
+            let summary = crate::index::summarize::summarize_in_build(&object, &cx);
+            cx.spans_only = false;
+            if let Some(summary) = summary.and_then(|s| {
+                summaries::relocate(s, root_origin, &layout, &rendered.files, &mut documents)
+            }) {
                 objects.push(Box::new(summary));
             }
         }
