@@ -70,3 +70,29 @@ pub(super) fn relocate(
     summary.location = identity;
     Some(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_numbered_as_the_loader_numbers_them() {
+        // A comment-only document does not count.
+        let text = "# header\n---\na: 1\n---\n# nothing\n---\nb: 2\n";
+        let mut documents = Documents::default();
+        let a = text.find("a: 1").unwrap();
+        let b = text.find("b: 2").unwrap();
+        assert_eq!(documents.index(0, text, a), 0);
+        assert_eq!(documents.index(0, text, b), 1);
+        let loaded = crate::load::load(
+            &SourceFile::new(
+                crate::model::diagnostic::FileId(0),
+                "x.yaml".into(),
+                text.into(),
+            ),
+            &crate::load::Limits::default(),
+        );
+        let indices: Vec<u32> = loaded.documents.iter().map(|d| d.index).collect();
+        assert_eq!(indices, [0, 1]);
+    }
+}
