@@ -90,7 +90,7 @@ pub fn check(
     explained: &(dyn Fn(FileId) -> bool + Sync),
     preloaded: Option<Preloaded>,
 ) -> Outcome {
-    check_with(
+    check_units(
         indexed,
         options,
         crds,
@@ -99,7 +99,40 @@ pub fn check(
         &mut Cache::default(),
         None,
         preloaded,
+        true,
     )
+}
+
+/// The digests ([`tree::digest`]) of the rendered objects a unit of the run has checked: a
+/// unit that renders an object another has checked already (a base object an overlay leaves
+/// alone) skips it, its findings being the same and reported once anyway. Only for a run whose
+/// unit results are not kept for later runs ([`Cache`]): a kept result must be whole.
+struct Seen {
+    digests: std::sync::Mutex<HashSet<u128>>,
+    /// The files more than one unit includes: only their objects can be rendered twice (an
+    /// object of any other file is not digested at all).
+    shared: HashSet<FileId>,
+}
+
+impl Seen {
+    fn of(units: &[Unit]) -> Seen {
+        let mut once: HashSet<FileId> = HashSet::default();
+        let mut shared: HashSet<FileId> = HashSet::default();
+        for f in units.iter().flat_map(|u| &u.files) {
+            if !once.insert(*f) {
+                shared.insert(*f);
+            }
+        }
+        Seen {
+            digests: Default::default(),
+            shared,
+        }
+    }
+
+    /// Whether `digest` is new (and now seen).
+    fn first(&self, digest: u128) -> bool {
+        self.digests.lock().map_or(true, |mut s| s.insert(digest))
+    }
 }
 
 /// The files the run has loaded already, by normalized path: a render uses them as they are.
@@ -122,6 +155,23 @@ pub fn check_with(
     changed: Option<&[FileId]>,
     preloaded: Option<Preloaded>,
 ) -> Outcome {
+    check_units(
+        indexed, options, crds, context, explained, cache, changed, preloaded, false,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_units(
+    indexed: &[FileObjects],
+    options: &Options,
+    crds: &Crds,
+    context: &(dyn Fn(FileId) -> bool + Sync),
+    explained: &(dyn Fn(FileId) -> bool + Sync),
+    cache: &mut Cache,
+    changed: Option<&[FileId]>,
+    preloaded: Option<Preloaded>,
+    dedupe: bool,
+) -> Outcome {
     if indexed.iter().all(|f| f.kustomization.is_none()) {
         cache.0.clear();
         return Outcome::default();
@@ -131,6 +181,8 @@ pub fn check_with(
         .map(|f| (kustomize::normalize(&f.path), f.file))
         .collect();
     let units = roots(indexed, &by_path);
+    let seen = dedupe.then(|| Seen::of(&units));
+    let seen = seen.as_ref();
     let sources = crate::render::Sources {
         reader: reader(options),
         // Loaded under the run's limits: the same as a render's only with the default ones.
@@ -147,7 +199,7 @@ pub fn check_with(
         .filter(|u| u.files.iter().any(|f| !context(*f)))
         .map(|u| {
             let (files, result) = reuse(u).unwrap_or_else(|| {
-                let result = check_unit(u, options, crds, &by_path, sources.clone());
+                let result = check_unit(u, options, crds, &by_path, sources.clone(), seen);
                 let mut files = u.files.clone();
                 if let UnitResult::Rendered { files: read, .. } = &result {
                     files.extend(read);
@@ -282,6 +334,7 @@ fn check_unit(
     crds: &Crds,
     by_path: &HashMap<PathBuf, FileId>,
     sources: crate::render::Sources,
+    seen: Option<&Seen>,
 ) -> UnitResult {
     let mut rendered = match crate::render::render_with(&unit.dir, sources) {
         Ok(r) => r,
@@ -306,11 +359,23 @@ fn check_unit(
     let mut related = Related::default();
     let mut out = Vec::new();
     let resources = std::mem::take(&mut rendered.resources);
+    let file_keys = seen.map(|_| tree::file_keys(&layout, &rendered.files));
     for (i, resource) in resources.into_iter().enumerate() {
         let root_origin = resource.root.origin;
         let Some(root_file) = rendered.files.get(root_origin.file as usize) else {
             continue;
         };
+        if let (Some(seen), Some(keys)) = (seen, &file_keys)
+            && layout
+                .ids
+                .get(root_origin.file as usize)
+                .copied()
+                .flatten()
+                .is_some_and(|f| seen.shared.contains(&f))
+            && !seen.first(tree::digest(&resource.root, keys))
+        {
+            continue;
+        }
         let node = to_node(resource.root, &layout, &virtual_file.text);
         let mut cx = Context::new(&virtual_file, &check_options);
         cx.project = crate::run::project::facts(&root_file.name, options);
