@@ -263,4 +263,35 @@ mod tests {
         assert_eq!(&layout.text[v.range()], "y");
         assert_eq!(layout.origin(v), Some(o));
     }
+
+    #[test]
+    fn digests_tell_objects_apart_by_value_and_by_origin() {
+        let at = |file: u32, start: u32| Origin {
+            file,
+            span: Span::new(start as usize, start as usize + 3),
+        };
+        // A base object of render file `file`, its name at `name_at`.
+        let object = |name: &str, file: u32, name_at: u32| {
+            let mut root = RNode::map(at(file, 0));
+            root.set("kind", RNode::str("Job", at(file, 6)));
+            let mut metadata = RNode::map(at(file, 20));
+            metadata.set("name", RNode::str(name, at(file, name_at)));
+            root.set("metadata", metadata);
+            root
+        };
+        // Two renders that read the base as their file 0 and 1: one run file, one digest.
+        let (first, second) = ([7, 9], [9, 7]);
+        let base = digest(&object("web", 0, 30), &first);
+        assert_eq!(digest(&object("web", 1, 30), &second), base);
+        // Another value, another file or another place of the same value: another digest.
+        assert_ne!(digest(&object("api", 0, 30), &first), base);
+        assert_ne!(digest(&object("web", 1, 30), &first), base);
+        assert_ne!(digest(&object("web", 0, 31), &first), base);
+        // The values of a map are its entries' values, keys included.
+        let mut renamed = object("web", 0, 30);
+        if let RValue::Map(entries) = &mut renamed.value {
+            entries[0].0 = "kinds".into();
+        }
+        assert_ne!(digest(&renamed, &first), base);
+    }
 }
