@@ -464,11 +464,14 @@ fn set_mapping(node: &mut RNode, candidates: &[&Candidate], by: &Referring) -> R
     Ok(())
 }
 
-/// Whether `r` is of the kind, group and version (`""`, `None`: any).
-fn matches(gvk: &(String, Option<String>, Option<String>), r: &Resource) -> bool {
+/// Whether a resource of (kind, group, version) is of the target's kind, group and version
+/// (`""`, `None`: any).
+fn matches_gvk(
+    gvk: &(String, Option<String>, Option<String>),
+    (k, g, v): (&str, &str, &str),
+) -> bool {
     let (kind, group, version) = gvk;
-    let (g, v) = r.group_version();
-    (kind.is_empty() || r.kind() == kind)
+    (kind.is_empty() || k == kind)
         && group.as_ref().is_none_or(|x| x == g)
         && version.as_ref().is_none_or(|x| x == v)
 }
@@ -497,6 +500,19 @@ pub(crate) fn fix_references(
     }
     let refs = refs_with(extra);
     let at = Default::default();
+    // Each resource's (kind, group, version) read once: the loop below asks it of every
+    // resource for every field of every target (references change names, never kinds).
+    let gvks: Vec<(String, String, String)> = resources
+        .iter()
+        .map(|r| {
+            let (g, v) = r.group_version();
+            (r.kind().to_owned(), g.to_owned(), v.to_owned())
+        })
+        .collect();
+    let gvk = |j: usize| {
+        let (k, g, v) = &gvks[j];
+        (k.as_str(), g.as_str(), v.as_str())
+    };
     let mut i = 0;
     while i < refs.len() {
         // The fields of one target, against the candidates as they are now.
@@ -507,8 +523,9 @@ pub(crate) fn fix_references(
             .map_or(refs.len(), |n| i + n);
         let candidates: Vec<Candidate> = resources
             .iter()
-            .filter(|r| matches(target, r))
-            .map(|r| Candidate {
+            .enumerate()
+            .filter(|(j, _)| matches_gvk(target, gvk(*j)))
+            .map(|(_, r)| Candidate {
                 ids: r.ids.clone(),
                 kind: r.kind().to_owned(),
                 name: r.name().to_owned(),
@@ -525,9 +542,9 @@ pub(crate) fn fix_references(
             .collect();
         let renamed = candidates.iter().any(|c| c.ids.len() > 1);
         let candidates: Vec<&Candidate> = candidates.iter().collect();
-        for r in resources.iter_mut().filter(|_| renamed) {
+        for (j, r) in resources.iter_mut().enumerate().filter(|_| renamed) {
             for Ref { referrer, path, .. } in &refs[i..end] {
-                if !matches(referrer, r) {
+                if !matches_gvk(referrer, gvk(j)) {
                     continue;
                 }
                 if !fieldspecs::reaches(&r.root, path) {

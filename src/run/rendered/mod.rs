@@ -20,6 +20,7 @@
 
 use crate::check::{CheckOptions, Context};
 use crate::discover::workspace;
+use crate::index::summary::ObjectSummary;
 use crate::index::{FileObjects, RenderedBuild, kustomize};
 use crate::k8s::object::objects_of;
 use crate::load::tree::Node;
@@ -98,9 +99,68 @@ pub fn check(
         results: HashMap::default(),
         keep: false,
     };
-    check_with(
-        indexed, options, crds, context, explained, &mut cache, None, preloaded,
+    check_units(
+        indexed, options, crds, context, explained, &mut cache, None, preloaded, true,
     )
+}
+
+/// The digests ([`tree::digest`]) of the rendered objects a unit of the run has checked: a
+/// unit that renders an object another has checked already (a base object an overlay leaves
+/// alone) skips it, its findings being the same and reported once anyway. Only for a run whose
+/// unit results are not kept for later runs ([`Cache`]): a kept result must be whole.
+struct Seen {
+    digests: std::sync::Mutex<HashSet<u128>>,
+    /// The summaries of the objects of each digest, made by the unit that checked them: the
+    /// index needs them in every build (filled in once every unit is done, [`share`]).
+    #[allow(clippy::vec_box)]
+    summaries: std::sync::Mutex<HashMap<u128, Vec<Box<ObjectSummary>>>>,
+    /// The files more than one unit includes: only their objects can be rendered twice (an
+    /// object of any other file is not digested at all).
+    shared: HashSet<FileId>,
+}
+
+impl Seen {
+    fn of(units: &[Unit]) -> Seen {
+        let mut once: HashSet<FileId> = HashSet::default();
+        let mut shared: HashSet<FileId> = HashSet::default();
+        for f in units.iter().flat_map(|u| &u.files) {
+            if !once.insert(*f) {
+                shared.insert(*f);
+            }
+        }
+        Seen {
+            digests: Default::default(),
+            summaries: Default::default(),
+            shared,
+        }
+    }
+
+    /// Whether `digest` is new (and now seen).
+    fn first(&self, digest: u128) -> bool {
+        self.digests.lock().map_or(true, |mut s| s.insert(digest))
+    }
+
+    /// Keeps the summaries of the objects of `digest`, for the units that skip them.
+    #[allow(clippy::vec_box)]
+    fn keep(&self, digest: u128, objects: Vec<Box<ObjectSummary>>) {
+        if let Ok(mut s) = self.summaries.lock() {
+            s.insert(digest, objects);
+        }
+    }
+}
+
+/// Fills in the summaries of the objects a unit skipped ([`Seen`]), each where the unit
+/// would have put them, from the unit that checked them.
+fn share(build: &mut RenderedBuild, skipped: &[(usize, u128)], seen: &Seen) {
+    let Ok(summaries) = seen.summaries.lock() else {
+        return;
+    };
+    // From the last: an insertion does not move the places before it.
+    for (at, digest) in skipped.iter().rev() {
+        if let Some(objects) = summaries.get(digest) {
+            build.objects.splice(*at..*at, objects.iter().cloned());
+        }
+    }
 }
 
 /// The files the run has loaded already, by normalized path: a render uses them as they are.
@@ -135,6 +195,23 @@ pub fn check_with(
     changed: Option<&[FileId]>,
     preloaded: Option<Preloaded>,
 ) -> Outcome {
+    check_units(
+        indexed, options, crds, context, explained, cache, changed, preloaded, false,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_units(
+    indexed: &[FileObjects],
+    options: &Options,
+    crds: &Crds,
+    context: &(dyn Fn(FileId) -> bool + Sync),
+    explained: &(dyn Fn(FileId) -> bool + Sync),
+    cache: &mut Cache,
+    changed: Option<&[FileId]>,
+    preloaded: Option<Preloaded>,
+    dedupe: bool,
+) -> Outcome {
     if indexed.iter().all(|f| f.kustomization.is_none()) {
         cache.results.clear();
         return Outcome::default();
@@ -144,6 +221,8 @@ pub fn check_with(
         .map(|f| (kustomize::normalize(&f.path), f.file))
         .collect();
     let units = roots(indexed, &by_path);
+    let seen = dedupe.then(|| Seen::of(&units));
+    let seen = seen.as_ref();
     let sources = crate::render::Sources {
         reader: reader(options),
         // Loaded under the run's limits: the same as a render's only with the default ones.
@@ -160,7 +239,7 @@ pub fn check_with(
         .filter(|u| u.files.iter().any(|f| !context(*f)))
         .map(|u| {
             let (files, result) = reuse(u).unwrap_or_else(|| {
-                let result = check_unit(u, options, crds, &by_path, sources.clone());
+                let result = check_unit(u, options, crds, &by_path, sources.clone(), seen);
                 let mut files = u.files.clone();
                 if let UnitResult::Rendered { files: read, .. } = &result {
                     files.extend(read);
@@ -190,10 +269,16 @@ pub fn check_with(
                 files,
                 diagnostics,
                 build,
+                skipped,
             } => {
                 covered.extend(&files);
                 findings.extend(diagnostics);
-                builds.extend(build.map(|b| *b));
+                if let Some(mut build) = build {
+                    if let Some(seen) = seen {
+                        share(&mut build, &skipped, seen);
+                    }
+                    builds.push(*build);
+                }
             }
             UnitResult::Failed { files, error } => {
                 let cycles = in_cycles.get_or_insert_with(|| {
@@ -294,6 +379,9 @@ enum UnitResult {
         diagnostics: Vec<Diagnostic>,
         /// The rendered objects for the index (`None`: the root is no file of the run).
         build: Option<Box<RenderedBuild>>,
+        /// The objects skipped as checked by another unit ([`Seen`]): where their summaries go
+        /// in `build`'s objects, and their digest.
+        skipped: Vec<(usize, u128)>,
     },
     Failed {
         files: Vec<FileId>,
@@ -308,6 +396,7 @@ fn check_unit(
     crds: &Crds,
     by_path: &HashMap<PathBuf, FileId>,
     sources: crate::render::Sources,
+    seen: Option<&Seen>,
 ) -> UnitResult {
     let mut rendered = match crate::render::render_with(&unit.dir, sources) {
         Ok(r) => r,
@@ -333,12 +422,34 @@ fn check_unit(
     let mut out = Vec::new();
     let mut documents = summaries::Documents::default();
     let mut objects = Vec::new();
+    let mut skipped = Vec::new();
     let resources = std::mem::take(&mut rendered.resources);
+    let file_keys = seen.map(|_| tree::file_keys(&layout, &rendered.files));
     for (i, resource) in resources.into_iter().enumerate() {
         let root_origin = resource.root.origin;
         let Some(root_file) = rendered.files.get(root_origin.file as usize) else {
             continue;
         };
+        let digest = match (seen, &file_keys) {
+            (Some(seen), Some(keys))
+                if layout
+                    .ids
+                    .get(root_origin.file as usize)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|f| seen.shared.contains(&f)) =>
+            {
+                Some(tree::digest(&resource.root, keys))
+            }
+            _ => None,
+        };
+        if let (Some(seen), Some(digest)) = (seen, digest)
+            && !seen.first(digest)
+        {
+            skipped.push((objects.len(), digest));
+            continue;
+        }
+        let before = objects.len();
         let node = to_node(resource.root, &layout, &virtual_file.text);
         let mut cx = Context::new(&virtual_file, &check_options);
         cx.project = crate::run::project::facts(&root_file.name, options);
@@ -365,6 +476,9 @@ fn check_unit(
             }) {
                 objects.push(Box::new(summary));
             }
+        }
+        if let (Some(seen), Some(digest)) = (seen, digest) {
+            seen.keep(digest, objects[before..].to_vec());
         }
         for d in crate::run::per_file::prefer_specific(cx.into_diagnostics()) {
             let d = overlaid(d, &node, &layout, &rendered.files);
@@ -398,6 +512,7 @@ fn check_unit(
         files,
         diagnostics: out,
         build,
+        skipped,
     }
 }
 

@@ -109,6 +109,87 @@ pub(super) fn to_node(r: RNode, layout: &Layout, text: &str) -> Node {
     Node::new(value, span, style)
 }
 
+/// What stands for each file of a render in a [`digest`]: its run id, or its name's hash
+/// (files outside the run).
+pub(super) fn file_keys(layout: &Layout, files: &[Arc<SourceFile>]) -> Vec<u64> {
+    layout
+        .ids
+        .iter()
+        .zip(files)
+        .map(|(id, f)| match id {
+            Some(id) => u64::from(id.0),
+            None => (1 << 63) | crate::model::report::digest(&f.name).1,
+        })
+        .collect()
+}
+
+/// A 128-bit digest of a rendered object: its values, and the file and span each came from
+/// (files by their run id, or by name outside the run). Two units that render one base object
+/// the same way (an overlay that leaves it alone) give it one digest, and their checks of it
+/// find the same things, at the same places. `files`: [`file_keys`].
+pub(super) fn digest(r: &RNode, files: &[u64]) -> u128 {
+    use std::hash::{BuildHasher, Hasher};
+    /// Two hashers of different seeds fed the same words: 128 bits, in one walk.
+    struct Two<H>(H, H);
+    impl<H: Hasher> Two<H> {
+        #[inline]
+        fn word(&mut self, x: u64) {
+            self.0.write_u64(x);
+            self.1.write_u64(x);
+        }
+        #[inline]
+        fn bytes(&mut self, s: &str) {
+            self.0.write(s.as_bytes());
+            self.1.write(s.as_bytes());
+            self.word(s.len() as u64);
+        }
+    }
+    fn walk<H: Hasher>(r: &RNode, keys: &[u64], h: &mut Two<H>) {
+        // Per node two words: the file and what the node is, then its span.
+        let file = keys
+            .get(r.origin.file as usize)
+            .copied()
+            .unwrap_or(u64::MAX);
+        let (tag, len) = match &r.value {
+            RValue::Null => (0, 0),
+            RValue::Bool(b) => (1 + u64::from(*b), 0),
+            RValue::Int(_) => (3, 0),
+            RValue::Float(_) => (4, 0),
+            RValue::Str(s) => (5, s.len()),
+            RValue::Seq(items) => (6, items.len()),
+            RValue::Map(entries) => (7, entries.len()),
+        };
+        h.word(file.rotate_left(24) ^ tag ^ (len as u64) << 3);
+        h.word(u64::from(r.origin.span.start) << 32 | u64::from(r.origin.span.end));
+        match &r.value {
+            RValue::Int(i) => {
+                h.word(*i as u64);
+                h.word((*i >> 64) as u64);
+            }
+            RValue::Float(f) => h.word(f.to_bits()),
+            RValue::Str(s) => h.bytes(s),
+            RValue::Seq(items) => {
+                for item in items {
+                    walk(item, keys, h);
+                }
+            }
+            RValue::Map(entries) => {
+                for (k, v) in entries {
+                    h.bytes(k);
+                    walk(v, keys, h);
+                }
+            }
+            RValue::Null | RValue::Bool(_) => {}
+        }
+    }
+    let mut h = Two(
+        foldhash::quality::FixedState::with_seed(0x6b75_6265_7665_7401).build_hasher(),
+        foldhash::quality::FixedState::with_seed(0x6b75_6265_7665_7402).build_hasher(),
+    );
+    walk(r, files, &mut h);
+    u128::from(h.0.finish()) << 64 | u128::from(h.1.finish())
+}
+
 fn scalar_style(first: Option<u8>) -> Style {
     match first {
         Some(b'"') => Style::DoubleQuoted,
@@ -181,5 +262,36 @@ mod tests {
         let v = layout.span(o);
         assert_eq!(&layout.text[v.range()], "y");
         assert_eq!(layout.origin(v), Some(o));
+    }
+
+    #[test]
+    fn digests_tell_objects_apart_by_value_and_by_origin() {
+        let at = |file: u32, start: u32| Origin {
+            file,
+            span: Span::new(start as usize, start as usize + 3),
+        };
+        // A base object of render file `file`, its name at `name_at`.
+        let object = |name: &str, file: u32, name_at: u32| {
+            let mut root = RNode::map(at(file, 0));
+            root.set("kind", RNode::str("Job", at(file, 6)));
+            let mut metadata = RNode::map(at(file, 20));
+            metadata.set("name", RNode::str(name, at(file, name_at)));
+            root.set("metadata", metadata);
+            root
+        };
+        // Two renders that read the base as their file 0 and 1: one run file, one digest.
+        let (first, second) = ([7, 9], [9, 7]);
+        let base = digest(&object("web", 0, 30), &first);
+        assert_eq!(digest(&object("web", 1, 30), &second), base);
+        // Another value, another file or another place of the same value: another digest.
+        assert_ne!(digest(&object("api", 0, 30), &first), base);
+        assert_ne!(digest(&object("web", 1, 30), &first), base);
+        assert_ne!(digest(&object("web", 0, 31), &first), base);
+        // The values of a map are its entries' values, keys included.
+        let mut renamed = object("web", 0, 30);
+        if let RValue::Map(entries) = &mut renamed.value {
+            entries[0].0 = "kinds".into();
+        }
+        assert_ne!(digest(&renamed, &first), base);
     }
 }
