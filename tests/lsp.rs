@@ -1147,6 +1147,54 @@ fn a_patch_edit_republishes_the_rendered_findings() {
     assert_eq!(code, 0);
 }
 
+#[test]
+fn a_patch_edit_changes_the_whole_repo_findings_of_its_build() {
+    // The overlay's patch relabels the pods: the base Service then selects nothing in the
+    // build. The whole-repo rules see the rendered objects, so the edit of the patch (a file
+    // that is no object of its own) is what changes the Service's finding.
+    let patch = |app: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels:\n      app: {app}\n  template:\n    metadata:\n      labels:\n        app: {app}\n"
+        )
+    };
+    let repo = Repo::new(
+        "rendered-index",
+        &[
+            (
+                "base/kustomization.yaml",
+                "resources:\n- deployment.yaml\n- service.yaml\n",
+            ),
+            ("base/deployment.yaml", &deployment("web")),
+            ("base/service.yaml", SERVICE),
+            (
+                "prod/kustomization.yaml",
+                "resources:\n- ../base\npatches:\n- path: relabel.yaml\n",
+            ),
+            ("prod/relabel.yaml", &patch("web")),
+        ],
+    );
+    let mut client = start(&repo);
+    client.open(&repo, "base/service.yaml");
+    client.open(&repo, "prod/relabel.yaml");
+    let service = repo.uri("base/service.yaml");
+    let overlay = repo.uri("prod/relabel.yaml");
+    let list = client.diagnostics(&service, |l| l.is_empty());
+    assert!(list.is_empty(), "{list:?}");
+    client.change_full(&overlay, 2, &patch("web-v2"));
+    let list = client.diagnostics(&service, |l| has(l, "service-selects-nothing"));
+    assert_eq!(
+        places(&list),
+        vec![("service-selects-nothing".to_owned(), 6, 4)],
+        "{list:?}"
+    );
+    client.change_full(&overlay, 3, &patch("web"));
+    let list = client.diagnostics(&service, |l| l.is_empty());
+    assert!(list.is_empty(), "{list:?}");
+    let (code, stderr) = client.shutdown();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("internal error"), "{stderr}");
+}
+
 /// The folders the server keeps (`kubevet/folders`, a debug request): (root, made for a file
 /// opened outside the workspace).
 fn folders(client: &mut Client) -> Vec<(String, bool)> {

@@ -46,6 +46,9 @@ pub struct Context<'a> {
     pub project: ProjectFacts,
     /// The placeholders reported as `unrendered-placeholder`: one finding a token.
     placeholders: Vec<Span>,
+    /// [`Context::loc`] gives spans only (positions left at their default): the caller maps
+    /// them into other files and computes the positions there (a rendered unit's summaries).
+    pub spans_only: bool,
 }
 
 impl<'a> Context<'a> {
@@ -60,6 +63,7 @@ impl<'a> Context<'a> {
             kustomize: None,
             project: ProjectFacts::default(),
             placeholders: Vec::new(),
+            spans_only: false,
         }
     }
 
@@ -100,6 +104,14 @@ impl<'a> Context<'a> {
     }
 
     pub fn loc(&self, span: Span) -> Location {
+        if self.spans_only {
+            return Location {
+                file: self.file.id,
+                span,
+                start: Default::default(),
+                end: Default::default(),
+            };
+        }
         self.file.location(span)
     }
 

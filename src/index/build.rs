@@ -16,6 +16,19 @@ pub struct FileObjects {
     pub lost: bool,
 }
 
+/// The objects of one kustomize build as rendered ([`crate::render`]): their summaries, every
+/// location in the run's files (the node that set each value), and the files the render read.
+/// The index takes them instead of approximating the build from its kustomizations' fields.
+#[derive(Clone, Debug)]
+pub struct RenderedBuild {
+    /// The root kustomization.
+    pub root: FileId,
+    /// Every file of the run the render read (kustomizations, resources, patches).
+    pub files: Vec<FileId>,
+    #[allow(clippy::vec_box)]
+    pub objects: Vec<Box<ObjectSummary>>,
+}
+
 /// Transformers accumulated from the outermost kustomization inwards.
 #[derive(Clone, Default)]
 pub(super) struct Transform {
@@ -115,7 +128,20 @@ pub(super) fn add_labels_override(to: &mut Labels, from: &Labels) {
 }
 
 /// Builds the index from every file's objects and kustomizations.
-pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -> Index {
+pub fn build(files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -> Index {
+    build_with(files, Vec::new(), unit_settings)
+}
+
+/// [`build`], with the builds that rendered: each one's objects are its rendered objects, not
+/// its files' objects with the kustomizations' transformers applied.
+pub fn build_with(
+    mut files: Vec<FileObjects>,
+    rendered: Vec<RenderedBuild>,
+    unit_settings: &units::UnitSettings,
+) -> Index {
+    // (Their summaries move into the index, not copied.)
+    let mut rendered_of: HashMap<FileId, RenderedBuild> =
+        rendered.into_iter().map(|b| (b.root, b)).collect();
     let mut defined_scope: HashMap<(String, String), bool> = HashMap::new();
     for f in &files {
         for o in &f.objects {
@@ -171,6 +197,8 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
     };
     let mut lost_in = HashSet::new();
     let mut lost_anywhere = false;
+    // The files of the builds that rendered: their objects cannot be re-indexed one file alone.
+    let mut rendered_files: HashSet<usize> = HashSet::new();
     // Each root kustomization (one no other includes) is a build.
     let mut builds: Vec<(FileId, Vec<usize>)> = Vec::new();
     for (root, f) in files.iter().enumerate() {
@@ -179,19 +207,22 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
             _ => continue,
         }
         let mut in_build = Vec::new();
+        let as_rendered = rendered_of.remove(&f.file);
         let mut stack = vec![(root, Transform::default(), vec![root])];
         while let Some((current, outer, path)) = stack.pop() {
             let Some(k) = &files[current].kustomization else {
                 continue;
             };
             let t = outer.inner(k);
-            for generated in &k.generated {
-                add(
-                    &mut instances,
-                    Box::new(generated.clone()),
-                    &t,
-                    Some(f.file),
-                );
+            if as_rendered.is_none() {
+                for generated in &k.generated {
+                    add(
+                        &mut instances,
+                        Box::new(generated.clone()),
+                        &t,
+                        Some(f.file),
+                    );
+                }
             }
             for include in &k.includes {
                 let target = by_path
@@ -217,6 +248,9 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
                             None => lost_anywhere = true,
                         }
                     }
+                    if as_rendered.is_some() {
+                        continue;
+                    }
                     let start = instances.len();
                     for o in &files[target].objects {
                         add(&mut instances, o.clone(), &t, Some(f.file));
@@ -230,6 +264,21 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
                     });
                 }
             }
+        }
+        if let Some(b) = as_rendered {
+            // The rendered objects, as they are: their names, namespaces and labels are those
+            // kustomize applies. A resource file the render read that the kustomizations'
+            // fields did not name is in the build too (not also loose); a generated object's
+            // kustomization is not a file the build includes.
+            for o in b.objects {
+                let i = o.file.0 as usize;
+                if i < files.len() && files[i].kustomization.is_none() {
+                    instantiated.insert(i);
+                    in_build.push(i);
+                }
+                add(&mut instances, o, &Transform::default(), Some(f.file));
+            }
+            rendered_files.extend(b.files.iter().map(|f| f.0 as usize));
         }
         in_build.sort_unstable();
         in_build.dedup();
@@ -276,6 +325,7 @@ pub fn build(mut files: Vec<FileObjects>, unit_settings: &units::UnitSettings) -
             defined_scope,
             normalized,
             lost: files.iter().map(|f| f.lost).collect(),
+            rendered_files,
         },
     };
     index.paths = files.into_iter().map(|f| f.path).collect();
@@ -348,6 +398,8 @@ pub(super) struct Placement {
     pub(super) normalized: Vec<PathBuf>,
     /// Whether some of each file's documents were lost.
     pub(super) lost: Vec<bool>,
+    /// The files (by index) a rendered build read: its instances come from the render.
+    pub(super) rendered_files: HashSet<usize>,
 }
 
 impl Index {

@@ -13,6 +13,16 @@ use crate::load::tree::{Node, Value};
 
 /// Extracts the summary of one object.
 pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary> {
+    let mut summary = summarize_in_build(object, cx)?;
+    summary.digest = digest(object.root);
+    Some(summary)
+}
+
+/// [`summarize`] of an object of a kustomize build (a rendered one), without its digest (left
+/// 0): only copies in loose files are compared by digest (`duplicate-object` in a directory
+/// applied with `kubectl apply -R`), and hashing every rendered tree costs as much as the rest
+/// of the summary.
+pub fn summarize_in_build(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary> {
     let kind = object.kind?.to_owned();
     let api_version = object.api_version?.to_owned();
     let metadata = object.metadata;
@@ -38,7 +48,6 @@ pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary>
     // A name holding a placeholder is not known until rendered: never a duplicate.
     summary.generated_name =
         (object.name.is_none() && generate_name.is_some()) || placeholder::contains(&name);
-    summary.digest = digest(object.root);
     summary.namespace = namespace_node.and_then(Node::as_str).map(str::to_owned);
     // Nor is a namespace (kept, so objects sharing it are resolved together).
     summary.namespace_location = namespace_node

@@ -284,6 +284,56 @@ impl ObjectSummary {
     }
 }
 
+impl ObjectSummary {
+    /// Calls `f` on every location the summary holds (to move them into another file's
+    /// coordinates: a rendered object's, from its build's virtual text into the files).
+    pub fn locations_mut(&mut self, f: &mut dyn FnMut(&mut Location)) {
+        f(&mut self.location);
+        if let Some(l) = &mut self.namespace_location {
+            f(l);
+        }
+        if let Some(pods) = &mut self.pods {
+            for (_, l) in &mut pods.arguments {
+                f(l);
+            }
+        }
+        if let Some(service) = &mut self.service {
+            if let Some((_, l)) = &mut service.selector {
+                f(l);
+            }
+            for p in &mut service.ports {
+                f(&mut p.location);
+            }
+        }
+        if let Some(s) = &mut self.pod_selector {
+            f(&mut s.location);
+        }
+        if let Some(r) = &mut self.scale_target {
+            f(&mut r.location);
+        }
+        for b in &mut self.ingress_backends {
+            f(&mut b.location);
+            if let Some(l) = &mut b.port_location {
+                f(l);
+            }
+        }
+        for r in &mut self.references {
+            f(&mut r.location);
+        }
+        for h in &mut self.hosts {
+            f(&mut h.location);
+        }
+        if let Some(d) = &mut self.deploys {
+            if let Some((_, l)) = &mut d.namespace {
+                f(l);
+            }
+            for s in &mut d.sources {
+                f(&mut s.location);
+            }
+        }
+    }
+}
+
 /// The value a controller gives one of the labels it adds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Added {

@@ -17,8 +17,9 @@ pub struct Replaced {
 impl Index {
     /// Replaces one file's objects, each instance where a batch [`build`] of the repository
     /// would put it (same order, transformers, units). `None` when the change needs a batch
-    /// build: the file defines CRDs or GitOps units (before or after), or whether its documents
-    /// could be read changed.
+    /// build: the file defines CRDs or GitOps units (before or after), whether its documents
+    /// could be read changed, or a rendered build read it (its objects there are the render's,
+    /// [`build_with`]).
     pub fn replace_file(
         &mut self,
         file: FileId,
@@ -26,7 +27,7 @@ impl Index {
         lost: bool,
     ) -> Option<Replaced> {
         let f = file.0 as usize;
-        if self.place.lost.get(f).copied() != Some(lost) {
+        if self.place.lost.get(f).copied() != Some(lost) || self.place.rendered_files.contains(&f) {
             return None;
         }
         let mine: Vec<usize> = (0..self.place.segments.len())

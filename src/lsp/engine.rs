@@ -48,6 +48,8 @@ pub struct Engine {
     covered: crate::run::rendered::Covered,
     /// Each kustomization's last render and checks, kept until one of its files changes.
     render_cache: crate::run::rendered::Cache,
+    /// The objects of the builds that rendered, as the index takes them.
+    builds: Vec<crate::index::RenderedBuild>,
     /// The whole-repo findings by the file of their primary location, before the
     /// configuration and suppressions apply.
     repo: Vec<Vec<Diagnostic>>,
@@ -85,6 +87,7 @@ impl Engine {
             facts: kustomize::Facts::default(),
             covered: Default::default(),
             render_cache: Default::default(),
+            builds: Vec::new(),
             repo: Vec::new(),
             findings: Vec::new(),
             outside: HashSet::new(),
@@ -173,9 +176,18 @@ impl Engine {
     /// changed files (else built again), and the scoped rules ([`crate::rules::scoped`]) run
     /// again only on the namespaces the change can affect ([`super::scope`]).
     fn finish(&mut self, changed: Option<&[FileId]>) {
+        // The renders first: the index takes the objects of the builds that rendered. Their
+        // files are re-indexed by a batch build ([`crate::index::Index::replace_file`]), and so
+        // is everything when a build starts or stops rendering.
+        let mut rendered = self.rendered(changed);
+        let roots = |builds: &[crate::index::RenderedBuild]| {
+            builds.iter().map(|b| b.root).collect::<HashSet<FileId>>()
+        };
+        let same_builds = roots(&rendered.builds) == roots(&self.builds);
+        self.builds = std::mem::take(&mut rendered.builds);
         let mut scope = None;
         let replaced = match (changed, self.index.as_mut()) {
-            (Some(changed), Some(index)) => {
+            (Some(changed), Some(index)) if same_builds => {
                 let declared = index.declared_namespaces.clone();
                 let mut all = Vec::new();
                 for &id in changed {
@@ -231,7 +243,6 @@ impl Engine {
         if replaced && verify() {
             self.verify(&repo);
         }
-        let rendered = self.rendered(changed);
         for d in &rendered.findings {
             if let Some(list) = repo.get_mut(d.file().0 as usize) {
                 list.push(d.clone());
@@ -318,7 +329,7 @@ impl Engine {
     fn batch_index(&mut self) -> crate::index::Index {
         let indexed = self.file_objects(true);
         self.cycles = crate::index::kustomize_cycles::cycles(&indexed);
-        crate::index::build(indexed, self.options.policy.units())
+        crate::index::build_with(indexed, self.builds.clone(), self.options.policy.units())
     }
 
     /// The whole-repo findings over an index (before the configuration and suppressions).

@@ -87,7 +87,7 @@ pub fn finish_with(
     let explained_set = crate::run::rendered::explained(diagnostics.iter());
     let explained = |f: FileId| explained_set.contains(&f) || deferred.explains(f);
     let preloaded = (!preloaded.is_empty()).then(|| std::sync::Arc::new(preloaded));
-    let rendered = if options.render {
+    let mut rendered = if options.render {
         crate::run::rendered::check(&indexed, options, crds, &context, &explained, preloaded)
     } else {
         crate::run::rendered::Outcome::default()
@@ -124,7 +124,13 @@ pub fn finish_with(
         tree: &|f: FileId| trees.get(f.0 as usize).cloned().flatten(),
         context: &context,
     };
-    let index = repo_stage(indexed, options, &access, &mut diagnostics);
+    let index = repo_stage(
+        indexed,
+        std::mem::take(&mut rendered.builds),
+        options,
+        &access,
+        &mut diagnostics,
+    );
     // With context, a whole-repo finding that involves a given file is reported at the given
     // file (the other file is the related location), never only in a file not asked about.
     let given = |f: FileId| !files[f.0 as usize].context;
@@ -241,15 +247,17 @@ pub struct FileAccess<'a> {
 
 /// The whole-repo checks: every file's objects indexed, then the cross-object rules and the
 /// admission policies. Their findings are added to `out` as they are (before the
-/// configuration and suppressions apply). Returns the index.
+/// configuration and suppressions apply). The builds that rendered are indexed as rendered
+/// (`rendered`). Returns the index.
 pub fn repo_stage(
     indexed: Vec<index::FileObjects>,
+    rendered: Vec<index::RenderedBuild>,
     options: &Options,
     files: &FileAccess<'_>,
     out: &mut Vec<Diagnostic>,
 ) -> index::Index {
     out.extend(index::kustomize_cycles::cycles(&indexed));
-    let index = index::build(indexed, options.policy.units());
+    let index = index::build_with(indexed, rendered, options.policy.units());
     repo_checks(&index, options, files, out);
     index
 }

@@ -20,7 +20,8 @@
 
 use crate::check::{CheckOptions, Context};
 use crate::discover::workspace;
-use crate::index::{FileObjects, kustomize};
+use crate::index::summary::ObjectSummary;
+use crate::index::{FileObjects, RenderedBuild, kustomize};
 use crate::k8s::object::objects_of;
 use crate::load::tree::Node;
 use crate::model::diagnostic::{Diagnostic, FileId, Severity, Stage};
@@ -35,6 +36,7 @@ use std::path::{Path, PathBuf};
 use tree::{Layout, to_node};
 
 mod labels;
+mod summaries;
 mod tree;
 
 /// The files whose objects are checked as rendered: their per-object findings as written are
@@ -63,6 +65,9 @@ pub struct Outcome {
     pub covered: Covered,
     /// Findings on rendered objects, their locations in the run's files.
     pub findings: Vec<Diagnostic>,
+    /// The rendered objects of each build that rendered, for the index
+    /// ([`crate::index::build_with`]).
+    pub builds: Vec<RenderedBuild>,
 }
 
 /// The files with a finding of the kustomize stage (a missing entry, one git ignores, a load
@@ -90,16 +95,12 @@ pub fn check(
     explained: &(dyn Fn(FileId) -> bool + Sync),
     preloaded: Option<Preloaded>,
 ) -> Outcome {
+    let mut cache = Cache {
+        results: HashMap::default(),
+        keep: false,
+    };
     check_units(
-        indexed,
-        options,
-        crds,
-        context,
-        explained,
-        &mut Cache::default(),
-        None,
-        preloaded,
-        true,
+        indexed, options, crds, context, explained, &mut cache, None, preloaded, true,
     )
 }
 
@@ -109,6 +110,10 @@ pub fn check(
 /// unit results are not kept for later runs ([`Cache`]): a kept result must be whole.
 struct Seen {
     digests: std::sync::Mutex<HashSet<u128>>,
+    /// The summaries of the objects of each digest, made by the unit that checked them: the
+    /// index needs them in every build (filled in once every unit is done, [`share`]).
+    #[allow(clippy::vec_box)]
+    summaries: std::sync::Mutex<HashMap<u128, Vec<Box<ObjectSummary>>>>,
     /// The files more than one unit includes: only their objects can be rendered twice (an
     /// object of any other file is not digested at all).
     shared: HashSet<FileId>,
@@ -125,6 +130,7 @@ impl Seen {
         }
         Seen {
             digests: Default::default(),
+            summaries: Default::default(),
             shared,
         }
     }
@@ -133,6 +139,28 @@ impl Seen {
     fn first(&self, digest: u128) -> bool {
         self.digests.lock().map_or(true, |mut s| s.insert(digest))
     }
+
+    /// Keeps the summaries of the objects of `digest`, for the units that skip them.
+    #[allow(clippy::vec_box)]
+    fn keep(&self, digest: u128, objects: Vec<Box<ObjectSummary>>) {
+        if let Ok(mut s) = self.summaries.lock() {
+            s.insert(digest, objects);
+        }
+    }
+}
+
+/// Fills in the summaries of the objects a unit skipped ([`Seen`]), each where the unit
+/// would have put them, from the unit that checked them.
+fn share(build: &mut RenderedBuild, skipped: &[(usize, u128)], seen: &Seen) {
+    let Ok(summaries) = seen.summaries.lock() else {
+        return;
+    };
+    // From the last: an insertion does not move the places before it.
+    for (at, digest) in skipped.iter().rev() {
+        if let Some(objects) = summaries.get(digest) {
+            build.objects.splice(*at..*at, objects.iter().cloned());
+        }
+    }
 }
 
 /// The files the run has loaded already, by normalized path: a render uses them as they are.
@@ -140,8 +168,20 @@ pub type Preloaded = std::sync::Arc<HashMap<PathBuf, crate::render::Source>>;
 
 /// Each unit's last result, by directory, with the files it read: `kubevet lsp` renders a unit
 /// again only when one of its files changed.
-#[derive(Default)]
-pub struct Cache(HashMap<PathBuf, (Vec<FileId>, UnitResult)>);
+pub struct Cache {
+    results: HashMap<PathBuf, (Vec<FileId>, UnitResult)>,
+    /// Whether the results are kept (not for a single run: no copy of them is made).
+    keep: bool,
+}
+
+impl Default for Cache {
+    fn default() -> Cache {
+        Cache {
+            results: HashMap::default(),
+            keep: true,
+        }
+    }
+}
 
 /// [`check`], rendering again only the units that read a file of `changed` (all: `None`).
 #[allow(clippy::too_many_arguments)]
@@ -173,7 +213,7 @@ fn check_units(
     dedupe: bool,
 ) -> Outcome {
     if indexed.iter().all(|f| f.kustomization.is_none()) {
-        cache.0.clear();
+        cache.results.clear();
         return Outcome::default();
     }
     let by_path: HashMap<PathBuf, FileId> = indexed
@@ -188,7 +228,7 @@ fn check_units(
         // Loaded under the run's limits: the same as a render's only with the default ones.
         preloaded: preloaded.filter(|_| options.limits == crate::load::Limits::default()),
     };
-    let kept = &cache.0;
+    let kept = &cache.results;
     let reuse = |u: &Unit| {
         let changed = changed?;
         let (files, result) = kept.get(&u.dir)?;
@@ -209,20 +249,36 @@ fn check_units(
             (u.dir.clone(), files, result)
         })
         .collect();
-    cache.0 = results
-        .iter()
-        .map(|(dir, files, result)| (dir.clone(), (files.clone(), result.clone())))
-        .collect();
+    cache.results = if cache.keep {
+        results
+            .iter()
+            .map(|(dir, files, result)| (dir.clone(), (files.clone(), result.clone())))
+            .collect()
+    } else {
+        HashMap::default()
+    };
     let results = results.into_iter().map(|(_, _, result)| result);
     let mut covered: HashSet<FileId> = HashSet::default();
     let mut failed: HashSet<FileId> = HashSet::default();
     let mut findings = Vec::new();
+    let mut builds = Vec::new();
     let mut in_cycles: Option<HashSet<FileId>> = None;
     for r in results {
         match r {
-            UnitResult::Rendered { files, diagnostics } => {
-                covered.extend(files);
+            UnitResult::Rendered {
+                files,
+                diagnostics,
+                build,
+                skipped,
+            } => {
+                covered.extend(&files);
                 findings.extend(diagnostics);
+                if let Some(mut build) = build {
+                    if let Some(seen) = seen {
+                        share(&mut build, &skipped, seen);
+                    }
+                    builds.push(*build);
+                }
             }
             UnitResult::Failed { files, error } => {
                 let cycles = in_cycles.get_or_insert_with(|| {
@@ -243,6 +299,7 @@ fn check_units(
     Outcome {
         covered: Covered(covered),
         findings,
+        builds,
     }
 }
 
@@ -320,6 +377,11 @@ enum UnitResult {
     Rendered {
         files: Vec<FileId>,
         diagnostics: Vec<Diagnostic>,
+        /// The rendered objects for the index (`None`: the root is no file of the run).
+        build: Option<Box<RenderedBuild>>,
+        /// The objects skipped as checked by another unit ([`Seen`]): where their summaries go
+        /// in `build`'s objects, and their digest.
+        skipped: Vec<(usize, u128)>,
     },
     Failed {
         files: Vec<FileId>,
@@ -358,6 +420,9 @@ fn check_unit(
     let cwd = workspace::current_dir();
     let mut related = Related::default();
     let mut out = Vec::new();
+    let mut documents = summaries::Documents::default();
+    let mut objects = Vec::new();
+    let mut skipped = Vec::new();
     let resources = std::mem::take(&mut rendered.resources);
     let file_keys = seen.map(|_| tree::file_keys(&layout, &rendered.files));
     for (i, resource) in resources.into_iter().enumerate() {
@@ -365,17 +430,26 @@ fn check_unit(
         let Some(root_file) = rendered.files.get(root_origin.file as usize) else {
             continue;
         };
-        if let (Some(seen), Some(keys)) = (seen, &file_keys)
-            && layout
-                .ids
-                .get(root_origin.file as usize)
-                .copied()
-                .flatten()
-                .is_some_and(|f| seen.shared.contains(&f))
-            && !seen.first(tree::digest(&resource.root, keys))
+        let digest = match (seen, &file_keys) {
+            (Some(seen), Some(keys))
+                if layout
+                    .ids
+                    .get(root_origin.file as usize)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|f| seen.shared.contains(&f)) =>
+            {
+                Some(tree::digest(&resource.root, keys))
+            }
+            _ => None,
+        };
+        if let (Some(seen), Some(digest)) = (seen, digest)
+            && !seen.first(digest)
         {
+            skipped.push((objects.len(), digest));
             continue;
         }
+        let before = objects.len();
         let node = to_node(resource.root, &layout, &virtual_file.text);
         let mut cx = Context::new(&virtual_file, &check_options);
         cx.project = crate::run::project::facts(&root_file.name, options);
@@ -393,6 +467,18 @@ fn check_unit(
             cx.set_object(Some(std::sync::Arc::new(object.object_ref())));
             crate::rules::check_object(&object, &mut cx, Some(&enabled));
             crate::schema::check(&object, &mut cx, crds);
+            // (Its locations are mapped into the files, positions computed there.)
+            cx.spans_only = true;
+            let summary = crate::index::summarize::summarize_in_build(&object, &cx);
+            cx.spans_only = false;
+            if let Some(summary) = summary.and_then(|s| {
+                summaries::relocate(s, root_origin, &layout, &rendered.files, &mut documents)
+            }) {
+                objects.push(Box::new(summary));
+            }
+        }
+        if let (Some(seen), Some(digest)) = (seen, digest) {
+            seen.keep(digest, objects[before..].to_vec());
         }
         for d in crate::run::per_file::prefer_specific(cx.into_diagnostics()) {
             let d = overlaid(d, &node, &layout, &rendered.files);
@@ -414,10 +500,19 @@ fn check_unit(
             out.push(d);
         }
     }
-    let files = layout.ids.iter().flatten().copied().collect();
+    let files: Vec<FileId> = layout.ids.iter().flatten().copied().collect();
+    let build = unit.files.first().map(|&root| {
+        Box::new(RenderedBuild {
+            root,
+            files: files.clone(),
+            objects,
+        })
+    });
     UnitResult::Rendered {
         files,
         diagnostics: out,
+        build,
+        skipped,
     }
 }
 
