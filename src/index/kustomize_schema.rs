@@ -442,6 +442,14 @@ const PARSER_ERRORS: &[&str] = &[
 /// indentation, which the loader names as such, is the scanner's "found character that cannot
 /// start any token".
 pub fn yaml_error(message: &str, text: &str, at: usize) -> Option<String> {
+    // An alias to no anchor: go-yaml's decoder says so without a line.
+    if let Some((_, rest)) = message.split_once("(unknown anchor '")
+        && let Some(anchor) = rest.strip_suffix("' referenced)")
+    {
+        return Some(format!(
+            "invalid Kustomization: yaml: unknown anchor '{anchor}' referenced"
+        ));
+    }
     let (_, problem) = message.split_once("YAML syntax error: ")?;
     let problem = match problem {
         "a tab character is used for indentation" => "found character that cannot start any token",
@@ -492,6 +500,11 @@ mod tests {
             )
         );
         assert_eq!(yaml_error("duplicate key", text, 0), None);
+        let message = "alias `*base` refers to no anchor: kubectl rejects the document (unknown anchor 'base' referenced)";
+        assert_eq!(
+            yaml_error(message, "resources:\n  - *base\n", 15).as_deref(),
+            Some("invalid Kustomization: yaml: unknown anchor 'base' referenced")
+        );
     }
 
     #[test]

@@ -537,8 +537,14 @@ fn build_error(
     }
     let at = failed.error.at?;
     let file = failed.files.get(at.file as usize)?;
-    // A resource file kustomize cannot read (a YAML error) has its own finding already.
-    if !kustomize::is_kustomization_file(Path::new(&file.name)) {
+    // A resource file kustomize cannot read (a YAML error) has its own finding already; so
+    // has a kustomization that is not YAML (`invalid-yaml`, kustomize's words in its help).
+    if !kustomize::is_kustomization_file(Path::new(&file.name))
+        || failed
+            .error
+            .message
+            .starts_with("invalid Kustomization: yaml: ")
+    {
         return None;
     }
     let id = by_path
