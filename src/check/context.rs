@@ -144,12 +144,18 @@ impl<'a> Context<'a> {
     /// verbatim (plain, or quoted without escapes or line folding); otherwise the whole node, so a
     /// caret never lands on the wrong character.
     pub fn span_within(&self, node: &Node, range: std::ops::Range<usize>) -> Span {
+        self.spans_within(node, std::slice::from_ref(&range))[0]
+    }
+
+    /// [`Context::span_within`] of several ranges of one scalar, in ascending order, reading
+    /// the scalar's text once (a dashboard's worth of text has many host names).
+    pub fn spans_within(&self, node: &Node, ranges: &[std::ops::Range<usize>]) -> Vec<Span> {
         let cx = self;
         // Block scalars' spans run on to the next key; end at the last character of the value.
         let text = cx.text(node.span);
         let whole = node.span.sub(0, text.trim_end().len());
         let Some(value) = node.as_str() else {
-            return whole;
+            return vec![whole; ranges.len()];
         };
         let offset = match node.style {
             Style::Plain if text == value => 0,
@@ -167,23 +173,34 @@ impl<'a> Context<'a> {
                 let body_start = if source[start..].starts_with('|') {
                     match source[start..].find('\n') {
                         Some(i) => start + i + 1,
-                        None => return whole,
+                        None => return vec![whole; ranges.len()],
                     }
                 } else {
                     line_start
                 };
                 let end = (node.span.end as usize).max(body_start);
-                return literal_offset(&source[body_start..end], value, &range)
-                    .map_or(whole, |at| {
-                        Span::new(body_start + at, body_start + at + range.len())
-                    });
+                return literal_offsets(&source[body_start..end], value, ranges)
+                    .into_iter()
+                    .zip(ranges)
+                    .map(|(at, range)| {
+                        at.map_or(whole, |at| {
+                            Span::new(body_start + at, body_start + at + range.len())
+                        })
+                    })
+                    .collect();
             }
-            _ => return whole,
+            _ => return vec![whole; ranges.len()],
         };
-        if range.end > value.len() || range.start > range.end {
-            return whole;
-        }
-        node.span.sub(offset + range.start, range.end - range.start)
+        ranges
+            .iter()
+            .map(|range| {
+                if range.end > value.len() || range.start > range.end {
+                    whole
+                } else {
+                    node.span.sub(offset + range.start, range.end - range.start)
+                }
+            })
+            .collect()
     }
 
     pub fn into_diagnostics(self) -> Vec<Diagnostic> {
@@ -196,27 +213,46 @@ impl<'a> Context<'a> {
 /// lines without their indentation, each ending in a
 /// newline (chomping only touches the end). Checked against the value itself, so anything
 /// unexpected (tabs, an indentation indicator, comments) gives `None`.
-fn literal_offset(body: &str, value: &str, range: &std::ops::Range<usize>) -> Option<usize> {
-    let indent = body
+fn literal_offsets(
+    body: &str,
+    value: &str,
+    ranges: &[std::ops::Range<usize>],
+) -> Vec<Option<usize>> {
+    let mut out = vec![None; ranges.len()];
+    let Some(indent) = body
         .lines()
         .find(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start_matches(' ').len())?;
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+    else {
+        return out;
+    };
+    // The ranges in ascending order of start, each mapped on the line that holds it.
+    let mut order: Vec<usize> = (0..ranges.len()).collect();
+    order.sort_by_key(|&i| ranges[i].start);
+    let mut next = 0;
     let (mut source, mut at_value) = (0, 0);
     for line in body.split_inclusive('\n') {
         let content = line.trim_end_matches('\n');
         let stripped = content.get(indent..).unwrap_or("");
         let end = at_value + stripped.len();
-        if value.get(at_value..end)? != stripped {
-            return None;
+        if value.get(at_value..end) != Some(stripped) {
+            return out;
         }
-        if range.start >= at_value && range.end <= end {
-            return Some(source + indent + (range.start - at_value));
+        while let Some(&i) = order.get(next) {
+            let range = &ranges[i];
+            if range.start > end {
+                break;
+            }
+            if range.start >= at_value && range.end <= end {
+                out[i] = Some(source + indent + (range.start - at_value));
+            }
+            next += 1;
         }
         at_value = end + 1; // the newline
         source += line.len();
-        if at_value > value.len() {
-            return None;
+        if at_value > value.len() || next == order.len() {
+            return out;
         }
     }
-    None
+    out
 }

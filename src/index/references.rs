@@ -154,6 +154,7 @@ pub(super) fn collect_hosts(node: &Node, cx: &Context<'_>, out: &mut Vec<HostMen
     };
     let bytes = text.as_bytes();
     let is_host_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
+    let mut found = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         if !is_host_byte(bytes[i]) {
@@ -175,6 +176,11 @@ pub(super) fn collect_hosts(node: &Node, cx: &Context<'_>, out: &mut Vec<HostMen
             continue;
         }
         let run = text[start..i].trim_end_matches('.');
+        // Two, three or five labels (the shapes below): most runs (words, numbers) have no
+        // dot and are passed over without splitting them.
+        if !matches!(memchr::memchr_iter(b'.', run.as_bytes()).count(), 1 | 2 | 4) {
+            continue;
+        }
         let labels: Vec<&str> = run.split('.').collect();
         let shape_ok = matches!(
             labels.as_slice(),
@@ -193,11 +199,17 @@ pub(super) fn collect_hosts(node: &Node, cx: &Context<'_>, out: &mut Vec<HostMen
         {
             continue; // version numbers, IP fragments
         }
+        found.push((start..start + run.len(), labels[0], labels[1]));
+    }
+    // Placed in one reading of the scalar's text.
+    let ranges: Vec<std::ops::Range<usize>> = found.iter().map(|(r, ..)| r.clone()).collect();
+    for ((range, service, namespace), span) in found.into_iter().zip(cx.spans_within(node, &ranges))
+    {
         out.push(HostMention {
-            service: labels[0].to_owned(),
-            namespace: labels[1].to_owned(),
-            text: run.to_owned(),
-            location: cx.loc(cx.span_within(node, start..start + run.len())),
+            service: service.to_owned(),
+            namespace: namespace.to_owned(),
+            text: text[range].to_owned(),
+            location: cx.loc(span),
         });
     }
 }

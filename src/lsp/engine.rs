@@ -294,14 +294,16 @@ impl Engine {
             crate::run::rendered::explained(outcomes.iter().flat_map(|o| &o.diagnostics));
         let context = |f: FileId| outcomes.get(f.0 as usize).is_none_or(|o| o.entry.context);
         crate::run::rendered::check_with(
-            &files,
-            &self.options,
-            &self.crds,
-            &context,
-            &|f| explained.contains(&f),
+            crate::run::rendered::Inputs {
+                indexed: &files,
+                options: &self.options,
+                crds: &self.crds,
+                context: &context,
+                explained: &|f| explained.contains(&f),
+                preloaded: None,
+            },
             &mut self.render_cache,
             changed,
-            None,
         )
     }
 

@@ -88,7 +88,14 @@ pub fn finish_with(
     let explained = |f: FileId| explained_set.contains(&f) || deferred.explains(f);
     let preloaded = (!preloaded.is_empty()).then(|| std::sync::Arc::new(preloaded));
     let mut rendered = if options.render {
-        crate::run::rendered::check(&indexed, options, crds, &context, &explained, preloaded)
+        crate::run::rendered::check(crate::run::rendered::Inputs {
+            indexed: &indexed,
+            options,
+            crds,
+            context: &context,
+            explained: &explained,
+            preloaded,
+        })
     } else {
         crate::run::rendered::Outcome::default()
     };

@@ -83,25 +83,27 @@ pub fn explained<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) -> HashS
         .collect()
 }
 
+/// What the rendered stage reads of the run: every file the index takes (path and
+/// kustomization), the options and CRDs, which files are only context (a unit of context files
+/// alone is not rendered), which kustomizations have a kustomize error already
+/// ([`explained`]), and the files loaded already ([`Preloaded`]).
+pub struct Inputs<'a> {
+    pub indexed: &'a [FileObjects],
+    pub options: &'a Options,
+    pub crds: &'a Crds,
+    pub context: &'a (dyn Fn(FileId) -> bool + Sync),
+    pub explained: &'a (dyn Fn(FileId) -> bool + Sync),
+    pub preloaded: Option<Preloaded>,
+}
+
 /// Renders every top-level kustomization of the run and checks its objects (each unit in
-/// parallel). `context` says
-/// which files are only context (a unit of context files alone is not rendered); `explained`,
-/// which kustomizations have a kustomize error already ([`explained`]).
-pub fn check(
-    indexed: &[FileObjects],
-    options: &Options,
-    crds: &Crds,
-    context: &(dyn Fn(FileId) -> bool + Sync),
-    explained: &(dyn Fn(FileId) -> bool + Sync),
-    preloaded: Option<Preloaded>,
-) -> Outcome {
+/// parallel).
+pub fn check(inputs: Inputs<'_>) -> Outcome {
     let mut cache = Cache {
         results: HashMap::default(),
         keep: false,
     };
-    check_units(
-        indexed, options, crds, context, explained, &mut cache, None, preloaded, true,
-    )
+    check_units(inputs, &mut cache, None, true)
 }
 
 /// The digests ([`tree::digest`]) of the rendered objects a unit of the run has checked: a
@@ -184,34 +186,24 @@ impl Default for Cache {
 }
 
 /// [`check`], rendering again only the units that read a file of `changed` (all: `None`).
-#[allow(clippy::too_many_arguments)]
-pub fn check_with(
-    indexed: &[FileObjects],
-    options: &Options,
-    crds: &Crds,
-    context: &(dyn Fn(FileId) -> bool + Sync),
-    explained: &(dyn Fn(FileId) -> bool + Sync),
-    cache: &mut Cache,
-    changed: Option<&[FileId]>,
-    preloaded: Option<Preloaded>,
-) -> Outcome {
-    check_units(
-        indexed, options, crds, context, explained, cache, changed, preloaded, false,
-    )
+pub fn check_with(inputs: Inputs<'_>, cache: &mut Cache, changed: Option<&[FileId]>) -> Outcome {
+    check_units(inputs, cache, changed, false)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn check_units(
-    indexed: &[FileObjects],
-    options: &Options,
-    crds: &Crds,
-    context: &(dyn Fn(FileId) -> bool + Sync),
-    explained: &(dyn Fn(FileId) -> bool + Sync),
+    inputs: Inputs<'_>,
     cache: &mut Cache,
     changed: Option<&[FileId]>,
-    preloaded: Option<Preloaded>,
     dedupe: bool,
 ) -> Outcome {
+    let Inputs {
+        indexed,
+        options,
+        crds,
+        context,
+        explained,
+        preloaded,
+    } = inputs;
     if indexed.iter().all(|f| f.kustomization.is_none()) {
         cache.results.clear();
         return Outcome::default();
