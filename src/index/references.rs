@@ -155,16 +155,20 @@ pub(super) fn collect_hosts(node: &Node, cx: &Context<'_>, out: &mut Vec<HostMen
     let bytes = text.as_bytes();
     let is_host_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
     let mut found = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !is_host_byte(bytes[i]) {
-            i += 1;
-            continue;
+    // Every mention has a dot: the maximal runs of host bytes around each dot are those to
+    // look at (a run without one, most words and numbers, is never read byte by byte; the dots
+    // are found with memchr, which reads dashboards' worth of ConfigMap data a word at a time).
+    let mut from = 0;
+    while let Some(dot) = memchr::memchr(b'.', &bytes[from..]).map(|d| from + d) {
+        let mut start = dot;
+        while start > from && is_host_byte(bytes[start - 1]) {
+            start -= 1;
         }
-        let start = i;
+        let mut i = dot + 1;
         while i < bytes.len() && is_host_byte(bytes[i]) {
             i += 1;
         }
+        from = i;
         // A run glued to `@` or `/` before it is a user, path or image name, not a host;
         // one followed by `@`, `(` or `/` without `://` is not one either.
         let before = start.checked_sub(1).map(|j| bytes[j]);
@@ -211,5 +215,57 @@ pub(super) fn collect_hosts(node: &Node, cx: &Context<'_>, out: &mut Vec<HostMen
             text: text[range].to_owned(),
             location: cx.loc(span),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::CheckOptions;
+    use crate::load::{Limits, load};
+    use crate::model::diagnostic::FileId;
+    use crate::model::source::SourceFile;
+
+    /// The mentions of a plain scalar: (service, namespace, text, line, column).
+    fn hosts(value: &str) -> Vec<(String, String, String, u32, u32)> {
+        let text = format!("value: {value}\n");
+        let file = SourceFile::new(FileId(0), "t.yaml".into(), text);
+        let root = load(&file, &Limits::default()).documents.remove(0).root;
+        let options = CheckOptions::default();
+        let cx = Context::new(&file, &options);
+        let mut out = Vec::new();
+        collect_hosts(root.get("value").unwrap(), &cx, &mut out);
+        out.into_iter()
+            .map(|h| {
+                let p = h.location.start;
+                (h.service, h.namespace, h.text, p.line, p.column)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hosts_are_found_in_every_shape_and_nothing_else() {
+        let found = hosts(
+            "http://api.prod.svc.cluster.local:8080/x db.staging v1.2 user@mail.ns \
+             /path/a.b a.b.c.d cache.ops.svc. 10.prod x.y_z ./rel.ns web.edge.svc",
+        );
+        let want: Vec<(String, String, String, u32, u32)> = [
+            ("api", "prod", "api.prod.svc.cluster.local", 1, 15),
+            ("db", "staging", "db.staging", 1, 49),
+            ("cache", "ops", "cache.ops.svc", 1, 96),
+            ("web", "edge", "web.edge.svc", 1, 134),
+        ]
+        .into_iter()
+        .map(|(s, n, t, l, c)| (s.into(), n.into(), t.into(), l, c))
+        .collect();
+        assert_eq!(found, want);
+    }
+
+    #[test]
+    fn a_string_without_a_dot_or_with_only_dots_has_no_host() {
+        assert!(hosts("plain words and 42 numbers").is_empty());
+        assert!(hosts("'...'").is_empty());
+        assert!(hosts("'.prod'").is_empty());
+        assert!(hosts("'api.'").is_empty());
     }
 }
