@@ -420,6 +420,22 @@ pub fn kustomization(root: &Node) -> Node {
     canonical(root, Ty::Struct(&SCHEMA))
 }
 
+/// [`kustomization`] with only the fields named (canonical names): for a reader of a few fields,
+/// without copying the rest (`resources`, generators…).
+pub fn kustomization_fields(root: &Node, names: &[&str]) -> Node {
+    let Value::Map(entries) = &root.value else {
+        return kustomization(root);
+    };
+    let wanted = |e: &&Entry| {
+        e.key
+            .key_string()
+            .and_then(|k| field_of(&SCHEMA, &k))
+            .is_some_and(|(name, _)| names.contains(&name))
+    };
+    let kept: Vec<Entry> = entries.iter().filter(wanted).cloned().collect();
+    kustomization(&Node::new(Value::Map(kept), root.span, root.style))
+}
+
 /// The errors of go-yaml's parser (the others are its scanner's).
 const PARSER_ERRORS: &[&str] = &[
     "did not find expected key",

@@ -169,7 +169,15 @@ fn read_dir_facts(dir: &Path, reading: Reading<'_>) -> DirFacts {
     let mut facts = DirFacts::default();
     for name in crate::index::kustomize::FILE_NAMES {
         for doc in read_yaml(&dir.join(name), reading) {
-            let doc = crate::index::kustomize_schema::kustomization(&doc);
+            let doc = crate::index::kustomize_schema::kustomization_fields(
+                &doc,
+                &[
+                    "patches",
+                    "patchesStrategicMerge",
+                    "patchesJson6902",
+                    "images",
+                ],
+            );
             for (_, path) in crate::index::kustomize::patch_paths(&doc) {
                 let path = path.as_str().unwrap_or_default();
                 if let Ok(canonical) = dir.join(path).canonicalize() {
