@@ -1296,3 +1296,96 @@ fn an_unsaved_tool_file_changes_the_findings_of_the_manifests_around_it() {
     let (code, stderr) = client.shutdown();
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn policies_and_pod_security_see_the_rendered_objects_of_an_overlay() {
+    // The overlay's `images:` entry pins nothing: `:latest` is what kustomize applies, and a
+    // policy written later must see it, not the base's tag. The overlay's
+    // patch then makes a container privileged in a namespace that enforces baseline.
+    const POLICY: &str = "\
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: pinned
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [apps]
+      apiVersions: [v1]
+      operations: [CREATE]
+      resources: [deployments]
+  validations:
+  - expression: \"object.spec.template.spec.containers.all(c, !c.image.endsWith(':latest'))\"
+    message: images must be pinned
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: pinned
+spec:
+  policyName: pinned
+  validationActions: [Deny]
+";
+    let patch = |privileged: bool| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        securityContext:\n          privileged: {privileged}\n"
+        )
+    };
+    let repo = Repo::new(
+        "rendered-policies",
+        &[
+            ("base/kustomization.yaml", "resources:\n- deployment.yaml\n"),
+            ("base/deployment.yaml", &deployment("web")),
+            (
+                "prod/kustomization.yaml",
+                "namespace: prod\nresources:\n- namespace.yaml\n- ../base\npatches:\n- path: debug.yaml\nimages:\n- name: nginx\n  newTag: latest\n",
+            ),
+            (
+                "prod/namespace.yaml",
+                "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n",
+            ),
+            ("prod/debug.yaml", &patch(false)),
+            (
+                "policy.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: policy\n",
+            ),
+        ],
+    );
+    let mut client = start(&repo);
+    client.open(&repo, "base/deployment.yaml");
+    client.open(&repo, "prod/debug.yaml");
+    let base = repo.uri("base/deployment.yaml");
+    let overlay = repo.uri("prod/debug.yaml");
+    let list = client.diagnostics(&base, |l| l.is_empty());
+    assert!(list.is_empty(), "{list:?}");
+    // The policy is typed into a file of the repository after the overlay was rendered
+    // without the trees policies read: the overlay, whose files did not change, is rendered
+    // again with them.
+    client.open(&repo, "policy.yaml");
+    client.change_full(&repo.uri("policy.yaml"), 2, POLICY);
+    let list = client.diagnostics(&base, |l| has(l, "admission-policy"));
+    assert_eq!(
+        places(&list),
+        vec![("admission-policy".to_owned(), 3, 8)],
+        "{list:?}"
+    );
+    assert!(
+        list[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("images must be pinned (Deployment prod/web as rendered)")),
+        "{list:?}"
+    );
+    client.change_full(&overlay, 2, &patch(true));
+    let list = client.diagnostics(&overlay, |l| has(l, "pod-security"));
+    assert_eq!(
+        places(&list),
+        vec![("pod-security".to_owned(), 10, 10)],
+        "{list:?}"
+    );
+    client.change_full(&overlay, 3, &patch(false));
+    let list = client.diagnostics(&overlay, |l| l.is_empty());
+    assert!(list.is_empty(), "{list:?}");
+    let (code, stderr) = client.shutdown();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("internal error"), "{stderr}");
+}

@@ -46,6 +46,13 @@ pub struct ObjectSummary {
     /// A hash of the object's decoded value (mapping order ignored): two copies with the same
     /// digest are the same object, however they are written.
     pub digest: u64,
+    /// What the Pod Security checks read of a *rendered* object (its pod, or a Namespace's
+    /// labels), made on the rendered tree: the whole-repo stage cannot load a rendered object
+    /// again from a file, as it does an object checked as written. `None` for the rest.
+    pub security: Option<Box<crate::k8s::pod_security::facts::Facts>>,
+    /// A rendered object's tree, kept for the admission policies of the whole-repo stage when
+    /// the run has any (they evaluate what kustomize applies, not the base as written).
+    pub tree: Option<std::sync::Arc<crate::load::tree::Node>>,
 }
 
 /// The GitOps tool that applies a path of the repository.
@@ -280,6 +287,8 @@ impl ObjectSummary {
             defines: None,
             deploys: None,
             digest: 0,
+            security: None,
+            tree: None,
         }
     }
 }
@@ -330,6 +339,9 @@ impl ObjectSummary {
             for s in &mut d.sources {
                 f(&mut s.location);
             }
+        }
+        if let Some(facts) = &mut self.security {
+            facts.locations_mut(f);
         }
     }
 }

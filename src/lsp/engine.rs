@@ -179,11 +179,15 @@ impl Engine {
         // The renders first: the index takes the objects of the builds that rendered. Their
         // files are re-indexed by a batch build ([`crate::index::Index::replace_file`]), and so
         // is everything when a build starts or stops rendering.
+        let trees = self.render_cache.keeps_trees();
         let mut rendered = self.rendered(changed);
         let roots = |builds: &[crate::index::RenderedBuild]| {
             builds.iter().map(|b| b.root).collect::<HashSet<FileId>>()
         };
-        let same_builds = roots(&rendered.builds) == roots(&self.builds);
+        // The rendered objects gained or lost their trees (a policy came or went): every build
+        // is indexed again.
+        let same_builds = roots(&rendered.builds) == roots(&self.builds)
+            && trees == self.render_cache.keeps_trees();
         self.builds = std::mem::take(&mut rendered.builds);
         let mut scope = None;
         let replaced = match (changed, self.index.as_mut()) {
@@ -301,6 +305,11 @@ impl Engine {
                 context: &context,
                 explained: &|f| explained.contains(&f),
                 preloaded: None,
+                keep_trees: !self.options.policies.is_empty()
+                    || outcomes
+                        .iter()
+                        .flat_map(|o| &o.objects)
+                        .any(|o| crate::policy::admission::is_policy(o)),
             },
             &mut self.render_cache,
             changed,
@@ -337,11 +346,20 @@ impl Engine {
     /// The whole-repo findings over an index (before the configuration and suppressions).
     fn repo_findings(&self, index: &crate::index::Index) -> Vec<Diagnostic> {
         let outcomes = &self.outcomes;
+        // An open document's text is its buffer, not the file on disk (which then no longer
+        // matches the digest it was checked with).
+        let buffers = self.options.buffers.as_deref();
         let source = |f: FileId| {
-            outcomes
-                .get(f.0 as usize)
-                .and_then(|o| o.entry.source())
-                .map(std::borrow::Cow::into_owned)
+            let o = outcomes.get(f.0 as usize)?;
+            let buffer = o
+                .entry
+                .path
+                .as_deref()
+                .and_then(|p| buffers?.get(&crate::workspace::absolute(p)));
+            match buffer {
+                Some(text) => Some(text.clone()),
+                None => o.entry.source().map(std::borrow::Cow::into_owned),
+            }
         };
         let mut found = self.cycles.clone();
         let access = crate::run::finish::FileAccess {

@@ -4,9 +4,11 @@
 //! workload unable to create any pod (error); `warn` gives warnings, `audit` infos. A Namespace
 //! whose labels the admission cannot parse is itself rejected.
 //!
-//! The index keeps no security fields: a run in which no Namespace has a pod-security label
-//! (and no default level is set) pays nothing. Otherwise the files holding the pods to evaluate
-//! are read and loaded again, once each, for the fields the checks read ([`facts`]).
+//! The index keeps no security fields of objects checked as written: a run in which no Namespace
+//! has a pod-security label (and no default level is set) pays nothing. Otherwise the files
+//! holding the pods to evaluate are read and loaded again, once each, for the fields the checks
+//! read ([`facts`]). A rendered object (of a kustomize build) cannot be loaded again from a file:
+//! its facts are made on the rendered tree and kept in its summary.
 
 use crate::index::{Index, Instance};
 use crate::k8s::pod_security::checks::{self, At, Failure};
@@ -100,7 +102,11 @@ impl Reread<'_> {
     }
 
     /// The facts of an instance's object, loading its file the first time.
-    fn facts(&mut self, instance: &Instance) -> Option<&Facts> {
+    fn facts<'i>(&'i mut self, instance: &'i Instance) -> Option<&'i Facts> {
+        // A rendered object's, made on its rendered tree.
+        if let Some(facts) = &instance.object.security {
+            return Some(facts);
+        }
         let file = instance.object.file;
         if !self.files.contains_key(&file) {
             let objects = self.load(file);
@@ -231,8 +237,10 @@ pub fn check_repo(index: &Index, inputs: &Inputs<'_>, out: &mut Vec<Diagnostic>)
         by_name
             .values()
             .flatten()
-            .map(|&i| index.instances[i].object.file)
-            .chain(pods.iter().map(|(p, _, _)| p.object.file))
+            .map(|&i| &index.instances[i])
+            .chain(pods.iter().map(|(p, _, _)| *p))
+            .filter(|i| i.object.security.is_none())
+            .map(|i| i.object.file)
             .collect(),
     );
     // Each labelled Namespace's policy, by instance.

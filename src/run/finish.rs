@@ -95,6 +95,11 @@ pub fn finish_with(
             context: &context,
             explained: &explained,
             preloaded,
+            keep_trees: !options.policies.is_empty()
+                || indexed
+                    .iter()
+                    .flat_map(|f| &f.objects)
+                    .any(|o| crate::policy::admission::is_policy(o)),
         })
     } else {
         crate::run::rendered::Outcome::default()

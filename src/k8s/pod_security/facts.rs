@@ -134,6 +134,112 @@ pub fn runs_pods(group: &str, kind: &str) -> bool {
     )
 }
 
+// The fields are destructured whole: a location added to the facts must be moved too.
+impl SecurityContext {
+    fn locations_mut(&mut self, f: &mut dyn FnMut(&mut Location)) {
+        let SecurityContext {
+            at,
+            run_as_non_root,
+            run_as_user,
+            seccomp_type,
+            apparmor_type,
+            selinux,
+            host_process,
+            privileged,
+            allow_privilege_escalation,
+            proc_mount,
+            capabilities,
+            add,
+            drop: _,
+            drop_at,
+        } = self;
+        let sets = [
+            run_as_non_root.as_mut().map(|s| &mut s.at),
+            run_as_user.as_mut().map(|s| &mut s.at),
+            seccomp_type.as_mut().map(|s| &mut s.at),
+            apparmor_type.as_mut().map(|s| &mut s.at),
+            selinux.as_mut().map(|s| &mut s.at),
+            host_process.as_mut().map(|s| &mut s.at),
+            privileged.as_mut().map(|s| &mut s.at),
+            allow_privilege_escalation.as_mut().map(|s| &mut s.at),
+            proc_mount.as_mut().map(|s| &mut s.at),
+        ];
+        for l in sets
+            .into_iter()
+            .chain([at.as_mut(), capabilities.as_mut(), drop_at.as_mut()])
+            .flatten()
+        {
+            f(l);
+        }
+        for s in add {
+            f(&mut s.at);
+        }
+    }
+}
+
+impl Facts {
+    /// Calls `f` on every location the facts hold (a rendered object's are moved from its
+    /// build's virtual text into the files, as its summary's are).
+    pub fn locations_mut(&mut self, f: &mut dyn FnMut(&mut Location)) {
+        let pod = match self {
+            Facts::Namespace(NamespaceLabels { labels }) => {
+                for a in labels {
+                    f(&mut a.at);
+                }
+                return;
+            }
+            Facts::Pod(pod) => pod,
+        };
+        let PodFacts {
+            holder: _,
+            spec_path: _,
+            spec_at,
+            annotations,
+            host_network,
+            host_pid,
+            host_ipc,
+            user_namespace: _,
+            windows: _,
+            runtime_class: _,
+            security,
+            sysctls,
+            volumes,
+            containers,
+        } = &mut **pod;
+        f(spec_at);
+        for l in [host_network, host_pid, host_ipc].into_iter().flatten() {
+            f(l);
+        }
+        for a in annotations {
+            f(&mut a.at);
+        }
+        security.locations_mut(f);
+        for s in sysctls {
+            f(&mut s.at);
+        }
+        for v in volumes {
+            f(&mut v.at);
+        }
+        for c in containers {
+            let Container {
+                name: _,
+                at,
+                security,
+                host_ports,
+                probe_hosts,
+            } = c;
+            f(at);
+            security.locations_mut(f);
+            for s in host_ports.iter_mut() {
+                f(&mut s.at);
+            }
+            for s in probe_hosts.iter_mut() {
+                f(&mut s.at);
+            }
+        }
+    }
+}
+
 /// The facts of an object, if it has a pod or is a Namespace with pod-security labels.
 pub fn extract(object: &Object<'_>, cx: &SourceFile) -> Option<Facts> {
     let kind = object.kind?;

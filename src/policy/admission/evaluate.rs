@@ -84,6 +84,13 @@ pub(super) fn finding(
     severity: Severity,
     detail: String,
 ) -> Diagnostic {
+    // A rendered object is one overlay's view of a base: say which, as a base object's finding
+    // points into the base.
+    let detail = if instance.object.tree.is_some() {
+        format!("{detail} ({} as rendered)", instance.display())
+    } else {
+        detail
+    };
     let message = match severity {
         Severity::Error => format!(
             "ValidatingAdmissionPolicy '{}' with binding '{}' denied request: {detail}",

@@ -27,7 +27,7 @@ use evaluate::{Lazy, Scope, evaluate, finding, namespace_node, node, request_nod
 use matching::{Target, selects};
 use rayon::prelude::*;
 use read::{Binding, Policy, read_binding, read_policy};
-use sources::{Tree, load_given, object_at, tree_of};
+use sources::{Tree, load_given, object_at, object_of, tree_of};
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -85,6 +85,12 @@ pub fn has_policy(loaded: &crate::load::Loaded) -> bool {
     })
 }
 
+/// Whether an object (by its summary) is a ValidatingAdmissionPolicy or a binding: a run with
+/// one keeps the trees of the rendered objects, for this stage.
+pub fn is_policy(object: &crate::index::summary::ObjectSummary) -> bool {
+    object.group == GROUP && matches!(object.kind.as_str(), POLICY | BINDING)
+}
+
 /// What the stage needs of the run.
 pub struct Inputs<'a> {
     pub kubernetes_version: KubeVersion,
@@ -135,7 +141,12 @@ pub fn check_repo(index: &Index, inputs: &Inputs<'_>, out: &mut Vec<Diagnostic>)
         let Some(tree) = trees.get(&instance.object.file) else {
             continue;
         };
-        let Some(object) = object_at(tree, instance) else {
+        let Some(object) = instance
+            .object
+            .tree
+            .as_deref()
+            .or_else(|| object_at(tree, instance))
+        else {
             continue;
         };
         let at = Some(instance.object.location);
@@ -290,9 +301,11 @@ pub fn check_repo(index: &Index, inputs: &Inputs<'_>, out: &mut Vec<Diagnostic>)
         .collect();
     let mut needed: Vec<FileId> = matched
         .iter()
-        .map(|(n, _)| index.instances[*n].object.file)
-        .chain(params.iter().map(|i| i.object.file))
-        .chain(namespaces.values().map(|i| i.object.file))
+        .map(|(n, _)| &index.instances[*n])
+        .chain(params.iter().copied())
+        .chain(namespaces.values().copied())
+        .filter(|i| i.object.tree.is_none())
+        .map(|i| i.object.file)
         .filter(|f| !trees.contains_key(f))
         .collect();
     needed.sort();
@@ -308,10 +321,7 @@ pub fn check_repo(index: &Index, inputs: &Inputs<'_>, out: &mut Vec<Diagnostic>)
         .flat_map_iter(|(n, hits)| {
             let instance = &index.instances[*n];
             let mut found = Vec::new();
-            let Some(object) = trees
-                .get(&instance.object.file)
-                .and_then(|t| object_at(t, instance))
-            else {
+            let Some(object) = object_of(&trees, instance) else {
                 return found;
             };
             let o = &instance.object;
@@ -324,7 +334,7 @@ pub fn check_repo(index: &Index, inputs: &Inputs<'_>, out: &mut Vec<Diagnostic>)
                 None => &null,
                 Some(ns) => match namespaces
                     .get(ns)
-                    .and_then(|i| trees.get(&i.object.file).and_then(|t| object_at(t, i)))
+                    .and_then(|i| object_of(&trees, i))
                 {
                     Some(n) => n,
                     None => {
@@ -352,7 +362,7 @@ pub fn check_repo(index: &Index, inputs: &Inputs<'_>, out: &mut Vec<Diagnostic>)
                                     .as_ref()
                                     .is_none_or(|s| s.matches(&i.object.labels))
                             })
-                            .filter_map(|i| trees.get(&i.object.file).and_then(|t| object_at(t, i)))
+                            .filter_map(|i| object_of(&trees, i))
                             .collect();
                         if list.is_empty() {
                             if r.deny_if_missing {

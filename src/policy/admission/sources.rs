@@ -78,6 +78,18 @@ pub(super) fn load_given(inputs: &Inputs<'_>) -> Vec<Tree> {
     out
 }
 
+/// An instance's object: its rendered tree (an object of a kustomize build), else the object of
+/// its loaded file at its location.
+pub(super) fn object_of<'t>(
+    trees: &'t std::collections::HashMap<FileId, Tree>,
+    instance: &'t Instance,
+) -> Option<&'t Node> {
+    match &instance.object.tree {
+        Some(rendered) => Some(rendered),
+        None => object_at(trees.get(&instance.object.file)?, instance),
+    }
+}
+
 /// The object of a loaded file at an instance's location.
 pub(super) fn object_at<'t>(tree: &'t Tree, instance: &Instance) -> Option<&'t Node> {
     let at = instance.object.location.span.start;

@@ -23,6 +23,7 @@ use crate::discover::workspace;
 use crate::index::summary::ObjectSummary;
 use crate::index::{FileObjects, RenderedBuild, kustomize};
 use crate::k8s::object::objects_of;
+use crate::k8s::pod_security::facts as pod_security;
 use crate::load::tree::Node;
 use crate::model::diagnostic::{Diagnostic, FileId, Severity, Stage};
 use crate::model::source::SourceFile;
@@ -85,7 +86,7 @@ pub fn explained<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) -> HashS
 
 /// What the rendered stage reads of the run: every file the index takes (path and
 /// kustomization), the options and CRDs, which files are only context (a unit of context files
-/// alone is not rendered), which kustomizations have a kustomize error already
+/// alone is rendered for the index only, or not at all), which kustomizations have a kustomize error already
 /// ([`explained`]), and the files loaded already ([`Preloaded`]).
 pub struct Inputs<'a> {
     pub indexed: &'a [FileObjects],
@@ -94,6 +95,9 @@ pub struct Inputs<'a> {
     pub context: &'a (dyn Fn(FileId) -> bool + Sync),
     pub explained: &'a (dyn Fn(FileId) -> bool + Sync),
     pub preloaded: Option<Preloaded>,
+    /// Whether the rendered objects keep their trees ([`ObjectSummary::tree`]): the run has
+    /// admission policies, which evaluate them in the whole-repo stage.
+    pub keep_trees: bool,
 }
 
 /// Renders every top-level kustomization of the run and checks its objects (each unit in
@@ -102,6 +106,7 @@ pub fn check(inputs: Inputs<'_>) -> Outcome {
     let mut cache = Cache {
         results: HashMap::default(),
         keep: false,
+        trees: false,
     };
     check_units(inputs, &mut cache, None, true)
 }
@@ -174,6 +179,8 @@ pub struct Cache {
     results: HashMap<PathBuf, (Vec<FileId>, UnitResult)>,
     /// Whether the results are kept (not for a single run: no copy of them is made).
     keep: bool,
+    /// Whether the kept results have their objects' trees ([`Inputs::keep_trees`]).
+    trees: bool,
 }
 
 impl Default for Cache {
@@ -181,7 +188,15 @@ impl Default for Cache {
         Cache {
             results: HashMap::default(),
             keep: true,
+            trees: false,
         }
+    }
+}
+
+impl Cache {
+    /// Whether the kept results have their objects' trees ([`Inputs::keep_trees`]).
+    pub fn keeps_trees(&self) -> bool {
+        self.trees
     }
 }
 
@@ -203,7 +218,13 @@ fn check_units(
         context,
         explained,
         preloaded,
+        keep_trees,
     } = inputs;
+    // Results made without the trees the run now needs (a policy was added) are not reused.
+    if cache.trees != keep_trees {
+        cache.results.clear();
+        cache.trees = keep_trees;
+    }
     if indexed.iter().all(|f| f.kustomization.is_none()) {
         cache.results.clear();
         return Outcome::default();
@@ -226,12 +247,27 @@ fn check_units(
         let (files, result) = kept.get(&u.dir)?;
         (!files.iter().any(|f| changed.contains(f))).then(|| (files.clone(), result.clone()))
     };
+    // A unit of context files alone is rendered for the index only, when a checked file has an
+    // object whose whole-repo findings reach other builds: a Namespace (its Pod Security
+    // labels, its pods) or an admission policy or binding (the objects it selects, anywhere).
+    // Its own findings would be dropped: it is not checked, and digests nothing for the others.
+    let reaching = indexed.iter().filter(|f| !context(f.file)).any(|f| {
+        f.objects.iter().any(|o| {
+            crate::policy::admission::is_policy(o) || (o.group.is_empty() && o.kind == "Namespace")
+        })
+    });
     let results: Vec<(PathBuf, Vec<FileId>, UnitResult)> = units
         .par_iter()
-        .filter(|u| u.files.iter().any(|f| !context(*f)))
+        .filter(|u| reaching || u.files.iter().any(|f| !context(*f)))
         .map(|u| {
+            let index_only = u.files.iter().all(|f| context(*f));
+            let mode = Mode {
+                seen: seen.filter(|_| !index_only),
+                keep_trees,
+                index_only,
+            };
             let (files, result) = reuse(u).unwrap_or_else(|| {
-                let result = check_unit(u, options, crds, &by_path, sources.clone(), seen);
+                let result = check_unit(u, options, crds, &by_path, sources.clone(), mode);
                 let mut files = u.files.clone();
                 if let UnitResult::Rendered { files: read, .. } = &result {
                     files.extend(read);
@@ -382,20 +418,37 @@ enum UnitResult {
     },
 }
 
+/// How a unit is checked: the digests of the objects checked already ([`Seen`]), whether its
+/// objects keep their trees ([`Inputs::keep_trees`]), and whether it is rendered for the index
+/// only (a unit of context files: no check runs on its objects).
+#[derive(Clone, Copy)]
+struct Mode<'s> {
+    seen: Option<&'s Seen>,
+    keep_trees: bool,
+    index_only: bool,
+}
+
 fn check_unit(
     unit: &Unit,
     options: &Options,
     crds: &Crds,
     by_path: &HashMap<PathBuf, FileId>,
     sources: crate::render::Sources,
-    seen: Option<&Seen>,
+    mode: Mode<'_>,
 ) -> UnitResult {
+    let Mode {
+        seen,
+        keep_trees,
+        index_only,
+    } = mode;
     let mut rendered = match crate::render::render_with(&unit.dir, sources) {
         Ok(r) => r,
         Err(failed) => {
             return UnitResult::Failed {
                 files: unit.files.clone(),
-                error: build_error(&failed, unit, by_path).map(Box::new),
+                error: build_error(&failed, unit, by_path)
+                    .filter(|_| !index_only)
+                    .map(Box::new),
             };
         }
     };
@@ -457,12 +510,20 @@ fn check_unit(
             }
             cx.set_document(Some(i as u32));
             cx.set_object(Some(std::sync::Arc::new(object.object_ref())));
-            crate::rules::check_object(&object, &mut cx, Some(&enabled));
-            crate::schema::check(&object, &mut cx, crds);
+            if !index_only {
+                crate::rules::check_object(&object, &mut cx, Some(&enabled));
+                crate::schema::check(&object, &mut cx, crds);
+            }
             // (Its locations are mapped into the files, positions computed there.)
             cx.spans_only = true;
             let summary = crate::index::summarize::summarize_in_build(&object, &cx);
             cx.spans_only = false;
+            // The Pod Security checks read the rendered pod (a patch may set `privileged`).
+            let summary = summary.map(|mut s| {
+                s.security = pod_security::extract(&object, &virtual_file).map(Box::new);
+                s.tree = keep_trees.then(|| std::sync::Arc::new(object.root.clone()));
+                s
+            });
             if let Some(summary) = summary.and_then(|s| {
                 summaries::relocate(s, root_origin, &layout, &rendered.files, &mut documents)
             }) {
@@ -500,6 +561,9 @@ fn check_unit(
             objects,
         })
     });
+    if index_only {
+        out.clear();
+    }
     UnitResult::Rendered {
         files,
         diagnostics: out,
