@@ -108,8 +108,12 @@ fn main() {
     let file = first_yaml(&corpus).expect("a YAML file in the corpus");
     let uri = format!("file://{}", file.display());
     let text = std::fs::read_to_string(&file).unwrap();
-    let bad =
-        format!("{text}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: Bad_Name}}\n");
+    // A duplicate key: a finding of the file itself, whatever renders it (an invalid name in
+    // a kustomize base would be reported at the overlays' `namePrefix:`, and the edited file,
+    // its findings unchanged, would get no publish to wait for).
+    let bad = format!(
+        "{text}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: edited\n  name: edited\n"
+    );
     send(
         json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
         "textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}}),
