@@ -305,11 +305,10 @@ impl Engine {
                 context: &context,
                 explained: &|f| explained.contains(&f),
                 preloaded: None,
-                keep_trees: !self.options.policies.is_empty()
-                    || outcomes
-                        .iter()
-                        .flat_map(|o| &o.objects)
-                        .any(|o| crate::policy::admission::is_policy(o)),
+                keep_trees: crate::run::rendered::keep_trees(
+                    &self.options,
+                    outcomes.iter().flat_map(|o| o.objects.iter().map(|o| &**o)),
+                ),
             },
             &mut self.render_cache,
             changed,

@@ -95,11 +95,10 @@ pub fn finish_with(
             context: &context,
             explained: &explained,
             preloaded,
-            keep_trees: !options.policies.is_empty()
-                || indexed
-                    .iter()
-                    .flat_map(|f| &f.objects)
-                    .any(|o| crate::policy::admission::is_policy(o)),
+            keep_trees: crate::run::rendered::keep_trees(
+                options,
+                indexed.iter().flat_map(|f| f.objects.iter().map(|o| &**o)),
+            ),
         })
     } else {
         crate::run::rendered::Outcome::default()

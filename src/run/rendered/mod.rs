@@ -86,8 +86,8 @@ pub fn explained<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) -> HashS
 
 /// What the rendered stage reads of the run: every file the index takes (path and
 /// kustomization), the options and CRDs, which files are only context (a unit of context files
-/// alone is rendered for the index only, or not at all), which kustomizations have a kustomize error already
-/// ([`explained`]), and the files loaded already ([`Preloaded`]).
+/// alone is rendered for the index only, or not at all), which kustomizations have a kustomize
+/// error already ([`explained`]), and the files loaded already ([`Preloaded`]).
 pub struct Inputs<'a> {
     pub indexed: &'a [FileObjects],
     pub options: &'a Options,
@@ -191,6 +191,15 @@ impl Default for Cache {
             trees: false,
         }
     }
+}
+
+/// [`Inputs::keep_trees`] for a run with these options and objects (as written): it has
+/// admission policies, given or among its objects.
+pub fn keep_trees<'a>(
+    options: &Options,
+    mut objects: impl Iterator<Item = &'a ObjectSummary>,
+) -> bool {
+    !options.policies.is_empty() || objects.any(crate::policy::admission::is_policy)
 }
 
 impl Cache {
