@@ -33,10 +33,12 @@ use crate::schema::crd::Crds;
 use foldhash::{HashMap, HashSet};
 use labels::{Related, location_in, overlaid, real_location, remap};
 use rayon::prelude::*;
+use seen::{Mode, Seen, share};
 use std::path::{Path, PathBuf};
 use tree::{Layout, to_node};
 
 mod labels;
+mod seen;
 mod summaries;
 mod tree;
 
@@ -109,65 +111,6 @@ pub fn check(inputs: Inputs<'_>) -> Outcome {
         trees: false,
     };
     check_units(inputs, &mut cache, None, true)
-}
-
-/// The digests ([`tree::digest`]) of the rendered objects a unit of the run has checked: a
-/// unit that renders an object another has checked already (a base object an overlay leaves
-/// alone) skips it, its findings being the same and reported once anyway. Only for a run whose
-/// unit results are not kept for later runs ([`Cache`]): a kept result must be whole.
-struct Seen {
-    digests: std::sync::Mutex<HashSet<u128>>,
-    /// The summaries of the objects of each digest, made by the unit that checked them: the
-    /// index needs them in every build (filled in once every unit is done, [`share`]).
-    #[allow(clippy::vec_box)]
-    summaries: std::sync::Mutex<HashMap<u128, Vec<Box<ObjectSummary>>>>,
-    /// The files more than one unit includes: only their objects can be rendered twice (an
-    /// object of any other file is not digested at all).
-    shared: HashSet<FileId>,
-}
-
-impl Seen {
-    fn of(units: &[Unit]) -> Seen {
-        let mut once: HashSet<FileId> = HashSet::default();
-        let mut shared: HashSet<FileId> = HashSet::default();
-        for f in units.iter().flat_map(|u| &u.files) {
-            if !once.insert(*f) {
-                shared.insert(*f);
-            }
-        }
-        Seen {
-            digests: Default::default(),
-            summaries: Default::default(),
-            shared,
-        }
-    }
-
-    /// Whether `digest` is new (and now seen).
-    fn first(&self, digest: u128) -> bool {
-        self.digests.lock().map_or(true, |mut s| s.insert(digest))
-    }
-
-    /// Keeps the summaries of the objects of `digest`, for the units that skip them.
-    #[allow(clippy::vec_box)]
-    fn keep(&self, digest: u128, objects: Vec<Box<ObjectSummary>>) {
-        if let Ok(mut s) = self.summaries.lock() {
-            s.insert(digest, objects);
-        }
-    }
-}
-
-/// Fills in the summaries of the objects a unit skipped ([`Seen`]), each where the unit
-/// would have put them, from the unit that checked them.
-fn share(build: &mut RenderedBuild, skipped: &[(usize, u128)], seen: &Seen) {
-    let Ok(summaries) = seen.summaries.lock() else {
-        return;
-    };
-    // From the last: an insertion does not move the places before it.
-    for (at, digest) in skipped.iter().rev() {
-        if let Some(objects) = summaries.get(digest) {
-            build.objects.splice(*at..*at, objects.iter().cloned());
-        }
-    }
 }
 
 /// The files the run has loaded already, by normalized path: a render uses them as they are.
@@ -425,16 +368,6 @@ enum UnitResult {
         /// `kustomize-build-error` at the entry, in kustomize's words (`None`: nowhere to put it).
         error: Option<Box<Diagnostic>>,
     },
-}
-
-/// How a unit is checked: the digests of the objects checked already ([`Seen`]), whether its
-/// objects keep their trees ([`Inputs::keep_trees`]), and whether it is rendered for the index
-/// only (a unit of context files: no check runs on its objects).
-#[derive(Clone, Copy)]
-struct Mode<'s> {
-    seen: Option<&'s Seen>,
-    keep_trees: bool,
-    index_only: bool,
 }
 
 fn check_unit(
