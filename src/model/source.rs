@@ -24,6 +24,33 @@ impl SourceFile {
         }
     }
 
+    /// A file whose line starts are known already (a text laid together from files whose
+    /// [`SourceFile::line_starts`] are): `line_starts` must be those [`SourceFile::new`] finds.
+    pub fn with_line_starts(
+        id: FileId,
+        name: String,
+        text: String,
+        line_starts: Vec<u32>,
+    ) -> SourceFile {
+        debug_assert!(
+            line_starts
+                .iter()
+                .copied()
+                .eq(std::iter::once(0).chain(memchr_newlines(&text).map(|i| i as u32 + 1)))
+        );
+        SourceFile {
+            id,
+            name,
+            text,
+            line_starts,
+        }
+    }
+
+    /// The byte offset where each line starts (the first is 0).
+    pub fn line_starts(&self) -> &[u32] {
+        &self.line_starts
+    }
+
     /// 1-based line and character column of a byte offset (clamped to the text and snapped back
     /// to a character boundary).
     pub fn position(&self, offset: u32) -> Position {

@@ -395,10 +395,11 @@ fn check_unit(
         }
     };
     let mut layout = Layout::new(&rendered.files, by_path);
-    let virtual_file = SourceFile::new(
+    let virtual_file = SourceFile::with_line_starts(
         FileId(u32::MAX),
         unit.dir.display().to_string(),
         std::mem::take(&mut layout.text),
+        std::mem::take(&mut layout.line_starts),
     );
     let check_options = CheckOptions {
         kubernetes_version: options.kubernetes_version,

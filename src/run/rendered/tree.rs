@@ -16,6 +16,8 @@ pub(super) struct Layout {
     pub(super) bases: Vec<u32>,
     /// The virtual text (moved into the unit's virtual file once laid out).
     pub(super) text: String,
+    /// Where each line of `text` starts (from the files' own).
+    pub(super) line_starts: Vec<u32>,
     /// The run's id of each file of the render (`None`: not a file of the run).
     pub(super) ids: Vec<Option<FileId>>,
 }
@@ -24,11 +26,17 @@ impl Layout {
     pub(super) fn new(files: &[Arc<SourceFile>], by_path: &HashMap<PathBuf, FileId>) -> Layout {
         let mut bases = Vec::with_capacity(files.len());
         let mut text = String::with_capacity(files.iter().map(|f| f.text.len() + 1).sum());
+        let mut line_starts =
+            Vec::with_capacity(files.iter().map(|f| f.line_starts().len()).sum::<usize>() + 1);
         for f in files {
-            bases.push(text.len() as u32);
+            let base = text.len() as u32;
+            bases.push(base);
+            line_starts.extend(f.line_starts().iter().map(|s| base + s));
             text.push_str(&f.text);
             text.push('\n');
         }
+        // The line after the last file's closing newline.
+        line_starts.push(text.len() as u32);
         let ids = files
             .iter()
             .map(|f| {
@@ -37,7 +45,12 @@ impl Layout {
                     .copied()
             })
             .collect();
-        Layout { bases, text, ids }
+        Layout {
+            bases,
+            text,
+            line_starts,
+            ids,
+        }
     }
 
     pub(super) fn span(&self, origin: Origin) -> Span {
