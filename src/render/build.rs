@@ -352,9 +352,9 @@ fn within(mut e: RenderError, at: Origin) -> RenderError {
     e
 }
 
-/// kustomize's legacy order (`SortOrderTransformer`): kinds in a fixed order, then by
-/// `group_version_kind|namespace|name`.
-fn legacy_sort(resources: &mut [Resource]) {
+/// kustomize's kind order (`SortOrderTransformer`'s legacy order, and `Gvk.IsLessThan`):
+/// these kinds first, the webhook configurations last, every other kind between.
+pub(crate) fn kind_rank(kind: &str) -> i64 {
     const FIRST: &[&str] = &[
         "Namespace",
         "ResourceQuota",
@@ -383,26 +383,31 @@ fn legacy_sort(resources: &mut [Resource]) {
         "MutatingWebhookConfiguration",
         "ValidatingWebhookConfiguration",
     ];
-    let rank = |kind: &str| -> i64 {
-        if let Some(i) = FIRST.iter().position(|k| *k == kind) {
-            i as i64 - FIRST.len() as i64
-        } else if let Some(i) = LAST.iter().position(|k| *k == kind) {
-            1 + i as i64
-        } else {
-            0
-        }
-    };
-    let gvk = |r: &Resource| {
-        let (g, v) = r.group_version();
-        let or = |s: &str, d: &str| {
-            if s.is_empty() {
-                d.to_owned()
-            } else {
-                s.to_owned()
-            }
-        };
-        format!("{}_{}_{}", or(g, "~G"), or(v, "~V"), or(r.kind(), "~K"))
-    };
+    if let Some(i) = FIRST.iter().position(|k| *k == kind) {
+        i as i64 - FIRST.len() as i64
+    } else if let Some(i) = LAST.iter().position(|k| *k == kind) {
+        1 + i as i64
+    } else {
+        0
+    }
+}
+
+/// `group_version_kind`, `~G`, `~V`, `~K` for an empty part: kustomize's sort key of a kind.
+pub(crate) fn gvk_key(group: &str, version: &str, kind: &str) -> String {
+    fn or<'a>(s: &'a str, d: &'a str) -> &'a str {
+        if s.is_empty() { d } else { s }
+    }
+    format!(
+        "{}_{}_{}",
+        or(group, "~G"),
+        or(version, "~V"),
+        or(kind, "~K")
+    )
+}
+
+/// kustomize's legacy order (`SortOrderTransformer`): kinds in a fixed order, then by
+/// `group_version_kind|namespace|name`.
+fn legacy_sort(resources: &mut [Resource]) {
     let key = |r: &Resource| {
         let or = |s: &str, d: &str| {
             if s.is_empty() {
@@ -411,9 +416,10 @@ fn legacy_sort(resources: &mut [Resource]) {
                 s.to_owned()
             }
         };
-        let g = gvk(r);
+        let (g, v) = r.group_version();
+        let g = gvk_key(g, v, r.kind());
         (
-            rank(r.kind()),
+            kind_rank(r.kind()),
             g.clone(),
             format!("{g}|{}|{}", or(r.namespace(), "~X"), or(r.name(), "~N")),
         )

@@ -121,7 +121,7 @@ fn write_value(
     }
 }
 
-fn scalar(node: &RNode) -> String {
+pub(super) fn scalar(node: &RNode) -> String {
     match &node.value {
         RValue::Null => "null".into(),
         RValue::Bool(b) => b.to_string(),

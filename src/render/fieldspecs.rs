@@ -1,11 +1,9 @@
 //! kustomize's built-in field specs (sigs.k8s.io/kustomize
-//! `api/internal/konfig/builtinpluginconsts/`): which fields of which kinds its label,
-//! annotation and name-reference transformers touch, the walk that visits them, and what a
-//! kustomization's `configurations` add to them ([`Config`]).
+//! `api/internal/konfig/builtinpluginconsts/`): which fields of which kinds its name affix,
+//! namespace, label, annotation, replica and name-reference transformers touch, and the walk
+//! that visits them. What a kustomization's `configurations` make of them is `config.rs`.
 
-use super::RenderError;
 use super::node::{Origin, RNode, RValue};
-use crate::load::tree::Node;
 
 /// A field spec: a path in objects of a kind (any kind when `None`) of a group.
 #[derive(Clone, Copy, Debug)]
@@ -33,6 +31,36 @@ const fn fs(
 const APPS: Option<&str> = Some("apps");
 const BATCH: Option<&str> = Some("batch");
 const NET: Option<&str> = Some("networking.k8s.io");
+
+/// `namePrefixFieldSpecs` and `nameSuffixFieldSpecs`: the object's own name.
+pub const NAME_AFFIX: &[FieldSpec] = &[fs(None, None, "metadata/name", false)];
+
+/// `namespaceFieldSpecs`. `metadata/namespace` is set by the transformer's own code (never on
+/// a cluster-scoped object), whatever the list says.
+pub const NAMESPACE: &[FieldSpec] = &[
+    fs(None, None, "metadata/namespace", true),
+    fs(None, Some("Namespace"), "metadata/name", true),
+    fs(
+        Some("apiregistration.k8s.io"),
+        Some("APIService"),
+        "spec/service/namespace",
+        true,
+    ),
+    fs(
+        Some("apiextensions.k8s.io"),
+        Some("CustomResourceDefinition"),
+        "spec/conversion/webhook/clientConfig/service/namespace",
+        false,
+    ),
+];
+
+/// `replicasFieldSpecs`.
+pub const REPLICAS: &[FieldSpec] = &[
+    fs(None, Some("Deployment"), "spec/replicas", true),
+    fs(None, Some("ReplicationController"), "spec/replicas", true),
+    fs(None, Some("ReplicaSet"), "spec/replicas", true),
+    fs(None, Some("StatefulSet"), "spec/replicas", true),
+];
 
 /// `metadataLabelsFieldSpecs`: metadata and pod-template labels (`labels` with
 /// `includeTemplates`, and part of `commonLabels`).
@@ -254,13 +282,6 @@ impl Spec {
             }
         }
     }
-
-    /// `FsSlice.MergeAll`.
-    pub fn merge_all(list: &mut Vec<Spec>, specs: &[FieldSpec]) -> Result<(), &'static str> {
-        specs
-            .iter()
-            .try_for_each(|fs| Spec::merge_one(list, Spec::of(fs)))
-    }
 }
 
 /// Splits a field-spec path on `/` (`\/` is a slash inside a key).
@@ -389,154 +410,6 @@ pub fn merge_pairs(node: &mut RNode, pairs: &[(String, RNode)], origin: Origin) 
     }
     for (k, v) in pairs {
         node.set(k, v.clone());
-    }
-}
-
-/// The field specs a kustomization's `configurations` add to the built-in ones (see
-/// `config.rs`): kustomize's `builtinconfig.TransformerConfig`, for the lists kubevet renders.
-/// One `nameReference` entry: the kind referred to, and the fields that refer to it.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct NameRef {
-    pub kind: String,
-    pub group: String,
-    pub version: String,
-    pub referrers: Vec<Spec>,
-}
-
-/// The field specs configurations add to the built-in ones.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Config {
-    pub common_labels: Vec<Spec>,
-    pub common_annotations: Vec<Spec>,
-    pub images: Vec<Spec>,
-    pub var_reference: Vec<Spec>,
-    pub name_reference: Vec<NameRef>,
-}
-
-const NOT_RENDERED: &[&str] = &[
-    "namePrefix",
-    "nameSuffix",
-    "namespace",
-    "templateLabels",
-    "replicas",
-];
-
-fn specs(node: Option<&Node>) -> Vec<Spec> {
-    let text = |n: &Node, key| {
-        n.get(key)
-            .and_then(Node::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    node.and_then(Node::as_seq)
-        .unwrap_or_default()
-        .iter()
-        .map(|f| Spec {
-            group: text(f, "group"),
-            version: text(f, "version"),
-            kind: text(f, "kind"),
-            path: text(f, "path"),
-            create: f.get("create").and_then(Node::as_bool) == Some(true),
-        })
-        .collect()
-}
-
-/// kustomize's `FsSlice.MergeAll` of `incoming` into `list`, over the built-in `defaults`.
-fn merge_specs(
-    list: &mut Vec<Spec>,
-    defaults: &[FieldSpec],
-    incoming: &[Spec],
-    field: &str,
-) -> Result<(), String> {
-    let fail = |e: &str| format!("failed to merge {field} fieldSpec: {e}");
-    for x in incoming {
-        // One of the built-in specs: kept as it is (or a conflict).
-        let mut seen: Vec<Spec> = Spec::all(defaults);
-        Spec::merge_one(&mut seen, x.clone()).map_err(fail)?;
-        if seen.len() == defaults.len() {
-            continue;
-        }
-        Spec::merge_one(list, x.clone()).map_err(fail)?;
-    }
-    Ok(())
-}
-
-impl Config {
-    /// Merges another configuration into this one (kustomize's `TransformerConfig.Merge`).
-    pub(crate) fn merge(&mut self, other: &Config) -> Result<(), String> {
-        let labels: Vec<FieldSpec> = SELECTOR_LABELS
-            .iter()
-            .chain(TEMPLATE_LABELS)
-            .copied()
-            .collect();
-        merge_specs(
-            &mut self.common_annotations,
-            ANNOTATIONS,
-            &other.common_annotations,
-            "CommonAnnotations",
-        )?;
-        merge_specs(
-            &mut self.common_labels,
-            &labels,
-            &other.common_labels,
-            "CommonLabels",
-        )?;
-        merge_specs(
-            &mut self.var_reference,
-            &[],
-            &other.var_reference,
-            "VarReference",
-        )?;
-        merge_specs(&mut self.images, &[], &other.images, "Images")?;
-        for r in &other.name_reference {
-            let same =
-                |n: &&mut NameRef| n.kind == r.kind && n.group == r.group && n.version == r.version;
-            match self.name_reference.iter_mut().find(same) {
-                Some(n) => merge_specs(&mut n.referrers, &[], &r.referrers, "NameReference")?,
-                None => self.name_reference.push(r.clone()),
-            }
-        }
-        Ok(())
-    }
-
-    pub(crate) fn of(root: &Node) -> Result<Config, RenderError> {
-        for key in NOT_RENDERED {
-            if let Some(e) = root.entry(key)
-                && !e.value.as_seq().unwrap_or_default().is_empty()
-            {
-                return Err(RenderError::unsupported(
-                    format!("kubevet does not render a configuration's `{key}` field specs yet"),
-                    None,
-                ));
-            }
-        }
-        let name_reference = root
-            .get("nameReference")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .map(|n| {
-                let text = |key| {
-                    n.get(key)
-                        .and_then(Node::as_str)
-                        .unwrap_or_default()
-                        .to_owned()
-                };
-                NameRef {
-                    kind: text("kind"),
-                    group: text("group"),
-                    version: text("version"),
-                    referrers: specs(n.get("fieldSpecs")),
-                }
-            })
-            .collect();
-        Ok(Config {
-            common_labels: specs(root.get("commonLabels")),
-            common_annotations: specs(root.get("commonAnnotations")),
-            images: specs(root.get("images")),
-            var_reference: specs(root.get("varReference")),
-            name_reference,
-        })
     }
 }
 

@@ -17,7 +17,7 @@ pub(crate) struct Walk<'a> {
     /// The top kustomization's `buildMetadata` and where it is written.
     pub(crate) build_metadata: Option<(Vec<String>, Origin)>,
     /// The field specs the `configurations` accumulated so far add (kustomize's `tConfig`).
-    pub(crate) config: super::fieldspecs::Config,
+    pub(crate) config: super::config::Config,
 }
 
 /// One kustomization file, read.

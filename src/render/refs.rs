@@ -214,7 +214,7 @@ fn all_refs() -> &'static [Ref] {
 
 /// The built-in list and the `nameReference` entries of configurations (each kind's fields
 /// after the built-in ones: its own run).
-fn refs_with(extra: &[super::fieldspecs::NameRef]) -> std::borrow::Cow<'static, [Ref]> {
+fn refs_with(extra: &[super::config::NameRef]) -> std::borrow::Cow<'static, [Ref]> {
     if extra.is_empty() {
         return std::borrow::Cow::Borrowed(all_refs());
     }
@@ -493,7 +493,7 @@ fn subject_namespaces(r: &Resource) -> Vec<String> {
 /// Fails as kustomize does where a reference could be to several objects, at the field.
 pub(crate) fn fix_references(
     resources: &mut [Resource],
-    extra: &[super::fieldspecs::NameRef],
+    extra: &[super::config::NameRef],
 ) -> Result<(), RenderError> {
     if !resources.iter().any(|r| r.ids.len() > 1) {
         return Ok(());

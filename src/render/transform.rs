@@ -2,7 +2,11 @@
 //! sigs.k8s.io/kustomize `api/internal/target/kusttarget_configplugin.go`): patches, namespace,
 //! name prefix and suffix, labels, annotations, JSON 6902 patches, replicas, images, replacements.
 
-use super::fieldspecs::{self, ANNOTATIONS, SELECTOR_LABELS, Spec, TEMPLATE_LABELS};
+use super::config::{
+    COMMON_ANNOTATIONS, COMMON_LABELS, Config, NAME_PREFIX, NAME_SPACE, NAME_SUFFIX, REPLICA_COUNT,
+    TEMPLATE,
+};
+use super::fieldspecs::{self, Spec};
 use super::kust::{Kust, Walk, is_cluster_scoped};
 use super::node::{Origin, RNode, RValue};
 use super::{RenderError, Resource};
@@ -15,17 +19,17 @@ pub(crate) fn run(
 ) -> Result<(), RenderError> {
     super::patch::strategic_legacy(walk, k, resources)?;
     super::patch::patches(walk, k, resources)?;
-    namespace(k, resources)?;
-    prefix_suffix(k, resources)?;
-    labels(k, resources, &walk.config.common_labels)?;
+    let config = &walk.config;
+    namespace(k, resources, config)?;
+    prefix_suffix(k, resources, config);
+    labels(k, resources, config)?;
     if let Some(node) = k.root.get("commonAnnotations") {
         let pairs = string_pairs(k, node);
-        let mut specs = Spec::all(ANNOTATIONS);
-        specs.extend(walk.config.common_annotations.iter().cloned());
-        apply_specs(resources, &specs, &pairs, k.origin(node));
+        let specs = config.common_annotations.list(&COMMON_ANNOTATIONS);
+        apply_specs(resources, specs, &pairs, k.origin(node));
     }
     super::patch::json6902_legacy(walk, k, resources)?;
-    replicas(k, resources)?;
+    replicas(k, resources, &walk.config)?;
     images(k, resources, &walk.config.images)?;
     super::replace::run(walk, k, resources)?;
     if walk
@@ -38,10 +42,12 @@ pub(crate) fn run(
     Ok(())
 }
 
-/// The `namespace` transformer: every namespaced object, a `Namespace` object's own name, an
-/// APIService's service (created), a CRD's conversion webhook service (when written), and
-/// the `default` ServiceAccount subjects of bindings.
-fn namespace(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
+/// The `namespace` transformer (kustomize's `namespace.Filter`): `metadata/namespace` of every
+/// namespaced object and the `default` ServiceAccount subjects of bindings by its own code,
+/// then the configuration's other specs (a `Namespace`'s own name, an APIService's service,
+/// a CRD's conversion webhook service, and any a configuration adds); `metadata/name` only of
+/// `v1` objects.
+fn namespace(k: &Kust, resources: &mut [Resource], config: &Config) -> Result<(), RenderError> {
     let Some(node) = k.root.get("namespace") else {
         return Ok(());
     };
@@ -49,29 +55,8 @@ fn namespace(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
         return Ok(());
     };
     let at = k.origin(node);
+    let specs = config.namespace.list(&NAME_SPACE);
     for r in resources.iter_mut() {
-        let group = r.group_version().0.to_owned();
-        match (r.kind(), group.as_str()) {
-            ("Namespace", _) => r
-                .root
-                .child_map("metadata", at)
-                .set("name", RNode::str(ns, at)),
-            ("APIService", "apiregistration.k8s.io") => r
-                .root
-                .child_map("spec", at)
-                .child_map("service", at)
-                .set("namespace", RNode::str(ns, at)),
-            ("CustomResourceDefinition", "apiextensions.k8s.io") => {
-                let path = ["spec", "conversion", "webhook", "clientConfig", "service"];
-                let service = path.iter().try_fold(&mut r.root, |n, key| n.get_mut(key));
-                if let Some(service) = service
-                    && service.get("namespace").is_some()
-                {
-                    service.set("namespace", RNode::str(ns, at));
-                }
-            }
-            _ => {}
-        }
         if !is_cluster_scoped(r) {
             r.root
                 .child_map("metadata", at)
@@ -84,6 +69,41 @@ fn namespace(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
                 if s.str_at(&["name"]) == Some("default") {
                     s.set("namespace", RNode::str(ns, at));
                 }
+            }
+        }
+        let (group, version) = r.group_version();
+        let (group, version, kind) = (group.to_owned(), version.to_owned(), r.kind().to_owned());
+        let v1 = r.api_version() == "v1";
+        for spec in specs {
+            let skip = spec.path == "metadata/namespace"
+                || (spec.path == "metadata/name" && !v1)
+                || (spec.path == "subjects/namespace"
+                    && matches!(&*spec.kind, "RoleBinding" | "ClusterRoleBinding"));
+            if skip || !spec.selects(&group, &version, &kind) {
+                continue;
+            }
+            let mut wrong = None;
+            fieldspecs::visit(
+                &mut r.root,
+                &spec.path,
+                spec.create,
+                at,
+                &mut |n| match n.value {
+                    RValue::Seq(_) => wrong = Some("SequenceNode"),
+                    RValue::Map(_) => wrong = Some("MappingNode"),
+                    _ => *n = RNode::str(ns, at),
+                },
+            );
+            if let Some(wrong) = wrong {
+                return Err(RenderError::new(
+                    format!(
+                        "namespace field specs must target scalar nodes: considering field '{}' of object {kind}.{version}.{group}/{}.{}: wrong node kind: expected ScalarNode but got {wrong}",
+                        spec.path,
+                        r.name(),
+                        r.namespace(),
+                    ),
+                    Some(at),
+                ));
             }
         }
         r.remember_id();
@@ -106,7 +126,10 @@ fn namespace(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
     Ok(())
 }
 
-fn prefix_suffix(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
+/// The `namePrefix` and `nameSuffix` transformers: each spec of the configuration that selects
+/// an object (never a CRD, an APIService or a Namespace) gets the affix on its field, made a
+/// string; a `metadata/name` one renames the object.
+fn prefix_suffix(k: &Kust, resources: &mut [Resource], config: &Config) {
     for (field, is_prefix) in [("namePrefix", true), ("nameSuffix", false)] {
         let Some(node) = k.root.get(field) else {
             continue;
@@ -115,26 +138,44 @@ fn prefix_suffix(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError
             continue;
         };
         let at = k.origin(node);
+        let specs = if is_prefix {
+            config.name_prefix.list(&NAME_PREFIX)
+        } else {
+            config.name_suffix.list(&NAME_SUFFIX)
+        };
         for r in resources.iter_mut() {
+            let (group, version) = r.group_version();
             let skip = matches!(r.kind(), "CustomResourceDefinition" | "Namespace")
-                || (r.kind() == "APIService" && r.group_version().0 == "apiregistration.k8s.io");
+                || (r.kind() == "APIService" && group == "apiregistration.k8s.io");
             if skip {
                 continue;
             }
-            let name = r.name();
-            let renamed = if is_prefix {
-                format!("{affix}{name}")
-            } else {
-                format!("{name}{affix}")
-            };
-            r.root
-                .child_map("metadata", at)
-                .set("name", RNode::str(renamed, at));
-            r.remember_id();
-            r.affixes[usize::from(!is_prefix)].push(affix.to_owned());
+            let (group, version, kind) =
+                (group.to_owned(), version.to_owned(), r.kind().to_owned());
+            for spec in specs.iter().filter(|s| s.selects(&group, &version, &kind)) {
+                fieldspecs::visit(&mut r.root, &spec.path, spec.create, at, &mut |n| {
+                    let text = match &n.value {
+                        RValue::Null => String::new(),
+                        RValue::Str(s) => s.clone(),
+                        RValue::Bool(b) => b.to_string(),
+                        RValue::Int(i) => i.to_string(),
+                        RValue::Float(_) => super::emit::scalar(n),
+                        RValue::Seq(_) | RValue::Map(_) => return,
+                    };
+                    let affixed = if is_prefix {
+                        format!("{affix}{text}")
+                    } else {
+                        format!("{text}{affix}")
+                    };
+                    *n = RNode::str(affixed, at);
+                });
+                if spec.path == "metadata/name" {
+                    r.remember_id();
+                    r.affixes[usize::from(!is_prefix)].push(affix.to_owned());
+                }
+            }
         }
     }
-    Ok(())
 }
 
 /// A kustomization's string map (`commonLabels`, `pairs`), each value at its node (decoded:
@@ -172,8 +213,8 @@ fn apply_specs(resources: &mut [Resource], specs: &[Spec], pairs: &[(String, RNo
 }
 
 /// The field specs of a `labels` entry as kustomize merges them: its own `fields` first, then
-/// the built-in ones its flags ask for (kustomize's `configureBuiltinTransformers`).
-fn label_specs(k: &Kust, entry: &Node, custom: &[Spec]) -> Result<Vec<Spec>, RenderError> {
+/// the configuration's lists its flags ask for (kustomize's `configureBuiltinTransformers`).
+fn label_specs(k: &Kust, entry: &Node, config: &Config) -> Result<Vec<Spec>, RenderError> {
     let text = |n: &Node, key| {
         n.get(key)
             .and_then(Node::as_str)
@@ -196,60 +237,53 @@ fn label_specs(k: &Kust, entry: &Node, custom: &[Spec]) -> Result<Vec<Spec>, Ren
     }
     let flag = |key| entry.get(key).and_then(Node::as_bool) == Some(true);
     let fail = |why: String| RenderError::new(why, Some(k.origin(entry)));
-    if flag("includeSelectors") {
-        let all: Vec<_> = SELECTOR_LABELS
+    let merge = |specs: &mut Vec<Spec>, incoming: &[Spec]| {
+        incoming
             .iter()
-            .chain(TEMPLATE_LABELS)
-            .copied()
-            .collect();
-        Spec::merge_all(&mut specs, &all)
-            .and_then(|()| {
-                custom
-                    .iter()
-                    .try_for_each(|x| Spec::merge_one(&mut specs, x.clone()))
-            })
+            .try_for_each(|x| Spec::merge_one(specs, x.clone()))
+    };
+    if flag("includeSelectors") {
+        merge(&mut specs, config.common_labels.list(&COMMON_LABELS))
             .map_err(|e| fail(format!("failed to merge labels: {e}")))?;
     } else {
-        Spec::merge_all(&mut specs, &TEMPLATE_LABELS[..1])
-            .map_err(|e| fail(format!("failed to merge labels: {e}")))?;
         if flag("includeTemplates") {
-            Spec::merge_all(&mut specs, TEMPLATE_LABELS)
+            merge(&mut specs, config.template_labels.list(&TEMPLATE))
                 .map_err(|e| fail(format!("failed to merge template fieldSpec: {e}")))?;
         }
+        let metadata = Spec {
+            group: String::new(),
+            version: String::new(),
+            kind: String::new(),
+            path: "metadata/labels".to_owned(),
+            create: true,
+        };
+        Spec::merge_one(&mut specs, metadata)
+            .map_err(|e| fail(format!("failed to merge labels: {e}")))?;
     }
     Ok(specs)
 }
 
-fn labels(k: &Kust, resources: &mut [Resource], custom: &[Spec]) -> Result<(), RenderError> {
+fn labels(k: &Kust, resources: &mut [Resource], config: &Config) -> Result<(), RenderError> {
     for entry in k.seq("labels") {
         let Some(pairs_node) = entry.get("pairs") else {
             continue;
         };
         let pairs = string_pairs(k, pairs_node);
-        let specs = label_specs(k, entry, custom)?;
+        let specs = label_specs(k, entry, config)?;
         apply_specs(resources, &specs, &pairs, k.origin(pairs_node));
     }
     if let Some(node) = k.root.get("commonLabels") {
         let pairs = string_pairs(k, node);
-        let mut all: Vec<Spec> = SELECTOR_LABELS
-            .iter()
-            .chain(TEMPLATE_LABELS)
-            .map(Spec::of)
-            .collect();
-        all.extend(custom.iter().cloned());
-        apply_specs(resources, &all, &pairs, k.origin(node));
+        let specs = config.common_labels.list(&COMMON_LABELS);
+        apply_specs(resources, specs, &pairs, k.origin(node));
     }
     Ok(())
 }
 
-const REPLICA_KINDS: &[&str] = &[
-    "Deployment",
-    "ReplicationController",
-    "ReplicaSet",
-    "StatefulSet",
-];
-
-fn replicas(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
+/// The `replicas` transformer: for each entry, every spec of the configuration that selects an
+/// object of that name (under any name it had) sets its count there.
+fn replicas(k: &Kust, resources: &mut [Resource], config: &Config) -> Result<(), RenderError> {
+    let specs = config.replicas.list(&REPLICA_COUNT);
     for entry in k.seq("replicas") {
         let Some(name) = entry.get("name").and_then(Node::as_str) else {
             continue;
@@ -260,19 +294,26 @@ fn replicas(k: &Kust, resources: &mut [Resource]) -> Result<(), RenderError> {
             .map_or(RValue::Int(0), |c| RValue::Int(i128::from(c)));
         let at = k.origin(count.unwrap_or(entry));
         let mut found = false;
-        for r in resources.iter_mut() {
-            let named = r.ids.iter().any(|(_, n)| n == name);
-            if named && REPLICA_KINDS.contains(&r.kind()) {
+        for spec in specs {
+            for r in resources.iter_mut() {
+                let (group, version) = r.group_version();
+                let selected =
+                    spec.selects(group, version, r.kind()) && r.ids.iter().any(|(_, n)| n == name);
+                if !selected {
+                    continue;
+                }
                 found = true;
-                r.root
-                    .child_map("spec", at)
-                    .set("replicas", RNode::new(value.clone(), at));
+                fieldspecs::visit(&mut r.root, &spec.path, spec.create, at, &mut |n| {
+                    *n = RNode::new(value.clone(), at);
+                });
             }
         }
         if !found {
+            let gvks: Vec<String> = specs.iter().map(super::config::gvk_string).collect();
             return Err(RenderError::new(
                 format!(
-                    "resource with name {name} does not match a config with the following GVK [~G_~V_Deployment ~G_~V_ReplicationController ~G_~V_ReplicaSet apps_~V_StatefulSet]"
+                    "resource with name {name} does not match a config with the following GVK [{}]",
+                    gvks.join(" ")
                 ),
                 Some(k.origin(entry)),
             ));
