@@ -3,9 +3,15 @@
 //! of `--edits` edits, each adding or removing a finding so that every edit publishes), and the
 //! server's peak RSS; and `kubevet check` on the same tree for comparison.
 //!
+//! The edit appends a document to the corpus's first file: with `--edit duplicate-key` (the
+//! default) one with a duplicate key, which kustomize refuses (the builds that read the file
+//! stop rendering, then render again); with `--edit value` a ConfigMap whose `data` holds a
+//! number, which the API server refuses and kustomize renders (the builds that read the file
+//! render again and their objects are replaced in the index).
+//!
 //! ```sh
 //! cargo build --release && cargo run --release --example gen-corpus -- /tmp/corpus --files 2000
-//! cargo run --release --example lsp-bench -- /tmp/corpus [--edits 101]
+//! cargo run --release --example lsp-bench -- /tmp/corpus [--edits 101] [--edit value]
 //! ```
 
 use serde_json::{Value, json};
@@ -20,9 +26,16 @@ fn main() {
     let corpus = PathBuf::from(args.next().expect("usage: lsp-bench CORPUS [--edits N]"));
     let corpus = std::fs::canonicalize(&corpus).expect("the corpus directory");
     let mut edits = 101;
+    let mut value_edit = false;
     while let Some(arg) = args.next() {
         if arg == "--edits" {
             edits = args.next().and_then(|n| n.parse().ok()).expect("--edits N");
+        } else if arg == "--edit" {
+            value_edit = match args.next().as_deref() {
+                Some("value") => true,
+                Some("duplicate-key") => false,
+                _ => panic!("--edit duplicate-key|value"),
+            };
         }
     }
     let kubevet = std::env::current_exe()
@@ -108,12 +121,19 @@ fn main() {
     let file = first_yaml(&corpus).expect("a YAML file in the corpus");
     let uri = format!("file://{}", file.display());
     let text = std::fs::read_to_string(&file).unwrap();
-    // A duplicate key: a finding of the file itself, whatever renders it (an invalid name in
-    // a kustomize base would be reported at the overlays' `namePrefix:`, and the edited file,
-    // its findings unchanged, would get no publish to wait for).
-    let bad = format!(
-        "{text}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: edited\n  name: edited\n"
-    );
+    // A finding of the file itself, whatever renders it (an invalid name in a kustomize base
+    // would be reported at the overlays' `namePrefix:`, and the edited file, its findings
+    // unchanged, would get no publish to wait for): a duplicate key, or a number in a
+    // ConfigMap's `data`.
+    let bad = if value_edit {
+        format!(
+            "{text}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: edited\ndata:\n  count: 3\n"
+        )
+    } else {
+        format!(
+            "{text}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: edited\n  name: edited\n"
+        )
+    };
     send(
         json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
         "textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}}),

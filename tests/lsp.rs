@@ -1173,7 +1173,7 @@ fn a_patch_edit_changes_the_whole_repo_findings_of_its_build() {
             ("prod/relabel.yaml", &patch("web")),
         ],
     );
-    let mut client = start(&repo);
+    let mut client = start_with(&repo, &[("KUBEVET_LSP_DEBUG", "1")]);
     client.open(&repo, "base/service.yaml");
     client.open(&repo, "prod/relabel.yaml");
     let service = repo.uri("base/service.yaml");
@@ -1190,6 +1190,10 @@ fn a_patch_edit_changes_the_whole_repo_findings_of_its_build() {
     client.change_full(&overlay, 3, &patch("web"));
     let list = client.diagnostics(&service, |l| l.is_empty());
     assert!(list.is_empty(), "{list:?}");
+    // Both edits replaced the build's objects in the index in place (checked against a batch
+    // build by KUBEVET_LSP_VERIFY): the index was built whole once, by the first analysis.
+    let response = client.request("kubevet/folders", Value::Null);
+    assert_eq!(response["result"][0]["batchIndexes"], 1, "{response}");
     let (code, stderr) = client.shutdown();
     assert_eq!(code, 0, "{stderr}");
     assert!(!stderr.contains("internal error"), "{stderr}");

@@ -261,6 +261,7 @@ pub fn build_with(
                         len: instances.len() - start,
                         transform: t.clone(),
                         build: Some(f.file),
+                        rendered: None,
                     });
                 }
             }
@@ -270,6 +271,7 @@ pub fn build_with(
             // kustomize applies. A resource file the render read that the kustomizations'
             // fields did not name is in the build too (not also loose); a generated object's
             // kustomization is not a file the build includes.
+            let start = instances.len();
             for o in b.objects {
                 let i = o.file.0 as usize;
                 if i < files.len() && files[i].kustomization.is_none() {
@@ -279,6 +281,14 @@ pub fn build_with(
                 add(&mut instances, o, &Transform::default(), Some(f.file));
             }
             rendered_files.extend(b.files.iter().map(|f| f.0 as usize));
+            segments.push(Segment {
+                file: root,
+                start,
+                len: instances.len() - start,
+                transform: Transform::default(),
+                build: Some(f.file),
+                rendered: Some(b.files),
+            });
         }
         in_build.sort_unstable();
         in_build.dedup();
@@ -303,6 +313,7 @@ pub fn build_with(
             len: instances.len() - start,
             transform: Transform::default(),
             build: None,
+            rendered: None,
         });
     }
     let units = units::assign(&mut instances, &files, &normalized, &builds, unit_settings);
@@ -385,6 +396,9 @@ pub(super) struct Segment {
     pub(super) len: usize,
     pub(super) transform: Transform,
     pub(super) build: Option<FileId>,
+    /// For the objects of a build that rendered (`file` is its root kustomization): the files
+    /// the render read.
+    pub(super) rendered: Option<Vec<FileId>>,
 }
 
 /// What an in-place replacement needs besides the instances.

@@ -1,7 +1,7 @@
 //! Replacing one file's objects in the index in place, as a batch build would have indexed
 //! them: the language server's edits re-index one file, not the repository.
 
-use super::build::instance_of;
+use super::build::{Transform, instance_of};
 use super::summary::ObjectSummary;
 use super::*;
 
@@ -19,21 +19,52 @@ impl Index {
     /// would put it (same order, transformers, units). `None` when the change needs a batch
     /// build: the file defines CRDs or GitOps units (before or after), whether its documents
     /// could be read changed, or a rendered build read it (its objects there are the render's,
-    /// [`build_with`]).
+    /// [`build_with`]: [`Index::replace_build`], then [`Index::replace_read_file`]).
     pub fn replace_file(
         &mut self,
         file: FileId,
         objects: &[Box<ObjectSummary>],
         lost: bool,
     ) -> Option<Replaced> {
+        if self.is_rendered_file(file) {
+            return None;
+        }
+        self.replace_segments(file, objects, lost)
+    }
+
+    /// Whether a build that rendered read `file` (its objects there are the render's).
+    pub fn is_rendered_file(&self, file: FileId) -> bool {
+        self.place.rendered_files.contains(&(file.0 as usize))
+    }
+
+    /// [`Index::replace_file`] for a file a rendered build read, once every such build has
+    /// been replaced ([`Index::replace_build`]): its objects where builds that did not render
+    /// (or no build) take it, as written. `None` as for [`Index::replace_file`].
+    pub fn replace_read_file(
+        &mut self,
+        file: FileId,
+        objects: &[Box<ObjectSummary>],
+        lost: bool,
+    ) -> Option<Replaced> {
+        self.replace_segments(file, objects, lost)
+    }
+
+    fn replace_segments(
+        &mut self,
+        file: FileId,
+        objects: &[Box<ObjectSummary>],
+        lost: bool,
+    ) -> Option<Replaced> {
         let f = file.0 as usize;
-        if self.place.lost.get(f).copied() != Some(lost) || self.place.rendered_files.contains(&f) {
+        if self.place.lost.get(f).copied() != Some(lost) {
             return None;
         }
         let mine: Vec<usize> = (0..self.place.segments.len())
-            .filter(|&s| self.place.segments[s].file == f)
+            .filter(|&s| {
+                let seg = &self.place.segments[s];
+                seg.file == f && seg.rendered.is_none()
+            })
             .collect();
-        let structural = |o: &ObjectSummary| o.defines.is_some() || o.deploys.is_some();
         let old = mine.iter().flat_map(|&s| {
             let seg = &self.place.segments[s];
             &self.instances[seg.start..seg.start + seg.len]
@@ -46,32 +77,9 @@ impl Index {
             let seg = &self.place.segments[s];
             let new: Vec<Instance> = objects
                 .iter()
-                .map(|o| {
-                    let mut i = instance_of(
-                        o.clone(),
-                        &seg.transform,
-                        seg.build,
-                        &self.place.defined_scope,
-                    );
-                    self.units.place(&mut i, &self.place.normalized);
-                    i
-                })
+                .map(|o| self.place_instance(o.clone(), &seg.transform, seg.build))
                 .collect();
-            let (start, len, now) = (seg.start, seg.len, new.len());
-            // The lookups stay in index order: the old postings go, the later ones move, the
-            // new ones are inserted.
-            for i in start..start + len {
-                self.post(i, false);
-            }
-            removed.splice(0..0, self.instances.splice(start..start + len, new));
-            self.shift(start + len, now as isize - len as isize);
-            for i in start..start + now {
-                self.post(i, true);
-            }
-            self.place.segments[s].len = now;
-            for later in &mut self.place.segments[s + 1..] {
-                later.start = later.start + now - len;
-            }
+            removed.splice(0..0, self.splice(s, new));
         }
         let added = mine
             .iter()
@@ -91,6 +99,91 @@ impl Index {
             added,
             alternatives_changed,
         })
+    }
+
+    /// Replaces the objects of a build that rendered (by its root kustomization) with those it
+    /// renders now, where a batch [`build_with`] would put them. `None` when that needs a batch
+    /// build: the build did not render before, it read other files, its objects come from
+    /// other files (the files' units would change), or an object defines CRDs or GitOps units
+    /// (before or after).
+    #[allow(clippy::vec_box)]
+    pub fn replace_build(
+        &mut self,
+        root: FileId,
+        read: &[FileId],
+        objects: Vec<Box<ObjectSummary>>,
+    ) -> Option<Replaced> {
+        let s = self
+            .place
+            .segments
+            .iter()
+            .position(|seg| seg.build == Some(root) && seg.rendered.is_some())?;
+        let seg = &self.place.segments[s];
+        if seg.rendered.as_deref() != Some(read) {
+            return None;
+        }
+        let old = &self.instances[seg.start..seg.start + seg.len];
+        let from = |files: &mut Vec<FileId>| {
+            files.sort_unstable();
+            files.dedup();
+        };
+        let mut before: Vec<FileId> = old.iter().map(|i| i.object.file).collect();
+        let mut after: Vec<FileId> = objects.iter().map(|o| o.file).collect();
+        from(&mut before);
+        from(&mut after);
+        if before != after
+            || objects.iter().any(|o| structural(o))
+            || old.iter().any(|i| structural(&i.object))
+        {
+            return None;
+        }
+        let new: Vec<Instance> = objects
+            .into_iter()
+            .map(|o| self.place_instance(o, &Transform::default(), Some(root)))
+            .collect();
+        let removed = self.splice(s, new);
+        let seg = &self.place.segments[s];
+        let added = (seg.start..seg.start + seg.len).collect();
+        self.rescan_sets();
+        Some(Replaced {
+            removed,
+            added,
+            // Which files are alternatives is a matter of loose files' objects only.
+            alternatives_changed: false,
+        })
+    }
+
+    /// An instance of `o` as [`build_with`] makes it, placed in its units.
+    fn place_instance(
+        &self,
+        o: Box<ObjectSummary>,
+        transform: &Transform,
+        build: Option<FileId>,
+    ) -> Instance {
+        let mut i = instance_of(o, transform, build, &self.place.defined_scope);
+        self.units.place(&mut i, &self.place.normalized);
+        i
+    }
+
+    /// Puts `new` in the place of segment `s`'s instances, the lookups kept in index order
+    /// (the old postings go, the later ones move, the new ones are inserted), and the later
+    /// segments moved; the instances taken out.
+    fn splice(&mut self, s: usize, new: Vec<Instance>) -> Vec<Instance> {
+        let seg = &self.place.segments[s];
+        let (start, len, now) = (seg.start, seg.len, new.len());
+        for i in start..start + len {
+            self.post(i, false);
+        }
+        let removed: Vec<Instance> = self.instances.splice(start..start + len, new).collect();
+        self.shift(start + len, now as isize - len as isize);
+        for i in start..start + now {
+            self.post(i, true);
+        }
+        self.place.segments[s].len = now;
+        for later in &mut self.place.segments[s + 1..] {
+            later.start = later.start + now - len;
+        }
+        removed
     }
 
     /// Adds instance `i` to the lookups (in index order), or removes it.
@@ -237,4 +330,9 @@ impl Index {
     pub fn set_scope(&mut self, namespaces: Option<HashSet<String>>) {
         self.scope = namespaces;
     }
+}
+
+/// Whether an object shapes the index beyond itself: it defines CRDs or GitOps units.
+fn structural(o: &ObjectSummary) -> bool {
+    o.defines.is_some() || o.deploys.is_some()
 }

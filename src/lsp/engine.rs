@@ -64,6 +64,9 @@ pub struct Engine {
     cycles: Vec<Diagnostic>,
     /// How long the last full analysis took.
     pub analysis_time: Duration,
+    /// How many times the index was built whole (the first analysis included), not updated in
+    /// place (`kubevet/folders`, a debug request: tests of the in-place updates).
+    pub batch_indexes: usize,
 }
 
 impl Engine {
@@ -94,6 +97,7 @@ impl Engine {
             index: None,
             cycles: Vec::new(),
             analysis_time: Duration::ZERO,
+            batch_indexes: 0,
         };
         let config = match config.as_deref().map(config::load) {
             None => config::Config::default(),
@@ -176,9 +180,10 @@ impl Engine {
     /// changed files (else built again), and the scoped rules ([`crate::rules::scoped`]) run
     /// again only on the namespaces the change can affect ([`super::scope`]).
     fn finish(&mut self, changed: Option<&[FileId]>) {
-        // The renders first: the index takes the objects of the builds that rendered. Their
-        // files are re-indexed by a batch build ([`crate::index::Index::replace_file`]), and so
-        // is everything when a build starts or stops rendering.
+        // The renders first: the index takes the objects of the builds that rendered. A build
+        // that read a changed file has its objects replaced in place
+        // ([`crate::index::Index::replace_build`]); everything is indexed again when a build
+        // starts or stops rendering, or reads other files.
         let trees = self.render_cache.keeps_trees();
         let mut rendered = self.rendered(changed);
         let roots = |builds: &[crate::index::RenderedBuild]| {
@@ -193,15 +198,47 @@ impl Engine {
         let replaced = match (changed, self.index.as_mut()) {
             (Some(changed), Some(index)) if same_builds => {
                 let declared = index.declared_namespaces.clone();
+                let outcomes = &self.outcomes;
+                let replace = |index: &mut crate::index::Index, id: FileId, read: bool| {
+                    let o = &outcomes[id.0 as usize];
+                    if read {
+                        index.replace_read_file(id, &o.objects, lost(o))
+                    } else {
+                        index.replace_file(id, &o.objects, lost(o))
+                    }
+                };
+                // The builds that read a changed file first (their objects are the render's),
+                // then each changed file where it is taken as written.
+                let (read, own): (Vec<FileId>, Vec<FileId>) =
+                    changed.iter().partition(|&&id| index.is_rendered_file(id));
                 let mut all = Vec::new();
-                for &id in changed {
-                    let o = &self.outcomes[id.0 as usize];
-                    match index.replace_file(id, &o.objects, lost(o)) {
+                let mut done = true;
+                let mut renewed: HashSet<FileId> = HashSet::default();
+                for b in self
+                    .builds
+                    .iter()
+                    .filter(|b| b.files.iter().any(|f| read.contains(f)))
+                {
+                    renewed.extend(&b.files);
+                    match index.replace_build(b.root, &b.files, b.objects.clone()) {
                         Some(r) => all.push(r),
-                        None => break,
+                        None => done = false,
                     }
                 }
-                let done = all.len() == changed.len();
+                done &= read.iter().all(|f| renewed.contains(f));
+                for (&id, is_read) in read
+                    .iter()
+                    .zip(std::iter::repeat(true))
+                    .chain(own.iter().zip(std::iter::repeat(false)))
+                {
+                    if !done {
+                        break;
+                    }
+                    match replace(index, id, is_read) {
+                        Some(r) => all.push(r),
+                        None => done = false,
+                    }
+                }
                 if done {
                     scope = super::scope::affected(index, &all, &declared);
                 }
@@ -210,6 +247,7 @@ impl Engine {
             _ => false,
         };
         if !replaced {
+            self.batch_indexes += 1;
             let index = self.batch_index();
             // Freeing the old index is all small allocations: off the critical path.
             if let Some(old) = self.index.replace(index) {

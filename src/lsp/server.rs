@@ -444,7 +444,8 @@ impl Server {
                 Ok(serde_json::to_value(complete::complete(self, &p)).unwrap_or(Value::Null))
             }
             "kubevet/panic" if self.debug => panic!("kubevet/panic requested"),
-            // The folders and whether they are indexed (tests of their lifecycle).
+            // The folders, whether they are indexed and how often whole (tests of their
+            // lifecycle and of the in-place updates).
             "kubevet/folders" if self.debug => Ok(self
                 .folders
                 .iter()
@@ -453,6 +454,7 @@ impl Server {
                         "root": f.root.display().to_string(),
                         "indexed": f.engine.is_some(),
                         "adhoc": f.adhoc,
+                        "batchIndexes": f.engine.as_ref().map(|e| e.batch_indexes),
                     })
                 })
                 .collect()),
