@@ -49,7 +49,7 @@ pub struct Engine {
     /// Each kustomization's last render and checks, kept until one of its files changes.
     render_cache: crate::run::rendered::Cache,
     /// The objects of the builds that rendered, as the index takes them.
-    builds: Vec<crate::index::RenderedBuild>,
+    builds: Vec<Arc<crate::index::RenderedBuild>>,
     /// The whole-repo findings by the file of their primary location, before the
     /// configuration and suppressions apply.
     repo: Vec<Vec<Diagnostic>>,
@@ -186,7 +186,7 @@ impl Engine {
         // starts or stops rendering, or reads other files.
         let trees = self.render_cache.keeps_trees();
         let mut rendered = self.rendered(changed);
-        let roots = |builds: &[crate::index::RenderedBuild]| {
+        let roots = |builds: &[Arc<crate::index::RenderedBuild>]| {
             builds.iter().map(|b| b.root).collect::<HashSet<FileId>>()
         };
         // The rendered objects gained or lost their trees (a policy came or went): every build
@@ -377,7 +377,8 @@ impl Engine {
     fn batch_index(&mut self) -> crate::index::Index {
         let indexed = self.file_objects(true);
         self.cycles = crate::index::kustomize_cycles::cycles(&indexed);
-        crate::index::build_with(indexed, self.builds.clone(), self.options.policy.units())
+        let builds = self.builds.iter().map(|b| (**b).clone()).collect();
+        crate::index::build_with(indexed, builds, self.options.policy.units())
     }
 
     /// The whole-repo findings over an index (before the configuration and suppressions).

@@ -137,7 +137,10 @@ pub fn finish_with(
     };
     let index = repo_stage(
         indexed,
-        std::mem::take(&mut rendered.builds),
+        std::mem::take(&mut rendered.builds)
+            .into_iter()
+            .map(std::sync::Arc::unwrap_or_clone)
+            .collect(),
         options,
         &access,
         &mut diagnostics,

@@ -35,6 +35,7 @@ use labels::{Related, location_in, overlaid, real_location, remap};
 use rayon::prelude::*;
 use seen::{Mode, Seen, share};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tree::{Layout, to_node};
 
 mod labels;
@@ -69,8 +70,8 @@ pub struct Outcome {
     /// Findings on rendered objects, their locations in the run's files.
     pub findings: Vec<Diagnostic>,
     /// The rendered objects of each build that rendered, for the index
-    /// ([`crate::index::build_with`]).
-    pub builds: Vec<RenderedBuild>,
+    /// ([`crate::index::build_with`]; shared with `kubevet lsp`'s kept results).
+    pub builds: Vec<Arc<RenderedBuild>>,
 }
 
 /// The files with a finding of the kustomize stage (a missing entry, one git ignores, a load
@@ -119,7 +120,8 @@ pub type Preloaded = std::sync::Arc<HashMap<PathBuf, crate::render::Source>>;
 /// Each unit's last result, by directory, with the files it read: `kubevet lsp` renders a unit
 /// again only when one of its files changed.
 pub struct Cache {
-    results: HashMap<PathBuf, (Vec<FileId>, UnitResult)>,
+    /// (Shared: a kept result is not copied when it is reused or kept again.)
+    results: HashMap<PathBuf, (Vec<FileId>, Arc<UnitResult>)>,
     /// Whether the results are kept (not for a single run: no copy of them is made).
     keep: bool,
     /// Whether the kept results have their objects' trees ([`Inputs::keep_trees`]).
@@ -208,7 +210,7 @@ fn check_units(
             crate::policy::admission::is_policy(o) || (o.group.is_empty() && o.kind == "Namespace")
         })
     });
-    let results: Vec<(PathBuf, Vec<FileId>, UnitResult)> = units
+    let results: Vec<(PathBuf, Vec<FileId>, Arc<UnitResult>)> = units
         .par_iter()
         .filter(|u| reaching || u.files.iter().any(|f| !context(*f)))
         .map(|u| {
@@ -224,7 +226,7 @@ fn check_units(
                 if let UnitResult::Rendered { files: read, .. } = &result {
                     files.extend(read);
                 }
-                (files, result)
+                (files, Arc::new(result))
             });
             (u.dir.clone(), files, result)
         })
@@ -237,7 +239,10 @@ fn check_units(
     } else {
         HashMap::default()
     };
-    let results = results.into_iter().map(|(_, _, result)| result);
+    // (A result the cache shares is copied but for its build, itself shared.)
+    let results = results
+        .into_iter()
+        .map(|(_, _, result)| Arc::try_unwrap(result).unwrap_or_else(|r| (*r).clone()));
     let mut covered: HashSet<FileId> = HashSet::default();
     let mut failed: HashSet<FileId> = HashSet::default();
     let mut findings = Vec::new();
@@ -255,9 +260,9 @@ fn check_units(
                 findings.extend(diagnostics);
                 if let Some(mut build) = build {
                     if let Some(seen) = seen {
-                        share(&mut build, &skipped, seen);
+                        share(Arc::make_mut(&mut build), &skipped, seen);
                     }
-                    builds.push(*build);
+                    builds.push(build);
                 }
             }
             UnitResult::Failed { files, error } => {
@@ -358,7 +363,7 @@ enum UnitResult {
         files: Vec<FileId>,
         diagnostics: Vec<Diagnostic>,
         /// The rendered objects for the index (`None`: the root is no file of the run).
-        build: Option<Box<RenderedBuild>>,
+        build: Option<Arc<RenderedBuild>>,
         /// The objects skipped as checked by another unit ([`Seen`]): where their summaries go
         /// in `build`'s objects, and their digest.
         skipped: Vec<(usize, u128)>,
@@ -498,7 +503,7 @@ fn check_unit(
     }
     let files: Vec<FileId> = layout.ids.iter().flatten().copied().collect();
     let build = unit.files.first().map(|&root| {
-        Box::new(RenderedBuild {
+        Arc::new(RenderedBuild {
             root,
             files: files.clone(),
             objects,
