@@ -43,8 +43,18 @@ pub(super) fn parse(chunk: &str, offset: usize, limits: &Limits) -> Option<Node>
         limits,
         nodes: 0,
         pos: 0,
+        scratch: SCRATCH.with(std::cell::Cell::take),
     };
-    parser.document()
+    let document = parser.document();
+    let mut scratch = parser.scratch;
+    scratch.clear();
+    SCRATCH.with(|s| s.set(scratch));
+    document
+}
+
+thread_local! {
+    /// The parsers' stack of mapping entries, kept between documents ([`Parser::scratch`]).
+    static SCRATCH: std::cell::Cell<Vec<Entry>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// One line of the chunk. Indices are into the chunk.
@@ -74,6 +84,10 @@ struct Parser<'a> {
     nodes: usize,
     /// Start of the first line not yet consumed.
     pos: usize,
+    /// The entries of the mappings being read, innermost last: a mapping's entries are moved
+    /// into a vector of exactly their number when it ends (one allocation, no growth: 96 bytes
+    /// an entry, and most mappings have 1 to 6).
+    scratch: Vec<Entry>,
 }
 
 impl Parser<'_> {
@@ -297,13 +311,34 @@ impl Parser<'_> {
             return None;
         }
         self.count_node()?;
+        let base = self.scratch.len();
+        let Some(end) = self.mapping_entries(first_line, first_key, after_colon, depth, base)
+        else {
+            self.scratch.truncate(base);
+            return None;
+        };
+        let entries: Vec<Entry> = self.scratch.split_off(base);
+        Some(Node::new(
+            Value::Map(entries),
+            Span::new(self.offset + first_line.content, end),
+            Style::Block,
+        ))
+    }
+
+    /// [`Parser::mapping`]'s entries, pushed on the scratch above `base`; where the last ends.
+    fn mapping_entries(
+        &mut self,
+        first_line: Line,
+        first_key: Node,
+        after_colon: usize,
+        depth: usize,
+        base: usize,
+    ) -> Option<usize> {
         let indent = first_line.indent;
-        let start = first_line.content;
-        let mut entries: Vec<Entry> = Vec::new();
         let (mut line, mut key, mut after_colon) = (first_line, first_key, after_colon);
         loop {
             let value = self.value(&line, after_colon, indent, depth + 1)?;
-            entries.push(Entry { key, value });
+            self.scratch.push(Entry { key, value });
             let Some(next) = self.next_content(self.pos)? else {
                 break;
             };
@@ -316,6 +351,7 @@ impl Parser<'_> {
             line = next;
             (key, after_colon) = self.key(&line)??;
             // A duplicate is reported by the general loader; a very large mapping is indexed there.
+            let entries = &self.scratch[base..];
             if entries.len() >= 256
                 || entries
                     .iter()
@@ -324,12 +360,8 @@ impl Parser<'_> {
                 return None;
             }
         }
-        let end = entries.last().map_or(start, |e| e.value.span.end as usize);
-        Some(Node::new(
-            Value::Map(entries),
-            Span::new(self.offset + start, end),
-            Style::Block,
-        ))
+        // (At least the first entry was pushed.)
+        Some(self.scratch.last().map_or(0, |e| e.value.span.end as usize))
     }
 
     /// The value of a mapping entry whose `:` ends at `after_colon` on `line`; the mapping is
