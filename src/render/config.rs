@@ -148,19 +148,7 @@ fn sort(list: &mut [Spec]) {
 
 /// kustomize's `Gvk.String()` of a spec, as its messages list them.
 pub(crate) fn gvk_string(s: &Spec) -> String {
-    let or = |s: &str, d: &'static str| {
-        if s.is_empty() {
-            d.to_owned()
-        } else {
-            s.to_owned()
-        }
-    };
-    format!(
-        "{}.{}.{}",
-        or(&s.kind, "[noKind]"),
-        or(&s.version, "[noVer]"),
-        or(&s.group, "[noGrp]")
-    )
+    super::vars::gvk_string(&s.group, &s.version, &s.kind)
 }
 
 /// One `nameReference` entry: the kind referred to, and the fields that refer to it.

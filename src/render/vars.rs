@@ -13,7 +13,7 @@ use super::{RenderError, Resource};
 use crate::load::tree::Node;
 
 /// kustomize's `Gvk.String()`: `Kind.version.group`.
-fn gvk_string(group: &str, version: &str, kind: &str) -> String {
+pub(crate) fn gvk_string(group: &str, version: &str, kind: &str) -> String {
     let or = |s: &str, d: &'static str| {
         if s.is_empty() {
             d.to_owned()
