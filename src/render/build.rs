@@ -2,6 +2,7 @@
 //! kustomize's order (`AccumulateTarget` in sigs.k8s.io/kustomize
 //! `api/internal/target/kusttarget.go`), and what only the top level does.
 
+use super::gvk::{gvk_key, kind_rank};
 use super::kust::{Kust, Walk, append};
 use super::node::{Origin, RNode, from_loaded};
 use super::{Files, RenderError, RenderInfo, Resource};
@@ -350,59 +351,6 @@ fn within(mut e: RenderError, at: Origin) -> RenderError {
         e.at = Some(at);
     }
     e
-}
-
-/// kustomize's kind order (`SortOrderTransformer`'s legacy order, and `Gvk.IsLessThan`):
-/// these kinds first, the webhook configurations last, every other kind between.
-pub(crate) fn kind_rank(kind: &str) -> i64 {
-    const FIRST: &[&str] = &[
-        "Namespace",
-        "ResourceQuota",
-        "StorageClass",
-        "CustomResourceDefinition",
-        "ServiceAccount",
-        "PodSecurityPolicy",
-        "Role",
-        "ClusterRole",
-        "RoleBinding",
-        "ClusterRoleBinding",
-        "ConfigMap",
-        "Secret",
-        "Endpoints",
-        "Service",
-        "LimitRange",
-        "PriorityClass",
-        "PersistentVolume",
-        "PersistentVolumeClaim",
-        "Deployment",
-        "StatefulSet",
-        "CronJob",
-        "PodDisruptionBudget",
-    ];
-    const LAST: &[&str] = &[
-        "MutatingWebhookConfiguration",
-        "ValidatingWebhookConfiguration",
-    ];
-    if let Some(i) = FIRST.iter().position(|k| *k == kind) {
-        i as i64 - FIRST.len() as i64
-    } else if let Some(i) = LAST.iter().position(|k| *k == kind) {
-        1 + i as i64
-    } else {
-        0
-    }
-}
-
-/// `group_version_kind`, `~G`, `~V`, `~K` for an empty part: kustomize's sort key of a kind.
-pub(crate) fn gvk_key(group: &str, version: &str, kind: &str) -> String {
-    fn or<'a>(s: &'a str, d: &'a str) -> &'a str {
-        if s.is_empty() { d } else { s }
-    }
-    format!(
-        "{}_{}_{}",
-        or(group, "~G"),
-        or(version, "~V"),
-        or(kind, "~K")
-    )
 }
 
 /// kustomize's legacy order (`SortOrderTransformer`): kinds in a fixed order, then by

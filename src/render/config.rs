@@ -22,13 +22,9 @@
 //! it) and `varReference` (where `$(VAR)` is replaced); the last three add to the built-in
 //! lists.
 
-use super::RenderError;
 use super::fieldspecs::{
     ANNOTATIONS, FieldSpec, NAME_AFFIX, NAMESPACE, REPLICAS, SELECTOR_LABELS, Spec, TEMPLATE_LABELS,
 };
-use super::kust::{Kust, Walk};
-use super::node::Origin;
-use crate::index::kustomize::normalize;
 use crate::load::tree::Node;
 use std::sync::OnceLock;
 
@@ -140,15 +136,15 @@ fn fold(list: &mut Vec<Spec>, incoming: &[Spec], name: &str) -> Result<(), Strin
 fn sort(list: &mut [Spec]) {
     list.sort_by_cached_key(|s| {
         (
-            super::build::kind_rank(&s.kind),
-            super::build::gvk_key(&s.group, &s.version, &s.kind),
+            super::gvk::kind_rank(&s.kind),
+            super::gvk::gvk_key(&s.group, &s.version, &s.kind),
         )
     });
 }
 
 /// kustomize's `Gvk.String()` of a spec, as its messages list them.
 pub(crate) fn gvk_string(s: &Spec) -> String {
-    super::vars::gvk_string(&s.group, &s.version, &s.kind)
+    super::gvk::gvk_string(&s.group, &s.version, &s.kind)
 }
 
 /// One `nameReference` entry: the kind referred to, and the fields that refer to it.
@@ -177,7 +173,7 @@ pub(crate) struct Config {
 }
 
 /// The built-in lists themselves: what `MakeTransformerConfig` returns with no configurations.
-fn builtin() -> Config {
+pub(super) fn builtin() -> Config {
     Config {
         name_prefix: Specs::Builtin,
         name_suffix: Specs::Builtin,
@@ -280,7 +276,7 @@ impl Config {
     }
 
     /// One configuration file, as kustomize reads it.
-    fn of(root: &Node) -> Result<Config, String> {
+    pub(super) fn of(root: &Node) -> Result<Config, String> {
         let name_reference = root
             .get("nameReference")
             .and_then(Node::as_seq)
@@ -314,76 +310,6 @@ impl Config {
             var_reference: specs(root.get("varReference")),
             name_reference,
         })
-    }
-}
-
-impl Walk<'_> {
-    /// Merges the kustomization's transformer configuration (the built-in one, with its
-    /// `configurations` files) into the accumulated one.
-    pub(crate) fn configurations(&mut self, k: &Kust) -> Result<(), RenderError> {
-        let mut files = Config::default();
-        for entry in k.seq("configurations") {
-            let origin = k.origin(entry);
-            let name = entry.as_str().unwrap_or_default();
-            let path = normalize(&k.dir.join(name));
-            let file = self.config_file(k, &path, origin)?;
-            let root = self.files.documents(file)?.first().map(|d| d.root.clone());
-            let Some(root) = root.filter(|r| !r.is_null()) else {
-                continue;
-            };
-            // At the entry: the check reports a render's error in a kustomization.
-            let at_entry = |mut e: RenderError| {
-                e.at = Some(origin);
-                e.suggestion = None;
-                e
-            };
-            let root = super::decode::decode_as(
-                &root,
-                file,
-                &crate::index::kustomize_schema::TRANSFORMER_CONFIG,
-                "error unmarshaling JSON: while decoding JSON: ",
-            )
-            .map_err(at_entry)?;
-            Config::of(&root)
-                .and_then(|config| files.merge(&config))
-                .map_err(|e| RenderError::new(e, Some(origin)))?;
-        }
-        let at = k.at("configurations");
-        let mut mine = builtin();
-        mine.merge(&files).map_err(|e| RenderError::new(e, at))?;
-        self.config
-            .merge(&mine)
-            .map_err(|e| RenderError::new(e, at))
-    }
-
-    fn config_file(
-        &mut self,
-        k: &Kust,
-        path: &std::path::Path,
-        origin: Origin,
-    ) -> Result<u32, RenderError> {
-        if !path.is_file() {
-            return Err(RenderError::new(
-                format!(
-                    "evalsymlink failure on '{0}' : lstat {0}: no such file or directory",
-                    path.display()
-                ),
-                Some(origin),
-            ));
-        }
-        if crate::index::kustomize_load::outside_root(&k.dir, path).is_some() {
-            return Err(RenderError::new(
-                format!(
-                    "security; file '{}' is not in or below '{}'",
-                    path.display(),
-                    k.dir.display()
-                ),
-                Some(origin),
-            ));
-        }
-        self.files
-            .read(path)
-            .map_err(|e| RenderError::new(e, Some(origin)))
     }
 }
 

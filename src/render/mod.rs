@@ -22,10 +22,12 @@
 
 mod build;
 mod config;
+mod configurations;
 mod decode;
 pub mod emit;
 mod fieldspecs;
 mod generate;
+mod gvk;
 mod json_patch;
 mod kust;
 mod metadata;

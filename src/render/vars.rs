@@ -6,28 +6,12 @@
 //! references, each var takes the value of its `fieldref` (default `metadata.name`) in the
 //! object it is tied to, and `$(NAME)` is replaced ([`super::refvar`]).
 
+use super::gvk::gvk_string;
 use super::kust::{Kust, is_cluster_scoped, same_ns};
 use super::node::Origin;
 use super::refvar::{Value, Var, field_value};
 use super::{RenderError, Resource};
 use crate::load::tree::Node;
-
-/// kustomize's `Gvk.String()`: `Kind.version.group`.
-pub(crate) fn gvk_string(group: &str, version: &str, kind: &str) -> String {
-    let or = |s: &str, d: &'static str| {
-        if s.is_empty() {
-            d.to_owned()
-        } else {
-            s.to_owned()
-        }
-    };
-    format!(
-        "{}.{}.{}",
-        or(kind, "[noKind]"),
-        or(version, "[noVer]"),
-        or(group, "[noGrp]")
-    )
-}
 
 impl Var {
     /// Group and version once `apiVersion` is applied (`Target.GVK()`).
