@@ -261,16 +261,7 @@ impl Walk<'_> {
                 Some(origin),
             ));
         }
-        if let Some(_via_link) = crate::index::kustomize_load::outside_root(&k.dir, &path) {
-            return Err(RenderError::new(
-                format!(
-                    "security; file '{}' is not in or below '{}'",
-                    path.display(),
-                    k.dir.display()
-                ),
-                Some(origin),
-            ));
-        }
+        super::kust::within_root(k, &path, origin)?;
         let file = self
             .files
             .read(&path)

@@ -62,16 +62,7 @@ impl Walk<'_> {
                 Some(origin),
             ));
         }
-        if crate::index::kustomize_load::outside_root(&k.dir, path).is_some() {
-            return Err(RenderError::new(
-                format!(
-                    "security; file '{}' is not in or below '{}'",
-                    path.display(),
-                    k.dir.display()
-                ),
-                Some(origin),
-            ));
-        }
+        super::kust::within_root(k, path, origin)?;
         self.files
             .read(path)
             .map_err(|e| RenderError::new(e, Some(origin)))

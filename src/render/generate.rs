@@ -97,16 +97,7 @@ fn read_text(
     path: &str,
 ) -> Result<String, RenderError> {
     let full = normalize(&k.dir.join(path));
-    if crate::index::kustomize_load::outside_root(&k.dir, &full).is_some() {
-        return Err(RenderError::new(
-            format!(
-                "security; file '{}' is not in or below '{}'",
-                full.display(),
-                k.dir.display()
-            ),
-            Some(k.origin(entry)),
-        ));
-    }
+    super::kust::within_root(k, &full, k.origin(entry))?;
     let file = walk
         .files
         .read(&full)

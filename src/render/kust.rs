@@ -139,6 +139,26 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
     ("v1", "PersistentVolume"),
 ];
 
+/// kustomize's load restriction: a file outside the kustomization's directory (`../x.yaml`, a
+/// symlink out of it) is "security; file ... is not in or below ...", at `origin`.
+pub(crate) fn within_root(
+    k: &Kust,
+    path: &std::path::Path,
+    origin: Origin,
+) -> Result<(), RenderError> {
+    match crate::index::kustomize_load::outside_root(&k.dir, path) {
+        None => Ok(()),
+        Some(_) => Err(RenderError::new(
+            format!(
+                "security; file '{}' is not in or below '{}'",
+                path.display(),
+                k.dir.display()
+            ),
+            Some(origin),
+        )),
+    }
+}
+
 pub(crate) fn is_cluster_scoped(r: &Resource) -> bool {
     let (api_version, kind) = (r.api_version(), r.kind());
     CLUSTER_SCOPED.contains(&(api_version, kind))

@@ -31,16 +31,7 @@ fn load_patch(
     if as_path {
         let path = normalize(&k.dir.join(text.trim()));
         if path.is_file() {
-            if crate::index::kustomize_load::outside_root(&k.dir, &path).is_some() {
-                return Err(RenderError::new(
-                    format!(
-                        "security; file '{}' is not in or below '{}'",
-                        path.display(),
-                        k.dir.display()
-                    ),
-                    Some(at),
-                ));
-            }
+            super::kust::within_root(k, &path, at)?;
             let file = walk
                 .files
                 .read(&path)
