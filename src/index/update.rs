@@ -15,41 +15,47 @@ pub struct Replaced {
 }
 
 impl Index {
-    /// Replaces one file's objects, each instance where a batch [`build`] of the repository
-    /// would put it (same order, transformers, units). `None` when the change needs a batch
-    /// build: the file defines CRDs or GitOps units (before or after), whether its documents
-    /// could be read changed, or a rendered build read it (its objects there are the render's,
-    /// [`build_with`]: [`Index::replace_build`], then [`Index::replace_read_file`]).
-    pub fn replace_file(
+    /// The in-place update after an edit of the `changed` files (`file`: each one's objects, and
+    /// whether some of its documents were lost): the rendered `builds` that read one of them
+    /// replaced ([`Index::replace_build`]), then each one's own objects
+    /// ([`Index::replace_file`]). `None` when one of them needs a batch build (the index is
+    /// then left half updated: build it again).
+    pub fn replace_changed<'a>(
         &mut self,
-        file: FileId,
-        objects: &[Box<ObjectSummary>],
-        lost: bool,
-    ) -> Option<Replaced> {
-        if self.is_rendered_file(file) {
+        changed: &[FileId],
+        builds: &[std::sync::Arc<RenderedBuild>],
+        file: impl Fn(FileId) -> (&'a [Box<ObjectSummary>], bool),
+    ) -> Option<Vec<Replaced>> {
+        let read: Vec<FileId> = changed
+            .iter()
+            .copied()
+            .filter(|&id| self.is_rendered_file(id))
+            .collect();
+        let mut all = Vec::new();
+        let mut renewed: HashSet<FileId> = HashSet::default();
+        for b in builds
+            .iter()
+            .filter(|b| b.files.iter().any(|f| read.contains(f)))
+        {
+            renewed.extend(&b.files);
+            all.push(self.replace_build(b.root, &b.files, b.objects.clone())?);
+        }
+        if !read.iter().all(|f| renewed.contains(f)) {
             return None;
         }
-        self.replace_segments(file, objects, lost)
+        for &id in changed {
+            let (objects, lost) = file(id);
+            all.push(self.replace_file(id, objects, lost)?);
+        }
+        Some(all)
     }
 
-    /// Whether a build that rendered read `file` (its objects there are the render's).
-    pub fn is_rendered_file(&self, file: FileId) -> bool {
-        self.place.rendered_files.contains(&(file.0 as usize))
-    }
-
-    /// [`Index::replace_file`] for a file a rendered build read, once every such build has
-    /// been replaced ([`Index::replace_build`]): its objects where builds that did not render
-    /// (or no build) take it, as written. `None` as for [`Index::replace_file`].
-    pub fn replace_read_file(
-        &mut self,
-        file: FileId,
-        objects: &[Box<ObjectSummary>],
-        lost: bool,
-    ) -> Option<Replaced> {
-        self.replace_segments(file, objects, lost)
-    }
-
-    fn replace_segments(
+    /// Replaces one file's objects, each instance where a batch [`build`] of the repository
+    /// would put it (same order, transformers, units). `None` when the change needs a batch
+    /// build: the file defines CRDs or GitOps units (before or after), or whether its documents
+    /// could be read changed. The objects of a rendered build that read it are the render's
+    /// ([`build_with`]): they are replaced by [`Index::replace_build`], before this.
+    pub fn replace_file(
         &mut self,
         file: FileId,
         objects: &[Box<ObjectSummary>],
@@ -101,6 +107,11 @@ impl Index {
         })
     }
 
+    /// Whether a build that rendered read `file` (its objects there are the render's).
+    pub fn is_rendered_file(&self, file: FileId) -> bool {
+        self.place.rendered_files.contains(&(file.0 as usize))
+    }
+
     /// Replaces the objects of a build that rendered (by its root kustomization) with those it
     /// renders now, where a batch [`build_with`] would put them. `None` when that needs a batch
     /// build: the build did not render before, it read other files, its objects come from
@@ -123,15 +134,14 @@ impl Index {
             return None;
         }
         let old = &self.instances[seg.start..seg.start + seg.len];
-        let from = |files: &mut Vec<FileId>| {
+        let sources = |files: &mut dyn Iterator<Item = FileId>| {
+            let mut files: Vec<FileId> = files.collect();
             files.sort_unstable();
             files.dedup();
+            files
         };
-        let mut before: Vec<FileId> = old.iter().map(|i| i.object.file).collect();
-        let mut after: Vec<FileId> = objects.iter().map(|o| o.file).collect();
-        from(&mut before);
-        from(&mut after);
-        if before != after
+        if sources(&mut old.iter().map(|i| i.object.file))
+            != sources(&mut objects.iter().map(|o| o.file))
             || objects.iter().any(|o| structural(o))
             || old.iter().any(|i| structural(&i.object))
         {

@@ -199,48 +199,14 @@ impl Engine {
             (Some(changed), Some(index)) if same_builds => {
                 let declared = index.declared_namespaces.clone();
                 let outcomes = &self.outcomes;
-                let replace = |index: &mut crate::index::Index, id: FileId, read: bool| {
+                let file = |id: FileId| {
                     let o = &outcomes[id.0 as usize];
-                    if read {
-                        index.replace_read_file(id, &o.objects, lost(o))
-                    } else {
-                        index.replace_file(id, &o.objects, lost(o))
-                    }
+                    (&o.objects[..], lost(o))
                 };
-                // The builds that read a changed file first (their objects are the render's),
-                // then each changed file where it is taken as written.
-                let (read, own): (Vec<FileId>, Vec<FileId>) =
-                    changed.iter().partition(|&&id| index.is_rendered_file(id));
-                let mut all = Vec::new();
-                let mut done = true;
-                let mut renewed: HashSet<FileId> = HashSet::default();
-                for b in self
-                    .builds
-                    .iter()
-                    .filter(|b| b.files.iter().any(|f| read.contains(f)))
-                {
-                    renewed.extend(&b.files);
-                    match index.replace_build(b.root, &b.files, b.objects.clone()) {
-                        Some(r) => all.push(r),
-                        None => done = false,
-                    }
-                }
-                done &= read.iter().all(|f| renewed.contains(f));
-                for (&id, is_read) in read
-                    .iter()
-                    .zip(std::iter::repeat(true))
-                    .chain(own.iter().zip(std::iter::repeat(false)))
-                {
-                    if !done {
-                        break;
-                    }
-                    match replace(index, id, is_read) {
-                        Some(r) => all.push(r),
-                        None => done = false,
-                    }
-                }
-                if done {
-                    scope = super::scope::affected(index, &all, &declared);
+                let all = index.replace_changed(changed, &self.builds, file);
+                let done = all.is_some();
+                if let Some(all) = &all {
+                    scope = super::scope::affected(index, all, &declared);
                 }
                 done
             }
