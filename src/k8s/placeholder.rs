@@ -43,6 +43,16 @@ pub fn describe(text: &str) -> String {
     }
 }
 
+/// Whether a value decoded from the YAML text `text` may hold a placeholder. Every placeholder
+/// starts with `{{`, `${`, `$(` or `<`; a decoded scalar holds one of these only if the text
+/// does, or through an escape (`\x7b`, a `\` line continuation joining `{` and `{`): line
+/// folding puts a space where it joins lines. Conservative: any `$`, `<` or `\` says yes.
+pub fn may_occur(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr3(b'$', b'<', b'\\', bytes).is_some()
+        || memchr::memmem::find(bytes, b"{{").is_some()
+}
+
 /// The placeholders in `text`, in order.
 pub fn tokens(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     let bytes = text.as_bytes();
@@ -153,6 +163,27 @@ mod tests {
 
     fn found(text: &str) -> Vec<&str> {
         tokens(text).map(|r| &text[r]).collect()
+    }
+
+    #[test]
+    fn may_occur_only_where_a_decoded_value_can_hold_one() {
+        for text in [
+            "image: app:{{ .Values.tag }}",
+            "name: ${APP}",
+            "key: $(KEY)",
+            "name: <your-name>",
+            "image: \"app:\\x7b{ .Values.tag }}\"",
+        ] {
+            assert!(may_occur(text), "{text}");
+            assert!(contains(text) || text.contains('\\'), "{text}");
+        }
+        for text in [
+            "resources: {}\nargs: [\"--port=80\"]\n",
+            "a: {\n  b: {c: 1}}",
+            "command: \"{\n  {x}\"",
+        ] {
+            assert!(!may_occur(text), "{text}");
+        }
     }
 
     #[test]

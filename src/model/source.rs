@@ -9,6 +9,8 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     line_starts: Vec<u32>,
+    /// Whether a decoded value may hold a placeholder ([`SourceFile::may_hold_placeholders`]).
+    placeholders: std::sync::OnceLock<bool>,
 }
 
 impl SourceFile {
@@ -21,6 +23,7 @@ impl SourceFile {
             name,
             text,
             line_starts,
+            placeholders: std::sync::OnceLock::new(),
         }
     }
 
@@ -43,7 +46,15 @@ impl SourceFile {
             name,
             text,
             line_starts,
+            placeholders: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Whether a value decoded from this text may hold a placeholder, found once by `scan`
+    /// (`k8s::placeholder::may_occur`): most files hold none, and a rule that looks for them
+    /// in many fields of every object can then stop before it starts.
+    pub fn may_hold_placeholders(&self, scan: fn(&str) -> bool) -> bool {
+        *self.placeholders.get_or_init(|| scan(&self.text))
     }
 
     /// The byte offset where each line starts (the first is 0).
