@@ -13,14 +13,23 @@ use std::path::Path;
 /// (resolved too) or below it. `Some(true)`: only a symbolic link takes it out. Only the file's
 /// metadata is looked at: the file is never read.
 pub(crate) fn outside_root(dir: &Path, path: &Path) -> Option<bool> {
+    outside_real_root(dir, &real_root(dir)?, path)
+}
+
+/// The kustomization directory `dir` with its symbolic links resolved (`None`: it cannot be).
+pub(crate) fn real_root(dir: &Path) -> Option<std::path::PathBuf> {
     let root = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
     };
-    let root = std::fs::canonicalize(root).ok()?;
+    std::fs::canonicalize(root).ok()
+}
+
+/// [`outside_root`] with the directory resolved already ([`real_root`]).
+pub(crate) fn outside_real_root(dir: &Path, root: &Path, path: &Path) -> Option<bool> {
     let real = std::fs::canonicalize(path).ok()?;
-    if real.parent().is_some_and(|d| d.starts_with(&root)) {
+    if real.parent().is_some_and(|d| d.starts_with(root)) {
         return None;
     }
     let lexically_inside = path.is_relative()

@@ -94,6 +94,7 @@ impl Walk<'_> {
             file,
             dir: dir.to_path_buf(),
             root,
+            real_dir: Default::default(),
         };
         let kind = k
             .root

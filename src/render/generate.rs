@@ -109,7 +109,7 @@ fn read_text(
 /// reader says why).
 fn read_binary(k: &Kust, path: &str) -> Result<Option<Vec<u8>>, RenderError> {
     let full = normalize(&k.dir.join(path));
-    if crate::index::kustomize_load::outside_root(&k.dir, &full).is_some() {
+    if k.outside_root(&full).is_some() {
         return Ok(None);
     }
     Ok(crate::discover::special::read_regular(&full, 64 << 20)

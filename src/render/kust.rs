@@ -25,9 +25,22 @@ pub(crate) struct Kust {
     pub file: u32,
     pub dir: PathBuf,
     pub root: Node,
+    /// `dir` with its symbolic links resolved, found once (the load restriction of every
+    /// file it names compares with it).
+    pub real_dir: std::cell::OnceCell<Option<PathBuf>>,
 }
 
 impl Kust {
+    /// Whether `path` is outside this kustomization's directory ([`crate::index::kustomize_load::outside_root`]).
+    pub fn outside_root(&self, path: &std::path::Path) -> Option<bool> {
+        use crate::index::kustomize_load::{outside_real_root, real_root};
+        let root = self
+            .real_dir
+            .get_or_init(|| real_root(&self.dir))
+            .as_ref()?;
+        outside_real_root(&self.dir, root, path)
+    }
+
     pub fn origin(&self, node: &Node) -> Origin {
         Files::origin(self.file, node.span)
     }
@@ -58,11 +71,13 @@ pub(crate) fn append(
     r: Resource,
     at: Origin,
 ) -> Result<(), RenderError> {
+    // (The name first: it tells most objects apart, and is one lookup.)
+    let (name, kind, group, namespace) = (r.name(), r.kind(), r.group_version().0, r.namespace());
     let clash = resources.iter().any(|o| {
-        o.kind() == r.kind()
-            && o.group_version().0 == r.group_version().0
-            && o.name() == r.name()
-            && same_ns(o.namespace(), r.namespace())
+        o.name() == name
+            && o.kind() == kind
+            && o.group_version().0 == group
+            && same_ns(o.namespace(), namespace)
     });
     if clash {
         return Err(RenderError::new(
@@ -146,7 +161,7 @@ pub(crate) fn within_root(
     path: &std::path::Path,
     origin: Origin,
 ) -> Result<(), RenderError> {
-    match crate::index::kustomize_load::outside_root(&k.dir, path) {
+    match k.outside_root(path) {
         None => Ok(()),
         Some(_) => Err(RenderError::new(
             format!(
