@@ -178,48 +178,41 @@ pub fn summarize_in_build(object: &Object<'_>, cx: &Context<'_>) -> Option<Objec
 /// agree, `"80"` and `80` do not).
 pub fn digest(node: &Node) -> u64 {
     use std::hash::{BuildHasher, Hasher};
-    // A fixed seed: digests are compared within one run only, but must not depend on it.
-    let state = foldhash::quality::FixedState::with_seed(0x006b_7562_6576_6574);
-    fn walk(node: &Node, state: &foldhash::quality::FixedState) -> u64 {
-        let mut h = state.build_hasher();
+    // A fixed seed: digests are compared within one run only, but must not depend on it. The
+    // fast variant: a digest tells equal copies apart from others, it is no defence against
+    // chosen input.
+    let state = foldhash::fast::FixedState::with_seed(0x006b_7562_6576_6574);
+    /// Two hashes into one, order-sensitive (a folded multiply, as foldhash mixes).
+    fn mix(a: u64, b: u64) -> u64 {
+        let product = u128::from(a ^ 0x243f_6a88_85a3_08d3) * u128::from(b ^ 0x1319_8a2e_0370_7344);
+        (product as u64) ^ ((product >> 64) as u64)
+    }
+    fn walk(node: &Node, state: &foldhash::fast::FixedState) -> u64 {
+        let tagged = |tag: u8, value: u64| mix(u64::from(tag), value);
         match &node.value {
-            Value::Null => h.write_u8(0),
-            Value::Bool(b) => {
-                h.write_u8(1);
-                h.write_u8(u8::from(*b));
-            }
-            Value::Int(i) => {
-                h.write_u8(2);
-                h.write_i128(*i);
-            }
-            Value::Float(f) => {
-                h.write_u8(3);
-                h.write_u64(f.to_bits());
-            }
+            Value::Null => tagged(0, 0),
+            Value::Bool(b) => tagged(1, u64::from(*b)),
+            Value::Int(i) => tagged(2, mix(*i as u64, (*i >> 64) as u64)),
+            Value::Float(f) => tagged(3, f.to_bits()),
             Value::Str(s) => {
-                h.write_u8(4);
+                let mut h = state.build_hasher();
                 h.write(s.as_bytes());
+                tagged(4, h.finish())
             }
             Value::Seq(items) => {
-                h.write_u8(5);
-                for item in items {
-                    h.write_u64(walk(item, state));
-                }
+                let all = items
+                    .iter()
+                    .fold(items.len() as u64, |all, item| mix(all, walk(item, state)));
+                tagged(5, all)
             }
             Value::Map(entries) => {
-                h.write_u8(6);
                 // Order-independent: a sum of the entries' own hashes.
                 let sum = entries.iter().fold(0u64, |sum, e| {
-                    let mut eh = state.build_hasher();
-                    eh.write_u64(walk(&e.key, state));
-                    eh.write_u64(walk(&e.value, state));
-                    sum.wrapping_add(eh.finish())
+                    sum.wrapping_add(mix(walk(&e.key, state), walk(&e.value, state)))
                 });
-                h.write_u64(sum);
-                h.write_usize(entries.len());
+                tagged(6, mix(sum, entries.len() as u64))
             }
         }
-        h.finish()
     }
     walk(node, &state)
 }
@@ -290,4 +283,30 @@ pub(super) fn ingress_backends(spec: Option<&Node>, cx: &Context<'_>) -> Vec<Bac
         }
     }
     backends
+}
+
+#[cfg(test)]
+mod tests {
+    use super::digest;
+    use crate::model::diagnostic::FileId;
+    use crate::model::source::SourceFile;
+
+    fn of(text: &str) -> u64 {
+        let file = SourceFile::new(FileId(0), "t.yaml".into(), text.into());
+        let loaded = crate::load::load(&file, &Default::default());
+        digest(&loaded.documents[0].root)
+    }
+
+    #[test]
+    fn digests_agree_where_kubectl_decodes_alike() {
+        assert_eq!(of("a: 80\nb: [x, y]\n"), of("b: [x, y]\na: 0x50\n"));
+        assert_eq!(of("a: {b: 1, c: 'x'}\n"), of("a:\n  c: x\n  b: 1\n"));
+        assert_ne!(of("a: 80\n"), of("a: \"80\"\n"));
+        assert_ne!(of("b: [x, y]\n"), of("b: [y, x]\n"));
+        assert_ne!(of("a: {b: 1}\n"), of("a: {c: 1}\n"));
+        assert_ne!(of("a: 1\nb: 2\n"), of("a: 2\nb: 1\n"));
+        assert_ne!(of("a: null\n"), of("a: false\n"));
+        assert_ne!(of("a: []\n"), of("a: {}\n"));
+        assert_ne!(of("a: [[x], y]\n"), of("a: [x, [y]]\n"));
+    }
 }
