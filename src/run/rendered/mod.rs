@@ -417,25 +417,15 @@ fn check_unit(
     let mut objects = Vec::new();
     let mut skipped = Vec::new();
     let resources = std::mem::take(&mut rendered.resources);
-    let file_keys = seen.map(|_| tree::file_keys(&layout, &rendered.files));
+    let file_keys = seen.map(|seen| tree::file_keys(&layout, &seen.shared));
     for (i, resource) in resources.into_iter().enumerate() {
         let root_origin = resource.root.origin;
         let Some(root_file) = rendered.files.get(root_origin.file as usize) else {
             continue;
         };
-        let digest = match (seen, &file_keys) {
-            (Some(seen), Some(keys))
-                if layout
-                    .ids
-                    .get(root_origin.file as usize)
-                    .copied()
-                    .flatten()
-                    .is_some_and(|f| seen.shared.contains(&f)) =>
-            {
-                Some(tree::digest(&resource.root, keys))
-            }
-            _ => None,
-        };
+        let digest = file_keys
+            .as_ref()
+            .and_then(|keys| tree::digest(&resource.root, keys));
         if let (Some(seen), Some(digest)) = (seen, digest)
             && !seen.first(digest)
         {

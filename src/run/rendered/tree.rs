@@ -7,7 +7,7 @@ use crate::model::diagnostic::FileId;
 use crate::model::source::SourceFile;
 use crate::model::span::Span;
 use crate::render::node::{Origin, RNode, RValue};
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -122,25 +122,26 @@ pub(super) fn to_node(r: RNode, layout: &Layout, text: &str) -> Node {
     Node::new(value, span, style)
 }
 
-/// What stands for each file of a render in a [`digest`]: its run id, or its name's hash
-/// (files outside the run).
-pub(super) fn file_keys(layout: &Layout, files: &[Arc<SourceFile>]) -> Vec<u64> {
+/// What stands for each file of a render in a [`digest`]: its run id when another unit reads
+/// it too (`shared`), else `None`: an object holding a value of a file only this unit reads (an
+/// overlay's patch, its `namePrefix`) is this unit's own, and its digest is not needed.
+pub(super) fn file_keys(layout: &Layout, shared: &HashSet<FileId>) -> Vec<Option<u64>> {
     layout
         .ids
         .iter()
-        .zip(files)
-        .map(|(id, f)| match id {
-            Some(id) => u64::from(id.0),
-            None => (1 << 63) | crate::model::report::digest(&f.name).1,
+        .map(|id| {
+            id.filter(|id| shared.contains(id))
+                .map(|id| u64::from(id.0))
         })
         .collect()
 }
 
 /// A 128-bit digest of a rendered object: its values, and the file and span each came from
-/// (files by their run id, or by name outside the run). Two units that render one base object
-/// the same way (an overlay that leaves it alone) give it one digest, and their checks of it
-/// find the same things, at the same places. `files`: [`file_keys`].
-pub(super) fn digest(r: &RNode, files: &[u64]) -> u128 {
+/// (files by their run id). Two units that render one base object the same way (an overlay
+/// that leaves it alone) give it one digest, and their checks of it find the same things, at
+/// the same places. `files`: [`file_keys`]; `None` when a value comes from a file no other
+/// unit reads (no other unit can render the object alike), found as soon as the walk meets it.
+pub(super) fn digest(r: &RNode, files: &[Option<u64>]) -> Option<u128> {
     use std::hash::{BuildHasher, Hasher};
     /// Two hashers of different seeds fed the same words: 128 bits, in one walk.
     struct Two<H>(H, H);
@@ -157,12 +158,10 @@ pub(super) fn digest(r: &RNode, files: &[u64]) -> u128 {
             self.word(s.len() as u64);
         }
     }
-    fn walk<H: Hasher>(r: &RNode, keys: &[u64], h: &mut Two<H>) {
+    /// `None`: a value of a file only this unit reads.
+    fn walk<H: Hasher>(r: &RNode, keys: &[Option<u64>], h: &mut Two<H>) -> Option<()> {
         // Per node two words: the file and what the node is, then its span.
-        let file = keys
-            .get(r.origin.file as usize)
-            .copied()
-            .unwrap_or(u64::MAX);
+        let file = (*keys.get(r.origin.file as usize)?)?;
         let (tag, len) = match &r.value {
             RValue::Null => (0, 0),
             RValue::Bool(b) => (1 + u64::from(*b), 0),
@@ -183,24 +182,25 @@ pub(super) fn digest(r: &RNode, files: &[u64]) -> u128 {
             RValue::Str(s) => h.bytes(s),
             RValue::Seq(items) => {
                 for item in items {
-                    walk(item, keys, h);
+                    walk(item, keys, h)?;
                 }
             }
             RValue::Map(entries) => {
                 for (k, v) in entries {
                     h.bytes(k);
-                    walk(v, keys, h);
+                    walk(v, keys, h)?;
                 }
             }
             RValue::Null | RValue::Bool(_) => {}
         }
+        Some(())
     }
     let mut h = Two(
         foldhash::quality::FixedState::with_seed(0x6b75_6265_7665_7401).build_hasher(),
         foldhash::quality::FixedState::with_seed(0x6b75_6265_7665_7402).build_hasher(),
     );
-    walk(r, files, &mut h);
-    u128::from(h.0.finish()) << 64 | u128::from(h.1.finish())
+    walk(r, files, &mut h)?;
+    Some(u128::from(h.0.finish()) << 64 | u128::from(h.1.finish()))
 }
 
 fn scalar_style(first: Option<u8>) -> Style {
@@ -293,7 +293,7 @@ mod tests {
             root
         };
         // Two renders that read the base as their file 0 and 1: one run file, one digest.
-        let (first, second) = ([7, 9], [9, 7]);
+        let (first, second) = ([Some(7), Some(9)], [Some(9), Some(7)]);
         let base = digest(&object("web", 0, 30), &first);
         assert_eq!(digest(&object("web", 1, 30), &second), base);
         // Another value, another file or another place of the same value: another digest.
@@ -306,5 +306,12 @@ mod tests {
             entries[0].0 = "kinds".into();
         }
         assert_ne!(digest(&renamed, &first), base);
+        // A value of a file only this unit reads (file 1 here): no digest.
+        let only_here = [Some(7), None];
+        assert!(digest(&object("web", 0, 30), &only_here).is_some());
+        let mut patched = object("web", 0, 30);
+        patched.set("spec", RNode::str("x", at(1, 40)));
+        assert_eq!(digest(&patched, &only_here), None);
+        assert!(digest(&patched, &first).is_some());
     }
 }
