@@ -177,6 +177,8 @@ pub struct RenderInfo {
 /// from (an [`Origin`]'s `file` indexes `files`), and the entries left out.
 pub struct Rendered {
     pub files: Vec<Arc<SourceFile>>,
+    /// Each file's documents as the loader read them, for the files the render loaded.
+    pub loaded: Vec<Option<Arc<Loaded>>>,
     pub resources: Vec<Resource>,
     pub infos: Vec<RenderInfo>,
 }
@@ -355,6 +357,7 @@ pub fn render_with(dir: &Path, sources: Sources) -> Result<Rendered, Failed> {
     match build::build_top(&mut files, dir) {
         Ok((resources, infos)) => Ok(Rendered {
             files: files.files,
+            loaded: files.docs,
             resources,
             infos,
         }),

@@ -10,6 +10,8 @@
 //! are mapped back to (real file, span) by a binary search over the offsets before positions
 //! are computed. The checks read the real text at every span (snippets, quoting styles,
 //! placeholders), so they see what the user wrote.
+//! An object no step of the render changed skips all this: it is checked on its loaded tree,
+//! in its own file ([`written`]).
 //!
 //! Findings point at the node that set the value; where an overlay changed a value of the base,
 //! a related label points at the base's value. A base finding every overlay has is the same
@@ -24,24 +26,25 @@ use crate::index::summary::ObjectSummary;
 use crate::index::{FileObjects, RenderedBuild, kustomize};
 use crate::k8s::object::objects_of;
 use crate::k8s::pod_security::facts as pod_security;
-use crate::load::tree::Node;
 use crate::model::diagnostic::{Diagnostic, FileId, Severity, Stage};
 use crate::model::source::SourceFile;
 use crate::render::node::Origin;
 use crate::run::Options;
 use crate::schema::crd::Crds;
 use foldhash::{HashMap, HashSet};
-use labels::{Related, location_in, overlaid, real_location, remap};
+use labels::{Related, overlaid, real_location, remap};
 use rayon::prelude::*;
 use seen::{Mode, Seen, share};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tree::{Layout, to_node};
 
+mod failed;
 mod labels;
 mod seen;
 mod summaries;
 mod tree;
+mod written;
 
 /// The files whose objects are checked as rendered: their per-object findings as written are
 /// replaced by the rendered ones.
@@ -393,7 +396,7 @@ fn check_unit(
         Err(failed) => {
             return UnitResult::Failed {
                 files: unit.files.clone(),
-                error: build_error(&failed, unit, by_path)
+                error: failed::build_error(&failed, unit, by_path)
                     .filter(|_| !index_only)
                     .map(Box::new),
             };
@@ -433,15 +436,37 @@ fn check_unit(
             continue;
         }
         let before = objects.len();
-        let node = to_node(resource.root, &layout, &virtual_file.text);
-        let mut cx = Context::new(&virtual_file, &check_options);
-        cx.project = crate::run::project::facts(&root_file.name, options);
-        cx.project.is_patch = false;
+        let mut project = crate::run::project::facts(&root_file.name, options);
+        project.is_patch = false;
         let path = options
             .policy
             .has_overrides()
             .then(|| workspace::absolute_from(&cwd, Path::new(&root_file.name)));
         let enabled = options.policy.enabled_rules(path.as_deref());
+        // Unchanged by the render: checked in its own file ([`written`]). (Not when the trees
+        // are kept: the admission policies read the rendered ones.)
+        let as_written = (!keep_trees)
+            .then(|| written::document(&resource.root, &rendered, &layout))
+            .flatten();
+        if let Some((file, doc)) = as_written {
+            let how = written::Checking {
+                check_options: &check_options,
+                crds,
+                enabled: &enabled,
+                project,
+                index_only,
+            };
+            let (summaries, diagnostics) = written::check(file, doc, how);
+            objects.extend(summaries);
+            out.extend(diagnostics);
+            if let (Some(seen), Some(digest)) = (seen, digest) {
+                seen.keep(digest, objects[before..].to_vec());
+            }
+            continue;
+        }
+        let node = to_node(resource.root, &layout, &virtual_file.text);
+        let mut cx = Context::new(&virtual_file, &check_options);
+        cx.project = project;
         for object in objects_of(&node, i as u32) {
             if object.is_tool_config() {
                 continue;
@@ -484,7 +509,7 @@ fn check_unit(
             span: info.at.span,
         };
         if let Some(location) = real_location(at, &layout, &rendered.files) {
-            let mut d = Diagnostic::new(&RULE, location, info.message.clone())
+            let mut d = Diagnostic::new(&failed::RULE, location, info.message.clone())
                 .with_label("not fetched")
                 .with_help("kubevet never fetches: the objects of this entry are not checked");
             d.severity = Severity::Info;
@@ -508,76 +533,4 @@ fn check_unit(
         build,
         skipped,
     }
-}
-
-use crate::model::rule::kustomize_build_error as RULE;
-
-/// The finding for a render that failed: kustomize's words at the entry (error), or what
-/// kubevet does not render yet (info); the unit is checked as written.
-fn build_error(
-    failed: &crate::render::Failed,
-    unit: &Unit,
-    by_path: &HashMap<PathBuf, FileId>,
-) -> Option<Diagnostic> {
-    // Two objects with one id are `duplicate-object`'s finding; an entry left out (remote, a
-    // Helm chart) may hold what the failing entry needs: kustomize itself may well build it.
-    if failed
-        .error
-        .message
-        .starts_with("may not add resource with an already registered id")
-        || failed.files.iter().any(|f| leaves_out(f))
-    {
-        return None;
-    }
-    let at = failed.error.at?;
-    let file = failed.files.get(at.file as usize)?;
-    // A resource file kustomize cannot read (a YAML error) has its own finding already; so
-    // has a kustomization that is not YAML (`invalid-yaml`, kustomize's words in its help).
-    if !kustomize::is_kustomization_file(Path::new(&file.name))
-        || failed
-            .error
-            .message
-            .starts_with("invalid Kustomization: yaml: ")
-    {
-        return None;
-    }
-    let id = by_path
-        .get(&kustomize::normalize(Path::new(&file.name)))
-        .copied()
-        .or(unit.files.first().copied())?;
-    let mut d = Diagnostic::new(&RULE, location_in(id, file, at.span), &failed.error.message);
-    Some(if failed.error.unsupported {
-        d.severity = Severity::Info;
-        d.with_label("not rendered by kubevet")
-            .with_help("the objects of this kustomization are checked as written, its patches and transformers not applied")
-    } else {
-        let label: std::borrow::Cow<'static, str> = match &failed.error.suggestion {
-            Some(suggestion) => suggestion.clone().into(),
-            None => "`kustomize build` fails here".into(),
-        };
-        d.with_label(label).with_help(
-            "`kustomize build` (and `kubectl apply -k`) stop here: nothing of this kustomization is applied; its objects are checked as written",
-        )
-    })
-}
-
-/// Whether a kustomization file names something a render leaves out: a remote resource or
-/// component, or a Helm chart.
-fn leaves_out(file: &SourceFile) -> bool {
-    if !kustomize::is_kustomization_file(Path::new(&file.name)) {
-        return false;
-    }
-    let loaded = crate::load::load(file, &crate::load::Limits::default());
-    let Some(root) = loaded.documents.first().map(|d| &d.root) else {
-        return false;
-    };
-    ["resources", "bases", "components"].iter().any(|field| {
-        root.get(field)
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(Node::as_str)
-            .any(crate::render::is_remote)
-    }) || root.get("helmCharts").is_some()
-        || root.get("helmChartInflationGenerator").is_some()
 }

@@ -122,6 +122,34 @@ pub(super) fn to_node(r: RNode, layout: &Layout, text: &str) -> Node {
     Node::new(value, span, style)
 }
 
+/// Whether the rendered node `r` is exactly the loaded node `n` of the render's file `file`:
+/// every value where it was written and decoded alike (a plain `on` kubectl reads as a boolean
+/// is the string "on" once rendered: not alike), every key a string. Then the checks of the
+/// loaded node, in its own file, find what those of the rendered one would.
+pub(super) fn unchanged(r: &RNode, n: &Node, file: u32) -> bool {
+    if r.origin.file != file || r.origin.span != n.span {
+        return false;
+    }
+    match (&r.value, &n.value) {
+        (RValue::Null, Value::Null) => true,
+        (RValue::Bool(a), Value::Bool(b)) => a == b,
+        (RValue::Int(a), Value::Int(b)) => a == b,
+        (RValue::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+        (RValue::Str(a), Value::Str(b)) => a == b,
+        (RValue::Seq(a), Value::Seq(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| unchanged(x, y, file))
+        }
+        (RValue::Map(a), Value::Map(b)) => {
+            a.len() == b.len()
+                && a.iter().zip(b).all(|((key, x), e)| {
+                    matches!(&e.key.value, Value::Str(k) if k == key)
+                        && unchanged(x, &e.value, file)
+                })
+        }
+        _ => false,
+    }
+}
+
 /// What stands for each file of a render in a [`digest`]: its run id when another unit reads
 /// it too (`shared`), else `None`: an object holding a value of a file only this unit reads (an
 /// overlay's patch, its `namePrefix`) is this unit's own, and its digest is not needed.
