@@ -34,6 +34,7 @@ mod metadata;
 pub mod node;
 mod patch;
 mod refs;
+mod refs_table;
 mod refvar;
 mod replace;
 mod sha256;

@@ -1,0 +1,297 @@
+//! kustomize 5.5's built-in `nameReference` table (sigs.k8s.io/kustomize
+//! `api/internal/konfig/builtinpluginconsts/namereference.go`), in its order: which fields name
+//! objects of which kinds, for [`super::refs`].
+
+/// A kind whose objects are referred to by name: kind, group and version (`None`: any).
+type Target = (&'static str, Option<&'static str>, Option<&'static str>);
+
+/// A field that names an object: the referring kind, its group (`None`: any), the path.
+type Referrer = (&'static str, Option<&'static str>, &'static str);
+
+const RBAC: Option<&str> = Some("rbac.authorization.k8s.io");
+
+/// Kinds with a pod spec, and where it is.
+const POD_SPECS: &[(&str, &str)] = &[
+    ("Pod", "spec"),
+    ("PodTemplate", "template/spec"),
+    ("Deployment", "spec/template/spec"),
+    ("ReplicaSet", "spec/template/spec"),
+    ("DaemonSet", "spec/template/spec"),
+    ("StatefulSet", "spec/template/spec"),
+    ("Job", "spec/template/spec"),
+    ("ReplicationController", "spec/template/spec"),
+    ("CronJob", "spec/jobTemplate/spec/template/spec"),
+];
+
+/// Pod-spec fields naming ConfigMaps (Secrets: the same with `secretKeyRef`, `secretRef`,
+/// `secret/secretName`, plus `imagePullSecrets`), in every pod kind but ReplicationController.
+const CONFIG_MAP_FIELDS: &[&str] = &[
+    "volumes/configMap/name",
+    "containers/env/valueFrom/configMapKeyRef/name",
+    "initContainers/env/valueFrom/configMapKeyRef/name",
+    "containers/envFrom/configMapRef/name",
+    "initContainers/envFrom/configMapRef/name",
+    "volumes/projected/sources/configMap/name",
+];
+
+const SECRET_FIELDS: &[&str] = &[
+    "volumes/secret/secretName",
+    "containers/env/valueFrom/secretKeyRef/name",
+    "initContainers/env/valueFrom/secretKeyRef/name",
+    "containers/envFrom/secretRef/name",
+    "initContainers/envFrom/secretRef/name",
+    "imagePullSecrets/name",
+    "volumes/projected/sources/secret/name",
+];
+
+const CONFIG_MAP_OTHERS: &[Referrer] = &[
+    ("Node", None, "spec/configSource/configMap"),
+    ("Role", None, "rules/resourceNames"),
+    ("ClusterRole", None, "rules/resourceNames"),
+    (
+        "Ingress",
+        None,
+        "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap",
+    ),
+];
+
+const SECRET_OTHERS: &[Referrer] = &[
+    ("Ingress", None, "spec/tls/secretName"),
+    (
+        "Ingress",
+        None,
+        "metadata/annotations/ingress.kubernetes.io\\/auth-secret",
+    ),
+    (
+        "Ingress",
+        None,
+        "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret",
+    ),
+    (
+        "Ingress",
+        None,
+        "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret",
+    ),
+    ("ServiceAccount", None, "imagePullSecrets/name"),
+    ("StorageClass", None, "parameters/secretName"),
+    ("StorageClass", None, "parameters/adminSecretName"),
+    ("StorageClass", None, "parameters/userSecretName"),
+    ("StorageClass", None, "parameters/secretRef"),
+    ("Role", None, "rules/resourceNames"),
+    ("ClusterRole", None, "rules/resourceNames"),
+    (
+        "Service",
+        Some("serving.knative.dev"),
+        "spec/template/spec/containers/env/valueFrom/secretKeyRef/name",
+    ),
+    ("PersistentVolume", None, "spec/azureFile/secretName"),
+];
+
+const SERVICE: &[Referrer] = &[
+    ("StatefulSet", Some("apps"), "spec/serviceName"),
+    ("Ingress", None, "spec/rules/http/paths/backend/serviceName"),
+    ("Ingress", None, "spec/backend/serviceName"),
+    (
+        "Ingress",
+        None,
+        "spec/rules/http/paths/backend/service/name",
+    ),
+    ("Ingress", None, "spec/defaultBackend/service/name"),
+    (
+        "APIService",
+        Some("apiregistration.k8s.io"),
+        "spec/service/name",
+    ),
+    (
+        "ValidatingWebhookConfiguration",
+        Some("admissionregistration.k8s.io"),
+        "webhooks/clientConfig/service",
+    ),
+    (
+        "MutatingWebhookConfiguration",
+        Some("admissionregistration.k8s.io"),
+        "webhooks/clientConfig/service",
+    ),
+];
+
+const OTHERS: &[(Target, &[Referrer])] = &[
+    (
+        ("Role", RBAC, None),
+        &[("RoleBinding", RBAC, "roleRef/name")],
+    ),
+    (
+        ("ClusterRole", RBAC, None),
+        &[
+            ("RoleBinding", RBAC, "roleRef/name"),
+            ("ClusterRoleBinding", RBAC, "roleRef/name"),
+        ],
+    ),
+    (
+        ("PersistentVolume", Some(""), Some("v1")),
+        &[
+            ("PersistentVolumeClaim", None, "spec/volumeName"),
+            ("ClusterRole", None, "rules/resourceNames"),
+        ],
+    ),
+    (
+        ("StorageClass", Some("storage.k8s.io"), Some("v1")),
+        &[
+            ("PersistentVolume", None, "spec/storageClassName"),
+            ("PersistentVolumeClaim", None, "spec/storageClassName"),
+            (
+                "StatefulSet",
+                None,
+                "spec/volumeClaimTemplates/spec/storageClassName",
+            ),
+        ],
+    ),
+];
+
+/// Kinds whose pods name ServiceAccounts, claims and priority classes (not ReplicaSet, not
+/// PodTemplate).
+const SA_KINDS: &[&str] = &[
+    "Pod",
+    "StatefulSet",
+    "Deployment",
+    "ReplicationController",
+    "CronJob",
+    "Job",
+    "DaemonSet",
+];
+
+fn pod_prefix(kind: &str) -> &'static str {
+    POD_SPECS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("", |(_, p)| p)
+}
+
+/// One entry of the name-reference table: (target, referring kind, its group, path).
+type Reference = (Target, &'static str, Option<&'static str>, String);
+
+/// One field that names objects of a kind: the kind referred to (`""` or `None`: any), the
+/// referring kind, group and version, and the field's path.
+#[derive(Clone, PartialEq)]
+pub(super) struct Ref {
+    pub(super) target: (String, Option<String>, Option<String>),
+    pub(super) referrer: (String, Option<String>, Option<String>),
+    pub(super) path: String,
+}
+
+/// The whole list, in kustomize's order, built once.
+fn all_refs() -> &'static [Ref] {
+    static REFS: std::sync::OnceLock<Vec<Ref>> = std::sync::OnceLock::new();
+    REFS.get_or_init(|| {
+        let owned = |s: Option<&str>| s.map(str::to_owned);
+        build_refs()
+            .into_iter()
+            .map(|((kind, group, version), by, by_group, path)| Ref {
+                target: (kind.to_owned(), owned(group), owned(version)),
+                referrer: (by.to_owned(), owned(by_group), None),
+                path,
+            })
+            .collect()
+    })
+}
+
+/// The built-in list and the `nameReference` entries of configurations (each kind's fields
+/// after the built-in ones: its own run).
+pub(super) fn refs_with(extra: &[super::config::NameRef]) -> std::borrow::Cow<'static, [Ref]> {
+    if extra.is_empty() {
+        return std::borrow::Cow::Borrowed(all_refs());
+    }
+    let any = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let mut refs = all_refs().to_vec();
+    for n in extra {
+        for f in &n.referrers {
+            refs.push(Ref {
+                target: (n.kind.clone(), any(&n.group), any(&n.version)),
+                referrer: (f.kind.clone(), any(&f.group), any(&f.version)),
+                path: f.path.clone(),
+            });
+        }
+    }
+    std::borrow::Cow::Owned(refs)
+}
+
+fn build_refs() -> Vec<Reference> {
+    let v1 = |kind| (kind, Some(""), Some("v1"));
+    let mut out = Vec::new();
+    for kind in [
+        "Deployment",
+        "ReplicationController",
+        "ReplicaSet",
+        "StatefulSet",
+    ] {
+        out.push((
+            (kind, None, None),
+            "HorizontalPodAutoscaler",
+            None,
+            "spec/scaleTargetRef/name".to_owned(),
+        ));
+    }
+    let pod_kinds = POD_SPECS
+        .iter()
+        .map(|(k, _)| *k)
+        .filter(|k| *k != "ReplicationController");
+    for (target, fields, others) in [
+        ("ConfigMap", CONFIG_MAP_FIELDS, CONFIG_MAP_OTHERS),
+        ("Secret", SECRET_FIELDS, SECRET_OTHERS),
+    ] {
+        for kind in pod_kinds.clone() {
+            for f in fields {
+                out.push((v1(target), kind, None, format!("{}/{f}", pod_prefix(kind))));
+            }
+        }
+        for (kind, group, path) in others {
+            out.push((v1(target), kind, *group, (*path).to_owned()));
+        }
+    }
+    for (kind, group, path) in SERVICE {
+        out.push((v1("Service"), kind, *group, (*path).to_owned()));
+    }
+    for ((target, t_group, t_version), referrers) in OTHERS.iter().take(2) {
+        for (kind, group, path) in *referrers {
+            out.push((
+                (target, *t_group, *t_version),
+                kind,
+                *group,
+                (*path).to_owned(),
+            ));
+        }
+    }
+    for (kind, group) in [("RoleBinding", RBAC), ("ClusterRoleBinding", RBAC)] {
+        out.push((v1("ServiceAccount"), kind, group, "subjects".to_owned()));
+    }
+    for (target, field) in [
+        (v1("ServiceAccount"), "serviceAccountName"),
+        (
+            v1("PersistentVolumeClaim"),
+            "volumes/persistentVolumeClaim/claimName",
+        ),
+    ] {
+        for kind in SA_KINDS {
+            out.push((target, kind, None, format!("{}/{field}", pod_prefix(kind))));
+        }
+    }
+    for ((target, t_group, t_version), referrers) in OTHERS.iter().skip(2) {
+        for (kind, group, path) in *referrers {
+            out.push((
+                (target, *t_group, *t_version),
+                kind,
+                *group,
+                (*path).to_owned(),
+            ));
+        }
+    }
+    let priority = ("PriorityClass", Some("scheduling.k8s.io"), Some("v1"));
+    for kind in SA_KINDS {
+        out.push((
+            priority,
+            kind,
+            None,
+            format!("{}/priorityClassName", pod_prefix(kind)),
+        ));
+    }
+    out
+}
