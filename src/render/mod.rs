@@ -92,9 +92,12 @@ impl Resource {
 
     /// (group, version) of `apiVersion`.
     pub fn group_version(&self) -> (&str, &str) {
-        match self.api_version().split_once('/') {
-            Some((g, v)) => (g, v),
-            None => ("", self.api_version()),
+        let api_version = self.api_version();
+        // (A byte search: `split_once('/')` sets up a memchr search, most of the cost on
+        // strings this short, asked thousands of times a render.)
+        match api_version.bytes().position(|b| b == b'/') {
+            Some(at) => (&api_version[..at], &api_version[at + 1..]),
+            None => ("", api_version),
         }
     }
 

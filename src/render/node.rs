@@ -281,4 +281,21 @@ mod tests {
         assert!(is_yaml12_bool("True"));
         assert!(!is_yaml12_bool("yes"));
     }
+
+    #[test]
+    fn group_and_version_split_at_the_first_slash() {
+        let of = |api_version: &str| {
+            let mut root = RNode::map(Origin::default());
+            root.set("apiVersion", RNode::str(api_version, Origin::default()));
+            let r = crate::render::Resource::new(root);
+            let (g, v) = r.group_version();
+            (g.to_owned(), v.to_owned())
+        };
+        let pair = |g: &str, v: &str| (g.to_owned(), v.to_owned());
+        assert_eq!(of("v1"), pair("", "v1"));
+        assert_eq!(of("apps/v1"), pair("apps", "v1"));
+        assert_eq!(of("a/b/c"), pair("a", "b/c"));
+        assert_eq!(of(""), pair("", ""));
+        assert_eq!(of("é/v1"), pair("é", "v1"));
+    }
 }
