@@ -196,20 +196,23 @@ pub fn from_loaded(node: &Node, file: u32, text: &str) -> RNode {
         Value::Seq(items) => {
             RValue::Seq(items.iter().map(|n| from_loaded(n, file, text)).collect())
         }
-        Value::Map(entries) => RValue::Map(
-            entries
-                .iter()
-                .filter_map(|e| {
-                    let key = match (&e.key.value, e.key.style) {
-                        (Value::Bool(_), Style::Plain) => {
-                            text.get(e.key.span.range()).unwrap_or("").to_owned()
-                        }
-                        _ => e.key.key_string()?.into_owned(),
-                    };
-                    Some((key, from_loaded(&e.value, file, text)))
-                })
-                .collect(),
-        ),
+        Value::Map(entries) => {
+            // (Sized for every entry: collecting a `filter_map` grows the vector from four.)
+            let mut out = Vec::with_capacity(entries.len());
+            for e in entries {
+                let key = match (&e.key.value, e.key.style) {
+                    (Value::Bool(_), Style::Plain) => {
+                        text.get(e.key.span.range()).unwrap_or("").to_owned()
+                    }
+                    _ => match e.key.key_string() {
+                        Some(key) => key.into_owned(),
+                        None => continue,
+                    },
+                };
+                out.push((key, from_loaded(&e.value, file, text)));
+            }
+            RValue::Map(out)
+        }
     };
     RNode::new(value, origin)
 }
@@ -251,6 +254,11 @@ fn yaml12_plain(s: &str) -> RValue {
 
 /// `2001-12-14` (or `2001-1-2`) as go-yaml v3 decodes it and Go's JSON writes it back.
 fn plain_date(s: &str) -> Option<String> {
+    // (Most strings are not dates: four digits and a dash first, or not one.)
+    let b = s.as_bytes();
+    if b.len() < 8 || b[4] != b'-' || !b[..4].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
     let mut parts = s.split('-');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
     let digits = |p: &str, lo: usize, hi: usize| {
@@ -278,6 +286,19 @@ mod tests {
             RValue::Str("2001-01-02T00:00:00Z".into())
         );
         assert_eq!(yaml12_plain("2001-13-2"), RValue::Str("2001-13-2".into()));
+        assert_eq!(
+            yaml12_plain("2001-12-14"),
+            RValue::Str("2001-12-14T00:00:00Z".into())
+        );
+        for not_a_date in [
+            "20011-1-2",
+            "201-01-02",
+            "2001-1-",
+            "x001-01-02",
+            "2001-01-02-03",
+        ] {
+            assert_eq!(yaml12_plain(not_a_date), RValue::Str(not_a_date.into()));
+        }
         assert!(is_yaml12_bool("True"));
         assert!(!is_yaml12_bool("yes"));
     }
