@@ -287,6 +287,22 @@ fn render_errors_are_at_the_entry_in_kustomizes_words() {
         stderr.contains("error-vars-number-in-args/app.yaml:16:49: considering field 'spec/template/spec/containers/args' of object Deployment.v1.apps/client.[noNs]: visit traversal on path: [args]: invalid value type expect a string"),
         "{stderr}"
     );
+    // An image that is not a string, in a container or a configuration's image field.
+    for (case, words) in [
+        (
+            "error-image-not-scalar",
+            "error-image-not-scalar/kustomization.yaml:5:9: wrong node kind: expected ScalarNode but got MappingNode\nkubevet: render: help: `Pod` `toolbox` has an `image` that is a mapping: write the image as one string, `name:tag`\n",
+        ),
+        (
+            "error-image-field-not-scalar",
+            "error-image-field-not-scalar/kustomization.yaml:7:9: considering field 'spec/agentImage' of object Tool.v1.shop.example.com/hammer.[noNs]: wrong node kind: expected ScalarNode but got MappingNode",
+        ),
+    ] {
+        let out = kubevet_render(&[&format!("fixtures/render/{case}")]);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(words), "{stderr}");
+    }
     // An unknown field: kustomize's words, then kubevet's near miss.
     let out = kubevet_render(&["fixtures/rules/kustomize-build-error/fires-unknown-field"]);
     assert_eq!(out.status.code(), Some(1));
@@ -303,6 +319,14 @@ fn render_errors_are_at_the_entry_in_kustomizes_words() {
         "{stderr}"
     );
     assert!(out.stdout.is_empty());
+    // An images name with regular-expression syntax beyond `.`.
+    let out = kubevet_render(&["fixtures/render-unsupported/images-name-pattern"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot render: fixtures/render-unsupported/images-name-pattern/kustomization.yaml:6:9: kubevet does not render an `images` name with `(` in it"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -166,7 +166,9 @@ impl<'a> Object<'a> {
 
     /// Configuration files of tools that borrow the Kubernetes shape but are never sent to an
     /// API server: kustomize, skaffold, kpt, kind and k3d cluster configs, and component
-    /// configs (`kubelet.config.k8s.io`, `kubeadm.k8s.io`, audit policies, ...).
+    /// configs (`kubelet.config.k8s.io`, `kubeadm.k8s.io`, audit policies, ...), and the
+    /// configurations of kustomize's built-in plugins (`apiVersion: builtin`, named by a
+    /// kustomization's `transformers`, `generators` or `validators`).
     pub fn is_tool_config(&self) -> bool {
         const TOOL_GROUPS: &[&str] = &[
             "kustomize.config.k8s.io",
@@ -183,7 +185,9 @@ impl<'a> Object<'a> {
         let group = self.group();
         TOOL_GROUPS.contains(&group)
             || group.ends_with(".config.k8s.io")
-            || self.api_version.is_some_and(|v| v.starts_with("skaffold/"))
+            || self
+                .api_version
+                .is_some_and(|v| v.starts_with("skaffold/") || v == "builtin")
     }
 
     pub fn object_ref(&self) -> ObjectRef {

@@ -17,13 +17,14 @@
 //!
 //! Each file is decoded as strictly as kustomize decodes it (unknown fields and wrong types
 //! refused). Rendered: `namePrefix`, `nameSuffix`, `namespace`, `commonLabels`,
-//! `templateLabels`, `commonAnnotations`, `replicas`, `images` (a CRD's image field),
+//! `templateLabels`, `commonAnnotations`, `replicas`, `images` (a custom resource's image field),
 //! `nameReference` (a field naming a ConfigMap, Secret, … or a custom resource, renamed with
-//! it) and `varReference` (where `$(VAR)` is replaced); the last three add to the built-in
+//! it) and `varReference` (where `$(VAR)` is replaced); the last two add to the built-in
 //! lists.
 
 use super::fieldspecs::{
-    ANNOTATIONS, FieldSpec, NAME_AFFIX, NAMESPACE, REPLICAS, SELECTOR_LABELS, Spec, TEMPLATE_LABELS,
+    ANNOTATIONS, FieldSpec, IMAGES as IMAGE_SPECS, NAME_AFFIX, NAMESPACE, REPLICAS,
+    SELECTOR_LABELS, Spec, TEMPLATE_LABELS,
 };
 use crate::load::tree::Node;
 use std::sync::OnceLock;
@@ -68,6 +69,7 @@ pub(crate) static COMMON_LABELS: Table =
 pub(crate) static TEMPLATE: Table = Table::new("TemplateLabels", &[TEMPLATE_LABELS]);
 pub(crate) static COMMON_ANNOTATIONS: Table = Table::new("CommonAnnotations", &[ANNOTATIONS]);
 pub(crate) static REPLICA_COUNT: Table = Table::new("Replicas", &[REPLICAS]);
+pub(crate) static IMAGES: Table = Table::new("Images", &[IMAGE_SPECS]);
 
 /// One list of field specs as kustomize's accumulator holds it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -166,8 +168,8 @@ pub(crate) struct Config {
     pub template_labels: Specs,
     pub common_annotations: Specs,
     pub replicas: Specs,
+    pub images: Specs,
     /// What configurations add to the built-in lists (which the transformers hold).
-    pub images: Vec<Spec>,
     pub var_reference: Vec<Spec>,
     pub name_reference: Vec<NameRef>,
 }
@@ -182,6 +184,7 @@ pub(super) fn builtin() -> Config {
         template_labels: Specs::Builtin,
         common_annotations: Specs::Builtin,
         replicas: Specs::Builtin,
+        images: Specs::Builtin,
         ..Config::default()
     }
 }
@@ -228,7 +231,7 @@ fn merge_additions(
 }
 
 impl Config {
-    fn lists(&mut self) -> [(&mut Specs, &'static Table); 7] {
+    fn lists(&mut self) -> [(&mut Specs, &'static Table); 8] {
         [
             (&mut self.name_prefix, &NAME_PREFIX),
             (&mut self.name_suffix, &NAME_SUFFIX),
@@ -237,10 +240,11 @@ impl Config {
             (&mut self.template_labels, &TEMPLATE),
             (&mut self.common_annotations, &COMMON_ANNOTATIONS),
             (&mut self.replicas, &REPLICA_COUNT),
+            (&mut self.images, &IMAGES),
         ]
     }
 
-    fn lists_of(&self) -> [&Specs; 7] {
+    fn lists_of(&self) -> [&Specs; 8] {
         [
             &self.name_prefix,
             &self.name_suffix,
@@ -249,6 +253,7 @@ impl Config {
             &self.template_labels,
             &self.common_annotations,
             &self.replicas,
+            &self.images,
         ]
     }
 
@@ -263,7 +268,6 @@ impl Config {
             &other.var_reference,
             "VarReference",
         )?;
-        merge_additions(&mut self.images, &[], &other.images, "Images")?;
         for r in &other.name_reference {
             let same =
                 |n: &&mut NameRef| n.kind == r.kind && n.group == r.group && n.version == r.version;
@@ -306,7 +310,7 @@ impl Config {
             template_labels: list("templateLabels", &TEMPLATE)?,
             common_annotations: list("commonAnnotations", &COMMON_ANNOTATIONS)?,
             replicas: list("replicas", &REPLICA_COUNT)?,
-            images: specs(root.get("images")),
+            images: list("images", &IMAGES)?,
             var_reference: specs(root.get("varReference")),
             name_reference,
         })
@@ -337,6 +341,7 @@ mod tests {
             &TEMPLATE,
             &COMMON_ANNOTATIONS,
             &REPLICA_COUNT,
+            &IMAGES,
         ] {
             // What the fast paths of `Specs::merge` assume: merging the built-in list into an
             // empty one, or into itself, gives it back.

@@ -54,6 +54,20 @@ pub const NAMESPACE: &[FieldSpec] = &[
     ),
 ];
 
+/// `imagesFieldSpecs` (kustomize 5.5: no image volumes yet). `create` is never acted on: an
+/// image field kustomize would create stays empty, and is not written out.
+pub const IMAGES: &[FieldSpec] = &[
+    fs(None, None, "spec/containers[]/image", true),
+    fs(None, None, "spec/initContainers[]/image", true),
+    fs(None, None, "spec/template/spec/containers[]/image", true),
+    fs(
+        None,
+        None,
+        "spec/template/spec/initContainers[]/image",
+        true,
+    ),
+];
+
 /// `replicasFieldSpecs`.
 pub const REPLICAS: &[FieldSpec] = &[
     fs(None, Some("Deployment"), "spec/replicas", true),

@@ -16,7 +16,7 @@
 //! case). Remote resources and `helmCharts` are never fetched: each such entry is left out with
 //! one [`RenderInfo`] and the rest is rendered. Not rendered (yet): some `configurations`,
 //! `transformers`/`generators`/`validators` plugins,
-//! an `images` entry with only a `tagSuffix`, and `openapi` schemas for custom resources (their
+//! an `images` name that is a regular expression, and `openapi` schemas for custom resources (their
 //! lists are replaced by patches, as kustomize does without a schema); a kustomization using one
 //! of these is refused with [`RenderError::unsupported`] rather than rendered wrongly.
 
@@ -28,6 +28,7 @@ pub mod emit;
 mod fieldspecs;
 mod generate;
 mod gvk;
+mod images;
 mod json_patch;
 mod kust;
 mod metadata;
