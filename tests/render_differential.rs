@@ -136,7 +136,9 @@ fn fixtures_render_as_kustomize_does() {
                 // kubevet's message is kustomize's (klog quotes kustomize's error).
                 // kustomize names files by their absolute path, kubevet as it was given.
                 let cwd = format!("{}/", std::env::current_dir().unwrap().display());
+                // klog indents each further line of a multi-line error with a tab.
                 if !theirs
+                    .replace("\n\t", "\n")
                     .replace("\\\"", "\"")
                     .replace(&cwd, "")
                     .contains(&message)
@@ -287,7 +289,8 @@ fn render_errors_are_at_the_entry_in_kustomizes_words() {
         stderr.contains("error-vars-number-in-args/app.yaml:16:49: considering field 'spec/template/spec/containers/args' of object Deployment.v1.apps/client.[noNs]: visit traversal on path: [args]: invalid value type expect a string"),
         "{stderr}"
     );
-    // An image that is not a string, in a container or a configuration's image field.
+    // An image that is not a string, in a container or a configuration's image field; patches
+    // kustomize cannot apply.
     for (case, words) in [
         (
             "error-image-not-scalar",
@@ -296,6 +299,21 @@ fn render_errors_are_at_the_entry_in_kustomizes_words() {
         (
             "error-image-field-not-scalar",
             "error-image-field-not-scalar/kustomization.yaml:7:9: considering field 'spec/agentImage' of object Tool.v1.shop.example.com/hammer.[noNs]: wrong node kind: expected ScalarNode but got MappingNode",
+        ),
+        // A strategic merge patch whose value is a map where the object has a list.
+        (
+            "error-patch-kind-mismatch",
+            "error-patch-kind-mismatch/kustomization.yaml:7:5: wrong node kind: expected SequenceNode but got MappingNode",
+        ),
+        // A legacy inline strategic merge patch without metadata.name: read as a file name.
+        (
+            "error-legacy-patch-without-name",
+            "kubevet: render: help: the patch has no `metadata.name`: kustomize takes an inline patch it cannot read as an object for a file name; give the patch its `kind` and `metadata.name`\n",
+        ),
+        // A strategic merge patch with a target but no metadata.name.
+        (
+            "error-patch-target-without-name",
+            "error-patch-target-without-name/kustomization.yaml:9:5: unable to parse SM or JSON patch from [patch: \"apiVersion: apps/v1\\nkind: Deployment\\nmetadata:\\n  labels:\\n    tier: backend\"]",
         ),
     ] {
         let out = kubevet_render(&[&format!("fixtures/render/{case}")]);

@@ -27,7 +27,8 @@ pub(crate) fn run(
     Ok(())
 }
 
-/// Options of the kustomization and of one generator (the generator's win).
+/// Options of the kustomization and of one generator (the generator's labels and annotations
+/// win; a `true` of either sets `disableNameSuffixHash` and `immutable`).
 struct Options {
     labels: Vec<(String, RNode)>,
     annotations: Vec<(String, RNode)>,
@@ -70,11 +71,15 @@ fn options(k: &Kust, generator: &Node) -> Options {
                 to.push((name, value));
             }
         }
-        if let Some(b) = node.get("disableNameSuffixHash").and_then(Node::as_bool) {
-            o.hash = !b;
+        // kustomize's `MergeGlobalOptionsIntoLocal`: either one's `true` holds (a generator's
+        // `false` cannot undo `generatorOptions`), and `immutable: false` is not written.
+        if node.get("disableNameSuffixHash").and_then(Node::as_bool) == Some(true) {
+            o.hash = false;
         }
-        if let Some(b) = node.get("immutable").and_then(Node::as_bool) {
-            o.immutable = Some(RNode::new(RValue::Bool(b), k.origin(node)));
+        if let Some(at) = node.get("immutable").filter(|b| b.as_bool() == Some(true))
+            && o.immutable.is_none()
+        {
+            o.immutable = Some(RNode::new(RValue::Bool(true), k.origin(at)));
         }
     }
     o
@@ -153,13 +158,17 @@ fn data(
                 continue;
             }
             let (key, value) = line.split_once('=').unwrap_or((line, ""));
+            // kustomize's `KeyValuesFromLines` skips a line without a key.
+            if key.is_empty() {
+                continue;
+            }
             put(&mut out, key.to_owned(), RNode::str(value, at), at)?;
         }
     }
     for entry in g.get("literals").and_then(Node::as_seq).unwrap_or_default() {
         let Some(text) = entry.as_str() else { continue };
         let at = k.origin(entry);
-        let Some((key, value)) = text.split_once('=') else {
+        let Some((key, value)) = text.split_once('=').filter(|(key, _)| !key.is_empty()) else {
             return Err(RenderError::new(
                 format!("invalid literal source {text}, expected key=value"),
                 Some(at),
@@ -171,6 +180,12 @@ fn data(
         let Some(text) = entry.as_str() else { continue };
         let at = k.origin(entry);
         let (key, path) = match text.split_once('=') {
+            Some(("", path)) => {
+                return Err(RenderError::new(
+                    format!("missing key name for file path {path:?} in source {text:?}"),
+                    Some(at),
+                ));
+            }
             Some((key, path)) => (key.to_owned(), path),
             None => (
                 std::path::Path::new(text)
@@ -258,71 +273,52 @@ fn generate(
                 ));
             };
             let r = &mut resources[i];
-            if kind == "Secret"
-                && let Some(t) = g.get("type").and_then(Node::as_str)
-            {
-                r.root
-                    .set("type", RNode::str(t, k.origin(g.get("type").unwrap_or(g))));
-            } else if kind == "Secret" && behavior == "replace" {
-                r.root.set("type", RNode::str("Opaque", at));
-            }
-            if behavior == "replace" {
-                r.root.set("data", data_map);
-                r.root.remove("binaryData");
-                if !binary_map.entries().is_empty() {
-                    r.root.set("binaryData", binary_map);
+            // kustomize keeps the object the generator makes (its own `type` and `immutable`,
+            // nothing else of the old one), with the old one's name and namespace, its labels
+            // and annotations under the new ones (`CopyMergeMetaDataFieldsFrom`), and for a
+            // merge its `data` and `binaryData` under the new (`MergeDataMapFrom`).
+            let mut root = generated(kind, g, &opts, (name, name_at, namespace), at);
+            let meta = root.child_map("metadata", at);
+            for field in ["labels", "annotations"] {
+                let Some(old) = r.root.get_path(&["metadata", field]).filter(|m| m.is_map()) else {
+                    continue;
+                };
+                let mut merged = old.clone();
+                for (key, v) in meta.get(field).map(RNode::entries).unwrap_or_default() {
+                    merged.set(key, v.clone());
                 }
-            } else {
-                for (field, map) in [("data", &data_map), ("binaryData", &binary_map)] {
-                    if map.entries().is_empty() && field == "binaryData" {
-                        continue;
-                    }
-                    let d = r.root.child_map(field, at);
-                    for (key, v) in map.entries() {
-                        d.set(key, v.clone());
-                    }
+                if !merged.entries().is_empty() {
+                    meta.set(field, merged);
                 }
             }
-            let meta = r.root.child_map("metadata", at);
-            for (field, pairs) in [("labels", &opts.labels), ("annotations", &opts.annotations)] {
-                if !pairs.is_empty() {
-                    let m = meta.child_map(field, at);
-                    for (key, v) in pairs.iter() {
-                        m.set(key, v.clone());
+            for key in ["name", "namespace"] {
+                match r.root.get_path(&["metadata", key]) {
+                    Some(old) => meta.set(key, old.clone()),
+                    None => {
+                        meta.remove(key);
                     }
                 }
             }
+            let (mut data_map, mut binary_map) = (data_map, binary_map);
+            if behavior == "merge" {
+                for (field, map) in [("data", &mut data_map), ("binaryData", &mut binary_map)] {
+                    if let Some(old) = r.root.get(field).filter(|m| m.is_map()) {
+                        let mut merged = old.clone();
+                        for (key, v) in map.entries() {
+                            merged.set(key, v.clone());
+                        }
+                        *map = merged;
+                    }
+                }
+            }
+            set_data(&mut root, kind, data_map, binary_map, &opts);
+            r.root = root;
             r.hashed = r.hashed && opts.hash;
             Ok(())
         }
         "create" => {
-            let mut root = RNode::map(at);
-            root.set("apiVersion", RNode::str("v1", at));
-            root.set("kind", RNode::str(kind, at));
-            let mut meta = RNode::map(at);
-            meta.set("name", RNode::str(name, name_at));
-            if !namespace.is_empty() {
-                meta.set("namespace", RNode::str(namespace, at));
-            }
-            for (field, pairs) in [("labels", &opts.labels), ("annotations", &opts.annotations)] {
-                if !pairs.is_empty() {
-                    meta.set(field, RNode::new(RValue::Map(pairs.clone()), at));
-                }
-            }
-            root.set("metadata", meta);
-            if kind == "Secret" {
-                let t = g.get("type").and_then(Node::as_str).unwrap_or("Opaque");
-                root.set("type", RNode::str(t, at));
-            }
-            if !data_map.entries().is_empty() || kind == "Secret" {
-                root.set("data", data_map);
-            }
-            if !binary_map.entries().is_empty() {
-                root.set("binaryData", binary_map);
-            }
-            if let Some(b) = opts.immutable {
-                root.set("immutable", b);
-            }
+            let mut root = generated(kind, g, &opts, (name, name_at, namespace), at);
+            set_data(&mut root, kind, data_map, binary_map, &opts);
             let mut r = Resource::new(root);
             r.hashed = opts.hash;
             append(resources, r, at)
@@ -331,6 +327,49 @@ fn generate(
             format!("unknown generation behavior '{other}'"),
             Some(at),
         )),
+    }
+}
+
+/// The object a generator makes, without its data: `apiVersion`, `kind`, `metadata` (name,
+/// namespace, the options' labels and annotations) and a Secret's `type`.
+fn generated(
+    kind: &str,
+    g: &Node,
+    opts: &Options,
+    (name, name_at, namespace): (&str, Origin, &str),
+    at: Origin,
+) -> RNode {
+    let mut root = RNode::map(at);
+    root.set("apiVersion", RNode::str("v1", at));
+    root.set("kind", RNode::str(kind, at));
+    let mut meta = RNode::map(at);
+    meta.set("name", RNode::str(name, name_at));
+    if !namespace.is_empty() {
+        meta.set("namespace", RNode::str(namespace, at));
+    }
+    for (field, pairs) in [("labels", &opts.labels), ("annotations", &opts.annotations)] {
+        if !pairs.is_empty() {
+            meta.set(field, RNode::new(RValue::Map(pairs.clone()), at));
+        }
+    }
+    root.set("metadata", meta);
+    if kind == "Secret" {
+        let t = g.get("type").and_then(Node::as_str).unwrap_or("Opaque");
+        root.set("type", RNode::str(t, at));
+    }
+    root
+}
+
+/// A generated object's `data` (always on a Secret), `binaryData` and `immutable`.
+fn set_data(root: &mut RNode, kind: &str, data: RNode, binary: RNode, opts: &Options) {
+    if !data.entries().is_empty() || kind == "Secret" {
+        root.set("data", data);
+    }
+    if !binary.entries().is_empty() {
+        root.set("binaryData", binary);
+    }
+    if let Some(b) = &opts.immutable {
+        root.set("immutable", b.clone());
     }
 }
 

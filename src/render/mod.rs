@@ -121,6 +121,7 @@ impl Resource {
     /// kustomize's `ResId.String()`-like description: `Kind.version.group/name.namespace`.
     pub fn id_string(&self) -> String {
         let (g, v) = self.group_version();
+        let v = if v.is_empty() { "[noVer]" } else { v };
         let gv = if g.is_empty() {
             format!("{v}.[noGrp]")
         } else {

@@ -15,6 +15,8 @@ use regex::Regex;
 struct Loaded {
     docs: Vec<RNode>,
     at: Origin,
+    /// Read from the kustomization's own text, not from a file.
+    inline: bool,
 }
 
 /// Reads a patch: a path relative to the kustomization, or inline YAML (whose nodes all point
@@ -46,6 +48,7 @@ fn load_patch(
                     .map(|d| from_loaded(&d.root, file, &source.text))
                     .collect(),
                 at,
+                inline: false,
             });
         }
         if !text.contains(':') && !text.trim_start().starts_with('[') {
@@ -75,7 +78,11 @@ fn load_patch(
             n
         })
         .collect();
-    Ok(Loaded { docs, at })
+    Ok(Loaded {
+        docs,
+        at,
+        inline: true,
+    })
 }
 
 fn relocate(node: &mut RNode, at: Origin) {
@@ -94,6 +101,29 @@ pub(crate) fn strategic_legacy(
 ) -> Result<(), RenderError> {
     for entry in k.seq("patchesStrategicMerge") {
         let patch = load_patch(walk, k, entry, false)?;
+        if let Some(missing) = patch
+            .docs
+            .iter()
+            .filter(|d| d.is_map())
+            .find_map(missing_id)
+        {
+            if !patch.inline {
+                return Err(RenderError::new(
+                    format!("missing {missing} in object"),
+                    Some(patch.at),
+                ));
+            }
+            // kustomize reads an inline patch it cannot take as resources as a file path.
+            let text = entry.as_str().unwrap_or_default();
+            let path = k.dir.join(text).display().to_string();
+            return Err(RenderError::new(
+                format!("evalsymlink failure on '{path}' : lstat {path}: no such file or directory"),
+                Some(patch.at),
+            )
+            .suggesting(format!(
+                "the patch has no `{missing}`: kustomize takes an inline patch it cannot read as an object for a file name; give the patch its `kind` and `metadata.name`"
+            )));
+        }
         for doc in &patch.docs {
             apply_strategic(resources, doc, None, patch.at, Allow::default())?;
         }
@@ -125,6 +155,23 @@ pub(crate) fn patches(
         };
         let allow = Allow::read(entry.get("options"));
         let patch = load_patch(walk, k, node, inline)?;
+        // kustomize reads a strategic merge patch as resources: each needs a kind and a name
+        // (a `List` no name), or the patch is neither (its `target` makes no difference).
+        if patch
+            .docs
+            .iter()
+            .any(|d| d.is_map() && missing_id(d).is_some())
+        {
+            let field = if inline { "patch" } else { "path" };
+            let text = node.as_str().unwrap_or_default();
+            return Err(RenderError::new(
+                format!(
+                    "unable to parse SM or JSON patch from [{field}: {}]",
+                    serde_json::to_string(text).unwrap_or_default()
+                ),
+                Some(patch.at),
+            ));
+        }
         let target = entry
             .get("target")
             .map(|t| Target::read(k, t))
@@ -275,7 +322,9 @@ fn apply_strategic(
             }
         }
         let known = super::smp::is_builtin(r.group_version().0);
-        if super::smp::merge_object(&mut r.root, &patch, known) {
+        if super::smp::merge_object(&mut r.root, &patch, known)
+            .map_err(|e| RenderError::new(e, Some(at)))?
+        {
             deleted.push(i);
         }
         r.remember_id();
@@ -284,6 +333,17 @@ fn apply_strategic(
         resources.remove(i);
     }
     Ok(())
+}
+
+/// What kyaml's `GetValidatedMetadata` finds missing in a patch read as a resource: its
+/// `kind`, or (but in a `List`) its `metadata.name`.
+fn missing_id(doc: &RNode) -> Option<&'static str> {
+    let kind = doc.str_at(&["kind"]).unwrap_or_default();
+    if kind.is_empty() {
+        return Some("kind");
+    }
+    let name = doc.str_at(&["metadata", "name"]).unwrap_or_default();
+    (!kind.ends_with("List") && name.is_empty()).then_some("metadata.name")
 }
 
 /// Whether a patch's own id names a resource (any name and namespace it had).

@@ -118,10 +118,16 @@ pub(crate) fn run(
                 .map_err(|e| RenderError::new(e, at))?;
             walk.files.documents(file)?;
             let loaded = walk.files.loaded(file);
-            for doc in loaded.documents.iter().map(|d| &d.root) {
-                let list = doc.as_seq().map(<[Node]>::to_vec);
-                for one in list.unwrap_or_else(|| vec![doc.clone()]) {
-                    replace(&one, resources, at)?;
+            // kustomize unmarshals the file once: its first document (a list of replacements
+            // or one), the others ignored.
+            if let Some(doc) = loaded.documents.first().map(|d| &d.root) {
+                match doc.as_seq() {
+                    Some(list) => {
+                        for one in list {
+                            replace(one, resources, at)?;
+                        }
+                    }
+                    None => replace(doc, resources, at)?,
                 }
             }
         } else {
@@ -380,8 +386,27 @@ fn visit(
         }
         return n;
     }
+    // `*`: every item of a list the rest of the path reaches (kyaml fails on anything else).
+    if seg == "*" {
+        let RValue::Seq(items) = &mut node.value else {
+            return 0;
+        };
+        return items
+            .iter_mut()
+            .map(|item| visit(item, rest, create, f))
+            .sum();
+    }
     if let RValue::Seq(items) = &mut node.value {
-        return match seg.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+        let Ok(i) = seg.parse::<usize>() else {
+            return 0;
+        };
+        // The index one past the end, with `create`: a new item of what the path needs next.
+        if i == items.len()
+            && let Some(value) = create
+        {
+            items.push(fresh_node(rest.first(), value, origin));
+        }
+        return match items.get_mut(i) {
             Some(item) => visit(item, rest, create, f),
             None => 0,
         };
@@ -393,22 +418,28 @@ fn visit(
         let Some(value) = create else {
             return 0;
         };
-        let fresh = match rest.first() {
-            None if matches!(value.value, RValue::Map(_)) => RNode::map(origin),
-            None if matches!(value.value, RValue::Seq(_)) => {
-                RNode::new(RValue::Seq(Vec::new()), origin)
-            }
-            None => RNode::new(RValue::Null, origin),
-            Some(next) if list_selector(next).is_some() || next.parse::<usize>().is_ok() => {
-                RNode::new(RValue::Seq(Vec::new()), origin)
-            }
-            Some(_) => RNode::map(origin),
-        };
-        node.set(seg, fresh);
+        node.set(seg, fresh_node(rest.first(), value, origin));
     }
     match node.get_mut(seg) {
         Some(child) => visit(child, rest, create, f),
         None => 0,
+    }
+}
+
+/// kyaml's `getPathPartKind`: the node `create` makes for a missing field or item, by the next
+/// part of the path (a list for an index or a `[k=v]` selector; a mapping for anything else,
+/// `*` too; the value's own kind at the end).
+fn fresh_node(next: Option<&String>, value: &RNode, origin: Origin) -> RNode {
+    match next {
+        None if matches!(value.value, RValue::Map(_)) => RNode::map(origin),
+        None if matches!(value.value, RValue::Seq(_)) => {
+            RNode::new(RValue::Seq(Vec::new()), origin)
+        }
+        None => RNode::new(RValue::Null, origin),
+        Some(next) if list_selector(next).is_some() || next.parse::<usize>().is_ok() => {
+            RNode::new(RValue::Seq(Vec::new()), origin)
+        }
+        Some(_) => RNode::map(origin),
     }
 }
 

@@ -62,14 +62,26 @@ fn directive(node: &RNode) -> Option<&str> {
     node.get("$patch").and_then(RNode::as_str)
 }
 
-/// Merges a patch into an object; returns true when the patch deletes the whole object.
-pub(crate) fn merge_object(target: &mut RNode, patch: &RNode, known: bool) -> bool {
+/// Merges a patch into an object; returns true when the patch deletes the whole object. A
+/// patch value of another kind than the object's (a mapping for a list, a list for a scalar,
+/// `{$patch: delete}` for a list) fails as kyaml fails: `wrong node kind: expected
+/// SequenceNode but got MappingNode`.
+pub(crate) fn merge_object(target: &mut RNode, patch: &RNode, known: bool) -> Result<bool, String> {
     if directive(patch) == Some("delete") {
-        return true;
+        return Ok(true);
     }
     let mut path = Vec::new();
-    merge_map(target, patch, known, &mut path);
-    false
+    merge_map(target, patch, known, &mut path)?;
+    Ok(false)
+}
+
+/// go-yaml's name of a node's kind.
+fn node_kind(node: &RNode) -> &'static str {
+    match node.value {
+        RValue::Map(_) => "MappingNode",
+        RValue::Seq(_) => "SequenceNode",
+        _ => "ScalarNode",
+    }
 }
 
 /// Removes the directives from a value that is inserted as is.
@@ -94,10 +106,15 @@ fn clean(node: &mut RNode) {
     }
 }
 
-fn merge_map<'a>(target: &mut RNode, patch: &'a RNode, known: bool, path: &mut Vec<&'a str>) {
+fn merge_map<'a>(
+    target: &mut RNode,
+    patch: &'a RNode,
+    known: bool,
+    path: &mut Vec<&'a str>,
+) -> Result<(), String> {
     if directive(patch) == Some("replace") || !target.is_map() {
         *target = strip(patch);
-        return;
+        return Ok(());
     }
     for (key, value) in patch.entries() {
         if key == "$patch" {
@@ -107,6 +124,17 @@ fn merge_map<'a>(target: &mut RNode, patch: &'a RNode, known: bool, path: &mut V
             target.remove(key);
             continue;
         }
+        // kyaml walks by the object's kind of node: a patch of another kind fails.
+        if let Some(existing) = target.get(key)
+            && existing.value != RValue::Null
+            && node_kind(existing) != node_kind(value)
+        {
+            return Err(format!(
+                "wrong node kind: expected {} but got {}",
+                node_kind(existing),
+                node_kind(value)
+            ));
+        }
         if value.is_map() && directive(value) == Some("delete") {
             target.remove(key);
             continue;
@@ -114,32 +142,38 @@ fn merge_map<'a>(target: &mut RNode, patch: &'a RNode, known: bool, path: &mut V
         path.push(key);
         match target.get_mut(key) {
             Some(existing) => match (&mut existing.value, &value.value) {
-                (RValue::Map(_), RValue::Map(_)) => merge_map(existing, value, known, path),
-                (RValue::Seq(_), RValue::Seq(_)) => merge_list(existing, value, known, path),
+                (RValue::Map(_), RValue::Map(_)) => merge_map(existing, value, known, path)?,
+                (RValue::Seq(_), RValue::Seq(_)) => merge_list(existing, value, known, path)?,
                 _ => *existing = strip(value),
             },
             None => target.set(key, strip(value)),
         }
         path.pop();
     }
+    Ok(())
 }
 
-fn merge_list<'a>(target: &mut RNode, patch: &'a RNode, known: bool, path: &mut Vec<&'a str>) {
+fn merge_list<'a>(
+    target: &mut RNode,
+    patch: &'a RNode,
+    known: bool,
+    path: &mut Vec<&'a str>,
+) -> Result<(), String> {
     let items = patch.items();
     if items
         .iter()
         .any(|i| i.is_map() && directive(i) == Some("replace"))
     {
         *target = strip(patch);
-        return;
+        return Ok(());
     }
     let key = if known { merge_key(path) } else { None };
     let Some(key) = key.filter(|_| items.iter().all(RNode::is_map)) else {
         *target = strip(patch);
-        return;
+        return Ok(());
     };
     let RValue::Seq(existing) = &mut target.value else {
-        return;
+        return Ok(());
     };
     // kustomize's order: the patch's items first (merged into the matching item), then the
     // items the patch does not name.
@@ -160,7 +194,7 @@ fn merge_list<'a>(target: &mut RNode, patch: &'a RNode, known: bool, path: &mut 
         }
         match matched {
             Some(mut original) => {
-                merge_map(&mut original, item, known, path);
+                merge_map(&mut original, item, known, path)?;
                 merged.push(original);
             }
             None => merged.push(strip(item)),
@@ -168,4 +202,5 @@ fn merge_list<'a>(target: &mut RNode, patch: &'a RNode, known: bool, path: &mut 
     }
     merged.extend(rest.into_iter().flatten());
     *existing = merged;
+    Ok(())
 }
