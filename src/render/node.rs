@@ -77,6 +77,18 @@ impl RNode {
         }
     }
 
+    /// A scalar's text as kustomize holds it (`null` is empty); `None` for a map or a list.
+    pub fn scalar_text(&self) -> Option<String> {
+        Some(match &self.value {
+            RValue::Null => String::new(),
+            RValue::Bool(b) => b.to_string(),
+            RValue::Int(i) => i.to_string(),
+            RValue::Float(f) => f.to_string(),
+            RValue::Str(s) => s.clone(),
+            RValue::Seq(_) | RValue::Map(_) => return None,
+        })
+    }
+
     pub fn str_at(&self, path: &[&str]) -> Option<&str> {
         self.get_path(path).and_then(RNode::as_str)
     }

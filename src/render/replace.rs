@@ -179,7 +179,7 @@ fn replace(
     let (value, untagged) = if options.delimiter.is_empty() {
         (node.clone(), false)
     } else {
-        let Some(text) = scalar_text(node) else {
+        let Some(text) = node.scalar_text() else {
             return Err(err(
                 "delimiter option can only be used with scalar nodes".into()
             ));
@@ -334,9 +334,9 @@ fn list_selector(seg: &str) -> Option<(&str, &str)> {
 
 fn matches_item(item: &RNode, key: &str, want: &str) -> bool {
     if key.is_empty() {
-        return scalar_text(item).as_deref() == Some(want);
+        return item.scalar_text().as_deref() == Some(want);
     }
-    item.get(key).and_then(scalar_text).as_deref() == Some(want)
+    item.get(key).and_then(RNode::scalar_text).as_deref() == Some(want)
 }
 
 fn lookup<'a>(node: &'a RNode, path: &[String]) -> Option<&'a RNode> {
@@ -451,9 +451,9 @@ fn set_value(
     untagged: bool,
     options: &Options,
 ) -> Result<(), String> {
-    let mut text = scalar_text(value);
+    let mut text = value.scalar_text();
     if !options.delimiter.is_empty() {
-        let Some(current) = scalar_text(target) else {
+        let Some(current) = target.scalar_text() else {
             return Err("delimiter option can only be used with scalar nodes".into());
         };
         let mut parts: Vec<String> = current
@@ -469,7 +469,7 @@ fn set_value(
         text = Some(parts.join(&options.delimiter));
     }
     let origin = value.origin;
-    let is_scalar = scalar_text(target).is_some();
+    let is_scalar = target.scalar_text().is_some();
     *target = match (&target.value, text) {
         (RValue::Str(_), Some(t)) => RNode::str(t, origin),
         (_, Some(t)) if is_scalar || untagged || !options.delimiter.is_empty() => {
@@ -478,18 +478,6 @@ fn set_value(
         _ => value.clone(),
     };
     Ok(())
-}
-
-/// A scalar's text as kustomize holds it; `None` for a map or a list.
-fn scalar_text(node: &RNode) -> Option<String> {
-    Some(match &node.value {
-        RValue::Null => String::new(),
-        RValue::Bool(b) => b.to_string(),
-        RValue::Int(i) => i.to_string(),
-        RValue::Float(f) => f.to_string(),
-        RValue::Str(s) => s.clone(),
-        RValue::Seq(_) | RValue::Map(_) => return None,
-    })
 }
 
 /// What a plain scalar with this text reads as (YAML 1.2 core schema).
@@ -523,7 +511,7 @@ fn annotations_as_strings(root: &mut RNode) {
         return;
     };
     for (_, v) in entries.iter_mut() {
-        if let Some(t) = scalar_text(v) {
+        if let Some(t) = v.scalar_text() {
             v.value = RValue::Str(t);
         }
     }
