@@ -29,6 +29,7 @@ mod fieldspecs;
 mod generate;
 mod gvk;
 mod images;
+mod inline;
 mod json_patch;
 mod kust;
 mod metadata;

@@ -69,12 +69,13 @@ fn load_patch(
             Some(at),
         ));
     }
+    let map = super::inline::InlineMap::new(node, text, walk.files.text(at.file));
     let docs = loaded
         .documents
         .iter()
         .map(|d| {
             let mut n = from_loaded(&d.root, at.file, text);
-            relocate(&mut n, at);
+            super::inline::locate(&mut n, at, map.as_ref());
             n
         })
         .collect();
@@ -83,15 +84,6 @@ fn load_patch(
         at,
         inline: true,
     })
-}
-
-fn relocate(node: &mut RNode, at: Origin) {
-    node.origin = at;
-    match &mut node.value {
-        RValue::Seq(items) => items.iter_mut().for_each(|i| relocate(i, at)),
-        RValue::Map(entries) => entries.iter_mut().for_each(|(_, v)| relocate(v, at)),
-        _ => {}
-    }
 }
 
 pub(crate) fn strategic_legacy(
