@@ -2,7 +2,7 @@
 //! kustomize's order (`AccumulateTarget` in sigs.k8s.io/kustomize
 //! `api/internal/target/kusttarget.go`), and what only the top level does.
 
-use super::gvk::{gvk_key, kind_rank};
+use super::gvk::{LEGACY_FIRST, LEGACY_LAST, gvk_key, rank_in};
 use super::kust::{Kust, Walk, append};
 use super::node::{Origin, RNode, from_loaded};
 use super::{Files, RenderError, RenderInfo, Resource};
@@ -27,7 +27,7 @@ pub(crate) fn build_top(
         config: Default::default(),
     };
     let mut resources = Vec::new();
-    let fifo = walk.build(dir, &mut resources, false)?;
+    let order = walk.build(dir, &mut resources, false)?;
     super::generate::add_hashes(&mut resources);
     super::metadata::strip(&mut resources);
     if let Some((options, at)) = walk.build_metadata.take() {
@@ -35,8 +35,8 @@ pub(crate) fn build_top(
     }
     super::refs::fix_references(&mut resources, &walk.config.name_reference)?;
     super::vars::resolve(&walk.vars, &mut resources, &walk.config.var_reference)?;
-    if !fifo {
-        legacy_sort(&mut resources);
+    if let Order::Legacy { first, last } = &order {
+        legacy_sort(&mut resources, first, last);
     }
     Ok((resources, walk.infos))
 }
@@ -54,13 +54,13 @@ pub fn is_remote(entry: &str) -> bool {
 
 impl Walk<'_> {
     /// Builds the kustomization in `dir` into `resources` (which a component transforms in
-    /// place); returns whether its `sortOptions` ask for no sorting.
+    /// place); returns the order its `sortOptions` ask for.
     fn build(
         &mut self,
         dir: &Path,
         resources: &mut Vec<Resource>,
         component: bool,
-    ) -> Result<bool, RenderError> {
+    ) -> Result<Order, RenderError> {
         let Some(path) = kustomization_in(dir) else {
             return Err(RenderError::new(
                 format!(
@@ -142,12 +142,12 @@ impl Walk<'_> {
                 });
             }
         }
-        let fifo = k
-            .root
-            .get_path(&["sortOptions", "order"])
-            .and_then(Node::as_str)
-            == Some("fifo");
-        Ok(fifo)
+        // Only the top kustomization's `sortOptions` count (kustomize reads no other).
+        if self.stack.is_empty() && !component {
+            Order::read(&k)
+        } else {
+            Ok(Order::Fifo)
+        }
     }
 
     fn build_body(&mut self, k: &Kust, resources: &mut Vec<Resource>) -> Result<(), RenderError> {
@@ -345,9 +345,63 @@ fn within(mut e: RenderError, at: Origin) -> RenderError {
     e
 }
 
-/// kustomize's legacy order (`SortOrderTransformer`): kinds in a fixed order, then by
-/// `group_version_kind|namespace|name`.
-fn legacy_sort(resources: &mut [Resource]) {
+/// The output order a kustomization's `sortOptions` ask for.
+enum Order {
+    /// As the resources were read.
+    Fifo,
+    /// kustomize's legacy order, with these kinds first and last.
+    Legacy {
+        first: Vec<String>,
+        last: Vec<String>,
+    },
+}
+
+impl Order {
+    /// `sortOptions`: `order: fifo`, or the legacy order — with `legacySortOptions`, its
+    /// `orderFirst` and `orderLast` lists in place of kustomize's own (an absent list is empty).
+    fn read(k: &Kust) -> Result<Order, RenderError> {
+        let options = k.root.get("sortOptions").filter(|o| !o.is_null());
+        let field = |path: &[&str]| options.and_then(|o| o.get_path(path));
+        let legacy_options = field(&["legacySortOptions"]).filter(|o| !o.is_null());
+        let fail = |message: &str| Err(RenderError::new(message, k.at("sortOptions")));
+        match field(&["order"]).and_then(Node::as_str) {
+            _ if options.is_none() => {}
+            Some("fifo") if legacy_options.is_some() => {
+                return fail(
+                    "the field 'sortOptions.legacySortOptions' is set but the selected sort order is 'fifo', not 'legacy'",
+                );
+            }
+            Some("fifo") => return Ok(Order::Fifo),
+            Some("legacy") => {}
+            _ => return fail("the field 'sortOptions.order' must be one of [fifo, legacy]"),
+        }
+        let kinds = |key: &str| -> Vec<String> {
+            field(&["legacySortOptions", key])
+                .and_then(Node::as_seq)
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|n| n.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let owned = |list: &[&str]| list.iter().map(|k| (*k).to_owned()).collect();
+        Ok(match legacy_options {
+            Some(_) => Order::Legacy {
+                first: kinds("orderFirst"),
+                last: kinds("orderLast"),
+            },
+            None => Order::Legacy {
+                first: owned(LEGACY_FIRST),
+                last: owned(LEGACY_LAST),
+            },
+        })
+    }
+}
+
+/// kustomize's legacy order (`SortOrderTransformer`): kinds in `first` and `last` order, then
+/// by `group_version_kind|namespace|name`.
+fn legacy_sort(resources: &mut [Resource], first: &[String], last: &[String]) {
     let key = |r: &Resource| {
         let or = |s: &str, d: &str| {
             if s.is_empty() {
@@ -359,7 +413,7 @@ fn legacy_sort(resources: &mut [Resource]) {
         let (g, v) = r.group_version();
         let g = gvk_key(g, v, r.kind());
         (
-            kind_rank(r.kind()),
+            rank_in(r.kind(), first, last),
             g.clone(),
             format!("{g}|{}|{}", or(r.namespace(), "~X"), or(r.name(), "~N")),
         )

@@ -4,37 +4,47 @@
 /// kustomize's kind order (`SortOrderTransformer`'s legacy order, and `Gvk.IsLessThan`):
 /// these kinds first, the webhook configurations last, every other kind between.
 pub(crate) fn kind_rank(kind: &str) -> i64 {
-    const FIRST: &[&str] = &[
-        "Namespace",
-        "ResourceQuota",
-        "StorageClass",
-        "CustomResourceDefinition",
-        "ServiceAccount",
-        "PodSecurityPolicy",
-        "Role",
-        "ClusterRole",
-        "RoleBinding",
-        "ClusterRoleBinding",
-        "ConfigMap",
-        "Secret",
-        "Endpoints",
-        "Service",
-        "LimitRange",
-        "PriorityClass",
-        "PersistentVolume",
-        "PersistentVolumeClaim",
-        "Deployment",
-        "StatefulSet",
-        "CronJob",
-        "PodDisruptionBudget",
-    ];
-    const LAST: &[&str] = &[
-        "MutatingWebhookConfiguration",
-        "ValidatingWebhookConfiguration",
-    ];
-    if let Some(i) = FIRST.iter().position(|k| *k == kind) {
-        i as i64 - FIRST.len() as i64
-    } else if let Some(i) = LAST.iter().position(|k| *k == kind) {
+    rank_in(kind, LEGACY_FIRST, LEGACY_LAST)
+}
+
+/// kustomize's legacy order: these kinds first, in this order.
+pub(crate) const LEGACY_FIRST: &[&str] = &[
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
+];
+
+/// kustomize's legacy order: these kinds last.
+pub(crate) const LEGACY_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// A kind's rank with `first` and `last` lists (`sortOptions.legacySortOptions`): the kinds of
+/// `first` before every other, those of `last` after.
+pub(crate) fn rank_in<S: AsRef<str>>(kind: &str, first: &[S], last: &[S]) -> i64 {
+    if let Some(i) = first.iter().position(|k| k.as_ref() == kind) {
+        i as i64 - first.len() as i64
+    } else if let Some(i) = last.iter().position(|k| k.as_ref() == kind) {
         1 + i as i64
     } else {
         0
