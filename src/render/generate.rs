@@ -280,13 +280,8 @@ fn generate(
             let mut root = generated(kind, g, &opts, (name, name_at, namespace), at);
             let meta = root.child_map("metadata", at);
             for field in ["labels", "annotations"] {
-                let Some(old) = r.root.get_path(&["metadata", field]).filter(|m| m.is_map()) else {
-                    continue;
-                };
-                let mut merged = old.clone();
-                for (key, v) in meta.get(field).map(RNode::entries).unwrap_or_default() {
-                    merged.set(key, v.clone());
-                }
+                let fresh = meta.get(field).cloned().unwrap_or_else(|| RNode::map(at));
+                let merged = under(r.root.get_path(&["metadata", field]), fresh);
                 if !merged.entries().is_empty() {
                     meta.set(field, merged);
                 }
@@ -299,18 +294,13 @@ fn generate(
                     }
                 }
             }
-            let (mut data_map, mut binary_map) = (data_map, binary_map);
-            if behavior == "merge" {
-                for (field, map) in [("data", &mut data_map), ("binaryData", &mut binary_map)] {
-                    if let Some(old) = r.root.get(field).filter(|m| m.is_map()) {
-                        let mut merged = old.clone();
-                        for (key, v) in map.entries() {
-                            merged.set(key, v.clone());
-                        }
-                        *map = merged;
-                    }
-                }
-            }
+            let (data_map, binary_map) = match behavior {
+                "merge" => (
+                    under(r.root.get("data"), data_map),
+                    under(r.root.get("binaryData"), binary_map),
+                ),
+                _ => (data_map, binary_map),
+            };
             set_data(&mut root, kind, data_map, binary_map, &opts);
             r.root = root;
             r.hashed = r.hashed && opts.hash;
@@ -358,6 +348,19 @@ fn generated(
         root.set("type", RNode::str(t, at));
     }
     root
+}
+
+/// `new`'s entries set over a copy of `old` when `old` is a mapping (kept where it was
+/// written), else `new`.
+fn under(old: Option<&RNode>, new: RNode) -> RNode {
+    let Some(old) = old.filter(|m| m.is_map()) else {
+        return new;
+    };
+    let mut merged = old.clone();
+    for (key, v) in new.entries() {
+        merged.set(key, v.clone());
+    }
+    merged
 }
 
 /// A generated object's `data` (always on a Secret), `binaryData` and `immutable`.

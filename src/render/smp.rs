@@ -262,12 +262,11 @@ impl Schema<'_> {
     /// keeps them in the object's order after the patch's new items.
     fn merge_keyed<'a>(
         &self,
-        dest: Vec<RNode>,
+        mut nodes: Vec<RNode>,
         patch: &[&'a RNode],
         keys: &[&str],
         path: &mut Vec<&'a str>,
     ) -> Result<Vec<RNode>, String> {
-        let mut nodes: Vec<RNode> = dest;
         let mut dest_refs: Vec<usize> = (0..nodes.len()).collect();
         let tuple = |node: &RNode| -> Vec<String> {
             keys.iter()
