@@ -4,7 +4,7 @@
 
 use super::gvk::{LEGACY_FIRST, LEGACY_LAST, gvk_key, rank_in};
 use super::kust::{Kust, Walk, append};
-use super::node::{Origin, RNode, from_loaded};
+use super::node::{Origin, RNode, RValue, from_loaded_keys};
 use super::{Files, RenderError, RenderInfo, Resource};
 use crate::index::kustomize::{kustomization_in, normalize};
 use crate::load::tree::Node;
@@ -37,6 +37,18 @@ pub(crate) fn build_top(
     super::vars::resolve(&walk.vars, &mut resources, &walk.config.var_reference)?;
     if let Order::Legacy { first, last } = &order {
         legacy_sort(&mut resources, first, last);
+    }
+    if let Some(at) = resources.iter().find_map(|r| r.non_string_key) {
+        let mut e = RenderError::new(
+            "json: unsupported type: map[interface {}]interface {}",
+            Some(at),
+        );
+        // (`kubectl apply` reads the key as a string: only the build fails.)
+        e.only_kustomize = true;
+        return Err(e.suggesting(
+            "kustomize reads this key as a number, a boolean or a date, not a string, and cannot write the object out: quote it"
+                .to_owned(),
+        ));
     }
     Ok((resources, walk.infos))
 }
@@ -278,7 +290,7 @@ impl Walk<'_> {
         let text = source.text.as_str();
         let mut out = Vec::new();
         for doc in loaded.documents.iter().map(|d| &d.root) {
-            let mut node = from_loaded(doc, file, text);
+            let (mut node, non_string_key) = from_loaded_keys(doc, file, text);
             annotations_as_text(doc, &mut node, text);
             if !node.is_map() || node.entries().is_empty() {
                 continue;
@@ -292,17 +304,27 @@ impl Walk<'_> {
                     if item.is_map() {
                         let mut item = item.clone();
                         annotations_as_text(loaded, &mut item, text);
-                        out.push(Resource::new(item));
+                        let mut item = Resource::new(item);
+                        item.non_string_key = non_string_key;
+                        out.push(item);
                     }
                 }
             } else {
-                if node.str_at(&["metadata", "name"]).is_none() {
+                let named = node.get_path(&["metadata", "name"]).is_some_and(|n| {
+                    matches!(
+                        n.value,
+                        RValue::Str(_) | RValue::Int(_) | RValue::Float(_) | RValue::Bool(_)
+                    )
+                });
+                if !named {
                     return Err(RenderError::new(
                         "missing metadata.name in object",
                         Some(node.origin),
                     ));
                 }
-                out.push(Resource::new(node));
+                let mut r = Resource::new(node);
+                r.non_string_key = non_string_key;
+                out.push(r);
             }
         }
         Ok(out)

@@ -299,8 +299,7 @@ impl Spec {
 }
 
 /// Splits a field-spec path on `/` (`\/` is a slash inside a key).
-#[cfg(test)]
-fn segments(path: &str) -> Vec<String> {
+pub fn segments(path: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = Some(path);
     while let Some(path) = rest {
@@ -315,14 +314,85 @@ fn segments(path: &str) -> Vec<String> {
 /// element); with `create`, missing mappings on the way are created and a missing last field
 /// is created as null for `f` to fill. The path is read segment by segment as the walk goes
 /// (nothing allocated unless a segment holds an escaped `\/`).
+///
+/// Fails as kustomize's field spec filter fails (`api/filters/fieldspec`), in its words: a
+/// scalar (not null) where the path goes on is "expected sequence or mapping node", an error
+/// under a list says which part of the path it was walking ("visit traversal on path: [a b]"),
+/// and `f`'s own error (a value of the wrong node kind) ends the walk. The caller adds which
+/// field of which object ("considering field …").
 pub fn visit(
     node: &mut RNode,
     path: &str,
     create: bool,
     origin: Origin,
-    f: &mut dyn FnMut(&mut RNode),
-) {
-    walk(node, Some(path), create, origin, f);
+    f: &mut dyn FnMut(&mut RNode) -> Result<(), String>,
+) -> Result<(), String> {
+    walk(node, Some(path), create, origin, f)
+}
+
+/// kustomize's "considering field '…' of object …" around a field spec walk's error.
+pub fn considering(path: &str, id: &str, error: &str) -> String {
+    format!("considering field '{path}' of object {id}: {error}")
+}
+
+/// What kustomize's setters say of a node of another kind than they set
+/// (`wrong node kind: expected ScalarNode but got MappingNode`), if it is one.
+pub fn wrong_kind(node: &RNode, expected: &str) -> Result<(), String> {
+    let found = match node.value {
+        RValue::Seq(_) => "SequenceNode",
+        RValue::Map(_) => "MappingNode",
+        _ => "ScalarNode",
+    };
+    if found == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "wrong node kind: expected {expected} but got {found}"
+        ))
+    }
+}
+
+/// Whether every path of `paths` (split into keys, sorted: paths through one field are
+/// neighbours; all share their first `depth` keys, the way to `node`) walks through `node` as
+/// kustomize's name reference filter needs: no scalar where a path goes on, no mapping
+/// reference without a `name`. One walk for all the paths of an object, each field looked up
+/// once; where it fails, [`visit`] path by path says which path fails first, and how.
+pub fn name_paths_hold(node: &RNode, paths: &[Vec<String>], depth: usize) -> bool {
+    // The paths that end here sort first.
+    let ending = paths.iter().take_while(|p| p.len() == depth).count();
+    if ending > 0 {
+        let named = |n: &RNode| !n.is_map() || n.get("name").is_some();
+        let holds = match &node.value {
+            RValue::Seq(items) => items.iter().all(named),
+            _ => named(node),
+        };
+        if !holds {
+            return false;
+        }
+    }
+    let paths = &paths[ending..];
+    if paths.is_empty() {
+        return true;
+    }
+    match &node.value {
+        RValue::Null => true,
+        RValue::Seq(items) => items.iter().all(|i| name_paths_hold(i, paths, depth)),
+        RValue::Map(_) => {
+            let mut i = 0;
+            while i < paths.len() {
+                let key = &paths[i][depth];
+                let end = i + paths[i..].iter().take_while(|p| p[depth] == *key).count();
+                if let Some(child) = node.get(key).filter(|c| c.value != RValue::Null)
+                    && !name_paths_hold(child, &paths[i..end], depth + 1)
+                {
+                    return false;
+                }
+                i = end;
+            }
+            true
+        }
+        _ => false,
+    }
 }
 
 /// Whether `path` leads to a node in `node` (what [`visit`] without `create` would visit).
@@ -378,20 +448,27 @@ fn walk(
     path: Option<&str>,
     create: bool,
     origin: Origin,
-    f: &mut dyn FnMut(&mut RNode),
-) {
+    f: &mut dyn FnMut(&mut RNode) -> Result<(), String>,
+) -> Result<(), String> {
     let Some(path) = path else {
-        f(node);
-        return;
+        return f(node);
     };
-    if let RValue::Seq(items) = &mut node.value {
-        for item in items {
-            walk(item, Some(path), create, origin, f);
+    match &mut node.value {
+        RValue::Null => return Ok(()),
+        RValue::Seq(items) => {
+            for item in items {
+                walk(item, Some(path), create, origin, f).map_err(|e| {
+                    let rest: Vec<String> =
+                        std::iter::successors(Some(path), |p| split_segment(p).1)
+                            .map(|p| split_segment(p).0.into_owned())
+                            .collect();
+                    format!("visit traversal on path: [{}]: {e}", rest.join(" "))
+                })?;
+            }
+            return Ok(());
         }
-        return;
-    }
-    if !node.is_map() {
-        return;
+        RValue::Map(_) => {}
+        _ => return Err("expected sequence or mapping node".to_owned()),
     }
     let (first, rest) = split_segment(path);
     let (key, is_list) = match first.strip_suffix("[]") {
@@ -401,7 +478,7 @@ fn walk(
     let missing = node.get(key).is_none_or(|n| n.value == RValue::Null);
     if missing {
         if !create || is_list {
-            return;
+            return Ok(());
         }
         let value = if rest.is_none() {
             RValue::Null
@@ -411,7 +488,7 @@ fn walk(
         node.set(key, RNode::new(value, origin));
     }
     let child = node.get_mut(key).expect("present");
-    walk(child, rest, create, origin, f);
+    walk(child, rest, create, origin, f)
 }
 
 /// Sets `pairs` in the mapping `node` (a null node becomes a mapping at `origin`).
@@ -440,5 +517,67 @@ mod tests {
         assert_eq!(segments("a\\/b\\/c/d"), vec!["a/b/c", "d"]);
         assert_eq!(segments(""), vec![""]);
         assert_eq!(segments("a/"), vec!["a", ""]);
+    }
+
+    /// The one walk of all paths agrees with the walk of each path alone.
+    #[test]
+    fn name_paths_hold_where_each_path_walks() {
+        let paths = [
+            "spec/volumes/configMap/name",
+            "spec/volumes/secret/secretName",
+            "spec/containers[]/env/valueFrom/configMapKeyRef/name",
+            "spec/serviceAccountName",
+            "spec/ref",
+        ];
+        let mut split: Vec<Vec<String>> = paths
+            .iter()
+            .map(|p| segments(&p.replace("[]", "")))
+            .collect();
+        split.sort_unstable();
+        let each = |node: &RNode| {
+            paths.iter().all(|path| {
+                let mut node = node.clone();
+                visit(&mut node, path, false, Origin::default(), &mut |n| {
+                    let named = |n: &RNode| !n.is_map() || n.get("name").is_some();
+                    match &n.value {
+                        RValue::Seq(items) if !items.iter().all(named) => Err(String::new()),
+                        _ if !named(n) => Err(String::new()),
+                        _ => Ok(()),
+                    }
+                })
+                .is_ok()
+            })
+        };
+        for (spec, holds) in [
+            (
+                r#"{"volumes": [{"configMap": {"name": "a"}}, {"secret": null}]}"#,
+                true,
+            ),
+            (r#"{"volumes": [{"configMap": "a"}]}"#, false),
+            (r#"{"volumes": ["a"]}"#, false),
+            (
+                r#"{"volumes": [null, {"configMap": {"name": {"x": 1}}}]}"#,
+                false,
+            ),
+            (
+                r#"{"volumes": [null, {"configMap": {"name": {"name": 1}}}]}"#,
+                true,
+            ),
+            (
+                r#"{"containers": [{"env": [{"valueFrom": {"configMapKeyRef": 3}}]}]}"#,
+                false,
+            ),
+            (r#"{"containers": [{"env": [{"valueFrom": null}]}]}"#, true),
+            (r#"{"ref": {"namespace": "x"}}"#, false),
+            (r#"{"ref": [{"name": "a"}, "b"]}"#, true),
+            (r#"{"ref": [{"kind": "a"}]}"#, false),
+            (r#"{"serviceAccountName": ["a"]}"#, true),
+            (r#"{"volumes": {"configMap": {"name": "a"}}}"#, true),
+        ] {
+            let pod = format!(r#"{{"kind": "Pod", "spec": {spec}}}"#);
+            let node = RNode::from_json(&serde_json::from_str(&pod).unwrap(), Origin::default());
+            assert_eq!(name_paths_hold(&node, &split, 0), holds, "{spec}");
+            assert_eq!(each(&node), holds, "{spec}");
+        }
     }
 }

@@ -220,8 +220,12 @@ fn generate(
     kind: &str,
 ) -> Result<(), RenderError> {
     let at = k.origin(g);
-    let Some(name_node) = g.get("name").filter(|n| n.as_str().is_some()) else {
-        return Err(RenderError::new("a generator needs a name", Some(at)));
+    // kustomize's words for either generator, an empty name as a missing one.
+    let Some(name_node) = g
+        .get("name")
+        .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()))
+    else {
+        return Err(RenderError::new("a configmap must have a name", Some(at)));
     };
     let name = name_node.as_str().unwrap_or_default();
     let name_at = k.origin(name_node);

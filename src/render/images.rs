@@ -142,11 +142,19 @@ pub(super) fn run(
             for spec in &selected {
                 let mut wrong = None;
                 let at = r.root.origin;
-                fieldspecs::visit(&mut r.root, &spec.path, false, at, &mut |n| {
-                    if wrong.is_none() {
-                        wrong = set_image(n, entry).err();
-                    }
+                let walked = fieldspecs::visit(&mut r.root, &spec.path, false, at, &mut |n| {
+                    set_image(n, entry).map_err(|found| {
+                        wrong = Some(found);
+                        String::new()
+                    })
                 });
+                if let (Err(e), None) = (&walked, wrong) {
+                    let id = r.id_string();
+                    return Err(RenderError::new(
+                        fieldspecs::considering(&spec.path, &id, e),
+                        Some(entry.named_at),
+                    ));
+                }
                 if let Some(found) = wrong {
                     let ns = match r.namespace() {
                         "" => "[noNs]",

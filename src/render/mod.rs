@@ -49,7 +49,7 @@ use crate::model::source::SourceFile;
 use crate::model::span::Span;
 pub use build::is_remote;
 use foldhash::HashMap;
-use node::{Origin, RNode};
+use node::{Origin, RNode, RValue};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -68,6 +68,12 @@ pub struct Resource {
     pub(crate) vars: Vec<String>,
     /// The transformers that ran over it (kustomization file, kind), for `transformerAnnotations`.
     pub(crate) transformations: Vec<(u32, &'static str)>,
+    /// A mapping key kustomize reads as something other than a string (`1:`, `true:`): it
+    /// cannot write the object out.
+    pub(crate) non_string_key: Option<Origin>,
+    /// The text of a `metadata.name` written as a number or a boolean (`name: 123`), which
+    /// kustomize takes for the name and writes back as it was.
+    name_text: Option<String>,
 }
 
 impl Resource {
@@ -79,7 +85,14 @@ impl Resource {
             affixes: Default::default(),
             vars: Vec::new(),
             transformations: Vec::new(),
+            non_string_key: None,
+            name_text: None,
         };
+        if let Some(n) = r.root.get_path(&["metadata", "name"])
+            && matches!(n.value, RValue::Int(_) | RValue::Float(_) | RValue::Bool(_))
+        {
+            r.name_text = n.scalar_text();
+        }
         r.ids.push((r.namespace().to_owned(), r.name().to_owned()));
         r
     }
@@ -104,7 +117,10 @@ impl Resource {
     }
 
     pub fn name(&self) -> &str {
-        self.root.str_at(&["metadata", "name"]).unwrap_or("")
+        self.root
+            .str_at(&["metadata", "name"])
+            .or(self.name_text.as_deref())
+            .unwrap_or("")
     }
 
     pub fn namespace(&self) -> &str {
@@ -121,6 +137,11 @@ impl Resource {
 
     /// kustomize's `ResId.String()`-like description: `Kind.version.group/name.namespace`.
     pub fn id_string(&self) -> String {
+        self.id_string_as(self.namespace(), self.name())
+    }
+
+    /// [`Resource::id_string`] with another namespace and name (one it had).
+    pub(crate) fn id_string_as(&self, namespace: &str, name: &str) -> String {
         let (g, v) = self.group_version();
         let v = if v.is_empty() { "[noVer]" } else { v };
         let gv = if g.is_empty() {
@@ -128,11 +149,11 @@ impl Resource {
         } else {
             format!("{v}.{g}")
         };
-        let ns = match self.namespace() {
+        let ns = match namespace {
             "" => "[noNs]",
             ns => ns,
         };
-        format!("{}.{}/{}.{}", self.kind(), gv, self.name(), ns)
+        format!("{}.{}/{}.{}", self.kind(), gv, name, ns)
     }
 }
 
@@ -145,6 +166,9 @@ pub struct RenderError {
     pub unsupported: bool,
     /// kubevet's advice beside kustomize's words (a near-miss field name).
     pub suggestion: Option<String>,
+    /// The cause is in an object's file, which `kubectl apply` accepts as written: no check of
+    /// the file as written reports it (most errors in an object's file are findings there too).
+    pub only_kustomize: bool,
 }
 
 impl RenderError {
@@ -154,6 +178,7 @@ impl RenderError {
             at,
             unsupported: false,
             suggestion: None,
+            only_kustomize: false,
         }
     }
 
@@ -169,6 +194,7 @@ impl RenderError {
             at,
             unsupported: true,
             suggestion: None,
+            only_kustomize: false,
         }
     }
 }

@@ -184,6 +184,35 @@ impl RNode {
 /// Converts a loaded node of file `file` (whose text is `text`) into a rendered node, re-reading
 /// plain scalars as go-yaml v3 does where it differs from v2 (see the module's documentation).
 pub fn from_loaded(node: &Node, file: u32, text: &str) -> RNode {
+    convert(node, file, text, &mut None)
+}
+
+/// [`from_loaded`], and the first mapping key go-yaml v3 does not read as a string (a plain
+/// `1`, `1.5`, `true`, `0o17` or `2001-01-02`), if any: kustomize cannot write such an object
+/// out (its JSON encoder refuses a map with keys that are not strings).
+pub fn from_loaded_keys(node: &Node, file: u32, text: &str) -> (RNode, Option<Origin>) {
+    let mut bad = None;
+    let node = convert(node, file, text, &mut bad);
+    (node, bad.map(|span| Origin { file, span }))
+}
+
+/// Whether go-yaml v3 reads the mapping key `key` of the file `text` as something other than
+/// a string.
+fn non_string_key(key: &Node, text: &str) -> bool {
+    match &key.value {
+        // (Most keys are words: only one that starts with a digit can be a number or a date.)
+        Value::Str(s) => {
+            key.style == Style::Plain
+                && s.as_bytes().first().is_some_and(u8::is_ascii_digit)
+                && (matches!(yaml12_plain(s), RValue::Int(_)) || plain_date(s).is_some())
+        }
+        Value::Int(_) | Value::Float(_) => true,
+        Value::Bool(_) => is_yaml12_bool(text.get(key.span.range()).unwrap_or("")),
+        Value::Null | Value::Seq(_) | Value::Map(_) => false,
+    }
+}
+
+fn convert(node: &Node, file: u32, text: &str, bad: &mut Option<Span>) -> RNode {
     let origin = Origin {
         file,
         span: node.span,
@@ -206,12 +235,15 @@ pub fn from_loaded(node: &Node, file: u32, text: &str) -> RNode {
         }
         Value::Str(s) => RValue::Str(s.clone()),
         Value::Seq(items) => {
-            RValue::Seq(items.iter().map(|n| from_loaded(n, file, text)).collect())
+            RValue::Seq(items.iter().map(|n| convert(n, file, text, bad)).collect())
         }
         Value::Map(entries) => {
             // (Sized for every entry: collecting a `filter_map` grows the vector from four.)
             let mut out = Vec::with_capacity(entries.len());
             for e in entries {
+                if bad.is_none() && non_string_key(&e.key, text) {
+                    *bad = Some(e.key.span);
+                }
                 let key = match (&e.key.value, e.key.style) {
                     (Value::Bool(_), Style::Plain) => {
                         text.get(e.key.span.range()).unwrap_or("").to_owned()
@@ -221,7 +253,7 @@ pub fn from_loaded(node: &Node, file: u32, text: &str) -> RNode {
                         None => continue,
                     },
                 };
-                out.push((key, from_loaded(&e.value, file, text)));
+                out.push((key, convert(&e.value, file, text, bad)));
             }
             RValue::Map(out)
         }

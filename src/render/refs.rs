@@ -18,7 +18,7 @@
 use super::fieldspecs;
 use super::kust::{is_cluster_scoped, same_ns};
 use super::node::{Origin, RNode, RValue};
-use super::refs_table::{Ref, refs_with};
+use super::refs_table::{Paths, Ref, referrer_paths, refs_with};
 use super::{RenderError, Resource};
 
 /// An object that may be referred to, as it is now and as it was.
@@ -197,15 +197,81 @@ fn subject_namespaces(r: &Resource) -> Vec<String> {
         .collect()
 }
 
+/// Walks a referrer's field as kustomize's name reference filter does before it looks for a
+/// referral: whether the field is there, or kustomize's error where the path meets a scalar
+/// or a mapping reference has no `name`.
+fn check_path(r: &mut Resource, path: &str) -> Result<bool, RenderError> {
+    let mut found = false;
+    let at = r.root.origin;
+    let mut origin = at;
+    let walked = fieldspecs::visit(&mut r.root, path, false, at, &mut |n| {
+        let mut check = |n: &RNode| {
+            origin = n.origin;
+            match &n.value {
+                RValue::Map(_) if n.get("name").is_none() => {
+                    Err("path config error; no 'name' field in node".to_owned())
+                }
+                _ => Ok(()),
+            }
+        };
+        found = true;
+        match &n.value {
+            RValue::Seq(items) => items.iter().try_for_each(&mut check),
+            _ => check(n),
+        }
+    });
+    walked.map_err(|e| {
+        let id = r.id_string();
+        RenderError::new(
+            format!(
+                "updating name reference in '{path}' field of '{id}': {}",
+                fieldspecs::considering(path, &id, &e)
+            ),
+            Some(origin),
+        )
+    })?;
+    Ok(found)
+}
+
 /// Fails as kustomize does where a reference could be to several objects, at the field.
 pub(crate) fn fix_references(
     resources: &mut [Resource],
     extra: &[super::config::NameRef],
 ) -> Result<(), RenderError> {
+    let refs = refs_with(extra);
+    // Renamed or not, kustomize walks every referrer's fields, and fails where a field is not
+    // what the path says: all the paths of an object at once, each path alone (in kustomize's
+    // order, for its message) only where that fails.
+    let mut paths_of: Vec<((String, String, String), Paths)> = Vec::new();
+    for r in resources.iter_mut() {
+        let (g, v) = r.group_version();
+        let at = match paths_of
+            .iter()
+            .position(|((k, gg, vv), _)| k == r.kind() && gg == g && vv == v)
+        {
+            Some(at) => at,
+            None => {
+                let gvk = (r.kind(), g, v);
+                let paths = referrer_paths(&refs, extra.is_empty(), gvk, |x| {
+                    matches_gvk(&x.referrer, gvk)
+                });
+                let key = (gvk.0.to_owned(), gvk.1.to_owned(), gvk.2.to_owned());
+                paths_of.push((key, paths));
+                paths_of.len() - 1
+            }
+        };
+        if !fieldspecs::name_paths_hold(&r.root, &paths_of[at].1, 0) {
+            let (k, g, v) = &paths_of[at].0;
+            for Ref { referrer, path, .. } in refs.iter() {
+                if matches_gvk(referrer, (k, g, v)) {
+                    check_path(r, path)?;
+                }
+            }
+        }
+    }
     if !resources.iter().any(|r| r.ids.len() > 1) {
         return Ok(());
     }
-    let refs = refs_with(extra);
     let at = Default::default();
     // Each resource's (kind, group, version) read once: the loop below asks it of every
     // resource for every field of every target (references change names, never kinds).
@@ -251,10 +317,7 @@ pub(crate) fn fix_references(
         let candidates: Vec<&Candidate> = candidates.iter().collect();
         for (j, r) in resources.iter_mut().enumerate().filter(|_| renamed) {
             for Ref { referrer, path, .. } in &refs[i..end] {
-                if !matches_gvk(referrer, gvk(j)) {
-                    continue;
-                }
-                if !fieldspecs::reaches(&r.root, path) {
+                if !matches_gvk(referrer, gvk(j)) || !fieldspecs::reaches(&r.root, path) {
                     continue;
                 }
                 let by = Referring {
@@ -276,11 +339,15 @@ pub(crate) fn fix_references(
                         failed.get_or_insert(e);
                     }
                 };
-                fieldspecs::visit(&mut r.root, path, false, at, &mut |n| match &mut n.value {
-                    RValue::Str(_) | RValue::Map(_) => set(n),
-                    RValue::Seq(items) => items.iter_mut().for_each(&mut set),
-                    _ => {}
+                let walked = fieldspecs::visit(&mut r.root, path, false, at, &mut |n| {
+                    match &mut n.value {
+                        RValue::Str(_) | RValue::Map(_) => set(n),
+                        RValue::Seq(items) => items.iter_mut().for_each(&mut set),
+                        _ => {}
+                    }
+                    Ok(())
                 });
+                debug_assert!(walked.is_ok(), "checked by check_path");
                 if let Some((e, origin)) = failed {
                     return Err(RenderError::new(e, Some(origin)));
                 }

@@ -214,6 +214,49 @@ pub(super) fn refs_with(extra: &[super::config::NameRef]) -> std::borrow::Cow<'s
     std::borrow::Cow::Owned(refs)
 }
 
+/// The field paths of a list of references, split into keys (`[]` dropped), sorted (paths
+/// through one field are neighbours) and without repeats: what
+/// [`super::fieldspecs::name_paths_hold`] walks.
+pub(super) type Paths = std::sync::Arc<Vec<Vec<String>>>;
+
+/// The paths of the references whose referrer `selects` an object of kind, group and version
+/// `gvk`; for kustomize's own list (`cached`) built once per kind for the whole run.
+pub(super) fn referrer_paths(
+    refs: &[Ref],
+    cached: bool,
+    gvk: (&str, &str, &str),
+    selects: impl Fn(&Ref) -> bool,
+) -> Paths {
+    type Cache = std::collections::HashMap<(String, String, String), Paths>;
+    static CACHE: std::sync::Mutex<Option<Cache>> = std::sync::Mutex::new(None);
+    let key = (gvk.0.to_owned(), gvk.1.to_owned(), gvk.2.to_owned());
+    if cached
+        && let Some(paths) = CACHE
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref()?.get(&key).cloned())
+    {
+        return paths;
+    }
+    let mut paths: Vec<Vec<String>> = refs
+        .iter()
+        .filter(|r| selects(r))
+        .map(|r| {
+            super::fieldspecs::segments(&r.path)
+                .into_iter()
+                .map(|s| s.strip_suffix("[]").map(str::to_owned).unwrap_or(s))
+                .collect()
+        })
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let paths = std::sync::Arc::new(paths);
+    if cached && let Ok(mut c) = CACHE.lock() {
+        c.get_or_insert_with(Cache::new).insert(key, paths.clone());
+    }
+    paths
+}
+
 fn build_refs() -> Vec<Reference> {
     let v1 = |kind| (kind, Some(""), Some("v1"));
     let mut out = Vec::new();

@@ -21,15 +21,15 @@ pub(crate) fn run(
     super::patch::patches(walk, k, resources)?;
     let config = &walk.config;
     namespace(k, resources, config)?;
-    prefix_suffix(k, resources, config);
+    prefix_suffix(k, resources, config)?;
     labels(k, resources, config)?;
     if let Some(node) = k.root.get("commonAnnotations") {
         let pairs = string_pairs(k, node);
         let specs = config.common_annotations.list(&COMMON_ANNOTATIONS);
-        apply_specs(resources, specs, &pairs, k.origin(node));
+        apply_specs(resources, specs, &pairs, k.origin(node))?;
     }
     super::patch::json6902_legacy(walk, k, resources)?;
-    replicas(k, resources, &walk.config)?;
+    replicas(k, resources, &walk.config, walk.files)?;
     super::images::run(k, resources, &walk.config.images)?;
     super::replace::run(walk, k, resources)?;
     if walk
@@ -82,29 +82,25 @@ fn namespace(k: &Kust, resources: &mut [Resource], config: &Config) -> Result<()
             if skip || !spec.selects(&group, &version, &kind) {
                 continue;
             }
-            let mut wrong = None;
-            fieldspecs::visit(
-                &mut r.root,
-                &spec.path,
-                spec.create,
-                at,
-                &mut |n| match n.value {
-                    RValue::Seq(_) => wrong = Some("SequenceNode"),
-                    RValue::Map(_) => wrong = Some("MappingNode"),
-                    _ => *n = RNode::str(ns, at),
-                },
-            );
-            if let Some(wrong) = wrong {
-                return Err(RenderError::new(
-                    format!(
-                        "namespace field specs must target scalar nodes: considering field '{}' of object {kind}.{version}.{group}/{}.{}: wrong node kind: expected ScalarNode but got {wrong}",
-                        spec.path,
-                        r.name(),
-                        r.namespace(),
-                    ),
+            let mut leaf = false;
+            fieldspecs::visit(&mut r.root, &spec.path, spec.create, at, &mut |n| {
+                fieldspecs::wrong_kind(n, "ScalarNode").inspect_err(|_| leaf = true)?;
+                *n = RNode::str(ns, at);
+                Ok(())
+            })
+            .map_err(|e| {
+                // kustomize's namespace filter says which of its two steps failed.
+                let step = if leaf {
+                    "namespace field specs must target scalar nodes"
+                } else {
+                    "namespace transformation failed"
+                };
+                let id = r.id_string();
+                RenderError::new(
+                    format!("{step}: {}", fieldspecs::considering(&spec.path, &id, &e)),
                     Some(at),
-                ));
-            }
+                )
+            })?;
         }
         r.remember_id();
     }
@@ -129,7 +125,7 @@ fn namespace(k: &Kust, resources: &mut [Resource], config: &Config) -> Result<()
 /// The `namePrefix` and `nameSuffix` transformers: each spec of the configuration that selects
 /// an object (never a CRD, an APIService or a Namespace) gets the affix on its field, made a
 /// string; a `metadata/name` one renames the object.
-fn prefix_suffix(k: &Kust, resources: &mut [Resource], config: &Config) {
+fn prefix_suffix(k: &Kust, resources: &mut [Resource], config: &Config) -> Result<(), RenderError> {
     for (field, is_prefix) in [("namePrefix", true), ("nameSuffix", false)] {
         let Some(node) = k.root.get(field) else {
             continue;
@@ -152,6 +148,8 @@ fn prefix_suffix(k: &Kust, resources: &mut [Resource], config: &Config) {
             }
             let (group, version, kind) =
                 (group.to_owned(), version.to_owned(), r.kind().to_owned());
+            // (kustomize names the object as it was before this transformer.)
+            let before = r.ids.len() - 1;
             for spec in specs.iter().filter(|s| s.selects(&group, &version, &kind)) {
                 fieldspecs::visit(&mut r.root, &spec.path, spec.create, at, &mut |n| {
                     let text = match &n.value {
@@ -160,7 +158,9 @@ fn prefix_suffix(k: &Kust, resources: &mut [Resource], config: &Config) {
                         RValue::Bool(b) => b.to_string(),
                         RValue::Int(i) => i.to_string(),
                         RValue::Float(_) => super::emit::scalar(n),
-                        RValue::Seq(_) | RValue::Map(_) => return,
+                        RValue::Seq(_) | RValue::Map(_) => {
+                            return fieldspecs::wrong_kind(n, "ScalarNode");
+                        }
                     };
                     let affixed = if is_prefix {
                         format!("{affix}{text}")
@@ -168,7 +168,13 @@ fn prefix_suffix(k: &Kust, resources: &mut [Resource], config: &Config) {
                         format!("{text}{affix}")
                     };
                     *n = RNode::str(affixed, at);
-                });
+                    Ok(())
+                })
+                .map_err(|e| {
+                    let (ns, name) = &r.ids[before];
+                    let id = r.id_string_as(ns, name);
+                    RenderError::new(fieldspecs::considering(&spec.path, &id, &e), Some(at))
+                })?;
                 if spec.path == "metadata/name" {
                     r.remember_id();
                     r.affixes[usize::from(!is_prefix)].push(affix.to_owned());
@@ -176,24 +182,40 @@ fn prefix_suffix(k: &Kust, resources: &mut [Resource], config: &Config) {
             }
         }
     }
+    Ok(())
 }
 
 /// A kustomization's string map (`commonLabels`, `pairs`), each value at its node (decoded:
-/// strings, or null for "").
-fn string_pairs(k: &Kust, node: &Node) -> Vec<(String, RNode)> {
-    node.entries()
+/// strings, or null for ""), and the first key YAML reads as something other than a string
+/// (`on:`, `1:`), which kustomize keeps as such and then cannot write out.
+fn string_pairs(k: &Kust, node: &Node) -> (Vec<(String, RNode)>, Option<Origin>) {
+    let pairs = node
+        .entries()
         .iter()
         .map(|e| {
             let key = e.key.key_string().unwrap_or_default().into_owned();
             let value = e.value.as_str().unwrap_or_default();
             (key, RNode::str(value, k.origin(&e.value)))
         })
-        .collect()
+        .collect();
+    let non_string = node
+        .entries()
+        .iter()
+        .find(|e| !matches!(e.key.value, crate::load::tree::Value::Str(_)))
+        .map(|e| k.origin(&e.key));
+    (pairs, non_string)
 }
 
-fn apply_specs(resources: &mut [Resource], specs: &[Spec], pairs: &[(String, RNode)], at: Origin) {
+/// Merges `pairs` into the mapping at each spec's field (kustomize's `SetEntry`: a field that
+/// is not a mapping fails in its words).
+fn apply_specs(
+    resources: &mut [Resource],
+    specs: &[Spec],
+    (pairs, non_string_key): &(Vec<(String, RNode)>, Option<Origin>),
+    at: Origin,
+) -> Result<(), RenderError> {
     if pairs.is_empty() {
-        return;
+        return Ok(());
     }
     for r in resources.iter_mut() {
         let (group, version) = r.group_version();
@@ -206,10 +228,20 @@ fn apply_specs(resources: &mut [Resource], specs: &[Spec], pairs: &[(String, RNo
             }
             done.push(&spec.path);
             fieldspecs::visit(&mut r.root, &spec.path, spec.create, at, &mut |n| {
-                fieldspecs::merge_pairs(n, pairs, at)
-            });
+                if n.value != RValue::Null {
+                    fieldspecs::wrong_kind(n, "MappingNode")?;
+                }
+                fieldspecs::merge_pairs(n, pairs, at);
+                r.non_string_key = r.non_string_key.or(*non_string_key);
+                Ok(())
+            })
+            .map_err(|e| {
+                let id = r.id_string();
+                RenderError::new(fieldspecs::considering(&spec.path, &id, &e), Some(at))
+            })?;
         }
     }
+    Ok(())
 }
 
 /// The field specs of a `labels` entry as kustomize merges them: its own `fields` first, then
@@ -270,29 +302,38 @@ fn labels(k: &Kust, resources: &mut [Resource], config: &Config) -> Result<(), R
         };
         let pairs = string_pairs(k, pairs_node);
         let specs = label_specs(k, entry, config)?;
-        apply_specs(resources, &specs, &pairs, k.origin(pairs_node));
+        apply_specs(resources, &specs, &pairs, k.origin(pairs_node))?;
     }
     if let Some(node) = k.root.get("commonLabels") {
         let pairs = string_pairs(k, node);
         let specs = config.common_labels.list(&COMMON_LABELS);
-        apply_specs(resources, specs, &pairs, k.origin(node));
+        apply_specs(resources, specs, &pairs, k.origin(node))?;
     }
     Ok(())
 }
 
 /// The `replicas` transformer: for each entry, every spec of the configuration that selects an
 /// object of that name (under any name it had) sets its count there.
-fn replicas(k: &Kust, resources: &mut [Resource], config: &Config) -> Result<(), RenderError> {
+fn replicas(
+    k: &Kust,
+    resources: &mut [Resource],
+    config: &Config,
+    files: &super::Files,
+) -> Result<(), RenderError> {
     let specs = config.replicas.list(&REPLICA_COUNT);
     for entry in k.seq("replicas") {
         let Some(name) = entry.get("name").and_then(Node::as_str) else {
             continue;
         };
         let count = entry.get("count");
-        let value = count
-            .and_then(Node::as_i64)
-            .map_or(RValue::Int(0), |c| RValue::Int(i128::from(c)));
-        let at = k.origin(count.unwrap_or(entry));
+        // kustomize decodes the count as an int64 from JSON: `5.0` and `1e2` are integers
+        // (a fraction fails when the kustomization is read).
+        let count = match count.map(|c| &c.value) {
+            Some(crate::load::tree::Value::Int(i)) => *i,
+            Some(crate::load::tree::Value::Float(f)) if f.fract() == 0.0 => *f as i128,
+            _ => 0,
+        };
+        let at = k.origin(entry.get("count").unwrap_or(entry));
         let mut found = false;
         for spec in specs {
             for r in resources.iter_mut() {
@@ -304,8 +345,22 @@ fn replicas(k: &Kust, resources: &mut [Resource], config: &Config) -> Result<(),
                 }
                 found = true;
                 fieldspecs::visit(&mut r.root, &spec.path, spec.create, at, &mut |n| {
-                    *n = RNode::new(value.clone(), at);
-                });
+                    fieldspecs::wrong_kind(n, "ScalarNode")?;
+                    // kustomize replaces the scalar's text and keeps its style: a count
+                    // written quoted (or as a block) stays a string.
+                    let quoted = matches!(n.value, RValue::Str(_))
+                        && not_plain(files.text(n.origin.file), n.origin.span.start as usize);
+                    *n = if quoted {
+                        RNode::str(count.to_string(), at)
+                    } else {
+                        RNode::new(RValue::Int(count), at)
+                    };
+                    Ok(())
+                })
+                .map_err(|e| {
+                    let id = r.id_string();
+                    RenderError::new(fieldspecs::considering(&spec.path, &id, &e), Some(at))
+                })?;
             }
         }
         if !found {
@@ -320,4 +375,20 @@ fn replicas(k: &Kust, resources: &mut [Resource], config: &Config) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// Whether the scalar whose text starts at `start` is written quoted or as a block scalar (its
+/// span starts at the content, on a line after the `|` or `>` indicator).
+fn not_plain(text: &str, start: usize) -> bool {
+    if matches!(text.as_bytes().get(start), Some(b'"' | b'\'')) {
+        return true;
+    }
+    let before = text.get(..start).unwrap_or_default();
+    let before = before.trim_end_matches([' ', '\t']);
+    if !before.ends_with('\n') {
+        return false;
+    }
+    let line = before.trim_end().rsplit('\n').next().unwrap_or_default();
+    line.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+')
+        .ends_with(['|', '>'])
 }

@@ -31,9 +31,10 @@ pub(super) fn build_error(
     }
     let at = failed.error.at?;
     let file = failed.files.get(at.file as usize)?;
-    // A resource file kustomize cannot read (a YAML error) has its own finding already; so
-    // has a kustomization that is not YAML (`invalid-yaml`, kustomize's words in its help).
-    if !kustomize::is_kustomization_file(Path::new(&file.name))
+    // A resource file kustomize cannot read (a YAML error) has its own finding already, as
+    // has most of what fails in an object's file (unless `kubectl apply` takes it as written);
+    // so has a kustomization that is not YAML (`invalid-yaml`, kustomize's words in its help).
+    if (!kustomize::is_kustomization_file(Path::new(&file.name)) && !failed.error.only_kustomize)
         || failed
             .error
             .message
