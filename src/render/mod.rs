@@ -157,6 +157,47 @@ impl Resource {
     }
 }
 
+/// A key written twice in one mapping of an object or patch file (kubevet's `duplicate-key`
+/// finding): kustomize's YAML reader refuses it (a kustomization keeps the last, as kubectl
+/// does). Keys YAML 1.1 reads alike but written differently (`on:` and `yes:`) are two keys to
+/// kustomize, not a repeat.
+fn repeated_key(
+    file: &SourceFile,
+    diagnostics: &[crate::model::diagnostic::Diagnostic],
+    id: u32,
+) -> Option<RenderError> {
+    if crate::index::kustomize::is_kustomization_file(Path::new(&file.name)) {
+        return None;
+    }
+    let unquoted = |span: Span| {
+        let text = file.text.get(span.range()).unwrap_or("");
+        ['"', '\'']
+            .iter()
+            .find_map(|q| text.strip_prefix(*q)?.strip_suffix(*q))
+            .unwrap_or(text)
+    };
+    diagnostics
+        .iter()
+        .filter(|d| d.rule.id == "duplicate-key")
+        .find_map(|d| {
+            let second = &d.primary.location;
+            let first = &d.secondary.first()?.location;
+            let key = unquoted(second.span);
+            (key == unquoted(first.span)).then(|| {
+                RenderError::new(
+                    format!(
+                        "line {}: mapping key \"{key}\" already defined at line {}",
+                        second.start.line, first.start.line
+                    ),
+                    Some(Origin {
+                        file: id,
+                        span: second.span,
+                    }),
+                )
+            })
+        })
+}
+
 /// Why a render failed: kustomize's words where kustomize fails, and the entry that causes it.
 #[derive(Clone, Debug)]
 pub struct RenderError {
@@ -337,6 +378,9 @@ impl Files {
                     span: d.primary.location.span,
                 }),
             ));
+        }
+        if let Some(e) = repeated_key(&self.files[i], &loaded.diagnostics, id) {
+            return Err(e);
         }
         Ok(&loaded.documents)
     }
