@@ -87,6 +87,9 @@ pub(super) struct Builder<'a> {
     /// A syntax error or a limit stopped the document.
     pub(super) failed: bool,
     pub(super) diagnostics: Vec<Diagnostic>,
+    /// Keeps both of two keys YAML 1.1 reads alike but written differently
+    /// ([`super::load_keeping_spellings`]).
+    pub(super) keep_spellings: bool,
 }
 
 pub(super) const NESTING_HELP: &str = "this document was not checked; if it is legitimate, raise the limit: `limits: {maxDepth: N}` in .kubevet.yaml, or --max-depth N (at most 250)";
@@ -116,6 +119,7 @@ impl<'a> Builder<'a> {
             root: None,
             failed: false,
             diagnostics: Vec::new(),
+            keep_spellings: false,
         }
     }
 
@@ -517,6 +521,25 @@ impl<'a> Builder<'a> {
             return;
         };
         let second = key.span;
+        if self.keep_spellings && entries.position(&key_string).is_some() {
+            // The key as written: only the same spelling repeats it.
+            let text = |span: Span| self.file.text.get(span.range()).unwrap_or("");
+            let same = entries
+                .entries
+                .iter()
+                .position(|e| text(e.key.span) == text(second));
+            let Some(i) = same else {
+                entries.entries.push(Entry { key, value });
+                return;
+            };
+            let first = std::mem::replace(&mut entries.entries[i], Entry { key, value })
+                .key
+                .span;
+            if self.is_in_current_mapping(first) {
+                self.duplicate_key(&key_string, first, second);
+            }
+            return;
+        }
         if let Some(first) = entries.upsert(&key_string, Entry { key, value }) {
             // A key that came in through `<<` (its span lies outside this mapping) is not a
             // duplicate: overriding merged keys is the point of merging.

@@ -54,14 +54,22 @@ pub struct Loaded {
 
 /// Loads every document of a file. Never panics; problems become diagnostics.
 pub fn load(file: &SourceFile, limits: &Limits) -> Loaded {
-    load_documents(file, limits, true)
+    load_documents(file, limits, true, false)
+}
+
+/// [`load`] as kustomize's reader (go-yaml v3) sees a mapping's keys: two keys YAML 1.1 reads
+/// alike but written differently (`on:` and `yes:`, both `true` to kubectl) are both kept, each
+/// under its own spelling. For renders of files that have such keys (a `duplicate-key`
+/// finding); every other reading is [`load`]'s.
+pub fn load_keeping_spellings(file: &SourceFile, limits: &Limits) -> Loaded {
+    load_documents(file, limits, false, true)
 }
 
 /// [`load`] with every document through the general loader: what the fast path ([`block`]) is
 /// tested against.
 #[doc(hidden)]
 pub fn load_without_fast_path(file: &SourceFile, limits: &Limits) -> Loaded {
-    load_documents(file, limits, false)
+    load_documents(file, limits, false, false)
 }
 
 /// How many of the text's non-blank document chunks the fast path ([`block`]) parses, of how
@@ -82,7 +90,12 @@ pub fn fast_path_chunks(text: &str, limits: &Limits) -> (usize, usize) {
         })
 }
 
-fn load_documents(file: &SourceFile, limits: &Limits, fast_path: bool) -> Loaded {
+fn load_documents(
+    file: &SourceFile,
+    limits: &Limits,
+    fast_path: bool,
+    keep_spellings: bool,
+) -> Loaded {
     let text = file.text.as_str();
     if json::is_json_stream(text) {
         return json::load(file, limits);
@@ -149,6 +162,7 @@ fn load_documents(file: &SourceFile, limits: &Limits, fast_path: bool) -> Loaded
             continue;
         }
         let mut builder = Builder::new(file, range.start, source, limits);
+        builder.keep_spellings = keep_spellings;
         builder.run();
         // A problem in a document that was built (a duplicate key) belongs to that document.
         if let Some(root) = builder.root.take().filter(|root| !root.is_null()) {
@@ -412,6 +426,35 @@ mod tests {
         assert_eq!(diags[0].primary.location.start.line, 3);
         assert_eq!(diags[0].document, Some(0));
         assert_eq!(diags[0].secondary[0].location.start.line, 1);
+    }
+
+    #[test]
+    fn keys_spelled_apart_are_kept_for_kustomize() {
+        let file = SourceFile::new(
+            FileId(0),
+            "t.yaml".into(),
+            "data:\n  on: a\n  yes: b\n  on: c\n  yes: d\n".into(),
+        );
+        let loaded = load_keeping_spellings(&file, &Limits::default());
+        let data = loaded.documents[0].root.get("data").unwrap();
+        let written: Vec<&str> = data
+            .entries()
+            .iter()
+            .map(|e| file.slice(e.key.span))
+            .collect();
+        // `on` twice is still one key (the last value), reported, and so is `yes`; each
+        // spelling is a key of its own.
+        assert_eq!(written, ["on", "yes"]);
+        assert_eq!(data.entries()[0].value.as_str(), Some("c"));
+        assert_eq!(data.entries()[1].value.as_str(), Some("d"));
+        assert_eq!(loaded.diagnostics.len(), 2);
+        assert_eq!(loaded.diagnostics[0].primary.location.start.line, 4);
+        assert_eq!(loaded.diagnostics[1].primary.location.start.line, 5);
+        // kubectl's reading: one key `true`, the last value.
+        let kubectl = load(&file, &Limits::default());
+        let data = kubectl.documents[0].root.get("data").unwrap();
+        assert_eq!(data.entries().len(), 1);
+        assert_eq!(data.entries()[0].value.as_str(), Some("d"));
     }
 
     #[test]

@@ -157,17 +157,17 @@ impl Resource {
     }
 }
 
-/// A key written twice in one mapping of an object or patch file (kubevet's `duplicate-key`
-/// finding): kustomize's YAML reader refuses it (a kustomization keeps the last, as kubectl
-/// does). Keys YAML 1.1 reads alike but written differently (`on:` and `yes:`) are two keys to
-/// kustomize, not a repeat.
-fn repeated_key(
+/// Keys written twice in one mapping of an object or patch file (kubevet's `duplicate-key`
+/// findings): the same key twice fails, as kustomize's YAML reader refuses it (a kustomization
+/// keeps the last, as kubectl does); `Ok(true)` where two keys YAML 1.1 reads alike are written
+/// differently (`on:` and `yes:`), two keys to kustomize, one to kubevet's loader.
+fn repeated_keys(
     file: &SourceFile,
     diagnostics: &[crate::model::diagnostic::Diagnostic],
     id: u32,
-) -> Option<RenderError> {
+) -> Result<bool, RenderError> {
     if crate::index::kustomize::is_kustomization_file(Path::new(&file.name)) {
-        return None;
+        return Ok(false);
     }
     let unquoted = |span: Span| {
         let text = file.text.get(span.range()).unwrap_or("");
@@ -176,26 +176,29 @@ fn repeated_key(
             .find_map(|q| text.strip_prefix(*q)?.strip_suffix(*q))
             .unwrap_or(text)
     };
-    diagnostics
-        .iter()
-        .filter(|d| d.rule.id == "duplicate-key")
-        .find_map(|d| {
-            let second = &d.primary.location;
-            let first = &d.secondary.first()?.location;
-            let key = unquoted(second.span);
-            (key == unquoted(first.span)).then(|| {
-                RenderError::new(
-                    format!(
-                        "line {}: mapping key \"{key}\" already defined at line {}",
-                        second.start.line, first.start.line
-                    ),
-                    Some(Origin {
-                        file: id,
-                        span: second.span,
-                    }),
-                )
-            })
-        })
+    let mut spelled_apart = false;
+    for d in diagnostics.iter().filter(|d| d.rule.id == "duplicate-key") {
+        let second = &d.primary.location;
+        let Some(first) = d.secondary.first().map(|l| &l.location) else {
+            continue;
+        };
+        let key = unquoted(second.span);
+        if key != unquoted(first.span) {
+            spelled_apart = true;
+            continue;
+        }
+        return Err(RenderError::new(
+            format!(
+                "line {}: mapping key \"{key}\" already defined at line {}",
+                second.start.line, first.start.line
+            ),
+            Some(Origin {
+                file: id,
+                span: second.span,
+            }),
+        ));
+    }
+    Ok(spelled_apart)
 }
 
 /// Why a render failed: kustomize's words where kustomize fails, and the entry that causes it.
@@ -379,10 +382,12 @@ impl Files {
                 }),
             ));
         }
-        if let Some(e) = repeated_key(&self.files[i], &loaded.diagnostics, id) {
-            return Err(e);
+        if repeated_keys(&self.files[i], &loaded.diagnostics, id)? {
+            // Read again as kustomize reads it: `on:` and `yes:` are two keys.
+            let again = crate::load::load_keeping_spellings(&self.files[i], &self.limits);
+            self.docs[i] = Some(Arc::new(again));
         }
-        Ok(&loaded.documents)
+        Ok(&self.docs[i].as_deref().expect("loaded above").documents)
     }
 
     /// The loaded file (after [`Files::documents`] succeeded for it), shared.
