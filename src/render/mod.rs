@@ -143,18 +143,29 @@ impl Resource {
     /// [`Resource::id_string`] with another namespace and name (one it had).
     pub(crate) fn id_string_as(&self, namespace: &str, name: &str) -> String {
         let (g, v) = self.group_version();
-        let v = if v.is_empty() { "[noVer]" } else { v };
-        let gv = if g.is_empty() {
-            format!("{v}.[noGrp]")
-        } else {
-            format!("{v}.{g}")
-        };
-        let ns = match namespace {
-            "" => "[noNs]",
-            ns => ns,
-        };
-        format!("{}.{}/{}.{}", self.kind(), gv, name, ns)
+        id_string_of(self.kind(), (g, v), namespace, name)
     }
+}
+
+/// kustomize's `ResId.String()`: `Kind.version.group/name.namespace`, `[noGrp]`, `[noVer]` and
+/// `[noNs]` for what is empty.
+pub(crate) fn id_string_of(
+    kind: &str,
+    (g, v): (&str, &str),
+    namespace: &str,
+    name: &str,
+) -> String {
+    let v = if v.is_empty() { "[noVer]" } else { v };
+    let gv = if g.is_empty() {
+        format!("{v}.[noGrp]")
+    } else {
+        format!("{v}.{g}")
+    };
+    let ns = match namespace {
+        "" => "[noNs]",
+        ns => ns,
+    };
+    format!("{kind}.{gv}/{name}.{ns}")
 }
 
 /// Keys written twice in one mapping of an object or patch file (kubevet's `duplicate-key`

@@ -22,15 +22,15 @@ use super::refs_table::{Paths, Ref, referrer_paths, refs_with};
 use super::{RenderError, Resource};
 
 /// An object that may be referred to, as it is now and as it was.
-struct Candidate {
+struct Candidate<'g> {
     ids: Vec<(String, String)>,
     kind: String,
     name: String,
     namespace: String,
     cluster: bool,
     affixes: [Vec<String>; 2],
-    /// kustomize's `CurId().String()`, for the error naming several.
-    id: String,
+    /// Group and version, for kustomize's `CurId().String()` in the error naming several.
+    gv: (&'g str, &'g str),
     /// Where its name was last set: the kustomization entry that renamed it.
     renamed_at: Origin,
 }
@@ -62,12 +62,12 @@ fn same_ending(a: &[String], b: &[String]) -> bool {
 /// referrer's prefixes and suffixes (`PrefixesSuffixesEquals`). Several that agree on the name
 /// (and, with `by_namespace`, the namespace) count as one; several that differ are kustomize's
 /// "found multiple possible referrals" error, at the entry that renamed the first.
-fn select<'a>(
+fn select<'a, 'g>(
     old: &str,
-    candidates: &[&'a Candidate],
+    candidates: &[&'a Candidate<'g>],
     by: &Referring,
     by_namespace: bool,
-) -> Result<Option<&'a Candidate>, Failure> {
+) -> Result<Option<&'a Candidate<'g>>, Failure> {
     let chosen: Vec<&Candidate> = candidates
         .iter()
         .copied()
@@ -106,7 +106,10 @@ fn select<'a>(
     {
         return Ok(Some(first));
     }
-    let ids: Vec<&str> = chosen.iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<String> = chosen
+        .iter()
+        .map(|c| super::id_string_of(&c.kind, c.gv, &c.namespace, &c.name))
+        .collect();
     Err((
         format!("found multiple possible referrals: {}", ids.join(", ")),
         first.renamed_at,
@@ -298,14 +301,14 @@ pub(crate) fn fix_references(
             .iter()
             .enumerate()
             .filter(|(j, _)| matches_gvk(target, gvk(*j)))
-            .map(|(_, r)| Candidate {
+            .map(|(j, r)| Candidate {
                 ids: r.ids.clone(),
                 kind: r.kind().to_owned(),
                 name: r.name().to_owned(),
                 namespace: r.namespace().to_owned(),
                 cluster: is_cluster_scoped(r),
                 affixes: r.affixes.clone(),
-                id: r.id_string(),
+                gv: (gvks[j].1.as_str(), gvks[j].2.as_str()),
                 renamed_at: r
                     .root
                     .get("metadata")
