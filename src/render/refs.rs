@@ -201,10 +201,9 @@ fn subject_namespaces(r: &Resource) -> Vec<String> {
 }
 
 /// Walks a referrer's field as kustomize's name reference filter does before it looks for a
-/// referral: whether the field is there, or kustomize's error where the path meets a scalar
-/// or a mapping reference has no `name`.
-fn check_path(r: &mut Resource, path: &str) -> Result<bool, RenderError> {
-    let mut found = false;
+/// referral: kustomize's error where the path meets a scalar or a mapping reference has no
+/// `name`.
+fn check_path(r: &mut Resource, path: &str) -> Result<(), RenderError> {
     let at = r.root.origin;
     let mut origin = at;
     let walked = fieldspecs::visit(&mut r.root, path, false, at, &mut |n| {
@@ -217,7 +216,6 @@ fn check_path(r: &mut Resource, path: &str) -> Result<bool, RenderError> {
                 _ => Ok(()),
             }
         };
-        found = true;
         match &n.value {
             RValue::Seq(items) => items.iter().try_for_each(&mut check),
             _ => check(n),
@@ -232,8 +230,7 @@ fn check_path(r: &mut Resource, path: &str) -> Result<bool, RenderError> {
             ),
             Some(origin),
         )
-    })?;
-    Ok(found)
+    })
 }
 
 /// Fails as kustomize does where a reference could be to several objects, at the field.
