@@ -321,11 +321,6 @@ fn render_errors_are_at_the_entry_in_kustomizes_words() {
             2,
             "cannot render: fixtures/render-unsupported/plugins/kustomization.yaml:3:1: kubevet does not render `transformers` yet",
         ),
-        (
-            "fixtures/render-unsupported/images-name-pattern",
-            2,
-            "cannot render: fixtures/render-unsupported/images-name-pattern/kustomization.yaml:6:9: kubevet does not render an `images` name with `(` in it",
-        ),
     ] {
         let out = kubevet_render(&[dir]);
         assert_eq!(out.status.code(), Some(code), "{dir}");

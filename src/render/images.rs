@@ -25,20 +25,29 @@ struct Entry {
     at: Origin,
     /// Where the entry's failures are said: its `name`.
     named_at: Origin,
+    /// The name as kustomize's regular expression, for a name with a special character other
+    /// than `.` (`None`: [`matches`] reads the name alike, faster); `Err`: it does not compile,
+    /// why.
+    pattern: Option<Result<regex::Regex, String>>,
 }
 
 impl Entry {
     fn read(k: &Kust, e: &Node) -> Result<Entry, RenderError> {
-        // kustomize compiles the name into a regular expression: `.` matches any character.
+        // kustomize compiles the name into a regular expression (`image.IsImageMatched`:
+        // `^NAME(:tag)?(@sha256:digest)?$`, the name pasted in as written); a name whose one
+        // special character is `.` is matched by [`matches`] without one.
         let name = e.get("name").and_then(Node::as_str).unwrap_or_default();
-        if let Some(c) = name.chars().find(|c| "\\+*?()|[]{}^$".contains(*c)) {
-            return Err(RenderError::unsupported(
-                format!(
-                    "kubevet does not render an `images` name with `{c}` in it (kustomize reads the name as a regular expression)"
-                ),
-                Some(k.origin(e.get("name").unwrap_or(e))),
-            ));
-        }
+        let named_at = k.origin(e.get("name").unwrap_or(e));
+        let pattern = if name.chars().any(|c| "\\+*?()|[]{}^$".contains(c)) {
+            let pattern = format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$");
+            // kustomize ignores a compile error, and crashes on the first image it compares.
+            Some(regex::Regex::new(&pattern).map_err(|e| match e {
+                regex::Error::Syntax(s) => s.lines().last().unwrap_or_default().to_owned(),
+                other => other.to_string(),
+            }))
+        } else {
+            None
+        };
         // An empty string is kustomize's unset.
         let text = |key: &str| {
             let n = e.get(key)?;
@@ -52,14 +61,31 @@ impl Entry {
             digest: text("digest"),
             tag_suffix: text("tagSuffix"),
             at: k.origin(e),
-            named_at: k.origin(e.get("name").unwrap_or(e)),
+            named_at,
+            pattern,
         })
+    }
+
+    /// kustomize's crash where the name is no regular expression, said at the name.
+    fn crash(&self, why: &str) -> RenderError {
+        RenderError::new(
+            "panic: runtime error: invalid memory address or nil pointer dereference",
+            Some(self.named_at),
+        )
+        .suggesting(format!(
+            "kustomize reads an `images` name as a regular expression, and this one does not compile ({why}): kustomize crashes on the first image it compares; escape the special characters with `\\`"
+        ))
     }
 
     /// kustomize's `imageTagUpdater.SetImageValue` on one image: the new value, and the node
     /// of the entry that set it (`None` when the image is not this entry's).
     fn update(&self, image: &str) -> Option<(String, Origin)> {
-        if !matches(image, &self.name) {
+        let matched = match &self.pattern {
+            Some(Ok(re)) => re.is_match(image),
+            Some(Err(_)) => false,
+            None => matches(image, &self.name),
+        };
+        if !matched {
             return None;
         }
         let (name, tag, digest) = split(image);
@@ -124,6 +150,9 @@ pub(super) fn run(
             if kind != "CustomResourceDefinition"
                 && let Err(wrong) = legacy(&mut r.root, entry)
             {
+                if let (Wrong::Image(CRASH), Some(Err(why))) = (&wrong, &entry.pattern) {
+                    return Err(entry.crash(why));
+                }
                 let (expected, what, fix) = match wrong {
                     Wrong::Item(_) => (
                         "MappingNode",
@@ -154,6 +183,9 @@ pub(super) fn run(
                         fieldspecs::considering(&spec.path, &id, e),
                         Some(entry.named_at),
                     ));
+                }
+                if let (Some(CRASH), Some(Err(why))) = (wrong, &entry.pattern) {
+                    return Err(entry.crash(why));
                 }
                 if let Some(found) = wrong {
                     let ns = match r.namespace() {
@@ -246,6 +278,9 @@ fn legacy(node: &mut RNode, entry: &Entry) -> Result<(), Wrong> {
     Ok(())
 }
 
+/// [`set_image`]'s "error" where kustomize crashes on the entry's name ([`Entry::crash`]).
+const CRASH: &str = "crash";
+
 /// One image node: kustomize refuses a mapping or a list; a value the entry changes takes the
 /// entry's origin (one it leaves as it was keeps its own).
 fn set_image(image: &mut RNode, entry: &Entry) -> Result<(), &'static str> {
@@ -257,6 +292,9 @@ fn set_image(image: &mut RNode, entry: &Entry) -> Result<(), &'static str> {
     let Some(current) = image.as_str() else {
         return Ok(());
     };
+    if let Some(Err(_)) = &entry.pattern {
+        return Err(CRASH);
+    }
     if let Some((value, at)) = entry.update(current)
         && value != current
     {
@@ -266,8 +304,8 @@ fn set_image(image: &mut RNode, entry: &Entry) -> Result<(), &'static str> {
 }
 
 /// kustomize's `image.IsImageMatched`: the image is `^NAME(:TAG)?(@sha256:DIGEST)?$`, the
-/// name read as a regular expression (`.` any character; [`Entry::read`] refuses the names
-/// where other characters would be special), `TAG` and `DIGEST` of `[a-zA-Z0-9_.{}-]`.
+/// name read as a regular expression (here only names whose one special character is `.`, any
+/// character: [`Entry::read`] compiles the others), `TAG` and `DIGEST` of `[a-zA-Z0-9_.{}-]`.
 fn matches(image: &str, name: &str) -> bool {
     let mut rest = image.chars();
     for want in name.chars() {
@@ -354,6 +392,7 @@ mod tests {
             tag_suffix: (!suffix.is_empty()).then(|| (suffix.to_owned(), o)),
             at: o,
             named_at: o,
+            pattern: None,
         };
         let run = |e: &Entry, image: &str| e.update(image).map(|(v, _)| v);
         let both = entry("t", "sha256:d", "", "");
