@@ -22,49 +22,6 @@ pub(super) enum Frame {
     },
 }
 
-/// A mapping's entries under construction, with a key index once it grows large, so that a
-/// mapping with 100,000 keys is not quadratic to build.
-#[derive(Default)]
-pub(super) struct EntryList {
-    entries: Vec<Entry>,
-    index: Option<HashMap<String, usize>>,
-}
-
-impl EntryList {
-    pub(super) const INDEX_FROM: usize = 16;
-
-    pub(super) fn position(&self, key: &str) -> Option<usize> {
-        match &self.index {
-            Some(index) => index.get(key).copied(),
-            None => self
-                .entries
-                .iter()
-                .position(|e| e.key.key_string().as_deref() == Some(key)),
-        }
-    }
-
-    /// Inserts or replaces; returns the replaced entry's key span.
-    pub(super) fn upsert(&mut self, key: &str, entry: Entry) -> Option<Span> {
-        if let Some(i) = self.position(key) {
-            let old = std::mem::replace(&mut self.entries[i], entry);
-            return Some(old.key.span);
-        }
-        self.entries.push(entry);
-        if let Some(index) = &mut self.index {
-            index.insert(key.to_owned(), self.entries.len() - 1);
-        } else if self.entries.len() >= Self::INDEX_FROM {
-            self.index = Some(
-                self.entries
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, e)| e.key.key_string().map(|k| (k.into_owned(), i)))
-                    .collect(),
-            );
-        }
-        None
-    }
-}
-
 /// An anchor as go-yaml v2 sees it while decoding: its node once complete; while its
 /// collection is still open (an alias to it inside it is a loop), the collection's number.
 pub(super) enum Anchor {
@@ -290,7 +247,7 @@ impl<'a> Builder<'a> {
                     ..
                 }) = self.stack.pop()
                 {
-                    let entries = entries.entries;
+                    let entries = entries.into_entries();
                     let end = self.collection_end(flow, end, entries.last().map(|e| e.value.span));
                     let style = if flow { Style::Flow } else { Style::Block };
                     let node = Node::new(Value::Map(entries), Span::new(start, end), style);
@@ -521,26 +478,13 @@ impl<'a> Builder<'a> {
             return;
         };
         let second = key.span;
-        if self.keep_spellings && entries.position(&key_string).is_some() {
-            // The key as written: only the same spelling repeats it.
-            let text = |span: Span| self.file.text.get(span.range()).unwrap_or("");
-            let same = entries
-                .entries
-                .iter()
-                .position(|e| text(e.key.span) == text(second));
-            let Some(i) = same else {
-                entries.entries.push(Entry { key, value });
-                return;
-            };
-            let first = std::mem::replace(&mut entries.entries[i], Entry { key, value })
-                .key
-                .span;
-            if self.is_in_current_mapping(first) {
-                self.duplicate_key(&key_string, first, second);
-            }
-            return;
-        }
-        if let Some(first) = entries.upsert(&key_string, Entry { key, value }) {
+        let entry = Entry { key, value };
+        let replaced = if self.keep_spellings {
+            entries.upsert_spelled(&key_string, entry, &self.file.text)
+        } else {
+            entries.upsert(&key_string, entry)
+        };
+        if let Some(first) = replaced {
             // A key that came in through `<<` (its span lies outside this mapping) is not a
             // duplicate: overriding merged keys is the point of merging.
             if self.is_in_current_mapping(first) {

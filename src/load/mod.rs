@@ -16,6 +16,8 @@
 
 mod builder;
 use builder::*;
+mod entries;
+use entries::EntryList;
 
 mod block;
 mod json;
