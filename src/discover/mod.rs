@@ -302,21 +302,23 @@ fn sort_found(found: &mut [Found]) {
             Found::Problem { .. } => 2,
             Found::Special { .. } => 3,
         };
-        // (the variant's rank, the text): the order `Component` derives.
-        let components: Vec<(u8, std::ffi::OsString)> = f
-            .path()
-            .components()
-            .map(|c| {
-                let rank = match c {
-                    std::path::Component::Prefix(_) => 0,
-                    std::path::Component::RootDir => 1,
-                    std::path::Component::CurDir => 2,
-                    std::path::Component::ParentDir => 3,
-                    std::path::Component::Normal(_) => 4,
-                };
-                (rank, c.as_os_str().to_owned())
-            })
-            .collect();
+        // The order `Component` derives (its variant's rank, then its text), component by
+        // component, as one byte string: each component is its rank, its bytes and a NUL (no
+        // path holds one), so a component that begins another sorts first, as does a path that
+        // begins another. (One allocation a path: a vector of components was 1% of a check.)
+        let mut components: Vec<u8> = Vec::with_capacity(f.path().as_os_str().len() + 8);
+        for c in f.path().components() {
+            let rank = match c {
+                std::path::Component::Prefix(_) => 0,
+                std::path::Component::RootDir => 1,
+                std::path::Component::CurDir => 2,
+                std::path::Component::ParentDir => 3,
+                std::path::Component::Normal(_) => 4,
+            };
+            components.push(rank);
+            components.extend_from_slice(c.as_os_str().as_encoded_bytes());
+            components.push(0);
+        }
         let message = match f {
             Found::Problem { message, .. } => message.clone(),
             Found::Special { kind, .. } => kind.clone(),
@@ -333,7 +335,31 @@ mod tests {
     #[test]
     fn discovery_order_is_the_order_of_paths() {
         let names = [
-            "a/b", "a-b", "/x", "./y", "../z", "-w", "a", "a/b/c", "ä", "a.b", "..", "./a/b", "/",
+            "a/b",
+            "a-b",
+            "/x",
+            "./y",
+            "../z",
+            "-w",
+            "a",
+            "a/b/c",
+            "ä",
+            "a.b",
+            "..",
+            "./a/b",
+            "/",
+            "a/bc",
+            "a/b-c",
+            "ab/c",
+            "a/b/",
+            "a//b",
+            "a/./b",
+            "a/b/../c",
+            "/a",
+            "a/b.yaml",
+            "a/b/c.yaml",
+            "a b/c",
+            "A/b",
         ];
         let mut found: Vec<Found> = names
             .iter()

@@ -391,6 +391,7 @@ fn prepare(id: FileId, job: Job, inputs: &Inputs<'_>) -> Work {
                 .map(|text| {
                     let file = SourceFile::new(id, name, text);
                     let loaded = Arc::new(load::load(&file, &options.limits));
+                    crate::run::project::offer_loaded(&file, &loaded, options);
                     Preloaded { file, loaded }
                 });
             let defined = preloaded
@@ -433,6 +434,8 @@ fn prepare_file(id: FileId, path: PathBuf, inputs: &Inputs<'_>) -> Work {
         }
     };
     let loaded = Arc::new(load::load(&file, &options.limits));
+    // (Kustomizations are loaded first: the facts of the files around them read these trees.)
+    crate::run::project::offer_loaded(&file, &loaded, options);
     let p = Preloaded { file, loaded };
     let survey = Survey::of(&p);
     if survey.custom_resources {

@@ -89,7 +89,6 @@ pub(crate) fn check_loaded_with(
     let check_options = check_options(options);
     let mut cx = Context::new(file, &check_options);
     cx.kustomize = facts.of(&file.name);
-    cx.project = crate::run::project::facts(&file.name, options);
     for diagnostic in &loaded.diagnostics {
         let mut diagnostic = diagnostic.clone();
         if diagnostic.document.is_none() {
@@ -125,6 +124,7 @@ pub(crate) fn check_loaded_with(
     let checks = crds.zip(enabled.as_deref()).map(|(crds, enabled)| Checks {
         crds,
         enabled: Some(enabled),
+        options,
     });
     let (objects, entries, kustomization) = walk_documents(file, loaded, &mut cx, checks.as_ref());
     FileOutcome {
@@ -163,6 +163,10 @@ struct Checks<'a> {
     crds: &'a Crds,
     /// Which rules of [`crate::model::registry::ALL`] run; `None`: all.
     enabled: Option<&'a [bool]>,
+    /// For the tool files around the file ([`crate::run::project::facts`]), read when its
+    /// first object is checked: a kustomization, or a file whose checks wait for the renders,
+    /// needs none.
+    options: &'a Options,
 }
 
 /// Reads every document's kustomization or objects for the index (with the report's entry of
@@ -183,6 +187,7 @@ fn walk_documents(
     let mut objects = Vec::new();
     let mut entries = Vec::new();
     let mut kustomization = None;
+    let mut project_read = false;
     for Document { index, root } in &loaded.documents {
         cx.set_document(Some(*index));
         if kustomization.is_none() && is_kustomization(file, root) {
@@ -193,6 +198,10 @@ fn walk_documents(
             let object_ref = Arc::new(object.object_ref());
             cx.set_object(Some(object_ref.clone()));
             if let Some(checks) = checks {
+                if !project_read {
+                    cx.project = crate::run::project::facts(&file.name, checks.options);
+                    project_read = true;
+                }
                 check_object(&object, cx, checks);
             }
             if !object.is_tool_config()

@@ -56,6 +56,41 @@ pub fn forget() {
     if let Ok(mut d) = dirs().lock() {
         d.clear();
     }
+    if let Ok(mut l) = offered().lock() {
+        l.clear();
+    }
+}
+
+/// Kustomization files the run has loaded already, by canonical path and the limits they were
+/// loaded under: the facts of their directories are taken from these trees rather than read
+/// and parsed again (14% of a `--no-render` check of a kustomize-heavy repository).
+/// (Keyed by the path's bytes: hashing a `Path` goes component by component.)
+type LoadedToolFiles = HashMap<Vec<u8>, (Limits, Arc<load::Loaded>)>;
+
+fn offered() -> &'static Mutex<LoadedToolFiles> {
+    static LOADED: OnceLock<Mutex<LoadedToolFiles>> = OnceLock::new();
+    LOADED.get_or_init(Default::default)
+}
+
+/// Offers a kustomization file the run has read from the disk and loaded under its limits
+/// ([`load::load`] of the same text gives the same trees): the facts of its directory read
+/// these instead of the disk. Not with editor buffers (a long-running server), whose texts may
+/// differ from the disk's and change.
+pub fn offer_loaded(file: &SourceFile, loaded: &Arc<load::Loaded>, options: &Options) {
+    let path = Path::new(&file.name);
+    if options.buffers.is_some() || !crate::index::kustomize::is_kustomization_file(path) {
+        return;
+    }
+    if file.text.len() as u64 > MAX_TOOL_FILE.min(options.limits.max_file_bytes) {
+        return;
+    }
+    let Some(canonical) = canonical_file(path) else {
+        return;
+    };
+    if let Ok(mut l) = offered().lock() {
+        let key = canonical.into_os_string().into_encoded_bytes();
+        l.insert(key, (options.limits.clone(), loaded.clone()));
+    }
 }
 
 /// What one directory's tool files say.
@@ -141,11 +176,20 @@ fn facts_of_dir(dir: &Path, reading: Reading<'_>) -> Arc<DirFacts> {
     facts
 }
 
-fn read_yaml(path: &Path, reading: Reading<'_>) -> Vec<Node> {
+/// A tool file's documents (none if it cannot be read, or is over the limits).
+fn read_yaml(path: &Path, reading: Reading<'_>) -> Option<Arc<load::Loaded>> {
     let limits = reading.limits;
     let max_bytes = MAX_TOOL_FILE.min(limits.max_file_bytes);
     let text = match reading.buffer(path) {
         Some(text) => (text.len() as u64 <= max_bytes).then(|| text.to_owned()),
+        None if reading.buffers.is_none()
+            && let Some(offered) = offered().lock().ok().and_then(|l| {
+                let (under, loaded) = l.get(path.as_os_str().as_encoded_bytes())?;
+                (under == limits).then(|| loaded.clone())
+            }) =>
+        {
+            return Some(offered);
+        }
         None => {
             let readable =
                 std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= max_bytes);
@@ -154,23 +198,25 @@ fn read_yaml(path: &Path, reading: Reading<'_>) -> Vec<Node> {
                 .flatten()
         }
     };
-    let Some(text) = text else {
-        return Vec::new();
-    };
+    let text = text?;
     let file = SourceFile::new(FileId(0), path.display().to_string(), text);
-    load::load(&file, limits)
-        .documents
-        .into_iter()
-        .map(|d| d.root)
-        .collect()
+    Some(Arc::new(load::load(&file, limits)))
+}
+
+/// The documents of a tool file read by [`read_yaml`].
+fn documents(loaded: &Option<Arc<load::Loaded>>) -> impl Iterator<Item = &Node> {
+    loaded
+        .iter()
+        .flat_map(|l| l.documents.iter().map(|d| &d.root))
 }
 
 fn read_dir_facts(dir: &Path, reading: Reading<'_>) -> DirFacts {
     let mut facts = DirFacts::default();
     for name in crate::index::kustomize::FILE_NAMES {
-        for doc in read_yaml(&dir.join(name), reading) {
+        let loaded = read_yaml(&dir.join(name), reading);
+        for doc in documents(&loaded) {
             let doc = crate::index::kustomize_schema::kustomization_fields(
-                &doc,
+                doc,
                 &[
                     "patches",
                     "patchesStrategicMerge",
@@ -197,12 +243,13 @@ fn read_dir_facts(dir: &Path, reading: Reading<'_>) -> DirFacts {
         }
     }
     for name in SKAFFOLDS {
-        for doc in read_yaml(&dir.join(name), reading) {
+        let loaded = read_yaml(&dir.join(name), reading);
+        for doc in documents(&loaded) {
             let profiles = doc
                 .get("profiles")
                 .and_then(Node::as_seq)
                 .unwrap_or_default();
-            for build in std::iter::once(&doc)
+            for build in std::iter::once(doc)
                 .chain(profiles)
                 .filter_map(|d| d.get("build"))
             {
@@ -416,6 +463,59 @@ mod tests {
             facts(&name("deploy.yaml"), &limits).image_tagged_by_tool("db"),
             None
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn kustomizations_the_run_loaded_are_not_read_again() {
+        let dir = std::env::temp_dir().join(format!("kubevet-offered-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let kustomization = dir.join("kustomization.yaml");
+        std::fs::write(&kustomization, "images:\n- name: api\n  newTag: v1\n").unwrap();
+        std::fs::write(dir.join("deploy.yaml"), "kind: Deployment\n").unwrap();
+        // What the run loaded stands for the file (here a text the disk does not have, to see
+        // which one is read: in a run they are the same).
+        let file = SourceFile::new(
+            FileId(0),
+            kustomization.display().to_string(),
+            "images:\n- name: web\n  newTag: v2\n".to_owned(),
+        );
+        let run = Options::default();
+        offer_loaded(&file, &Arc::new(load::load(&file, &run.limits)), &run);
+        let deploy = dir.join("deploy.yaml").display().to_string();
+        let facts_of = |options: &Options| {
+            let f = facts(&deploy, options);
+            ["api", "web"].map(|image| f.image_tagged_by_tool(image).is_some())
+        };
+        assert_eq!(facts_of(&run), [false, true]);
+        // Facts read under other limits read the disk.
+        let deeper = Options {
+            limits: Limits {
+                max_depth: 100,
+                ..Limits::default()
+            },
+            ..Options::default()
+        };
+        assert_eq!(facts_of(&deeper), [true, false]);
+        // A file offered with editor buffers (a language server) is not kept.
+        let editing = Options {
+            buffers: Some(Arc::new(foldhash::HashMap::default())),
+            ..Options::default()
+        };
+        let other =
+            std::env::temp_dir().join(format!("kubevet-offered-other-{}", std::process::id()));
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(other.join("kustomization.yaml"), "images: []\n").unwrap();
+        std::fs::write(other.join("a.yaml"), "kind: Deployment\n").unwrap();
+        let file = SourceFile::new(
+            FileId(0),
+            other.join("kustomization.yaml").display().to_string(),
+            "images:\n- name: web\n  newTag: v2\n".to_owned(),
+        );
+        offer_loaded(&file, &Arc::new(load::load(&file, &run.limits)), &editing);
+        let a = facts(&other.join("a.yaml").display().to_string(), &run);
+        assert_eq!(a.image_tagged_by_tool("web"), None);
+        std::fs::remove_dir_all(&other).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
