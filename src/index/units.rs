@@ -301,7 +301,8 @@ pub(super) fn assign(
     }
 
     // Directory units: GitOps tools' paths, then the configuration's.
-    let dirs = all_dirs(normalized);
+    // (Only GitOps tools' paths and declared units read them: most runs have neither.)
+    let dirs = std::cell::LazyCell::new(|| all_dirs(normalized));
     let mut dir_units: Vec<(u32, DirUnit)> = Vec::new();
     let mut namespaces: HashMap<u32, ToolNamespace> = HashMap::new();
     for instance in instances.iter() {

@@ -122,7 +122,11 @@ pub fn finish_with(
             files[f.0 as usize].digest = digest;
         }
     }
+    // Their trees, which these hold last, are freed off the critical path (all small
+    // allocations: 2% of a kustomize-heavy check), as the index is below.
+    let kept = std::mem::take(&mut deferred.files);
     drop(deferred);
+    rayon::spawn(move || drop(kept));
     diagnostics.retain(|d| rendered.covered.keeps(d));
     diagnostics.extend(rendered.findings);
     let source = |f: FileId| {
