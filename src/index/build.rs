@@ -2,6 +2,7 @@
 //! includes it (its namespace, name prefix/suffix and labels applied), then the lookups.
 
 use super::*;
+use std::ffi::OsStr;
 
 /// A file's objects and what kustomize says about it.
 pub struct FileObjects {
@@ -155,31 +156,33 @@ pub fn build_with(
         .iter()
         .map(|f| kustomize::normalize(&f.path))
         .collect();
-    let by_path: HashMap<&Path, usize> = normalized
+    // (Keyed by the normalized paths' text: equal texts are equal paths, and hashing a `Path`
+    // goes component by component, a tenth of this stage.)
+    let by_path: HashMap<&OsStr, usize> = normalized
         .iter()
         .enumerate()
-        .map(|(i, path)| (path.as_path(), i))
+        .map(|(i, path)| (path.as_os_str(), i))
         .collect();
     let kustomization_of_dir = |dir: &Path| -> Option<usize> {
         kustomize::FILE_NAMES
             .iter()
             .find_map(|n| {
                 by_path
-                    .get(kustomize::normalize(&dir.join(n)).as_path())
+                    .get(kustomize::normalize(&dir.join(n)).as_os_str())
                     .copied()
             })
             .filter(|&i| files[i].kustomization.is_some())
     };
 
-    // Which files kustomizations include, and which are patches.
+    // Which files kustomizations include, and which are patches (normalized paths).
     let mut included: HashSet<usize> = HashSet::new();
-    let mut patches: HashSet<PathBuf> = HashSet::new();
+    let mut patches: HashSet<std::ffi::OsString> = HashSet::new();
     for f in &files {
         let Some(k) = &f.kustomization else { continue };
-        patches.extend(k.patches.iter().cloned());
+        patches.extend(k.patches.iter().map(|p| p.as_os_str().to_owned()));
         for include in &k.includes {
             let target = by_path
-                .get(include.path.as_path())
+                .get(include.path.as_os_str())
                 .copied()
                 .or_else(|| kustomization_of_dir(&include.path));
             included.extend(target);
@@ -226,7 +229,7 @@ pub fn build_with(
             }
             for include in &k.includes {
                 let target = by_path
-                    .get(include.path.as_path())
+                    .get(include.path.as_os_str())
                     .copied()
                     .or_else(|| kustomization_of_dir(&include.path));
                 let Some(target) = target else { continue };
@@ -298,7 +301,7 @@ pub fn build_with(
     // Everything no build includes stands on its own (its summaries move, not copied: they
     // are not needed again).
     for (i, f) in files.iter_mut().enumerate() {
-        if instantiated.contains(&i) || patches.contains(&normalized[i]) {
+        if instantiated.contains(&i) || patches.contains(normalized[i].as_os_str()) {
             continue;
         }
         // A lost document standing on its own: its namespace is unknown.

@@ -13,6 +13,7 @@ use crate::index::FileObjects;
 use crate::index::kustomize::{Kustomization, normalize};
 use crate::model::diagnostic::Diagnostic;
 use foldhash::{HashMap, HashSet};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 fn shown(dir: &Path) -> String {
@@ -23,6 +24,9 @@ fn shown(dir: &Path) -> String {
     }
 }
 
+/// The kustomizations by their directory (normalized), by its text.
+type ByDir<'a> = HashMap<&'a OsStr, usize>;
+
 /// The `kustomize-cycle` findings of the run's kustomizations.
 pub fn cycles(files: &[FileObjects]) -> Vec<Diagnostic> {
     let ks: Vec<&Kustomization> = files
@@ -32,24 +36,26 @@ pub fn cycles(files: &[FileObjects]) -> Vec<Diagnostic> {
     if ks.is_empty() {
         return Vec::new();
     }
-    let by_dir: HashMap<PathBuf, usize> = ks
+    // (Maps of normalized paths (an include's is) keyed by their text: equal texts are equal
+    // paths, and hashing a `Path` goes component by component.)
+    let dirs: Vec<PathBuf> = ks.iter().map(|k| normalize(&k.dir)).collect();
+    let by_dir: ByDir = dirs
         .iter()
         .enumerate()
-        .map(|(i, k)| (normalize(&k.dir), i))
+        .map(|(i, dir)| (dir.as_os_str(), i))
         .collect();
     // Every directory some kustomization includes: a cycle needs one at or above its start.
-    let targets: HashSet<&Path> = ks
+    let targets: HashSet<&OsStr> = ks
         .iter()
         .flat_map(|k| k.includes.iter())
-        .filter(|i| by_dir.contains_key(&i.path))
-        .map(|i| i.path.as_path())
+        .map(|i| i.path.as_os_str())
+        .filter(|p| by_dir.contains_key(p))
         .collect();
     let mut out = Vec::new();
-    for k in &ks {
-        let dir = normalize(&k.dir);
+    for (k, dir) in ks.iter().zip(&dirs) {
         let closes = |target: &Path| dir.starts_with(target);
         // Whether some kustomization of the run includes this directory or one above it.
-        let reachable = dir.ancestors().any(|a| targets.contains(a));
+        let reachable = dir.ancestors().any(|a| targets.contains(a.as_os_str()));
         for include in &k.includes {
             // Its own directory or one above: a cycle whatever that directory includes (and
             // even when it is not part of the run).
@@ -57,21 +63,21 @@ pub fn cycles(files: &[FileObjects]) -> Vec<Diagnostic> {
                 format!(
                     "cycle detected: candidate root '{}' contains visited root '{}'",
                     shown(&include.path),
-                    shown(&dir)
+                    shown(dir)
                 )
             } else if let Some((chain, target)) = by_dir
-                .get(&include.path)
+                .get(include.path.as_os_str())
                 .filter(|_| reachable)
                 .and_then(|&start| path_back(&ks, &by_dir, start, &closes))
             {
-                let mut names = vec![shown(&dir)];
+                let mut names = vec![shown(dir)];
                 names.extend(chain.iter().map(|&i| shown(&ks[i].dir)));
                 names.push(shown(target));
                 format!(
                     "cycle detected: {}; candidate root '{}' contains visited root '{}'",
                     names.join(" includes "),
                     shown(target),
-                    shown(&dir)
+                    shown(dir)
                 )
             } else {
                 continue;
@@ -92,7 +98,7 @@ pub fn cycles(files: &[FileObjects]) -> Vec<Diagnostic> {
 /// and that directory.
 fn path_back<'a>(
     ks: &[&'a Kustomization],
-    by_dir: &HashMap<PathBuf, usize>,
+    by_dir: &ByDir,
     start: usize,
     closes: &dyn Fn(&Path) -> bool,
 ) -> Option<(Vec<usize>, &'a Path)> {
@@ -107,7 +113,7 @@ fn path_back<'a>(
             continue;
         };
         *next += 1;
-        let Some(&inner) = by_dir.get(&include.path) else {
+        let Some(&inner) = by_dir.get(include.path.as_os_str()) else {
             continue;
         };
         if closes(&include.path) {
