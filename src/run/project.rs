@@ -61,11 +61,11 @@ pub fn forget() {
     }
 }
 
-/// Kustomization files the run has loaded already, by canonical path and the limits they were
-/// loaded under: the facts of their directories are taken from these trees rather than read
-/// and parsed again (14% of a `--no-render` check of a kustomize-heavy repository).
-/// (Keyed by the path's bytes: hashing a `Path` goes component by component.)
-type LoadedToolFiles = HashMap<Vec<u8>, (Limits, Arc<load::Loaded>)>;
+/// Kustomization files the run has loaded already, by canonical path (its bytes: hashing a
+/// `Path` goes component by component), with the limits they were loaded under: the facts of
+/// their directories are taken from these rather than read and parsed again (14% of a
+/// `--no-render` check of a kustomize-heavy repository). Each keeps only what the facts read.
+type LoadedToolFiles = HashMap<Vec<u8>, (Limits, Arc<KustomizationFacts>)>;
 
 fn offered() -> &'static Mutex<LoadedToolFiles> {
     static LOADED: OnceLock<Mutex<LoadedToolFiles>> = OnceLock::new();
@@ -74,9 +74,9 @@ fn offered() -> &'static Mutex<LoadedToolFiles> {
 
 /// Offers a kustomization file the run has read from the disk and loaded under its limits
 /// ([`load::load`] of the same text gives the same trees): the facts of its directory read
-/// these instead of the disk. Not with editor buffers (a long-running server), whose texts may
+/// it instead of the disk. Not with editor buffers (a long-running server), whose texts may
 /// differ from the disk's and change.
-pub fn offer_loaded(file: &SourceFile, loaded: &Arc<load::Loaded>, options: &Options) {
+pub fn offer_loaded(file: &SourceFile, loaded: &load::Loaded, options: &Options) {
     let path = Path::new(&file.name);
     if options.buffers.is_some() || !crate::index::kustomize::is_kustomization_file(path) {
         return;
@@ -87,10 +87,66 @@ pub fn offer_loaded(file: &SourceFile, loaded: &Arc<load::Loaded>, options: &Opt
     let Some(canonical) = canonical_file(path) else {
         return;
     };
+    let facts = Arc::new(kustomization_facts(
+        loaded.documents.iter().map(|d| &d.root),
+    ));
     if let Ok(mut l) = offered().lock() {
         let key = canonical.into_os_string().into_encoded_bytes();
-        l.insert(key, (options.limits.clone(), loaded.clone()));
+        l.insert(key, (options.limits.clone(), facts));
     }
+}
+
+/// What a kustomization file says for the facts, its documents in order.
+#[derive(Default)]
+struct KustomizationFacts {
+    /// The patch files it names, as written (relative to its directory).
+    patches: Vec<String>,
+    /// The images its `images:` entries give a tag or digest.
+    tagged_images: Vec<String>,
+}
+
+fn kustomization_facts<'a>(documents: impl Iterator<Item = &'a Node>) -> KustomizationFacts {
+    let mut facts = KustomizationFacts::default();
+    for doc in documents {
+        let doc = crate::index::kustomize_schema::kustomization_fields(
+            doc,
+            &[
+                "patches",
+                "patchesStrategicMerge",
+                "patchesJson6902",
+                "images",
+            ],
+        );
+        for (_, path) in crate::index::kustomize::patch_paths(&doc) {
+            facts
+                .patches
+                .push(path.as_str().unwrap_or_default().to_owned());
+        }
+        for image in doc.get("images").and_then(Node::as_seq).unwrap_or_default() {
+            let sets_tag = ["newTag", "digest", "tagSuffix"]
+                .iter()
+                .any(|k| image.get(k).is_some());
+            if let (Some(name), true) = (image.get("name").and_then(Node::as_str), sets_tag) {
+                facts.tagged_images.push(name.to_owned());
+            }
+        }
+    }
+    facts
+}
+
+/// What a kustomization file says for the facts: the run's offer ([`offer_loaded`]), or read
+/// from the disk.
+fn kustomization_file_facts(path: &Path, reading: Reading<'_>) -> Arc<KustomizationFacts> {
+    if reading.buffers.is_none()
+        && let Some(facts) = offered().lock().ok().and_then(|l| {
+            let (under, facts) = l.get(path.as_os_str().as_encoded_bytes())?;
+            (under == reading.limits).then(|| facts.clone())
+        })
+    {
+        return facts;
+    }
+    let loaded = read_yaml(path, reading);
+    Arc::new(kustomization_facts(documents(&loaded)))
 }
 
 /// What one directory's tool files say.
@@ -177,19 +233,11 @@ fn facts_of_dir(dir: &Path, reading: Reading<'_>) -> Arc<DirFacts> {
 }
 
 /// A tool file's documents (none if it cannot be read, or is over the limits).
-fn read_yaml(path: &Path, reading: Reading<'_>) -> Option<Arc<load::Loaded>> {
+fn read_yaml(path: &Path, reading: Reading<'_>) -> Option<load::Loaded> {
     let limits = reading.limits;
     let max_bytes = MAX_TOOL_FILE.min(limits.max_file_bytes);
     let text = match reading.buffer(path) {
         Some(text) => (text.len() as u64 <= max_bytes).then(|| text.to_owned()),
-        None if reading.buffers.is_none()
-            && let Some(offered) = offered().lock().ok().and_then(|l| {
-                let (under, loaded) = l.get(path.as_os_str().as_encoded_bytes())?;
-                (under == limits).then(|| loaded.clone())
-            }) =>
-        {
-            return Some(offered);
-        }
         None => {
             let readable =
                 std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= max_bytes);
@@ -200,11 +248,11 @@ fn read_yaml(path: &Path, reading: Reading<'_>) -> Option<Arc<load::Loaded>> {
     };
     let text = text?;
     let file = SourceFile::new(FileId(0), path.display().to_string(), text);
-    Some(Arc::new(load::load(&file, limits)))
+    Some(load::load(&file, limits))
 }
 
 /// The documents of a tool file read by [`read_yaml`].
-fn documents(loaded: &Option<Arc<load::Loaded>>) -> impl Iterator<Item = &Node> {
+fn documents(loaded: &Option<load::Loaded>) -> impl Iterator<Item = &Node> {
     loaded
         .iter()
         .flat_map(|l| l.documents.iter().map(|d| &d.root))
@@ -213,33 +261,14 @@ fn documents(loaded: &Option<Arc<load::Loaded>>) -> impl Iterator<Item = &Node> 
 fn read_dir_facts(dir: &Path, reading: Reading<'_>) -> DirFacts {
     let mut facts = DirFacts::default();
     for name in crate::index::kustomize::FILE_NAMES {
-        let loaded = read_yaml(&dir.join(name), reading);
-        for doc in documents(&loaded) {
-            let doc = crate::index::kustomize_schema::kustomization_fields(
-                doc,
-                &[
-                    "patches",
-                    "patchesStrategicMerge",
-                    "patchesJson6902",
-                    "images",
-                ],
-            );
-            for (_, path) in crate::index::kustomize::patch_paths(&doc) {
-                let path = path.as_str().unwrap_or_default();
-                if let Ok(canonical) = dir.join(path).canonicalize() {
-                    facts.patches.push(canonical);
-                }
+        let file = kustomization_file_facts(&dir.join(name), reading);
+        for path in &file.patches {
+            if let Ok(canonical) = dir.join(path).canonicalize() {
+                facts.patches.push(canonical);
             }
-            for image in doc.get("images").and_then(Node::as_seq).unwrap_or_default() {
-                let sets_tag = ["newTag", "digest", "tagSuffix"]
-                    .iter()
-                    .any(|k| image.get(k).is_some());
-                if let (Some(name), true) = (image.get("name").and_then(Node::as_str), sets_tag) {
-                    facts
-                        .tool_images
-                        .push((name.to_owned(), "kustomize `images`"));
-                }
-            }
+        }
+        for name in &file.tagged_images {
+            facts.tool_images.push((name.clone(), "kustomize `images`"));
         }
     }
     for name in SKAFFOLDS {
@@ -481,7 +510,7 @@ mod tests {
             "images:\n- name: web\n  newTag: v2\n".to_owned(),
         );
         let run = Options::default();
-        offer_loaded(&file, &Arc::new(load::load(&file, &run.limits)), &run);
+        offer_loaded(&file, &load::load(&file, &run.limits), &run);
         let deploy = dir.join("deploy.yaml").display().to_string();
         let facts_of = |options: &Options| {
             let f = facts(&deploy, options);
@@ -512,7 +541,7 @@ mod tests {
             other.join("kustomization.yaml").display().to_string(),
             "images:\n- name: web\n  newTag: v2\n".to_owned(),
         );
-        offer_loaded(&file, &Arc::new(load::load(&file, &run.limits)), &editing);
+        offer_loaded(&file, &load::load(&file, &run.limits), &editing);
         let a = facts(&other.join("a.yaml").display().to_string(), &run);
         assert_eq!(a.image_tagged_by_tool("web"), None);
         std::fs::remove_dir_all(&other).unwrap();
