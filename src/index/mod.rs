@@ -101,7 +101,8 @@ pub struct Instance {
     /// The apply units it is in ([`units`]), by id.
     pub units: Box<[u32]>,
     /// For a loose file no unit covers: its directory (plain directories are units).
-    pub loose_dir: Option<PathBuf>,
+    /// (Shared by the instances of a file.)
+    pub loose_dir: Option<std::sync::Arc<std::path::Path>>,
     /// The kustomization that sets the namespace or names, if any (for messages).
     pub via: Option<FileId>,
 }

@@ -28,6 +28,7 @@ use crate::index::summary::{DeploySource, Tool};
 use crate::model::diagnostic::{FileId, Location};
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What the configuration says about apply units.
 #[derive(Clone, Debug)]
@@ -134,9 +135,9 @@ impl Units {
         match (&a.loose_dir, &b.loose_dir) {
             (Some(x), Some(y)) if self.directories => {
                 if x.starts_with(y) {
-                    Some(Together::Directory(y.clone()))
+                    Some(Together::Directory(y.to_path_buf()))
                 } else if y.starts_with(x) {
-                    Some(Together::Directory(x.clone()))
+                    Some(Together::Directory(x.to_path_buf()))
                 } else {
                     None
                 }
@@ -405,8 +406,9 @@ pub(super) fn assign(
         by_file,
         namespaces,
     };
+    let mut last = None;
     for instance in instances.iter_mut() {
-        placed.place(instance, normalized);
+        placed.place_with(instance, normalized, &mut last);
     }
     placed.alternative_files = alternative_files(instances, settings.directories);
     placed
@@ -416,6 +418,17 @@ impl Units {
     /// Sets an instance's unit memberships (and the namespace a GitOps tool applies its unit
     /// in), from its build or its file.
     pub(super) fn place(&self, instance: &mut Instance, normalized: &[PathBuf]) {
+        self.place_with(instance, normalized, &mut None);
+    }
+
+    /// [`Units::place`], `last` the directory of the last loose file placed (instances come
+    /// file by file: the directory is computed, and allocated, once a file).
+    fn place_with(
+        &self,
+        instance: &mut Instance,
+        normalized: &[PathBuf],
+        last: &mut Option<(usize, Arc<Path>)>,
+    ) {
         let mut member: Vec<u32> = Vec::new();
         match instance.build {
             Some(root) => {
@@ -426,12 +439,16 @@ impl Units {
                 let f = instance.object.file.0 as usize;
                 member.extend(self.by_file.get(&f).into_iter().flatten());
                 if member.is_empty() {
-                    instance.loose_dir = Some(
-                        normalized[f]
-                            .parent()
-                            .unwrap_or(Path::new(""))
-                            .to_path_buf(),
-                    );
+                    let dir = match last {
+                        Some((file, dir)) if *file == f => dir.clone(),
+                        _ => {
+                            let dir: Arc<Path> =
+                                Arc::from(normalized[f].parent().unwrap_or(Path::new("")));
+                            *last = Some((f, dir.clone()));
+                            dir
+                        }
+                    };
+                    instance.loose_dir = Some(dir);
                 }
             }
         }
