@@ -175,11 +175,30 @@ pub struct Index {
     scope: Option<HashSet<String>>,
 }
 
-/// Files numbered by their canonical path ([`Index::same_file_by_link`]).
+/// Files numbered by the file on disk they are ([`Index::same_file_by_link`]).
 #[derive(Default)]
 pub struct CanonicalFiles {
     by_file: HashMap<FileId, Option<u32>>,
-    by_path: HashMap<PathBuf, u32>,
+    by_identity: HashMap<FileIdentity, u32>,
+}
+
+/// What tells files on disk apart: the device and inode (one `stat`; resolving the path, as
+/// `canonicalize` does, is a system call per component, in the serial whole-repo stage).
+#[cfg(unix)]
+type FileIdentity = (u64, u64);
+#[cfg(not(unix))]
+type FileIdentity = PathBuf;
+
+#[cfg(unix)]
+fn file_identity(path: &Path) -> Option<FileIdentity> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_identity(path: &Path) -> Option<FileIdentity> {
+    std::fs::canonicalize(path).ok()
 }
 
 impl CanonicalFiles {
@@ -187,19 +206,18 @@ impl CanonicalFiles {
         if let Some(n) = self.by_file.get(&f) {
             return *n;
         }
-        let n = std::fs::canonicalize(&index.paths[f.0 as usize])
-            .ok()
-            .map(|path| {
-                let next = self.by_path.len() as u32;
-                *self.by_path.entry(path).or_insert(next)
-            });
+        let n = file_identity(&index.paths[f.0 as usize]).map(|identity| {
+            let next = self.by_identity.len() as u32;
+            *self.by_identity.entry(identity).or_insert(next)
+        });
         self.by_file.insert(f, n);
         n
     }
 }
 
 impl Index {
-    /// Whether two different paths are one file on disk (one reached through a symbolic link).
+    /// Whether two different paths are one file on disk (one reached through a symbolic link,
+    /// or a hard link: kubectl would apply the same text twice).
     /// `seen` numbers each file's canonical path for the caller's next questions: resolving a
     /// path is a system call per component, and a rule may ask about thousands of pairs.
     pub fn same_file_by_link(&self, a: FileId, b: FileId, seen: &mut CanonicalFiles) -> bool {
