@@ -3,6 +3,7 @@
 //! named explicitly, and skips Helm chart templates. The result is sorted, so output order never
 //! depends on the walk's parallelism.
 
+pub mod canonical;
 pub mod globs;
 pub mod special;
 pub mod workspace;

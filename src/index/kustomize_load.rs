@@ -18,17 +18,12 @@ pub(crate) fn outside_root(dir: &Path, path: &Path) -> Option<bool> {
 
 /// The kustomization directory `dir` with its symbolic links resolved (`None`: it cannot be).
 pub(crate) fn real_root(dir: &Path) -> Option<std::path::PathBuf> {
-    let root = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    std::fs::canonicalize(root).ok()
+    crate::discover::canonical::canonical_dir(dir)
 }
 
 /// [`outside_root`] with the directory resolved already ([`real_root`]).
 pub(crate) fn outside_real_root(dir: &Path, root: &Path, path: &Path) -> Option<bool> {
-    let real = std::fs::canonicalize(path).ok()?;
+    let real = crate::discover::canonical::canonical_file(path)?;
     if real.parent().is_some_and(|d| d.starts_with(root)) {
         return None;
     }

@@ -53,9 +53,7 @@ pub fn forget() {
     if let Ok(mut c) = chains().lock() {
         c.clear();
     }
-    if let Ok(mut d) = dirs().lock() {
-        d.clear();
-    }
+    crate::discover::canonical::forget();
     if let Ok(mut l) = offered().lock() {
         l.clear();
     }
@@ -84,7 +82,7 @@ pub fn offer_loaded(file: &SourceFile, loaded: &load::Loaded, options: &Options)
     if file.text.len() as u64 > MAX_TOOL_FILE.min(options.limits.max_file_bytes) {
         return;
     }
-    let Some(canonical) = canonical_file(path) else {
+    let Some(canonical) = crate::discover::canonical::canonical_file(path) else {
         return;
     };
     let facts = Arc::new(kustomization_facts(
@@ -263,7 +261,7 @@ fn read_dir_facts(dir: &Path, reading: Reading<'_>) -> DirFacts {
     for name in crate::index::kustomize::FILE_NAMES {
         let file = kustomization_file_facts(&dir.join(name), reading);
         for path in &file.patches {
-            if let Ok(canonical) = dir.join(path).canonicalize() {
+            if let Some(canonical) = crate::discover::canonical::canonical_file(&dir.join(path)) {
                 facts.patches.push(canonical);
             }
         }
@@ -311,12 +309,6 @@ fn chains() -> &'static Mutex<Chains> {
     CHAINS.get_or_init(Default::default)
 }
 
-/// Canonical directories by the path written.
-fn dirs() -> &'static Mutex<HashMap<PathBuf, Option<PathBuf>>> {
-    static DIRS: OnceLock<Mutex<HashMap<PathBuf, Option<PathBuf>>>> = OnceLock::new();
-    DIRS.get_or_init(Default::default)
-}
-
 /// What the tool files around a manifest say about it (read with the run's limits, through its
 /// editor buffers): computed once per file.
 pub fn facts(file_name: &str, options: &Options) -> ProjectFacts {
@@ -338,7 +330,7 @@ fn read_file_facts(file_name: &str, reading: Reading<'_>) -> ProjectFacts {
     let in_patches_dir = path
         .parent()
         .is_some_and(|p| p.components().any(|c| c.as_os_str() == "patches"));
-    let Some(canonical) = canonical_file(path) else {
+    let Some(canonical) = crate::discover::canonical::canonical_file(path) else {
         return ProjectFacts {
             is_patch: in_patches_dir,
             tool_images: Arc::from([]),
@@ -388,35 +380,6 @@ fn ancestor_facts(dir: &Path, reading: Reading<'_>) -> Arc<Chain> {
         c.insert(key, chain.clone());
     }
     chain
-}
-
-/// `path.canonicalize()`, with the directory's part computed once per directory: resolving
-/// every file on its own cost a `readlink` per path component, per file.
-fn canonical_file(path: &Path) -> Option<PathBuf> {
-    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-        return path.canonicalize().ok();
-    };
-    if std::fs::symlink_metadata(path)
-        .ok()?
-        .file_type()
-        .is_symlink()
-    {
-        return path.canonicalize().ok();
-    }
-    let parent = if parent.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        parent
-    };
-    let dirs = dirs();
-    if let Some(dir) = dirs.lock().ok().and_then(|d| d.get(parent).cloned()) {
-        return dir.map(|d| d.join(name));
-    }
-    let dir = parent.canonicalize().ok();
-    if let Ok(mut d) = dirs.lock() {
-        d.insert(parent.to_path_buf(), dir.clone());
-    }
-    dir.map(|d| d.join(name))
 }
 
 #[cfg(test)]
