@@ -395,25 +395,22 @@ pub fn name_paths_hold(node: &RNode, paths: &[Vec<String>], depth: usize) -> boo
     }
 }
 
-/// Whether `path` leads to a node in `node` (what [`visit`] without `create` would visit).
-pub fn reaches(node: &RNode, path: &str) -> bool {
-    let mut rest = Some(path);
+/// Whether `keys` (a field path split, `[]` dropped) leads to a node in `node` (what [`visit`]
+/// without `create` would visit): lists on the way entered element by element, any will do.
+pub fn reaches(node: &RNode, keys: &[String]) -> bool {
     let mut node = node;
-    loop {
-        let Some(path) = rest else { return true };
+    for (i, key) in keys.iter().enumerate() {
         match &node.value {
-            RValue::Seq(items) => return items.iter().any(|item| reaches(item, path)),
+            RValue::Seq(items) => return items.iter().any(|item| reaches(item, &keys[i..])),
             RValue::Map(_) => {}
             _ => return false,
         }
-        let (first, next) = split_segment(path);
-        let key = first.strip_suffix("[]").unwrap_or(&first);
         match node.get(key) {
             Some(child) if child.value != RValue::Null => node = child,
             _ => return false,
         }
-        rest = next;
     }
+    true
 }
 
 /// The first segment of a path and the rest (`None`: it was the last); `\/` does not split.

@@ -18,7 +18,7 @@
 use super::fieldspecs;
 use super::kust::{is_cluster_scoped, same_ns};
 use super::node::{Origin, RNode, RValue};
-use super::refs_table::{Paths, Ref, referrer_paths, refs_with};
+use super::refs_table::{Paths, Ref, referrer_paths, refs_with, split_paths};
 use super::{RenderError, Resource};
 
 /// An object that may be referred to, as it is now and as it was.
@@ -286,6 +286,8 @@ pub(crate) fn fix_references(
         let (k, g, v) = &gvks[j];
         (k.as_str(), g.as_str(), v.as_str())
     };
+    // (Each path split once: the loop below asks whether it reaches each resource.)
+    let split = split_paths(&refs, extra.is_empty());
     let mut i = 0;
     while i < refs.len() {
         // The fields of one target, against the candidates as they are now.
@@ -316,8 +318,8 @@ pub(crate) fn fix_references(
         let renamed = candidates.iter().any(|c| c.ids.len() > 1);
         let candidates: Vec<&Candidate> = candidates.iter().collect();
         for (j, r) in resources.iter_mut().enumerate().filter(|_| renamed) {
-            for Ref { referrer, path, .. } in &refs[i..end] {
-                if !matches_gvk(referrer, gvk(j)) || !fieldspecs::reaches(&r.root, path) {
+            for (Ref { referrer, path, .. }, keys) in refs[i..end].iter().zip(&split[i..end]) {
+                if !matches_gvk(referrer, gvk(j)) || !fieldspecs::reaches(&r.root, keys) {
                     continue;
                 }
                 let by = Referring {

@@ -214,6 +214,26 @@ pub(super) fn refs_with(extra: &[super::config::NameRef]) -> std::borrow::Cow<'s
     std::borrow::Cow::Owned(refs)
 }
 
+/// A field path split into keys, `[]` dropped (lists on the way are entered element by
+/// element).
+fn keys(path: &str) -> Vec<String> {
+    super::fieldspecs::segments(path)
+        .into_iter()
+        .map(|s| s.strip_suffix("[]").map(str::to_owned).unwrap_or(s))
+        .collect()
+}
+
+/// Each reference's field path split into keys ([`keys`]), in the list's order; kustomize's
+/// own list (`cached`: `refs` is it) split once for the run.
+pub(super) fn split_paths(refs: &[Ref], cached: bool) -> std::borrow::Cow<'static, [Vec<String>]> {
+    let split = |refs: &[Ref]| refs.iter().map(|r| keys(&r.path)).collect::<Vec<_>>();
+    if cached {
+        static SPLIT: std::sync::OnceLock<Vec<Vec<String>>> = std::sync::OnceLock::new();
+        return std::borrow::Cow::Borrowed(SPLIT.get_or_init(|| split(all_refs())));
+    }
+    std::borrow::Cow::Owned(split(refs))
+}
+
 /// The field paths of a list of references, split into keys (`[]` dropped), sorted (paths
 /// through one field are neighbours) and without repeats: what
 /// [`super::fieldspecs::name_paths_hold`] walks.
@@ -241,12 +261,7 @@ pub(super) fn referrer_paths(
     let mut paths: Vec<Vec<String>> = refs
         .iter()
         .filter(|r| selects(r))
-        .map(|r| {
-            super::fieldspecs::segments(&r.path)
-                .into_iter()
-                .map(|s| s.strip_suffix("[]").map(str::to_owned).unwrap_or(s))
-                .collect()
-        })
+        .map(|r| keys(&r.path))
         .collect();
     paths.sort_unstable();
     paths.dedup();
