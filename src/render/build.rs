@@ -290,45 +290,56 @@ impl Walk<'_> {
         let text = source.text.as_str();
         let mut out = Vec::new();
         for doc in loaded.documents.iter().map(|d| &d.root) {
+            let is_list = doc
+                .get("kind")
+                .and_then(Node::as_str)
+                .is_some_and(|k| k.ends_with("List"))
+                && doc.get("items").is_some();
+            if is_list {
+                // Each item on its own: the list around them is dropped, and a key kustomize
+                // cannot write out fails the build only if its item is in the output.
+                for loaded in doc.get("items").and_then(Node::as_seq).unwrap_or_default() {
+                    let (mut item, non_string_key) = from_loaded_keys(loaded, file, text);
+                    if item.is_map() {
+                        annotations_as_text(loaded, &mut item, text);
+                        out.push(resource_of(item, non_string_key)?);
+                    }
+                }
+                continue;
+            }
             let (mut node, non_string_key) = from_loaded_keys(doc, file, text);
             annotations_as_text(doc, &mut node, text);
             if !node.is_map() || node.entries().is_empty() {
                 continue;
             }
-            let is_list = node.str_at(&["kind"]).is_some_and(|k| k.ends_with("List"))
-                && node.get("items").is_some();
-            if is_list {
-                let loaded_items = doc.get("items").and_then(Node::as_seq).unwrap_or_default();
-                let items = node.get("items").map(RNode::items).unwrap_or_default();
-                for (item, loaded) in items.iter().zip(loaded_items) {
-                    if item.is_map() {
-                        let mut item = item.clone();
-                        annotations_as_text(loaded, &mut item, text);
-                        let mut item = Resource::new(item);
-                        item.non_string_key = non_string_key;
-                        out.push(item);
-                    }
-                }
-            } else {
-                let named = node.get_path(&["metadata", "name"]).is_some_and(|n| {
-                    matches!(
-                        n.value,
-                        RValue::Str(_) | RValue::Int(_) | RValue::Float(_) | RValue::Bool(_)
-                    )
-                });
-                if !named {
-                    return Err(RenderError::new(
-                        "missing metadata.name in object",
-                        Some(node.origin),
-                    ));
-                }
-                let mut r = Resource::new(node);
-                r.non_string_key = non_string_key;
-                out.push(r);
-            }
+            out.push(resource_of(node, non_string_key)?);
         }
         Ok(out)
     }
+}
+
+/// An object of a file as kustomize's resource factory takes it: with a kind and a name (a
+/// scalar, not empty), else it fails in kustomize's words (the kind asked first).
+fn resource_of(node: RNode, non_string_key: Option<Origin>) -> Result<Resource, RenderError> {
+    for (path, what) in [
+        (&["kind"][..], "kind"),
+        (&["metadata", "name"][..], "metadata.name"),
+    ] {
+        let set = node.get_path(path).is_some_and(|n| match &n.value {
+            RValue::Str(s) => !s.is_empty(),
+            RValue::Int(_) | RValue::Float(_) | RValue::Bool(_) => true,
+            RValue::Null | RValue::Seq(_) | RValue::Map(_) => false,
+        });
+        if !set {
+            return Err(RenderError::new(
+                format!("missing {what} in object"),
+                Some(node.origin),
+            ));
+        }
+    }
+    let mut r = Resource::new(node);
+    r.non_string_key = non_string_key;
+    Ok(r)
 }
 
 /// kustomize reads annotations as strings and writes them back: each value is its text as
