@@ -325,15 +325,15 @@ fn replicas(
         let Some(name) = entry.get("name").and_then(Node::as_str) else {
             continue;
         };
-        let count = entry.get("count");
+        let count_node = entry.get("count");
+        let at = k.origin(count_node.unwrap_or(entry));
         // kustomize decodes the count as an int64 from JSON: `5.0` and `1e2` are integers
         // (a fraction fails when the kustomization is read).
-        let count = match count.map(|c| &c.value) {
+        let count = match count_node.map(|c| &c.value) {
             Some(crate::load::tree::Value::Int(i)) => *i,
             Some(crate::load::tree::Value::Float(f)) if f.fract() == 0.0 => *f as i128,
             _ => 0,
         };
-        let at = k.origin(entry.get("count").unwrap_or(entry));
         let mut found = false;
         for spec in specs {
             for r in resources.iter_mut() {
