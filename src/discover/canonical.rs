@@ -8,9 +8,12 @@ use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-/// Resolved directories by the path written.
-fn dirs() -> &'static Mutex<HashMap<PathBuf, Option<PathBuf>>> {
-    static DIRS: OnceLock<Mutex<HashMap<PathBuf, Option<PathBuf>>>> = OnceLock::new();
+/// Resolved directories by the path written (its bytes: hashing a `Path` goes component by
+/// component; two spellings of one directory, `a//b` and `a/b`, are two entries, alike).
+type Dirs = HashMap<Vec<u8>, Option<PathBuf>>;
+
+fn dirs() -> &'static Mutex<Dirs> {
+    static DIRS: OnceLock<Mutex<Dirs>> = OnceLock::new();
     DIRS.get_or_init(Default::default)
 }
 
@@ -29,12 +32,13 @@ pub fn canonical_dir(dir: &Path) -> Option<PathBuf> {
         dir
     };
     let dirs = dirs();
-    if let Some(resolved) = dirs.lock().ok().and_then(|d| d.get(dir).cloned()) {
+    let key = dir.as_os_str().as_encoded_bytes();
+    if let Some(resolved) = dirs.lock().ok().and_then(|d| d.get(key).cloned()) {
         return resolved;
     }
     let resolved = dir.canonicalize().ok();
     if let Ok(mut d) = dirs.lock() {
-        d.insert(dir.to_path_buf(), resolved.clone());
+        d.insert(key.to_vec(), resolved.clone());
     }
     resolved
 }

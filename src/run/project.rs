@@ -210,8 +210,14 @@ impl<'a> Reading<'a> {
     }
 }
 
-/// Facts per directory, limits and tool-file buffers.
-type DirCache = HashMap<(PathBuf, Limits, u64), Arc<DirFacts>>;
+/// Facts per directory (its path's bytes: hashing a `Path` goes component by component, and
+/// the directories here are canonical), limits and tool-file buffers.
+type DirCache = HashMap<(Vec<u8>, Limits, u64), Arc<DirFacts>>;
+
+/// A cache key of a canonical path: its bytes.
+fn path_key(path: &Path) -> Vec<u8> {
+    path.as_os_str().as_encoded_bytes().to_vec()
+}
 
 fn cache() -> &'static Mutex<DirCache> {
     static CACHE: OnceLock<Mutex<DirCache>> = OnceLock::new();
@@ -219,7 +225,7 @@ fn cache() -> &'static Mutex<DirCache> {
 }
 
 fn facts_of_dir(dir: &Path, reading: Reading<'_>) -> Arc<DirFacts> {
-    let key = (dir.to_path_buf(), reading.limits.clone(), reading.key);
+    let key = (path_key(dir), reading.limits.clone(), reading.key);
     if let Some(facts) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
         return facts;
     }
@@ -302,7 +308,7 @@ fn files() -> &'static Mutex<FileCache> {
     FILES.get_or_init(Default::default)
 }
 
-type Chains = HashMap<(PathBuf, Limits, u64), Arc<Chain>>;
+type Chains = HashMap<(Vec<u8>, Limits, u64), Arc<Chain>>;
 
 fn chains() -> &'static Mutex<Chains> {
     static CHAINS: OnceLock<Mutex<Chains>> = OnceLock::new();
@@ -362,7 +368,7 @@ struct Chain {
 /// a directory, so looked up once per directory.
 fn ancestor_facts(dir: &Path, reading: Reading<'_>) -> Arc<Chain> {
     let chains = chains();
-    let key = (dir.to_path_buf(), reading.limits.clone(), reading.key);
+    let key = (path_key(dir), reading.limits.clone(), reading.key);
     if let Some(chain) = chains.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return chain;
     }
