@@ -5,68 +5,109 @@ use crate::load::tree::{Node, Value};
 use crate::model::span::Span;
 use std::cell::OnceCell;
 use std::fmt::{self, Write as _};
-use std::rc::Rc;
 
 /// A field path as Kubernetes prints it (`spec.template.spec.containers[0].image`), built lazily:
-/// walking the tree only links segments (borrowing key names from it), and the text is made
-/// the first time a message needs it. Most fields are never reported, so most paths are never
-/// formatted.
+/// a path is the object's root and the node it leads to, and its text is found (the node looked
+/// for in the tree) and made the first time a message needs it. Most fields are never reported,
+/// so most paths are never formatted, and following a field allocates nothing (it was a linked
+/// segment on the heap per step: 260,000 allocations and 4% of the instructions of a check of
+/// 2,000 files).
 #[derive(Clone, Default)]
 pub struct FieldPath<'a> {
-    last: Option<Rc<Segment<'a>>>,
+    /// The object's root and the node the path leads to (`None`: the empty path).
+    at: Option<(&'a Node, &'a Node)>,
+    /// The last step is a map entry, printed in brackets (`limits[memory]`).
+    bracketed: bool,
     text: OnceCell<String>,
 }
 
-struct Segment<'a> {
-    parent: FieldPath<'a>,
-    step: Step<'a>,
-}
-
 enum Step<'a> {
-    Key(&'a str),
-    /// A key that is not a string in the YAML (`on:`), as kubectl converts it.
-    OwnedKey(String),
+    /// A key, as kubectl converts it when it is not a string in the YAML (`on:`).
+    Key(std::borrow::Cow<'a, str>),
     Index(usize),
-    /// A map entry as Kubernetes prints it: `limits[memory]`.
-    MapKey(String),
 }
 
 impl<'a> FieldPath<'a> {
-    /// This path followed by a map entry in brackets (`resources.limits[memory]`).
-    pub fn map_key(&self, key: &str) -> FieldPath<'a> {
-        self.push(Step::MapKey(key.to_owned()))
+    /// The empty path of an object's root: the paths of the fields below it are found in it.
+    pub fn root(root: &'a Node) -> FieldPath<'a> {
+        FieldPath {
+            at: Some((root, root)),
+            bracketed: false,
+            text: OnceCell::new(),
+        }
     }
 
-    fn push(&self, step: Step<'a>) -> FieldPath<'a> {
+    /// The path to `node`, an entry of the mapping this path leads to, as a map entry in
+    /// brackets (`resources.limits[memory]`).
+    pub fn map_key(&self, node: &'a Node) -> FieldPath<'a> {
         FieldPath {
-            last: Some(Rc::new(Segment {
-                parent: self.clone(),
-                step,
-            })),
+            bracketed: true,
+            ..self.to(node)
+        }
+    }
+
+    /// The path to `node`, a child of the node this path leads to.
+    fn to(&self, node: &'a Node) -> FieldPath<'a> {
+        FieldPath {
+            at: self.at.map(|(root, _)| (root, node)),
+            bracketed: false,
             text: OnceCell::new(),
         }
     }
 
     fn render(&self, out: &mut String) {
-        let Some(segment) = &self.last else { return };
-        segment.parent.render(out);
-        let key = match &segment.step {
-            Step::Key(key) => key,
-            Step::OwnedKey(key) => key.as_str(),
-            Step::Index(i) => {
-                let _ = write!(out, "[{i}]");
-                return;
-            }
-            Step::MapKey(key) => {
-                let _ = write!(out, "[{key}]");
-                return;
-            }
+        let Some((root, target)) = self.at else {
+            return;
         };
-        if !out.is_empty() {
-            out.push('.');
+        let mut steps = Vec::new();
+        locate(root, target, &mut steps);
+        let last = steps.len();
+        // `locate` pushes the deepest step first.
+        for (i, step) in steps.iter().rev().enumerate() {
+            match step {
+                Step::Key(key) if self.bracketed && i + 1 == last => {
+                    let _ = write!(out, "[{key}]");
+                }
+                Step::Key(key) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(key);
+                }
+                Step::Index(i) => {
+                    let _ = write!(out, "[{i}]");
+                }
+            }
         }
-        out.push_str(key);
     }
+}
+
+/// Whether `target` is `node` or below it (by address: each node of a tree is its own), with
+/// the steps from `node` down to it pushed deepest first.
+fn locate<'a>(node: &'a Node, target: &Node, steps: &mut Vec<Step<'a>>) -> bool {
+    if std::ptr::eq(node, target) {
+        return true;
+    }
+    match &node.value {
+        Value::Map(entries) => {
+            for entry in entries {
+                if locate(&entry.value, target, steps) {
+                    steps.push(Step::Key(entry.key.key_string().unwrap_or_default()));
+                    return true;
+                }
+            }
+        }
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if locate(item, target, steps) {
+                    steps.push(Step::Index(i));
+                    return true;
+                }
+            }
+        }
+        _ => {}
+    }
+    false
 }
 
 impl std::ops::Deref for FieldPath<'_> {
@@ -106,14 +147,10 @@ impl<'a> Field<'a> {
     /// The child `key` of this field's mapping value.
     pub fn child(&self, key: &str) -> Option<Field<'a>> {
         let entry = self.node.entry(key)?;
-        let step = match entry.key.as_str() {
-            Some(name) => Step::Key(name),
-            None => Step::OwnedKey(key.to_owned()),
-        };
         Some(Field {
             node: &entry.value,
             key: entry.key.span,
-            path: self.path.push(step),
+            path: self.path.to(&entry.value),
         })
     }
 
@@ -123,11 +160,10 @@ impl<'a> Field<'a> {
             .as_seq()
             .unwrap_or_default()
             .iter()
-            .enumerate()
-            .map(|(i, node)| Field {
+            .map(|node| Field {
                 node,
                 key: node.span,
-                path: self.path.push(Step::Index(i)),
+                path: self.path.to(node),
             })
             .collect()
     }
@@ -190,5 +226,45 @@ pub fn int(node: &Node) -> Option<i64> {
         Value::Int(i) => i64::try_from(i).ok(),
         Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(f as i64),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{Limits, load};
+    use crate::model::diagnostic::FileId;
+    use crate::model::source::SourceFile;
+
+    #[test]
+    fn paths_are_found_in_the_tree_when_printed() {
+        let text = "spec:\n  containers:\n  - name: a\n  - name: b\n    resources:\n      limits:\n        memory: 1Gi\n  on:\n    1: x\n";
+        let file = SourceFile::new(FileId(0), "t.yaml".into(), text.into());
+        let loaded = load(&file, &Limits::default());
+        let root_node = &loaded.documents[0].root;
+        let root = Field {
+            node: root_node,
+            key: root_node.span,
+            path: FieldPath::root(root_node),
+        };
+        assert_eq!(&*root.path, "");
+        let containers = root.at(&["spec", "containers"]).unwrap();
+        assert_eq!(&*containers.path, "spec.containers");
+        let items = containers.items();
+        assert_eq!(&*items[1].path, "spec.containers[1]");
+        let limits = items[1].at(&["resources", "limits"]).unwrap();
+        assert_eq!(&*limits.path, "spec.containers[1].resources.limits");
+        let memory = &limits.node.entries()[0].value;
+        assert_eq!(
+            &*limits.path.map_key(memory),
+            "spec.containers[1].resources.limits[memory]"
+        );
+        // Keys that are not strings in the YAML, as kubectl converts them.
+        let one = root.at(&["spec", "true", "1"]).unwrap();
+        assert_eq!(&*one.path, "spec.true.1");
+        assert_eq!(one.str(), Some("x"));
+        // A clone keeps its path, printed or not.
+        assert_eq!(&*items[0].clone().path, "spec.containers[0]");
+        assert_eq!(&*FieldPath::default(), "");
     }
 }

@@ -216,7 +216,7 @@ fn resource_entries<'a>(container: &Container<'a>) -> Vec<ResourceEntry<'a>> {
             };
             out.push(ResourceEntry {
                 map,
-                path: field.path.map_key(&name),
+                path: field.path.map_key(&entry.value),
                 name: name.into_owned(),
                 node: &entry.value,
                 quantity: crate::k8s::quantity::parse(&text),

@@ -13,7 +13,7 @@ pub fn root<'a>(object: &Object<'a>) -> Field<'a> {
     Field {
         node: object.root,
         key: object.root.span,
-        path: FieldPath::default(),
+        path: FieldPath::root(object.root),
     }
 }
 
