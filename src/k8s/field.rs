@@ -60,7 +60,10 @@ impl<'a> FieldPath<'a> {
             return;
         };
         let mut steps = Vec::new();
-        locate(root, target, &mut steps);
+        if !locate(root, target, true, &mut steps) {
+            steps.clear();
+            locate(root, target, false, &mut steps);
+        }
         let last = steps.len();
         // `locate` pushes the deepest step first.
         for (i, step) in steps.iter().rev().enumerate() {
@@ -83,15 +86,20 @@ impl<'a> FieldPath<'a> {
 }
 
 /// Whether `target` is `node` or below it (by address: each node of a tree is its own), with
-/// the steps from `node` down to it pushed deepest first.
-fn locate<'a>(node: &'a Node, target: &Node, steps: &mut Vec<Step<'a>>) -> bool {
+/// the steps from `node` down to it pushed deepest first. `within`: only through nodes whose
+/// span holds the target's, as a subtree's spans do where it is written in one place (not
+/// where an alias copied it, nor in a rendered object that mixes files): the search tries that
+/// first, and the whole tree if it fails.
+fn locate<'a>(node: &'a Node, target: &Node, within: bool, steps: &mut Vec<Step<'a>>) -> bool {
     if std::ptr::eq(node, target) {
         return true;
     }
+    let holds =
+        |n: &Node| !within || (n.span.start <= target.span.start && target.span.end <= n.span.end);
     match &node.value {
         Value::Map(entries) => {
             for entry in entries {
-                if locate(&entry.value, target, steps) {
+                if holds(&entry.value) && locate(&entry.value, target, within, steps) {
                     steps.push(Step::Key(entry.key.key_string().unwrap_or_default()));
                     return true;
                 }
@@ -99,7 +107,7 @@ fn locate<'a>(node: &'a Node, target: &Node, steps: &mut Vec<Step<'a>>) -> bool 
         }
         Value::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
-                if locate(item, target, steps) {
+                if holds(item) && locate(item, target, within, steps) {
                     steps.push(Step::Index(i));
                     return true;
                 }
@@ -266,5 +274,26 @@ mod tests {
         // A clone keeps its path, printed or not.
         assert_eq!(&*items[0].clone().path, "spec.containers[0]");
         assert_eq!(&*FieldPath::default(), "");
+    }
+
+    #[test]
+    fn paths_through_aliases_and_merged_keys() {
+        // `c` is a copy of `a` (spans of `a`), `spec.x` was merged in from `base` (its span
+        // is outside `spec`'s): found all the same.
+        let text = "a: &a\n  b: 1\nc: *a\nbase: &base\n  x: 1\nspec:\n  <<: *base\n  z: 2\n";
+        let file = SourceFile::new(FileId(0), "t.yaml".into(), text.into());
+        let loaded = load(&file, &Limits::default());
+        let root_node = &loaded.documents[0].root;
+        let root = Field {
+            node: root_node,
+            key: root_node.span,
+            path: FieldPath::root(root_node),
+        };
+        assert_eq!(&*root.at(&["c", "b"]).unwrap().path, "c.b");
+        assert_eq!(&*root.at(&["a", "b"]).unwrap().path, "a.b");
+        let x = root.at(&["spec", "x"]).unwrap();
+        assert_eq!(x.node.span, root.at(&["base", "x"]).unwrap().node.span);
+        assert_eq!(&*x.path, "spec.x");
+        assert_eq!(&*root.at(&["spec", "z"]).unwrap().path, "spec.z");
     }
 }

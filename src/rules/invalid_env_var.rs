@@ -72,7 +72,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
 fn check_var(cx: &mut Context<'_>, var: &Field<'_>, relaxed: bool) {
     let name_field = var.child("name");
     let name = name_field.as_ref().and_then(|f| f.str()).unwrap_or("");
-    let name_path = format!("{}.name", var.path);
+    let name_path = || format!("{}.name", var.path);
     if name.is_empty() {
         if name_field
             .as_ref()
@@ -82,7 +82,7 @@ fn check_var(cx: &mut Context<'_>, var: &Field<'_>, relaxed: bool) {
                 .as_ref()
                 .map_or(var.node.span, |f| f.value_span());
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&name_path, ""))
+                Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&name_path(), ""))
                     .with_label("no name")
                     .with_help("every env entry needs a `name`"),
             );
@@ -103,7 +103,7 @@ fn check_var(cx: &mut Context<'_>, var: &Field<'_>, relaxed: bool) {
                 Diagnostic::new(
                     &RULE,
                     cx.loc(node.span),
-                    apimachinery::invalid(&name_path, &go_quote(name), &errors.join(", ")),
+                    apimachinery::invalid(&name_path(), &go_quote(name), &errors.join(", ")),
                 )
                 .with_label("not a valid variable name")
                 .with_help(help),

@@ -62,7 +62,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
         }
         let name_field = volume.child("name");
         let name = name_field.as_ref().and_then(|f| f.str()).unwrap_or("");
-        let name_path = format!("{}.name", volume.path);
+        let name_path = || format!("{}.name", volume.path);
         if name.is_empty() {
             if partial
                 || name_field
@@ -75,7 +75,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                 .as_ref()
                 .map_or(volume.node.span, |f| f.value_span());
             cx.report(
-                Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&name_path, ""))
+                Diagnostic::new(&RULE, cx.loc(at), apimachinery::required(&name_path(), ""))
                     .with_label("volume without a name")
                     .with_help("every volume needs a name, which volumeMounts refer to"),
             );
@@ -84,7 +84,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             let errors = validate::dns1123_label(name);
             if !errors.is_empty() {
                 cx.report(
-                    Diagnostic::new(&RULE, cx.loc(node.span), apimachinery::invalid(&name_path, &go_quote(name), &errors.join(", ")))
+                    Diagnostic::new(&RULE, cx.loc(node.span), apimachinery::invalid(&name_path(), &go_quote(name), &errors.join(", ")))
                         .with_label("not a DNS label")
                         .with_help("a volume name has at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"),
                 );
@@ -94,7 +94,7 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
                     Diagnostic::new(
                         &RULE,
                         cx.loc(node.span),
-                        apimachinery::duplicate(&name_path, &go_quote(name)),
+                        apimachinery::duplicate(&name_path(), &go_quote(name)),
                     )
                     .with_label("used twice")
                     .with_secondary(cx.loc(*first), "first used here")
