@@ -46,10 +46,36 @@ pub fn dns1123_subdomain(s: &str) -> Vec<String> {
     if s.len() > DNS1123_SUBDOMAIN_MAX {
         errs.push(max_len_error(DNS1123_SUBDOMAIN_MAX));
     }
-    if !s.split('.').all(matches_dns1123_label) {
+    if !matches_dns1123_subdomain(s.as_bytes()) {
         errs.push(DNS1123_SUBDOMAIN_MSG.to_owned());
     }
     errs
+}
+
+/// Labels (`[a-z0-9]([-a-z0-9]*[a-z0-9])?`) joined by dots, in one pass over the bytes: every
+/// byte a lower-case letter, a digit, `-` or `.`, the first and the last alphanumeric, and a
+/// dot neither after nor before a `-` or a dot (splitting at the dots was 0.8% of a check).
+fn matches_dns1123_subdomain(b: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return false;
+    };
+    if !is_lower_alnum(first) || !is_lower_alnum(last) {
+        return false;
+    }
+    let mut prev = first;
+    for &c in &b[1..] {
+        let ok = match c {
+            b'a'..=b'z' | b'0'..=b'9' => true,
+            b'-' => prev != b'.',
+            b'.' => is_lower_alnum(prev),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+        prev = c;
+    }
+    true
 }
 
 pub fn dns1035_label(s: &str) -> Vec<String> {
@@ -138,26 +164,26 @@ fn matches_qualified_name_part(s: &str) -> bool {
 /// `IsQualifiedName`: an optional DNS-subdomain prefix and `/`, then a name part.
 pub fn qualified_name(s: &str) -> Vec<String> {
     let mut errs = Vec::new();
-    let parts: Vec<&str> = s.split('/').collect();
-    let name = match parts.as_slice() {
-        [name] => *name,
-        [prefix, name] => {
-            if prefix.is_empty() {
-                errs.push("prefix part must be non-empty".to_owned());
-            } else {
-                errs.extend(
-                    dns1123_subdomain(prefix)
-                        .into_iter()
-                        .map(|e| format!("prefix part {e}")),
-                );
-            }
-            *name
-        }
-        _ => {
+    // One `/` at most (no vector of the parts: this runs for every label and annotation key).
+    let (prefix, name) = match s.split_once('/') {
+        None => (None, s),
+        Some((prefix, name)) if !name.contains('/') => (Some(prefix), name),
+        Some(_) => {
             errs.push(format!("{QUALIFIED_NAME_MSG} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"));
             return errs;
         }
     };
+    if let Some(prefix) = prefix {
+        if prefix.is_empty() {
+            errs.push("prefix part must be non-empty".to_owned());
+        } else {
+            errs.extend(
+                dns1123_subdomain(prefix)
+                    .into_iter()
+                    .map(|e| format!("prefix part {e}")),
+            );
+        }
+    }
     if name.is_empty() {
         errs.push("name part must be non-empty".to_owned());
     } else if name.len() > QUALIFIED_NAME_MAX {
@@ -244,6 +270,33 @@ fn base64_quantum(src: &[u8], mut si: usize) -> Result<usize, usize> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn subdomains_in_one_pass_match_label_by_label() {
+        // Every string of up to 6 bytes over a small alphabet, against the definition.
+        let alphabet = [b'a', b'z', b'0', b'-', b'.', b'A', b'_'];
+        let mut strings = vec![Vec::new()];
+        for _ in 0..6 {
+            let longer: Vec<Vec<u8>> = strings
+                .iter()
+                .filter(|s| s.len() == strings.last().map_or(0, Vec::len))
+                .flat_map(|s| {
+                    alphabet.iter().map(move |&c| {
+                        let mut t = s.clone();
+                        t.push(c);
+                        t
+                    })
+                })
+                .collect();
+            strings.extend(longer);
+        }
+        assert!(strings.len() > 100_000);
+        for s in &strings {
+            let text = std::str::from_utf8(s).unwrap();
+            let by_labels = text.split('.').all(super::matches_dns1123_label);
+            assert_eq!(super::matches_dns1123_subdomain(s), by_labels, "{text:?}");
+        }
+    }
+
     use super::*;
 
     #[test]
@@ -346,7 +399,13 @@ mod tests {
             vec!["prefix part must be non-empty"]
         );
         assert_eq!(qualified_name("a/b/c").len(), 1);
+        assert_eq!(qualified_name("a//").len(), 1);
         assert_eq!(qualified_name("-x").len(), 1);
+        assert_eq!(qualified_name("a/"), vec!["name part must be non-empty"]);
+        assert_eq!(
+            qualified_name("Ex.com/x"),
+            vec![format!("prefix part {DNS1123_SUBDOMAIN_MSG}")]
+        );
         assert!(label_value("").is_empty());
         assert!(label_value("my_value").is_empty());
         assert_eq!(label_value("has space").len(), 1);

@@ -71,10 +71,21 @@ impl Suppression {
 /// Finds the suppressions in a file: comments anywhere in its text, annotations on its objects.
 pub fn scan(file: &SourceFile, documents: &[Document]) -> Vec<Suppression> {
     let mut out = Vec::new();
-    if file.text.contains(DIRECTIVE) {
+    // One pass for both (they begin alike), with memchr's vectorised search: most files have
+    // neither (`str::contains` twice was 0.9% of a check of 2,000 files).
+    let (mut directive, mut annotated) = (false, false);
+    for at in memchr::memmem::find_iter(file.text.as_bytes(), b"kubevet") {
+        let rest = &file.text.as_bytes()[at..];
+        directive |= rest.starts_with(DIRECTIVE.as_bytes());
+        annotated |= rest.starts_with(ANNOTATION.as_bytes());
+        if directive && annotated {
+            break;
+        }
+    }
+    if directive {
         scan_comments(file, documents, &mut out);
     }
-    if file.text.contains(ANNOTATION) {
+    if annotated {
         for document in documents {
             for object in objects_of(&document.root, document.index) {
                 if let Some(value) = object
