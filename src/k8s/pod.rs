@@ -6,9 +6,8 @@ use crate::k8s::kind::Kind;
 use crate::load::tree::{Node, Value};
 use crate::model::span::Span;
 use std::cell::OnceCell;
-use std::rc::Rc;
 
-/// A pod spec and where it sits in its object.
+/// A pod spec and where it sits in its object (found once per object, and lent to the rules).
 #[derive(Clone, Debug)]
 pub struct PodSpec<'a> {
     pub kind: Kind,
@@ -16,10 +15,10 @@ pub struct PodSpec<'a> {
     pub spec: Field<'a>,
     /// The pod template holding it (`spec.template`); `None` for a Pod.
     pub template: Option<Field<'a>>,
-    /// [`PodSpec::containers`], listed once for every rule (clones of a pod spec share it).
-    containers: Rc<OnceCell<Vec<Container<'a>>>>,
+    /// [`PodSpec::containers`], listed once for every rule.
+    containers: OnceCell<Vec<Container<'a>>>,
     /// [`PodSpec::has`]: the optional pod spec fields present, found in one pass.
-    keys: Rc<OnceCell<u32>>,
+    keys: OnceCell<u32>,
 }
 
 /// Optional pod spec fields that rules look for in every pod spec. Most pod specs have few of
@@ -70,8 +69,8 @@ impl<'a> PodSpec<'a> {
             kind,
             spec,
             template,
-            containers: Rc::default(),
-            keys: Rc::default(),
+            containers: OnceCell::new(),
+            keys: OnceCell::new(),
         }
     }
 

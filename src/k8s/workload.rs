@@ -19,21 +19,20 @@ pub fn root<'a>(object: &Object<'a>) -> Field<'a> {
 
 /// The object's pod spec, if it has one and has any of `keys`: rules about optional fields skip
 /// most pod specs without cloning it.
-pub fn pod_spec_with<'a>(object: &Object<'a>, keys: &[PodKey]) -> Option<PodSpec<'a>> {
+pub fn pod_spec_with<'o, 'a>(object: &'o Object<'a>, keys: &[PodKey]) -> Option<&'o PodSpec<'a>> {
     object
         .pod_spec
         .get_or_init(|| find_pod_spec(object))
         .as_ref()
         .filter(|p| p.has(keys))
-        .cloned()
 }
 
 /// The object's pod spec, if it has one and it is a mapping (found once per object).
-pub fn pod_spec<'a>(object: &Object<'a>) -> Option<PodSpec<'a>> {
+pub fn pod_spec<'o, 'a>(object: &'o Object<'a>) -> Option<&'o PodSpec<'a>> {
     object
         .pod_spec
         .get_or_init(|| find_pod_spec(object))
-        .clone()
+        .as_ref()
 }
 
 fn find_pod_spec<'a>(object: &Object<'a>) -> Option<PodSpec<'a>> {

@@ -48,7 +48,15 @@ fn resolve_keyword(text: &str) -> Option<Value> {
 /// then uint, then a YAML-style float. (Timestamps are tried first there, but decoding into
 /// interface{} keeps them as strings, and no timestamp also parses as a number.)
 fn resolve_number(text: &str) -> Option<Value> {
-    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    // Without underscores (nearly always) the text itself: no copy.
+    let plain: std::borrow::Cow<'_, str> = if text.contains('_') {
+        text.chars()
+            .filter(|&c| c != '_')
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    };
     if let Some(i) = parse_go_int_base0(&plain) {
         return Some(Value::Int(i));
     }

@@ -82,8 +82,8 @@ pub fn check(object: &Object<'_>, cx: &mut Context<'_>) {
             .with_label("no OS")
             .with_help("write `name: linux` or `name: windows`, or remove `os`"),
         ),
-        "windows" => windows(cx, &pod, &name),
-        "linux" => linux(cx, &pod, &name),
+        "windows" => windows(cx, pod, &name),
+        "linux" => linux(cx, pod, &name),
         other => cx.report(
             // The API server names `os`, not `os.name`, here.
             Diagnostic::new(
