@@ -82,7 +82,8 @@ pub fn normalize(path: &Path) -> PathBuf {
 }
 
 fn normalize_components(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
+    // Never longer than the path: one allocation, not one per component pushed.
+    let mut out = PathBuf::with_capacity(path.as_os_str().len());
     for component in path.components() {
         match component {
             Component::CurDir => {}
