@@ -81,6 +81,12 @@ pub fn normalize(path: &Path) -> PathBuf {
     normalize_components(path)
 }
 
+/// [`normalize`]'s result as a map key: its bytes. Hashing a `Path` goes component by
+/// component; two normalised paths are the same path exactly when their bytes are equal.
+pub fn normalized_key(path: &Path) -> Vec<u8> {
+    normalize(path).into_os_string().into_encoded_bytes()
+}
+
 fn normalize_components(path: &Path) -> PathBuf {
     // Never longer than the path: one allocation, not one per component pushed.
     let mut out = PathBuf::with_capacity(path.as_os_str().len());

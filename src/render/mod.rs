@@ -314,7 +314,7 @@ pub struct Sources {
     pub reader: Option<Reader>,
     /// Files loaded already, by normalized path (`kustomize::normalize`): used as they are,
     /// neither read nor loaded again. The reader, if any, comes first.
-    pub preloaded: Option<Arc<HashMap<PathBuf, Source>>>,
+    pub preloaded: Option<Arc<HashMap<Vec<u8>, Source>>>,
 }
 
 /// The table of files a render read, each loaded once.
@@ -371,7 +371,7 @@ impl Files {
     /// limits a render uses).
     fn preloaded(&self, path: &Path) -> Option<Source> {
         let map = self.sources.preloaded.as_ref()?;
-        let p = map.get(&crate::index::kustomize::normalize(path))?;
+        let p = map.get(crate::index::kustomize::normalized_key(path).as_slice())?;
         (p.file.name == path.to_string_lossy()).then(|| p.clone())
     }
 

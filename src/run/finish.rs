@@ -74,8 +74,8 @@ pub fn finish_with(
             if let Some(d) = outcome.deferred {
                 deferred.files.insert(id, (d, source.clone()));
             }
-            let path = crate::index::kustomize::normalize(Path::new(&outcome.entry.name));
-            preloaded.insert(path, source);
+            let key = crate::index::kustomize::normalized_key(Path::new(&outcome.entry.name));
+            preloaded.insert(key, source);
         }
         trees.push(outcome.tree);
         files.push(outcome.entry);

@@ -5,10 +5,9 @@ use super::Unit;
 use super::labels::location_in;
 use crate::index::kustomize;
 use crate::load::tree::Node;
-use crate::model::diagnostic::{Diagnostic, FileId, Severity};
+use crate::model::diagnostic::{Diagnostic, Severity};
 use crate::model::source::SourceFile;
-use foldhash::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub(super) use crate::model::rule::kustomize_build_error as RULE;
 
@@ -17,7 +16,7 @@ pub(super) use crate::model::rule::kustomize_build_error as RULE;
 pub(super) fn build_error(
     failed: &crate::render::Failed,
     unit: &Unit,
-    by_path: &HashMap<PathBuf, FileId>,
+    by_path: &super::PathIds,
 ) -> Option<Diagnostic> {
     // Two objects with one id are `duplicate-object`'s finding; an entry left out (remote, a
     // Helm chart) may hold what the failing entry needs: kustomize itself may well build it.
@@ -43,7 +42,7 @@ pub(super) fn build_error(
         return None;
     }
     let id = by_path
-        .get(&kustomize::normalize(Path::new(&file.name)))
+        .get(kustomize::normalized_key(Path::new(&file.name)).as_slice())
         .copied()
         .or(unit.files.first().copied())?;
     let mut d = Diagnostic::new(&RULE, location_in(id, file, at.span), &failed.error.message);

@@ -118,7 +118,10 @@ pub fn check(inputs: Inputs<'_>) -> Outcome {
 }
 
 /// The files the run has loaded already, by normalized path: a render uses them as they are.
-pub type Preloaded = std::sync::Arc<HashMap<PathBuf, crate::render::Source>>;
+pub type Preloaded = std::sync::Arc<HashMap<Vec<u8>, crate::render::Source>>;
+
+/// The run's files by [`kustomize::normalized_key`].
+pub(super) type PathIds = HashMap<Vec<u8>, FileId>;
 
 /// Each unit's last result, by directory, with the files it read: `kubevet lsp` renders a unit
 /// again only when one of its files changed.
@@ -186,9 +189,9 @@ fn check_units(
         cache.results.clear();
         return Outcome::default();
     }
-    let by_path: HashMap<PathBuf, FileId> = indexed
+    let by_path: PathIds = indexed
         .iter()
-        .map(|f| (kustomize::normalize(&f.path), f.file))
+        .map(|f| (kustomize::normalized_key(&f.path), f.file))
         .collect();
     let units = roots(indexed, &by_path);
     let seen = dedupe.then(|| Seen::of(&units));
@@ -302,18 +305,24 @@ struct Unit {
 }
 
 /// The kustomizations no other includes (components excepted), each with its includes.
-fn roots(indexed: &[FileObjects], by_path: &HashMap<PathBuf, FileId>) -> Vec<Unit> {
+fn roots(indexed: &[FileObjects], by_path: &PathIds) -> Vec<Unit> {
     let position: HashMap<FileId, usize> = indexed
         .iter()
         .enumerate()
         .map(|(i, f)| (f.file, i))
         .collect();
     let target = |path: &Path| -> Option<usize> {
-        let id = by_path.get(path).copied().or_else(|| {
-            kustomize::FILE_NAMES
-                .iter()
-                .find_map(|n| by_path.get(&kustomize::normalize(&path.join(n))).copied())
-        })?;
+        // (Include paths are normalised.)
+        let id = by_path
+            .get(path.as_os_str().as_encoded_bytes())
+            .copied()
+            .or_else(|| {
+                kustomize::FILE_NAMES.iter().find_map(|n| {
+                    by_path
+                        .get(kustomize::normalized_key(&path.join(n)).as_slice())
+                        .copied()
+                })
+            })?;
         position.get(&id).copied()
     };
     let mut included: HashSet<usize> = HashSet::default();
@@ -385,7 +394,7 @@ fn check_unit(
     unit: &Unit,
     options: &Options,
     crds: &Crds,
-    by_path: &HashMap<PathBuf, FileId>,
+    by_path: &PathIds,
     sources: crate::render::Sources,
     mode: Mode<'_>,
 ) -> UnitResult {

@@ -7,8 +7,8 @@ use crate::model::diagnostic::FileId;
 use crate::model::source::SourceFile;
 use crate::model::span::Span;
 use crate::render::node::{Origin, RNode, RValue};
-use foldhash::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use foldhash::HashSet;
+use std::path::Path;
 use std::sync::Arc;
 
 /// The unit's files laid end to end: file `k` starts at `bases[k]` of the virtual text.
@@ -23,7 +23,7 @@ pub(super) struct Layout {
 }
 
 impl Layout {
-    pub(super) fn new(files: &[Arc<SourceFile>], by_path: &HashMap<PathBuf, FileId>) -> Layout {
+    pub(super) fn new(files: &[Arc<SourceFile>], by_path: &super::PathIds) -> Layout {
         let mut bases = Vec::with_capacity(files.len());
         let mut text = String::with_capacity(files.iter().map(|f| f.text.len() + 1).sum());
         let mut line_starts =
@@ -41,7 +41,7 @@ impl Layout {
             .iter()
             .map(|f| {
                 by_path
-                    .get(&kustomize::normalize(Path::new(&f.name)))
+                    .get(kustomize::normalized_key(Path::new(&f.name)).as_slice())
                     .copied()
             })
             .collect();
@@ -295,7 +295,7 @@ mod tests {
             Arc::new(SourceFile::new(FileId(0), "a.yaml".into(), "abc\n".into())),
             Arc::new(SourceFile::new(FileId(1), "b.yaml".into(), "xyz\n".into())),
         ];
-        let layout = Layout::new(&files, &HashMap::default());
+        let layout = Layout::new(&files, &super::super::PathIds::default());
         let o = Origin {
             file: 1,
             span: Span::new(1, 2),

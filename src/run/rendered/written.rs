@@ -82,7 +82,7 @@ pub(super) fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::kustomize::normalize;
+    use crate::index::kustomize::normalized_key;
     use std::path::Path;
 
     #[test]
@@ -113,7 +113,7 @@ mod tests {
         let by_path = rendered
             .files
             .iter()
-            .map(|f| (normalize(Path::new(&f.name)), f.id))
+            .map(|f| (normalized_key(Path::new(&f.name)), f.id))
             .collect();
         let layout = Layout::new(&rendered.files, &by_path);
         let as_written: Vec<(&str, bool)> = rendered
