@@ -244,17 +244,25 @@ mod tests {
     use crate::model::diagnostic::FileId;
     use crate::model::source::SourceFile;
 
+    fn load_text(text: &str) -> crate::load::Loaded {
+        let file = SourceFile::new(FileId(0), "t.yaml".into(), text.into());
+        load(&file, &Limits::default())
+    }
+
+    /// An object's root as a field, as rules get it.
+    fn root_of(node: &Node) -> Field<'_> {
+        Field {
+            node,
+            key: node.span,
+            path: FieldPath::root(node),
+        }
+    }
+
     #[test]
     fn paths_are_found_in_the_tree_when_printed() {
         let text = "spec:\n  containers:\n  - name: a\n  - name: b\n    resources:\n      limits:\n        memory: 1Gi\n  on:\n    1: x\n";
-        let file = SourceFile::new(FileId(0), "t.yaml".into(), text.into());
-        let loaded = load(&file, &Limits::default());
-        let root_node = &loaded.documents[0].root;
-        let root = Field {
-            node: root_node,
-            key: root_node.span,
-            path: FieldPath::root(root_node),
-        };
+        let loaded = load_text(text);
+        let root = root_of(&loaded.documents[0].root);
         assert_eq!(&*root.path, "");
         let containers = root.at(&["spec", "containers"]).unwrap();
         assert_eq!(&*containers.path, "spec.containers");
@@ -281,14 +289,8 @@ mod tests {
         // `c` is a copy of `a` (spans of `a`), `spec.x` was merged in from `base` (its span
         // is outside `spec`'s): found all the same.
         let text = "a: &a\n  b: 1\nc: *a\nbase: &base\n  x: 1\nspec:\n  <<: *base\n  z: 2\n";
-        let file = SourceFile::new(FileId(0), "t.yaml".into(), text.into());
-        let loaded = load(&file, &Limits::default());
-        let root_node = &loaded.documents[0].root;
-        let root = Field {
-            node: root_node,
-            key: root_node.span,
-            path: FieldPath::root(root_node),
-        };
+        let loaded = load_text(text);
+        let root = root_of(&loaded.documents[0].root);
         assert_eq!(&*root.at(&["c", "b"]).unwrap().path, "c.b");
         assert_eq!(&*root.at(&["a", "b"]).unwrap().path, "a.b");
         let x = root.at(&["spec", "x"]).unwrap();
