@@ -60,9 +60,9 @@ impl<'a> FieldPath<'a> {
             return;
         };
         let mut steps = Vec::new();
-        if !locate(root, target, true, &mut steps) {
+        if !locate(root, target, &mut steps) {
             steps.clear();
-            locate(root, target, false, &mut steps);
+            by_parents(root, target, &mut steps);
         }
         let last = steps.len();
         // `locate` pushes the deepest step first.
@@ -86,28 +86,45 @@ impl<'a> FieldPath<'a> {
 }
 
 /// Whether `target` is `node` or below it (by address: each node of a tree is its own), with
-/// the steps from `node` down to it pushed deepest first. `within`: only through nodes whose
-/// span holds the target's, as a subtree's spans do where it is written in one place (not
-/// where an alias copied it, nor in a rendered object that mixes files): the search tries that
-/// first, and the whole tree if it fails.
-fn locate<'a>(node: &'a Node, target: &Node, within: bool, steps: &mut Vec<Step<'a>>) -> bool {
+/// the steps from `node` down to it pushed deepest first, searching only through the children
+/// whose span holds the target's, as a subtree's spans do where it is written in one place (not
+/// where an alias copied it, nor in a rendered object that mixes files: then [`by_parents`]).
+/// The children are in the order of the text: the ones that may hold it are found by a binary
+/// search, so a path into a list of a million items costs a few steps, not a million.
+fn locate<'a>(node: &'a Node, target: &Node, steps: &mut Vec<Step<'a>>) -> bool {
     if std::ptr::eq(node, target) {
         return true;
     }
-    let holds =
-        |n: &Node| !within || (n.span.start <= target.span.start && target.span.end <= n.span.end);
+    let t = target.span;
+    let holds = |n: &Node| n.span.start <= t.start && t.end <= n.span.end;
+    // The children that begin at or before the target, the nearest few of them (siblings
+    // written in one place do not overlap; a null between two may be empty).
+    let near = |starts: &dyn Fn(usize) -> u32, len: usize| {
+        let mut lo = 0;
+        let mut hi = len;
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if starts(mid) <= t.start {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo.saturating_sub(4)..lo).rev()
+    };
     match &node.value {
         Value::Map(entries) => {
-            for entry in entries {
-                if holds(&entry.value) && locate(&entry.value, target, within, steps) {
+            for i in near(&|i| entries[i].value.span.start, entries.len()) {
+                let entry = &entries[i];
+                if holds(&entry.value) && locate(&entry.value, target, steps) {
                     steps.push(Step::Key(entry.key.key_string().unwrap_or_default()));
                     return true;
                 }
             }
         }
         Value::Seq(items) => {
-            for (i, item) in items.iter().enumerate() {
-                if holds(item) && locate(item, target, within, steps) {
+            for i in near(&|i| items[i].span.start, items.len()) {
+                if holds(&items[i]) && locate(&items[i], target, steps) {
                     steps.push(Step::Index(i));
                     return true;
                 }
@@ -116,6 +133,86 @@ fn locate<'a>(node: &'a Node, target: &Node, within: bool, steps: &mut Vec<Step<
         _ => {}
     }
     false
+}
+
+/// The parent of each node of one tree (by address) and its place there, for the paths
+/// [`locate`] cannot find by spans: made once per tree and thread, so that many paths into one
+/// large tree cost its size once, not once each.
+#[derive(Default)]
+struct Parents {
+    root: usize,
+    of: foldhash::HashMap<usize, (usize, u32)>,
+}
+
+thread_local! {
+    static PARENTS: std::cell::RefCell<Parents> = std::cell::RefCell::default();
+}
+
+fn address(node: &Node) -> usize {
+    node as *const Node as usize
+}
+
+fn note_parents(node: &Node, of: &mut foldhash::HashMap<usize, (usize, u32)>) {
+    let children: Box<dyn Iterator<Item = &Node>> = match &node.value {
+        Value::Map(entries) => Box::new(entries.iter().map(|e| &e.value)),
+        Value::Seq(items) => Box::new(items.iter()),
+        _ => return,
+    };
+    for (i, child) in children.enumerate() {
+        of.insert(address(child), (address(node), i as u32));
+        note_parents(child, of);
+    }
+}
+
+/// [`locate`] through the parents of the tree's nodes (see [`Parents`]). The table is by
+/// address, and another tree may since have been built where an older one was: the chain it
+/// gives is followed down from `root` in the tree itself and kept only if it ends at `target`,
+/// else the table is made again.
+fn by_parents<'a>(root: &'a Node, target: &Node, steps: &mut Vec<Step<'a>>) -> bool {
+    PARENTS.with(|parents| {
+        let mut parents = parents.borrow_mut();
+        for fresh in [parents.root == address(root), false] {
+            if !fresh {
+                parents.of = foldhash::HashMap::default();
+                note_parents(root, &mut parents.of);
+                parents.root = address(root);
+            }
+            let mut places = Vec::new();
+            let mut at = address(target);
+            while at != address(root) && places.len() <= 1 << 16 {
+                let Some(&(parent, i)) = parents.of.get(&at) else {
+                    break;
+                };
+                places.push(i as usize);
+                at = parent;
+            }
+            if at != address(root) {
+                continue;
+            }
+            steps.clear();
+            let mut node = root;
+            for &i in places.iter().rev() {
+                let next = match &node.value {
+                    Value::Map(entries) => entries.get(i).map(|e| {
+                        steps.push(Step::Key(e.key.key_string().unwrap_or_default()));
+                        &e.value
+                    }),
+                    Value::Seq(items) => items.get(i).inspect(|_| steps.push(Step::Index(i))),
+                    _ => None,
+                };
+                let Some(next) = next else {
+                    break;
+                };
+                node = next;
+            }
+            if std::ptr::eq(node, target) && steps.len() == places.len() {
+                // Deepest first, as `locate` gives them.
+                steps.reverse();
+                return true;
+            }
+        }
+        false
+    })
 }
 
 impl std::ops::Deref for FieldPath<'_> {
@@ -285,6 +382,32 @@ mod tests {
     }
 
     #[test]
+    fn paths_in_long_lists_and_between_empty_values() {
+        // A path into a long list is found by a binary search over the items' spans; empty
+        // (null) values have empty spans between their neighbours.
+        let mut text = String::from("items:\n");
+        for i in 0..1000 {
+            text.push_str(&format!("- {{name: n{i}, v: [1, 2]}}\n"));
+        }
+        text.push_str("a:\nb:\nc: 1\nflow: [x, {z: [0, 1, 2]}]\n");
+        let loaded = load_text(&text);
+        let root = root_of(&loaded.documents[0].root);
+        let items = root.child("items").unwrap().items();
+        for i in [0, 1, 499, 777, 999] {
+            let v = items[i].child("v").unwrap().items();
+            assert_eq!(&*v[1].path, format!("items[{i}].v[1]"));
+            // Found by the spans alone (no table of parents).
+            assert!(locate(root.node, v[1].node, &mut Vec::new()));
+        }
+        assert_eq!(&*root.child("a").unwrap().path, "a");
+        assert_eq!(&*root.child("b").unwrap().path, "b");
+        assert_eq!(&*root.child("c").unwrap().path, "c");
+        let flow = root.child("flow").unwrap().items();
+        let z = flow[1].child("z").unwrap().items();
+        assert_eq!(&*z[2].path, "flow[1].z[2]");
+    }
+
+    #[test]
     fn paths_through_aliases_and_merged_keys() {
         // `c` is a copy of `a` (spans of `a`), `spec.x` was merged in from `base` (its span
         // is outside `spec`'s): found all the same.
@@ -296,6 +419,9 @@ mod tests {
         let x = root.at(&["spec", "x"]).unwrap();
         assert_eq!(x.node.span, root.at(&["base", "x"]).unwrap().node.span);
         assert_eq!(&*x.path, "spec.x");
+        // Not by the spans (the merged value's is outside `spec`'s), by the table of parents.
+        assert!(!locate(root.node, x.node, &mut Vec::new()));
+        assert!(by_parents(root.node, x.node, &mut Vec::new()));
         assert_eq!(&*root.at(&["spec", "z"]).unwrap().path, "spec.z");
     }
 }
