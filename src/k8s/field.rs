@@ -153,66 +153,78 @@ fn address(node: &Node) -> usize {
 }
 
 fn note_parents(node: &Node, of: &mut foldhash::HashMap<usize, (usize, u32)>) {
-    let children: Box<dyn Iterator<Item = &Node>> = match &node.value {
-        Value::Map(entries) => Box::new(entries.iter().map(|e| &e.value)),
-        Value::Seq(items) => Box::new(items.iter()),
-        _ => return,
-    };
-    for (i, child) in children.enumerate() {
+    let mut note = |i: usize, child: &Node| {
         of.insert(address(child), (address(node), i as u32));
         note_parents(child, of);
+    };
+    match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .enumerate()
+            .for_each(|(i, e)| note(i, &e.value)),
+        Value::Seq(items) => items.iter().enumerate().for_each(|(i, n)| note(i, n)),
+        _ => {}
     }
 }
 
 /// [`locate`] through the parents of the tree's nodes (see [`Parents`]). The table is by
 /// address, and another tree may since have been built where an older one was: the chain it
 /// gives is followed down from `root` in the tree itself and kept only if it ends at `target`,
-/// else the table is made again.
+/// else the table is made again (once).
 fn by_parents<'a>(root: &'a Node, target: &Node, steps: &mut Vec<Step<'a>>) -> bool {
     PARENTS.with(|parents| {
         let mut parents = parents.borrow_mut();
-        for fresh in [parents.root == address(root), false] {
-            if !fresh {
-                parents.of = foldhash::HashMap::default();
-                note_parents(root, &mut parents.of);
-                parents.root = address(root);
-            }
-            let mut places = Vec::new();
-            let mut at = address(target);
-            while at != address(root) && places.len() <= 1 << 16 {
-                let Some(&(parent, i)) = parents.of.get(&at) else {
-                    break;
-                };
-                places.push(i as usize);
-                at = parent;
-            }
-            if at != address(root) {
-                continue;
-            }
-            steps.clear();
-            let mut node = root;
-            for &i in places.iter().rev() {
-                let next = match &node.value {
-                    Value::Map(entries) => entries.get(i).map(|e| {
-                        steps.push(Step::Key(e.key.key_string().unwrap_or_default()));
-                        &e.value
-                    }),
-                    Value::Seq(items) => items.get(i).inspect(|_| steps.push(Step::Index(i))),
-                    _ => None,
-                };
-                let Some(next) = next else {
-                    break;
-                };
-                node = next;
-            }
-            if std::ptr::eq(node, target) && steps.len() == places.len() {
-                // Deepest first, as `locate` gives them.
-                steps.reverse();
-                return true;
-            }
+        if parents.root == address(root) && follow(&parents.of, root, target, steps) {
+            return true;
         }
-        false
+        parents.of = foldhash::HashMap::default();
+        note_parents(root, &mut parents.of);
+        parents.root = address(root);
+        let found = follow(&parents.of, root, target, steps);
+        if !found {
+            // (Never: `target` is a node of `root`'s tree.)
+            steps.clear();
+        }
+        found
     })
+}
+
+/// The chain of places `parents` gives from `target` up to `root`, followed down from `root`:
+/// whether it ends at `target` (the steps then deepest first, as [`locate`] gives them).
+fn follow<'a>(
+    parents: &foldhash::HashMap<usize, (usize, u32)>,
+    root: &'a Node,
+    target: &Node,
+    steps: &mut Vec<Step<'a>>,
+) -> bool {
+    let mut places = Vec::new();
+    let mut at = address(target);
+    // (Bounded: a stale table may hold a cycle.)
+    while at != address(root) && places.len() <= 1 << 16 {
+        let Some(&(parent, i)) = parents.get(&at) else {
+            return false;
+        };
+        places.push(i as usize);
+        at = parent;
+    }
+    steps.clear();
+    let mut node = root;
+    for &i in places.iter().rev() {
+        let next = match &node.value {
+            Value::Map(entries) => entries.get(i).map(|e| {
+                steps.push(Step::Key(e.key.key_string().unwrap_or_default()));
+                &e.value
+            }),
+            Value::Seq(items) => items.get(i).inspect(|_| steps.push(Step::Index(i))),
+            _ => None,
+        };
+        let Some(next) = next else {
+            return false;
+        };
+        node = next;
+    }
+    steps.reverse();
+    std::ptr::eq(node, target)
 }
 
 impl std::ops::Deref for FieldPath<'_> {

@@ -312,7 +312,7 @@ pub struct Source {
 pub struct Sources {
     /// Texts to read instead of the disk's (an editor's unsaved buffers), by path as named.
     pub reader: Option<Reader>,
-    /// Files loaded already, by normalized path (`kustomize::normalize`): used as they are,
+    /// Files loaded already, by normalized path (`kustomize::normalized_key`): used as they are,
     /// neither read nor loaded again. The reader, if any, comes first.
     pub preloaded: Option<Arc<HashMap<Vec<u8>, Source>>>,
 }
