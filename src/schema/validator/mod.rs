@@ -177,8 +177,8 @@ pub struct Schema {
     never: bool,
     types: Option<Types>,
     reference: Option<DefId>,
-    /// Sorted by name, for binary search.
-    properties: Vec<(Box<str>, Schema)>,
+    /// Sorted by name, for binary search; each with its [`prefix`].
+    properties: Vec<(u64, Box<str>, Schema)>,
     additional: Additional,
     items: Option<Box<Schema>>,
     required: Vec<Box<str>>,
@@ -256,9 +256,15 @@ impl Schema {
                     let props = v.as_object().ok_or("`properties` must be an object")?;
                     let mut list = props
                         .iter()
-                        .map(|(name, sub)| Ok((name.as_str().into(), Schema::compile(sub, defs)?)))
-                        .collect::<Result<Vec<(Box<str>, Schema)>, String>>()?;
-                    list.sort_by(|a, b| a.0.cmp(&b.0));
+                        .map(|(name, sub)| {
+                            Ok((
+                                prefix(name),
+                                name.as_str().into(),
+                                Schema::compile(sub, defs)?,
+                            ))
+                        })
+                        .collect::<Result<Vec<(u64, Box<str>, Schema)>, String>>()?;
+                    list.sort_by(|a, b| a.1.cmp(&b.1));
                     schema.properties = list;
                 }
                 "additionalProperties" => {
@@ -290,17 +296,36 @@ impl Schema {
     }
 
     fn property(&self, name: &str) -> Option<&Schema> {
-        // The order of `str::cmp`, with the first bytes compared before calling `memcmp`:
-        // most steps of the search are decided there.
-        let cmp = |n: &str| match n.as_bytes().first().cmp(&name.as_bytes().first()) {
-            std::cmp::Ordering::Equal => n.cmp(name),
-            decided => decided,
+        // The order of `str::cmp`, decided by the first eight bytes as one word at nearly
+        // every step of the search (`memcmp` only for names that share them).
+        let first = prefix(name);
+        let short = name.len() <= 8;
+        let cmp = |p: u64, n: &str| {
+            p.cmp(&first).then_with(|| {
+                if short && n.len() <= 8 {
+                    // Equal words: the names differ at most by trailing NUL bytes.
+                    n.len().cmp(&name.len())
+                } else {
+                    n.cmp(name)
+                }
+            })
         };
         self.properties
-            .binary_search_by(|(n, _)| cmp(n))
+            .binary_search_by(|(p, n, _)| cmp(*p, n))
             .ok()
-            .map(|i| &self.properties[i].1)
+            .map(|i| &self.properties[i].2)
     }
+}
+
+/// A name's first eight bytes as a big-endian word, padded with zero bytes: comparing the
+/// words of two names orders them as `str::cmp` does, or leaves them equal when the first eight
+/// bytes (padded) are.
+fn prefix(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut word = [0u8; 8];
+    let n = bytes.len().min(8);
+    word[..n].copy_from_slice(&bytes[..n]);
+    u64::from_be_bytes(word)
 }
 
 impl Rare {
@@ -469,6 +494,60 @@ mod tests {
     fn yaml(text: &str) -> Node {
         let file = SourceFile::new(FileId(0), "t.yaml".into(), text.into());
         load(&file, &Limits::default()).documents.remove(0).root
+    }
+
+    #[test]
+    fn properties_are_found_by_name_however_they_share_their_first_bytes() {
+        let names = [
+            "",
+            "a",
+            "ab",
+            "ab\0",
+            "ab\0c",
+            "abc",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefgh\0",
+            "abcdefgha",
+            "abcdefghb",
+            "abcdefgi",
+            "abcdefghijklmnop",
+            "b",
+            "z",
+            "\u{e4}",
+            "\u{e4}b",
+            "\u{7f}",
+            "apiVersion",
+            "kind",
+            "metadata",
+            "spec",
+        ];
+        let properties: serde_json::Map<String, Value> = names
+            .iter()
+            .map(|n| (n.to_string(), json!({"type": "integer"})))
+            .collect();
+        let schema = Schema::compile(&json!({"properties": properties}), &NoDefs).unwrap();
+        for name in names {
+            let found = schema.property(name).expect(name);
+            // Each name's own schema: the one at its place in the sorted list.
+            let at = schema.properties.iter().position(|(_, n, _)| &**n == name);
+            assert!(
+                std::ptr::eq(found, &schema.properties[at.unwrap()].2),
+                "{name:?}"
+            );
+        }
+        for absent in [
+            "ab\0\0",
+            "abcdefgh\0\0",
+            "abcdefgg",
+            "abcdefghc",
+            "aa",
+            "c",
+            "\u{e4}a",
+            "specs",
+        ] {
+            assert!(schema.property(absent).is_none(), "{absent:?}");
+        }
     }
 
     fn kinds(schema: Value, text: &str) -> Vec<(String, FailureKind)> {
