@@ -29,12 +29,15 @@ fn verdict(
     second: &Instance,
     canonical: &mut CanonicalFiles,
 ) -> Option<Verdict> {
-    if first.object.location == second.object.location
-        || index.same_file_by_link(first.object.file, second.object.file, canonical)
-    {
+    if first.object.location == second.object.location {
         return None;
     }
+    // (Whether they are applied together first: it is cheaper than whether their files are
+    // one, and most copies of a generated object in a repository of many builds are not.)
     let together = index.units.together(first, second)?;
+    if index.same_file_by_link(first.object.file, second.object.file, canonical) {
+        return None;
+    }
     let severity = match &together {
         Together::SameFile => Severity::Error,
         Together::Unit(u) if index.units.units[*u as usize].rejects_duplicates() => Severity::Error,
