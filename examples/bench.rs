@@ -122,6 +122,15 @@ fn report(name: &str, s: &Sample, documents: usize, bytes: usize) {
     );
 }
 
+const USAGE: &str =
+    "usage: bench CORPUS_DIR [--runs N] [--small FILE] [--against OTHER_KUBEVET] [--render-cost]";
+
+/// A bad command line: what is wrong and the usage, on stderr; exit code 2.
+fn usage(problem: &str) -> ! {
+    eprintln!("bench: {problem}\n{USAGE}");
+    std::process::exit(2)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--phase-load") {
@@ -136,21 +145,38 @@ fn main() {
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
-            "--runs" => runs = it.next().and_then(|n| n.parse().ok()).expect("--runs N"),
-            "--small" => small = PathBuf::from(it.next().expect("--small FILE")),
-            "--against" => against = Some(PathBuf::from(it.next().expect("--against KUBEVET"))),
+            "--runs" => match it.next().and_then(|n| n.parse().ok()).filter(|&n| n > 0) {
+                Some(n) => runs = n,
+                None => usage("--runs needs a number of runs, 1 or more"),
+            },
+            "--small" => match it.next() {
+                Some(file) => small = PathBuf::from(file),
+                None => usage("--small needs a file"),
+            },
+            "--against" => match it.next() {
+                Some(other) => against = Some(PathBuf::from(other)),
+                None => usage("--against needs the path of another kubevet binary"),
+            },
             "--render-cost" => render_cost = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return;
+            }
+            flag if flag.starts_with('-') => usage(&format!("unknown option `{flag}`")),
+            _ if dir.is_some() => usage("one corpus directory only"),
             _ => dir = Some(PathBuf::from(arg)),
         }
     }
-    let dir =
-        dir.expect("usage: bench CORPUS_DIR [--runs N] [--small FILE] [--against OTHER_KUBEVET]");
-    if let Some(other) = &against {
-        assert!(
-            other.is_file(),
-            "--against {}: no such file",
-            other.display()
-        );
+    let Some(dir) = dir else {
+        usage("name a corpus directory");
+    };
+    if !dir.is_dir() {
+        usage(&format!("{}: not a directory", dir.display()));
+    }
+    if let Some(other) = &against
+        && !other.is_file()
+    {
+        usage(&format!("--against {}: no such file", other.display()));
     }
     let against = against.as_deref();
     let me = std::env::current_exe().expect("own path");
