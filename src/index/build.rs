@@ -343,13 +343,7 @@ pub fn build_with(
         },
     };
     index.paths = files.into_iter().map(|f| f.path).collect();
-    // The files that are alternatives of each other, beside the lookups.
-    let (alternatives, lookups) = rayon::join(
-        || units::alternative_files(&index.instances, index.units.compares_files()),
-        || Lookups::of(&index.instances),
-    );
-    index.units.alternative_files = alternatives;
-    index.set_lookups(lookups);
+    index.relookup();
     index
 }
 
@@ -426,36 +420,15 @@ pub(super) struct Placement {
 }
 
 impl Index {
-    /// Takes the lookups made from its instances ([`Lookups::of`]).
-    fn set_lookups(&mut self, l: Lookups) {
-        self.by_kind = l.by_kind;
-        self.workloads = l.workloads;
-        self.declared_namespaces = l.declared_namespaces;
-        self.workloads_by_label = l.workloads_by_label;
-        self.workloads_by_added_label = l.workloads_by_added_label;
-        self.with_custom_resources = l.with_custom_resources;
-    }
-}
-
-/// The index's lookups by kind, namespace and label, made from its instances.
-struct Lookups {
-    by_kind: HashMap<(Option<String>, String, String), Vec<usize>>,
-    workloads: HashMap<String, Vec<usize>>,
-    declared_namespaces: HashSet<String>,
-    workloads_by_label: HashMap<(String, String), Vec<usize>>,
-    workloads_by_added_label: HashMap<String, Vec<usize>>,
-    with_custom_resources: HashSet<String>,
-}
-
-impl Lookups {
-    fn of(instances: &[Instance]) -> Lookups {
+    /// The lookups, from the instances.
+    pub(super) fn relookup(&mut self) {
         let mut by_kind: HashMap<_, Vec<usize>> = HashMap::new();
         let mut workloads: HashMap<String, Vec<usize>> = HashMap::new();
         let mut declared_namespaces = HashSet::new();
         let mut workloads_by_label: HashMap<(String, String), Vec<usize>> = HashMap::new();
         let mut workloads_by_added_label: HashMap<String, Vec<usize>> = HashMap::new();
         let mut with_custom_resources = HashSet::new();
-        for (i, instance) in instances.iter().enumerate() {
+        for (i, instance) in self.instances.iter().enumerate() {
             let o = &instance.object;
             by_kind
                 .entry((instance.namespace.clone(), o.group.clone(), o.kind.clone()))
@@ -494,13 +467,11 @@ impl Lookups {
                 declared_namespaces.insert(ns.clone());
             }
         }
-        Lookups {
-            by_kind,
-            workloads,
-            declared_namespaces,
-            workloads_by_label,
-            workloads_by_added_label,
-            with_custom_resources,
-        }
+        self.by_kind = by_kind;
+        self.workloads = workloads;
+        self.declared_namespaces = declared_namespaces;
+        self.workloads_by_label = workloads_by_label;
+        self.workloads_by_added_label = workloads_by_added_label;
+        self.with_custom_resources = with_custom_resources;
     }
 }

@@ -112,7 +112,7 @@ pub enum Together {
 pub struct Units {
     pub units: Vec<Unit>,
     /// Pairs of files (lower id first) that are alternatives of each other.
-    pub(super) alternative_files: HashSet<(FileId, FileId)>,
+    alternative_files: HashSet<(FileId, FileId)>,
     /// Pairs of builds (lower unit id first) that include a common file.
     alternative_builds: HashSet<(u32, u32)>,
     pub directories: bool,
@@ -258,8 +258,7 @@ fn argo_globs(pattern: Option<&str>) -> Option<PathGlobs> {
     PathGlobs::new([pattern?]).ok()
 }
 
-/// The instances' unit memberships, computed once every instance exists (the alternative files
-/// are left empty: see [`alternative_files`]). `builds` lists each
+/// The instances' unit memberships, computed once every instance exists. `builds` lists each
 /// build's unit id with the files it includes; `loose` the loose instances' indices.
 pub(super) fn assign(
     instances: &mut [Instance],
@@ -398,7 +397,7 @@ pub(super) fn assign(
             }
         }
     }
-    let placed = Units {
+    let mut placed = Units {
         units,
         alternative_files: HashSet::new(),
         alternative_builds,
@@ -407,16 +406,11 @@ pub(super) fn assign(
         by_file,
         namespaces,
     };
-    // In parallel, in runs of instances (which come file by file: each run computes a file's
-    // directory once). The alternative files are the caller's to set, once every instance of
-    // the index is placed ([`alternative_files`]).
-    use rayon::prelude::*;
-    instances.par_chunks_mut(256).for_each(|run| {
-        let mut last = None;
-        for instance in run {
-            placed.place_with(instance, normalized, &mut last);
-        }
-    });
+    let mut last = None;
+    for instance in instances.iter_mut() {
+        placed.place_with(instance, normalized, &mut last);
+    }
+    placed.alternative_files = alternative_files(instances, settings.directories);
     placed
 }
 
@@ -521,10 +515,7 @@ fn kustomization_of(dir: &Path, normalized: &[PathBuf], files: &[FileObjects]) -
 /// Loose files applied together by directory whose shared objects are all of the smaller file,
 /// or at least two and half of it: an all-in-one file beside the split files, an install bundle
 /// beside its HA variant, two docs examples of one object.
-pub(super) fn alternative_files(
-    instances: &[Instance],
-    directories: bool,
-) -> HashSet<(FileId, FileId)> {
+fn alternative_files(instances: &[Instance], directories: bool) -> HashSet<(FileId, FileId)> {
     let mut out = HashSet::new();
     if !directories {
         return out;
