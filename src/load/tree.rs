@@ -323,7 +323,7 @@ mod tests {
         for n in 0..=text.len() {
             keys.push(text[..n].to_owned());
             for at in 0..n {
-                let mut b = text[..n].as_bytes().to_vec();
+                let mut b = text.as_bytes()[..n].to_vec();
                 b[at] = b'_';
                 keys.push(String::from_utf8(b).unwrap());
             }
