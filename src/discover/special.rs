@@ -4,7 +4,8 @@
 //! kubevet reads goes through [`open_regular`] (or [`read_regular`]): the type is checked with
 //! `stat` (following symbolic links) before the file is opened; the file is then opened with
 //! `O_NONBLOCK`, so that a FIFO swapped in between the `stat` and the `open` cannot block it,
-//! and the type is checked again on the opened handle (`fstat`).
+//! and the type is checked again on the opened handle (`fstat`). The files a directory walk has
+//! just found regular skip the first `stat` ([`open_walked_regular`]: the walk checked them).
 
 use std::fs::{File, FileType, Metadata};
 use std::io::{self, Read};
@@ -132,6 +133,39 @@ pub fn open_regular(path: &Path) -> io::Result<(File, Metadata)> {
     Ok((file, metadata))
 }
 
+/// [`open_regular`] for a path a directory walk has just found to be a regular file (or a
+/// link to one, followed): the `stat` before `open` is left out — one system call a file of the
+/// run. The file is opened with `O_NONBLOCK` all the same and checked on the handle, so a FIFO,
+/// socket or device put there since is refused with the same message, and never read. Where
+/// `O_NONBLOCK` is not known, [`open_regular`].
+pub fn open_walked_regular(path: &Path) -> io::Result<(File, Metadata)> {
+    let Some(_flag) = O_NONBLOCK else {
+        return open_regular(path);
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(_flag);
+    }
+    let special = |fallback: Option<&str>| {
+        special_kind(path)
+            .or_else(|| fallback.map(str::to_owned))
+            .map(|kind| not_regular(&kind))
+    };
+    let file = match options.open(path) {
+        Ok(file) => file,
+        // A socket cannot be opened (`ENXIO`): say what it is, as `open_regular` does.
+        Err(e) => return Err(special(None).unwrap_or(e)),
+    };
+    let metadata = file.metadata()?;
+    if let Some(kind) = describe(metadata.file_type()) {
+        return Err(special(Some(kind)).expect("a kind given"));
+    }
+    Ok((file, metadata))
+}
+
 /// Reads a regular file whole; more than `limit` bytes is an `InvalidData` error.
 pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     let (file, metadata) = open_regular(path)?;
@@ -183,7 +217,40 @@ mod tests {
             special_kind(&link).as_deref(),
             Some("a symbolic link to a character device")
         );
+        // Found by a walk, then swapped for a device or a FIFO: refused on the handle, with
+        // the same message, without blocking on the FIFO.
+        for (path, kind) in [
+            (Path::new("/dev/zero"), "a character device"),
+            (link.as_path(), "a symbolic link to a character device"),
+        ] {
+            let error = open_walked_regular(path).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!("it is {kind}, not a regular file")
+            );
+        }
+        let fifo = dir.join("fifo.yaml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let error = open_walked_regular(&fifo).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "it is a FIFO (named pipe), not a regular file"
+            );
+        }
+        let socket = std::os::unix::net::UnixListener::bind(dir.join("socket.yaml")).unwrap();
+        let error = open_walked_regular(&dir.join("socket.yaml")).unwrap_err();
+        assert_eq!(error.to_string(), "it is a socket, not a regular file");
+        drop(socket);
+        assert_eq!(
+            open_walked_regular(&dir.join("missing.yaml"))
+                .unwrap_err()
+                .kind(),
+            io::ErrorKind::NotFound
+        );
         std::fs::write(dir.join("ok.yaml"), "a: 1\n").unwrap();
+        let (_, metadata) = open_walked_regular(&dir.join("ok.yaml")).unwrap();
+        assert_eq!(metadata.len(), 5);
         assert_eq!(read_regular(&dir.join("ok.yaml"), 5).unwrap(), b"a: 1\n");
         assert!(read_regular(&dir.join("ok.yaml"), 4).is_err());
         std::fs::remove_dir_all(&dir).unwrap();

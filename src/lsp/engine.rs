@@ -10,7 +10,7 @@
 use crate::config::{self, ConfigError};
 use crate::diagnostics::{Diagnostic, FileId};
 use crate::index::kustomize;
-use crate::run::files::{FileResult, Preloaded, check_source, read_source};
+use crate::run::files::{FileResult, Preloaded, Walked, check_source, read_source};
 use crate::run::finish::{file_findings, repo_checks};
 use crate::run::passes::{Analysis, Survey, analyse};
 use crate::run::per_file::no_crds;
@@ -499,7 +499,7 @@ impl Engine {
     fn recheck(&self, id: FileId) -> (FileResult, bool) {
         let name = self.outcomes[id.0 as usize].entry.name.clone();
         let path = PathBuf::from(&name);
-        let file = match read_source(id, &path, &self.options) {
+        let file = match read_source(id, &path, &self.options, Walked::Unknown) {
             Ok(file) => file,
             Err(result) => return (*result, false),
         };

@@ -200,9 +200,10 @@ pub(crate) fn read_source(
     id: FileId,
     path: &Path,
     options: &Options,
+    walked: Walked,
 ) -> Result<SourceFile, Box<FileResult>> {
     let name = path.display().to_string();
-    let bytes = read_file(path, options).map_err(|unread| {
+    let bytes = read_file(path, options, walked).map_err(|unread| {
         Box::new(problem(
             id,
             name.clone(),
@@ -218,7 +219,19 @@ pub(crate) fn read_source(
     })
 }
 
-pub(crate) fn read_file(path: &std::path::Path, options: &Options) -> Result<Vec<u8>, Unread> {
+/// Whether discovery's walk has just found a path to be a regular file (or a link to one):
+/// then it is opened without a `stat` first ([`crate::discover::special::open_walked_regular`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Walked {
+    Regular,
+    Unknown,
+}
+
+pub(crate) fn read_file(
+    path: &std::path::Path,
+    options: &Options,
+    walked: Walked,
+) -> Result<Vec<u8>, Unread> {
     use std::io::Read;
     let unreadable = |e: std::io::Error| Unread {
         rule: &crate::model::rule::unreadable_file,
@@ -238,7 +251,11 @@ pub(crate) fn read_file(path: &std::path::Path, options: &Options) -> Result<Vec
         return Ok(text.clone().into_bytes());
     }
     // Never a FIFO or a device: they could block or never end.
-    let (file, metadata) = crate::discover::special::open_regular(path).map_err(unreadable)?;
+    let (file, metadata) = match walked {
+        Walked::Regular => crate::discover::special::open_walked_regular(path),
+        Walked::Unknown => crate::discover::special::open_regular(path),
+    }
+    .map_err(unreadable)?;
     if metadata.is_dir() {
         return Err(Unread {
             rule: &crate::model::rule::unreadable_file,

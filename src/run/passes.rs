@@ -10,9 +10,9 @@ use crate::model::report::Report;
 use crate::model::source::SourceFile;
 use crate::run::crd_claims::{CrdClaims, CrdRank};
 use crate::run::files::{
-    Deferred, FileResult, FileStatus, KeepTrees, Preloaded, Unread, check_deferred, check_shared,
-    check_source, decode, index_context, not_checked, problem, read_file, read_source,
-    unread_context,
+    Deferred, FileResult, FileStatus, KeepTrees, Preloaded, Unread, Walked, check_deferred,
+    check_shared, check_source, decode, index_context, not_checked, problem, read_file,
+    read_source, unread_context,
 };
 use crate::run::finish::finish_with;
 use crate::run::per_file::no_crds;
@@ -385,7 +385,7 @@ fn prepare(id: FileId, job: Job, inputs: &Inputs<'_>) -> Work {
         })),
         Job::Context(path) => {
             let name = path.display().to_string();
-            let preloaded = read_file(&path, options)
+            let preloaded = read_file(&path, options, Walked::Regular)
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok())
                 .map(|text| {
@@ -423,7 +423,7 @@ fn prepare_file(id: FileId, path: PathBuf, inputs: &Inputs<'_>) -> Work {
         facts,
         shared,
     } = *inputs;
-    let file = match read_source(id, &path, options) {
+    let file = match read_source(id, &path, options, Walked::Regular) {
         Ok(file) => file,
         Err(result) => {
             return Work::Done {
@@ -555,7 +555,7 @@ fn collect_crds(files: &[Found], claims: &CrdClaims, options: &Options) -> Crds 
             let Found::File(path) = found else {
                 return None;
             };
-            let bytes = read_file(path, options).ok()?;
+            let bytes = read_file(path, options, Walked::Regular).ok()?;
             let file = decode(FileId(u32::MAX), found.path().display().to_string(), bytes).ok()?;
             let loaded = Arc::new(load::load(&file, &options.limits));
             let mut crds = Crds::default();
