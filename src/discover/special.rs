@@ -149,19 +149,16 @@ pub fn open_walked_regular(path: &Path) -> io::Result<(File, Metadata)> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(_flag);
     }
-    let special = |fallback: Option<&str>| {
-        special_kind(path)
-            .or_else(|| fallback.map(str::to_owned))
-            .map(|kind| not_regular(&kind))
-    };
     let file = match options.open(path) {
         Ok(file) => file,
         // A socket cannot be opened (`ENXIO`): say what it is, as `open_regular` does.
-        Err(e) => return Err(special(None).unwrap_or(e)),
+        Err(e) => return Err(special_kind(path).map_or(e, |kind| not_regular(&kind))),
     };
     let metadata = file.metadata()?;
     if let Some(kind) = describe(metadata.file_type()) {
-        return Err(special(Some(kind)).expect("a kind given"));
+        // Named as `open_regular` names it (`a symbolic link to …` where it is one).
+        let kind = special_kind(path).unwrap_or_else(|| kind.to_owned());
+        return Err(not_regular(&kind));
     }
     Ok((file, metadata))
 }
