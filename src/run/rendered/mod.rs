@@ -20,27 +20,27 @@
 //! ([`Covered`]): a base flagged for something every overlay fixes is not reported. A
 //! kustomization that fails to render leaves its files checked as written.
 
-use crate::check::{CheckOptions, Context};
+use crate::check::CheckOptions;
 use crate::discover::workspace;
 use crate::index::summary::ObjectSummary;
 use crate::index::{FileObjects, RenderedBuild, kustomize};
-use crate::k8s::object::objects_of;
-use crate::k8s::pod_security::facts as pod_security;
 use crate::model::diagnostic::{Diagnostic, FileId, Severity, Stage};
 use crate::model::source::SourceFile;
 use crate::render::node::Origin;
 use crate::run::Options;
 use crate::schema::crd::Crds;
 use foldhash::{HashMap, HashSet};
-use labels::{Related, overlaid, real_location, remap};
+use labels::{Related, real_location};
+use object::{Checked, Each, OBJECTS_A_TASK};
 use rayon::prelude::*;
 use seen::{Mode, Seen, share};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tree::{Layout, to_node};
+use tree::Layout;
 
 mod failed;
 mod labels;
+mod object;
 mod seen;
 mod summaries;
 mod tree;
@@ -426,92 +426,45 @@ fn check_unit(
         strict: options.strict,
     };
     let cwd = workspace::current_dir();
-    let mut related = Related::default();
-    let mut out = Vec::new();
-    let mut documents = summaries::Documents::default();
-    let mut objects = Vec::new();
-    let mut skipped = Vec::new();
     let resources = std::mem::take(&mut rendered.resources);
     let file_keys = seen.map(|seen| tree::file_keys(&layout, &seen.shared));
-    for (i, resource) in resources.into_iter().enumerate() {
-        let root_origin = resource.root.origin;
-        let Some(root_file) = rendered.files.get(root_origin.file as usize) else {
-            continue;
-        };
-        let digest = file_keys
-            .as_ref()
-            .and_then(|keys| tree::digest(&resource.root, keys));
-        if let (Some(seen), Some(digest)) = (seen, digest)
-            && !seen.first(digest)
-        {
-            skipped.push((objects.len(), digest));
-            continue;
-        }
-        let before = objects.len();
-        let mut project = crate::run::project::facts(&root_file.name, options);
-        project.is_patch = false;
-        let path = options
-            .policy
-            .has_overrides()
-            .then(|| workspace::absolute_from(&cwd, Path::new(&root_file.name)));
-        let enabled = options.policy.enabled_rules(path.as_deref());
-        // Unchanged by the render: checked in its own file ([`written`]). (Not when the trees
-        // are kept: the admission policies read the rendered ones.)
-        let as_written = (!keep_trees)
-            .then(|| written::document(&resource.root, &rendered, &layout))
-            .flatten();
-        if let Some((file, doc)) = as_written {
-            let how = written::Checking {
-                check_options: &check_options,
-                crds,
-                enabled: &enabled,
-                project,
-                index_only,
-            };
-            let (summaries, diagnostics) = written::check(file, doc, how);
-            objects.extend(summaries);
-            out.extend(diagnostics);
-            if let (Some(seen), Some(digest)) = (seen, digest) {
-                seen.keep(digest, objects[before..].to_vec());
-            }
-            continue;
-        }
-        let node = to_node(resource.root, &layout, &virtual_file.text);
-        let mut cx = Context::new(&virtual_file, &check_options);
-        cx.project = project;
-        for object in objects_of(&node, i as u32) {
-            if object.is_tool_config() {
-                continue;
-            }
-            cx.set_document(Some(i as u32));
-            cx.set_object(Some(std::sync::Arc::new(object.object_ref())));
-            if !index_only {
-                crate::rules::check_object(&object, &mut cx, Some(&enabled));
-                crate::schema::check(&object, &mut cx, crds);
-            }
-            // (Its locations are mapped into the files, positions computed there.)
-            cx.spans_only = true;
-            let summary = crate::index::summarize::summarize_in_build(&object, &cx);
-            cx.spans_only = false;
-            // The Pod Security checks read the rendered pod (a patch may set `privileged`).
-            let summary = summary.map(|mut s| {
-                s.security = pod_security::extract(&object, &virtual_file).map(Box::new);
-                s.tree = keep_trees.then(|| std::sync::Arc::new(object.root.clone()));
-                s
-            });
-            if let Some(summary) = summary.and_then(|s| {
-                summaries::relocate(s, root_origin, &layout, &rendered.files, &mut documents)
-            }) {
-                objects.push(Box::new(summary));
-            }
-        }
-        if let (Some(seen), Some(digest)) = (seen, digest) {
-            seen.keep(digest, objects[before..].to_vec());
-        }
-        for d in crate::run::per_file::prefer_specific(cx.into_diagnostics()) {
-            let d = overlaid(d, &node, &layout, &rendered.files);
-            if let Some(d) = remap(d, &layout, &rendered.files) {
-                out.push(related.add(d, &node, root_origin, &layout, &rendered.files, options));
+    let each = Each {
+        options,
+        crds,
+        check_options: &check_options,
+        cwd: &cwd,
+        rendered: &rendered,
+        layout: &layout,
+        virtual_file: &virtual_file,
+        file_keys: file_keys.as_deref(),
+        seen,
+        keep_trees,
+        index_only,
+    };
+    // The objects are checked in parallel (a unit of many large objects, kube-prometheus's
+    // CRDs, would otherwise keep one core busy while the other idles), a few to a task; the
+    // caches of a task ([`Related`], [`summaries::Documents`]) are its own.
+    let checked: Vec<Checked> = resources
+        .into_par_iter()
+        .enumerate()
+        .with_min_len(OBJECTS_A_TASK)
+        .map_init(
+            || (Related::default(), summaries::Documents::default()),
+            |(related, documents), (i, resource)| each.check(i, resource, related, documents),
+        )
+        .collect();
+    let mut out = Vec::new();
+    let mut objects = Vec::new();
+    let mut skipped = Vec::new();
+    for c in checked {
+        match c {
+            Checked::Skipped(digest) => skipped.push((objects.len(), digest)),
+            Checked::Done {
+                objects: o,
+                diagnostics,
+            } => {
+                objects.extend(o);
+                out.extend(diagnostics);
             }
         }
     }
