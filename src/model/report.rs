@@ -49,11 +49,14 @@ impl FileEntry {
     }
 }
 
-/// Length and FNV-1a hash of a text.
+/// Length and hash of a text (foldhash, fixed seed: the same in every run). Every file a render
+/// may cover has one (whether it will have findings is not known when it is read), so it reads
+/// the text a word at a time: byte-at-a-time FNV-1a, one multiply after another, took 8 ms of
+/// CPU on kube-prometheus's 5.8 MB.
 pub fn digest(text: &str) -> (usize, u64) {
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    use std::hash::BuildHasher;
+    let hash =
+        foldhash::quality::FixedState::with_seed(0x6b75_6265_7665_7464).hash_one(text.as_bytes());
     (text.len(), hash)
 }
 
@@ -138,4 +141,25 @@ pub struct Suppressed {
     /// Where the suppression is written.
     pub by: Location,
     pub reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::digest;
+
+    #[test]
+    fn digests_tell_texts_apart() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n".repeat(40);
+        assert_eq!(digest(&text), digest(&text.clone()));
+        assert_eq!(digest(&text).0, text.len());
+        // Any one byte changed, anywhere in a long text; one byte more or less.
+        for at in [0, 1, 7, 8, 31, 32, 33, text.len() / 2, text.len() - 1] {
+            let mut changed = text.clone().into_bytes();
+            changed[at] ^= 0x20;
+            let changed = String::from_utf8(changed).unwrap();
+            assert_ne!(digest(&changed).1, digest(&text).1, "byte {at}");
+        }
+        assert_ne!(digest(&text[1..]).1, digest(&text).1);
+        assert_ne!(digest(&format!("{text} ")).1, digest(&text).1);
+    }
 }
