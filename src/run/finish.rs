@@ -153,6 +153,10 @@ pub fn finish_with(
     // file (the other file is the related location), never only in a file not asked about.
     let given = |f: FileId| !files[f.0 as usize].context;
     if files.iter().any(|f| f.context) {
+        // Said once first, as the whole run says it: one patch that sets a wrong value on
+        // several objects of a base is one finding at the patch (its related location the
+        // first object's), not one a base object once moved to a given base file.
+        say_once(&mut diagnostics);
         for d in diagnostics.iter_mut().filter(|d| !given(d.file())) {
             if let Some(i) = d.secondary.iter().position(|l| given(l.location.file)) {
                 std::mem::swap(&mut d.primary, &mut d.secondary[i]);
@@ -167,10 +171,7 @@ pub fn finish_with(
     }
     // Freeing the index is all small allocations: off the critical path, like the CRDs.
     rayon::spawn(move || drop(index));
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    // A base included by several overlays is checked once per overlay; say each thing once.
-    diagnostics
-        .dedup_by(|b, a| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
+    say_once(&mut diagnostics);
     let cwd = workspace::current_dir();
     let path_of = |f: FileId| {
         Some(workspace::absolute_from(
@@ -340,4 +341,12 @@ pub fn file_findings(
     .diagnostics;
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics
+}
+
+/// Sorts the findings and says each thing once: a base included by several overlays is checked
+/// once per overlay, and a finding every overlay has is the same (rule, place, message) in each.
+fn say_once(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics
+        .dedup_by(|b, a| a.rule == b.rule && a.primary == b.primary && a.message == b.message);
 }
