@@ -169,12 +169,20 @@ impl Walk<'_> {
             .chain(k.seq("bases"))
             .cloned()
             .collect();
+        // Each entry read in order (a directory built then), its file's objects made from the
+        // loaded tree afterwards — in parallel when there are many ([`Entry::File`]) — and
+        // appended in order: the first error in the entries' order is the one returned.
+        let mut got = Vec::with_capacity(entries.len());
         for entry in &entries {
-            let mut loaded = self.resource_entry(k, entry)?;
-            for r in loaded.drain(..) {
-                append(resources, r, k.origin(entry))?;
+            match self.resource_entry(k, entry) {
+                Ok(g) => got.push(g),
+                Err(e) => {
+                    self.append_entries(k, &entries, got, resources)?;
+                    return Err(e);
+                }
             }
         }
+        self.append_entries(k, &entries, got, resources)?;
         self.configurations(k)?;
         // Generators before components, as kustomize's `accumulateTarget` runs them.
         super::generate::run(self, k, resources)?;
@@ -231,14 +239,38 @@ impl Walk<'_> {
         Ok(())
     }
 
-    /// The objects one `resources` entry names.
-    fn resource_entry(&mut self, k: &Kust, entry: &Node) -> Result<Vec<Resource>, RenderError> {
+    /// The objects of the entries read so far ([`Self::resource_entry`]), appended in order.
+    fn append_entries(
+        &self,
+        k: &Kust,
+        entries: &[Node],
+        got: Vec<Entry>,
+        resources: &mut Vec<Resource>,
+    ) -> Result<(), RenderError> {
+        let files = got.iter().filter(|g| matches!(g, Entry::File(_))).count();
+        let objects: Vec<Result<Vec<Resource>, RenderError>> = if files >= FILES_IN_PARALLEL {
+            use rayon::prelude::*;
+            got.into_par_iter().map(|g| g.objects(self.files)).collect()
+        } else {
+            got.into_iter().map(|g| g.objects(self.files)).collect()
+        };
+        for (entry, objects) in entries.iter().zip(objects) {
+            for r in objects? {
+                append(resources, r, k.origin(entry))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What one `resources` entry names: a file read and loaded (its objects made later,
+    /// [`Entry::objects`]), or the objects of a directory's kustomization, built.
+    fn resource_entry(&mut self, k: &Kust, entry: &Node) -> Result<Entry, RenderError> {
         let origin = k.origin(entry);
         // Decoded: a string, or null (kustomize's empty name).
         let name = entry.as_str().unwrap_or_default();
         if is_remote(name) {
             self.remote(k, entry);
-            return Ok(Vec::new());
+            return Ok(Entry::Objects(Vec::new()));
         }
         let path = normalize(&k.dir.join(name));
         if path.is_dir() {
@@ -263,7 +295,7 @@ impl Walk<'_> {
             self.config
                 .merge(&inner_config)
                 .map_err(|e| RenderError::new(e, Some(origin)))?;
-            return Ok(inner);
+            return Ok(Entry::Objects(inner));
         }
         if !path.exists() {
             return Err(RenderError::new(
@@ -279,43 +311,64 @@ impl Walk<'_> {
             .files
             .read(&path)
             .map_err(|e| RenderError::new(e, Some(origin)))?;
-        self.objects_of(file)
-    }
-
-    /// The objects of a file (a `List`'s items one by one, as kustomize reads them).
-    pub(crate) fn objects_of(&mut self, file: u32) -> Result<Vec<Resource>, RenderError> {
         self.files.documents(file)?;
-        let loaded = self.files.loaded(file);
-        let source = self.files.file(file);
-        let text = source.text.as_str();
-        let mut out = Vec::new();
-        for doc in loaded.documents.iter().map(|d| &d.root) {
-            let is_list = doc
-                .get("kind")
-                .and_then(Node::as_str)
-                .is_some_and(|k| k.ends_with("List"))
-                && doc.get("items").is_some();
-            if is_list {
-                // Each item on its own: the list around them is dropped, and a key kustomize
-                // cannot write out fails the build only if its item is in the output.
-                for loaded in doc.get("items").and_then(Node::as_seq).unwrap_or_default() {
-                    let (mut item, non_string_key) = from_loaded_keys(loaded, file, text);
-                    if item.is_map() {
-                        annotations_as_text(loaded, &mut item, text);
-                        out.push(resource_of(item, non_string_key)?);
-                    }
-                }
-                continue;
-            }
-            let (mut node, non_string_key) = from_loaded_keys(doc, file, text);
-            annotations_as_text(doc, &mut node, text);
-            if !node.is_map() || node.entries().is_empty() {
-                continue;
-            }
-            out.push(resource_of(node, non_string_key)?);
-        }
-        Ok(out)
+        Ok(Entry::File(file))
     }
+}
+
+/// The least number of file entries in one kustomization whose objects are made in
+/// parallel (kube-prometheus: 95 files, most of the render's time in making its trees).
+const FILES_IN_PARALLEL: usize = 8;
+
+/// A `resources` entry read ([`Walk::resource_entry`]).
+enum Entry {
+    /// A file of the render's table, loaded: its objects are still to be made.
+    File(u32),
+    Objects(Vec<Resource>),
+}
+
+impl Entry {
+    fn objects(self, files: &Files) -> Result<Vec<Resource>, RenderError> {
+        match self {
+            Entry::File(file) => objects_of_loaded(files, file),
+            Entry::Objects(objects) => Ok(objects),
+        }
+    }
+}
+
+/// The objects of a file loaded already ([`Files::documents`]): a `List`'s items one by one,
+/// as kustomize reads them.
+fn objects_of_loaded(files: &Files, file: u32) -> Result<Vec<Resource>, RenderError> {
+    let loaded = files.loaded(file);
+    let source = files.file(file);
+    let text = source.text.as_str();
+    let mut out = Vec::new();
+    for doc in loaded.documents.iter().map(|d| &d.root) {
+        let is_list = doc
+            .get("kind")
+            .and_then(Node::as_str)
+            .is_some_and(|k| k.ends_with("List"))
+            && doc.get("items").is_some();
+        if is_list {
+            // Each item on its own: the list around them is dropped, and a key kustomize
+            // cannot write out fails the build only if its item is in the output.
+            for loaded in doc.get("items").and_then(Node::as_seq).unwrap_or_default() {
+                let (mut item, non_string_key) = from_loaded_keys(loaded, file, text);
+                if item.is_map() {
+                    annotations_as_text(loaded, &mut item, text);
+                    out.push(resource_of(item, non_string_key)?);
+                }
+            }
+            continue;
+        }
+        let (mut node, non_string_key) = from_loaded_keys(doc, file, text);
+        annotations_as_text(doc, &mut node, text);
+        if !node.is_map() || node.entries().is_empty() {
+            continue;
+        }
+        out.push(resource_of(node, non_string_key)?);
+    }
+    Ok(out)
 }
 
 /// An object of a file as kustomize's resource factory takes it: with a kind and a name (a
