@@ -1,8 +1,7 @@
 //! kustomize, natively: kustomization files are read (never linted as objects), their file
 //! entries are checked, and their `namespace`, `namePrefix`/`nameSuffix`, label and `replicas`
-//! transformers are recorded for the index, which applies them to the objects they include. Patches are not
-//! applied: objects are checked as written (`kustomize build . | kubevet check -` checks the
-//! rendered result).
+//! transformers are recorded for the index, which applies them to the objects they include. The
+//! renders ([`crate::render`], checked by `run::rendered`) apply everything else.
 
 use crate::check::Context;
 use crate::check::facts::KustomizeFacts;
@@ -16,9 +15,21 @@ use std::path::{Component, Path, PathBuf};
 pub const FILE_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 pub fn is_kustomization_file(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| FILE_NAMES.contains(&n))
+    // Asked several times of every file and document: the common path, one that ends with its
+    // file's name, is read as bytes (`Path::file_name` parses components from the end, some
+    // 300 instructions); one that ends with a separator or a dot goes the long way.
+    let bytes = path.as_os_str().as_encoded_bytes();
+    match bytes.last() {
+        None => false,
+        Some(&last) if cfg!(unix) && last != b'/' && last != b'.' => {
+            let name = bytes.rsplit(|&b| b == b'/').next().unwrap_or(bytes);
+            FILE_NAMES.iter().any(|n| n.as_bytes() == name)
+        }
+        Some(_) => path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| FILE_NAMES.contains(&n)),
+    }
 }
 
 /// The kustomization file in a directory, if any.
@@ -532,6 +543,41 @@ fn check_exists(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kustomization_files_are_told_by_their_name_as_path_file_name_tells_it() {
+        let by_file_name = |p: &Path| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| FILE_NAMES.contains(&n))
+        };
+        for path in [
+            "",
+            "/",
+            ".",
+            "..",
+            "kustomization.yaml",
+            "kustomization.yml",
+            "Kustomization",
+            "./kustomization.yaml",
+            "a/b/kustomization.yaml",
+            "a//kustomization.yml",
+            "a/b/Kustomization",
+            "a/kustomization.yaml/",
+            "a/kustomization.yaml/.",
+            "a/kustomization.yaml/..",
+            "a/kustomization.yaml.bak",
+            "a/my-kustomization.yaml",
+            "a/kustomization.YAML",
+            "a/kustomization",
+            "kustomization.yaml/deploy.yaml",
+            "/abs/overlays/prod/kustomization.yaml",
+            "a/b.",
+        ] {
+            let p = Path::new(path);
+            assert_eq!(is_kustomization_file(p), by_file_name(p), "{path:?}");
+        }
+    }
 
     #[test]
     fn normalizes_lexically() {
