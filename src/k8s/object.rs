@@ -38,7 +38,7 @@ impl<'a> Object<'a> {
     }
 
     /// Views any mapping as an object (list items must be objects even when they lack a kind).
-    fn view(root: &'a Node, document: u32) -> Option<Object<'a>> {
+    pub fn view(root: &'a Node, document: u32) -> Option<Object<'a>> {
         if !root.is_map() {
             return None;
         }

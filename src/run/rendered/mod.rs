@@ -25,7 +25,6 @@ use crate::discover::workspace;
 use crate::index::summary::ObjectSummary;
 use crate::index::{FileObjects, RenderedBuild, kustomize};
 use crate::model::diagnostic::{Diagnostic, FileId, Severity, Stage};
-use crate::model::source::SourceFile;
 use crate::render::node::Origin;
 use crate::run::Options;
 use crate::schema::crd::Crds;
@@ -414,13 +413,9 @@ fn check_unit(
             };
         }
     };
-    let mut layout = Layout::new(&rendered.files, by_path);
-    let virtual_file = SourceFile::with_line_starts(
-        FileId(u32::MAX),
-        unit.dir.display().to_string(),
-        std::mem::take(&mut layout.text),
-        std::mem::take(&mut layout.line_starts),
-    );
+    let layout = Layout::new(&rendered.files, by_path);
+    // (Made by the first object a step of the render changed, if any.)
+    let virtual_file = std::sync::OnceLock::new();
     let check_options = CheckOptions {
         kubernetes_version: options.kubernetes_version,
         strict: options.strict,
@@ -436,6 +431,7 @@ fn check_unit(
         rendered: &rendered,
         layout: &layout,
         virtual_file: &virtual_file,
+        unit_name: &unit.dir,
         file_keys: file_keys.as_deref(),
         seen,
         keep_trees,

@@ -40,7 +40,10 @@ pub(super) struct Each<'a> {
     pub(super) cwd: &'a Path,
     pub(super) rendered: &'a crate::render::Rendered,
     pub(super) layout: &'a Layout,
-    pub(super) virtual_file: &'a SourceFile,
+    /// The unit's files as one text ([`Layout::virtual_file`]), made by the first object that
+    /// needs it.
+    pub(super) virtual_file: &'a std::sync::OnceLock<SourceFile>,
+    pub(super) unit_name: &'a Path,
     pub(super) file_keys: Option<&'a [Option<u64>]>,
     pub(super) seen: Option<&'a Seen>,
     pub(super) keep_trees: bool,
@@ -65,6 +68,7 @@ impl Each<'_> {
             rendered,
             layout,
             virtual_file,
+            unit_name,
             file_keys,
             seen,
             keep_trees,
@@ -97,7 +101,7 @@ impl Each<'_> {
         let as_written = (!keep_trees)
             .then(|| written::document(&resource.root, rendered, layout))
             .flatten();
-        if let Some((file, doc)) = as_written {
+        if let Some((file, doc, item)) = as_written {
             let how = written::Checking {
                 check_options,
                 crds,
@@ -105,7 +109,7 @@ impl Each<'_> {
                 project,
                 index_only,
             };
-            let (summaries, diagnostics) = written::check(file, doc, how);
+            let (summaries, diagnostics) = written::check(file, doc, item, how);
             if let (Some(seen), Some(digest)) = (seen, digest) {
                 seen.keep(digest, summaries.clone());
             }
@@ -114,6 +118,8 @@ impl Each<'_> {
                 diagnostics,
             };
         }
+        let virtual_file = virtual_file
+            .get_or_init(|| layout.virtual_file(&rendered.files, unit_name.display().to_string()));
         let node = to_node(resource.root, layout, &virtual_file.text);
         let mut cx = Context::new(virtual_file, check_options);
         cx.project = project;

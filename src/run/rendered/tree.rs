@@ -14,10 +14,6 @@ use std::sync::Arc;
 /// The unit's files laid end to end: file `k` starts at `bases[k]` of the virtual text.
 pub(super) struct Layout {
     pub(super) bases: Vec<u32>,
-    /// The virtual text (moved into the unit's virtual file once laid out).
-    pub(super) text: String,
-    /// Where each line of `text` starts (from the files' own).
-    pub(super) line_starts: Vec<u32>,
     /// The run's id of each file of the render (`None`: not a file of the run).
     pub(super) ids: Vec<Option<FileId>>,
 }
@@ -25,18 +21,11 @@ pub(super) struct Layout {
 impl Layout {
     pub(super) fn new(files: &[Arc<SourceFile>], by_path: &super::PathIds) -> Layout {
         let mut bases = Vec::with_capacity(files.len());
-        let mut text = String::with_capacity(files.iter().map(|f| f.text.len() + 1).sum());
-        let mut line_starts =
-            Vec::with_capacity(files.iter().map(|f| f.line_starts().len()).sum::<usize>() + 1);
+        let mut end = 0u32;
         for f in files {
-            let base = text.len() as u32;
-            bases.push(base);
-            line_starts.extend(f.line_starts().iter().map(|s| base + s));
-            text.push_str(&f.text);
-            text.push('\n');
+            bases.push(end);
+            end += f.text.len() as u32 + 1;
         }
-        // The line after the last file's closing newline.
-        line_starts.push(text.len() as u32);
         let ids = files
             .iter()
             .map(|f| {
@@ -45,12 +34,25 @@ impl Layout {
                     .copied()
             })
             .collect();
-        Layout {
-            bases,
-            text,
-            line_starts,
-            ids,
+        Layout { bases, ids }
+    }
+
+    /// The virtual text as a file named `name`, with the files' own line starts: made only
+    /// for a unit with an object a step of the render changed (the others are checked in their
+    /// own files, [`super::written`]), as copying a unit's files is most of its memory.
+    pub(super) fn virtual_file(&self, files: &[Arc<SourceFile>], name: String) -> SourceFile {
+        let mut text = String::with_capacity(files.iter().map(|f| f.text.len() + 1).sum());
+        let mut line_starts =
+            Vec::with_capacity(files.iter().map(|f| f.line_starts().len()).sum::<usize>() + 1);
+        for (f, &base) in files.iter().zip(&self.bases) {
+            debug_assert_eq!(base as usize, text.len());
+            line_starts.extend(f.line_starts().iter().map(|s| base + s));
+            text.push_str(&f.text);
+            text.push('\n');
         }
+        // The line after the last file's closing newline.
+        line_starts.push(text.len() as u32);
+        SourceFile::with_line_starts(FileId(u32::MAX), name, text, line_starts)
     }
 
     pub(super) fn span(&self, origin: Origin) -> Span {
@@ -301,7 +303,8 @@ mod tests {
             span: Span::new(1, 2),
         };
         let v = layout.span(o);
-        assert_eq!(&layout.text[v.range()], "y");
+        let text = layout.virtual_file(&files, "unit".into()).text;
+        assert_eq!(&text[v.range()], "y");
         assert_eq!(layout.origin(v), Some(o));
     }
 

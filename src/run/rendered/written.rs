@@ -9,9 +9,10 @@ use super::tree::{Layout, unchanged};
 use crate::check::facts::ProjectFacts;
 use crate::check::{CheckOptions, Context};
 use crate::index::summary::ObjectSummary;
-use crate::k8s::object::objects_of;
+use crate::k8s::object::{Object, objects_of};
 use crate::k8s::pod_security::facts as pod_security;
 use crate::load::Document;
+use crate::load::tree::Node;
 use crate::model::diagnostic::Diagnostic;
 use crate::model::source::SourceFile;
 use crate::render::Rendered;
@@ -31,36 +32,60 @@ pub(super) struct Checking<'a> {
 }
 
 /// The file of the run and the loaded document that the rendered object `root` is, unchanged
-/// ([`unchanged`]); `None` when a step of the render changed it, or its file is not the run's.
+/// ([`unchanged`]) — or the item of a `List` document it is (`Some` third) —; `None` when a
+/// step of the render changed it, or its file is not the run's.
 pub(super) fn document<'r>(
     root: &RNode,
     rendered: &'r Rendered,
     layout: &Layout,
-) -> Option<(&'r SourceFile, &'r Document)> {
+) -> Option<(&'r SourceFile, &'r Document, Option<&'r Node>)> {
     let k = root.origin.file;
     let file = rendered.files.get(k as usize)?;
     if layout.ids.get(k as usize).copied().flatten() != Some(file.id) {
         return None;
     }
     let loaded = rendered.loaded.get(k as usize)?.as_ref()?;
+    let at = root.origin.span;
     let doc = loaded
         .documents
         .iter()
-        .find(|d| d.root.span == root.origin.span)?;
-    unchanged(root, &doc.root, k).then_some((file, doc))
+        .find(|d| d.root.span.start <= at.start && at.end <= d.root.span.end)?;
+    if doc.root.span == at {
+        return unchanged(root, &doc.root, k).then_some((file, doc, None));
+    }
+    // An item of a `List` (kustomize renders each on its own), as `objects_of` takes them.
+    let is_list = doc
+        .root
+        .get("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|kind| kind.ends_with("List"));
+    let item = doc
+        .root
+        .get("items")
+        .and_then(Node::as_seq)
+        .filter(|_| is_list)?
+        .iter()
+        .find(|item| item.span == at)?;
+    unchanged(root, item, k).then_some((file, doc, Some(item)))
 }
 
-/// The summaries and findings of an unchanged object ([`document`]), in its own file.
+/// The summaries and findings of an unchanged object ([`document`]: a document, or one item of
+/// a `List` document), in its own file.
 #[allow(clippy::vec_box)]
 pub(super) fn check(
     file: &SourceFile,
     doc: &Document,
+    item: Option<&Node>,
     how: Checking<'_>,
 ) -> (Vec<Box<ObjectSummary>>, Vec<Diagnostic>) {
     let mut cx = Context::new(file, how.check_options);
     cx.project = how.project;
     let mut summaries = Vec::new();
-    for object in objects_of(&doc.root, doc.index) {
+    let objects = match item {
+        Some(item) => Object::view(item, doc.index).into_iter().collect(),
+        None => objects_of(&doc.root, doc.index),
+    };
+    for object in objects {
         if object.is_tool_config() {
             continue;
         }
@@ -95,7 +120,16 @@ mod tests {
         let files = [
             (
                 "kustomization.yaml",
-                "resources:\n- plain.yaml\n- patched.yaml\n- yaml11.yaml\npatches:\n- target:\n    kind: ConfigMap\n    name: patched\n  patch: |-\n    - op: add\n      path: /data/b\n      value: x\n".to_owned(),
+                "resources:\n- plain.yaml\n- patched.yaml\n- yaml11.yaml\n- listed.yaml\npatches:\n- target:\n    kind: ConfigMap\n    name: (patched|listed-b)\n  patch: |-\n    - op: add\n      path: /data/b\n      value: x\n".to_owned(),
+            ),
+            // A `List`'s items: each as written unless a step changed it.
+            (
+                "listed.yaml",
+                format!(
+                    "apiVersion: v1\nkind: List\nitems:\n- {}\n- {}\n",
+                    config_map("listed-a", "    a: \"1\"\n").replace('\n', "\n  ").trim_end(),
+                    config_map("listed-b", "    a: \"1\"\n").replace('\n', "\n  ").trim_end(),
+                ),
             ),
             ("plain.yaml", config_map("plain", "  a: \"1\"\n")),
             ("patched.yaml", config_map("patched", "  a: \"1\"\n")),
@@ -124,7 +158,13 @@ mod tests {
         assert_eq!(
             as_written,
             // (In kustomize's legacy order: by name.)
-            [("patched", false), ("plain", true), ("yaml11", false)]
+            [
+                ("listed-a", true),
+                ("listed-b", false),
+                ("patched", false),
+                ("plain", true),
+                ("yaml11", false)
+            ]
         );
         // A file of the render that is not the run's is not checked as written.
         let layout = Layout::new(&rendered.files, &Default::default());
