@@ -18,7 +18,9 @@
 use super::fieldspecs;
 use super::kust::{is_cluster_scoped, same_ns};
 use super::node::{Origin, RNode, RValue};
-use super::refs_table::{Paths, Ref, referrer_paths, refs_with, split_paths};
+use super::refs_table::{
+    Paths, Ref, referrer_paths, referrer_refs, refs_with, split_paths, target_runs,
+};
 use super::{RenderError, Resource};
 
 /// An object that may be referred to, as it is now and as it was.
@@ -288,14 +290,22 @@ pub(crate) fn fix_references(
     };
     // (Each path split once: the loop below asks whether it reaches each resource.)
     let split = split_paths(&refs, extra.is_empty());
-    let mut i = 0;
-    while i < refs.len() {
+    // The references each resource's kind may refer by (a kind's list made once, by the first
+    // resource of that kind).
+    let mut mine: Vec<std::sync::Arc<Vec<u32>>> = Vec::with_capacity(resources.len());
+    for j in 0..resources.len() {
+        let found = (0..j)
+            .find(|&o| gvks[o] == gvks[j])
+            .map(|o| mine[o].clone());
+        mine.push(found.unwrap_or_else(|| {
+            referrer_refs(&refs, extra.is_empty(), gvk(j), |x| {
+                matches_gvk(&x.referrer, gvk(j))
+            })
+        }));
+    }
+    for &(i, end) in target_runs(&refs, extra.is_empty()).iter() {
         // The fields of one target, against the candidates as they are now.
         let target = &refs[i].target;
-        let end = refs[i..]
-            .iter()
-            .position(|r| r.target != *target)
-            .map_or(refs.len(), |n| i + n);
         let candidates: Vec<Candidate> = resources
             .iter()
             .enumerate()
@@ -318,8 +328,13 @@ pub(crate) fn fix_references(
         let renamed = candidates.iter().any(|c| c.ids.len() > 1);
         let candidates: Vec<&Candidate> = candidates.iter().collect();
         for (j, r) in resources.iter_mut().enumerate().filter(|_| renamed) {
-            for (Ref { referrer, path, .. }, keys) in refs[i..end].iter().zip(&split[i..end]) {
-                if !matches_gvk(referrer, gvk(j)) || !fieldspecs::reaches(&r.root, keys) {
+            // This target's references by this resource's kind: a run of its ascending list.
+            let by_kind = &mine[j];
+            let from = by_kind.partition_point(|&x| (x as usize) < i);
+            let to = by_kind.partition_point(|&x| (x as usize) < end);
+            for &k in &by_kind[from..to] {
+                let (Ref { path, .. }, keys) = (&refs[k as usize], &split[k as usize]);
+                if !fieldspecs::reaches(&r.root, keys) {
                     continue;
                 }
                 let by = Referring {
@@ -355,7 +370,6 @@ pub(crate) fn fix_references(
                 }
             }
         }
-        i = end;
     }
     Ok(())
 }

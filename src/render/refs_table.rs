@@ -272,6 +272,60 @@ pub(super) fn referrer_paths(
     paths
 }
 
+/// The references of a target, as runs of the list: `(start, end)` of each (the list keeps
+/// each target's references together); for kustomize's own list (`cached`) made once.
+pub(super) fn target_runs(
+    refs: &[Ref],
+    cached: bool,
+) -> std::borrow::Cow<'static, [(usize, usize)]> {
+    let runs = |refs: &[Ref]| {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for i in 1..=refs.len() {
+            if i == refs.len() || refs[i].target != refs[start].target {
+                out.push((start, i));
+                start = i;
+            }
+        }
+        out
+    };
+    if cached {
+        static RUNS: std::sync::OnceLock<Vec<(usize, usize)>> = std::sync::OnceLock::new();
+        return std::borrow::Cow::Borrowed(RUNS.get_or_init(|| runs(all_refs())));
+    }
+    std::borrow::Cow::Owned(runs(refs))
+}
+
+/// The references (their places in the list, ascending) whose referrer `selects` an object of
+/// kind, group and version `gvk`; for kustomize's own list (`cached`) made once per kind for the
+/// whole run. A render asks it once per kind of its objects, not once per object and reference.
+pub(super) fn referrer_refs(
+    refs: &[Ref],
+    cached: bool,
+    gvk: (&str, &str, &str),
+    selects: impl Fn(&Ref) -> bool,
+) -> std::sync::Arc<Vec<u32>> {
+    type Cache = std::collections::HashMap<(String, String, String), std::sync::Arc<Vec<u32>>>;
+    static CACHE: std::sync::Mutex<Option<Cache>> = std::sync::Mutex::new(None);
+    let key = (gvk.0.to_owned(), gvk.1.to_owned(), gvk.2.to_owned());
+    if cached
+        && let Some(found) = CACHE
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref()?.get(&key).cloned())
+    {
+        return found;
+    }
+    let found: Vec<u32> = (0..refs.len() as u32)
+        .filter(|&i| selects(&refs[i as usize]))
+        .collect();
+    let found = std::sync::Arc::new(found);
+    if cached && let Ok(mut c) = CACHE.lock() {
+        c.get_or_insert_with(Cache::new).insert(key, found.clone());
+    }
+    found
+}
+
 fn build_refs() -> Vec<Reference> {
     let v1 = |kind| (kind, Some(""), Some("v1"));
     let mut out = Vec::new();
