@@ -407,3 +407,52 @@ fn build_refs() -> Vec<Reference> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_runs_cover_the_list_one_target_a_run() {
+        let refs = all_refs();
+        let runs = target_runs(refs, true);
+        assert_eq!(runs.first().map(|r| r.0), Some(0));
+        assert_eq!(runs.last().map(|r| r.1), Some(refs.len()));
+        for (a, b) in runs.iter().zip(runs.iter().skip(1)) {
+            assert_eq!(a.1, b.0, "runs are contiguous");
+            assert!(refs[a.0].target != refs[b.0].target);
+        }
+        for &(start, end) in runs.iter() {
+            assert!(start < end);
+            assert!(
+                refs[start..end]
+                    .iter()
+                    .all(|r| r.target == refs[start].target)
+            );
+        }
+        // Built again (not cached), the same runs.
+        assert_eq!(target_runs(refs, false).as_ref(), runs.as_ref());
+    }
+
+    #[test]
+    fn referrer_refs_are_the_references_a_kind_refers_by() {
+        let refs = all_refs();
+        let deployment = ("Deployment", "apps", "v1");
+        let selects = |r: &Ref| {
+            r.referrer.0 == deployment.0
+                && r.referrer.1.as_deref().is_none_or(|g| g == deployment.1)
+        };
+        let found = referrer_refs(refs, true, deployment, selects);
+        assert!(!found.is_empty());
+        assert!(found.windows(2).all(|w| w[0] < w[1]), "ascending");
+        let expected: Vec<u32> = (0..refs.len() as u32)
+            .filter(|&i| selects(&refs[i as usize]))
+            .collect();
+        assert_eq!(*found, expected);
+        // Asked again, the run's list.
+        assert!(std::sync::Arc::ptr_eq(
+            &found,
+            &referrer_refs(refs, true, deployment, |_| false)
+        ));
+    }
+}
