@@ -247,29 +247,45 @@ pub(super) fn referrer_paths(
     gvk: (&str, &str, &str),
     selects: impl Fn(&Ref) -> bool,
 ) -> Paths {
-    type Cache = std::collections::HashMap<(String, String, String), Paths>;
-    static CACHE: std::sync::Mutex<Option<Cache>> = std::sync::Mutex::new(None);
+    static CACHE: PerKind<Paths> = std::sync::Mutex::new(None);
+    per_kind(&CACHE, cached, gvk, || {
+        let mut paths: Vec<Vec<String>> = refs
+            .iter()
+            .filter(|r| selects(r))
+            .map(|r| keys(&r.path))
+            .collect();
+        paths.sort_unstable();
+        paths.dedup();
+        std::sync::Arc::new(paths)
+    })
+}
+
+/// What a run keeps per (kind, group, version) of kustomize's own list ([`per_kind`]).
+type PerKind<T> = std::sync::Mutex<Option<std::collections::HashMap<(String, String, String), T>>>;
+
+/// `make()` for objects of kind, group and version `gvk`; for kustomize's own list (`cached`)
+/// made once per kind for the whole run, in `cache`.
+fn per_kind<T: Clone>(
+    cache: &PerKind<T>,
+    cached: bool,
+    gvk: (&str, &str, &str),
+    make: impl FnOnce() -> T,
+) -> T {
     let key = (gvk.0.to_owned(), gvk.1.to_owned(), gvk.2.to_owned());
     if cached
-        && let Some(paths) = CACHE
+        && let Some(found) = cache
             .lock()
             .ok()
             .and_then(|c| c.as_ref()?.get(&key).cloned())
     {
-        return paths;
+        return found;
     }
-    let mut paths: Vec<Vec<String>> = refs
-        .iter()
-        .filter(|r| selects(r))
-        .map(|r| keys(&r.path))
-        .collect();
-    paths.sort_unstable();
-    paths.dedup();
-    let paths = std::sync::Arc::new(paths);
-    if cached && let Ok(mut c) = CACHE.lock() {
-        c.get_or_insert_with(Cache::new).insert(key, paths.clone());
+    let made = make();
+    if cached && let Ok(mut c) = cache.lock() {
+        c.get_or_insert_with(Default::default)
+            .insert(key, made.clone());
     }
-    paths
+    made
 }
 
 /// The references of a target, as runs of the list: `(start, end)` of each (the list keeps
@@ -305,25 +321,13 @@ pub(super) fn referrer_refs(
     gvk: (&str, &str, &str),
     selects: impl Fn(&Ref) -> bool,
 ) -> std::sync::Arc<Vec<u32>> {
-    type Cache = std::collections::HashMap<(String, String, String), std::sync::Arc<Vec<u32>>>;
-    static CACHE: std::sync::Mutex<Option<Cache>> = std::sync::Mutex::new(None);
-    let key = (gvk.0.to_owned(), gvk.1.to_owned(), gvk.2.to_owned());
-    if cached
-        && let Some(found) = CACHE
-            .lock()
-            .ok()
-            .and_then(|c| c.as_ref()?.get(&key).cloned())
-    {
-        return found;
-    }
-    let found: Vec<u32> = (0..refs.len() as u32)
-        .filter(|&i| selects(&refs[i as usize]))
-        .collect();
-    let found = std::sync::Arc::new(found);
-    if cached && let Ok(mut c) = CACHE.lock() {
-        c.get_or_insert_with(Cache::new).insert(key, found.clone());
-    }
-    found
+    static CACHE: PerKind<std::sync::Arc<Vec<u32>>> = std::sync::Mutex::new(None);
+    per_kind(&CACHE, cached, gvk, || {
+        let found: Vec<u32> = (0..refs.len() as u32)
+            .filter(|&i| selects(&refs[i as usize]))
+            .collect();
+        std::sync::Arc::new(found)
+    })
 }
 
 fn build_refs() -> Vec<Reference> {
