@@ -10,16 +10,9 @@ mod common;
 
 #[test]
 fn real_repositories_have_zero_errors() {
-    let Ok(root) = common::corpus("real", "real_repositories_have_zero_errors") else {
+    let Ok(repos) = common::real_repositories("real_repositories_have_zero_errors") else {
         return;
     };
-    let mut repos: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    repos.sort();
-    assert!(!repos.is_empty());
     for repo in repos {
         let report = check(Input::Paths(vec![repo.clone()]), &Options::default()).unwrap();
         let errors: Vec<_> = report

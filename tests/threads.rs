@@ -56,19 +56,11 @@ fn fixtures_report_the_same_with_any_number_of_threads() {
 
 #[test]
 fn real_repositories_report_the_same_with_any_number_of_threads() {
-    let Ok(root) = common::corpus(
-        "real",
-        "real_repositories_report_the_same_with_any_number_of_threads",
-    ) else {
+    let Ok(repos) =
+        common::real_repositories("real_repositories_report_the_same_with_any_number_of_threads")
+    else {
         return;
     };
-    let mut repos: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    repos.sort();
-    assert!(!repos.is_empty());
     for repo in repos {
         assert_same_with_any_threads(&repo);
     }

@@ -267,3 +267,17 @@ pub fn corpus(sub: &str, test: &str) -> Result<PathBuf, String> {
     let _ = writeln!(std::io::stderr(), "{line}");
     Err(line)
 }
+
+/// The real repositories of the shared corpora (`real/*`), sorted; a visible skip (see
+/// [`corpus`]) when they are absent.
+pub fn real_repositories(test: &str) -> Result<Vec<PathBuf>, String> {
+    let root = corpus("real", test)?;
+    let mut repos: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    repos.sort();
+    assert!(!repos.is_empty(), "no repository in {}", root.display());
+    Ok(repos)
+}
