@@ -244,7 +244,11 @@ pub(crate) fn fix_references(
     // Renamed or not, kustomize walks every referrer's fields, and fails where a field is not
     // what the path says: all the paths of an object at once, each path alone (in kustomize's
     // order, for its message) only where that fails.
+    // The render's kinds (kind, group, version) with their referrer paths, and each resource's
+    // kind among them: read once, as the loops below ask them of every resource (references
+    // change names, never kinds).
     let mut paths_of: Vec<((String, String, String), Paths)> = Vec::new();
+    let mut kind_of: Vec<usize> = Vec::with_capacity(resources.len());
     for r in resources.iter_mut() {
         let (g, v) = r.group_version();
         let at = match paths_of
@@ -262,6 +266,7 @@ pub(crate) fn fix_references(
                 paths_of.len() - 1
             }
         };
+        kind_of.push(at);
         if !fieldspecs::name_paths_hold(&r.root, &paths_of[at].1, 0) {
             let (k, g, v) = &paths_of[at].0;
             for Ref { referrer, path, .. } in refs.iter() {
@@ -275,34 +280,22 @@ pub(crate) fn fix_references(
         return Ok(());
     }
     let at = Default::default();
-    // Each resource's (kind, group, version) read once: the loop below asks it of every
-    // resource for every field of every target (references change names, never kinds).
-    let gvks: Vec<(String, String, String)> = resources
-        .iter()
-        .map(|r| {
-            let (g, v) = r.group_version();
-            (r.kind().to_owned(), g.to_owned(), v.to_owned())
-        })
-        .collect();
     let gvk = |j: usize| {
-        let (k, g, v) = &gvks[j];
+        let (k, g, v) = &paths_of[kind_of[j]].0;
         (k.as_str(), g.as_str(), v.as_str())
     };
     // (Each path split once: the loop below asks whether it reaches each resource.)
     let split = split_paths(&refs, extra.is_empty());
-    // The references each resource's kind may refer by (a kind's list made once, by the first
-    // resource of that kind).
-    let mut mine: Vec<std::sync::Arc<Vec<u32>>> = Vec::with_capacity(resources.len());
-    for j in 0..resources.len() {
-        let found = (0..j)
-            .find(|&o| gvks[o] == gvks[j])
-            .map(|o| mine[o].clone());
-        mine.push(found.unwrap_or_else(|| {
-            referrer_refs(&refs, extra.is_empty(), gvk(j), |x| {
-                matches_gvk(&x.referrer, gvk(j))
+    // The references each of the render's kinds may refer by.
+    let refs_of: Vec<std::sync::Arc<Vec<u32>>> = paths_of
+        .iter()
+        .map(|((k, g, v), _)| {
+            let gvk = (k.as_str(), g.as_str(), v.as_str());
+            referrer_refs(&refs, extra.is_empty(), gvk, |x| {
+                matches_gvk(&x.referrer, gvk)
             })
-        }));
-    }
+        })
+        .collect();
     for &(i, end) in target_runs(&refs, extra.is_empty()).iter() {
         // The fields of one target, against the candidates as they are now.
         let target = &refs[i].target;
@@ -317,7 +310,7 @@ pub(crate) fn fix_references(
                 namespace: r.namespace().to_owned(),
                 cluster: is_cluster_scoped(r),
                 affixes: r.affixes.clone(),
-                gv: (gvks[j].1.as_str(), gvks[j].2.as_str()),
+                gv: (gvk(j).1, gvk(j).2),
                 renamed_at: r
                     .root
                     .get("metadata")
@@ -329,7 +322,7 @@ pub(crate) fn fix_references(
         let candidates: Vec<&Candidate> = candidates.iter().collect();
         for (j, r) in resources.iter_mut().enumerate().filter(|_| renamed) {
             // This target's references by this resource's kind: a run of its ascending list.
-            let by_kind = &mine[j];
+            let by_kind = &refs_of[kind_of[j]];
             let from = by_kind.partition_point(|&x| (x as usize) < i);
             let to = by_kind.partition_point(|&x| (x as usize) < end);
             for &k in &by_kind[from..to] {
