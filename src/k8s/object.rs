@@ -237,14 +237,23 @@ pub fn objects_of(root: &Node, document: u32) -> Vec<Object<'_>> {
     let Some(object) = Object::from_node(root, document) else {
         return Vec::new();
     };
-    let is_list = object.kind.is_some_and(|k| k.ends_with("List"));
-    match root.get("items").and_then(Node::as_seq) {
-        Some(items) if is_list => items
+    match list_items(root) {
+        Some(items) => items
             .iter()
             .filter_map(|item| Object::view(item, document))
             .collect(),
-        _ => vec![object],
+        None => vec![object],
     }
+}
+
+/// The items of a `kind: List` document (or of a typed list such as `ConfigMapList`), which
+/// kubectl applies one by one ([`objects_of`]); `None` for any other document.
+pub fn list_items(root: &Node) -> Option<&[Node]> {
+    let kind = root.get("kind").and_then(Node::as_str)?;
+    if !kind.ends_with("List") {
+        return None;
+    }
+    root.get("items").and_then(Node::as_seq)
 }
 
 /// Where the last `/` of an apiVersion is: a plain byte loop, as apiVersions are short and

@@ -9,7 +9,7 @@ use super::tree::{Layout, unchanged};
 use crate::check::facts::ProjectFacts;
 use crate::check::{CheckOptions, Context};
 use crate::index::summary::ObjectSummary;
-use crate::k8s::object::{Object, objects_of};
+use crate::k8s::object::{Object, list_items, objects_of};
 use crate::k8s::pod_security::facts as pod_security;
 use crate::load::Document;
 use crate::load::tree::Node;
@@ -54,18 +54,7 @@ pub(super) fn document<'r>(
         return unchanged(root, &doc.root, k).then_some((file, doc, None));
     }
     // An item of a `List` (kustomize renders each on its own), as `objects_of` takes them.
-    let is_list = doc
-        .root
-        .get("kind")
-        .and_then(Node::as_str)
-        .is_some_and(|kind| kind.ends_with("List"));
-    let item = doc
-        .root
-        .get("items")
-        .and_then(Node::as_seq)
-        .filter(|_| is_list)?
-        .iter()
-        .find(|item| item.span == at)?;
+    let item = list_items(&doc.root)?.iter().find(|item| item.span == at)?;
     unchanged(root, item, k).then_some((file, doc, Some(item)))
 }
 
