@@ -26,6 +26,7 @@ pub(crate) fn build_top(
         build_metadata: None,
         config: Default::default(),
     };
+    walk.files.plain = walk.files.sources.skeletons && super::skeleton::plain(walk.files, dir);
     let mut resources = Vec::new();
     let order = walk.build(dir, &mut resources, false)?;
     super::generate::add_hashes(&mut resources);
@@ -353,12 +354,20 @@ fn objects_of_loaded(files: &Files, file: u32) -> Result<Vec<Resource>, RenderEr
             // Each item on its own: the list around them is dropped, and a key kustomize
             // cannot write out fails the build only if its item is in the output.
             for loaded in doc.get("items").and_then(Node::as_seq).unwrap_or_default() {
+                if let Some(r) = skeleton(files, loaded, file, text) {
+                    out.push(r);
+                    continue;
+                }
                 let (mut item, non_string_key) = from_loaded_keys(loaded, file, text);
                 if item.is_map() {
                     annotations_as_text(loaded, &mut item, text);
                     out.push(resource_of(item, non_string_key)?);
                 }
             }
+            continue;
+        }
+        if let Some(r) = skeleton(files, doc, file, text) {
+            out.push(r);
             continue;
         }
         let (mut node, non_string_key) = from_loaded_keys(doc, file, text);
@@ -369,6 +378,14 @@ fn objects_of_loaded(files: &Files, file: u32) -> Result<Vec<Resource>, RenderEr
         out.push(resource_of(node, non_string_key)?);
     }
     Ok(out)
+}
+
+/// The object's [`super::skeleton`], in a plain build that asked for them.
+fn skeleton(files: &Files, node: &Node, file: u32, text: &str) -> Option<Resource> {
+    if !files.plain {
+        return None;
+    }
+    super::skeleton::resource(node, file, text)
 }
 
 /// An object of a file as kustomize's resource factory takes it: with a kind and a name (a

@@ -121,7 +121,7 @@ fn origin_text(r: &Resource, files: &Files, top: &Path) -> Option<String> {
 }
 
 /// The annotations kustomize removes from every object at the end of a build.
-fn is_build_annotation(key: &str) -> bool {
+pub(super) fn is_build_annotation(key: &str) -> bool {
     key.starts_with("internal.config.kubernetes.io/")
         || matches!(
             key,

@@ -40,6 +40,7 @@ mod refs_table;
 mod refvar;
 mod replace;
 mod sha256;
+pub mod skeleton;
 mod smp;
 mod transform;
 mod vars;
@@ -74,6 +75,8 @@ pub struct Resource {
     /// The text of a `metadata.name` written as a number or a boolean (`name: 123`), which
     /// kustomize takes for the name and writes back as it was.
     name_text: Option<String>,
+    /// Only `apiVersion`, `kind` and `metadata` converted, the rest as loaded ([`skeleton`]).
+    pub skeleton: bool,
 }
 
 impl Resource {
@@ -87,6 +90,7 @@ impl Resource {
             transformations: Vec::new(),
             non_string_key: None,
             name_text: None,
+            skeleton: false,
         };
         if let Some(n) = r.root.get_path(&["metadata", "name"])
             && matches!(n.value, RValue::Int(_) | RValue::Float(_) | RValue::Bool(_))
@@ -315,6 +319,9 @@ pub struct Sources {
     /// Files loaded already, by normalized path (`kustomize::normalized_key`): used as they are,
     /// neither read nor loaded again. The reader, if any, comes first.
     pub preloaded: Option<Arc<HashMap<Vec<u8>, Source>>>,
+    /// Whether the objects of a plain build may be [`skeleton`]s (a run that checks them,
+    /// not one that prints them).
+    pub skeletons: bool,
 }
 
 /// The table of files a render read, each loaded once.
@@ -323,6 +330,8 @@ pub(crate) struct Files {
     docs: Vec<Option<Arc<Loaded>>>,
     limits: Limits,
     sources: Sources,
+    /// The build is plain and asked for skeletons ([`skeleton::plain`]).
+    plain: bool,
 }
 
 /// A file's text from elsewhere than the disk (`None`: read the disk).
@@ -335,6 +344,7 @@ impl Files {
             docs: Vec::new(),
             limits: Limits::default(),
             sources,
+            plain: false,
         }
     }
 

@@ -198,6 +198,7 @@ pub fn from_loaded_keys(node: &Node, file: u32, text: &str) -> (RNode, Option<Or
 
 /// Whether go-yaml v3 reads the mapping key `key` of the file `text` as something other than
 /// a string.
+#[inline(always)]
 fn non_string_key(key: &Node, text: &str) -> bool {
     match &key.value {
         // (Most keys are words: only one that starts with a digit can be a number or a date.)
@@ -259,6 +260,33 @@ fn convert(node: &Node, file: u32, text: &str, bad: &mut Option<Span>) -> RNode 
         }
     };
     RNode::new(value, origin)
+}
+
+/// Whether [`from_loaded_keys`] gives `node` back as it was loaded (the rendered node
+/// [`unchanged`](crate::run) from the loaded one: every value decoded alike by go-yaml v3 and
+/// kubevet's loader, every key a string both read so): a walk that allocates nothing, for the
+/// objects a render need not convert ([`super::skeleton`]). `false` may be too careful, never
+/// wrong.
+pub(crate) fn converts_alike(node: &Node, text: &str) -> bool {
+    match &node.value {
+        Value::Null | Value::Int(_) | Value::Float(_) => true,
+        Value::Bool(_) => {
+            let written = text.get(node.span.range()).unwrap_or("");
+            node.style != Style::Plain || is_yaml12_bool(written) || written.is_empty()
+        }
+        Value::Str(s) if node.style == Style::Plain => {
+            !(s.strip_prefix("0o")
+                .is_some_and(|o| i128::from_str_radix(o, 8).is_ok())
+                || plain_date(s).is_some())
+        }
+        Value::Str(_) => !block_at_eof(node, text),
+        Value::Seq(items) => items.iter().all(|n| converts_alike(n, text)),
+        Value::Map(entries) => entries.iter().all(|e| {
+            matches!(e.key.value, Value::Str(_))
+                && !non_string_key(&e.key, text)
+                && converts_alike(&e.value, text)
+        }),
+    }
 }
 
 /// A `|` or `>` block scalar that ends the file without a final newline: go-yaml v3 gives its

@@ -176,6 +176,15 @@ fn set_mapping(node: &mut RNode, candidates: &[&Candidate], by: &Referring) -> R
     Ok(())
 }
 
+/// Whether kustomize's own name references read fields of objects of (kind, group, version):
+/// its name reference walk checks them in every build, renamed or not.
+pub(super) fn is_referrer(gvk: (&str, &str, &str)) -> bool {
+    !referrer_paths(refs_with(&[]).as_ref(), true, gvk, |x| {
+        matches_gvk(&x.referrer, gvk)
+    })
+    .is_empty()
+}
+
 /// Whether a resource of (kind, group, version) is of the target's kind, group and version
 /// (`""`, `None`: any).
 fn matches_gvk(

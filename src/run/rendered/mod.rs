@@ -199,6 +199,8 @@ fn check_units(
         reader: reader(options),
         // Loaded under the run's limits: the same as a render's only with the default ones.
         preloaded: preloaded.filter(|_| options.limits == crate::load::Limits::default()),
+        // (The admission policies read whole rendered objects.)
+        skeletons: !keep_trees,
     };
     let kept = &cache.results;
     let reuse = |u: &Unit| {

@@ -76,7 +76,21 @@ impl Each<'_> {
         } = *self;
         let mut objects = Vec::new();
         let mut out = Vec::new();
+        let mut resource = resource;
         let root_origin = resource.root.origin;
+        // A skeleton is checked as written; made whole first where another unit may render
+        // it alike (its digest reads every value), the trees are kept, or a step changed it.
+        let shared = file_keys.is_some_and(|keys| {
+            keys.get(root_origin.file as usize)
+                .copied()
+                .flatten()
+                .is_some()
+        });
+        if resource.skeleton
+            && (shared || keep_trees || written::document(&resource, rendered, layout).is_none())
+        {
+            written::whole(&mut resource, rendered);
+        }
         let Some(root_file) = rendered.files.get(root_origin.file as usize) else {
             return Checked::Done {
                 objects,
@@ -99,7 +113,7 @@ impl Each<'_> {
         // Unchanged by the render: checked in its own file ([`written`]). (Not when the trees
         // are kept: the admission policies read the rendered ones.)
         let as_written = (!keep_trees)
-            .then(|| written::document(&resource.root, rendered, layout))
+            .then(|| written::document(&resource, rendered, layout))
             .flatten();
         if let Some((file, doc, item)) = as_written {
             let how = written::Checking {
