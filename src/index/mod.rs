@@ -7,6 +7,7 @@
 //! kind, never scans over the whole index, so 100,000 objects stay cheap.
 
 mod build;
+pub mod digests;
 pub use build::*;
 
 pub mod gitignore;

@@ -11,17 +11,17 @@ use crate::k8s::object::Object;
 use crate::k8s::placeholder;
 use crate::load::tree::{Node, Value};
 
-/// Extracts the summary of one object.
+/// Extracts the summary of one object as written: its digest is made later, from its file, if
+/// a copy of it asks ([`super::digests::Digests`]).
 pub fn summarize(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary> {
     let mut summary = summarize_in_build(object, cx)?;
-    summary.digest = digest(object.root);
+    summary.digest = None;
     Some(summary)
 }
 
-/// [`summarize`] of an object of a kustomize build (a rendered one), without its digest (left
-/// 0): only copies in loose files are compared by digest (`duplicate-object` in a directory
-/// applied with `kubectl apply -R`), and hashing every rendered tree costs as much as the rest
-/// of the summary.
+/// [`summarize`] of an object of a kustomize build (a rendered one), with no digest (0): only
+/// copies in loose files are compared by digest (`duplicate-object` in a directory applied
+/// with `kubectl apply -R`).
 pub fn summarize_in_build(object: &Object<'_>, cx: &Context<'_>) -> Option<ObjectSummary> {
     let kind = object.kind?.to_owned();
     let api_version = object.api_version?.to_owned();

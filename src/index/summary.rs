@@ -44,8 +44,11 @@ pub struct ObjectSummary {
     /// the repository it applies (each an apply unit, [`super::units`]).
     pub deploys: Option<Box<Deploys>>,
     /// A hash of the object's decoded value (mapping order ignored): two copies with the same
-    /// digest are the same object, however they are written.
-    pub digest: u64,
+    /// digest are the same object, however they are written. `None` for an object as written:
+    /// made from its file when `duplicate-object` asks ([`super::digests::Digests`]; few
+    /// objects have a copy, and hashing every tree cost 3.5% of a check); `Some(0)` for an
+    /// object of a kustomize build, which is never compared by value.
+    pub digest: Option<u64>,
     /// What the Pod Security checks read of a *rendered* object (its pod, or a Namespace's
     /// labels), made on the rendered tree: the whole-repo stage cannot load a rendered object
     /// again from a file, as it does an object checked as written. `None` for the rest.
@@ -286,7 +289,7 @@ impl ObjectSummary {
             hosts: Vec::new(),
             defines: None,
             deploys: None,
-            digest: 0,
+            digest: Some(0),
             security: None,
             tree: None,
         }

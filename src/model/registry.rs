@@ -6,7 +6,7 @@
 //! with ([`rule`]), [`ALL`] (the order `kubevet rules` lists them in), and, in `crate::rules`,
 //! the rule modules and the dispatch of the per-object and whole-repo checks. A rule whose stage
 //! is `Object` has a module `src/rules/<module>.rs` with `pub fn check(&Object, &mut Context)`;
-//! `Repo`, one with `pub fn check_repo(&Index, &mut Vec<Diagnostic>)`; the other stages report
+//! `Repo`, one with `pub fn check_repo(&Repo, &mut Vec<Diagnostic>)`; the other stages report
 //! from the code of that stage (the loader, the schema validator, ...) and have only a doc page.
 
 use crate::model::diagnostic::{Rule, RuleSet, Severity, Stage};

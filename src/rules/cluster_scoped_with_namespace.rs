@@ -8,11 +8,12 @@
 //! API server drops again; nothing in the repository is wrong.
 
 use crate::model::diagnostic::Diagnostic;
-use crate::index::{Index, kustomize};
+use crate::index::kustomize;
 
 pub use crate::model::rule::cluster_scoped_with_namespace as RULE;
 
-pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check_repo(repo: &super::Repo<'_>, out: &mut Vec<Diagnostic>) {
+    let index = repo.index;
     for instance in &index.instances {
         let (None, Some(location), Some(ns)) = (
             &instance.namespace,

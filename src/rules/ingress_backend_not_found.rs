@@ -4,7 +4,7 @@
 
 use crate::model::diagnostic::Diagnostic;
 use crate::index::summary::{Backend, PortRef};
-use crate::index::{Index, Instance};
+use crate::index::Instance;
 use crate::rules::{group_references, reference_count, with_other_references};
 use crate::model::text::did_you_mean;
 
@@ -24,7 +24,8 @@ enum Missing<'a> {
     },
 }
 
-pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check_repo(repo: &super::Repo<'_>, out: &mut Vec<Diagnostic>) {
+    let index = repo.index;
     let mut missing = Vec::new();
     for ingress in &index.instances {
         let Some(ns) = ingress.namespace.as_deref() else {

@@ -50,7 +50,8 @@ fn created_in<'a>(
 /// A missing object: its namespace, group, kind and name.
 type Target<'a> = (&'a str, &'a str, &'a str, &'a str);
 
-pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check_repo(repo: &super::Repo<'_>, out: &mut Vec<Diagnostic>) {
+    let index = repo.index;
     let created = created_index(index);
     let mut missing = Vec::new();
     for (_, instance) in index.subjects() {

@@ -73,7 +73,14 @@ macro_rules! dispatch {
     };
 }
 
-type RepoRule = fn(&Index, &mut Vec<Diagnostic>);
+type RepoRule = fn(&Repo<'_>, &mut Vec<Diagnostic>);
+
+/// What a whole-repo rule reads: the index, and the digests of objects as written, made when
+/// asked ([`crate::index::digests`]).
+pub struct Repo<'a> {
+    pub index: &'a Index,
+    pub digests: &'a crate::index::digests::Digests<'a>,
+}
 
 // Stage `Admission`: needs the run's settings and the files' texts (`src/run/finish.rs`).
 pub mod pod_security;
@@ -83,13 +90,13 @@ for_each_rule!(dispatch);
 /// Runs every cross-object rule over the repository index, in parallel: they only read the
 /// index, and this stage runs after the per-file work, so it is all of a run's wall time then.
 /// The findings come out in the rules' order, whatever the scheduling.
-pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check_repo(repo: &Repo<'_>, out: &mut Vec<Diagnostic>) {
     use rayon::prelude::*;
     let found: Vec<Vec<Diagnostic>> = repo_rules()
         .par_iter()
         .map(|rule| {
             let mut found = Vec::new();
-            rule(index, &mut found);
+            rule(repo, &mut found);
             found
         })
         .collect();

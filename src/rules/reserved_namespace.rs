@@ -2,11 +2,12 @@
 //! for Kubernetes system namespaces.
 
 use crate::model::diagnostic::Diagnostic;
-use crate::index::{BUILTIN_NAMESPACES, Index};
+use crate::index::BUILTIN_NAMESPACES;
 
 pub use crate::model::rule::reserved_namespace as RULE;
 
-pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check_repo(repo: &super::Repo<'_>, out: &mut Vec<Diagnostic>) {
+    let index = repo.index;
     for instance in index.instances.iter().filter(|i| i.is("", "Namespace")) {
         let name = &instance.object.name;
         if name.starts_with("kube-") && !BUILTIN_NAMESPACES.contains(&name.as_str()) {

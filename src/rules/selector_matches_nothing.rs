@@ -2,12 +2,12 @@
 //! no workload's pods in its namespace. An empty NetworkPolicy `podSelector` selects every pod.
 
 use crate::model::diagnostic::Diagnostic;
-use crate::index::Index;
 use crate::index::pods::{self, Selection};
 
 pub use crate::model::rule::selector_matches_nothing as RULE;
 
-pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check_repo(repo: &super::Repo<'_>, out: &mut Vec<Diagnostic>) {
+    let index = repo.index;
     for instance in &index.instances {
         let (Some(selector), Some(ns)) =
             (&instance.object.pod_selector, instance.namespace.as_deref())

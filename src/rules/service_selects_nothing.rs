@@ -5,7 +5,7 @@
 use crate::model::diagnostic::Diagnostic;
 use crate::index::pods::{self, Selection};
 use crate::index::summary::Labels;
-use crate::index::{Index, Instance};
+use crate::index::Instance;
 use crate::model::text::edit_distance_within;
 
 pub use crate::model::rule::service_selects_nothing as RULE;
@@ -46,7 +46,8 @@ fn distance(selector: &Labels, labels: &Labels) -> Option<usize> {
 /// keep their message but lose the "did you mean" help.
 const NEAR_MISS_BUDGET: usize = 1_000_000;
 
-pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check_repo(repo: &super::Repo<'_>, out: &mut Vec<Diagnostic>) {
+    let index = repo.index;
     let mut budget = NEAR_MISS_BUDGET;
     for (_, service) in index.subjects() {
         let Some(spec) = &service.object.service else {

@@ -3,12 +3,12 @@
 //! containers do declare their ports.
 
 use crate::model::diagnostic::Diagnostic;
-use crate::index::Index;
 use crate::index::summary::{ContainerPort, PortRef};
 
 pub use crate::model::rule::service_target_port as RULE;
 
-pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check_repo(repo: &super::Repo<'_>, out: &mut Vec<Diagnostic>) {
+    let index = repo.index;
     for (_, service) in index.subjects() {
         let Some(spec) = &service.object.service else {
             continue;

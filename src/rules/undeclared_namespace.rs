@@ -3,13 +3,14 @@
 //! manage namespaces elsewhere are not flooded.
 
 use crate::model::diagnostic::Diagnostic;
-use crate::index::{BUILTIN_NAMESPACES, Index};
+use crate::index::BUILTIN_NAMESPACES;
 use crate::rules::group_references;
 use crate::model::text::did_you_mean;
 
 pub use crate::model::rule::undeclared_namespace as RULE;
 
-pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check_repo(repo: &super::Repo<'_>, out: &mut Vec<Diagnostic>) {
+    let index = repo.index;
     // A document that could not be read may be the Namespace.
     if index.declared_namespaces.is_empty() || index.has_lost_documents() {
         return;

@@ -27,7 +27,8 @@ fn is_statefulset_pod(index: &Index, from: &Instance, pod: &str, subdomain: &str
     })
 }
 
-pub fn check_repo(index: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check_repo(repo: &super::Repo<'_>, out: &mut Vec<Diagnostic>) {
+    let index = repo.index;
     let known = index.known_namespaces();
     let mut unknown = Vec::new();
     for instance in &index.instances {

@@ -289,7 +289,14 @@ pub fn repo_checks(
     files: &FileAccess<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
-    rules::check_repo(index, out);
+    let digests = index::digests::Digests::new(files.source, files.tree, &options.limits);
+    rules::check_repo(
+        &rules::Repo {
+            index,
+            digests: &digests,
+        },
+        out,
+    );
     rules::pod_security::check_repo(
         index,
         &rules::pod_security::Inputs {

@@ -3,7 +3,6 @@
 
 use super::{Inputs, PACK, Source};
 use crate::index::Instance;
-use crate::k8s::object::objects_of;
 use crate::load::Loaded;
 use crate::load::tree::Node;
 use crate::model::diagnostic::FileId;
@@ -92,19 +91,5 @@ pub(super) fn object_of<'t>(
 
 /// The object of a loaded file at an instance's location.
 pub(super) fn object_at<'t>(tree: &'t Tree, instance: &Instance) -> Option<&'t Node> {
-    let at = instance.object.location.span.start;
-    for d in tree
-        .loaded
-        .documents
-        .iter()
-        .filter(|d| d.index == instance.object.document)
-    {
-        for o in objects_of(&d.root, d.index) {
-            let span = o.root.span;
-            if span.start <= at && at <= span.end {
-                return Some(o.root);
-            }
-        }
-    }
-    None
+    crate::index::digests::object_at(&tree.loaded, instance)
 }
