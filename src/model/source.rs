@@ -79,11 +79,33 @@ impl SourceFile {
     }
 
     pub fn location(&self, span: Span) -> Location {
+        let start = self.position(span.start);
         Location {
             file: self.id,
             span,
-            start: self.position(span.start),
-            end: self.position(span.end),
+            start,
+            end: self.position_after(start, span.start, span.end),
+        }
+    }
+
+    /// [`SourceFile::position`] of `offset`, knowing the position of an earlier offset `from`:
+    /// on the same line (most spans), only the characters between them are counted.
+    fn position_after(&self, from_position: Position, from: u32, offset: u32) -> Position {
+        let next_line = self
+            .line_starts
+            .get(from_position.line as usize)
+            .map_or(self.text.len(), |&s| s as usize);
+        let (from, to) = (from as usize, offset as usize);
+        if from > to || to >= next_line || to > self.text.len() {
+            return self.position(offset);
+        }
+        match self.text.get(from..to) {
+            Some(between) => Position {
+                line: from_position.line,
+                column: from_position.column + between.chars().count() as u32,
+            },
+            // (Not at character boundaries: as `position` snaps them.)
+            None => self.position(offset),
         }
     }
 
@@ -111,5 +133,18 @@ mod tests {
         // Inside a multi-byte character snaps back to its start.
         assert_eq!(f.position(4), Position { line: 2, column: 1 });
         assert_eq!(f.position(1000), Position { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn locations_end_where_positions_say() {
+        let f = SourceFile::new(FileId(0), "x".into(), "ab\nçé: x\nlast".into());
+        let len = f.text.len() as u32;
+        for start in 0..=len {
+            for end in start..=len + 2 {
+                let l = f.location(Span::new(start as usize, end as usize));
+                assert_eq!(l.start, f.position(start), "{start}..{end}");
+                assert_eq!(l.end, f.position(end), "{start}..{end}");
+            }
+        }
     }
 }
