@@ -111,13 +111,7 @@ impl Resource {
 
     /// (group, version) of `apiVersion`.
     pub fn group_version(&self) -> (&str, &str) {
-        let api_version = self.api_version();
-        // (A byte search: `split_once('/')` sets up a memchr search, most of the cost on
-        // strings this short, asked thousands of times a render.)
-        match api_version.bytes().position(|b| b == b'/') {
-            Some(at) => (&api_version[..at], &api_version[at + 1..]),
-            None => ("", api_version),
-        }
+        group_version_of(self.api_version())
     }
 
     pub fn name(&self) -> &str {
@@ -148,6 +142,16 @@ impl Resource {
     pub(crate) fn id_string_as(&self, namespace: &str, name: &str) -> String {
         let (g, v) = self.group_version();
         id_string_of(self.kind(), (g, v), namespace, name)
+    }
+}
+
+/// (group, version) of an `apiVersion`.
+pub(crate) fn group_version_of(api_version: &str) -> (&str, &str) {
+    // (A byte search: `split_once('/')` sets up a memchr search, most of the cost on strings
+    // this short, asked thousands of times a render.)
+    match api_version.bytes().position(|b| b == b'/') {
+        Some(at) => (&api_version[..at], &api_version[at + 1..]),
+        None => ("", api_version),
     }
 }
 

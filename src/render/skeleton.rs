@@ -105,7 +105,7 @@ pub(super) fn resource(node: &Node, file: u32, text: &str) -> Option<Resource> {
     // (The kind first: a walk of the whole object is wasted on a Deployment.)
     let kind = node.get("kind").and_then(Node::as_str).unwrap_or("");
     let api_version = node.get("apiVersion").and_then(Node::as_str).unwrap_or("");
-    let (g, v) = api_version.split_once('/').unwrap_or(("", api_version));
+    let (g, v) = super::group_version_of(api_version);
     if super::refs::is_referrer((kind, g, v))
         || !annotations_kept(node)
         || !converts_alike(node, text)

@@ -86,9 +86,10 @@ impl Each<'_> {
                 .flatten()
                 .is_some()
         });
-        if resource.skeleton
-            && (shared || keep_trees || written::document(&resource, rendered, layout).is_none())
-        {
+        let skeleton_as_written = (resource.skeleton && !shared && !keep_trees)
+            .then(|| written::document(&resource, rendered, layout))
+            .flatten();
+        if resource.skeleton && skeleton_as_written.is_none() {
             written::whole(&mut resource, rendered);
         }
         let Some(root_file) = rendered.files.get(root_origin.file as usize) else {
@@ -112,9 +113,11 @@ impl Each<'_> {
         let enabled = options.policy.enabled_rules(path.as_deref());
         // Unchanged by the render: checked in its own file ([`written`]). (Not when the trees
         // are kept: the admission policies read the rendered ones.)
-        let as_written = (!keep_trees)
-            .then(|| written::document(&resource, rendered, layout))
-            .flatten();
+        let as_written = skeleton_as_written.or_else(|| {
+            (!keep_trees)
+                .then(|| written::document(&resource, rendered, layout))
+                .flatten()
+        });
         if let Some((file, doc, item)) = as_written {
             let how = written::Checking {
                 check_options,

@@ -167,13 +167,7 @@ mod tests {
             panic!("the render fails");
         };
         let _ = std::fs::remove_dir_all(&dir);
-        // Every file of the render is one of the run's, by the id the render gave it.
-        let by_path = rendered
-            .files
-            .iter()
-            .map(|f| (normalized_key(Path::new(&f.name)), f.id))
-            .collect();
-        let layout = Layout::new(&rendered.files, &by_path);
+        let layout = run_layout(&rendered);
         let as_written: Vec<(&str, bool)> = rendered
             .resources
             .iter()
@@ -198,6 +192,17 @@ mod tests {
                 .iter()
                 .all(|r| document(r, &rendered, &layout).is_none())
         );
+    }
+
+    /// The layout of a render every file of which is one of the run's, by the id the render
+    /// gave it.
+    fn run_layout(rendered: &Rendered) -> Layout {
+        let by_path = rendered
+            .files
+            .iter()
+            .map(|f| (normalized_key(Path::new(&f.name)), f.id))
+            .collect();
+        Layout::new(&rendered.files, &by_path)
     }
 
     /// The run's files under `dir`, loaded, as a run hands them to its renders.
@@ -291,12 +296,7 @@ mod tests {
             ["widgets.example.com", "listed", "plain", "widget"]
         );
         // Each checked as written; made whole, each is what the render makes of it.
-        let by_path = parts
-            .files
-            .iter()
-            .map(|f| (normalized_key(Path::new(&f.name)), f.id))
-            .collect();
-        let layout = Layout::new(&parts.files, &by_path);
+        let layout = run_layout(&parts);
         let mut resources = std::mem::take(&mut parts.resources);
         for r in resources.iter_mut().filter(|r| r.skeleton) {
             assert!(document(r, &parts, &layout).is_some(), "{}", r.name());
