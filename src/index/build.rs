@@ -2,6 +2,7 @@
 //! includes it (its namespace, name prefix/suffix and labels applied), then the lookups.
 
 use super::*;
+use rayon::prelude::*;
 use std::ffi::OsStr;
 
 /// A file's objects and what kustomize says about it.
@@ -299,37 +300,59 @@ pub fn build_with(
     }
 
     // Everything no build includes stands on its own (its summaries move, not copied: they
-    // are not needed again).
+    // are not needed again). The instances are made on the pool, each written where it goes
+    // (making them here, and the first writes to the vector, were a third of this stage).
+    let mut loose: Vec<Box<ObjectSummary>> =
+        Vec::with_capacity(files.iter().map(|f| f.objects.len()).sum());
     for (i, f) in files.iter_mut().enumerate() {
         if instantiated.contains(&i) || patches.contains(normalized[i].as_os_str()) {
             continue;
         }
         // A lost document standing on its own: its namespace is unknown.
         lost_anywhere |= f.lost;
-        let start = instances.len();
-        for o in std::mem::take(&mut f.objects) {
-            add(&mut instances, o, &Transform::default(), None);
-        }
         segments.push(Segment {
             file: i,
-            start,
-            len: instances.len() - start,
+            start: instances.len() + loose.len(),
+            len: f.objects.len(),
             transform: Transform::default(),
             build: None,
             rendered: None,
         });
+        loose.extend(std::mem::take(&mut f.objects));
     }
-    let units = units::assign(&mut instances, &files, &normalized, &builds, unit_settings);
+    let none = Transform::default();
+    instances.par_extend(
+        loose
+            .into_par_iter()
+            .with_min_len(256)
+            .map(|o| instance_of(o, &none, None, &defined_scope)),
+    );
+    let mut units = units::assign(&mut instances, &files, &normalized, &builds, unit_settings);
+    // The lookups and the alternative files read the placed instances: side by side.
+    let (alternatives, lookups) = rayon::join(
+        || units::alternative_files(&instances, unit_settings.directories),
+        || Lookups::of(&instances),
+    );
+    units.alternative_files = alternatives;
 
-    let mut index = Index {
+    let Lookups {
+        by_kind,
+        declared_namespaces,
+        with_custom_resources,
+        workloads,
+        workloads_by_label,
+        workloads_by_added_label,
+    } = lookups;
+    let lost = files.iter().map(|f| f.lost).collect();
+    Index {
         instances,
-        paths: Vec::with_capacity(files.len()),
-        declared_namespaces: HashSet::new(),
-        by_kind: HashMap::new(),
-        workloads: HashMap::new(),
-        workloads_by_label: HashMap::new(),
-        workloads_by_added_label: HashMap::new(),
-        with_custom_resources: HashSet::new(),
+        paths: files.into_iter().map(|f| f.path).collect(),
+        declared_namespaces,
+        by_kind,
+        workloads,
+        workloads_by_label,
+        workloads_by_added_label,
+        with_custom_resources,
         units,
         lost_in,
         lost_anywhere,
@@ -338,13 +361,10 @@ pub fn build_with(
             segments,
             defined_scope,
             normalized,
-            lost: files.iter().map(|f| f.lost).collect(),
+            lost,
             rendered_files,
         },
-    };
-    index.paths = files.into_iter().map(|f| f.path).collect();
-    index.relookup();
-    index
+    }
 }
 
 /// An instance of an object in a build (or standing on its own), its transformers applied.
@@ -419,59 +439,121 @@ pub(super) struct Placement {
     pub(super) rendered_files: HashSet<usize>,
 }
 
-impl Index {
-    /// The lookups, from the instances.
-    pub(super) fn relookup(&mut self) {
-        let mut by_kind: HashMap<_, Vec<usize>> = HashMap::new();
-        let mut workloads: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut declared_namespaces = HashSet::new();
-        let mut workloads_by_label: HashMap<(String, String), Vec<usize>> = HashMap::new();
-        let mut workloads_by_added_label: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut with_custom_resources = HashSet::new();
-        for (i, instance) in self.instances.iter().enumerate() {
-            let o = &instance.object;
-            by_kind
-                .entry((instance.namespace.clone(), o.group.clone(), o.kind.clone()))
-                .or_default()
-                .push(i);
-            if let (Some(ns), Some(pods)) = (&instance.namespace, &o.pods) {
-                workloads.entry(ns.clone()).or_default().push(i);
-                // (Keyed by a few distinct keys: looked up before a key is copied.)
-                let mut by_key = |key: &str| match workloads_by_added_label.get_mut(key) {
-                    Some(list) => list.push(i),
-                    None => {
-                        workloads_by_added_label.insert(key.to_owned(), vec![i]);
-                    }
-                };
-                for pair in &pods.labels {
-                    if crate::k8s::placeholder::contains(&pair.1) {
-                        by_key(&pair.0);
-                    } else {
-                        workloads_by_label.entry(pair.clone()).or_default().push(i);
-                    }
+/// The index's lookups, from its instances.
+pub(super) struct Lookups {
+    by_kind: HashMap<(Option<String>, String, String), Vec<usize>>,
+    declared_namespaces: HashSet<String>,
+    with_custom_resources: HashSet<String>,
+    workloads: HashMap<String, Vec<usize>>,
+    workloads_by_label: HashMap<(String, String), Vec<usize>>,
+    workloads_by_added_label: HashMap<String, Vec<usize>>,
+}
+
+impl Lookups {
+    /// The lookups by kind and namespace, and those of the workloads, made side by side.
+    pub(super) fn of(instances: &[Instance]) -> Lookups {
+        let ((by_kind, declared_namespaces, with_custom_resources), workloads) =
+            rayon::join(|| by_kind(instances), || Workloads::of(instances));
+        Lookups {
+            by_kind,
+            declared_namespaces,
+            with_custom_resources,
+            workloads: workloads.by_namespace,
+            workloads_by_label: workloads.by_label,
+            workloads_by_added_label: workloads.by_added_label,
+        }
+    }
+}
+
+/// Instances by namespace and kind; the namespaces declared; those holding custom resources.
+/// (Keyed by the instances' own strings while made, copied once a key: copying them an
+/// instance was most of this.)
+#[allow(clippy::type_complexity)]
+fn by_kind(
+    instances: &[Instance],
+) -> (
+    HashMap<(Option<String>, String, String), Vec<usize>>,
+    HashSet<String>,
+    HashSet<String>,
+) {
+    let mut by_kind: HashMap<(Option<&str>, &str, &str), Vec<usize>> = HashMap::new();
+    let mut declared_namespaces: HashSet<&str> = HashSet::new();
+    let mut with_custom_resources: HashSet<&str> = HashSet::new();
+    for (i, instance) in instances.iter().enumerate() {
+        let o = &instance.object;
+        by_kind
+            .entry((instance.namespace.as_deref(), &o.group, &o.kind))
+            .or_default()
+            .push(i);
+        if let (Some(ns), false) = (&instance.namespace, is_builtin_group(&o.group)) {
+            with_custom_resources.insert(ns);
+        }
+        if instance.is("", "Namespace") {
+            declared_namespaces.insert(&o.name);
+        }
+        // Argo CD's `CreateNamespace=true` creates the destination namespace.
+        if let Some(d) = o.deploys.as_deref().filter(|d| d.creates_namespace)
+            && let Some((ns, _)) = &d.namespace
+        {
+            declared_namespaces.insert(ns);
+        }
+    }
+    let owned = |set: HashSet<&str>| set.into_iter().map(str::to_owned).collect();
+    (
+        by_kind
+            .into_iter()
+            .map(|((ns, group, kind), list)| {
+                let key = (ns.map(str::to_owned), group.to_owned(), kind.to_owned());
+                (key, list)
+            })
+            .collect(),
+        owned(declared_namespaces),
+        owned(with_custom_resources),
+    )
+}
+
+/// The workloads' lookups: by namespace, by pod label, by the key of a label a selector may
+/// match without being equal to it.
+struct Workloads {
+    by_namespace: HashMap<String, Vec<usize>>,
+    by_label: HashMap<(String, String), Vec<usize>>,
+    by_added_label: HashMap<String, Vec<usize>>,
+}
+
+impl Workloads {
+    /// (Keyed by the instances' own strings while made, as [`by_kind`].)
+    fn of(instances: &[Instance]) -> Workloads {
+        let mut by_namespace: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        let mut by_added_label: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, instance) in instances.iter().enumerate() {
+            let (Some(ns), Some(pods)) = (&instance.namespace, &instance.object.pods) else {
+                continue;
+            };
+            by_namespace.entry(ns).or_default().push(i);
+            for (key, value) in &pods.labels {
+                if crate::k8s::placeholder::contains(value) {
+                    by_added_label.entry(key).or_default().push(i);
+                } else {
+                    by_label.entry((key, value)).or_default().push(i);
                 }
-                for added in &pods.added {
-                    by_key(added.key);
-                }
             }
-            if let (Some(ns), false) = (&instance.namespace, is_builtin_group(&o.group)) {
-                with_custom_resources.insert(ns.clone());
-            }
-            if instance.is("", "Namespace") {
-                declared_namespaces.insert(o.name.clone());
-            }
-            // Argo CD's `CreateNamespace=true` creates the destination namespace.
-            if let Some(d) = o.deploys.as_deref().filter(|d| d.creates_namespace)
-                && let Some((ns, _)) = &d.namespace
-            {
-                declared_namespaces.insert(ns.clone());
+            for added in &pods.added {
+                by_added_label.entry(added.key).or_default().push(i);
             }
         }
-        self.by_kind = by_kind;
-        self.workloads = workloads;
-        self.declared_namespaces = declared_namespaces;
-        self.workloads_by_label = workloads_by_label;
-        self.workloads_by_added_label = workloads_by_added_label;
-        self.with_custom_resources = with_custom_resources;
+        let owned = |map: HashMap<&str, Vec<usize>>| {
+            map.into_iter()
+                .map(|(k, list)| (k.to_owned(), list))
+                .collect()
+        };
+        Workloads {
+            by_namespace: owned(by_namespace),
+            by_label: by_label
+                .into_iter()
+                .map(|((k, v), list)| ((k.to_owned(), v.to_owned()), list))
+                .collect(),
+            by_added_label: owned(by_added_label),
+        }
     }
 }
