@@ -524,8 +524,8 @@ pub(super) fn alternative_files(
     if !directories {
         return out;
     }
-    // (Sized for every instance: growing them was a third of this.)
-    let mut objects_in: HashMap<FileId, usize> = HashMap::with_capacity(instances.len());
+    let mut objects_in: HashMap<FileId, usize> = HashMap::new();
+    // (Sized for every instance: growing it was a third of this.)
     let mut groups: HashMap<(&str, &str, Option<&str>, &str), Vec<usize>> =
         HashMap::with_capacity(instances.len());
     for (i, instance) in instances.iter().enumerate() {
