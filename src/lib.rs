@@ -9,6 +9,7 @@
 //! (`.kubevet.yaml`) → [`run`] (the two passes, the per-file and whole-repo stages) → [`output`]
 //! → [`cli`].
 
+pub mod alloc;
 pub mod check;
 pub mod cli;
 pub mod discover;
