@@ -7,7 +7,7 @@
 //! kustomize, apply units) → [`render`] (kustomize builds, natively) → [`policy`] (CEL: CRD
 //! rules and admission policies) → [`schema`] (validation) → [`rules`] → [`settings`]
 //! (`.kubevet.yaml`) → [`run`] (the two passes, the per-file and whole-repo stages) → [`output`]
-//! → [`cli`].
+//! → [`cli`]. Beside them, [`alloc`]: the binary's allocator, which imports nothing of kubevet.
 
 pub mod alloc;
 pub mod check;
