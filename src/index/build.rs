@@ -466,8 +466,8 @@ impl Lookups {
 }
 
 /// Instances by namespace and kind; the namespaces declared; those holding custom resources.
-/// (Keyed by the instances' own strings while made, copied once a key: copying them an
-/// instance was most of this.)
+/// (Keyed by the instances' own strings while made, copied once a key rather than three
+/// copies an instance.)
 #[allow(clippy::type_complexity)]
 fn by_kind(
     instances: &[Instance],

@@ -525,7 +525,7 @@ pub(super) fn alternative_files(
         return out;
     }
     let mut objects_in: HashMap<FileId, usize> = HashMap::new();
-    // (Sized for every instance: growing it was a third of this.)
+    // (Sized for every instance, most of which it holds: not grown and rehashed on the way.)
     let mut groups: HashMap<(&str, &str, Option<&str>, &str), Vec<usize>> =
         HashMap::with_capacity(instances.len());
     for (i, instance) in instances.iter().enumerate() {
