@@ -137,7 +137,8 @@ fn usage(problem: &str) -> ! {
 static GLOBAL: kubevet::alloc::Allocator = kubevet::alloc::Allocator;
 
 fn main() {
-    kubevet::alloc::configure();
+    // SAFETY: first thing in `main`: no other thread exists yet.
+    unsafe { kubevet::alloc::configure() };
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--phase-load") {
         load_only(Path::new(&args[1]));

@@ -6,6 +6,7 @@
 static GLOBAL: kubevet::alloc::Allocator = kubevet::alloc::Allocator;
 
 fn main() {
-    kubevet::alloc::configure();
+    // SAFETY: first thing in `main`: no other thread exists yet.
+    unsafe { kubevet::alloc::configure() };
     std::process::exit(kubevet::cli::main());
 }
