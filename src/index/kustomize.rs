@@ -89,7 +89,7 @@ pub fn normalize(path: &Path) -> PathBuf {
     if is_normal(path) {
         return path.to_path_buf();
     }
-    normalize_components(path)
+    normalize_text(path)
 }
 
 /// [`normalize`]'s result as a map key: its bytes. Hashing a `Path` goes component by
@@ -98,6 +98,44 @@ pub fn normalized_key(path: &Path) -> Vec<u8> {
     normalize(path).into_os_string().into_encoded_bytes()
 }
 
+/// [`normalize`] of a path that is not normal, on its text: `Path::components` (and taking
+/// the last component off with `components().next_back()` at each `..`) cost about 900
+/// instructions a path, most of the 9.7 M `normalize` took in a check of the 400-overlay
+/// synthetic repository, whose overlays name `../../base`. A path that is not UTF-8 goes by
+/// its components.
+fn normalize_text(path: &Path) -> PathBuf {
+    let Some(text) = path.to_str() else {
+        return normalize_components(path);
+    };
+    let mut kept: Vec<&str> = Vec::new();
+    for segment in text.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => match kept.last() {
+                Some(&last) if last != ".." => {
+                    kept.pop();
+                }
+                // `a/../..` is `..`, and `/..` is `/..`, as `PathBuf::push` makes them.
+                _ => kept.push(".."),
+            },
+            normal => kept.push(normal),
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    if text.starts_with('/') {
+        out.push('/');
+    }
+    for (i, segment) in kept.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(segment);
+    }
+    PathBuf::from(out)
+}
+
+/// [`normalize`] by `Path::components`: for paths that are not UTF-8, and what
+/// [`normalize_text`] must equal (the tests).
 fn normalize_components(path: &Path) -> PathBuf {
     // Never longer than the path: one allocation, not one per component pushed.
     let mut out = PathBuf::with_capacity(path.as_os_str().len());
@@ -119,7 +157,8 @@ fn normalize_components(path: &Path) -> PathBuf {
 
 /// Whether [`normalize`] leaves `path` as it is: no `.` or `..` component, no empty one (a
 /// doubled or trailing `/`) but a leading `/`. Checked on the bytes: taking a path apart into
-/// components costs far more, and most paths are normal already.
+/// components costs far more, and most paths are normal already (`memchr` from one `/` to the
+/// next costs more than this on paths this short: 364.0 → 366.3 M on the 400-overlay corpus).
 fn is_normal(path: &Path) -> bool {
     let bytes = path.as_os_str().as_encoded_bytes();
     bytes

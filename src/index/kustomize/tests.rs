@@ -58,6 +58,25 @@ fn normalizes_lexically() {
             path.display()
         );
     }
+    // Every path of up to five segments of these, rooted or not: the text's normal form is the
+    // components'.
+    let segments = ["", ".", "..", "a", "b.", "..c"];
+    let mut paths = vec![String::new()];
+    for _ in 0..5 {
+        let longer: Vec<String> = paths
+            .iter()
+            .flat_map(|p| segments.iter().map(move |s| format!("{p}/{s}")))
+            .collect();
+        paths.extend(longer);
+    }
+    for path in &paths {
+        for path in [path.as_str(), path.trim_start_matches('/')] {
+            let path = Path::new(path);
+            let expected = normalize_components(path);
+            assert_eq!(normalize_text(path), expected, "{}", path.display());
+            assert_eq!(normalize(path), expected, "{}", path.display());
+        }
+    }
 }
 
 #[test]

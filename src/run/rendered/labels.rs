@@ -98,11 +98,10 @@ pub(super) fn location_in(id: FileId, file: &SourceFile, span: Span) -> Location
         start: span.start.min(end),
         end,
     };
+    // `location`'s end is counted from its start (on one line, most spans), not searched for.
     Location {
         file: id,
-        span,
-        start: file.position(span.start),
-        end: file.position(span.end),
+        ..file.location(span)
     }
 }
 
@@ -210,9 +209,7 @@ impl Related {
         );
         let location = Location {
             file: at,
-            span: base.span,
-            start: base_file.position(base.span.start),
-            end: base_file.position(base.span.end),
+            ..base_file.location(base.span)
         };
         d.secondary.push(Label {
             location,

@@ -139,6 +139,9 @@ impl Each<'_> {
             .get_or_init(|| layout.virtual_file(&rendered.files, unit_name.display().to_string()));
         let node = to_node(resource.root, layout, &virtual_file.text);
         let mut cx = Context::new(virtual_file, check_options);
+        // Every location found on the virtual text is mapped into the run's files, positions
+        // computed there ([`remap`], [`summaries::relocate`]): none is computed here.
+        cx.spans_only = true;
         cx.project = project;
         for object in objects_of(&node, i as u32) {
             if object.is_tool_config() {
@@ -150,10 +153,7 @@ impl Each<'_> {
                 crate::rules::check_object(&object, &mut cx, Some(&enabled));
                 crate::schema::check(&object, &mut cx, crds);
             }
-            // (Its locations are mapped into the files, positions computed there.)
-            cx.spans_only = true;
             let summary = crate::index::summarize::summarize_in_build(&object, &cx);
-            cx.spans_only = false;
             // The Pod Security checks read the rendered pod (a patch may set `privileged`).
             let summary = summary.map(|mut s| {
                 s.security = pod_security::extract(&object, virtual_file).map(Box::new);
