@@ -56,8 +56,9 @@ fn resolve(path: &Path) -> Option<PathBuf> {
     let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
         return path.canonicalize().ok();
     };
-    // `lstat` of `link/` follows the link.
-    if path.as_os_str().as_encoded_bytes().ends_with(b"/") {
+    // `lstat` of `link/` or `link/.` follows the link (and `file_name` of `link/.` is `link`).
+    let bytes = path.as_os_str().as_encoded_bytes();
+    if bytes.ends_with(b"/") || bytes.ends_with(b"/.") {
         return path.canonicalize().ok();
     }
     if std::fs::symlink_metadata(path)
@@ -93,6 +94,8 @@ mod tests {
             "real/sub/../sub/a.yaml",
             "linked/sub/..",
             "linked/",
+            "linked/.",
+            "linked/sub/.",
             "linked/sub/",
             "real/b.yaml/",
             "linked/./sub",
