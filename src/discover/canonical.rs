@@ -36,23 +36,18 @@ pub fn canonical_dir(dir: &Path) -> Option<PathBuf> {
     if let Some(resolved) = dirs.lock().ok().and_then(|d| d.get(key).cloned()) {
         return resolved;
     }
-    let resolved = resolve(dir);
+    let resolved = canonical_file(dir);
     if let Ok(mut d) = dirs.lock() {
         d.insert(key.to_vec(), resolved.clone());
     }
     resolved
 }
 
-/// `path.canonicalize()`: its directory resolved once ([`canonical_dir`]), and the path itself
-/// only if it is a symbolic link (one `lstat`).
+/// `path.canonicalize()` (a file's or a directory's) from its directory's, resolved once
+/// ([`canonical_dir`]), and one `lstat` of the path itself, followed only if it is a symbolic
+/// link: `canonicalize` reads every component as a link (`realpath`: 3,400 `readlink` calls in
+/// a check of the 400-overlay synthetic repository).
 pub fn canonical_file(path: &Path) -> Option<PathBuf> {
-    resolve(path)
-}
-
-/// `path.canonicalize()` from its parent's, resolved once ([`canonical_dir`]): one `lstat` of
-/// the path where `canonicalize` reads every component of it as a link (`realpath`: 3,400
-/// `readlink` calls in a check of the 400-overlay synthetic repository).
-fn resolve(path: &Path) -> Option<PathBuf> {
     let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
         return path.canonicalize().ok();
     };
