@@ -478,7 +478,38 @@ fn an_untitled_buffer_is_checked_on_its_own() {
     );
     let list = client.diagnostics("untitled:Untitled-1", |l| !l.is_empty());
     assert!(has(&list, "invalid-name"), "{list:?}");
-    let _ = Path::new("");
+    client.shutdown();
+}
+
+/// An untitled buffer opened and edited after the folder is indexed: nothing on disk changes,
+/// yet each version is checked and published (once a race with the indexing hid this).
+#[test]
+fn an_untitled_buffer_opened_after_indexing_is_checked_as_it_changes() {
+    let repo = Repo::new("untitled-late", &[("a.yaml", SERVICE)]);
+    let mut client = Client::launch(
+        Path::new(env!("CARGO_BIN_EXE_kubevet")),
+        &repo.0,
+        Launch {
+            env: &[],
+            record: true,
+            wait_indexed: true,
+            timeout: TIMEOUT,
+        },
+    );
+    let uri = "untitled:Untitled-2";
+    client.open_text(
+        uri,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\n",
+    );
+    let list = client.diagnostics(uri, |l| !l.is_empty());
+    assert_eq!(rules(&list), ["invalid-name"], "{list:?}");
+    client.change_full(
+        uri,
+        2,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: good}\n",
+    );
+    let list = client.diagnostics(uri, |l| !has(l, "invalid-name"));
+    assert!(!has(&list, "invalid-name"), "{list:?}");
     client.shutdown();
 }
 

@@ -26,6 +26,8 @@ impl Server {
                         self.add_folder(root, true);
                     }
                     self.set_buffer(path, Some(p.text_document.text.clone()));
+                } else {
+                    self.unsaved_changed = true;
                 }
                 self.docs.insert(
                     p.text_document.uri.as_str().to_owned(),
@@ -52,6 +54,8 @@ impl Server {
                 if let Some(path) = doc.path.clone() {
                     let text = doc.text.clone();
                     self.set_buffer(&path, Some(text));
+                } else {
+                    self.unsaved_changed = true;
                 }
             }
             "textDocument/didSave" => {

@@ -74,6 +74,7 @@ pub(super) fn serve(
         buffers: Arc::default(),
         folders: Vec::new(),
         pending: Vec::new(),
+        unsaved_changed: false,
         published: HashMap::new(),
         indexed_tx,
         indexed_rx,
@@ -369,7 +370,8 @@ impl Server {
 
     /// Checks what changed, and publishes what differs.
     fn flush(&mut self) {
-        if self.pending.is_empty() {
+        let unsaved_changed = std::mem::take(&mut self.unsaved_changed);
+        if self.pending.is_empty() && !unsaved_changed {
             return;
         }
         let mut pending = std::mem::take(&mut self.pending);

@@ -38,6 +38,9 @@ pub struct Server {
     pub(crate) folders: Vec<Folder>,
     /// Files whose buffer or disk content changed since the last check.
     pub(crate) pending: Vec<PathBuf>,
+    /// A document that is no file (`untitled:`) was opened or changed since the last check:
+    /// nothing in `pending` says so, yet its findings are due.
+    pub(crate) unsaved_changed: bool,
     /// What was last published, by URI.
     pub(crate) published: HashMap<String, Vec<lsp::Diagnostic>>,
     pub(crate) indexed_tx: Sender<(PathBuf, Engine)>,
