@@ -81,7 +81,7 @@ impl Reread<'_> {
         let loaded = crate::load::load(&source, self.inputs.limits);
         let mut out = Vec::new();
         for document in &loaded.documents {
-            for object in crate::object::objects_of(&document.root, document.index) {
+            for object in crate::k8s::object::objects_of(&document.root, document.index) {
                 if let Some(f) = facts::extract(&object, &source) {
                     out.push((document.index, facts::anchor(&object), f));
                 }

@@ -239,7 +239,7 @@ pub(crate) fn read_file(
         help: None,
     };
     if let Some(buffers) = &options.buffers
-        && let Some(text) = buffers.get(&crate::workspace::absolute(path))
+        && let Some(text) = buffers.get(&crate::discover::workspace::absolute(path))
     {
         let limit = options.limits.max_file_bytes;
         if text.len() as u64 > limit {
