@@ -513,6 +513,43 @@ fn an_untitled_buffer_opened_after_indexing_is_checked_as_it_changes() {
     client.shutdown();
 }
 
+/// A file changed on disk while its folder is indexed (after the index read it): the index,
+/// when it arrives, takes the change. The index is held back (a debug setting) so that the
+/// change surely comes after it read the file.
+#[test]
+fn a_file_changed_on_disk_while_indexing_is_checked_as_it_is_now() {
+    let repo = Repo::new(
+        "changed-while-indexing",
+        &[("a.yaml", SERVICE), ("b.yaml", &deployment("old"))],
+    );
+    let mut client = Client::launch(
+        Path::new(env!("CARGO_BIN_EXE_kubevet")),
+        &repo.0,
+        Launch {
+            env: &[
+                ("KUBEVET_LSP_DEBUG", "1"),
+                ("KUBEVET_LSP_INDEX_DELAY_MS", "1500"),
+            ],
+            record: true,
+            wait_indexed: false,
+            timeout: TIMEOUT,
+        },
+    );
+    client.open(&repo, "a.yaml");
+    // The index of two files is read well within this; it is held back for 1.5 s more.
+    std::thread::sleep(Duration::from_millis(300));
+    repo.write("b.yaml", &deployment("web"));
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": repo.uri("b.yaml"), "type": 2}]}),
+    );
+    // The first diagnostics of a.yaml come with the index: the Service selects b's pods now.
+    let a = repo.uri("a.yaml");
+    let list = client.diagnostics(&a, |_| true);
+    assert!(!has(&list, "service-selects-nothing"), "{list:?}");
+    client.shutdown();
+}
+
 const JOB: &str = "\
 apiVersion: batch/v1
 kind: Job

@@ -75,6 +75,7 @@ pub(super) fn serve(
         folders: Vec::new(),
         pending: Vec::new(),
         unsaved_changed: false,
+        waiting: Vec::new(),
         published: HashMap::new(),
         indexed_tx,
         indexed_rx,
@@ -310,8 +311,16 @@ impl Server {
         }
         let buffers = self.buffers.clone();
         let tx = self.indexed_tx.clone();
+        let delay = std::env::var("KUBEVET_LSP_INDEX_DELAY_MS")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+            .filter(|_| self.debug)
+            .map(std::time::Duration::from_millis);
         std::thread::spawn(move || {
             let built = catch_unwind(AssertUnwindSafe(|| Engine::build(root.clone(), buffers)));
+            if let Some(delay) = delay {
+                std::thread::sleep(delay);
+            }
             match built {
                 Ok(engine) => {
                     let _ = tx.send((root, engine));
@@ -353,15 +362,19 @@ impl Server {
                 },
             );
         }
-        // Buffers changed while it indexed: check them again.
+        // Buffers changed while it indexed, and files changed on disk meanwhile (it may have
+        // read them before): check them again.
         engine.set_buffers(self.buffers.clone());
-        let open: Vec<PathBuf> = self
+        let mut changed: Vec<PathBuf> = self
             .docs
             .values()
             .filter_map(|d| d.path.clone())
             .filter(|p| engine.contains(p))
             .collect();
-        engine.update(&open);
+        changed.extend(self.waiting.extract_if(.., |p| engine.contains(p)));
+        changed.sort();
+        changed.dedup();
+        engine.update(&changed);
         if let Some(folder) = self.folders.iter_mut().find(|f| f.root == root) {
             folder.engine = Some(engine);
         }
@@ -377,6 +390,18 @@ impl Server {
         let mut pending = std::mem::take(&mut self.pending);
         pending.sort();
         pending.dedup();
+        // A folder being indexed takes its changes when its index arrives ([`Server::indexed`]).
+        let indexing = |p: &PathBuf| {
+            self.folders
+                .iter()
+                .any(|f| f.engine.is_none() && p.starts_with(&f.root))
+        };
+        // (Those of a folder dropped meanwhile are dropped.)
+        self.waiting.retain(|p| indexing(p));
+        let more: Vec<PathBuf> = pending.iter().filter(|p| indexing(p)).cloned().collect();
+        self.waiting.extend(more);
+        self.waiting.sort();
+        self.waiting.dedup();
         for folder in &mut self.folders {
             let Some(engine) = &mut folder.engine else {
                 continue;

@@ -41,6 +41,9 @@ pub struct Server {
     /// A document that is no file (`untitled:`) was opened or changed since the last check:
     /// nothing in `pending` says so, yet its findings are due.
     pub(crate) unsaved_changed: bool,
+    /// Files that changed while their folder was being indexed (the index may have read them
+    /// before the change): checked again when the index arrives.
+    pub(crate) waiting: Vec<PathBuf>,
     /// What was last published, by URI.
     pub(crate) published: HashMap<String, Vec<lsp::Diagnostic>>,
     pub(crate) indexed_tx: Sender<(PathBuf, Engine)>,
@@ -48,7 +51,9 @@ pub struct Server {
     pub(crate) progress: bool,
     pub(crate) next_id: i32,
     pub(crate) shutdown: bool,
-    /// `kubevet/panic` requests are honoured (tests of the panic guard).
+    /// `kubevet/panic` requests are honoured (tests of the panic guard), and
+    /// `KUBEVET_LSP_INDEX_DELAY_MS` holds back each finished index (tests of edits made
+    /// while a folder is indexed).
     pub(crate) debug: bool,
 }
 
