@@ -550,6 +550,41 @@ fn a_file_changed_on_disk_while_indexing_is_checked_as_it_is_now() {
     client.shutdown();
 }
 
+/// Indexing that fails (an internal error, here asked for by a debug setting) ends its
+/// progress, says so, and leaves the folder's files checked one by one — not waiting forever.
+#[test]
+fn a_folder_whose_indexing_fails_has_its_files_checked_on_their_own() {
+    let repo = Repo::new(
+        "index-fails",
+        &[(
+            "pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\n",
+        )],
+    );
+    let mut client = Client::launch(
+        Path::new(env!("CARGO_BIN_EXE_kubevet")),
+        &repo.0,
+        Launch {
+            env: &[("KUBEVET_LSP_DEBUG", "1"), ("KUBEVET_LSP_INDEX_PANIC", "1")],
+            record: true,
+            wait_indexed: true,
+            timeout: TIMEOUT,
+        },
+    );
+    let message = client.wait_for(|m| m["method"] == "window/showMessage");
+    let text = message["params"]["message"].as_str().unwrap();
+    assert!(
+        text.contains("indexing") && text.contains("failed"),
+        "{text}"
+    );
+    assert_eq!(message["params"]["type"], 1);
+    client.open(&repo, "pod.yaml");
+    let list = client.diagnostics(&repo.uri("pod.yaml"), |l| !l.is_empty());
+    assert_eq!(rules(&list), ["invalid-name"], "{list:?}");
+    let (_, stderr) = client.shutdown();
+    assert!(stderr.contains("internal error indexing"), "{stderr}");
+}
+
 const JOB: &str = "\
 apiVersion: batch/v1
 kind: Job

@@ -285,6 +285,7 @@ impl Server {
         self.folders.push(Folder {
             root: root.clone(),
             engine: None,
+            failed: false,
             adhoc,
         });
         let token = lsp::NumberOrString::String(format!("kubevet-index-{}", root.display()));
@@ -316,43 +317,73 @@ impl Server {
             .and_then(|ms| ms.parse().ok())
             .filter(|_| self.debug)
             .map(std::time::Duration::from_millis);
+        let fail =
+            self.debug && std::env::var_os("KUBEVET_LSP_INDEX_PANIC").is_some_and(|v| v == "1");
         std::thread::spawn(move || {
-            let built = catch_unwind(AssertUnwindSafe(|| Engine::build(root.clone(), buffers)));
+            let built = catch_unwind(AssertUnwindSafe(|| {
+                let engine = Engine::build(root.clone(), buffers);
+                assert!(!fail, "KUBEVET_LSP_INDEX_PANIC requested");
+                engine
+            }));
             if let Some(delay) = delay {
                 std::thread::sleep(delay);
             }
-            match built {
-                Ok(engine) => {
-                    let _ = tx.send((root, engine));
-                }
-                Err(panic) => eprintln!(
-                    "kubevet lsp: internal error indexing {}: {}",
+            let built = built.map_err(|panic| panic_message(&panic));
+            if let Err(message) = &built {
+                eprintln!(
+                    "kubevet lsp: internal error indexing {}: {message}; please report this with the input that caused it",
                     root.display(),
-                    panic_message(&panic)
-                ),
+                );
             }
+            let _ = tx.send((root, built));
         });
     }
 
-    fn indexed(&mut self, root: PathBuf, mut engine: Engine) {
+    /// A folder's index arrived: its documents are checked with it and published — or, if
+    /// indexing failed, on their own (and the user is told).
+    fn indexed(&mut self, root: PathBuf, built: Result<Engine, String>) {
         if self.progress {
             let token = lsp::NumberOrString::String(format!("kubevet-index-{}", root.display()));
+            let message = match &built {
+                Ok(engine) => format!(
+                    "{} files in {} ms",
+                    engine.files(),
+                    engine.analysis_time.as_millis()
+                ),
+                Err(_) => "failed".to_owned(),
+            };
             self.notify(
                 "$/progress",
                 lsp::ProgressParams {
                     token,
                     value: lsp::ProgressParamsValue::WorkDone(lsp::WorkDoneProgress::End(
                         lsp::WorkDoneProgressEnd {
-                            message: Some(format!(
-                                "{} files in {} ms",
-                                engine.files(),
-                                engine.analysis_time.as_millis()
-                            )),
+                            message: Some(message),
                         },
                     )),
                 },
             );
         }
+        let mut engine = match built {
+            Ok(engine) => engine,
+            Err(message) => {
+                self.notify(
+                    "window/showMessage",
+                    lsp::ShowMessageParams {
+                        typ: lsp::MessageType::ERROR,
+                        message: format!(
+                            "kubevet: indexing {} failed (internal error: {message}); its files are checked one by one, without the repository — please report this",
+                            root.display()
+                        ),
+                    },
+                );
+                if let Some(folder) = self.folders.iter_mut().find(|f| f.root == root) {
+                    folder.failed = true;
+                }
+                self.publish();
+                return;
+            }
+        };
         if let Some(problem) = &engine.config_problem {
             self.notify(
                 "window/showMessage",
@@ -394,7 +425,7 @@ impl Server {
         let indexing = |p: &PathBuf| {
             self.folders
                 .iter()
-                .any(|f| f.engine.is_none() && p.starts_with(&f.root))
+                .any(|f| f.indexing() && p.starts_with(&f.root))
         };
         // (Those of a folder dropped meanwhile are dropped.)
         self.waiting.retain(|p| indexing(p));

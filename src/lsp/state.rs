@@ -23,11 +23,23 @@ pub struct Doc {
 
 pub struct Folder {
     pub(crate) root: PathBuf,
-    /// `None` while it is being indexed.
+    /// `None` while it is being indexed, or if indexing failed.
     pub(crate) engine: Option<Engine>,
+    /// Indexing failed (an internal error): its files are checked on their own.
+    pub(crate) failed: bool,
     /// Not a workspace folder: the repository of a file opened outside them, kept while a
     /// document of it is open.
     pub(crate) adhoc: bool,
+}
+
+/// What indexing a folder gives: its engine, or the internal error that stopped it.
+pub(crate) type Indexed = (PathBuf, Result<Engine, String>);
+
+impl Folder {
+    /// Being indexed: its documents' findings wait for the index.
+    pub(crate) fn indexing(&self) -> bool {
+        self.engine.is_none() && !self.failed
+    }
 }
 
 pub struct Server {
@@ -46,8 +58,8 @@ pub struct Server {
     pub(crate) waiting: Vec<PathBuf>,
     /// What was last published, by URI.
     pub(crate) published: HashMap<String, Vec<lsp::Diagnostic>>,
-    pub(crate) indexed_tx: Sender<(PathBuf, Engine)>,
-    pub(crate) indexed_rx: Receiver<(PathBuf, Engine)>,
+    pub(crate) indexed_tx: Sender<Indexed>,
+    pub(crate) indexed_rx: Receiver<Indexed>,
     pub(crate) progress: bool,
     pub(crate) next_id: i32,
     pub(crate) shutdown: bool,
@@ -81,11 +93,11 @@ impl Server {
             Some(path) => self.engine_for(path),
             None => self.folders.iter().find_map(|f| f.engine.as_ref()),
         };
-        if self.folders.iter().any(|f| f.engine.is_none())
+        if self.folders.iter().any(Folder::indexing)
             && doc.path.as_ref().is_some_and(|p| {
                 self.folders
                     .iter()
-                    .any(|f| f.engine.is_none() && p.starts_with(&f.root))
+                    .any(|f| f.indexing() && p.starts_with(&f.root))
             })
         {
             return None;
