@@ -63,9 +63,9 @@ pub struct Server {
     pub(crate) progress: bool,
     pub(crate) next_id: i32,
     pub(crate) shutdown: bool,
-    /// `kubevet/panic` requests are honoured (tests of the panic guard), and
+    /// `kubevet/panic` requests are honoured (tests of the panic guard),
     /// `KUBEVET_LSP_INDEX_DELAY_MS` holds back each finished index (tests of edits made
-    /// while a folder is indexed).
+    /// while a folder is indexed) and `KUBEVET_LSP_INDEX_PANIC=1` makes indexing fail.
     pub(crate) debug: bool,
 }
 
