@@ -1367,6 +1367,51 @@ fn a_folder_for_a_file_outside_the_workspace_lives_while_a_document_of_it_is_ope
     assert!(!stderr.contains("internal error"), "{stderr}");
 }
 
+/// Folders added to the workspace after it started are indexed as workspace folders; one
+/// removed is dropped — or, while a document of it is open, kept as a file's repository is.
+#[test]
+fn workspace_folders_added_and_removed_are_indexed_and_dropped() {
+    let repo = Repo::new("folders-first", &[("a.yaml", SERVICE)]);
+    let other = Repo::new(
+        "folders-added",
+        &[("svc.yaml", SERVICE), ("deploy.yaml", &deployment("webx"))],
+    );
+    let mut client = start_with(&repo, &[("KUBEVET_LSP_DEBUG", "1")]);
+    let first = (repo.0.display().to_string(), false);
+    let added = (other.0.display().to_string(), false);
+    let change = |client: &mut Client, key: &str| {
+        client.notify(
+            "workspace/didChangeWorkspaceFolders",
+            json!({"event": {"added": [], "removed": [], key: [
+                {"uri": format!("file://{}", other.0.display()), "name": "added"}
+            ]}}),
+        );
+    };
+    change(&mut client, "added");
+    let mut both = vec![first.clone(), added.clone()];
+    both.sort();
+    assert_eq!(folders(&mut client), both);
+    // Indexed: its deploy.yaml is in view of its svc.yaml.
+    let svc = other.uri("svc.yaml");
+    client.open(&other, "svc.yaml");
+    client.diagnostics(&svc, |l| has(l, "service-selects-nothing"));
+    // Removed with a document open: kept for it, as a file's repository; dropped once closed.
+    change(&mut client, "removed");
+    let mut kept = vec![first.clone(), (added.0.clone(), true)];
+    kept.sort();
+    assert_eq!(folders(&mut client), kept);
+    client.close(&svc);
+    assert_eq!(folders(&mut client), std::slice::from_ref(&first));
+    // Added and removed with nothing open: gone at once.
+    change(&mut client, "added");
+    assert_eq!(folders(&mut client), both);
+    change(&mut client, "removed");
+    assert_eq!(folders(&mut client), std::slice::from_ref(&first));
+    let (code, stderr) = client.shutdown();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("internal error"), "{stderr}");
+}
+
 /// The tool files around a manifest (skaffold, kustomizations) are read from their unsaved
 /// buffers too: an image skaffold builds (tagged when deployed) is not `latest-tag`.
 #[test]

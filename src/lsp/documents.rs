@@ -88,6 +88,32 @@ impl Server {
                     self.drop_unused_folders();
                 }
             }
+            "workspace/didChangeWorkspaceFolders" => {
+                let Ok(p) = n.extract::<lsp::DidChangeWorkspaceFoldersParams>(
+                    "workspace/didChangeWorkspaceFolders",
+                ) else {
+                    return;
+                };
+                for removed in &p.event.removed {
+                    let Some(root) = uri_to_path(removed.uri.as_str()) else {
+                        continue;
+                    };
+                    // Kept while a document of it is open, as a file's repository is.
+                    if let Some(f) = self.folders.iter_mut().find(|f| f.root == root) {
+                        f.adhoc = true;
+                    }
+                }
+                for added in &p.event.added {
+                    let Some(root) = uri_to_path(added.uri.as_str()) else {
+                        continue;
+                    };
+                    match self.folders.iter_mut().find(|f| f.root == root) {
+                        Some(f) => f.adhoc = false,
+                        None => self.add_folder(root, false),
+                    }
+                }
+                self.drop_unused_folders();
+            }
             "workspace/didChangeWatchedFiles" => {
                 let Ok(p) = n
                     .extract::<lsp::DidChangeWatchedFilesParams>("workspace/didChangeWatchedFiles")

@@ -58,6 +58,14 @@ pub(super) fn serve(
                 ..Default::default()
             },
         )),
+        // Folders added to the workspace are indexed, those removed dropped.
+        workspace: Some(lsp::WorkspaceServerCapabilities {
+            workspace_folders: Some(lsp::WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(lsp::OneOf::Left(true)),
+            }),
+            file_operations: None,
+        }),
         ..Default::default()
     };
     connection.initialize_finish(
