@@ -54,13 +54,22 @@ fn start(repo: &Repo) -> Client {
 }
 
 fn start_with(repo: &Repo, env: &[(&str, &str)]) -> Client {
+    launch(repo, env, false)
+}
+
+/// Started, and returned once the folder is indexed (its `$/progress` ended).
+fn start_indexed(repo: &Repo, env: &[(&str, &str)]) -> Client {
+    launch(repo, env, true)
+}
+
+fn launch(repo: &Repo, env: &[(&str, &str)], wait_indexed: bool) -> Client {
     Client::launch(
         Path::new(env!("CARGO_BIN_EXE_kubevet")),
         &repo.0,
         Launch {
             env,
             record: true,
-            wait_indexed: false,
+            wait_indexed,
             timeout: TIMEOUT,
         },
     )
@@ -486,16 +495,7 @@ fn an_untitled_buffer_is_checked_on_its_own() {
 #[test]
 fn an_untitled_buffer_opened_after_indexing_is_checked_as_it_changes() {
     let repo = Repo::new("untitled-late", &[("a.yaml", SERVICE)]);
-    let mut client = Client::launch(
-        Path::new(env!("CARGO_BIN_EXE_kubevet")),
-        &repo.0,
-        Launch {
-            env: &[],
-            record: true,
-            wait_indexed: true,
-            timeout: TIMEOUT,
-        },
-    );
+    let mut client = start_indexed(&repo, &[]);
     let uri = "untitled:Untitled-2";
     client.open_text(
         uri,
@@ -522,18 +522,12 @@ fn a_file_changed_on_disk_while_indexing_is_checked_as_it_is_now() {
         "changed-while-indexing",
         &[("a.yaml", SERVICE), ("b.yaml", &deployment("old"))],
     );
-    let mut client = Client::launch(
-        Path::new(env!("CARGO_BIN_EXE_kubevet")),
-        &repo.0,
-        Launch {
-            env: &[
-                ("KUBEVET_LSP_DEBUG", "1"),
-                ("KUBEVET_LSP_INDEX_DELAY_MS", "1500"),
-            ],
-            record: true,
-            wait_indexed: false,
-            timeout: TIMEOUT,
-        },
+    let mut client = start_with(
+        &repo,
+        &[
+            ("KUBEVET_LSP_DEBUG", "1"),
+            ("KUBEVET_LSP_INDEX_DELAY_MS", "1500"),
+        ],
     );
     client.open(&repo, "a.yaml");
     // The index of two files is read well within this; it is held back for 1.5 s more.
@@ -561,15 +555,9 @@ fn a_folder_whose_indexing_fails_has_its_files_checked_on_their_own() {
             "apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\n",
         )],
     );
-    let mut client = Client::launch(
-        Path::new(env!("CARGO_BIN_EXE_kubevet")),
-        &repo.0,
-        Launch {
-            env: &[("KUBEVET_LSP_DEBUG", "1"), ("KUBEVET_LSP_INDEX_PANIC", "1")],
-            record: true,
-            wait_indexed: true,
-            timeout: TIMEOUT,
-        },
+    let mut client = start_indexed(
+        &repo,
+        &[("KUBEVET_LSP_DEBUG", "1"), ("KUBEVET_LSP_INDEX_PANIC", "1")],
     );
     let message = client.wait_for(|m| m["method"] == "window/showMessage");
     let text = message["params"]["message"].as_str().unwrap();
