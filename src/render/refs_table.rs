@@ -261,7 +261,7 @@ pub(super) fn referrer_paths(
 }
 
 /// What a run keeps per (kind, group, version) of kustomize's own list ([`per_kind`]).
-type PerKind<T> = std::sync::Mutex<Option<std::collections::HashMap<(String, String, String), T>>>;
+type PerKind<T> = std::sync::Mutex<Option<foldhash::HashMap<(String, String, String), T>>>;
 
 /// `make()` for objects of kind, group and version `gvk`; for kustomize's own list (`cached`)
 /// made once per kind for the whole run, in `cache`.

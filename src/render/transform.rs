@@ -105,7 +105,7 @@ fn namespace(k: &Kust, resources: &mut [Resource], config: &Config) -> Result<()
         r.remember_id();
     }
     // Objects of one kind and name moved into one namespace (two `Namespace` objects too).
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = foldhash::HashSet::default();
     for r in resources.iter() {
         let ns = if r.namespace().is_empty() {
             "default"
