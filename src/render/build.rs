@@ -90,19 +90,26 @@ impl Walk<'_> {
         if let Err(e) = self.files.documents(file) {
             return Err(super::decode::yaml_error(e, self.files.text(file)));
         }
-        let root = self
-            .files
-            .documents(file)?
-            .first()
-            .map(|d| d.root.clone())
-            .unwrap_or_else(|| {
-                Node::new(
+        // Decoded once for every render that reads the file (a base, by each overlay): what
+        // `check` gives does not depend on the render (only its errors name the file).
+        let shared = self.files.decoded(file).cloned();
+        let root = match shared.as_ref().and_then(|d| d.get()) {
+            Some(root) => root.clone(),
+            None => {
+                let loaded = self.files.loaded(file);
+                let null = Node::new(
                     crate::load::tree::Value::Null,
                     Default::default(),
                     crate::load::tree::Style::Plain,
-                )
-            });
-        let root = super::decode::check(&root, file, dir)?;
+                );
+                let written = loaded.documents.first().map_or(&null, |d| &d.root);
+                let root = std::sync::Arc::new(super::decode::check(written, file, dir)?);
+                if let Some(d) = shared {
+                    let _ = d.set(root.clone());
+                }
+                root
+            }
+        };
         let k = Kust {
             file,
             dir: dir.to_path_buf(),

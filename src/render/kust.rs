@@ -24,7 +24,8 @@ pub(crate) struct Walk<'a> {
 pub(crate) struct Kust {
     pub file: u32,
     pub dir: PathBuf,
-    pub root: Node,
+    /// Decoded ([`super::decode::check`]); shared by the renders that read the file.
+    pub root: std::sync::Arc<Node>,
     /// `dir` with its symbolic links resolved, found once (the load restriction of every
     /// file it names compares with it).
     pub real_dir: std::cell::OnceCell<Option<PathBuf>>,

@@ -313,7 +313,13 @@ impl Rendered {
 pub struct Source {
     pub file: Arc<SourceFile>,
     pub loaded: Arc<Loaded>,
+    /// Its kustomization decoded ([`decode::check`]), once for every render that reads it (a
+    /// base is read by each of its overlays).
+    pub decoded: Decoded,
 }
+
+/// A kustomization file's decoded root, shared by the renders that read the file.
+pub type Decoded = Arc<std::sync::OnceLock<Arc<crate::load::tree::Node>>>;
 
 /// Where a render reads its files besides the disk.
 #[derive(Clone, Default)]
@@ -332,6 +338,9 @@ pub struct Sources {
 pub(crate) struct Files {
     pub files: Vec<Arc<SourceFile>>,
     docs: Vec<Option<Arc<Loaded>>>,
+    /// For a file loaded already ([`Sources::preloaded`]) and read as loaded: its shared
+    /// decoded kustomization ([`Source::decoded`]).
+    decoded: Vec<Option<Decoded>>,
     limits: Limits,
     sources: Sources,
     /// The build is plain and asked for skeletons ([`skeleton::plain`]).
@@ -346,6 +355,7 @@ impl Files {
         Files {
             files: Vec::new(),
             docs: Vec::new(),
+            decoded: Vec::new(),
             limits: Limits::default(),
             sources,
             plain: false,
@@ -365,6 +375,7 @@ impl Files {
                 if let Some(p) = self.preloaded(path) {
                     self.files.push(p.file);
                     self.docs.push(Some(p.loaded));
+                    self.decoded.push(Some(p.decoded));
                     return Ok(id);
                 }
                 crate::discover::special::read_regular_string(path, 64 << 20)
@@ -378,7 +389,14 @@ impl Files {
             text,
         )));
         self.docs.push(None);
+        self.decoded.push(None);
         Ok(id)
+    }
+
+    /// The decoded kustomization file `id` shares with the other renders that read it
+    /// ([`Source::decoded`]), if it is a file loaded already.
+    pub(crate) fn decoded(&self, id: u32) -> Option<&Decoded> {
+        self.decoded.get(id as usize)?.as_ref()
     }
 
     /// The run's loaded file at `path`, if it is the one named so (same name, loaded under the
@@ -411,6 +429,8 @@ impl Files {
             // Read again as kustomize reads it: `on:` and `yes:` are two keys.
             let again = crate::load::load_keeping_spellings(&self.files[i], &self.limits);
             self.docs[i] = Some(Arc::new(again));
+            // Not the loaded documents the shared decoding is of.
+            self.decoded[i] = None;
         }
         Ok(&self.docs[i].as_deref().expect("loaded above").documents)
     }

@@ -413,6 +413,7 @@ fn check_kept(
     result.source = Some(crate::render::Source {
         file,
         loaded: loaded.clone(),
+        decoded: Default::default(),
     });
     result
 }

@@ -223,6 +223,7 @@ mod tests {
                 let source = crate::render::Source {
                     file: Arc::new(file),
                     loaded: Arc::new(loaded),
+                    decoded: Default::default(),
                 };
                 map.insert(normalized_key(&path), source);
             }
