@@ -126,6 +126,9 @@ spec:
     targetPort: 8080
 ";
 
+/// A Pod whose name is not a DNS subdomain (`invalid-name`).
+const BAD_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\n";
+
 fn deployment(app: &str) -> String {
     format!(
         "\
@@ -481,10 +484,7 @@ fn an_untitled_buffer_is_checked_on_its_own() {
         &[("a.yaml", SERVICE), ("b.yaml", &deployment("webx"))],
     );
     let mut client = start(&repo);
-    client.open_text(
-        "untitled:Untitled-1",
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\n",
-    );
+    client.open_text("untitled:Untitled-1", BAD_POD);
     let list = client.diagnostics("untitled:Untitled-1", |l| !l.is_empty());
     assert!(has(&list, "invalid-name"), "{list:?}");
     client.shutdown();
@@ -497,10 +497,7 @@ fn an_untitled_buffer_opened_after_indexing_is_checked_as_it_changes() {
     let repo = Repo::new("untitled-late", &[("a.yaml", SERVICE)]);
     let mut client = start_indexed(&repo, &[]);
     let uri = "untitled:Untitled-2";
-    client.open_text(
-        uri,
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\n",
-    );
+    client.open_text(uri, BAD_POD);
     let list = client.diagnostics(uri, |l| !l.is_empty());
     assert_eq!(rules(&list), ["invalid-name"], "{list:?}");
     client.change_full(
@@ -548,13 +545,7 @@ fn a_file_changed_on_disk_while_indexing_is_checked_as_it_is_now() {
 /// progress, says so, and leaves the folder's files checked one by one — not waiting forever.
 #[test]
 fn a_folder_whose_indexing_fails_has_its_files_checked_on_their_own() {
-    let repo = Repo::new(
-        "index-fails",
-        &[(
-            "pod.yaml",
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\n",
-        )],
-    );
+    let repo = Repo::new("index-fails", &[("pod.yaml", BAD_POD)]);
     let mut client = start_indexed(
         &repo,
         &[("KUBEVET_LSP_DEBUG", "1"), ("KUBEVET_LSP_INDEX_PANIC", "1")],
