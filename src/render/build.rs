@@ -28,7 +28,7 @@ pub(crate) fn build_top(
     };
     walk.files.plain = walk.files.sources.skeletons && super::skeleton::plain(walk.files, dir);
     let mut resources = Vec::new();
-    let order = walk.build(dir, &mut resources, false)?;
+    let order = walk.build(dir, &mut resources, Role::Top)?;
     super::generate::add_hashes(&mut resources);
     super::metadata::strip(&mut resources);
     if let Some((options, at)) = walk.build_metadata.take() {
@@ -36,6 +36,18 @@ pub(crate) fn build_top(
     }
     super::refs::fix_references(&mut resources, &walk.config.name_reference)?;
     super::vars::resolve(&walk.vars, &mut resources, &walk.config.var_reference)?;
+    // kustomize's `IgnoreLocal`, the last step of the build (so a patch may still set or
+    // unset it): an object annotated `config.kubernetes.io/local-config` with any value but
+    // `false` is the tools', not the cluster's, and is left out.
+    resources.retain(|r| {
+        r.root
+            .get_path(&[
+                "metadata",
+                "annotations",
+                "config.kubernetes.io/local-config",
+            ])
+            .is_none_or(|v| v.as_str() == Some("false"))
+    });
     if let Order::Legacy { first, last } = &order {
         legacy_sort(&mut resources, first, last);
     }
@@ -52,6 +64,15 @@ pub(crate) fn build_top(
         ));
     }
     Ok((resources, walk.infos))
+}
+
+/// What a kustomization is built as: kustomize refuses a Component among `resources`, and
+/// anything but a Component among `components`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Top,
+    Resource,
+    Component,
 }
 
 /// Whether a `resources` entry is remote (never fetched).
@@ -72,8 +93,9 @@ impl Walk<'_> {
         &mut self,
         dir: &Path,
         resources: &mut Vec<Resource>,
-        component: bool,
+        role: Role,
     ) -> Result<Order, RenderError> {
+        let component = role == Role::Component;
         let Some(path) = kustomization_in(dir) else {
             return Err(RenderError::new(
                 format!(
@@ -121,6 +143,13 @@ impl Walk<'_> {
             .get("kind")
             .and_then(Node::as_str)
             .unwrap_or("Kustomization");
+        if role == Role::Resource && kind == "Component" {
+            return Err(RenderError::new(
+                format!("expected kind != 'Component' for path '{}'", dir.display()),
+                None,
+            )
+            .suggesting("list a Component under `components`, not `resources`".to_owned()));
+        }
         if component && kind != "Component" {
             return Err(RenderError::new(
                 format!(
@@ -202,7 +231,7 @@ impl Walk<'_> {
             }
             let dir = normalize(&k.dir.join(name));
             self.check_cycle(k, entry, &dir)?;
-            self.build(&dir, resources, true)
+            self.build(&dir, resources, Role::Component)
                 .map_err(|e| within(e, k.origin(entry)))?;
         }
         super::transform::run(self, k, resources)
@@ -295,7 +324,7 @@ impl Walk<'_> {
             let mut inner = Vec::new();
             let outer_vars = std::mem::take(&mut self.vars);
             let outer_config = std::mem::take(&mut self.config);
-            let built = self.build(&path, &mut inner, false);
+            let built = self.build(&path, &mut inner, Role::Resource);
             let inner_vars = std::mem::replace(&mut self.vars, outer_vars);
             let inner_config = std::mem::replace(&mut self.config, outer_config);
             built.map_err(|e| within(e, origin))?;

@@ -152,7 +152,10 @@ fn data(
         let Some(path) = entry.as_str() else { continue };
         let at = k.origin(entry);
         let text = read_text(walk, k, entry, path)?;
-        for line in text.lines() {
+        // Go's `bufio.ScanLines`: a line ends at `\n`, one `\r` before it dropped, the last
+        // line's too when the file does not end with `\n`.
+        for line in text.split('\n') {
+            let line = line.strip_suffix('\r').unwrap_or(line);
             let line = line.trim_start_matches('\u{feff}').trim_start();
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -179,10 +182,23 @@ fn data(
     for entry in g.get("files").and_then(Node::as_seq).unwrap_or_default() {
         let Some(text) = entry.as_str() else { continue };
         let at = k.origin(entry);
+        // kustomize's `ParseFileSource`.
         let (key, path) = match text.split_once('=') {
+            Some(_) if text.matches('=').count() > 1 => {
+                return Err(RenderError::new(
+                    format!("source {text:?} key name or file path contains '='"),
+                    Some(at),
+                ));
+            }
             Some(("", path)) => {
                 return Err(RenderError::new(
                     format!("missing key name for file path {path:?} in source {text:?}"),
+                    Some(at),
+                ));
+            }
+            Some((key, "")) => {
+                return Err(RenderError::new(
+                    format!("missing file path for key name {key:?} in source {text:?}"),
                     Some(at),
                 ));
             }
@@ -260,22 +276,48 @@ fn generate(
         ),
         at,
     );
-    let existing = resources.iter().position(|r| {
-        r.kind() == kind
-            && r.ids
+    // kustomize's `appendReplaceOrMerge`: the objects any of whose ids (the one it has, and
+    // every one it had before a prefix, suffix or namespace changed it) is the generator's; a
+    // behavior other than `merge` or `replace` (`create`, none, or any other word: kustomize's
+    // `NewGenerationBehavior` reads it as unspecified) adds an object, which none may match.
+    let matching: Vec<usize> = (0..resources.len())
+        .filter(|&i| {
+            let r = &resources[i];
+            r.kind() == kind
+                && r.group_version() == ("", "v1")
+                && (r
+                    .ids
+                    .iter()
+                    .any(|(ns, n)| n == name && same_ns(ns, namespace))
+                    || (r.name() == name && same_ns(r.namespace(), namespace)))
+        })
+        .collect();
+    let resid = format!(
+        "id resid.ResId{{Gvk:resid.Gvk{{Group:\"\", Version:\"v1\", Kind:{kind:?}, isClusterScoped:false}}, Name:{name:?}, Namespace:{namespace:?}}}"
+    );
+    let merging = matches!(behavior, "merge" | "replace");
+    match matching[..] {
+        [_, _, ..] => {
+            let found: Vec<String> = matching
                 .iter()
-                .any(|(ns, n)| n == name && same_ns(ns, namespace))
-    });
-    match behavior {
-        "merge" | "replace" => {
-            let Some(i) = existing else {
-                return Err(RenderError::new(
-                    format!(
-                        "id resid.ResId{{Gvk:resid.Gvk{{Group:\"\", Version:\"v1\", Kind:{kind:?}, isClusterScoped:false}}, Name:{name:?}, Namespace:{namespace:?}}} does not exist; cannot merge or replace"
-                    ),
-                    Some(at),
-                ));
-            };
+                .map(|&i| format!("`{}`", resources[i].name()))
+                .collect();
+            // (kustomize then prints each object whole, as JSON: its words up to there.)
+            Err(RenderError::new("found multiple objects", Some(at)).suggesting(format!(
+                "{} each had the id {} before a prefix, suffix or namespace changed it, so kustomize cannot tell which one this generator means: give the generators different names",
+                found.join(" and "),
+                super::id_string_of(kind, ("", "v1"), namespace, name)
+            )))
+        }
+        [] if merging => Err(RenderError::new(
+            format!("{resid} does not exist; cannot merge or replace"),
+            Some(at),
+        )),
+        [_] if !merging => Err(RenderError::new(
+            format!("{resid} exists; behavior must be merge or replace"),
+            Some(at),
+        )),
+        [i] => {
             let r = &mut resources[i];
             // kustomize keeps the object the generator makes (its own `type` and `immutable`,
             // nothing else of the old one), with the old one's name and namespace, its labels
@@ -310,17 +352,13 @@ fn generate(
             r.hashed = r.hashed && opts.hash;
             Ok(())
         }
-        "create" => {
+        [] => {
             let mut root = generated(kind, g, &opts, (name, name_at, namespace), at);
             set_data(&mut root, kind, data_map, binary_map, &opts);
             let mut r = Resource::new(root);
             r.hashed = opts.hash;
             append(resources, r, at)
         }
-        other => Err(RenderError::new(
-            format!("unknown generation behavior '{other}'"),
-            Some(at),
-        )),
     }
 }
 

@@ -42,10 +42,12 @@ pub(crate) const LEGACY_LAST: &[&str] = &[
 /// A kind's rank with `first` and `last` lists (`sortOptions.legacySortOptions`): the kinds of
 /// `first` before every other, those of `last` after.
 pub(crate) fn rank_in<S: AsRef<str>>(kind: &str, first: &[S], last: &[S]) -> i64 {
-    if let Some(i) = first.iter().position(|k| k.as_ref() == kind) {
-        i as i64 - first.len() as i64
-    } else if let Some(i) = last.iter().position(|k| k.as_ref() == kind) {
+    // kustomize's `newLegacyIDSorter` fills one map from `orderFirst`, then from `orderLast`:
+    // a kind listed twice takes its last place, and one in both lists its place in `last`.
+    if let Some(i) = last.iter().rposition(|k| k.as_ref() == kind) {
         1 + i as i64
+    } else if let Some(i) = first.iter().rposition(|k| k.as_ref() == kind) {
+        i as i64 - first.len() as i64
     } else {
         0
     }

@@ -74,11 +74,13 @@ pub(crate) fn append(
 ) -> Result<(), RenderError> {
     // (The name first: it tells most objects apart, and is one lookup.)
     let (name, kind, group, namespace) = (r.name(), r.kind(), r.group_version().0, r.namespace());
+    // A cluster-scoped object's id has no namespace, whatever its metadata says.
+    let cluster = is_cluster_scoped(&r);
     let clash = resources.iter().any(|o| {
         o.name() == name
             && o.kind() == kind
             && o.group_version().0 == group
-            && same_ns(o.namespace(), namespace)
+            && (cluster || same_ns(o.namespace(), namespace))
     });
     if clash {
         return Err(RenderError::new(
