@@ -30,7 +30,7 @@ pub(crate) fn build_top(
     let mut resources = Vec::new();
     let order = walk.build(dir, &mut resources, Role::Top)?;
     super::generate::add_hashes(&mut resources);
-    super::metadata::strip(&mut resources);
+    super::metadata::strip(&mut resources, walk.files);
     if let Some((options, at)) = walk.build_metadata.take() {
         super::metadata::apply(&mut resources, &options, walk.files, dir, at);
     }
@@ -396,7 +396,7 @@ fn objects_of_loaded(files: &Files, file: u32) -> Result<Vec<Resource>, RenderEr
                 }
                 let (mut item, non_string_key) = from_loaded_keys(loaded, file, text);
                 if item.is_map() {
-                    annotations_as_text(loaded, &mut item, text);
+                    annotations_as_text(&mut item, text);
                     out.push(resource_of(item, non_string_key)?);
                 }
             }
@@ -407,7 +407,7 @@ fn objects_of_loaded(files: &Files, file: u32) -> Result<Vec<Resource>, RenderEr
             continue;
         }
         let (mut node, non_string_key) = from_loaded_keys(doc, file, text);
-        annotations_as_text(doc, &mut node, text);
+        annotations_as_text(&mut node, text);
         if !node.is_map() || node.entries().is_empty() {
             continue;
         }
@@ -449,28 +449,18 @@ fn resource_of(node: RNode, non_string_key: Option<Origin>) -> Result<Resource, 
 }
 
 /// kustomize reads annotations as strings and writes them back: each value is its text as
-/// written (`0755`, `true`, `~` stay those strings), whatever YAML would resolve it to.
-fn annotations_as_text(loaded: &Node, node: &mut RNode, text: &str) {
-    let Some(written) = loaded.get_path(&["metadata", "annotations"]) else {
-        return;
-    };
+/// written (`0755`, `true`, `~` stay those strings; a mapping or a list is `""`), whatever YAML
+/// would resolve it to ([`super::scalars`]).
+fn annotations_as_text(node: &mut RNode, text: &str) {
     let Some(annotations) = node
         .get_mut("metadata")
         .and_then(|m| m.get_mut("annotations"))
     else {
         return;
     };
-    for e in written.entries() {
-        let Some(key) = e.key.key_string() else {
-            continue;
-        };
-        let value = match &e.value.value {
-            crate::load::tree::Value::Str(s) => s.clone(),
-            crate::load::tree::Value::Seq(_) | crate::load::tree::Value::Map(_) => continue,
-            _ => text.get(e.value.span.range()).unwrap_or("").to_owned(),
-        };
-        if let Some(v) = annotations.get_mut(&key) {
-            v.value = crate::render::node::RValue::Str(value);
+    if let RValue::Map(entries) = &mut annotations.value {
+        for (_, v) in entries.iter_mut() {
+            v.value = RValue::Str(super::scalars::text_in(text, v).unwrap_or_default());
         }
     }
 }

@@ -153,7 +153,8 @@ fn scalar_text(s: &str) -> String {
         && s.bytes().all(|b| {
             b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-' | b':' | b'@')
         })
-        && matches!(resolve_plain(s), Value::Str(_));
+        && matches!(resolve_plain(s), Value::Str(_))
+        && super::node::plain_date(s).is_none();
     if simple {
         s.to_owned()
     } else {

@@ -3,96 +3,120 @@
 
 use super::node::{RNode, RValue};
 
-fn pointer(path: &str) -> Result<Vec<String>, String> {
-    if path.is_empty() {
-        return Ok(Vec::new());
-    }
-    let Some(rest) = path.strip_prefix('/') else {
-        return Err(format!("JSON pointer must start with '/': {path}"));
-    };
-    Ok(rest
-        .split('/')
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect())
+/// A segment of a JSON pointer, `~1` and `~0` decoded.
+fn decode(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
 }
 
-fn get<'a>(node: &'a RNode, path: &[String]) -> Option<&'a RNode> {
-    path.iter().try_fold(node, |n, seg| match &n.value {
-        RValue::Map(_) => n.get(seg),
-        RValue::Seq(items) => items.get(seg.parse::<usize>().ok()?),
-        _ => None,
-    })
+/// evanphx/json-patch's `findObject`: the container of a path's last segment, and that
+/// segment. The segments between the first `/` and the last are followed, each to a mapping or
+/// a list (a path that does not start with `/` loses its first segment, as there; one without
+/// a `/` has no container).
+fn find_object<'a>(doc: &'a mut RNode, path: &str) -> Option<(&'a mut RNode, String)> {
+    let split: Vec<&str> = path.split('/').collect();
+    let (key, parts) = split.split_last()?;
+    let parts = parts.get(1..)?;
+    Some((follow(doc, parts)?, decode(key)))
 }
 
-fn get_mut<'a>(node: &'a mut RNode, path: &[String]) -> Option<&'a mut RNode> {
-    let Some((first, rest)) = path.split_first() else {
+fn follow<'a>(node: &'a mut RNode, parts: &[&str]) -> Option<&'a mut RNode> {
+    let Some((first, rest)) = parts.split_first() else {
         return Some(node);
     };
-    let child = match &mut node.value {
+    let first = decode(first);
+    let next = match &mut node.value {
         RValue::Map(entries) => entries
             .iter_mut()
-            .find(|(k, _)| k == first)
+            .find(|(k, _)| *k == first)
             .map(|(_, v)| v)?,
-        RValue::Seq(items) => items.get_mut(first.parse::<usize>().ok()?)?,
+        RValue::Seq(items) => {
+            let i = index(&first, items.len()).ok()?;
+            &mut items[i]
+        }
         _ => return None,
     };
-    get_mut(child, rest)
+    if !matches!(next.value, RValue::Map(_) | RValue::Seq(_)) {
+        return None;
+    }
+    follow(next, rest)
 }
 
-fn missing(op: &str, path: &str) -> String {
-    format!("{op} operation does not apply: doc is missing path: \"{path}\": missing value")
+fn invalid(idx: i64) -> String {
+    format!("Unable to access invalid index: {idx}: invalid index")
 }
 
-fn add(doc: &mut RNode, path: &[String], raw: &str, value: RNode, op: &str) -> Result<(), String> {
-    let Some((last, parent)) = path.split_last() else {
-        *doc = value;
-        return Ok(());
-    };
-    let Some(container) = get_mut(doc, parent) else {
-        return Err(missing(op, raw));
-    };
-    match &mut container.value {
-        RValue::Map(_) => {
-            container.set(last, value);
-            Ok(())
+/// Go's `strconv.Atoi`, with its error.
+fn atoi(key: &str) -> Result<i64, String> {
+    key.parse::<i64>()
+        .map_err(|_| format!("strconv.Atoi: parsing {key:?}: invalid syntax"))
+}
+
+/// The item a list index names (`partialArray.get`): a negative index counts from the end.
+fn index(key: &str, len: usize) -> Result<usize, String> {
+    let (idx, len) = (atoi(key)?, len as i64);
+    let at = if idx < 0 {
+        if idx < -len {
+            return Err(invalid(idx));
         }
-        RValue::Seq(items) => {
-            let at = if last == "-" {
-                items.len()
-            } else {
-                last.parse::<usize>()
-                    .ok()
-                    .filter(|&i| i <= items.len())
-                    .ok_or_else(|| format!("{op} operation does not apply: doc is missing path: \"{raw}\": invalid index"))?
-            };
-            items.insert(at, value);
-            Ok(())
-        }
-        _ => Err(missing(op, raw)),
+        idx + len
+    } else {
+        idx
+    };
+    if at >= len {
+        return Err(invalid(at));
+    }
+    Ok(at as usize)
+}
+
+/// `container.get(key)`: a mapping's value (none for a missing key), a list's item.
+fn get<'a>(container: &'a RNode, key: &str) -> Result<Option<&'a RNode>, String> {
+    match &container.value {
+        RValue::Map(_) => Ok(container.get(key)),
+        RValue::Seq(items) => Ok(Some(&items[index(key, items.len())?])),
+        _ => Ok(None),
     }
 }
 
-fn remove(doc: &mut RNode, path: &[String], raw: &str, op: &str) -> Result<RNode, String> {
-    let Some((last, parent)) = path.split_last() else {
-        return Err(missing(op, raw));
-    };
-    let container = get_mut(doc, parent).ok_or_else(|| missing(op, raw))?;
+/// `container.add(key, value)`: set in a mapping; inserted in a list before the index (`-`:
+/// appended; a negative index counts from the end of the longer list).
+fn add_to(container: &mut RNode, key: &str, value: RNode) -> Result<(), String> {
     match &mut container.value {
-        RValue::Map(_) => container.remove(last).ok_or_else(|| {
-            let path = if op == "move" { last } else { raw };
-            format!(
-                "error in {op} for path: '{path}': Unable to remove nonexistent key: {last}: missing value"
-            )
-        }),
+        RValue::Map(_) => {
+            container.set(key, value);
+            Ok(())
+        }
         RValue::Seq(items) => {
-            let i = last
-                .parse::<usize>()
-                .ok()
-                .filter(|&i| i < items.len())
-                .ok_or_else(|| missing(op, raw))?;
+            if key == "-" {
+                items.push(value);
+                return Ok(());
+            }
+            let idx = atoi(key)
+                .map_err(|e| format!("value was not a proper array index: '{key}': {e}"))?;
+            let size = items.len() as i64 + 1;
+            if idx >= size || idx < -size {
+                return Err(invalid(idx));
+            }
+            let at = if idx < 0 { idx + size } else { idx };
+            items.insert(at as usize, value);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `container.remove(key)`.
+fn remove_from(container: &mut RNode, key: &str) -> Result<RNode, String> {
+    match &mut container.value {
+        RValue::Map(_) => container
+            .remove(key)
+            .ok_or_else(|| format!("Unable to remove nonexistent key: {key}: missing value")),
+        RValue::Seq(items) => {
+            let i = index(key, items.len())?;
             Ok(items.remove(i))
         }
-        _ => Err(missing(op, raw)),
+        _ => Err(format!(
+            "Unable to remove nonexistent key: {key}: missing value"
+        )),
     }
 }
 
@@ -122,56 +146,125 @@ pub(crate) fn apply(doc: &mut RNode, ops: &[RNode]) -> Result<(), String> {
     applied
 }
 
+/// evanphx/json-patch's operations, in its words.
 fn apply_ops(doc: &mut RNode, ops: &[RNode]) -> Result<(), String> {
     for op in ops {
-        let name = op.str_at(&["op"]).unwrap_or("");
-        let raw = op.str_at(&["path"]).unwrap_or("");
-        let path = pointer(raw)?;
+        let name = op.str_at(&["op"]).unwrap_or("unknown");
+        // (`path` and `from` must be strings; `value` may be left out: null.)
+        let path = op.str_at(&["path"]);
+        let from = op.str_at(&["from"]);
         let value = || {
             op.get("value")
                 .cloned()
-                .ok_or_else(|| format!("{name} operation has no value: {raw}"))
+                .unwrap_or_else(|| RNode::new(RValue::Null, op.origin))
+        };
+        let decode_path =
+            || path.ok_or_else(|| format!("{name} operation failed to decode path: missing value"));
+        let decode_from = || {
+            from.ok_or_else(|| {
+                format!("{name} operation failed to decode from: operation, missing from field: missing value")
+            })
         };
         match name {
-            "add" => add(doc, &path, raw, value()?, name)?,
+            "add" => {
+                let path = decode_path()?;
+                let (container, key) = find_object(doc, path).ok_or_else(|| {
+                    format!("add operation does not apply: doc is missing path: \"{path}\": missing value")
+                })?;
+                add_to(container, &key, value())
+                    .map_err(|e| format!("error in add for path: '{path}': {e}"))?;
+            }
             "remove" => {
-                remove(doc, &path, raw, name)?;
+                let path = decode_path()?;
+                let (container, key) = find_object(doc, path).ok_or_else(|| {
+                    format!("remove operation does not apply: doc is missing path: \"{path}\": missing value")
+                })?;
+                remove_from(container, &key)
+                    .map_err(|e| format!("error in remove for path: '{path}': {e}"))?;
             }
             "replace" => {
-                let v = value()?;
-                // A missing key of an existing mapping is added (as kustomize's library does).
-                let parent_is_map = path
-                    .split_last()
-                    .and_then(|(_, parent)| get(doc, parent))
-                    .is_some_and(RNode::is_map);
-                match get_mut(doc, &path) {
-                    Some(target) => *target = v,
-                    None if parent_is_map => add(doc, &path, raw, v, name)?,
-                    None => {
-                        return Err(format!(
-                            "replace operation does not apply: doc is missing path: {raw}: missing value"
-                        ));
+                let path = decode_path()?;
+                if path.is_empty() {
+                    let v = value();
+                    if !matches!(v.value, RValue::Map(_) | RValue::Seq(_)) {
+                        return Err("replace operation value must be object or array".to_owned());
                     }
+                    *doc = v;
+                    continue;
+                }
+                let (container, key) = find_object(doc, path).ok_or_else(|| {
+                    format!("replace operation does not apply: doc is missing path: {path}: missing value")
+                })?;
+                if let Err(e) = get(container, &key) {
+                    return Err(format!(
+                        "replace operation does not apply: doc is missing key: {path}: {e}"
+                    ));
+                }
+                // (A missing key of a mapping is added, as the library does.)
+                match &mut container.value {
+                    RValue::Seq(items) => {
+                        let i = index(&key, items.len())?;
+                        items[i] = value();
+                    }
+                    _ => add_to(container, &key, value())?,
                 }
             }
-            "move" | "copy" => {
-                let from_raw = op.str_at(&["from"]).unwrap_or("");
-                let from = pointer(from_raw)?;
-                let v = if name == "move" {
-                    remove(doc, &from, from_raw, name)?
-                } else {
-                    // Copying a missing value copies null (as kustomize's library does).
-                    get(doc, &from)
-                        .cloned()
-                        .unwrap_or_else(|| RNode::new(RValue::Null, op.origin))
-                };
-                add(doc, &path, raw, v, name)?;
+            "move" => {
+                let from = decode_from()?;
+                let (container, key) = find_object(doc, from).ok_or_else(|| {
+                    format!("move operation does not apply: doc is missing from path: {from}: missing value")
+                })?;
+                let moving = |e| format!("error in move for path: '{key}': {e}");
+                get(container, &key).map_err(moving)?;
+                let moved = remove_from(container, &key).map_err(moving)?;
+                let path = decode_path()?;
+                let (container, key) = find_object(doc, path).ok_or_else(|| {
+                    format!("move operation does not apply: doc is missing destination path: {path}: missing value")
+                })?;
+                add_to(container, &key, moved)
+                    .map_err(|e| format!("error in move for path: '{path}': {e}"))?;
+            }
+            "copy" => {
+                let from = decode_from()?;
+                let (container, key) = find_object(doc, from).ok_or_else(|| {
+                    format!("copy operation does not apply: doc is missing from path: {from}: missing value")
+                })?;
+                // (A missing key of a mapping copies null, as the library does.)
+                let copied = get(container, &key)
+                    .map_err(|e| format!("error in copy for from: '{from}': {e}"))?
+                    .cloned()
+                    .unwrap_or_else(|| RNode::new(RValue::Null, op.origin));
+                let path = decode_path()?;
+                let (container, key) = find_object(doc, path).ok_or_else(|| {
+                    format!("copy operation does not apply: doc is missing destination path: {path}: missing value")
+                })?;
+                add_to(container, &key, copied)
+                    .map_err(|e| format!("error in copy for path: '{path}': {e}"))?;
             }
             "test" => {
-                let v = value()?;
-                let same = get(doc, &path).is_some_and(|n| n.to_json() == v.to_json());
+                let path = decode_path()?;
+                let failed = || format!("testing value {path} failed: test failed");
+                let found = if path.is_empty() {
+                    Some(&*doc)
+                } else {
+                    let (container, key) = find_object(doc, path).ok_or_else(|| {
+                        format!(
+                            "test operation does not apply: is missing path: {path}: missing value"
+                        )
+                    })?;
+                    get(container, &key)
+                        .map_err(|e| format!("error in test for path: '{path}': {e}"))?
+                };
+                let wanted = op.get("value");
+                let same = match (found, wanted) {
+                    // A missing key passes for a null or absent value, and only then.
+                    (None, None) => true,
+                    (None, Some(w)) => w.value == RValue::Null,
+                    (Some(_), None) => false,
+                    (Some(f), Some(w)) => f.to_json() == w.to_json(),
+                };
                 if !same {
-                    return Err(format!("testing value {raw} failed: test failed"));
+                    return Err(failed());
                 }
             }
             other => return Err(format!("Unexpected kind: {other}")),

@@ -134,7 +134,7 @@ pub(super) fn is_build_annotation(key: &str) -> bool {
 }
 
 /// kustomize's `RemoveBuildAnnotations` (see the module's documentation).
-pub(crate) fn strip(resources: &mut [Resource]) {
+pub(crate) fn strip(resources: &mut [Resource], files: &Files) {
     for r in resources.iter_mut() {
         let Some(meta) = r.root.get_mut("metadata") else {
             continue;
@@ -152,6 +152,8 @@ pub(crate) fn strip(resources: &mut [Resource]) {
         };
         if empty {
             meta.remove("annotations");
+        } else {
+            super::scalars::annotations_as_text(files, annotations);
         }
     }
 }

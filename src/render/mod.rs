@@ -39,6 +39,7 @@ mod refs;
 mod refs_table;
 mod refvar;
 mod replace;
+mod scalars;
 mod sha256;
 pub mod skeleton;
 mod smp;
@@ -438,6 +439,11 @@ impl Files {
     /// The loaded file (after [`Files::documents`] succeeded for it), shared.
     pub(crate) fn loaded(&self, id: u32) -> Arc<Loaded> {
         self.docs[id as usize].clone().expect("documents() first")
+    }
+
+    /// The documents of a file, if they were loaded.
+    pub(crate) fn loaded_if_any(&self, id: u32) -> Option<&Loaded> {
+        self.docs.get(id as usize)?.as_deref()
     }
 
     /// The file, shared.

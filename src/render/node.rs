@@ -325,7 +325,7 @@ fn yaml12_plain(s: &str) -> RValue {
 }
 
 /// `2001-12-14` (or `2001-1-2`) as go-yaml v3 decodes it and Go's JSON writes it back.
-fn plain_date(s: &str) -> Option<String> {
+pub(crate) fn plain_date(s: &str) -> Option<String> {
     // (Most strings are not dates: four digits and a dash first, or not one.)
     let b = s.as_bytes();
     if b.len() < 8 || b[4] != b'-' || !b[..4].iter().all(u8::is_ascii_digit) {

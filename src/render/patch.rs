@@ -4,7 +4,7 @@
 
 use super::kust::{Kust, Walk, same_ns};
 use super::node::{Origin, RNode, RValue, from_loaded};
-use super::{RenderError, Resource};
+use super::{Files, RenderError, Resource};
 use crate::index::kustomize::normalize;
 use crate::load::tree::Node;
 use crate::model::diagnostic::FileId;
@@ -117,7 +117,7 @@ pub(crate) fn strategic_legacy(
             )));
         }
         for doc in &patch.docs {
-            apply_strategic(resources, doc, None, patch.at, Allow::default())?;
+            apply_strategic(walk.files, resources, doc, None, patch.at, Allow::default())?;
         }
     }
     Ok(())
@@ -129,7 +129,9 @@ pub(crate) fn patches(
     resources: &mut Vec<Resource>,
 ) -> Result<(), RenderError> {
     for entry in k.seq("patches") {
-        let (node, inline) = match (entry.get("path"), entry.get("patch")) {
+        // (An empty string is no patch, as in kustomize's struct.)
+        let given = |key: &str| entry.get(key).filter(|n| n.as_str() != Some(""));
+        let (node, inline) = match (given("path"), given("patch")) {
             (Some(p), None) => (p, false),
             (None, Some(p)) => (p, true),
             (Some(_), Some(_)) => {
@@ -147,6 +149,14 @@ pub(crate) fn patches(
         };
         let allow = Allow::read(entry.get("options"));
         let patch = load_patch(walk, k, node, inline)?;
+        let field = if inline { "patch" } else { "path" };
+        let described = || {
+            let text = node.as_str().unwrap_or_default();
+            format!(
+                "[{field}: {}]",
+                serde_json::to_string(text).unwrap_or_default()
+            )
+        };
         // kustomize reads a strategic merge patch as resources: each needs a kind and a name
         // (a `List` no name), or the patch is neither (its `target` makes no difference).
         if patch
@@ -154,12 +164,23 @@ pub(crate) fn patches(
             .iter()
             .any(|d| d.is_map() && missing_id(d).is_some())
         {
-            let field = if inline { "patch" } else { "path" };
-            let text = node.as_str().unwrap_or_default();
+            return Err(RenderError::new(
+                format!("unable to parse SM or JSON patch from {}", described()),
+                Some(patch.at),
+            ));
+        }
+        // Nothing in it (no document, null, `[]`): read as no resources and as an empty JSON
+        // patch, both without an error, it is both, and kustomize refuses it.
+        let empty = patch.docs.iter().all(|d| match &d.value {
+            RValue::Null => true,
+            RValue::Seq(items) => items.is_empty(),
+            _ => false,
+        });
+        if empty {
             return Err(RenderError::new(
                 format!(
-                    "unable to parse SM or JSON patch from [{field}: {}]",
-                    serde_json::to_string(text).unwrap_or_default()
+                    "illegally qualifies as both an SM and JSON patch: {}",
+                    described()
                 ),
                 Some(patch.at),
             ));
@@ -168,7 +189,7 @@ pub(crate) fn patches(
             .get("target")
             .map(|t| Target::read(k, t))
             .transpose()?;
-        apply(resources, &patch, target.as_ref(), allow)?;
+        apply(walk.files, resources, &patch, target.as_ref(), allow)?;
     }
     Ok(())
 }
@@ -216,8 +237,23 @@ pub(crate) fn json6902_legacy(
                 Some(k.origin(entry)),
             ));
         };
+        if t.get("name")
+            .and_then(Node::as_str)
+            .is_none_or(str::is_empty)
+        {
+            return Err(RenderError::new(
+                "must specify the target name",
+                Some(k.origin(t)),
+            ));
+        }
         let target = Target::read(k, t)?;
-        apply(resources, &patch, Some(&target), Allow::default())?;
+        apply(
+            walk.files,
+            resources,
+            &patch,
+            Some(&target),
+            Allow::default(),
+        )?;
     }
     Ok(())
 }
@@ -225,6 +261,7 @@ pub(crate) fn json6902_legacy(
 /// Applies every document of a patch: JSON 6902 when it is a list of operations, else a
 /// strategic merge patch.
 fn apply(
+    files: &Files,
     resources: &mut Vec<Resource>,
     patch: &Loaded,
     target: Option<&Target>,
@@ -241,16 +278,35 @@ fn apply(
             for r in resources.iter_mut().filter(|r| target.selects(r)) {
                 super::json_patch::apply(&mut r.root, ops)
                     .map_err(|e| RenderError::new(e, Some(patch.at)))?;
+                // What kyaml's `GetValidatedMetadata` then asks of the object: a kind and a
+                // name, scalars not empty.
+                for (path, what) in [
+                    (&["kind"][..], "kind"),
+                    (&["metadata", "name"], "metadata.name"),
+                ] {
+                    let set = r.root.get_path(path).is_some_and(|n| match &n.value {
+                        RValue::Str(s) => !s.is_empty(),
+                        RValue::Int(_) | RValue::Float(_) | RValue::Bool(_) => true,
+                        RValue::Null | RValue::Seq(_) | RValue::Map(_) => false,
+                    });
+                    if !set {
+                        return Err(RenderError::new(
+                            format!("missing {what} in object"),
+                            Some(patch.at),
+                        ));
+                    }
+                }
                 r.remember_id();
             }
         } else if doc.is_map() {
-            apply_strategic(resources, doc, target, patch.at, allow)?;
+            apply_strategic(files, resources, doc, target, patch.at, allow)?;
         }
     }
     Ok(())
 }
 
 fn apply_strategic(
+    files: &Files,
     resources: &mut Vec<Resource>,
     doc: &RNode,
     target: Option<&Target>,
@@ -314,7 +370,7 @@ fn apply_strategic(
             }
         }
         let known = super::smp::is_builtin(r.group_version().0);
-        if super::smp::merge_object(&mut r.root, &patch, known)
+        if super::smp::merge_object(&mut r.root, &patch, known, files)
             .map_err(|e| RenderError::new(e, Some(at)))?
         {
             deleted.push(i);

@@ -17,7 +17,9 @@
 //! `$deleteFromPrimitiveList/<field>`, `$setElementOrder/<field>`): it keeps them as ordinary
 //! fields, and so does this (the API server then rejects the object).
 
+use super::Files;
 use super::node::{RNode, RValue};
+use super::scalars;
 
 /// API groups of the built-in types, whose merge keys apply.
 pub(crate) fn is_builtin(group: &str) -> bool {
@@ -90,13 +92,19 @@ fn directive(node: &RNode) -> Option<&str> {
 /// patch value of another kind than the object's (a mapping for a list, a list for a scalar,
 /// `{$patch: delete}` for a list) fails as kyaml fails: `wrong node kind: expected
 /// SequenceNode but got MappingNode`.
-pub(crate) fn merge_object(target: &mut RNode, patch: &RNode, known: bool) -> Result<bool, String> {
+pub(crate) fn merge_object(
+    target: &mut RNode,
+    patch: &RNode,
+    known: bool,
+    files: &Files,
+) -> Result<bool, String> {
     if directive(patch) == Some("delete") {
         return Ok(true);
     }
     let kind = target.str_at(&["kind"]).unwrap_or_default().to_owned();
     let schema = Schema {
         kind: known.then_some(kind.as_str()),
+        files,
     };
     let mut path = Vec::new();
     schema.merge_map(target, patch, &mut path)?;
@@ -112,9 +120,11 @@ fn node_kind(node: &RNode) -> &'static str {
     }
 }
 
-/// The schema a merge follows: the object's kind, or none (a custom resource).
+/// The schema a merge follows: the object's kind, or none (a custom resource); and the
+/// render's files, where the merged scalars were written ([`scalars`]).
 struct Schema<'k> {
     kind: Option<&'k str>,
+    files: &'k Files,
 }
 
 impl Schema<'_> {
@@ -166,6 +176,14 @@ impl Schema<'_> {
                     node_kind(value)
                 ));
             }
+            // kyaml gives the patch's scalar the style of the one it replaces: over a quoted or
+            // block string, it is a string of its text (`9090` → "9090").
+            let keeps_text = matches!(
+                value.value,
+                RValue::Int(_) | RValue::Float(_) | RValue::Bool(_) | RValue::Str(_)
+            ) && target
+                .get(key)
+                .is_some_and(|e| scalars::keeps_text(self.files, e));
             path.push(key);
             let merged = match target.get_mut(key) {
                 Some(existing) => match (&mut existing.value, &value.value) {
@@ -176,6 +194,10 @@ impl Schema<'_> {
                     }
                     (RValue::Seq(_), RValue::Seq(_)) => {
                         self.merge_list(existing, value, path)?.then_some(None)
+                    }
+                    _ if keeps_text => {
+                        let text = scalars::text_of(self.files, value).unwrap_or_default();
+                        Some(Some(RNode::str(text, value.origin)))
                     }
                     _ => self.fresh(value, path)?.map(Some),
                 },
