@@ -408,9 +408,9 @@ fn same_id(r: &Resource, patch: &Resource) -> bool {
 
 /// A patch `target` (kustomize's `types.Selector`).
 pub(crate) struct Target {
-    group: Option<String>,
-    version: Option<String>,
-    kind: Option<String>,
+    group: Option<Pattern>,
+    version: Option<Pattern>,
+    kind: Option<Pattern>,
     name: Option<Pattern>,
     namespace: Option<Pattern>,
     labels: Option<Selector>,
@@ -456,10 +456,12 @@ impl Target {
                 })
                 .transpose()
         };
+        // Each of group, version, kind, name and namespace is a regular expression of the
+        // whole value (kustomize's `SelectorRegex`: `kind: Deployment|StatefulSet`).
         Ok(Target {
-            group: text("group"),
-            version: text("version"),
-            kind: text("kind"),
+            group: regex("group")?,
+            version: regex("version")?,
+            kind: regex("kind")?,
             name: regex("name")?,
             namespace: regex("namespace")?,
             labels: selector("labelSelector")?,
@@ -469,9 +471,9 @@ impl Target {
 
     pub(crate) fn selects(&self, r: &Resource) -> bool {
         let (g, v) = r.group_version();
-        if self.group.as_deref().is_some_and(|x| x != g)
-            || self.version.as_deref().is_some_and(|x| x != v)
-            || self.kind.as_deref().is_some_and(|x| x != r.kind())
+        if self.group.as_ref().is_some_and(|x| !x.is_match(g))
+            || self.version.as_ref().is_some_and(|x| !x.is_match(v))
+            || self.kind.as_ref().is_some_and(|x| !x.is_match(r.kind()))
         {
             return false;
         }

@@ -7,7 +7,8 @@
 use super::kust::{Kust, Walk, same_ns};
 use super::node::{Origin, RNode, RValue};
 use super::patch::Selector;
-use super::{RenderError, Resource};
+use super::scalars;
+use super::{Files, RenderError, Resource};
 use crate::load::tree::Node;
 
 /// kustomize's `ResId` as a selector: empty fields select anything.
@@ -111,6 +112,12 @@ pub(crate) fn run(
     for entry in k.seq("replacements") {
         let at = Some(k.origin(entry));
         if let Some(path) = entry.get("path").and_then(Node::as_str) {
+            if entry.get("source").is_some() || entry.get("targets").is_some() {
+                return Err(RenderError::new(
+                    "cannot specify both path and inline replacement",
+                    at,
+                ));
+            }
             let file_path = crate::index::kustomize::normalize(&k.dir.join(path));
             let file = walk
                 .files
@@ -120,24 +127,31 @@ pub(crate) fn run(
             let loaded = walk.files.loaded(file);
             // kustomize unmarshals the file once: its first document (a list of replacements
             // or one), the others ignored.
-            if let Some(doc) = loaded.documents.first().map(|d| &d.root) {
-                match doc.as_seq() {
-                    Some(list) => {
-                        for one in list {
-                            replace(one, resources, at)?;
-                        }
+            let doc = loaded.documents.first().map(|d| &d.root);
+            match doc.map(|d| (d, d.as_seq())) {
+                Some((_, Some(list))) => {
+                    for one in list {
+                        replace(walk.files, one, resources, at)?;
                     }
-                    None => replace(doc, resources, at)?,
+                }
+                Some((doc, None)) if doc.is_map() => replace(walk.files, doc, resources, at)?,
+                // Nothing (an empty file, a comment, null) or a scalar: not a replacement.
+                _ => {
+                    return Err(RenderError::new(
+                        "unsupported replacement type encountered within replacement path: invalid",
+                        at,
+                    ));
                 }
             }
         } else {
-            replace(entry, resources, at)?;
+            replace(walk.files, entry, resources, at)?;
         }
     }
     Ok(())
 }
 
 fn replace(
+    files: &Files,
     entry: &Node,
     resources: &mut [Resource],
     at: Option<Origin>,
@@ -146,6 +160,15 @@ fn replace(
     let Some(source) = entry.get("source") else {
         return Err(err("replacement source must be specified".into()));
     };
+    let targets = entry
+        .get("targets")
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    if targets.is_empty() {
+        return Err(err(
+            "replacements must specify a source and at least one target".into(),
+        ));
+    }
     let sel = IdSel::read(source);
     let mut found = None;
     for (i, r) in resources.iter().enumerate() {
@@ -168,7 +191,8 @@ fn replace(
         .filter(|s| !s.is_empty())
         .unwrap_or("metadata.name");
     let path = split_path(field_path);
-    let Some(node) = lookup(&resources[i].root, &path) else {
+    // (A null value is no value.)
+    let Some(node) = lookup(&resources[i].root, &path).filter(|n| n.value != RValue::Null) else {
         return Err(err(format!(
             "fieldPath `{field_path}` is missing for replacement source {}",
             sel.describe()
@@ -196,12 +220,10 @@ fn replace(
         };
         (RNode::str(*part, node.origin), true)
     };
-    for target in entry
-        .get("targets")
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-    {
-        apply_target(target, resources, &value, untagged, at)?;
+    // kyaml copies a scalar's text as written (`0x10`, a plain date), not what it resolves to.
+    let text = scalars::text_of(files, &value);
+    for target in targets {
+        apply_target(target, resources, (&value, text.as_deref()), untagged, at)?;
     }
     Ok(())
 }
@@ -209,7 +231,7 @@ fn replace(
 fn apply_target(
     target: &Node,
     resources: &mut [Resource],
-    value: &RNode,
+    (value, text): (&RNode, Option<&str>),
     untagged: bool,
     at: Option<Origin>,
 ) -> Result<(), RenderError> {
@@ -283,7 +305,7 @@ fn apply_target(
             let create = options.create.then_some(value);
             let mut failure = None;
             let n = visit(&mut r.root, &path, create, &mut |t: &mut RNode| {
-                if let Err(e) = set_value(t, value, untagged, &options) {
+                if let Err(e) = set_value(t, (value, text), untagged, &options) {
                     failure = Some(e);
                 }
             });
@@ -332,6 +354,15 @@ fn list_selector(seg: &str) -> Option<(&str, &str)> {
     seg.strip_prefix('[')?.strip_suffix(']')?.split_once('=')
 }
 
+/// A field written in brackets, for a name with dots (`[app.kubernetes.io/name]`): kyaml's
+/// path parts drop the brackets of a part that selects no list item.
+fn field_name(seg: &str) -> &str {
+    seg.strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .filter(|s| !s.contains('='))
+        .unwrap_or(seg)
+}
+
 fn matches_item(item: &RNode, key: &str, want: &str) -> bool {
     if key.is_empty() {
         return item.scalar_text().as_deref() == Some(want);
@@ -347,12 +378,15 @@ fn lookup<'a>(node: &'a RNode, path: &[String]) -> Option<&'a RNode> {
         let item = node.items().iter().find(|i| matches_item(i, key, want))?;
         return lookup(item, rest);
     }
-    if let RValue::Seq(items) = &node.value
-        && let Ok(i) = seg.parse::<usize>()
-    {
+    if let RValue::Seq(items) = &node.value {
+        // `-`: the last item (kyaml's `PathGetter`).
+        let i = match seg.as_str() {
+            "-" => items.len().checked_sub(1)?,
+            seg => seg.parse::<usize>().ok()?,
+        };
         return lookup(items.get(i)?, rest);
     }
-    lookup(node.get(seg)?, rest)
+    lookup(node.get(field_name(seg))?, rest)
 }
 
 /// kyaml's `PathMatcher`: calls `f` on every node the path reaches (creating the missing
@@ -372,9 +406,24 @@ fn visit(
         let RValue::Seq(items) = &mut node.value else {
             return 0;
         };
+        // A target's item value is a regular expression, matched anywhere in the item's
+        // (kyaml's `PathMatcher`: `[name=ttp]` selects `http`); one that does not compile
+        // selects by equality.
+        let pattern = regex::Regex::new(want).ok();
+        let selects = |item: &RNode| match &pattern {
+            Some(re) => {
+                let text = if key.is_empty() {
+                    item.scalar_text()
+                } else {
+                    item.get(key).and_then(RNode::scalar_text)
+                };
+                text.is_some_and(|t| re.is_match(&t))
+            }
+            None => matches_item(item, key, want),
+        };
         let mut n = 0;
         for item in items.iter_mut() {
-            if matches_item(item, key, want) {
+            if selects(item) {
                 n += visit(item, rest, create, f);
             }
         }
@@ -414,6 +463,7 @@ fn visit(
     if !node.is_map() {
         return 0;
     }
+    let seg = field_name(seg);
     if node.get(seg).is_none() {
         let Some(value) = create else {
             return 0;
@@ -447,11 +497,11 @@ fn fresh_node(next: Option<&String>, value: &RNode, origin: Origin) -> RNode {
 /// becomes the value.
 fn set_value(
     target: &mut RNode,
-    value: &RNode,
+    (value, text): (&RNode, Option<&str>),
     untagged: bool,
     options: &Options,
 ) -> Result<(), String> {
-    let mut text = value.scalar_text();
+    let mut text = text.map(str::to_owned);
     if !options.delimiter.is_empty() {
         let Some(current) = target.scalar_text() else {
             return Err("delimiter option can only be used with scalar nodes".into());
@@ -472,12 +522,45 @@ fn set_value(
     let is_scalar = target.scalar_text().is_some();
     *target = match (&target.value, text) {
         (RValue::Str(_), Some(t)) => RNode::str(t, origin),
+        // A scalar keeps its tag: a number or a boolean must read as one still.
+        (RValue::Int(_) | RValue::Float(_) | RValue::Bool(_), Some(t)) => {
+            let read = plain(&t);
+            let fits = matches!(
+                (&target.value, &read),
+                (RValue::Int(_), RValue::Int(_))
+                    | (RValue::Float(_), RValue::Int(_) | RValue::Float(_))
+                    | (RValue::Bool(_), RValue::Bool(_))
+            );
+            if !fits {
+                return Err(format!(
+                    "yaml: cannot decode {} `{t}` as a {}",
+                    tag(&read),
+                    tag(&target.value)
+                ));
+            }
+            RNode::new(read, origin)
+        }
         (_, Some(t)) if is_scalar || untagged || !options.delimiter.is_empty() => {
             RNode::new(plain(&t), origin)
         }
+        // A mapping or a list into a string: its (empty) scalar text.
+        (RValue::Str(_), None) => RNode::str("", origin),
         _ => value.clone(),
     };
     Ok(())
+}
+
+/// go-yaml's short tag of a value.
+fn tag(value: &RValue) -> &'static str {
+    match value {
+        RValue::Null => "!!null",
+        RValue::Bool(_) => "!!bool",
+        RValue::Int(_) => "!!int",
+        RValue::Float(_) => "!!float",
+        RValue::Str(_) => "!!str",
+        RValue::Seq(_) => "!!seq",
+        RValue::Map(_) => "!!map",
+    }
 }
 
 /// What a plain scalar with this text reads as (YAML 1.2 core schema).

@@ -61,17 +61,17 @@ fn list_kind(kind: &str, path: &[&str]) -> ListKind {
     let parent = parents.last().copied().unwrap_or("");
     ListKind::Keyed(match *last {
         "containers" | "initContainers" | "ephemeralContainers" => &["name"],
-        "ports"
-            if matches!(
-                parent,
-                "containers" | "initContainers" | "ephemeralContainers"
-            ) =>
-        {
+        // (An ephemeral container's ports have no merge key in the schema.)
+        "ports" if matches!(parent, "containers" | "initContainers") => {
             &["containerPort", "protocol"]
         }
         "ports" if kind == "Service" && path == ["spec", "ports"] => &["port", "protocol"],
         "topologySpreadConstraints" => &["topologyKey", "whenUnsatisfiable"],
-        "env" | "volumes" | "imagePullSecrets" => &["name"],
+        "env" => &["name"],
+        // A pod's volumes; a PodSecurityPolicy's are a list of volume types, replaced.
+        "volumes" if kind != "PodSecurityPolicy" => &["name"],
+        // A pod's; a ServiceAccount's (at the top of the object) are replaced.
+        "imagePullSecrets" if !parents.is_empty() => &["name"],
         "webhooks" if parents.is_empty() => &["name"],
         "secrets" if kind == "ServiceAccount" && parents.is_empty() => &["name"],
         "volumeMounts" => &["mountPath"],
