@@ -460,7 +460,9 @@ fn annotations_as_text(node: &mut RNode, text: &str) {
     };
     if let RValue::Map(entries) = &mut annotations.value {
         for (_, v) in entries.iter_mut() {
-            v.value = RValue::Str(super::scalars::text_in(text, v).unwrap_or_default());
+            if !super::scalars::is_text(&v.value) {
+                v.value = RValue::Str(super::scalars::text_in(text, v).unwrap_or_default());
+            }
         }
     }
 }

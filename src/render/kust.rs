@@ -75,12 +75,11 @@ pub(crate) fn append(
     // (The name first: it tells most objects apart, and is one lookup.)
     let (name, kind, group, namespace) = (r.name(), r.kind(), r.group_version().0, r.namespace());
     // A cluster-scoped object's id has no namespace, whatever its metadata says.
-    let cluster = is_cluster_scoped(&r);
     let clash = resources.iter().any(|o| {
         o.name() == name
             && o.kind() == kind
             && o.group_version().0 == group
-            && (cluster || same_ns(o.namespace(), namespace))
+            && (same_ns(o.namespace(), namespace) || is_cluster_scoped(&r))
     });
     if clash {
         return Err(RenderError::new(
@@ -179,5 +178,8 @@ pub(crate) fn within_root(
 
 pub(crate) fn is_cluster_scoped(r: &Resource) -> bool {
     let (api_version, kind) = (r.api_version(), r.kind());
-    CLUSTER_SCOPED.contains(&(api_version, kind))
+    // (The kind first: most objects' differs from every one of the list at its length.)
+    CLUSTER_SCOPED
+        .iter()
+        .any(|&(v, k)| k == kind && v == api_version)
 }

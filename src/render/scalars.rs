@@ -23,9 +23,29 @@ fn find(node: &Node, span: Span) -> Option<&Node> {
     if !(node.span.start <= span.start && span.end <= node.span.end) {
         return None;
     }
+    // Siblings written in one place follow each other: the few that begin at or before the
+    // span, nearest first (an alias's copy may be anywhere: then the whole list).
+    let near = |starts: &dyn Fn(usize) -> u32, len: usize| {
+        let (mut lo, mut end) = (0, len);
+        while lo < end {
+            let mid = (lo + end) / 2;
+            if starts(mid) <= span.start {
+                lo = mid + 1;
+            } else {
+                end = mid;
+            }
+        }
+        (end.saturating_sub(4)..end)
+            .rev()
+            .chain(end..len)
+            .chain(0..end.saturating_sub(4))
+    };
     let inner = match &node.value {
-        Value::Map(entries) => entries.iter().find_map(|e| find(&e.value, span)),
-        Value::Seq(items) => items.iter().find_map(|i| find(i, span)),
+        Value::Map(entries) => near(&|i| entries[i].value.span.start, entries.len())
+            .find_map(|i| find(&entries[i].value, span)),
+        Value::Seq(items) => {
+            near(&|i| items[i].span.start, items.len()).find_map(|i| find(&items[i], span))
+        }
         _ => None,
     };
     inner.or((node.span == span).then_some(node))
@@ -54,15 +74,19 @@ pub(crate) fn text_of(files: &Files, node: &RNode) -> Option<String> {
 /// file's) where that is what was written there (`1.50`, `0x10`, `True`, `~`), else (a value a
 /// step of the render made) its canonical text. `None` for a mapping or a list.
 pub(crate) fn text_in(text: &str, node: &RNode) -> Option<String> {
-    let raw = text.get(node.origin.span.range()).unwrap_or("").trim();
     match &node.value {
         // A plain date is a timestamp once decoded; its text stays as written.
-        RValue::Str(s) if raw != s && super::node::plain_date(raw).as_ref() == Some(s) => {
-            Some(raw.to_owned())
+        RValue::Str(s) if is_decoded_date(s) => {
+            let raw = text.get(node.origin.span.range()).unwrap_or("").trim();
+            Some(match super::node::plain_date(raw) {
+                Some(date) if &date == s => raw.to_owned(),
+                _ => s.clone(),
+            })
         }
         RValue::Str(s) => Some(s.clone()),
         RValue::Seq(_) | RValue::Map(_) => None,
         value => {
+            let raw = text.get(node.origin.span.range()).unwrap_or("").trim();
             if reads_as(raw, value) {
                 Some(raw.to_owned())
             } else {
@@ -70,6 +94,16 @@ pub(crate) fn text_in(text: &str, node: &RNode) -> Option<String> {
             }
         }
     }
+}
+
+/// Whether a string may be a plain date as decoded (`2001-12-14T00:00:00Z`).
+fn is_decoded_date(s: &str) -> bool {
+    s.len() == 20 && s.ends_with("T00:00:00Z")
+}
+
+/// Whether a string value is its text: not a plain date, which decoding made a timestamp.
+pub(crate) fn is_text(value: &RValue) -> bool {
+    matches!(value, RValue::Str(s) if !is_decoded_date(s))
 }
 
 /// Whether a plain scalar written `raw` is `value`.
@@ -115,7 +149,9 @@ fn int_of(raw: &str) -> Option<i128> {
 pub(crate) fn annotations_as_text(files: &Files, annotations: &mut RNode) {
     if let RValue::Map(entries) = &mut annotations.value {
         for (_, v) in entries.iter_mut() {
-            v.value = RValue::Str(text_of(files, v).unwrap_or_default());
+            if !is_text(&v.value) {
+                v.value = RValue::Str(text_of(files, v).unwrap_or_default());
+            }
         }
     }
 }

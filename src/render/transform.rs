@@ -107,10 +107,9 @@ fn namespace(k: &Kust, resources: &mut [Resource], config: &Config) -> Result<()
     // Objects of one kind and name moved into one namespace (two `Namespace` objects too).
     let mut seen = foldhash::HashSet::default();
     for r in resources.iter() {
-        // (A cluster-scoped object has no namespace in its id, whatever its metadata says.)
-        let ns = if super::kust::is_cluster_scoped(r) {
-            ""
-        } else if r.namespace().is_empty() {
+        // (A cluster-scoped object has no namespace in its id, whatever its metadata says:
+        // one key for all of them, that of an object without a namespace.)
+        let ns = if r.namespace().is_empty() || is_cluster_scoped(r) {
             "default"
         } else {
             r.namespace()
