@@ -43,6 +43,7 @@ mod scalars;
 mod sha256;
 pub mod skeleton;
 mod smp;
+mod target;
 mod transform;
 mod vars;
 

@@ -6,8 +6,8 @@
 
 use super::kust::{Kust, Walk, same_ns};
 use super::node::{Origin, RNode, RValue};
-use super::patch::Selector;
 use super::scalars;
+use super::target::Selector;
 use super::{Files, RenderError, Resource};
 use crate::load::tree::Node;
 
@@ -524,7 +524,7 @@ fn set_value(
         (RValue::Str(_), Some(t)) => RNode::str(t, origin),
         // A scalar keeps its tag: a number or a boolean must read as one still.
         (RValue::Int(_) | RValue::Float(_) | RValue::Bool(_), Some(t)) => {
-            let read = plain(&t);
+            let read = scalars::plain(&t);
             let fits = matches!(
                 (&target.value, &read),
                 (RValue::Int(_), RValue::Int(_))
@@ -534,54 +534,20 @@ fn set_value(
             if !fits {
                 return Err(format!(
                     "yaml: cannot decode {} `{t}` as a {}",
-                    tag(&read),
-                    tag(&target.value)
+                    scalars::tag(&read),
+                    scalars::tag(&target.value)
                 ));
             }
             RNode::new(read, origin)
         }
         (_, Some(t)) if is_scalar || untagged || !options.delimiter.is_empty() => {
-            RNode::new(plain(&t), origin)
+            RNode::new(scalars::plain(&t), origin)
         }
         // A mapping or a list into a string: its (empty) scalar text.
         (RValue::Str(_), None) => RNode::str("", origin),
         _ => value.clone(),
     };
     Ok(())
-}
-
-/// go-yaml's short tag of a value.
-fn tag(value: &RValue) -> &'static str {
-    match value {
-        RValue::Null => "!!null",
-        RValue::Bool(_) => "!!bool",
-        RValue::Int(_) => "!!int",
-        RValue::Float(_) => "!!float",
-        RValue::Str(_) => "!!str",
-        RValue::Seq(_) => "!!seq",
-        RValue::Map(_) => "!!map",
-    }
-}
-
-/// What a plain scalar with this text reads as (YAML 1.2 core schema).
-fn plain(text: &str) -> RValue {
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => return RValue::Null,
-        "true" | "True" | "TRUE" => return RValue::Bool(true),
-        "false" | "False" | "FALSE" => return RValue::Bool(false),
-        _ => {}
-    }
-    if let Ok(i) = text.parse::<i128>() {
-        return RValue::Int(i);
-    }
-    let numeric = text
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
-        && text.bytes().any(|b| b.is_ascii_digit());
-    if numeric && let Ok(f) = text.parse::<f64>() {
-        return RValue::Float(f);
-    }
-    RValue::Str(text.to_owned())
 }
 
 /// kustomize writes annotations back as strings.

@@ -156,6 +156,40 @@ pub(crate) fn annotations_as_text(files: &Files, annotations: &mut RNode) {
     }
 }
 
+/// go-yaml's short tag of a value.
+pub(crate) fn tag(value: &RValue) -> &'static str {
+    match value {
+        RValue::Null => "!!null",
+        RValue::Bool(_) => "!!bool",
+        RValue::Int(_) => "!!int",
+        RValue::Float(_) => "!!float",
+        RValue::Str(_) => "!!str",
+        RValue::Seq(_) => "!!seq",
+        RValue::Map(_) => "!!map",
+    }
+}
+
+/// What a plain scalar with this text reads as (YAML 1.2 core schema).
+pub(crate) fn plain(text: &str) -> RValue {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return RValue::Null,
+        "true" | "True" | "TRUE" => return RValue::Bool(true),
+        "false" | "False" | "FALSE" => return RValue::Bool(false),
+        _ => {}
+    }
+    if let Ok(i) = text.parse::<i128>() {
+        return RValue::Int(i);
+    }
+    let numeric = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
+        && text.bytes().any(|b| b.is_ascii_digit());
+    if numeric && let Ok(f) = text.parse::<f64>() {
+        return RValue::Float(f);
+    }
+    RValue::Str(text.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
