@@ -424,24 +424,32 @@ fn skeleton(files: &Files, node: &Node, file: u32, text: &str) -> Option<Resourc
     super::skeleton::resource(node, file, text)
 }
 
-/// An object of a file as kustomize's resource factory takes it: with a kind and a name (a
-/// scalar, not empty), else it fails in kustomize's words (the kind asked first).
-fn resource_of(node: RNode, non_string_key: Option<Origin>) -> Result<Resource, RenderError> {
-    for (path, what) in [
+/// What kyaml's `GetValidatedMetadata` finds missing in an object, if anything: its `kind`
+/// (asked first), or its `metadata.name` (each a scalar, not empty).
+pub(super) fn unidentified(node: &RNode) -> Option<&'static str> {
+    [
         (&["kind"][..], "kind"),
         (&["metadata", "name"][..], "metadata.name"),
-    ] {
-        let set = node.get_path(path).is_some_and(|n| match &n.value {
+    ]
+    .into_iter()
+    .find(|(path, _)| {
+        !node.get_path(path).is_some_and(|n| match &n.value {
             RValue::Str(s) => !s.is_empty(),
             RValue::Int(_) | RValue::Float(_) | RValue::Bool(_) => true,
             RValue::Null | RValue::Seq(_) | RValue::Map(_) => false,
-        });
-        if !set {
-            return Err(RenderError::new(
-                format!("missing {what} in object"),
-                Some(node.origin),
-            ));
-        }
+        })
+    })
+    .map(|(_, what)| what)
+}
+
+/// An object of a file as kustomize's resource factory takes it: with a kind and a name (a
+/// scalar, not empty), else it fails in kustomize's words (the kind asked first).
+fn resource_of(node: RNode, non_string_key: Option<Origin>) -> Result<Resource, RenderError> {
+    if let Some(what) = unidentified(&node) {
+        return Err(RenderError::new(
+            format!("missing {what} in object"),
+            Some(node.origin),
+        ));
     }
     let mut r = Resource::new(node);
     r.non_string_key = non_string_key;

@@ -278,23 +278,12 @@ fn apply(
             for r in resources.iter_mut().filter(|r| target.selects(r)) {
                 super::json_patch::apply(&mut r.root, ops)
                     .map_err(|e| RenderError::new(e, Some(patch.at)))?;
-                // What kyaml's `GetValidatedMetadata` then asks of the object: a kind and a
-                // name, scalars not empty.
-                for (path, what) in [
-                    (&["kind"][..], "kind"),
-                    (&["metadata", "name"], "metadata.name"),
-                ] {
-                    let set = r.root.get_path(path).is_some_and(|n| match &n.value {
-                        RValue::Str(s) => !s.is_empty(),
-                        RValue::Int(_) | RValue::Float(_) | RValue::Bool(_) => true,
-                        RValue::Null | RValue::Seq(_) | RValue::Map(_) => false,
-                    });
-                    if !set {
-                        return Err(RenderError::new(
-                            format!("missing {what} in object"),
-                            Some(patch.at),
-                        ));
-                    }
+                // What kyaml's `GetValidatedMetadata` then asks of the object.
+                if let Some(what) = super::build::unidentified(&r.root) {
+                    return Err(RenderError::new(
+                        format!("missing {what} in object"),
+                        Some(patch.at),
+                    ));
                 }
                 r.remember_id();
             }
