@@ -4,7 +4,7 @@
 
 use super::gvk::{LEGACY_FIRST, LEGACY_LAST, gvk_key, rank_in};
 use super::kust::{Kust, Walk, append};
-use super::node::{Origin, RNode, RValue, from_loaded_keys};
+use super::node::{Origin, RNode, from_loaded_keys};
 use super::{Files, RenderError, RenderInfo, Resource};
 use crate::index::kustomize::{kustomization_in, normalize};
 use crate::load::tree::Node;
@@ -424,28 +424,10 @@ fn skeleton(files: &Files, node: &Node, file: u32, text: &str) -> Option<Resourc
     super::skeleton::resource(node, file, text)
 }
 
-/// What kyaml's `GetValidatedMetadata` finds missing in an object, if anything: its `kind`
-/// (asked first), or its `metadata.name` (each a scalar, not empty).
-pub(super) fn unidentified(node: &RNode) -> Option<&'static str> {
-    [
-        (&["kind"][..], "kind"),
-        (&["metadata", "name"][..], "metadata.name"),
-    ]
-    .into_iter()
-    .find(|(path, _)| {
-        !node.get_path(path).is_some_and(|n| match &n.value {
-            RValue::Str(s) => !s.is_empty(),
-            RValue::Int(_) | RValue::Float(_) | RValue::Bool(_) => true,
-            RValue::Null | RValue::Seq(_) | RValue::Map(_) => false,
-        })
-    })
-    .map(|(_, what)| what)
-}
-
 /// An object of a file as kustomize's resource factory takes it: with a kind and a name (a
 /// scalar, not empty), else it fails in kustomize's words (the kind asked first).
 fn resource_of(node: RNode, non_string_key: Option<Origin>) -> Result<Resource, RenderError> {
-    if let Some(what) = unidentified(&node) {
+    if let Some(what) = node.unidentified() {
         return Err(RenderError::new(
             format!("missing {what} in object"),
             Some(node.origin),
@@ -466,13 +448,7 @@ fn annotations_as_text(node: &mut RNode, text: &str) {
     else {
         return;
     };
-    if let RValue::Map(entries) = &mut annotations.value {
-        for (_, v) in entries.iter_mut() {
-            if !super::scalars::is_text(&v.value) {
-                v.value = RValue::Str(super::scalars::text_in(text, v).unwrap_or_default());
-            }
-        }
-    }
+    super::scalars::values_as_text(annotations, |v| super::scalars::text_in(text, v));
 }
 
 /// An error of an included kustomization, pointed at where the outer one includes it when

@@ -158,6 +158,9 @@ fn apply_ops(doc: &mut RNode, ops: &[RNode]) -> Result<(), String> {
                 .cloned()
                 .unwrap_or_else(|| RNode::new(RValue::Null, op.origin))
         };
+        let missing = |what: String| {
+            format!("{name} operation does not apply: doc is missing {what}: missing value")
+        };
         let decode_path =
             || path.ok_or_else(|| format!("{name} operation failed to decode path: missing value"));
         let decode_from = || {
@@ -168,17 +171,15 @@ fn apply_ops(doc: &mut RNode, ops: &[RNode]) -> Result<(), String> {
         match name {
             "add" => {
                 let path = decode_path()?;
-                let (container, key) = find_object(doc, path).ok_or_else(|| {
-                    format!("add operation does not apply: doc is missing path: \"{path}\": missing value")
-                })?;
+                let (container, key) =
+                    find_object(doc, path).ok_or_else(|| missing(format!("path: \"{path}\"")))?;
                 add_to(container, &key, value())
                     .map_err(|e| format!("error in add for path: '{path}': {e}"))?;
             }
             "remove" => {
                 let path = decode_path()?;
-                let (container, key) = find_object(doc, path).ok_or_else(|| {
-                    format!("remove operation does not apply: doc is missing path: \"{path}\": missing value")
-                })?;
+                let (container, key) =
+                    find_object(doc, path).ok_or_else(|| missing(format!("path: \"{path}\"")))?;
                 remove_from(container, &key)
                     .map_err(|e| format!("error in remove for path: '{path}': {e}"))?;
             }
@@ -192,9 +193,8 @@ fn apply_ops(doc: &mut RNode, ops: &[RNode]) -> Result<(), String> {
                     *doc = v;
                     continue;
                 }
-                let (container, key) = find_object(doc, path).ok_or_else(|| {
-                    format!("replace operation does not apply: doc is missing path: {path}: missing value")
-                })?;
+                let (container, key) =
+                    find_object(doc, path).ok_or_else(|| missing(format!("path: {path}")))?;
                 if let Err(e) = get(container, &key) {
                     return Err(format!(
                         "replace operation does not apply: doc is missing key: {path}: {e}"
@@ -211,33 +211,29 @@ fn apply_ops(doc: &mut RNode, ops: &[RNode]) -> Result<(), String> {
             }
             "move" => {
                 let from = decode_from()?;
-                let (container, key) = find_object(doc, from).ok_or_else(|| {
-                    format!("move operation does not apply: doc is missing from path: {from}: missing value")
-                })?;
+                let (container, key) =
+                    find_object(doc, from).ok_or_else(|| missing(format!("from path: {from}")))?;
                 let moving = |e| format!("error in move for path: '{key}': {e}");
                 get(container, &key).map_err(moving)?;
                 let moved = remove_from(container, &key).map_err(moving)?;
                 let path = decode_path()?;
-                let (container, key) = find_object(doc, path).ok_or_else(|| {
-                    format!("move operation does not apply: doc is missing destination path: {path}: missing value")
-                })?;
+                let (container, key) = find_object(doc, path)
+                    .ok_or_else(|| missing(format!("destination path: {path}")))?;
                 add_to(container, &key, moved)
                     .map_err(|e| format!("error in move for path: '{path}': {e}"))?;
             }
             "copy" => {
                 let from = decode_from()?;
-                let (container, key) = find_object(doc, from).ok_or_else(|| {
-                    format!("copy operation does not apply: doc is missing from path: {from}: missing value")
-                })?;
+                let (container, key) =
+                    find_object(doc, from).ok_or_else(|| missing(format!("from path: {from}")))?;
                 // (A missing key of a mapping copies null, as the library does.)
                 let copied = get(container, &key)
                     .map_err(|e| format!("error in copy for from: '{from}': {e}"))?
                     .cloned()
                     .unwrap_or_else(|| RNode::new(RValue::Null, op.origin));
                 let path = decode_path()?;
-                let (container, key) = find_object(doc, path).ok_or_else(|| {
-                    format!("copy operation does not apply: doc is missing destination path: {path}: missing value")
-                })?;
+                let (container, key) = find_object(doc, path)
+                    .ok_or_else(|| missing(format!("destination path: {path}")))?;
                 add_to(container, &key, copied)
                     .map_err(|e| format!("error in copy for path: '{path}': {e}"))?;
             }

@@ -153,7 +153,8 @@ pub(crate) fn strip(resources: &mut [Resource], files: &Files) {
         if empty {
             meta.remove("annotations");
         } else {
-            super::scalars::annotations_as_text(files, annotations);
+            // (`RemoveBuildAnnotations` writes the ones left back as strings.)
+            super::scalars::values_as_text(annotations, |v| super::scalars::text_of(files, v));
         }
     }
 }

@@ -70,6 +70,24 @@ impl RNode {
         path.iter().try_fold(self, |node, key| node.get(key))
     }
 
+    /// What kyaml's `GetValidatedMetadata` finds missing in an object, if anything: its
+    /// `kind` (asked first), or its `metadata.name` (each a scalar, not empty).
+    pub(crate) fn unidentified(&self) -> Option<&'static str> {
+        [
+            (&["kind"][..], "kind"),
+            (&["metadata", "name"][..], "metadata.name"),
+        ]
+        .into_iter()
+        .find(|(path, _)| {
+            !self.get_path(path).is_some_and(|n| match &n.value {
+                RValue::Str(s) => !s.is_empty(),
+                RValue::Int(_) | RValue::Float(_) | RValue::Bool(_) => true,
+                RValue::Null | RValue::Seq(_) | RValue::Map(_) => false,
+            })
+        })
+        .map(|(_, what)| what)
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             RValue::Str(s) => Some(s),

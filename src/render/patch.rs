@@ -279,7 +279,7 @@ fn apply(
                 super::json_patch::apply(&mut r.root, ops)
                     .map_err(|e| RenderError::new(e, Some(patch.at)))?;
                 // What kyaml's `GetValidatedMetadata` then asks of the object.
-                if let Some(what) = super::build::unidentified(&r.root) {
+                if let Some(what) = r.root.unidentified() {
                     return Err(RenderError::new(
                         format!("missing {what} in object"),
                         Some(patch.at),

@@ -102,7 +102,7 @@ fn is_decoded_date(s: &str) -> bool {
 }
 
 /// Whether a string value is its text: not a plain date, which decoding made a timestamp.
-pub(crate) fn is_text(value: &RValue) -> bool {
+fn is_text(value: &RValue) -> bool {
     matches!(value, RValue::Str(s) if !is_decoded_date(s))
 }
 
@@ -144,13 +144,13 @@ fn int_of(raw: &str) -> Option<i128> {
     Some(if negative { -magnitude } else { magnitude })
 }
 
-/// kustomize's `RemoveBuildAnnotations` writes the annotations left back as strings: each
-/// scalar its text, a mapping or a list `""`.
-pub(crate) fn annotations_as_text(files: &Files, annotations: &mut RNode) {
-    if let RValue::Map(entries) = &mut annotations.value {
+/// A mapping's values written as text, as kustomize reads and writes annotations: each scalar
+/// its text (`text`: [`text_of`] or [`text_in`]), a mapping or a list `""`.
+pub(crate) fn values_as_text(map: &mut RNode, text: impl Fn(&RNode) -> Option<String>) {
+    if let RValue::Map(entries) = &mut map.value {
         for (_, v) in entries.iter_mut() {
             if !is_text(&v.value) {
-                v.value = RValue::Str(text_of(files, v).unwrap_or_default());
+                v.value = RValue::Str(text(v).unwrap_or_default());
             }
         }
     }
